@@ -1,0 +1,142 @@
+"""Read YAML safely and remember where each value came from.
+
+Mappings load as :class:`LocatedDict` and sequences as :class:`LocatedList`; both know the line of
+each of their entries, so validation can say ``file:line`` about any field. Duplicate keys, aliases
+(the "billion laughs" vector) and any tag outside plain YAML are refused rather than silently accepted.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .errors import GeneratorError
+
+
+class LocatedDict(dict):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    path: str = ""
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list):
+    """A sequence that knows its own line and the line of each item (1-based)."""
+
+    path: str = ""
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+class _LocatingLoader(yaml.SafeLoader):
+    source_path = ""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise GeneratorError(
+                "YAML aliases are not allowed", self.source_path, event.start_mark.line + 1,
+                "write the value out instead of referring to an anchor",
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep)
+        result = LocatedDict()
+        result.path = self.source_path
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                raise GeneratorError("a mapping key must be a plain value", self.source_path, line,
+                                     "use a string as the key") from None
+            if key in result:
+                raise GeneratorError(f"duplicate key {key!r}", self.source_path, line,
+                                     f"remove one of the two {key!r} entries") from None
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+        return result
+
+    def construct_sequence(self, node, deep=False):
+        result = LocatedList(self.construct_object(child, deep=True) for child in node.value)
+        result.path = self.source_path
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:map", _LocatingLoader.construct_mapping)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _LocatingLoader.construct_sequence)
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """Decode UTF-8 (a BOM is dropped); on bad bytes, say on which line they are."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise GeneratorError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", path, line,
+                             "save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1):
+    """Parse YAML text; ``first_line`` shifts line numbers for YAML embedded in a larger file."""
+    loader = _LocatingLoader(text)
+    loader.source_path = path
+    shift = first_line - 1
+    try:
+        data = loader.get_single_data()
+    except GeneratorError as exc:
+        if exc.line is not None:
+            exc.line += shift
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + shift if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise GeneratorError(f"YAML syntax error: {problem}", path, line,
+                             "fix the YAML at that line (indentation, quotes, colons)") from None
+    except yaml.YAMLError as exc:
+        raise GeneratorError(f"YAML error: {exc}", path, None, "fix the YAML") from None
+    except RecursionError:
+        raise GeneratorError("YAML nested too deeply", path, None, "flatten the structure") from None
+    finally:
+        loader.dispose()
+    if shift:
+        _shift_lines(data, shift)
+    return data
+
+
+def _shift_lines(node, shift: int) -> None:
+    if isinstance(node, LocatedDict):
+        node.line += shift
+        node.key_lines = {k: v + shift for k, v in node.key_lines.items()}
+        for value in node.values():
+            _shift_lines(value, shift)
+    elif isinstance(node, LocatedList):
+        node.line += shift
+        node.item_lines = [v + shift for v in node.item_lines]
+        for value in node:
+            _shift_lines(value, shift)
+
+
+def read_yaml_file(path: str):
+    """Read and parse one YAML file (the only I/O in this module)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
+    return parse_yaml(decode_utf8(data, path), path)
