@@ -1,0 +1,253 @@
+"""Verify what is published: every table cell against the formulas, every file against a fresh build.
+
+Nothing here writes. Findings are plain lines; the CLI prints them and maps "any finding" to exit 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from .errors import GeneratorError
+from .site import MANIFEST, SitePlan
+from .tables import Table
+from .writer import read_published, stale_paths
+
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    cells: list[str]
+    cell_lines: list[int] = field(default_factory=list)  # HTML puts each cell on its own line
+
+    def line_of(self, column: int) -> int:
+        return self.cell_lines[column] if column < len(self.cell_lines) else self.line
+
+
+@dataclass
+class ParsedTable:
+    line: int
+    rows: list[ParsedRow] = field(default_factory=list)  # rows[0] is the header
+
+    @property
+    def header(self) -> list[str]:
+        return self.rows[0].cells if self.rows else []
+
+
+def _split_row(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [cell.strip() for cell in inner.split("|")]
+
+
+def markdown_tables(text: str) -> list[ParsedTable]:
+    """Pipe tables in Markdown: a header line, a ``| --- |`` line, then the ``|`` lines that follow."""
+    lines = text.splitlines()
+    found = []
+    index = 0
+    while index < len(lines) - 1:
+        if lines[index].lstrip().startswith("|") and _SEPARATOR.match(lines[index + 1]):
+            table = ParsedTable(index + 1, [ParsedRow(index + 1, _split_row(lines[index]))])
+            index += 2
+            while index < len(lines) and lines[index].lstrip().startswith("|"):
+                table.rows.append(ParsedRow(index + 1, _split_row(lines[index])))
+                index += 1
+            found.append(table)
+        else:
+            index += 1
+    return found
+
+
+class _HtmlTables(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[ParsedTable] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        line = self.getpos()[0]
+        if tag == "table":
+            self.tables.append(ParsedTable(line))
+        elif tag == "tr" and self.tables:
+            self.tables[-1].rows.append(ParsedRow(line, []))
+        elif tag in ("td", "th") and self.tables and self.tables[-1].rows:
+            self._cell = []
+            self.tables[-1].rows[-1].cell_lines.append(line)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1].rows[-1].cells.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(text: str) -> list[ParsedTable]:
+    parser = _HtmlTables()
+    parser.feed(text)
+    parser.close()
+    return parser.tables
+
+
+def tables_in(path: str, text: str) -> list[ParsedTable]:
+    return html_tables(text) if path.endswith(".html") else markdown_tables(text)
+
+
+def _pair(published: list[ParsedTable], expected: list[ParsedTable]) -> tuple[list, list, list]:
+    """Match published tables to the build's: by position when the counts agree, else by header."""
+    if len(published) == len(expected):
+        return list(zip(published, range(len(expected)))), [], []
+    pairs, unmatched = [], list(range(len(expected)))
+    extra = []
+    for table in published:
+        index = next((i for i in unmatched if expected[i].header == table.header), None)
+        if index is None:
+            extra.append(table)
+        else:
+            unmatched.remove(index)
+            pairs.append((table, index))
+    return pairs, extra, unmatched
+
+
+def compare_tables(path: str, published_text: str, expected_text: str, meta: tuple[Table, ...]) -> list[str]:
+    """One finding per wrong cell, missing or extra row, missing table, or table the build did not make."""
+    published, expected = tables_in(path, published_text), tables_in(path, expected_text)
+    pairs, extra, missing = _pair(published, expected)
+    findings = []
+    for table, index in pairs:
+        findings.extend(_compare_one(path, table, expected[index], meta[index]))
+    for table in extra:
+        findings.append(f"{path}:{table.line}: a table the build does not make (header: {' | '.join(table.header)}); "
+                        "remove it or embed it with a table call in the post source")
+    for index in missing:
+        findings.append(f"{path}: table {meta[index].name} is missing; run `python -m generator build`")
+    return findings
+
+
+def _compare_one(path: str, published: ParsedTable, expected: ParsedTable, meta: Table) -> list[str]:
+    findings = []
+    labels = ["header"] + [row.label for row in meta.rows]
+    for index, want in enumerate(expected.rows):
+        label = labels[index] if index < len(labels) else f"#{index}"
+        if index >= len(published.rows):
+            findings.append(f"{path}:{published.rows[-1].line}: table {meta.name}, row {label}: missing, "
+                            f"formulas give | {' | '.join(want.cells)} |")
+            continue
+        got = published.rows[index]
+        for column, want_cell in enumerate(want.cells):
+            header = meta.columns[column].header if column < len(meta.columns) else f"#{column + 1}"
+            got_cell = got.cells[column] if column < len(got.cells) else "(no cell)"
+            if got_cell != want_cell:
+                findings.append(f"{got.line_of(column)}: table {meta.name}, row {label}, column {header}: "
+                                f"published {got_cell or '(empty)'}, formulas give {want_cell or '(empty)'}")
+        if len(got.cells) > len(want.cells):
+            findings.append(f"{got.line}: table {meta.name}, row {label}: {len(got.cells)} cells published, "
+                            f"the table has {len(want.cells)}")
+    for got in published.rows[len(expected.rows):]:
+        findings.append(f"{got.line}: table {meta.name}: a row the formulas do not give: | {' | '.join(got.cells)} |")
+    return [f if f.startswith(path) else f"{path}:{f}" for f in findings]
+
+
+def unified_diff(path: str, published: bytes, expected: bytes) -> str:
+    old = published.decode("utf-8", "replace").splitlines(keepends=True)
+    new = expected.decode("utf-8", "replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(old, new, fromfile=f"{path} (published)", tofile=f"{path} (fresh build)")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@dataclass
+class CheckReport:
+    findings: list[str] = field(default_factory=list)  # one line each
+    diffs: list[str] = field(default_factory=list)  # unified diffs
+    files: int = 0
+    tables: int = 0
+    cells: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and not self.diffs
+
+
+def _count(report: CheckReport, meta: tuple[Table, ...]) -> None:
+    report.tables += len(meta)
+    report.cells += sum(len(t.columns) * len(t.rows) for t in meta)
+
+
+def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
+    """Compare a published site folder with the plan: table cells first, then whole files."""
+    if not os.path.isdir(site_dir):
+        raise GeneratorError("site folder not found", site_dir, None, "run `python -m generator build` first")
+    report = CheckReport()
+    for rel, expected in plan.files.items():
+        shown = os.path.join(site_dir, rel)
+        published = read_published(site_dir, rel)
+        report.files += 1
+        if published is None:
+            report.findings.append(f"{shown}: missing; run `python -m generator build`")
+            continue
+        meta = plan.tables.get(rel, ())
+        if meta:
+            _count(report, meta)
+            report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
+                                                  expected.decode("utf-8"), meta))
+        if published != expected and rel != MANIFEST:
+            report.diffs.append(unified_diff(shown, published, expected))
+        elif published != expected:
+            report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
+    for rel in stale_paths(plan, site_dir):
+        report.findings.append(f"{os.path.join(site_dir, rel)}: an earlier build wrote it, this one would not; "
+                               "run `python -m generator build` to delete it")
+    for rel in _unplanned_pages(plan, site_dir):
+        path = os.path.join(site_dir, rel)
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+        for table in tables_in(rel, text):
+            report.findings.append(f"{path}:{table.line}: a table the build does not make "
+                                   f"(header: {' | '.join(table.header)}); remove it or generate it from content/")
+    return report
+
+
+def _unplanned_pages(plan: SitePlan, site_dir: str) -> list[str]:
+    found = []
+    for folder, dirs, names in os.walk(site_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "_site")
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(folder, name), site_dir).replace(os.sep, "/")
+            if rel not in plan.files and name.endswith((".md", ".markdown", ".html")):
+                found.append(rel)
+    return found
+
+
+def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
+    """Check posts published elsewhere (say, in a Jekyll repo): their tables, cell by cell."""
+    report = CheckReport()
+    for path in paths:
+        rel = _planned_counterpart(plan, path)
+        try:
+            with open(path, "rb") as handle:
+                published = handle.read().decode("utf-8", "replace")
+        except OSError as exc:
+            raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
+        meta = plan.tables.get(rel, ())
+        report.files += 1
+        _count(report, meta)
+        report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
+    return report
+
+
+def _planned_counterpart(plan: SitePlan, path: str) -> str:
+    name = os.path.basename(path)
+    for rel in plan.files:
+        if rel.rsplit("/", 1)[-1] == name and rel != MANIFEST:
+            return rel
+    known = ", ".join(p.source.post_filename for p in plan.posts)
+    raise GeneratorError("not a post that content/ builds", path, None,
+                         f"name the file as its post source is named ({known})")

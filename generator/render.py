@@ -1,0 +1,191 @@
+"""Render post sources and pages with Jinja; Markdown to HTML with the ``markdown`` package.
+
+A post's body is a Jinja template whose globals are the table calls (``load_table``, ``context_table``,
+``benchmark_table``) and ``benchmark_row``; each call returns a Markdown table and records the
+:class:`~generator.tables.Table` it placed, so ``check`` knows every published table by name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import traceback
+from dataclasses import dataclass
+
+import jinja2
+import markdown
+
+from . import tables
+from .errors import GeneratorError
+from .loading import BenchmarkRow, Content, PostSource
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    source: PostSource
+    markdown: str  # the whole published post, front matter included
+    tables: tuple[tables.Table, ...]
+
+    @property
+    def body(self) -> str:
+        return self.markdown[len(self.source.front_matter_text):]
+
+
+class _TableCalls:
+    """The functions a post may call, bound to one post while it renders."""
+
+    def __init__(self, content: Content):
+        self.content = content
+        self.placed: list[tables.Table] = []
+
+    def functions(self) -> dict:
+        return {name: _checked_call(getattr(self, name)) for name in
+                ("benchmark_row", "load_table", "context_table", "benchmark_table")}
+
+    def _place(self, table: tables.Table) -> str:
+        if any(t.name == table.name for t in self.placed):
+            raise GeneratorError(f"two tables in this post are named {table.name!r}", fix="pass name='...' to tell them apart")
+        self.placed.append(table)
+        return tables.table_markdown(table)
+
+    def _model(self, model_id) -> str:
+        if not isinstance(model_id, str) or model_id not in self.content.models:
+            raise GeneratorError(f"unknown model {model_id!r}", fix="use a model id from content/models.yaml")
+        return model_id
+
+    def _models(self, models) -> list[str]:
+        if not isinstance(models, (list, tuple)) or not models:
+            raise GeneratorError("models must be a non-empty list of model ids", fix='write models=["Qwen2-7B-Instruct", ...]')
+        return [self._model(m) for m in models]
+
+    def benchmark_row(self, model, quantization, input_length) -> BenchmarkRow:
+        row = self.content.rows.get((model, quantization, input_length))
+        if row is None:
+            raise GeneratorError(f"no benchmark row for {model!r} {quantization!r} {input_length!r}",
+                                 fix="name a model, quantization and input_length that content/benchmarks/ has")
+        return row
+
+    def load_table(self, models, bits, name="load") -> str:
+        bits = _positive(bits, "bits")
+        return self._place(tables.load_table(name, self.content, self._models(models), bits))
+
+    def context_table(self, models, tokens, bits, name="context") -> str:
+        bits = _positive(bits, "bits")
+        if not isinstance(tokens, (list, tuple)) or not tokens:
+            raise GeneratorError("tokens must be a non-empty list of token counts", fix="write tokens=[4000, 8000]")
+        tokens = [_positive(t, "each token count", whole=True) for t in tokens]
+        if not isinstance(models, (list, tuple)) or not models:
+            raise GeneratorError("models must be a non-empty list", fix='write models=[{"model": ..., "rate_from": ...}]')
+        rows = []
+        for spec in models:
+            if not isinstance(spec, dict) or set(spec) - {"model", "rate_from", "load_from"} or \
+                    not {"model", "rate_from"} <= set(spec):
+                raise GeneratorError(f"each context_table model must be a mapping with 'model', 'rate_from' and "
+                                     f"optionally 'load_from', not {spec!r}",
+                                     fix='write {"model": "Qwen2-7B-Instruct", "rate_from": benchmark_row(...)}')
+            for key in ("rate_from", "load_from"):
+                if key in spec and not isinstance(spec[key], BenchmarkRow):
+                    raise GeneratorError(f"{key} must be a benchmark_row(...), not {spec[key]!r}",
+                                         fix=f'write "{key}": benchmark_row("Qwen2-7B-Instruct", "BF16", 30720)')
+            rows.append(tables.ContextRow(self._model(spec["model"]), spec["rate_from"], spec.get("load_from")))
+        return self._place(tables.context_table(name, self.content, rows, tokens, bits))
+
+    def benchmark_table(self, models, quantization, name="benchmark") -> str:
+        if not isinstance(quantization, str):
+            raise GeneratorError("quantization must be text such as 'BF16'", fix='write quantization="BF16"')
+        return self._place(tables.benchmark_table(name, self.content, self._models(models), quantization))
+
+
+def _positive(value, what: str, whole: bool = False):
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0 or value != value or value == float("inf"):
+        kind = "whole number" if whole else "number"
+        raise GeneratorError(f"{what} must be a positive {kind}, not {value!r}", fix=f"give {what} a {kind} above zero")
+    return value
+
+
+def _checked_call(function):
+    """Turn a wrong call from a template (missing or unknown argument) into a located GeneratorError."""
+    signature = inspect.signature(function)
+
+    def call(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise GeneratorError(f"{function.__name__}(): {exc}", fix=f"call it as {function.__name__}{signature}") from None
+        return function(*args, **kwargs)
+
+    call.__name__ = function.__name__
+    return call
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    """The template line a runtime error came from (Jinja puts template frames into the traceback)."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    return line
+
+
+def _render_located(template_source: str, filename: str, first_line: int, env: jinja2.Environment, context: dict) -> str:
+    shift = first_line - 1
+    try:
+        code = env.compile(template_source, filename=filename)
+        template = env.template_class.from_code(env, code, env.make_globals(None))
+        return template.render(context)
+    except GeneratorError as exc:
+        line = _template_line(exc, filename)
+        raise exc.located(filename, line + shift if line else None) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise GeneratorError(f"template syntax error: {exc.message}", filename, (exc.lineno or 1) + shift,
+                             "fix the {{ }} or {% %} at that line") from None
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc, filename)
+        raise GeneratorError(f"undefined name: {exc.message}", filename, line + shift if line else None,
+                             "define it with {% set %} or fix the spelling; the table calls are "
+                             "load_table, context_table, benchmark_table and benchmark_row") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        line = _template_line(exc, filename)
+        raise GeneratorError(f"error in a template expression: {exc}", filename, line + shift if line else None,
+                             "fix the expression at that line") from None
+
+
+def post_environment() -> jinja2.Environment:
+    # Markdown is not HTML: no autoescape here; table cells escape their own text.
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+                              trim_blocks=True)
+
+
+def render_post(post: PostSource, content: Content, env: jinja2.Environment) -> RenderedPost:
+    calls = _TableCalls(content)
+    body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
+    return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed))
+
+
+def markdown_to_html(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables"], output_format="html")
+
+
+def page_environment(templates_dir: str) -> jinja2.Environment:
+    if not os.path.isdir(templates_dir):
+        raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), undefined=jinja2.StrictUndefined,
+                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
+    try:
+        template = env.get_template(template_name)
+    except jinja2.TemplateNotFound:
+        raise GeneratorError(f"template {template_name!r} not found", env.loader.searchpath[0], None,
+                             f"add {template_name} to the templates folder") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise GeneratorError(f"template syntax error: {exc.message}", exc.filename, exc.lineno,
+                             "fix the template at that line") from None
+    try:
+        return template.render(context)
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc, template.filename)
+        raise GeneratorError(f"undefined name in template: {exc.message}", template.filename, line,
+                             "pass the variable to the template or fix the spelling") from None

@@ -1,0 +1,67 @@
+"""The site plan: every output file as bytes, built fully in memory from content and templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import render
+from .loading import Content, load_content
+from .tables import Table
+
+MANIFEST = ".generator-manifest"
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    files: dict[str, bytes]  # relative path ("/"-separated) -> bytes, sorted by path
+    tables: dict[str, tuple[Table, ...]]  # relative path -> the tables placed in that file, in order
+    posts: tuple[render.RenderedPost, ...]
+
+    def post_for(self, filename: str) -> render.RenderedPost | None:
+        return next((p for p in self.posts if p.source.post_filename == filename), None)
+
+
+def post_markdown_path(post: render.RenderedPost) -> str:
+    return f"_posts/{post.source.post_filename}"
+
+
+def post_html_path(post: render.RenderedPost) -> str:
+    return f"posts/{post.source.slug}.html"
+
+
+def manifest_bytes(paths) -> bytes:
+    lines = ["# Files written by `python -m generator build`; a later build deletes those it no longer writes."]
+    return ("\n".join(lines + sorted(paths)) + "\n").encode("utf-8")
+
+
+def manifest_paths(data: bytes) -> list[str]:
+    return [line for line in data.decode("utf-8", "replace").splitlines() if line and not line.startswith("#")]
+
+
+def plan_site(content: Content, templates_dir: str) -> SitePlan:
+    post_env = render.post_environment()
+    page_env = render.page_environment(templates_dir)
+    site = {"title": content.site.title, "description": content.site.description}
+    posts = sorted((render.render_post(p, content, post_env) for p in content.posts),
+                   key=lambda p: (p.source.date, p.source.slug), reverse=True)
+    files: dict[str, str | bytes] = {}
+    tables: dict[str, tuple[Table, ...]] = {}
+    for post in posts:
+        md_path, html_path = post_markdown_path(post), post_html_path(post)
+        files[md_path] = post.markdown
+        body_html = render.markdown_to_html(post.body)
+        files[html_path] = render.render_page(page_env, "post.html.j2", {
+            "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
+            "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
+        tables[md_path] = tables[html_path] = post.tables
+    files["index.html"] = render.render_page(page_env, "index.html.j2", {
+        "site": site, "lang": content.site.lang, "root": "",
+        "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
+                  for p in posts]})
+    files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])
+    encoded = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in sorted(files.items())}
+    return SitePlan(encoded, tables, tuple(posts))
+
+
+def build_plan(content_dir: str, templates_dir: str) -> SitePlan:
+    return plan_site(load_content(content_dir), templates_dir)

@@ -1,0 +1,169 @@
+"""Tables: rows of cells built from content records through the calculation module.
+
+A table knows, for each cell, the number behind it and the text a reader sees; ``check`` uses the names
+(table, row label, column header) to say exactly which published cell is wrong.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .calc import seed_method
+from .errors import GeneratorError
+from .formatting import format_number
+from .loading import BenchmarkRow, Content
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    value: float | None = None
+    bold: bool = False
+    # The seed writes a cell that has no value ("no difference for the baseline row") as "| |", and a
+    # value it leaves out because it repeats the row above as "|  |"; both read as empty.
+    absent: bool = False
+
+    @property
+    def markdown(self) -> str:
+        text = html.escape(self.text, quote=False)
+        return f"**{text}**" if self.bold and text else text
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(column.header for column in self.columns)
+
+
+def _number(value: float, column: Column, bold: bool = False) -> Cell:
+    return Cell(format_number(value, column.format), value, bold)
+
+
+REPEATED = Cell("")
+ABSENT = Cell("", absent=True)
+
+PARAMS = Column("模型参数（B）", "g2")
+
+LOAD_COLUMNS = (PARAMS, Column("参数使用的位数（bits）", "g2"), Column("加载需要显存（G）", "g2"))
+
+CONTEXT_COLUMNS = (PARAMS, Column("加载显存（G）", "g2"), Column("上下文长度（Token）", "int"),
+                   Column("上下文需要显存（G）", "f2"), Column("总计需要显存（G）", "f2"))
+
+BENCHMARK_COLUMNS = (PARAMS, Column("卡数", "int"), Column("上下文长度（Token）", "int"), Column("显存使用（G）", "g2"),
+                     Column("上下文长度差值（Token）", "int"), Column("显存使用差值（G）", "g2"),
+                     Column("每 Token 使用显存（M）", "f2"))
+
+
+def load_table(name: str, content: Content, models: list[str], bits: float) -> Table:
+    """Memory to load each model's weights at ``bits`` per parameter."""
+    rows = []
+    for model_id in models:
+        model = content.models[model_id]
+        load = seed_method.load_memory_gib(model.params_b, bits)
+        values = (model.params_b, bits, load)
+        rows.append(Row(model_id, tuple(_number(v, c) for v, c in zip(values, LOAD_COLUMNS))))
+    return Table(name, LOAD_COLUMNS, tuple(rows))
+
+
+@dataclass(frozen=True)
+class ContextRow:
+    """One model of a context table: where its load memory and its per-token rate come from."""
+
+    model: str
+    rate_from: BenchmarkRow
+    load_from: BenchmarkRow | None  # None: the formula, parameters x bits / 8
+
+
+def benchmark_baseline(content: Content, row: BenchmarkRow) -> BenchmarkRow:
+    """The shortest-input row of the same model and quantization: the seed's "1 token" row."""
+    same = [r for r in content.rows.values() if (r.model, r.quantization) == (row.model, row.quantization)]
+    return min(same, key=lambda r: r.input_length)
+
+
+def per_token_rate_mib(content: Content, row: BenchmarkRow) -> float:
+    baseline = benchmark_baseline(content, row)
+    if baseline is row:
+        raise GeneratorError(f"benchmark row {row.label} is its model's shortest input, so it gives no per-token rate",
+                             None, None, "take the rate from a longer row of the same model and quantization")
+    return seed_method.per_token_mib(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib),
+                                     seed_method.token_difference(baseline.input_length, row.input_length))
+
+
+def context_table(name: str, content: Content, rows: list[ContextRow], tokens: list[int], bits: float) -> Table:
+    """Load memory plus tokens x a benchmark row's per-token rate, for each model and context length."""
+    table_rows = []
+    params_c, load_c, tokens_c, context_c, total_c = CONTEXT_COLUMNS
+    for spec in rows:
+        model = content.models[spec.model]
+        if spec.load_from is None:
+            load = seed_method.load_memory_gib(model.params_b, bits)
+        else:
+            load = spec.load_from.memory_gib
+        rate = per_token_rate_mib(content, spec.rate_from)
+        for index, count in enumerate(tokens):
+            context = seed_method.context_memory_gib(count, rate)
+            total = seed_method.total_memory_gib(load, context)
+            first = index == 0
+            cells = (_number(model.params_b, params_c) if first else REPEATED,
+                     _number(load, load_c) if first else REPEATED,
+                     _number(count, tokens_c), _number(context, context_c), _number(total, total_c))
+            table_rows.append(Row(f"{spec.model}, {count} tokens", cells))
+    return Table(name, CONTEXT_COLUMNS, tuple(table_rows))
+
+
+def benchmark_table(name: str, content: Content, models: list[str], quantization: str) -> Table:
+    """Benchmark rows of each model, their growth over the shortest input, and the per-token rate.
+
+    The highest rate of each model is bold: the conservative choice, and the one the seed used.
+    """
+    params_c, gpus_c, length_c, memory_c, dlength_c, dmemory_c, rate_c = BENCHMARK_COLUMNS
+    table_rows = []
+    for model_id in models:
+        measured = sorted((r for r in content.rows.values() if (r.model, r.quantization) == (model_id, quantization)),
+                          key=lambda r: r.input_length)
+        if len(measured) < 2:
+            raise GeneratorError(f"the benchmark has {len(measured)} {quantization} row(s) of {model_id}; "
+                                 "a benchmark table needs at least two", None, None,
+                                 "choose a model and quantization that the benchmark measured at two lengths")
+        baseline, longer = measured[0], measured[1:]
+        rates = {row.key: per_token_rate_mib(content, row) for row in longer}
+        highest = max(rates.values())
+        model = content.models[model_id]
+        table_rows.append(Row(baseline.label, (
+            _number(model.params_b, params_c), _number(baseline.gpus, gpus_c), _number(baseline.input_length, length_c),
+            _number(baseline.memory_gib, memory_c), ABSENT, ABSENT, ABSENT)))
+        for row in longer:
+            rate = rates[row.key]
+            table_rows.append(Row(row.label, (
+                REPEATED, _number(row.gpus, gpus_c), _number(row.input_length, length_c),
+                _number(row.memory_gib, memory_c),
+                _number(seed_method.token_difference(baseline.input_length, row.input_length), dlength_c),
+                _number(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
+                _number(rate, rate_c, bold=rate == highest))))
+    return Table(name, BENCHMARK_COLUMNS, tuple(table_rows))
+
+
+def table_markdown(table: Table) -> str:
+    """A GitHub-flavoured Markdown table, laid out exactly as the seed post lays its tables."""
+    lines = ["| " + " | ".join(table.headers) + " |", "| " + " | ".join("---" for _ in table.columns) + " |"]
+    for row in table.rows:
+        lines.append("|" + "".join(" |" if cell.absent else f" {cell.markdown} |" for cell in row.cells))
+    return "\n".join(lines)
