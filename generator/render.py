@@ -109,6 +109,7 @@ def _checked_call(function):
     signature = inspect.signature(function)
 
     def call(*args, **kwargs):
+        _raise_if_undefined(list(args) + list(kwargs.values()))
         try:
             signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -117,6 +118,17 @@ def _checked_call(function):
 
     call.__name__ = function.__name__
     return call
+
+
+def _raise_if_undefined(values) -> None:
+    """StrictUndefined only fails when used; a value passed straight to a table call must fail here."""
+    for value in values:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        if isinstance(value, (list, tuple)):
+            _raise_if_undefined(value)
+        elif isinstance(value, dict):
+            _raise_if_undefined(list(value.values()))
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:

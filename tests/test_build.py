@@ -1,0 +1,75 @@
+"""build: all or nothing, deterministic, and a rebuild with nothing changed rewrites nothing."""
+
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, SEED_POST, run_cli, snapshot
+
+
+def test_two_builds_are_byte_identical(project, tmp_path):
+    assert run_cli("build", "--out", str(tmp_path / "a")).code == 0
+    assert run_cli("build", "--out", str(tmp_path / "b")).code == 0
+    a = {k: v[0] for k, v in snapshot(tmp_path / "a").items()}
+    b = {k: v[0] for k, v in snapshot(tmp_path / "b").items()}
+    assert a == b and len(a) == 4
+
+
+def test_rebuild_with_nothing_changed_rewrites_nothing(built):
+    before = snapshot(built / "site")
+    result = run_cli("build")
+    assert result.code == 0
+    assert "build: 0 written, 0 deleted, 4 unchanged" in result.out
+    assert snapshot(built / "site") == before  # bytes and modification times
+
+
+def test_only_changed_files_are_rewritten(built):
+    before = snapshot(built / "site")
+    site = built / "content" / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("title: LLM 推理显存计算", "title: 显存"), encoding="utf-8")
+    result = run_cli("build")
+    after = snapshot(built / "site")
+    assert SEED_POST in before and after[SEED_POST] == before[SEED_POST]  # the Markdown post has no site title
+    assert after["index.html"] != before["index.html"]
+
+
+def test_build_deletes_what_it_no_longer_writes_and_nothing_else(built):
+    post = built / "content" / "posts" / "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
+    renamed = post.with_name("2024-09-03-vram.md")
+    post.rename(renamed)
+    (built / "site" / "CNAME").write_text("blog.example\n", encoding="utf-8")
+    result = run_cli("build")
+    assert result.code == 0
+    assert f"deleted site/{SEED_POST}" in result.out
+    assert (built / "site" / "_posts" / "2024-09-03-vram.md").exists()
+    assert (built / "site" / "CNAME").exists()  # not ours: left alone
+    assert run_cli("check").code == 0
+
+
+def test_build_refuses_a_symlink_that_leaves_the_site(built, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    posts = built / "site" / "posts"
+    for child in posts.iterdir():
+        child.unlink()
+    posts.rmdir()
+    posts.symlink_to(outside, target_is_directory=True)
+    result = run_cli("build")
+    assert result.code == 2 and "resolves outside the output folder" in result.err
+    assert list(outside.iterdir()) == []
+
+
+def test_output_is_the_same_in_another_locale_timezone_and_hash_seed(built, tmp_path):
+    env = dict(os.environ, TZ="America/Los_Angeles", LANG="C", LC_ALL="C", PYTHONHASHSEED="12345",
+               PYTHONPATH=ROOT)
+    subprocess.run([sys.executable, "-m", "generator", "build", "--out", str(tmp_path / "other")], check=True,
+                   cwd=built, env=env, capture_output=True)
+    ours = {k: v[0] for k, v in snapshot(built / "site").items()}
+    theirs = {k: v[0] for k, v in snapshot(tmp_path / "other").items()}
+    assert ours == theirs
+
+
+def test_python_dash_m_entry_point(built):
+    result = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=built, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 0, result.stdout + result.stderr
