@@ -283,6 +283,22 @@ def read_text(path: str) -> str:
     return decode_utf8(data, path)
 
 
+def read_tree(folder: str) -> dict[str, bytes]:
+    """Every file under ``folder`` by its "/"-separated relative path, in sorted order; symlinks refused."""
+    found: dict[str, bytes] = {}
+    if not os.path.isdir(folder):
+        return found
+    for dirpath, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                raise GeneratorError("a symlink among the templates", path, None, "replace it with the file itself")
+            with open(path, "rb") as handle:
+                found[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+    return found
+
+
 def _files(directory: str, suffix: str) -> list[str]:
     if not os.path.isdir(directory):
         return []

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import render
-from .loading import Content, load_content
+import os
+
+from .loading import Content, load_content, read_tree
 from .tables import Table
 
 MANIFEST = ".generator-manifest"
@@ -58,6 +60,8 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
         "site": site, "lang": content.site.lang, "root": "",
         "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
                   for p in posts]})
+    # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
+    files.update(read_tree(os.path.join(templates_dir, "jekyll")))
     files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])
     encoded = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in sorted(files.items())}
     return SitePlan(encoded, tables, tuple(posts))
