@@ -1,0 +1,460 @@
+"""How much GPU memory an inference run needs: weights, KV cache, activations, overheads, peak.
+
+Pure: no I/O. ``peak`` is what ``torch.cuda.max_memory_allocated`` would report summed over the GPUs (the
+CUDA context and allocator slack are outside it; ``Estimate.reserved_bytes`` adds them for "will it fit").
+Calibrated only on the Qwen2 speed benchmark (transformers 4.38.2, flash attention 2, batch 1, 2048 new tokens);
+see generator/calc/validation.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from ..errors import GeneratorError
+from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown
+
+GIB = 2 ** 30
+GB = 10 ** 9
+
+# Default new tokens: 0 means "prompt only"; the Qwen2 benchmark uses 2048 and passes it explicitly.
+DEFAULT_GENERATE = 0
+
+# --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
+# CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
+# ~0.5 GiB on A100/H100 with PyTorch 2.x (nvidia-smi minus max_memory_reserved for an idle model; PyTorch docs,
+# "CUDA semantics / memory management"). Counted only in Estimate.reserved_bytes.
+CUDA_CONTEXT_BYTES = 512 * 2 ** 20
+# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation);
+# 5% of allocated is a typical max_memory_reserved / max_memory_allocated ratio for generate() runs.
+ALLOCATOR_SLACK_FRACTION = 0.05
+# GPTQ group size of the official Qwen GPTQ/AWQ checkpoints (quantization_config.group_size in their config.json).
+QUANT_GROUP_SIZE = 128
+# Official quantized Qwen2/Qwen2.5 72B checkpoints pad intermediate_size 29568 -> 29696 so that it splits into
+# whole 128-groups across 8 tensor-parallel ranks (Qwen2-72B-Instruct-GPTQ-Int8 and Qwen2.5-72B-Instruct-AWQ
+# config.json). Applied to every GPTQ/AWQ checkpoint of that shape: the benchmark's Int4/AWQ rows move by
+# 0.12 GiB either way, within their scatter.
+QUANT_PADDED_INTERMEDIATE = {29568: 29696}
+
+# --- Quantization formats ------------------------------------------------------------------------------------------
+# GGUF bits per weight. Single types: exact block layouts in llama.cpp ggml-common.h (e.g. block_q4_K is 144 bytes
+# per 256 weights = 4.5 bpw; block_q8_0 34 bytes per 32 = 8.5). Mixes (_S/_M/_L pick higher types for some tensors):
+# averages reported by llama.cpp's quantize tool for 7B-8B Llama models (llama.cpp PR #1684 and
+# examples/quantize/README.md).
+GGUF_BITS_PER_WEIGHT = {
+    "f32": 32.0, "f16": 16.0, "bf16": 16.0,
+    "q8_0": 8.5, "q6_k": 6.5625, "q5_k_m": 5.69, "q5_k_s": 5.54, "q5_1": 6.0, "q5_0": 5.5,
+    "q4_k_m": 4.85, "q4_k_s": 4.58, "q4_1": 5.0, "q4_0": 4.5, "iq4_xs": 4.25, "iq4_nl": 4.5,
+    "q3_k_l": 4.27, "q3_k_m": 3.91, "q3_k_s": 3.5, "q2_k": 2.63, "iq3_xxs": 3.06, "iq2_xs": 2.31,
+}
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """How weights are stored. ``format``: float, fp8, gptq, awq or gguf."""
+
+    name: str
+    format: str
+    bits: float
+    compute_bytes: int = 2
+
+
+_FLOAT_QUANTS = {
+    "fp32": Quantization("fp32", "float", 32, 4),
+    "bf16": Quantization("bf16", "float", 16),
+    "fp16": Quantization("fp16", "float", 16),
+    "fp8": Quantization("fp8", "fp8", 8),
+    "gptq-int8": Quantization("gptq-int8", "gptq", 8),
+    "gptq-int4": Quantization("gptq-int4", "gptq", 4),
+    "awq-int4": Quantization("awq-int4", "awq", 4),
+}
+_QUANT_ALIASES = {
+    "float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "awq": "awq-int4", "awq-int4": "awq-int4",
+    "gptq-int8": "gptq-int8", "gptq-int4": "gptq-int4", "int8": "gptq-int8", "int4": "gptq-int4",
+}
+
+
+def valid_quantization_names() -> list:
+    return sorted(_FLOAT_QUANTS) + ["awq"] + sorted(GGUF_BITS_PER_WEIGHT)
+
+
+def parse_quantization(name) -> Quantization:
+    """Case-insensitive: bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq(-int4), GGUF type names (q4_k_m ...)."""
+    key = str(name).strip().lower().replace("_", "-") if name is not None else ""
+    key = _QUANT_ALIASES.get(key, key)
+    if key in _FLOAT_QUANTS:
+        return _FLOAT_QUANTS[key]
+    gguf = key.removeprefix("gguf-").replace("-", "_")
+    if gguf in GGUF_BITS_PER_WEIGHT:
+        return Quantization(gguf, "gguf", GGUF_BITS_PER_WEIGHT[gguf])
+    raise GeneratorError(f"unknown quantization {name!r}", fix="use one of: " + ", ".join(valid_quantization_names()))
+
+
+# --- KV cache element types -----------------------------------------------------------------------------------
+# q8_0 / q4_0 are llama.cpp cache types: 34 and 18 bytes per 32 values (ggml-common.h) = 1.0625 and 0.5625 bytes.
+KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 1.0625, "q4_0": 0.5625}
+_KV_ALIASES = {"16bit": "16-bit", "bf16": "16-bit", "fp16": "16-bit", "f16": "16-bit", "auto": "16-bit",
+               "f32": "fp32", "fp8-e4m3": "fp8", "fp8-e5m2": "fp8", "int8": "q8_0", "q8-0": "q8_0", "q4-0": "q4_0"}
+
+
+@dataclass(frozen=True)
+class KvDtype:
+    name: str
+    bytes_per_value: float
+
+
+def parse_kv_dtype(name) -> KvDtype:
+    key = str(name).strip().lower().replace("_", "-") if name is not None else "16-bit"
+    key = _KV_ALIASES.get(key, key).replace("q8-0", "q8_0").replace("q4-0", "q4_0")
+    if key in KV_BYTES_PER_VALUE:
+        return KvDtype(key, KV_BYTES_PER_VALUE[key])
+    raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
+
+
+# --- Frameworks and GPUs (loaded from content/*.yaml by generator/profiles.py) -------------------------------
+@dataclass(frozen=True)
+class FrameworkProfile:
+    engine: str
+    min_version: tuple | None = None
+    max_version: tuple | None = None
+    version: str = ""
+    multi_gpu: str = "layer_split"
+    logits_all_positions: bool = False
+    kv_cache_copies_in_decode: int = 1
+    rope_table_per_layer: bool = False
+    gpu_memory_utilization: float = 0.0
+    profile_tokens: int = 0
+    max_num_seqs: int = 0
+    mla_compressed_cache: bool = False
+    cuda_graph_bytes: int = 0
+    ubatch_tokens: int = 0
+    flash_attention: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"{self.engine}=={self.version}" if self.version else self.engine
+
+
+@dataclass(frozen=True)
+class GpuSpec:
+    name: str
+    memory_bytes: int
+    source: str = ""
+
+
+def version_tuple(text: str) -> tuple:
+    parts = re.findall(r"\d+", str(text))
+    return tuple(int(p) for p in parts[:3]) + (0,) * (3 - len(parts[:3]))
+
+
+_FRAMEWORK_SPEC = re.compile(r"^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*v?([0-9][0-9a-z.\-+]*))?\s*$", re.IGNORECASE)
+
+
+def parse_framework(spec, profiles) -> FrameworkProfile:
+    """``transformers==4.38.2``, ``vllm==0.6.3``, ``vllm``, ``llama.cpp``: the profile whose range holds the version."""
+    match = _FRAMEWORK_SPEC.match(str(spec)) if spec is not None else None
+    engines = sorted({p.engine for p in profiles})
+    if not match:
+        raise GeneratorError(f"bad framework {spec!r}", fix="write ENGINE==VERSION, ENGINE one of: " + ", ".join(engines))
+    engine, version = match.group(1).lower(), match.group(2)
+    candidates = [p for p in profiles if p.engine == engine]
+    if not candidates:
+        raise GeneratorError(f"unknown framework {engine!r}", fix="use one of: " + ", ".join(engines))
+    if version is None:
+        if engine == "transformers":
+            raise GeneratorError("transformers needs a version (memory behaviour changed across versions)",
+                                 fix="write e.g. transformers==4.38.2")
+        chosen = max(candidates, key=lambda p: p.min_version or (0, 0, 0))
+        return chosen
+    wanted = version_tuple(version)
+    for profile in candidates:
+        if (profile.min_version is None or wanted >= profile.min_version) and \
+                (profile.max_version is None or wanted < profile.max_version):
+            return FrameworkProfile(**{**profile.__dict__, "version": version})
+    raise GeneratorError(f"no {engine} profile covers version {version}", fix="add a range to content/frameworks.yaml")
+
+
+# --- Weights ---------------------------------------------------------------------------------------------------
+def _padded_intermediate(arch: Architecture) -> Architecture:
+    # Only the Qwen 72B shape is known to be padded by its official quantized checkpoints.
+    padded = QUANT_PADDED_INTERMEDIATE.get(arch.intermediate_size)
+    if padded and not arch.is_moe:
+        return replace(arch, intermediate_size=padded)
+    return arch
+
+
+_weights_cache: dict = {}
+
+
+def weight_bytes(arch: Architecture, quant: Quantization) -> tuple:
+    """(total weight bytes, largest quantized matrix in*out) for this storage format.
+
+    GPTQ (auto-gptq layout): qweight in*out*bits/8, qzeros (in/g)*out*bits/8, fp16 scales (in/g)*out*2,
+    g_idx int32 per input row. AWQ GEMM: the same without g_idx. Embedding, lm_head, norms, biases and MoE
+    routers stay 16-bit in GPTQ/AWQ/FP8 checkpoints. GGUF: bits per weight over every parameter.
+    """
+    key = (arch, quant.name)
+    cached = _weights_cache.get(key)
+    if cached is not None:
+        return cached
+    if quant.format in ("gptq", "awq"):
+        arch_q = _padded_intermediate(arch)
+    else:
+        arch_q = arch
+    b = param_breakdown(arch_q)
+    largest = b.largest_linear
+    if quant.format == "float":
+        total = b.total * quant.bits / 8
+    elif quant.format == "gguf":
+        total = b.total * quant.bits / 8
+    else:
+        total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router) * 2
+        g = QUANT_GROUP_SIZE
+        for in_features, out_features, count in b.linear_shapes:
+            per = in_features * out_features * quant.bits / 8
+            if quant.format != "fp8":
+                groups = math.ceil(in_features / g)
+                per += groups * out_features * (2 + quant.bits / 8)
+                if quant.format == "gptq":
+                    per += in_features * 4
+            else:
+                per += 4  # one fp32 scale per tensor
+            total += per * count
+    result = (int(total), largest)
+    _weights_cache[key] = result
+    return result
+
+
+# --- The estimate ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes; ``peak`` sums the per-GPU peaks (as max_memory_allocated summed over GPUs reports it)."""
+
+    weights: int
+    kv_cache: int
+    activations: int
+    overhead: int
+    peak: int
+    steady: int
+    per_gpu_peak: tuple
+    gpus: int
+    context: int
+    generate: int
+    batch: int
+    kv_cache_capacity_tokens: int | None = None
+    max_concurrency: float | None = None
+
+    @property
+    def peak_gib(self) -> float:
+        return self.peak / GIB
+
+    @property
+    def steady_gib(self) -> float:
+        return self.steady / GIB
+
+    @property
+    def reserved_bytes(self) -> int:
+        """What nvidia-smi would show: peak plus allocator slack plus one CUDA context per GPU."""
+        return int(self.peak * (1 + ALLOCATOR_SLACK_FRACTION)) + CUDA_CONTEXT_BYTES * self.gpus
+
+    def gib(self, field: str) -> float:
+        return getattr(self, field) / GIB
+
+
+def bytes_to_gib(value: float) -> float:
+    return value / GIB
+
+
+def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool) -> float:
+    """Largest transient set inside one decoder layer during prefill (besides weights and cache)."""
+    h = arch.hidden_size
+    # Residual stream plus the normed copy entering the block.
+    stream = 2 * tokens * h * act_bytes
+    if arch.is_moe:
+        shared = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
+        # Gated MLP keeps act(gate), up and their product: 3 intermediates. Routed experts see a slice of tokens;
+        # transformers' loop also builds a one-hot int64 expert mask (tokens x top-k x experts) and fp32 router probs.
+        mlp = 3 * tokens * max(shared, arch.moe_intermediate_size) * act_bytes
+        mlp += tokens * arch.experts_per_token * arch.num_experts * 8 + tokens * arch.num_experts * 4
+        if arch.dense_layers:
+            mlp = max(mlp, 3 * tokens * arch.intermediate_size * act_bytes)
+    else:
+        mlp = 3 * tokens * arch.intermediate_size * act_bytes
+    q_width = arch.heads * (arch.v_head_dim or arch.head_dim)
+    qkv = tokens * (arch.heads + 2 * arch.kv_heads) * arch.head_dim * act_bytes
+    if flash:
+        attention = 2 * qkv + tokens * q_width * act_bytes
+    else:
+        # Eager attention materialises scores (16-bit), the masked copy and fp32 softmax per head.
+        attention = qkv + arch.heads * tokens * tokens * (2 * act_bytes + 4)
+    return stream + max(mlp, attention)
+
+
+def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
+             generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
+             gpu_memory_bytes: int | None = None, flash_attention: bool = True) -> Estimate:
+    """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens."""
+    if context < 0 or generate < 0 or batch < 1 or gpus < 1:
+        raise GeneratorError("context and generate must be >= 0, batch and gpus >= 1",
+                             fix="check the numbers given to the estimator")
+    if framework.engine == "vllm":
+        return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
+                              gpu_memory_bytes)
+    if framework.engine == "llama.cpp":
+        return _estimate_llama_cpp(arch, quantization, context, framework, generate, batch, gpus, kv_dtype)
+    return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
+                                  flash_attention)
+
+
+def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, flash):
+    weights, largest = weight_bytes(arch, quant)
+    act = quant.compute_bytes
+    kv_value = kv_dtype.bytes_per_value if kv_dtype else act
+    total_tokens = context + generate
+    kv_full = kv_cache_bytes_per_token(arch, kv_value, False, total_tokens) * total_tokens * batch
+    kv_prompt = kv_cache_bytes_per_token(arch, kv_value, False, context) * context * batch
+    layer_kv_full = kv_full / arch.layers
+
+    # Overheads that live as long as the model does.
+    rope = 0
+    if framework.rope_table_per_layer and not arch.is_mla:
+        rope = arch.layers * 2 * arch.max_position_embeddings * arch.head_dim * act
+    # auto-gptq's exllama v2 kernel keeps one fp16 scratch the size of the largest dequantized matrix per GPU.
+    scratch_per_gpu = largest * 2 + 128 if quant.format == "gptq" and quant.bits == 4 else 0
+
+    tokens = context * batch
+    vocab = arch.vocab_size
+    h = arch.hidden_size
+    if framework.logits_all_positions:
+        logits_16 = tokens * vocab * act
+        logits_32 = tokens * vocab * 4
+    else:
+        logits_16 = batch * vocab * act
+        logits_32 = batch * vocab * 4
+    logits = logits_16 + logits_32 + tokens * h * act
+    layer_peak = _prefill_layer_activations(arch, tokens, act, flash)
+    activations = max(logits, layer_peak)
+
+    step_logits = batch * vocab * (act + 4)
+    if framework.kv_cache_copies_in_decode >= 2:
+        decode_kv = 2 * kv_full
+    else:
+        decode_kv = kv_full + layer_kv_full
+
+    fixed = rope + scratch_per_gpu * gpus
+    if gpus == 1:
+        prefill = kv_prompt + activations
+        decode = decode_kv + step_logits
+        peak = weights + fixed + max(prefill, decode)
+        per_gpu = (int(peak),)
+    else:
+        copies = max(1, framework.kv_cache_copies_in_decode)
+        per_gpu = _layer_split_peaks(arch, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full, decode_kv,
+                                     logits, logits_32, layer_peak, step_logits, copies)
+        per_gpu = [int(p) for p in per_gpu]
+        peak = sum(per_gpu)
+    steady = weights + fixed + kv_full + step_logits
+    return Estimate(
+        weights=int(weights), kv_cache=int(kv_full), activations=int(activations), overhead=int(fixed),
+        peak=int(peak), steady=int(steady), per_gpu_peak=tuple(int(p) for p in per_gpu), gpus=gpus,
+        context=context, generate=generate, batch=batch,
+    )
+
+
+def _layer_split_peaks(arch, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
+                       layer_peak, step_logits, copies):
+    """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
+
+    Each GPU reaches its own peak at its own moment, and the benchmark sums the per-GPU peaks. The last GPU
+    computes the logits; accelerate's top-level hook (io_same_device) copies the fp32 logits back to the first GPU,
+    where generate() keeps them referenced through the first decoding step, while that step holds the first GPU's
+    cache ``copies`` times (legacy tuple + new DynamicCache).
+    """
+    b = param_breakdown(arch)
+    scale = weights / b.total
+    embed_w = b.embedding * scale
+    head_w = b.lm_head * scale
+    per_layer = (weights - embed_w - head_w) / arch.layers
+    # accelerate's balanced map (get_balanced_memory): each GPU but the last may hold total/gpus + 1.25 layers;
+    # infer_auto_device_map then keeps room for the largest module (a layer, the embedding or lm_head) free on
+    # the first GPU, and fills GPUs in module order until the next layer does not fit.
+    capacity = weights / gpus + 1.25 * per_layer
+    largest_module = max(per_layer, embed_w, head_w)
+    counts = []
+    left = arch.layers
+    for index in range(gpus - 1):
+        room = capacity - (largest_module + embed_w if index == 0 else 0)
+        count = max(0, min(left, math.floor(room / per_layer)))
+        counts.append(count)
+        left -= count
+    counts.append(left)
+    peaks = []
+    for index, count in enumerate(counts):
+        fraction = count / arch.layers
+        w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
+        prefill = kv_prompt * fraction + layer_peak
+        decode = decode_kv * fraction
+        if index == gpus - 1:
+            prefill = max(prefill, kv_prompt * fraction + logits)
+        if index == 0:
+            decode = max(decode + step_logits, copies * kv_prompt * fraction + logits_32)
+        peaks.append(w + rope * fraction + scratch + max(prefill, decode))
+    return peaks
+
+
+def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, gpu_memory_bytes):
+    """Tensor parallel over ``gpus``: weights and KV heads split; the KV cache gets what the budget leaves."""
+    weights, _ = weight_bytes(arch, quant)
+    act = quant.compute_bytes
+    kv_value = kv_dtype.bytes_per_value if kv_dtype else act
+    total_tokens = max(context + generate, 1)
+    kv_per_token = kv_cache_bytes_per_token(arch, kv_value, framework.mla_compressed_cache, total_tokens)
+    # KV heads split across ranks; MLA's latent cache is replicated on every rank.
+    kv_per_token_gpu = kv_per_token if (arch.is_mla and framework.mla_compressed_cache) else kv_per_token / gpus
+    weights_gpu = weights / gpus
+    # Profiling pass: one batch of profile_tokens (or the context, if longer) through the model, and the sampler's
+    # fp32 logits for max_num_seqs sequences.
+    profile_tokens = max(framework.profile_tokens, context)
+    layer_peak = _prefill_layer_activations(arch, profile_tokens, act, True) / gpus
+    sampler = framework.max_num_seqs * arch.vocab_size * 4
+    activations = int(layer_peak + sampler)
+    overhead = framework.cuda_graph_bytes
+    kv_needed = kv_per_token * total_tokens * batch
+    if gpu_memory_bytes:
+        budget = gpu_memory_bytes * framework.gpu_memory_utilization
+        kv_budget = budget - weights_gpu - activations - overhead
+        capacity = max(0, int(kv_budget // kv_per_token_gpu)) if kv_per_token_gpu else 0
+        concurrency = capacity / total_tokens
+        per_gpu_peak = int(max(budget, weights_gpu + activations + overhead))
+    else:
+        capacity = None
+        concurrency = None
+        per_gpu_peak = int(weights_gpu + activations + overhead + kv_per_token_gpu * total_tokens * batch)
+    steady = weights + kv_needed + overhead * gpus
+    return Estimate(
+        weights=int(weights), kv_cache=int(kv_needed), activations=activations * gpus, overhead=overhead * gpus,
+        peak=per_gpu_peak * gpus, steady=int(steady), per_gpu_peak=(per_gpu_peak,) * gpus, gpus=gpus,
+        context=context, generate=generate, batch=batch, kv_cache_capacity_tokens=capacity,
+        max_concurrency=concurrency,
+    )
+
+
+def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype):
+    """Whole model offloaded (-ngl 99); n_ctx = context + generate per sequence; one compute buffer."""
+    weights, _ = weight_bytes(arch, quant)
+    kv_value = kv_dtype.bytes_per_value if kv_dtype else 2.0
+    n_ctx = max(context + generate, 1) * batch
+    kv = kv_cache_bytes_per_token(arch, kv_value, False, n_ctx) * n_ctx
+    ubatch = min(framework.ubatch_tokens or 512, n_ctx)
+    # Compute buffer: the ubatch's MLP intermediates and f32 logits of the ubatch; without flash attention also
+    # the f32 KQ scores for every head over the whole context.
+    compute = ubatch * (3 * arch.intermediate_size + 4 * arch.hidden_size) * 4 + ubatch * arch.vocab_size * 4
+    if not framework.flash_attention:
+        compute += ubatch * n_ctx * arch.heads * 4
+    peak = weights + kv + compute
+    per_gpu = tuple(int(peak / gpus) for _ in range(gpus))
+    return Estimate(
+        weights=int(weights), kv_cache=int(kv), activations=int(compute), overhead=0, peak=int(peak),
+        steady=int(peak), per_gpu_peak=per_gpu, gpus=gpus, context=context, generate=generate, batch=batch,
+    )

@@ -1,0 +1,203 @@
+"""Turn a Hugging Face config.json (or a model entry of content/models.yaml) into an Architecture.
+
+Errors are GeneratorError located at the file (and line where known), naming the missing or bad field.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .calc.architecture import Architecture
+from .errors import GeneratorError
+
+# config.json names differ by family; the first name present wins. ChatGLM (GLM-4) uses its own names.
+_ALIASES = {
+    "hidden_size": ("hidden_size", "n_embd", "d_model"),
+    "num_hidden_layers": ("num_hidden_layers", "num_layers", "n_layer"),
+    "num_attention_heads": ("num_attention_heads", "n_head"),
+    "num_key_value_heads": ("num_key_value_heads", "multi_query_group_num", "num_kv_heads"),
+    "head_dim": ("head_dim", "kv_channels"),
+    "intermediate_size": ("intermediate_size", "ffn_hidden_size"),
+    "vocab_size": ("padded_vocab_size", "vocab_size"),
+    "max_position_embeddings": ("max_position_embeddings", "seq_length"),
+    "num_experts": ("num_experts", "n_routed_experts", "num_local_experts"),
+}
+
+_QKV_BIAS_FAMILIES = ("Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "ChatGLMModel", "ChatGLMForConditionalGeneration")
+_QK_NORM_FAMILIES = ("Qwen3ForCausalLM", "Qwen3MoeForCausalLM")
+
+
+def _lookup(config, key):
+    for name in _ALIASES.get(key, (key,)):
+        if name in config and config[name] is not None:
+            return name, config[name]
+    return None, None
+
+
+def architecture_from_config(config, path: str | None = None, line_of=None) -> Architecture:
+    """Build an Architecture from config.json keys; ``line_of(key)`` gives a line for error messages."""
+    if not isinstance(config, dict):
+        raise GeneratorError("the model config must be a mapping of config.json keys", path, None,
+                             "give the keys of the model's config.json")
+
+    def where(key):
+        return line_of(key) if line_of and key is not None else None
+
+    def need(key):
+        name, value = _lookup(config, key)
+        if name is None:
+            names = " or ".join(repr(n) for n in _ALIASES.get(key, (key,)))
+            raise GeneratorError(f"missing field {key!r}", path, line_of(None) if line_of else None,
+                                 f"add {names} from the model's config.json")
+        return _positive_int(name, value)
+
+    def optional(key, default=0):
+        name, value = _lookup(config, key)
+        if name is None:
+            return default
+        return _positive_int(name, value, allow_zero=True)
+
+    def _positive_int(name, value, allow_zero=False):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
+            raise GeneratorError(f"field {name!r} must be a {'non-negative' if allow_zero else 'positive'} integer, "
+                                 f"got {value!r}", path, where(name), f"fix {name!r}")
+        return value
+
+    architectures = config.get("architectures") or ()
+    if isinstance(architectures, str):
+        architectures = (architectures,)
+    architectures = tuple(str(a) for a in architectures)
+    family = architectures[0] if architectures else str(config.get("model_type", "unknown"))
+
+    hidden = need("hidden_size")
+    layers = need("num_hidden_layers")
+    heads = need("num_attention_heads")
+    kv_lora_rank = optional("kv_lora_rank")
+    kv_heads = optional("num_key_value_heads", heads) or heads
+    head_dim = optional("head_dim") or 0
+    if not head_dim:
+        if hidden % heads:
+            raise GeneratorError(f"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", path,
+                                 where("hidden_size"), "add 'head_dim' from the model's config.json")
+        head_dim = hidden // heads
+    vocab = need("vocab_size")
+    num_experts = optional("num_experts")
+    is_glm = family.startswith("ChatGLM") or config.get("model_type") == "chatglm"
+    intermediate = optional("intermediate_size")
+    if not intermediate and not (num_experts and not config.get("first_k_dense_replace")):
+        need("intermediate_size")
+
+    tie = config.get("tie_word_embeddings")
+    if tie is None:
+        # transformers' PretrainedConfig default is True; ChatGLM's output_layer is never tied.
+        tie = not is_glm
+    if config.get("use_sliding_window") is False:
+        sliding_window = 0
+    else:
+        sliding_window = optional("sliding_window")
+    if sliding_window and family.startswith("Gemma2"):
+        # Gemma-2: even-numbered layers are local (sliding), odd ones global.
+        sliding_layers = (layers + 1) // 2
+    elif sliding_window and config.get("sliding_window_pattern"):
+        pattern = _positive_int("sliding_window_pattern", config["sliding_window_pattern"])
+        sliding_layers = layers - layers // pattern
+    else:
+        sliding_layers = layers if sliding_window else 0
+
+    qkv_bias = config.get("attention_bias")
+    if qkv_bias is None:
+        qkv_bias = config.get("add_qkv_bias")
+    if qkv_bias is None:
+        qkv_bias = family in _QKV_BIAS_FAMILIES
+    norms_per_layer = 4 if family.startswith("Gemma2") or family.startswith("Gemma3") else 2
+
+    experts_per_token = optional("num_experts_per_tok") if num_experts else 0
+    moe_intermediate = optional("moe_intermediate_size") if num_experts else 0
+    if num_experts and not moe_intermediate:
+        need("moe_intermediate_size")
+    if num_experts and not experts_per_token:
+        need("num_experts_per_tok")
+    shared_intermediate = optional("shared_expert_intermediate_size") if num_experts else 0
+
+    return Architecture(
+        family=family,
+        hidden_size=hidden,
+        layers=layers,
+        heads=heads,
+        kv_heads=heads if kv_lora_rank else kv_heads,
+        head_dim=head_dim,
+        intermediate_size=intermediate,
+        vocab_size=vocab,
+        tie_word_embeddings=bool(tie),
+        qkv_bias=bool(qkv_bias),
+        qk_norm=family in _QK_NORM_FAMILIES,
+        norms_per_layer=norms_per_layer,
+        max_position_embeddings=optional("max_position_embeddings"),
+        num_experts=num_experts,
+        experts_per_token=experts_per_token,
+        moe_intermediate_size=moe_intermediate,
+        shared_expert_intermediate_size=shared_intermediate,
+        shared_expert_gate=bool(shared_intermediate) and family.startswith("Qwen2Moe"),
+        n_shared_experts=optional("n_shared_experts") if num_experts else 0,
+        first_k_dense_replace=optional("first_k_dense_replace") if num_experts else 0,
+        kv_lora_rank=kv_lora_rank,
+        q_lora_rank=optional("q_lora_rank"),
+        qk_nope_head_dim=optional("qk_nope_head_dim"),
+        qk_rope_head_dim=optional("qk_rope_head_dim"),
+        v_head_dim=optional("v_head_dim"),
+        sliding_window=sliding_window,
+        sliding_window_layers=sliding_layers,
+        architectures=architectures,
+    )
+
+
+def read_config_json(path: str) -> Architecture:
+    """Read a Hugging Face config.json file into an Architecture."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise GeneratorError("not UTF-8", path, line, "save the file as UTF-8") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GeneratorError(f"invalid JSON: {exc.msg}", path, exc.lineno, "fix the JSON at that line") from None
+    lines = _json_key_lines(text)
+    return architecture_from_config(config, path, lambda key: lines.get(key))
+
+
+def _json_key_lines(text: str) -> dict:
+    """Line of each top-level key's first appearance (good enough for config.json, which is flat)."""
+    lines = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith('"'):
+            end = stripped.find('"', 1)
+            if end > 0:
+                lines.setdefault(stripped[1:end], number)
+    return lines
+
+
+def architecture_from_model_entry(entry) -> Architecture:
+    """Architecture of one model entry of content/models.yaml (its ``config`` mapping), errors located."""
+    path = getattr(entry, "path", None)
+    if not isinstance(entry, dict) or "config" not in entry:
+        line = entry.line if hasattr(entry, "line") else None
+        raise GeneratorError("model entry has no 'config' mapping", path, line,
+                             "add 'config:' with the keys of the model's config.json")
+    config = entry["config"]
+    if not isinstance(config, dict):
+        raise GeneratorError("'config' must be a mapping", path, entry.line_of("config") if hasattr(entry, "line_of")
+                             else None, "give config.json keys under 'config:'")
+    if hasattr(config, "line_of"):
+        def line_of(key):
+            # A missing key is reported at the `config:` line of the entry.
+            return config.line_of(key) if key is not None else entry.line_of("config")
+    else:
+        line_of = None
+    return architecture_from_config(config, path, line_of)

@@ -1,0 +1,127 @@
+"""Load content/frameworks.yaml and content/gpus.yaml into the estimator's pure dataclasses.
+
+Validation errors are GeneratorError with file and line.
+"""
+
+from __future__ import annotations
+
+from .calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
+from .errors import GeneratorError
+from .yamlio import read_yaml_file
+
+FRAMEWORKS_PATH = "content/frameworks.yaml"
+GPUS_PATH = "content/gpus.yaml"
+
+_ENGINES = ("transformers", "vllm", "llama.cpp")
+_MULTI_GPU = ("layer_split", "tensor_parallel")
+_FIELD_TYPES = {
+    "logits_all_positions": bool, "kv_cache_copies_in_decode": int, "rope_table_per_layer": bool,
+    "gpu_memory_utilization": float, "profile_tokens": int, "max_num_seqs": int, "mla_compressed_cache": bool,
+    "cuda_graph_bytes": int, "ubatch_tokens": int, "flash_attention": bool,
+}
+
+
+def _list_under(data, key, path):
+    if not isinstance(data, dict) or key not in data:
+        raise GeneratorError(f"missing top-level {key!r} list", path, getattr(data, "line", None) or 1,
+                             f"start the file with '{key}:'")
+    items = data[key]
+    if not isinstance(items, list) or not items:
+        raise GeneratorError(f"{key!r} must be a non-empty list", path, data.line_of(key), f"list entries under {key!r}")
+    return items
+
+
+def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
+    profiles = []
+    items = _list_under(data, "frameworks", path)
+    for index, item in enumerate(items):
+        line = items.line_of(index) if hasattr(items, "line_of") else None
+        if not isinstance(item, dict):
+            raise GeneratorError("a framework entry must be a mapping", path, line, "give engine: and its fields")
+
+        def at(key):
+            return item.line_of(key) if hasattr(item, "line_of") else line
+
+        engine = item.get("engine")
+        if engine not in _ENGINES:
+            raise GeneratorError(f"unknown engine {engine!r}", path, at("engine"), "use one of: " + ", ".join(_ENGINES))
+        fields = {"engine": engine}
+        for bound in ("min_version", "max_version"):
+            value = item.get(bound)
+            if value is not None:
+                if not isinstance(value, str) or not version_tuple(value)[0:1]:
+                    raise GeneratorError(f"{bound} must be a quoted version like \"4.45.0\"", path, at(bound),
+                                         "quote the version")
+                fields[bound] = version_tuple(value)
+        multi = item.get("multi_gpu", "layer_split")
+        if multi not in _MULTI_GPU:
+            raise GeneratorError(f"unknown multi_gpu {multi!r}", path, at("multi_gpu"), "use one of: "
+                                 + ", ".join(_MULTI_GPU))
+        fields["multi_gpu"] = multi
+        for key, value in item.items():
+            if key in ("engine", "min_version", "max_version", "multi_gpu"):
+                continue
+            kind = _FIELD_TYPES.get(key)
+            if kind is None:
+                raise GeneratorError(f"unknown field {key!r}", path, at(key),
+                                     "use one of: " + ", ".join(sorted(_FIELD_TYPES)))
+            ok = isinstance(value, bool) if kind is bool else (
+                isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+                and (kind is float or isinstance(value, int)))
+            if not ok:
+                raise GeneratorError(f"field {key!r} must be {kind.__name__}, got {value!r}", path, at(key),
+                                     f"fix {key!r}")
+            fields[key] = kind(value)
+        if engine == "vllm" and not 0 < fields.get("gpu_memory_utilization", 0) <= 1:
+            raise GeneratorError("vllm needs gpu_memory_utilization in (0, 1]", path, at("gpu_memory_utilization"),
+                                 "set gpu_memory_utilization: 0.9")
+        profiles.append(FrameworkProfile(**fields))
+    return tuple(profiles)
+
+
+def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
+    gpus = {}
+    items = _list_under(data, "gpus", path)
+    for index, item in enumerate(items):
+        line = items.line_of(index) if hasattr(items, "line_of") else None
+        if not isinstance(item, dict):
+            raise GeneratorError("a GPU entry must be a mapping", path, line, "give name, memory, memory_unit, source")
+
+        def at(key):
+            return item.line_of(key) if hasattr(item, "line_of") else line
+
+        for key in ("name", "memory", "memory_unit", "source"):
+            if key not in item:
+                raise GeneratorError(f"missing field {key!r}", path, line, f"add {key!r}")
+        name, memory, unit = item["name"], item["memory"], item["memory_unit"]
+        if not isinstance(name, str) or not name.strip():
+            raise GeneratorError("name must be a non-empty string", path, at("name"), "name the GPU")
+        if isinstance(memory, bool) or not isinstance(memory, (int, float)) or memory <= 0:
+            raise GeneratorError(f"memory must be a positive number, got {memory!r}", path, at("memory"), "fix memory")
+        if unit not in ("GiB", "GB"):
+            raise GeneratorError(f"memory_unit must be GiB or GB, got {unit!r}", path, at("memory_unit"),
+                                 "write GiB (2**30 bytes) or GB (10**9 bytes)")
+        if name in gpus:
+            raise GeneratorError(f"duplicate GPU {name!r}", path, at("name"), "remove one entry")
+        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), str(item["source"]))
+    return gpus
+
+
+def load_frameworks(path: str = FRAMEWORKS_PATH) -> tuple:
+    return frameworks_from_data(read_yaml_file(path), path)
+
+
+def load_gpus(path: str = GPUS_PATH) -> dict:
+    return gpus_from_data(read_yaml_file(path), path)
+
+
+def framework_profile(spec: str, path: str = FRAMEWORKS_PATH) -> FrameworkProfile:
+    """Convenience: load the catalogue and pick the profile for ``transformers==4.38.2`` and the like."""
+    return parse_framework(spec, load_frameworks(path))
+
+
+def gpu_spec(name: str, gpus: dict) -> GpuSpec:
+    for key, spec in gpus.items():
+        if key.lower() == str(name).strip().lower():
+            return spec
+    raise GeneratorError(f"unknown GPU {name!r}", fix="use one of: " + ", ".join(gpus))
