@@ -6,6 +6,7 @@ Nothing here writes. Findings are plain lines; the CLI prints them and maps "any
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -97,8 +98,14 @@ def html_tables(text: str) -> list[ParsedTable]:
     return parser.tables
 
 
+@functools.lru_cache(maxsize=64)
+def _tables_in(is_html: bool, text: str) -> tuple[ParsedTable, ...]:
+    # Cached: check and its mutation tests parse the same expected text many times. Callers only read.
+    return tuple(html_tables(text) if is_html else markdown_tables(text))
+
+
 def tables_in(path: str, text: str) -> list[ParsedTable]:
-    return html_tables(text) if path.endswith(".html") else markdown_tables(text)
+    return list(_tables_in(path.endswith(".html"), text))
 
 
 def _pair(published: list[ParsedTable], expected: list[ParsedTable]) -> tuple[list, list, list]:

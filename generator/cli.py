@@ -1,4 +1,4 @@
-"""Command line: ``build`` and ``check``. The one place that turns errors into messages and exit codes.
+"""Command line: ``build``, ``check`` and ``estimate``. The one place that turns errors into messages and exit codes.
 
 Exit codes:
   0  all good
@@ -12,10 +12,22 @@ from __future__ import annotations
 import argparse
 import sys
 
+import json
+import os
+
+from .calc.architecture import params_total
+from .calc.estimator import (ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, GIB, estimate, parse_framework,
+                             parse_kv_dtype, parse_quantization)
 from .check import check_files, check_site
 from .errors import GeneratorError
+from .loading import load_catalogue
+from .model_config import read_config_json
+from .profiles import gpu_spec
 from .site import build_plan
 from .writer import write_plan
+
+# Current transformers behaviour (4.45 and later: only the last position's logits during generate()).
+DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -48,7 +60,115 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--site", default="site", help="published site folder (default: site)")
     check.add_argument("files", nargs="*", metavar="FILE",
                        help="published posts to check instead of --site (e.g. _posts/2024-09-03-slug.md in a Jekyll repo)")
+
+    estimate_parser = verbs.add_parser(
+        "estimate", help="estimate a model's GPU memory from its architecture",
+        description="Estimate weights, KV cache, activations and overhead, the prefill peak and the decode steady "
+                    "state, from a model's architecture (a config.json file or a model id from content/models.yaml).")
+    estimate_parser.add_argument("--content", default="content", help="content folder (default: content)")
+    estimate_parser.add_argument("--config", required=True, metavar="PATH_OR_MODEL",
+                                 help="a Hugging Face config.json file, or a model id from content/models.yaml")
+    estimate_parser.add_argument("--quantization", required=True, metavar="Q",
+                                 help="bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, a GGUF type such as q4_k_m, "
+                                      "or a benchmark label such as GPTQ-Int4 (any case)")
+    estimate_parser.add_argument("--context", required=True, type=int, metavar="N", help="prompt tokens")
+    estimate_parser.add_argument("--generate", type=int, default=0, metavar="M", help="new tokens (default: 0)")
+    estimate_parser.add_argument("--batch", type=int, default=1, metavar="B", help="sequences (default: 1)")
+    estimate_parser.add_argument("--framework", default=DEFAULT_FRAMEWORK,
+                                 help=f"transformers==X.Y.Z, vllm==X.Y.Z or llama.cpp (default: {DEFAULT_FRAMEWORK})")
+    estimate_parser.add_argument("--gpus", type=int, default=1, metavar="K", help="GPUs (default: 1)")
+    estimate_parser.add_argument("--kv-dtype", default=None, metavar="D",
+                                 help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
+    estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
+                                 help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
+    estimate_parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _gib(value) -> float:
+    return round(value / GIB, 4)
+
+
+def _architecture(config: str, catalogue):
+    if os.path.isfile(config):
+        return os.path.basename(config), read_config_json(config)
+    model = catalogue.models.get(config)
+    if model is None:
+        raise GeneratorError(f"--config {config!r} is neither a file nor a model id", fix="give a config.json path "
+                             "or one of: " + ", ".join(sorted(catalogue.models)))
+    if model.architecture is None:
+        raise GeneratorError(f"model {config!r} has no config", model.path, model.line,
+                             "add its config.json facts under 'config:'")
+    return model.id, model.architecture
+
+
+def run_estimate(args, out) -> int:
+    for name in ("context", "batch", "gpus"):
+        if getattr(args, name) < 1:
+            raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
+    if args.generate < 0:
+        raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
+    catalogue = load_catalogue(args.content)
+    name, arch = _architecture(args.config, catalogue)
+    quantization = parse_quantization(args.quantization)
+    framework = parse_framework(args.framework, catalogue.frameworks)
+    kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
+    gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
+    if framework.engine == "vllm" and gpu is None:
+        raise GeneratorError("vLLM's KV cache fills the card: its size is needed", fix="pass --gpu, e.g. --gpu A100-80GB")
+    result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
+                      gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None)
+    report = {
+        "model": name, "params_total": params_total(arch), "quantization": quantization.name,
+        "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
+        "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
+        "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
+        "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
+    }
+    if result.kv_cache_capacity_tokens is not None:
+        report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
+        report["max_concurrency"] = round(result.max_concurrency, 2)
+    if gpu is not None:
+        # What the busiest card must hold: its peak, the allocator's slack and the CUDA context.
+        busiest = max(result.per_gpu_peak) * (1 + ALLOCATOR_SLACK_FRACTION) + CUDA_CONTEXT_BYTES
+        fits = busiest <= gpu.memory_bytes
+        if result.kv_cache_capacity_tokens is not None:
+            fits = fits and result.kv_cache_capacity_tokens >= (args.context + args.generate) * args.batch
+        report["gpu"] = gpu.name
+        report["gpu_memory_gib"] = _gib(gpu.memory_bytes)
+        report["busiest_gpu_needs_gib"] = _gib(busiest)
+        report["fits"] = bool(fits)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+    else:
+        out.write(_readable(report))
+    return EXIT_OK
+
+
+def _readable(report: dict) -> str:
+    lines = [f"{report['model']} ({report['params_total']:,} parameters), {report['quantization']}, "
+             f"{report['framework']}",
+             f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
+             f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}", ""]
+    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
+                       ("overhead_gib", "overhead")):
+        lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
+    lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
+                 "summed over GPUs")
+    lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   while decoding")
+    if report["gpus"] > 1:
+        lines.append("  per GPU peak " + ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]) + " GiB")
+    if "kv_cache_capacity_tokens" in report:
+        lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
+                     f"{report['context'] + report['generate']} tokens per request, "
+                     f"{report['max_concurrency']:.2f} requests at once")
+    if "gpu" in report:
+        verdict = "fits" if report["fits"] else "does not fit"
+        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB): {verdict} (the busiest card needs "
+                     f"{report['busiest_gpu_needs_gib']:.2f} GiB with allocator slack and the CUDA context)")
+    return "\n".join(lines) + "\n"
 
 
 def run_build(args, out) -> int:
@@ -84,7 +204,7 @@ def main(argv=None, out=None, err=None) -> int:
     err = err or sys.stderr
     try:
         args = make_parser().parse_args(argv)
-        return {"build": run_build, "check": run_check}[args.verb](args, out)
+        return {"build": run_build, "check": run_check, "estimate": run_estimate}[args.verb](args, out)
     except GeneratorError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT

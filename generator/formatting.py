@@ -4,7 +4,9 @@ Formats:
   ``g2``  at most two decimals, trailing zeros dropped (``3``, ``5.3``, ``134.74``), as the seed writes memory;
   ``f2``  exactly two decimals (``0.90``), as the seed writes per-token rates;
   ``f1``  exactly one decimal;
-  ``int`` a whole number (``30720``).
+  ``int`` a whole number (``30720``);
+  ``pct1`` a percentage with one decimal (``3.2%``); ``spct1`` the same with its sign (``+3.2%``, ``-0.4%``);
+  ``text`` a column of words, not numbers.
 Rounding is half away from zero on the decimal value, as a spreadsheet rounds, not Python's banker's rounding.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-FORMATS = ("g2", "f2", "f1", "int", "pct1")
+FORMATS = ("g2", "f2", "f1", "int", "pct1", "spct1", "text")
 
 
 def _quantize(value: float, places: int) -> Decimal:
@@ -36,4 +38,9 @@ def format_number(value: float, spec: str) -> str:
         return f"{_quantize(value, 1):f}"
     if spec == "pct1":
         return f"{_quantize(value, 1):f}%"
+    if spec == "spct1":
+        rounded = _quantize(value, 1)
+        if rounded == 0:
+            return "0.0%"  # neither "+0.0%" nor "-0.0%": the sign of nothing says nothing
+        return f"{rounded:+f}%"
     raise ValueError(f"unknown number format {spec!r}; use one of {', '.join(FORMATS)}")

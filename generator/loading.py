@@ -12,7 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .calc.architecture import Architecture
+from .calc.estimator import FrameworkProfile, GpuSpec
 from .errors import GeneratorError
+from .model_config import architecture_from_model_entry
+from .profiles import load_frameworks, load_gpus
 from .yamlio import LocatedDict, LocatedList, decode_utf8, parse_yaml, read_yaml_file
 
 
@@ -21,6 +25,7 @@ class Model:
     id: str
     params_b: float
     config: LocatedDict | None
+    architecture: Architecture | None  # None: no config.json facts, so only the seed's method applies
     note: str | None
     path: str
     line: int
@@ -84,6 +89,15 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Catalogue:
+    """What the estimator needs: models, framework profiles and GPUs."""
+
+    models: dict[str, Model]
+    frameworks: tuple[FrameworkProfile, ...]
+    gpus: dict[str, GpuSpec]
+
+
+@dataclass(frozen=True)
 class Content:
     root: str
     site: Site
@@ -91,6 +105,8 @@ class Content:
     benchmarks: dict[str, Benchmark]
     rows: dict[tuple[str, str, int], BenchmarkRow]
     posts: tuple[PostSource, ...] = field(default_factory=tuple)
+    frameworks: tuple[FrameworkProfile, ...] = ()
+    gpus: dict[str, GpuSpec] = field(default_factory=dict)
 
 
 # -- field validation ---------------------------------------------------------------------------------------
@@ -194,8 +210,9 @@ def load_models(path: str) -> dict[str, Model]:
         if config is not None:
             config = _mapping(config, path, entry.line_of("config"), "'config'")
         note = _text(entry, "note", path) if "note" in entry else None
-        models[model_id] = Model(model_id, _positive_number(entry, "params_b", path), config, note, path,
-                                 entry.line)
+        architecture = architecture_from_model_entry(entry) if config is not None else None
+        models[model_id] = Model(model_id, _positive_number(entry, "params_b", path), config, architecture, note,
+                                 path, entry.line)
     return models
 
 
@@ -307,11 +324,22 @@ def _files(directory: str, suffix: str) -> list[str]:
                   if name.endswith(suffix) and not name.startswith("."))
 
 
-def load_content(root: str) -> Content:
+def _content_root(root: str) -> str:
     if not os.path.isdir(root):
         raise GeneratorError("content folder not found", root, None, "pass --content DIR pointing at the content")
+    return root
+
+
+def load_catalogue(root: str) -> Catalogue:
+    root = _content_root(root)
+    return Catalogue(load_models(os.path.join(root, "models.yaml")),
+                     load_frameworks(os.path.join(root, "frameworks.yaml")), load_gpus(os.path.join(root, "gpus.yaml")))
+
+
+def load_content(root: str) -> Content:
+    catalogue = load_catalogue(root)
     site = load_site(os.path.join(root, "site.yaml"))
-    models = load_models(os.path.join(root, "models.yaml"))
+    models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
     for path in _files(os.path.join(root, "benchmarks"), ".yaml"):
@@ -330,4 +358,4 @@ def load_content(root: str) -> Content:
             raise GeneratorError(f"duplicate post slug {post.slug!r} (also {slugs[post.slug]})", post.path, None,
                                  "give each post its own slug")
         slugs[post.slug] = post.path
-    return Content(root, site, models, benchmarks, rows, posts)
+    return Content(root, site, models, benchmarks, rows, posts, catalogue.frameworks, catalogue.gpus)

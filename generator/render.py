@@ -17,6 +17,7 @@ import markdown
 
 from . import tables
 from .errors import GeneratorError
+from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
 
 
@@ -40,7 +41,9 @@ class _TableCalls:
 
     def functions(self) -> dict:
         return {name: _checked_call(getattr(self, name)) for name in
-                ("benchmark_row", "load_table", "context_table", "benchmark_table")}
+                ("benchmark_row", "load_table", "context_table", "benchmark_table", "validation_table",
+                 "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
+                 "logits_bytes_per_token", "number")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -94,6 +97,43 @@ class _TableCalls:
         if not isinstance(quantization, str):
             raise GeneratorError("quantization must be text such as 'BF16'", fix='write quantization="BF16"')
         return self._place(tables.benchmark_table(name, self.content, self._models(models), quantization))
+
+
+    # Numbers in a post's prose come from data too: these return values, ``number`` formats them.
+    def model(self, model_id):
+        return self.content.models[self._model(model_id)]
+
+    def benchmark(self, benchmark_id):
+        if benchmark_id not in self.content.benchmarks:
+            raise GeneratorError(f"unknown benchmark {benchmark_id!r}",
+                                 fix="use one of: " + ", ".join(sorted(self.content.benchmarks)))
+        return self.content.benchmarks[benchmark_id]
+
+    def per_token_rate_mib(self, row) -> float:
+        if not isinstance(row, BenchmarkRow):
+            raise GeneratorError(f"per_token_rate_mib needs a benchmark_row(...), not {row!r}",
+                                 fix='write per_token_rate_mib(benchmark_row("Qwen2-7B-Instruct", "BF16", 30720))')
+        return tables.per_token_rate_mib(self.content, row)
+
+    def kv_cache_bytes_per_token(self, model_id, bytes_per_value=2) -> float:
+        return tables.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value"))
+
+    def logits_bytes_per_token(self, model_id, bytes_per_value=6) -> float:
+        return tables.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value"))
+
+    def number(self, value, format="g2") -> str:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise GeneratorError(f"number() needs a number, not {value!r}", fix="pass a value from data")
+        try:
+            return format_number(value, format)
+        except ValueError as exc:
+            raise GeneratorError(str(exc), fix="use a format from generator/formatting.py") from None
+
+    def validation_table(self, benchmark, name="validation") -> str:
+        return self._place(tables.validation_table(name, self.content, benchmark))
+
+    def validation_summary_table(self, benchmark, name="validation-summary") -> str:
+        return self._place(tables.validation_summary_table(name, self.content, benchmark))
 
 
 def _positive(value, what: str, whole: bool = False):
@@ -156,7 +196,7 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
         line = _template_line(exc, filename)
         raise GeneratorError(f"undefined name: {exc.message}", filename, line + shift if line else None,
                              "define it with {% set %} or fix the spelling; the table calls are "
-                             "load_table, context_table, benchmark_table and benchmark_row") from None
+                             "load_table, context_table, benchmark_table, validation_table, validation_summary_table and benchmark_row") from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         line = _template_line(exc, filename)
         raise GeneratorError(f"error in a template expression: {exc}", filename, line + shift if line else None,

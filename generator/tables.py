@@ -9,7 +9,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .calc import seed_method
+from .calc import seed_method, validation
+from .calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
+from .calc.estimator import parse_framework
 from .errors import GeneratorError
 from .formatting import format_number
 from .loading import BenchmarkRow, Content
@@ -159,6 +161,92 @@ def benchmark_table(name: str, content: Content, models: list[str], quantization
                 _number(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
                 _number(rate, rate_c, bold=rate == highest))))
     return Table(name, BENCHMARK_COLUMNS, tuple(table_rows))
+
+
+def _architecture(content: Content, model_id: str):
+    model = content.models[model_id]
+    if model.architecture is None:
+        raise GeneratorError(f"model {model_id!r} has no config", model.path, model.line,
+                             "add its config.json facts under 'config:'")
+    return model.architecture
+
+
+def kv_cache_bytes_per_token(content: Content, model_id: str, bytes_per_value: float) -> float:
+    """K and V of every layer for one token (full attention, no sliding window)."""
+    return arch_kv_cache_bytes_per_token(_architecture(content, model_id), bytes_per_value)
+
+
+def logits_bytes_per_token(content: Content, model_id: str, bytes_per_value: float) -> float:
+    """One position's logits: vocabulary x bytes (6 = a bf16 and an fp32 copy alive together)."""
+    return _architecture(content, model_id).vocab_size * bytes_per_value
+
+
+VALIDATION_COLUMNS = (Column("模型", "text"), Column("量化", "text"), Column("输入长度（Token）", "int"),
+                      Column("卡数", "int"), Column("实测峰值（GiB）", "g2"), Column("本文估算（GiB）", "f2"),
+                      Column("本文误差", "spct1"), Column("原方法估算（GiB）", "f2"), Column("原方法误差", "spct1"))
+
+SUMMARY_COLUMNS = (Column("模型", "text"), Column("行数", "int"), Column("本文平均绝对误差", "pct1"),
+                   Column("本文最大绝对误差", "pct1"), Column("原方法平均绝对误差", "pct1"),
+                   Column("原方法最大绝对误差", "pct1"))
+
+
+def _benchmark_setting(content: Content, benchmark_id: str):
+    """The framework, new tokens and batch size the benchmark ran with, from its environment."""
+    benchmark = content.benchmarks.get(benchmark_id)
+    if benchmark is None:
+        raise GeneratorError(f"unknown benchmark {benchmark_id!r}",
+                             fix="use one of: " + ", ".join(sorted(content.benchmarks)))
+    environment = benchmark.environment
+    for key in ("transformers", "generated_tokens", "batch_size"):
+        if key not in environment:
+            raise GeneratorError(f"the benchmark's environment has no {key!r}", benchmark.path, None,
+                                 f"add {key} to its environment")
+    framework = parse_framework(f"transformers=={environment['transformers']}", content.frameworks)
+    return benchmark, framework, int(environment["generated_tokens"]), int(environment["batch_size"])
+
+
+def validate_benchmark(content: Content, benchmark_id: str) -> validation.ValidationResult:
+    benchmark, framework, generate, batch = _benchmark_setting(content, benchmark_id)
+    rows = []
+    for row in benchmark.rows:
+        model = content.models[row.model]
+        rows.append(validation.BenchmarkRow(row.model, _architecture(content, row.model), model.params_b,
+                                            row.quantization,
+                                            row.input_length, row.gpus, row.memory_gib))
+    return validation.validate_against_benchmark(rows, framework, generate=generate, batch=batch)
+
+
+def validation_table(name: str, content: Content, benchmark_id: str) -> Table:
+    """Every benchmark row: measured peak, this estimator's, the seed method's, and their signed errors."""
+    result = validate_benchmark(content, benchmark_id)
+    rows = []
+    for item in result.rows:
+        row = item.row
+        values = (row.model, row.quantization, row.input_length, row.gpus, row.measured_gib, item.estimate_gib,
+                  item.error_pct, item.seed_gib, item.seed_error_pct)
+        rows.append(Row(f"{row.model} {row.quantization} {row.input_length} tokens",
+                        tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
+    return Table(name, VALIDATION_COLUMNS, tuple(rows))
+
+
+def validation_summary_table(name: str, content: Content, benchmark_id: str) -> Table:
+    """Per model and overall: mean and worst absolute error of this estimator and of the seed's method."""
+    result = validate_benchmark(content, benchmark_id)
+    groups: dict[str, list] = {}
+    for item in result.rows:
+        groups.setdefault(item.row.model, []).append(item)
+    groups["全部"] = list(result.rows)
+    rows = []
+    for label, items in groups.items():
+        ours = [abs(i.error_pct) for i in items]
+        seed = [abs(i.seed_error_pct) for i in items]
+        values = (label, len(items), sum(ours) / len(ours), max(ours), sum(seed) / len(seed), max(seed))
+        rows.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
+    return Table(name, SUMMARY_COLUMNS, tuple(rows))
+
+
+def _cell(value, column: Column) -> Cell:
+    return Cell(str(value)) if column.format == "text" else _number(value, column)
 
 
 def table_markdown(table: Table) -> str:

@@ -46,9 +46,9 @@ def test_qwen2_benchmark_single_gpu_rows_within_4_percent(validation):
 
 
 def test_qwen2_benchmark_worst_row(validation):
-    # Target is 10%; the multi-GPU 72B rows at 30720 tokens scatter by +-9 GiB between formats that the model
-    # treats alike (AWQ 88.6 vs GPTQ-Int4 107.94 GiB on the same 2 GPUs); see the report in validation.py.
-    assert validation.worst_error_pct <= 11.0, (validation.worst_error_pct, validation.worst_row)
+    # The two 72B 4-bit rows at 30720 tokens on 2 GPUs measure 88.6 (AWQ) and 107.94 GiB (GPTQ-Int4) although
+    # the two formats split and run alike; one estimate can sit within 10% of both only between 97.15 and 97.46 GiB.
+    assert validation.worst_error_pct <= 10.0, (validation.worst_error_pct, validation.worst_row)
 
 
 def test_seed_method_figures(validation):
@@ -181,6 +181,15 @@ def test_multi_gpu_split():
     long_one = estimate(arch, BF16, 30720, TF438, generate=2048, gpus=1)
     long_two = estimate(arch, BF16, 30720, TF438, generate=2048, gpus=2)
     assert long_two.peak > long_one.peak + 4 * 30720 * arch.vocab_size * 0.9
+
+
+def test_multi_gpu_split_keeps_quantized_embeddings_16_bit():
+    # Qwen2-72B AWQ: embedding and lm_head stay 16-bit (2.3 GiB each, five 4-bit layers). accelerate keeps room for
+    # the largest module free on the first GPU, which also holds the embedding, so the first GPU gets fewer layers.
+    arch = ARCH["Qwen2-72B-Instruct"]
+    two = estimate(arch, parse_quantization("awq"), 1, TF445, generate=1, gpus=2)
+    first, last = two.per_gpu_peak
+    assert 2.5 * GIB < last - first < 4.5 * GIB
 
 
 @pytest.mark.parametrize("framework", [TF438, TF445, VLLM, LLAMA], ids=lambda f: f.engine + str(f.min_version))

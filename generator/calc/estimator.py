@@ -350,8 +350,8 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         per_gpu = (int(peak),)
     else:
         copies = max(1, framework.kv_cache_copies_in_decode)
-        per_gpu = _layer_split_peaks(arch, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full, decode_kv,
-                                     logits, logits_32, layer_peak, step_logits, copies)
+        per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full,
+                                     decode_kv, logits, logits_32, layer_peak, step_logits, copies)
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
     steady = weights + fixed + kv_full + step_logits
@@ -362,7 +362,7 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
     )
 
 
-def _layer_split_peaks(arch, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
+def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
                        layer_peak, step_logits, copies):
     """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
 
@@ -372,20 +372,29 @@ def _layer_split_peaks(arch, weights, rope, scratch, gpus, kv_prompt, kv_full, d
     cache ``copies`` times (legacy tuple + new DynamicCache).
     """
     b = param_breakdown(arch)
-    scale = weights / b.total
-    embed_w = b.embedding * scale
-    head_w = b.lm_head * scale
+    if quant.format in ("gptq", "awq", "fp8"):
+        # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
+        # Qwen2-72B, five times a 4-bit decoder layer, so they weigh far more in the split than their share of
+        # parameters.
+        embed_w = b.embedding * quant.compute_bytes
+        head_w = b.lm_head * quant.compute_bytes
+    else:
+        scale = weights / b.total
+        embed_w = b.embedding * scale
+        head_w = b.lm_head * scale
     per_layer = (weights - embed_w - head_w) / arch.layers
     # accelerate's balanced map (get_balanced_memory): each GPU but the last may hold total/gpus + 1.25 layers;
     # infer_auto_device_map then keeps room for the largest module (a layer, the embedding or lm_head) free on
-    # the first GPU, and fills GPUs in module order until the next layer does not fit.
-    capacity = weights / gpus + 1.25 * per_layer
-    largest_module = max(per_layer, embed_w, head_w)
+    # the first GPU, and fills GPUs in module order until the next layer does not fit. accelerate sizes modules by
+    # their parameters and buffers (compute_module_sizes), so a layer's rotary cos/sin tables count with it.
+    layer_size = per_layer + rope / arch.layers
+    capacity = (weights + rope) / gpus + 1.25 * layer_size
+    largest_module = max(layer_size, embed_w, head_w)
     counts = []
     left = arch.layers
     for index in range(gpus - 1):
         room = capacity - (largest_module + embed_w if index == 0 else 0)
-        count = max(0, min(left, math.floor(room / per_layer)))
+        count = max(0, min(left, math.floor(room / layer_size)))
         counts.append(count)
         left -= count
     counts.append(left)

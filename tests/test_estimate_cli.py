@@ -1,0 +1,101 @@
+"""python -m generator estimate: the breakdown, JSON, vLLM capacity, and errors that list the valid values."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+CONFIG = {
+    "architectures": ["Qwen2ForCausalLM"], "hidden_size": 3584, "intermediate_size": 18944,
+    "max_position_embeddings": 32768, "num_attention_heads": 28, "num_hidden_layers": 28, "num_key_value_heads": 4,
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "vocab_size": 152064,
+}
+
+
+@pytest.fixture
+def config_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(CONFIG, indent=2), encoding="utf-8")
+    return str(path)
+
+
+def estimate(*argv):
+    result = run_cli("estimate", *argv)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_json_breakdown_from_a_config_file(config_json):
+    result = estimate("--config", config_json, "--quantization", "awq", "--context", "32768",
+                      "--framework", "transformers==4.46.0", "--json")
+    report = json.loads(result.out)
+    for key in ("weights_gib", "kv_cache_gib", "activations_gib", "overhead_gib", "peak_gib", "steady_gib"):
+        assert isinstance(report[key], float) and report[key] >= 0, key
+    assert report["params_total"] == 7615616512
+    # 28 layers x 4 KV heads x 128 x 2 (K and V) x 2 bytes x 32768 tokens = 1.75 GiB exactly.
+    assert report["kv_cache_gib"] == 1.75
+    assert report["peak_gib"] >= report["weights_gib"] + report["kv_cache_gib"]
+    assert report["peak_gib"] >= report["steady_gib"]
+
+
+def test_vllm_reports_kv_cache_capacity(config_json):
+    report = json.loads(estimate("--config", config_json, "--quantization", "awq", "--context", "32768",
+                                 "--framework", "vllm==0.6.3", "--gpu", "A100-80GB", "--json").out)
+    capacity = report["kv_cache_capacity_tokens"]
+    per_token = 28 * 4 * 128 * 2 * 2
+    budget = 0.9 * 80 * 2 ** 30 - report["weights_gib"] * 2 ** 30
+    assert 0 < capacity * per_token < budget
+    assert report["max_concurrency"] == pytest.approx(capacity / 32768, abs=0.01)
+    assert report["fits"] is True
+
+
+def test_model_id_and_benchmark_label_give_the_same_as_the_config_file(config_json):
+    by_file = json.loads(estimate("--config", config_json, "--quantization", "GPTQ-Int4", "--context", "6144",
+                                  "--generate", "2048", "--framework", "transformers==4.38.2", "--json").out)
+    by_id = json.loads(estimate("--config", "Qwen2-7B-Instruct", "--quantization", "gptq-int4", "--context", "6144",
+                                "--generate", "2048", "--framework", "transformers==4.38.2", "--json").out)
+    assert {k: v for k, v in by_file.items() if k != "model"} == {k: v for k, v in by_id.items() if k != "model"}
+
+
+def test_readable_breakdown(config_json):
+    out = estimate("--config", "Qwen2-72B-Instruct", "--quantization", "bf16", "--context", "8192", "--gpus", "2",
+                   "--gpu", "H100-80GB").out
+    for word in ("weights", "KV cache", "activations", "overhead", "peak", "steady", "per GPU peak", "H100-80GB"):
+        assert word in out
+
+
+def test_newer_transformers_needs_less_at_long_context(config_json):
+    def peak(version):
+        return json.loads(estimate("--config", "Qwen2-7B-Instruct", "--quantization", "bf16", "--context", "30720",
+                                   "--framework", f"transformers=={version}", "--json").out)["peak_gib"]
+    assert peak("4.44.0") > peak("4.45.0") + 20  # the 6 x tokens x vocab bytes of logits are gone
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--quantization", "q9"], "unknown quantization 'q9'; use one of: "),
+    (["--framework", "tensorrt==1"], "unknown framework 'tensorrt'; use one of: "),
+    (["--kv-dtype", "int3"], "unknown KV cache type 'int3'; use one of: "),
+    (["--gpu", "Voodoo 5"], "unknown GPU 'Voodoo 5'; use one of: "),
+    (["--config", "Qwen9"], "--config 'Qwen9' is neither a file nor a model id"),
+    (["--context", "0"], "--context must be at least 1"),
+    (["--context", "many"], "usage: argument --context: invalid int value"),
+    (["--framework", "vllm==0.6.3"], "pass --gpu"),
+])
+def test_bad_values_exit_2_with_the_valid_ones(config_json, argv, message):
+    base = {"--config": config_json, "--quantization": "bf16", "--context": "1024"}
+    for flag, value in zip(argv[::2], argv[1::2]):
+        base[flag] = value
+    result = run_cli("estimate", *[x for pair in base.items() for x in pair])
+    assert result.code == 2
+    assert message in result.err.splitlines()[-1]
+
+
+def test_config_missing_a_field_names_field_and_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({k: v for k, v in CONFIG.items() if k != "num_hidden_layers"}), encoding="utf-8")
+    result = run_cli("estimate", "--config", str(path), "--quantization", "bf16", "--context", "10")
+    assert result.code == 2
+    assert str(path) in result.err and "num_hidden_layers" in result.err
