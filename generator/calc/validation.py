@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import seed_method
 from .architecture import Architecture
 from .estimator import GIB, FrameworkProfile, estimate, parse_quantization
 
@@ -55,12 +56,14 @@ def seed_rate_mib_per_token(rows) -> float:
     pairs = sorted((r.input_length, r.measured_gib) for r in rows
                    if r.model == SEED_RATE_MODEL and parse_quantization(r.quantization).name == "bf16")
     (short, mem_short), (long, mem_long) = pairs[0], pairs[-1]
-    return (mem_long - mem_short) * 1024 / (long - short)
+    return seed_method.per_token_mib(seed_method.memory_difference_gib(mem_short, mem_long),
+                                     seed_method.token_difference(short, long))
 
 
 def seed_estimate_gib(row: BenchmarkRow, rate_mib: float) -> float:
     bits = SEED_BITS[parse_quantization(row.quantization).name]
-    return row.params_b * bits / 8 + row.input_length * rate_mib / 1024
+    return seed_method.total_memory_gib(seed_method.load_memory_gib(row.params_b, bits),
+                                        seed_method.context_memory_gib(row.input_length, rate_mib))
 
 
 def _error(estimated: float, measured: float) -> float:
