@@ -76,7 +76,8 @@ _QUANT_ALIASES = {
 
 
 def valid_quantization_names() -> list:
-    return sorted(_FLOAT_QUANTS) + ["awq"] + sorted(GGUF_BITS_PER_WEIGHT)
+    floats = sorted(_FLOAT_QUANTS) + ["awq"]
+    return floats + sorted(set(GGUF_BITS_PER_WEIGHT) - set(floats))
 
 
 def parse_quantization(name) -> Quantization:
