@@ -139,6 +139,17 @@ def compare_tables(path: str, published_text: str, expected_text: str, meta: tup
     return findings
 
 
+def compare_one_table(path: str, published: ParsedTable, expected: ParsedTable, meta: Table) -> list[str]:
+    """The findings for one published table against the build's (cells, missing and extra rows)."""
+    return _compare_one(path, published, expected, meta)
+
+
+def shift_lines(table: ParsedTable, offset: int) -> ParsedTable:
+    """The same table as if its text started ``offset`` lines further down (for tables parsed from a slice)."""
+    return ParsedTable(table.line + offset, [ParsedRow(r.line + offset, r.cells, [n + offset for n in r.cell_lines])
+                                             for r in table.rows])
+
+
 def _compare_one(path: str, published: ParsedTable, expected: ParsedTable, meta: Table) -> list[str]:
     findings = []
     labels = ["header"] + [row.label for row in meta.rows]
@@ -161,6 +172,14 @@ def _compare_one(path: str, published: ParsedTable, expected: ParsedTable, meta:
     for got in published.rows[len(expected.rows):]:
         findings.append(f"{got.line}: table {meta.name}: a row the formulas do not give: | {' | '.join(got.cells)} |")
     return [f if f.startswith(path) else f"{path}:{f}" for f in findings]
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\0" not in data
 
 
 def unified_diff(path: str, published: bytes, expected: bytes) -> str:
@@ -205,10 +224,12 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
             _count(report, meta)
             report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
                                                   expected.decode("utf-8"), meta))
-        if published != expected and rel != MANIFEST:
-            report.diffs.append(unified_diff(shown, published, expected))
-        elif published != expected:
+        if published == expected:
+            continue
+        if rel == MANIFEST or not _is_text(expected):
             report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
+        else:
+            report.diffs.append(unified_diff(shown, published, expected))
     for rel in stale_paths(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: an earlier build wrote it, this one would not; "
                                "run `python -m generator build` to delete it")

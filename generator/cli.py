@@ -16,8 +16,8 @@ import json
 import os
 
 from .calc.architecture import params_total
-from .calc.estimator import (ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, GIB, estimate, parse_framework,
-                             parse_kv_dtype, parse_quantization)
+from .calc.estimator import GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .check import check_files, check_site
 from .errors import GeneratorError
 from .loading import load_catalogue
@@ -131,15 +131,10 @@ def run_estimate(args, out) -> int:
         report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
         report["max_concurrency"] = round(result.max_concurrency, 2)
     if gpu is not None:
-        # What the busiest card must hold: its peak, the allocator's slack and the CUDA context.
-        busiest = max(result.per_gpu_peak) * (1 + ALLOCATOR_SLACK_FRACTION) + CUDA_CONTEXT_BYTES
-        fits = busiest <= gpu.memory_bytes
-        if result.kv_cache_capacity_tokens is not None:
-            fits = fits and result.kv_cache_capacity_tokens >= (args.context + args.generate) * args.batch
         report["gpu"] = gpu.name
         report["gpu_memory_gib"] = _gib(gpu.memory_bytes)
-        report["busiest_gpu_needs_gib"] = _gib(busiest)
-        report["fits"] = bool(fits)
+        report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
+        report["fits"] = fits(result, gpu.memory_bytes)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jinja2
 import markdown
 
-from . import tables
+from . import guide_tables, tables
 from .errors import GeneratorError
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
@@ -35,15 +35,17 @@ class RenderedPost:
 class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
-    def __init__(self, content: Content):
+    def __init__(self, content: Content, estimator: guide_tables.Estimator):
         self.content = content
+        self.estimator = estimator
         self.placed: list[tables.Table] = []
 
     def functions(self) -> dict:
         return {name: _checked_call(getattr(self, name)) for name in
                 ("benchmark_row", "load_table", "context_table", "benchmark_table", "validation_table",
                  "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
-                 "logits_bytes_per_token", "number")}
+                 "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
+                 "max_context_table", "vllm_capacity_table")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -129,6 +131,24 @@ class _TableCalls:
         except ValueError as exc:
             raise GeneratorError(str(exc), fix="use a format from generator/formatting.py") from None
 
+    def memory_table(self, models, quantizations, contexts, framework, name="memory") -> str:
+        return self._place(guide_tables.memory_table(name, self.content, self.estimator, models, quantizations,
+                                                     contexts, framework))
+
+    def gpu_catalogue_table(self, name="gpus") -> str:
+        return self._place(guide_tables.gpu_catalogue_table(name, self.content))
+
+    def gpu_fit_table(self, models, quantizations, contexts, framework, gpus, multi_card, name="gpu-fit") -> str:
+        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, models, quantizations,
+                                                      contexts, framework, gpus, multi_card))
+
+    def max_context_table(self, runs, gpus, framework, name="max-context") -> str:
+        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, runs, gpus, framework))
+
+    def vllm_capacity_table(self, runs, framework, request_tokens, name="vllm") -> str:
+        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, runs, framework,
+                                                            request_tokens))
+
     def validation_table(self, benchmark, name="validation") -> str:
         return self._place(tables.validation_table(name, self.content, benchmark))
 
@@ -209,8 +229,9 @@ def post_environment() -> jinja2.Environment:
                               trim_blocks=True)
 
 
-def render_post(post: PostSource, content: Content, env: jinja2.Environment) -> RenderedPost:
-    calls = _TableCalls(content)
+def render_post(post: PostSource, content: Content, env: jinja2.Environment,
+                estimator: guide_tables.Estimator | None = None) -> RenderedPost:
+    calls = _TableCalls(content, estimator or guide_tables.Estimator(content))
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed))
 

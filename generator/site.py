@@ -6,11 +6,16 @@ from dataclasses import dataclass
 
 from . import render
 import os
+import re
 
+from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
 from .tables import Table
 
 MANIFEST = ".generator-manifest"
+# The seed post links a workbook of its tables; the build writes it where the link points.
+SEED_POST = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
+SEED_WORKBOOK = "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"
 
 
 @dataclass(frozen=True)
@@ -40,18 +45,35 @@ def manifest_paths(data: bytes) -> list[str]:
     return [line for line in data.decode("utf-8", "replace").splitlines() if line and not line.startswith("#")]
 
 
+_SITE_URL = re.compile(r'(href|src)="/(?!/)([^"]*)"')
+_JEKYLL_POST_URL = re.compile(r"^\d{4}/\d{2}/\d{2}/([a-z0-9-]+)\.html$")
+
+
+def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
+    """Site-absolute URLs ("/images/...", Jekyll's "/2024/09/03/slug.html") made relative, so the standalone
+    pages work opened from disk as well as served."""
+    def relative(match: re.Match) -> str:
+        attribute, path = match.groups()
+        post = _JEKYLL_POST_URL.match(path)
+        if post and post.group(1) in slugs:
+            path = f"posts/{post.group(1)}.html"
+        return f'{attribute}="{root}{path}"'
+    return _SITE_URL.sub(relative, body_html)
+
+
 def plan_site(content: Content, templates_dir: str) -> SitePlan:
     post_env = render.post_environment()
     page_env = render.page_environment(templates_dir)
     site = {"title": content.site.title, "description": content.site.description}
-    posts = sorted((render.render_post(p, content, post_env) for p in content.posts),
+    estimator = Estimator(content)
+    posts = sorted((render.render_post(p, content, post_env, estimator) for p in content.posts),
                    key=lambda p: (p.source.date, p.source.slug), reverse=True)
     files: dict[str, str | bytes] = {}
     tables: dict[str, tuple[Table, ...]] = {}
     for post in posts:
         md_path, html_path = post_markdown_path(post), post_html_path(post)
         files[md_path] = post.markdown
-        body_html = render.markdown_to_html(post.body)
+        body_html = standalone_urls(render.markdown_to_html(post.body), "../", {p.source.slug for p in posts})
         files[html_path] = render.render_page(page_env, "post.html.j2", {
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
@@ -60,6 +82,10 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
         "site": site, "lang": content.site.lang, "root": "",
         "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
                   for p in posts]})
+    seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
+    if seed is not None and seed.tables:
+        from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
+        files[SEED_WORKBOOK] = spreadsheet.workbook_bytes(seed.tables, content)
     # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
     files.update(read_tree(os.path.join(templates_dir, "jekyll")))
     files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])

@@ -49,6 +49,9 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
+    # Where the numbers came from, for whatever re-derives them (the spreadsheet): a context table keeps its
+    # ContextRow specs here.
+    sources: tuple = ()
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -128,7 +131,7 @@ def context_table(name: str, content: Content, rows: list[ContextRow], tokens: l
                      _number(load, load_c) if first else REPEATED,
                      _number(count, tokens_c), _number(context, context_c), _number(total, total_c))
             table_rows.append(Row(f"{spec.model}, {count} tokens", cells))
-    return Table(name, CONTEXT_COLUMNS, tuple(table_rows))
+    return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows))
 
 
 def benchmark_table(name: str, content: Content, models: list[str], quantization: str) -> Table:

@@ -1,0 +1,52 @@
+"""Will it fit? Cards needed, the longest context a card holds. Pure: estimates and sizes in, numbers out.
+
+A card holds an estimate when its busiest GPU's peak, plus the caching allocator's slack and the CUDA context
+(both outside ``torch.cuda.max_memory_allocated``, see estimator.py), is within the card's memory.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .estimator import ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, Estimate
+
+# Enough for every model in the catalogue (Qwen3-235B in bf16 needs about 6 cards of 80 GiB); past this we say
+# "more than" rather than search on.
+MAX_CARDS = 16
+
+
+def busiest_gpu_bytes(estimate: Estimate) -> float:
+    return max(estimate.per_gpu_peak) * (1 + ALLOCATOR_SLACK_FRACTION) + CUDA_CONTEXT_BYTES
+
+
+def fits(estimate: Estimate, card_bytes: int) -> bool:
+    if busiest_gpu_bytes(estimate) > card_bytes:
+        return False
+    if estimate.kv_cache_capacity_tokens is not None:
+        # vLLM: the KV cache it could allocate must hold this request.
+        return estimate.kv_cache_capacity_tokens >= (estimate.context + estimate.generate) * estimate.batch
+    return True
+
+
+def cards_needed(estimate_on: Callable[[int], Estimate], card_bytes: int, max_cards: int = MAX_CARDS) -> int | None:
+    """The fewest cards (1, 2, ...) whose split holds the run; None past ``max_cards``."""
+    for cards in range(1, max_cards + 1):
+        if fits(estimate_on(cards), card_bytes):
+            return cards
+    return None
+
+
+def longest_context(estimate_at: Callable[[int], Estimate], card_bytes: int, max_tokens: int,
+                    granularity: int = 1024) -> int:
+    """The longest context (a multiple of ``granularity``, at most ``max_tokens``) that fits; 0 if none does.
+
+    Memory grows with context, so a binary search over multiples of ``granularity`` finds the edge.
+    """
+    low, high = 0, max_tokens // granularity
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(estimate_at(middle * granularity), card_bytes):
+            low = middle
+        else:
+            high = middle - 1
+    return low * granularity

@@ -1,0 +1,201 @@
+"""Tables of the updated edition: memory by model, quantization and context; which GPU fits; vLLM capacity.
+
+Every number goes through the architecture-aware estimator (generator/calc/estimator.py) and
+generator/calc/gpu_fit.py; these functions only choose what to estimate and name the cells.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .calc import gpu_fit
+from .calc.architecture import kv_cache_bytes_per_token, params_total
+from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
+from .errors import GeneratorError
+from .loading import Content
+from .tables import Cell, Column, Row, Table, _cell
+
+MIB = 2 ** 20
+MODEL, QUANT = Column("模型", "text"), Column("量化", "text")
+NOT_APPLICABLE = "—"
+
+
+def tokens_label(tokens: int) -> str:
+    """4096 -> 4K, 131072 -> 128K: how readers name context lengths."""
+    return f"{tokens // 1024}K" if tokens % 1024 == 0 else str(tokens)
+
+
+class Estimator:
+    """Estimates for one content set, memoised: the same run is asked for by several tables and charts."""
+
+    def __init__(self, content: Content):
+        self.content = content
+        self._cached = lru_cache(maxsize=None)(self._estimate)
+
+    def framework_for(self, quantization: str, framework: str):
+        # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
+        spec = "llama.cpp" if parse_quantization(quantization).format == "gguf" else framework
+        return parse_framework(spec, self.content.frameworks)
+
+    def architecture(self, model_id: str):
+        model = self.content.models.get(model_id)
+        if model is None:
+            raise GeneratorError(f"unknown model {model_id!r}", fix="use a model id from content/models.yaml")
+        if model.architecture is None:
+            raise GeneratorError(f"model {model_id!r} has no config", model.path, model.line,
+                                 "add its config.json facts under 'config:'")
+        return model.architecture
+
+    def max_context(self, model_id: str) -> int:
+        return self.architecture(model_id).max_position_embeddings
+
+    def gpu_bytes(self, name: str) -> int:
+        for gpu in self.content.gpus.values():
+            if gpu.name.lower() == str(name).lower():
+                return gpu.memory_bytes
+        raise GeneratorError(f"unknown GPU {name!r}", fix="use one of: " + ", ".join(self.content.gpus))
+
+    def __call__(self, model_id: str, quantization: str, context: int, framework: str, gpus: int = 1,
+                 gpu: str | None = None) -> Estimate:
+        return self._cached(model_id, quantization, context, framework, gpus, gpu)
+
+    def _estimate(self, model_id, quantization, context, framework, gpus, gpu) -> Estimate:
+        return estimate(self.architecture(model_id), parse_quantization(quantization), context,
+                        self.framework_for(quantization, framework), gpus=gpus,
+                        gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None)
+
+
+def _check_lists(**lists) -> None:
+    for name, values in lists.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise GeneratorError(f"{name} must be a non-empty list", fix=f"write {name}=[...]")
+
+
+def _context_list(contexts) -> list[int]:
+    _check_lists(contexts=contexts)
+    for tokens in contexts:
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
+            raise GeneratorError(f"each context must be a positive whole number of tokens, not {tokens!r}",
+                                 fix="write contexts=[4096, 8192]")
+    return list(contexts)
+
+
+def memory_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
+                 framework: str) -> Table:
+    """Per model and quantization: weights, KV cache per 1K tokens, and the peak at each context length."""
+    _check_lists(models=models, quantizations=quantizations)
+    contexts = _context_list(contexts)
+    columns = (MODEL, QUANT, Column("权重（GiB）", "f2"), Column("KV cache（MiB / 1K Token）", "g2")) + tuple(
+        Column(f"峰值 @{tokens_label(t)}（GiB）", "f2") for t in contexts)
+    rows = []
+    for model_id in models:
+        arch = estimator.architecture(model_id)
+        for quantization in quantizations:
+            first = estimator(model_id, quantization, contexts[0], framework)
+            kv_per_1k = kv_cache_bytes_per_token(arch, 2) * 1024 / MIB
+            cells = [Cell(model_id), Cell(parse_quantization(quantization).name),
+                     _cell(first.weights / GIB, columns[2]), _cell(kv_per_1k, columns[3])]
+            for tokens, column in zip(contexts, columns[4:]):
+                if tokens > estimator.max_context(model_id):
+                    cells.append(Cell(NOT_APPLICABLE))  # past the model's maximum context
+                else:
+                    cells.append(_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
+            rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
+    return Table(name, columns, tuple(rows))
+
+
+def gpu_catalogue_table(name: str, content: Content) -> Table:
+    columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"))
+    rows = tuple(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1])))
+                 for gpu in sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name)))
+    return Table(name, columns, rows)
+
+
+def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context: int, framework: str,
+                 gpus: list[str], multi_card: str) -> str:
+    """The smallest single card that holds the run, else how many of ``multi_card`` it takes."""
+    if context > estimator.max_context(model_id):
+        return NOT_APPLICABLE
+    single = estimator(model_id, quantization, context, framework)
+    for gpu in sorted(gpus, key=lambda g: (estimator.gpu_bytes(g), gpus.index(g))):
+        if gpu_fit.fits(single, estimator.gpu_bytes(gpu)):
+            return gpu
+    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
+                                 estimator.gpu_bytes(multi_card))
+    return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
+
+
+def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
+                  framework: str, gpus, multi_card: str) -> Table:
+    """Per model and quantization, for each context: the smallest card that fits, or how many cards it takes."""
+    _check_lists(models=models, quantizations=quantizations, gpus=gpus)
+    contexts = _context_list(contexts)
+    for gpu in list(gpus) + [multi_card]:
+        estimator.gpu_bytes(gpu)
+    columns = (MODEL, QUANT) + tuple(Column(f"{tokens_label(t)} 上下文", "text") for t in contexts)
+    rows = []
+    for model_id in models:
+        for quantization in quantizations:
+            cells = [Cell(model_id), Cell(parse_quantization(quantization).name)]
+            cells += [Cell(smallest_fit(estimator, model_id, quantization, t, framework, list(gpus), multi_card))
+                      for t in contexts]
+            rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
+    return Table(name, columns, tuple(rows))
+
+
+def max_context_table(name: str, content: Content, estimator: Estimator, runs, gpus, framework: str) -> Table:
+    """For a few (model, quantization) runs: the longest context each card holds, in K tokens (0: not at all)."""
+    _check_lists(runs=runs, gpus=gpus)
+    columns = (MODEL, QUANT) + tuple(Column(f"{gpu}（K Token）", "int") for gpu in gpus)
+    rows = []
+    for run in runs:
+        if not isinstance(run, (list, tuple)) or len(run) != 2:
+            raise GeneratorError(f"each run must be [model, quantization], not {run!r}",
+                                 fix='write runs=[["Qwen2.5-7B-Instruct", "bf16"]]')
+        model_id, quantization = run
+        cells = [Cell(model_id), Cell(parse_quantization(quantization).name)]
+        for gpu in gpus:
+            longest = gpu_fit.longest_context(lambda t: estimator(model_id, quantization, t, framework),
+                                              estimator.gpu_bytes(gpu), estimator.max_context(model_id))
+            cells.append(_cell(longest // 1024, columns[len(cells)]))
+        rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
+    return Table(name, columns, tuple(rows))
+
+
+def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs, framework: str,
+                        request_tokens: int) -> Table:
+    """vLLM: KV cache capacity in tokens at its gpu_memory_utilization, and how many requests fit at once."""
+    _check_lists(runs=runs)
+    request_tokens = _context_list([request_tokens])[0]
+    columns = (MODEL, QUANT, Column("显卡", "text"), Column("KV cache 容量（Token）", "int"),
+               Column(f"{tokens_label(request_tokens)} 请求并发数", "int"))
+    rows = []
+    for run in runs:
+        if not isinstance(run, (list, tuple)) or len(run) != 3:
+            raise GeneratorError(f"each run must be [model, quantization, GPU], not {run!r}",
+                                 fix='write runs=[["Qwen2.5-7B-Instruct", "bf16", "A100-80GB"]]')
+        model_id, quantization, gpu = run
+        result = estimator(model_id, quantization, request_tokens, framework, gpu=gpu)
+        capacity = result.kv_cache_capacity_tokens or 0
+        cells = (Cell(model_id), Cell(parse_quantization(quantization).name), Cell(gpu),
+                 _cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
+        rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
+    return Table(name, columns, tuple(rows))
+
+
+def architecture_table(name: str, content: Content, estimator: Estimator, model_id: str) -> Table:
+    """A model's architecture facts, the parameter count computed from them."""
+    arch = estimator.architecture(model_id)
+    facts = [("参数量（计算）", f"{params_total(arch):,}"), ("层数", arch.layers), ("隐藏维度", arch.hidden_size),
+             ("注意力头", arch.heads), ("KV 头", arch.kv_heads), ("每头维度", arch.head_dim),
+             ("MLP 中间维度", arch.intermediate_size), ("词表", arch.vocab_size),
+             ("最大上下文（Token）", arch.max_position_embeddings),
+             ("词嵌入与 lm_head 共享", "是" if arch.tie_word_embeddings else "否")]
+    if arch.is_moe:
+        facts += [("专家数", arch.num_experts), ("每 Token 激活专家", arch.experts_per_token)]
+    if arch.is_mla:
+        facts += [("MLA 潜向量维度", arch.kv_lora_rank)]
+    if arch.sliding_window:
+        facts += [("滑动窗口（Token）", arch.sliding_window), ("滑动窗口层数", arch.sliding_window_layers)]
+    columns = (Column("项目", "text"), Column("值", "text"))
+    return Table(name, columns, tuple(Row(label, (Cell(label), Cell(str(value)))) for label, value in facts))
