@@ -81,11 +81,23 @@ class PostSource:
 
 
 @dataclass(frozen=True)
+class ModelPages:
+    """What each model's page estimates: a framework, quantizations, context lengths and the GPUs to fit."""
+
+    framework: str
+    quantizations: tuple[str, ...]
+    contexts: tuple[int, ...]
+    gpus: tuple[str, ...]
+    multi_card: str
+
+
+@dataclass(frozen=True)
 class Site:
     title: str
     lang: str
     description: str
     path: str
+    model_pages: ModelPages | None = None
 
 
 @dataclass(frozen=True)
@@ -187,10 +199,33 @@ def _source(data: LocatedDict, path: str) -> dict:
 
 # -- files ----------------------------------------------------------------------------------------------------
 
+def _text_list(data: LocatedDict, key: str, path: str) -> tuple[str, ...]:
+    items = _list(data, key, path)
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise GeneratorError(f"each item of {key!r} must be text, not {item!r}", path, items.line_of(index),
+                                 f"write {key} as a list of names")
+    return tuple(items)
+
+
+def _model_pages(data: LocatedDict, path: str) -> ModelPages:
+    _check_keys(data, path, "'model_pages'", ("framework", "quantizations", "contexts", "gpus", "multi_card"))
+    contexts = _list(data, "contexts", path)
+    for index, tokens in enumerate(contexts):
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
+            raise GeneratorError(f"each context must be a whole number of tokens above zero, not {tokens!r}", path,
+                                 contexts.line_of(index), "write contexts as token counts such as 4096")
+    return ModelPages(_text(data, "framework", path), _text_list(data, "quantizations", path), tuple(contexts),
+                      _text_list(data, "gpus", path), _text(data, "multi_card", path))
+
+
 def load_site(path: str) -> Site:
     data = _mapping(read_yaml_file(path), path, 1, "the site file")
-    _check_keys(data, path, "the site file", ("title", "lang", "description"))
-    return Site(_text(data, "title", path), _text(data, "lang", path), _text(data, "description", path), path)
+    _check_keys(data, path, "the site file", ("title", "lang", "description"), ("model_pages",))
+    pages = None
+    if "model_pages" in data:
+        pages = _model_pages(_mapping(data["model_pages"], path, data.line_of("model_pages"), "'model_pages'"), path)
+    return Site(_text(data, "title", path), _text(data, "lang", path), _text(data, "description", path), path, pages)
 
 
 def load_models(path: str) -> dict[str, Model]:

@@ -8,9 +8,11 @@ from . import render
 import os
 import re
 
+from . import guide_tables
+from .errors import GeneratorError
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
-from .tables import Table
+from .tables import Table, table_markdown
 
 MANIFEST = ".generator-manifest"
 # The seed post links a workbook of its tables; the build writes it where the link points.
@@ -61,6 +63,29 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
     return _SITE_URL.sub(relative, body_html)
 
 
+def model_slug(model_id: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-")
+
+
+def model_page_path(model_id: str) -> str:
+    return f"models/{model_slug(model_id)}.html"
+
+
+def model_page_tables(content: Content, estimator: Estimator, model_id: str) -> list[tuple[str, str, Table]]:
+    """(section title, note, table) for one model's page."""
+    pages = content.site.model_pages
+    contexts = [t for t in pages.contexts if t <= estimator.max_context(model_id)] or [min(pages.contexts)]
+    return [
+        ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
+        ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
+         guide_tables.memory_table("memory", content, estimator, [model_id], list(pages.quantizations), contexts,
+                                   pages.framework)),
+        ("能装下它的最小显卡", f"一张卡装不下时：需要几张 {pages.multi_card}（按层切分）。",
+         guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], list(pages.quantizations), contexts,
+                                    pages.framework, list(pages.gpus), pages.multi_card)),
+    ]
+
+
 def plan_site(content: Content, templates_dir: str) -> SitePlan:
     post_env = render.post_environment()
     page_env = render.page_environment(templates_dir)
@@ -78,10 +103,31 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
         tables[md_path] = tables[html_path] = post.tables
+    model_ids = []
+    if content.site.model_pages is not None:
+        model_ids = sorted((m.id for m in content.models.values() if m.architecture is not None), key=str.lower)
+        slugs: dict[str, str] = {}
+        for model_id in model_ids:
+            if model_slug(model_id) in slugs:
+                raise GeneratorError(f"models {slugs[model_slug(model_id)]!r} and {model_id!r} would share the page "
+                                     f"{model_page_path(model_id)}", content.models[model_id].path,
+                                     content.models[model_id].line, "rename one of them")
+            slugs[model_slug(model_id)] = model_id
+        for model_id in model_ids:
+            sections = model_page_tables(content, estimator, model_id)
+            path = model_page_path(model_id)
+            tables[path] = tuple(table for _, _, table in sections)
+            files[path] = render.render_page(page_env, "model.html.j2", {
+                "site": site, "lang": content.site.lang, "root": "../", "model": content.models[model_id],
+                "params_b": content.models[model_id].params_b, "framework": content.site.model_pages.framework,
+                "sections": [{"title": title, "note": note, "chart": None, "alt": "",
+                              "html": render.markdown_to_html(table_markdown(table))}
+                             for title, note, table in sections]})
     files["index.html"] = render.render_page(page_env, "index.html.j2", {
         "site": site, "lang": content.site.lang, "root": "",
         "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
-                  for p in posts]})
+                  for p in posts],
+        "models": [{"id": m, "href": model_page_path(m)} for m in model_ids]})
     seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
     if seed is not None and seed.tables:
         from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
