@@ -749,6 +749,18 @@ PNG_SIZE_INCHES = (12.0, 6.3)  # 1200 x 630 pixels at PNG_DPI: a social-card hea
 PNG_DPI = 100
 
 
+def png_bar_chart_data(title: str, categories, values, unit: str) -> dict:
+    """The data :func:`png_bar_chart` embeds, without drawing: a build compares it to skip an unchanged chart."""
+    cats = [str(c) for c in categories]
+    vals = [_finite(v, f"value {j}") for j, v in enumerate(values)]
+    if not cats or len(cats) != len(vals):
+        raise ValueError(f"need one value per category ({len(cats)} categories, {len(vals)} values)")
+    if any(v < 0 for v in vals):
+        raise ValueError("bar values must be >= 0")
+    return {"chart": "png_bar", "title": str(title), "categories": cats, "values": [_jnum(v) for v in vals],
+            "unit": str(unit)}
+
+
 def png_bar_chart(title: str, categories, values, unit: str) -> bytes:
     """A horizontal bar chart as PNG bytes (1200x630), for a post's header image.
 
@@ -757,14 +769,8 @@ def png_bar_chart(title: str, categories, values, unit: str) -> bytes:
     only on the input and the matplotlib version. The data is embedded as JSON in a ``Description``
     text chunk; :func:`png_chart_data` reads it back.
     """
-    cats = [str(c) for c in categories]
-    vals = [_finite(v, f"value {j}") for j, v in enumerate(values)]
-    if not cats or len(cats) != len(vals):
-        raise ValueError(f"need one value per category ({len(cats)} categories, {len(vals)} values)")
-    if any(v < 0 for v in vals):
-        raise ValueError("bar values must be >= 0")
-    data = {"chart": "png_bar", "title": str(title), "categories": cats, "values": [_jnum(v) for v in vals],
-            "unit": str(unit)}
+    data = png_bar_chart_data(title, categories, values, unit)
+    cats, vals = data["categories"], [float(v) for v in values]
     payload = json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
     import io

@@ -24,7 +24,7 @@ from .loading import load_catalogue
 from .model_config import read_config_json
 from .profiles import gpu_spec
 from .site import build_plan
-from .writer import write_plan
+from .writer import published_reader, write_plan
 
 # Current transformers behaviour (4.45 and later: only the last position's logits during generate()).
 DEFAULT_FRAMEWORK = "transformers==4.46.0"
@@ -167,7 +167,7 @@ def _readable(report: dict) -> str:
 
 
 def run_build(args, out) -> int:
-    plan = build_plan(args.content, args.templates)
+    plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
     result = write_plan(plan, args.out)
     for path in result.written:
         print(f"wrote {args.out.rstrip('/')}/{path}", file=out)
@@ -179,7 +179,7 @@ def run_build(args, out) -> int:
 
 
 def run_check(args, out) -> int:
-    plan = build_plan(args.content, args.templates)
+    plan = build_plan(args.content, args.templates, previous=published_reader(args.site))
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     for line in report.findings:
         print(line, file=out)

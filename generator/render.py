@@ -7,15 +7,17 @@ A post's body is a Jinja template whose globals are the table calls (``load_tabl
 
 from __future__ import annotations
 
+import html
 import inspect
 import os
+import re
 import traceback
 from dataclasses import dataclass
 
 import jinja2
 import markdown
 
-from . import guide_tables, tables
+from . import guide_charts, guide_tables, tables
 from .errors import GeneratorError
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
@@ -26,6 +28,7 @@ class RenderedPost:
     source: PostSource
     markdown: str  # the whole published post, front matter included
     tables: tuple[tables.Table, ...]
+    charts: tuple[tuple[str, str], ...] = ()  # (site path, SVG text) of each chart the post placed
 
     @property
     def body(self) -> str:
@@ -35,17 +38,20 @@ class RenderedPost:
 class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
-    def __init__(self, content: Content, estimator: guide_tables.Estimator):
+    def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post"):
         self.content = content
         self.estimator = estimator
+        self.slug = slug
         self.placed: list[tables.Table] = []
+        self.charts: dict[str, str] = {}
 
     def functions(self) -> dict:
         return {name: _checked_call(getattr(self, name)) for name in
                 ("benchmark_row", "load_table", "context_table", "benchmark_table", "validation_table",
                  "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
                  "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
-                 "max_context_table", "vllm_capacity_table")}
+                 "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
+                 "validation_chart")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -149,11 +155,39 @@ class _TableCalls:
         return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, runs, framework,
                                                             request_tokens))
 
+    def _place_chart(self, name, title, svg: str) -> str:
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+            raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', not {name!r}",
+                                 fix='write name="memory-vs-context"')
+        path = f"images/charts/{self.slug}-{name}.svg"
+        if path in self.charts:
+            raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")
+        self.charts[path] = svg
+        return f"![{_markdown_text(title)}](/{path})"
+
+    def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
+        contexts = guide_tables._context_list(contexts)
+        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, runs, contexts,
+                                                                        framework, gpus))
+
+    def breakdown_chart(self, name, title, runs, context, framework) -> str:
+        context = _positive(context, "context", whole=True)
+        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, runs, context,
+                                                                          framework))
+
+    def validation_chart(self, name, title, benchmark) -> str:
+        return self._place_chart(name, title, guide_charts.validation_chart(self.content, title, benchmark))
+
     def validation_table(self, benchmark, name="validation") -> str:
         return self._place(tables.validation_table(name, self.content, benchmark))
 
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
         return self._place(tables.validation_summary_table(name, self.content, benchmark))
+
+
+def _markdown_text(text) -> str:
+    """Text safe inside Markdown image alt text: no brackets, no HTML."""
+    return html.escape(str(text).replace("[", "(").replace("]", ")"), quote=False)
 
 
 def _positive(value, what: str, whole: bool = False):
@@ -231,9 +265,9 @@ def post_environment() -> jinja2.Environment:
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
                 estimator: guide_tables.Estimator | None = None) -> RenderedPost:
-    calls = _TableCalls(content, estimator or guide_tables.Estimator(content))
+    calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
-    return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed))
+    return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
 
 
 def markdown_to_html(text: str) -> str:

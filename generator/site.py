@@ -8,7 +8,7 @@ from . import render
 import os
 import re
 
-from . import guide_tables
+from . import guide_charts, guide_tables
 from .errors import GeneratorError
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
@@ -71,10 +71,15 @@ def model_page_path(model_id: str) -> str:
     return f"models/{model_slug(model_id)}.html"
 
 
+def model_contexts(estimator: Estimator, pages, model_id: str) -> list[int]:
+    """The page's context lengths up to the model's maximum (at least the shortest one)."""
+    return [t for t in pages.contexts if t <= estimator.max_context(model_id)] or [min(pages.contexts)]
+
+
 def model_page_tables(content: Content, estimator: Estimator, model_id: str) -> list[tuple[str, str, Table]]:
     """(section title, note, table) for one model's page."""
     pages = content.site.model_pages
-    contexts = [t for t in pages.contexts if t <= estimator.max_context(model_id)] or [min(pages.contexts)]
+    contexts = model_contexts(estimator, pages, model_id)
     return [
         ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
         ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
@@ -86,7 +91,26 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str) -> 
     ]
 
 
-def plan_site(content: Content, templates_dir: str) -> SitePlan:
+SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
+
+
+def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
+    """The seed post's header chart. Drawing a PNG needs matplotlib (slow to import), so an existing image
+    whose embedded data equals the current data is kept as it is."""
+    from . import charts, guide_charts
+    data = guide_charts.seed_header_data(load_table)
+    if previous is not None:
+        try:
+            if charts.png_chart_data(previous) == data:
+                return previous
+        except (ValueError, KeyError):
+            pass  # not one of ours, or damaged: draw it again
+    return guide_charts.seed_header_png(data)
+
+
+def plan_site(content: Content, templates_dir: str, previous=lambda path: None) -> SitePlan:
+    """Everything the site holds, as bytes. ``previous(path)`` gives a file's bytes from the last build (or
+    None), so an expensive chart whose data did not change is reused rather than redrawn."""
     post_env = render.post_environment()
     page_env = render.page_environment(templates_dir)
     site = {"title": content.site.title, "description": content.site.description}
@@ -103,6 +127,7 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
         tables[md_path] = tables[html_path] = post.tables
+        files.update(post.charts)
     model_ids = []
     if content.site.model_pages is not None:
         model_ids = sorted((m.id for m in content.models.values() if m.architecture is not None), key=str.lower)
@@ -116,11 +141,18 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
         for model_id in model_ids:
             sections = model_page_tables(content, estimator, model_id)
             path = model_page_path(model_id)
+            chart_path = f"images/models/{model_slug(model_id)}.svg"
+            pages = content.site.model_pages
+            contexts = model_contexts(estimator, pages, model_id)
+            files[chart_path] = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts,
+                                                         pages.gpus, pages.framework)
             tables[path] = tuple(table for _, _, table in sections)
             files[path] = render.render_page(page_env, "model.html.j2", {
                 "site": site, "lang": content.site.lang, "root": "../", "model": content.models[model_id],
                 "params_b": content.models[model_id].params_b, "framework": content.site.model_pages.framework,
-                "sections": [{"title": title, "note": note, "chart": None, "alt": "",
+                "sections": [{"title": title, "note": note,
+                              "chart": chart_path if table.name == "memory" else None,
+                              "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
                               "html": render.markdown_to_html(table_markdown(table))}
                              for title, note, table in sections]})
     files["index.html"] = render.render_page(page_env, "index.html.j2", {
@@ -132,6 +164,9 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
     if seed is not None and seed.tables:
         from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
         files[SEED_WORKBOOK] = spreadsheet.workbook_bytes(seed.tables, content)
+        load = next((t for t in seed.tables if t.name == "load"), None)
+        if load is not None:
+            files[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
     # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
     files.update(read_tree(os.path.join(templates_dir, "jekyll")))
     files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])
@@ -139,5 +174,5 @@ def plan_site(content: Content, templates_dir: str) -> SitePlan:
     return SitePlan(encoded, tables, tuple(posts))
 
 
-def build_plan(content_dir: str, templates_dir: str) -> SitePlan:
-    return plan_site(load_content(content_dir), templates_dir)
+def build_plan(content_dir: str, templates_dir: str, previous=lambda path: None) -> SitePlan:
+    return plan_site(load_content(content_dir), templates_dir, previous)

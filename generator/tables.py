@@ -52,6 +52,9 @@ class Table:
     # Where the numbers came from, for whatever re-derives them (the spreadsheet): a context table keeps its
     # ContextRow specs here.
     sources: tuple = ()
+    # Say each column's alignment (text left, numbers right) in the Markdown. The seed's tables do not:
+    # the published seed must stay byte-identical to the original post.
+    aligned: bool = True
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -85,7 +88,7 @@ def load_table(name: str, content: Content, models: list[str], bits: float) -> T
         load = seed_method.load_memory_gib(model.params_b, bits)
         values = (model.params_b, bits, load)
         rows.append(Row(model_id, tuple(_number(v, c) for v, c in zip(values, LOAD_COLUMNS))))
-    return Table(name, LOAD_COLUMNS, tuple(rows))
+    return Table(name, LOAD_COLUMNS, tuple(rows), aligned=False)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def context_table(name: str, content: Content, rows: list[ContextRow], tokens: l
                      _number(load, load_c) if first else REPEATED,
                      _number(count, tokens_c), _number(context, context_c), _number(total, total_c))
             table_rows.append(Row(f"{spec.model}, {count} tokens", cells))
-    return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows))
+    return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows), aligned=False)
 
 
 def benchmark_table(name: str, content: Content, models: list[str], quantization: str) -> Table:
@@ -163,7 +166,7 @@ def benchmark_table(name: str, content: Content, models: list[str], quantization
                 _number(seed_method.token_difference(baseline.input_length, row.input_length), dlength_c),
                 _number(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
                 _number(rate, rate_c, bold=rate == highest))))
-    return Table(name, BENCHMARK_COLUMNS, tuple(table_rows))
+    return Table(name, BENCHMARK_COLUMNS, tuple(table_rows), aligned=False)
 
 
 def _architecture(content: Content, model_id: str):
@@ -254,7 +257,12 @@ def _cell(value, column: Column) -> Cell:
 
 def table_markdown(table: Table) -> str:
     """A GitHub-flavoured Markdown table, laid out exactly as the seed post lays its tables."""
-    lines = ["| " + " | ".join(table.headers) + " |", "| " + " | ".join("---" for _ in table.columns) + " |"]
+    def rule(column: Column) -> str:
+        if not table.aligned:
+            return "---"
+        return ":---" if column.format == "text" else "---:"
+
+    lines = ["| " + " | ".join(table.headers) + " |", "| " + " | ".join(rule(c) for c in table.columns) + " |"]
     for row in table.rows:
         lines.append("|" + "".join(" |" if cell.absent else f" {cell.markdown} |" for cell in row.cells))
     return "\n".join(lines)

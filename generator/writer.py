@@ -45,6 +45,13 @@ def read_published(out_dir: str, relative: str) -> bytes | None:
     return _read(_target(out_dir, relative))
 
 
+def published_reader(out_dir: str):
+    """``path -> bytes or None`` over an output folder that may not exist yet (for reusing unchanged charts)."""
+    def read(relative: str) -> bytes | None:
+        return read_published(out_dir, relative) if os.path.isdir(out_dir) else None
+    return read
+
+
 def stale_paths(plan: SitePlan, out_dir: str) -> list[str]:
     """Files an earlier build wrote (its manifest says so) that this plan no longer has."""
     old = read_published(out_dir, MANIFEST)
