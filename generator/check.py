@@ -174,6 +174,37 @@ def _compare_one(path: str, published: ParsedTable, expected: ParsedTable, meta:
     return [f if f.startswith(path) else f"{path}:{f}" for f in findings]
 
 
+def _chart_data(path: str, data: bytes):
+    from . import charts
+    try:
+        return charts.png_chart_data(data) if path.endswith(".png") else charts.chart_data(data.decode("utf-8"))
+    except (ValueError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def _differences(published, expected, where: str = "") -> list[tuple[str, object, object]]:
+    if isinstance(published, dict) and isinstance(expected, dict):
+        return [d for key in sorted(set(published) | set(expected), key=str)
+                for d in _differences(published.get(key), expected.get(key), f"{where}.{key}" if where else str(key))]
+    if isinstance(published, list) and isinstance(expected, list) and len(published) == len(expected):
+        return [d for i, (p, e) in enumerate(zip(published, expected)) for d in _differences(p, e, f"{where}[{i}]")]
+    return [] if published == expected else [(where, published, expected)]
+
+
+def chart_findings(path: str, published: bytes, expected: bytes, limit: int = 5) -> list[str]:
+    """A chart whose data no longer matches the formulas, named down to the data point."""
+    got, want = _chart_data(path, published), _chart_data(path, expected)
+    if got is None:
+        return [f"{path}: a chart without readable data; run `python -m generator build`"]
+    differences = _differences(got, want)
+    if not differences:
+        return []  # same data, other bytes (e.g. a newer plotting library): the file diff still says so
+    lines = [f"{path}: chart data {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]
+    if len(differences) > limit:
+        lines.append(f"{path}: chart data: {len(differences) - limit} more difference(s)")
+    return lines
+
+
 def _is_text(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -226,6 +257,8 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
                                                   expected.decode("utf-8"), meta))
         if published == expected:
             continue
+        if rel.endswith((".svg", ".png")):
+            report.findings.extend(chart_findings(shown, published, expected))
         if rel == MANIFEST or not _is_text(expected):
             report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
         else:

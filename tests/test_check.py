@@ -186,3 +186,31 @@ def test_check_reports_a_changed_workbook_without_dumping_bytes(built):
     assert result.code == 1
     assert f"site/{SEED_WORKBOOK}: differs from a fresh build" in result.out
     assert "@@" not in result.out
+
+
+def test_a_stale_chart_is_named_down_to_the_data_point(built):
+    chart = built / "site" / "images" / "charts" / "llm-inference-vram-guide-memory-vs-context.svg"
+    text = chart.read_text(encoding="utf-8")
+    from generator.charts import chart_data
+    point = chart_data(text)["series"][0]["points"][0]
+    old = f"[{point[0]},{point[1]}]"
+    assert old in text
+    chart.write_text(text.replace(old, f"[{point[0]},{point[1] + 1}]", 1), encoding="utf-8")
+    result = run_cli("check")
+    assert result.code == 1
+    assert (f"site/images/charts/llm-inference-vram-guide-memory-vs-context.svg: chart data series[0].points[0][1]: "
+            f"published {point[1] + 1}, formulas give {point[1]}") in result.out
+
+
+def test_a_stale_header_image_is_caught(built):
+    from generator.site import SEED_HEADER_IMAGE
+    image = built / "site" / SEED_HEADER_IMAGE
+    models = built / "content" / "models.yaml"
+    models.write_text(models.read_text(encoding="utf-8").replace("params_b: 22\n", "params_b: 23\n"), encoding="utf-8")
+    before = image.read_bytes()
+    result = run_cli("check")
+    assert result.code == 1
+    assert f"site/{SEED_HEADER_IMAGE}: chart data values[4]: published 44, formulas give 46" in result.out
+    assert image.read_bytes() == before
+    assert run_cli("build").code == 0 and run_cli("check").code == 0
+    assert image.read_bytes() != before

@@ -38,3 +38,15 @@ def test_jekyll_renders_every_post_with_every_table_cell(jekyll_output):
         assert len(got) == len(want) == len(post.tables)
         for got_table, want_table in zip(got, want):
             assert [r.cells for r in got_table.rows] == [r.cells for r in want_table.rows]
+
+
+def test_jekyll_output_has_every_image_the_posts_show(jekyll_output):
+    import re
+    plan = build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    shown = set()
+    for post in plan.posts:
+        shown.update(re.findall(r"!\[[^\]]*\]\(/([^)]+)\)", post.markdown))
+    assert "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png" in shown
+    assert any(path.endswith(".svg") for path in shown)
+    for path in shown:
+        assert (jekyll_output / path).read_bytes() == plan.files[path], path
