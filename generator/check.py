@@ -205,6 +205,20 @@ def chart_findings(path: str, published: bytes, expected: bytes, limit: int = 5)
     return lines
 
 
+def json_findings(path: str, published: bytes, expected: bytes, limit: int = 5) -> list[str]:
+    """Data the calculator reads, named down to the value that no longer matches the formulas."""
+    import json
+    try:
+        got = json.loads(published.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return [f"{path}: not valid JSON; run `python -m generator build`"]
+    differences = _differences(got, json.loads(expected.decode("utf-8")))
+    lines = [f"{path}: {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]
+    if len(differences) > limit:
+        lines.append(f"{path}: {len(differences) - limit} more difference(s)")
+    return lines
+
+
 def _is_text(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -259,6 +273,8 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
             continue
         if rel.endswith((".svg", ".png")):
             report.findings.extend(chart_findings(shown, published, expected))
+        elif rel.endswith(".json"):
+            report.findings.extend(json_findings(shown, published, expected))
         if rel == MANIFEST or not _is_text(expected):
             report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
         else:

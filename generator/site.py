@@ -10,6 +10,7 @@ import re
 
 from . import guide_charts, guide_tables
 from .errors import GeneratorError
+from .calculator import calculator_files
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
 from .tables import Table, table_markdown
@@ -167,6 +168,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
         load = next((t for t in seed.tables if t.name == "load"), None)
         if load is not None:
             files[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+    files.update(calculator_files(content, page_env, site, content.site.lang))
     # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
     files.update(read_tree(os.path.join(templates_dir, "jekyll")))
     files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])

@@ -214,3 +214,18 @@ def test_a_stale_header_image_is_caught(built):
     assert image.read_bytes() == before
     assert run_cli("build").code == 0 and run_cli("check").code == 0
     assert image.read_bytes() != before
+
+
+def test_a_changed_value_in_the_calculator_data_is_named(built):
+    import json
+    data_file = built / "site" / "calculator" / "estimator-data.json"
+    data = json.loads(data_file.read_text(encoding="utf-8"))
+    gpu = data["gpus"][0]
+    key = next(k for k, v in gpu.items() if isinstance(v, int) and not isinstance(v, bool))
+    text = data_file.read_text(encoding="utf-8")
+    gpu[key] += 1
+    data_file.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    result = run_cli("check")
+    assert result.code == 1
+    assert f"site/calculator/estimator-data.json: gpus[0].{key}: published {gpu[key]}, formulas give {gpu[key] - 1}" \
+        in result.out, result.out[:2000]

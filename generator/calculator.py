@@ -1,0 +1,151 @@
+"""The interactive calculator page: the estimator's data as JSON, and the page's files.
+
+``calculator_data`` is pure: it gathers everything ``templates/calculator/calculator.js`` (a port of
+generator/calc/estimator.py, architecture.py, gpu_fit.py and model_config.py) needs, taken from the Python
+modules themselves so the page and the CLI share one set of constants. ``calculator_files`` renders the page,
+which embeds the JSON (the page must work opened from disk, where fetch() of a local file is refused) and also
+writes it as ``calculator/estimator-data.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+from markupsafe import Markup
+
+from . import render
+from .calc import estimator as est
+from .calc import gpu_fit
+from .errors import GeneratorError
+from . import model_config
+
+# The framework the page starts with; equal to generator.cli.DEFAULT_FRAMEWORK (not imported from there: cli
+# imports site, which imports this module). tests/test_calculator.py checks that the two agree.
+DEFAULT_FRAMEWORK = "transformers==4.46.0"
+DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
+
+DATA_PATH = "calculator/estimator-data.json"
+SCRIPT_PATH = "calculator/calculator.js"
+PAGE_PATH = "calculator/index.html"
+SCRIPT_TEMPLATE = os.path.join("calculator", "calculator.js")
+PAGE_TEMPLATE = "calculator.html.j2"
+
+
+def _architecture_fields(arch) -> dict:
+    fields = dataclasses.asdict(arch)
+    fields["architectures"] = list(arch.architectures)
+    return fields
+
+
+def _version(value):
+    return list(value) if value is not None else None
+
+
+def _framework_fields(profile) -> dict:
+    fields = dataclasses.asdict(profile)
+    fields["min_version"] = _version(profile.min_version)
+    fields["max_version"] = _version(profile.max_version)
+    return fields
+
+
+def _architectures_text_only() -> bool:
+    """Whether model_config.py refuses a non-text entry in ``architectures`` (older versions turned it into text)."""
+    probe = {"architectures": [1], "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 1,
+             "vocab_size": 8, "intermediate_size": 8}
+    try:
+        model_config.architecture_from_config(probe)
+    except GeneratorError:
+        return True
+    return False
+
+
+def calculator_data(catalogue) -> dict:
+    """Everything the calculator page needs, as plain JSON-able values (pure: the catalogue in, a dict out)."""
+    models = []
+    for model in catalogue.models.values():
+        models.append({
+            "id": model.id,
+            "params_b": model.params_b,
+            "architecture": _architecture_fields(model.architecture) if model.architecture is not None else None,
+        })
+    floats = {name: {"name": q.name, "format": q.format, "bits": q.bits, "compute_bytes": q.compute_bytes}
+              for name, q in est._FLOAT_QUANTS.items()}
+    return {
+        "models": models,
+        "default_model": DEFAULT_MODEL if DEFAULT_MODEL in catalogue.models else next(iter(catalogue.models), None),
+        "quantization": {
+            "formats": floats,
+            "aliases": dict(est._QUANT_ALIASES),
+            "gguf_bits_per_weight": dict(est.GGUF_BITS_PER_WEIGHT),
+            "group_size": est.QUANT_GROUP_SIZE,
+            # JSON keys are strings: {"29568": 29696}.
+            "padded_intermediate": {str(k): v for k, v in est.QUANT_PADDED_INTERMEDIATE.items()},
+            "valid_names": est.valid_quantization_names(),
+        },
+        "kv_dtypes": {
+            "bytes_per_value": dict(est.KV_BYTES_PER_VALUE),
+            "aliases": dict(est._KV_ALIASES),
+        },
+        "frameworks": [_framework_fields(p) for p in catalogue.frameworks],
+        "default_framework": DEFAULT_FRAMEWORK,
+        "gpus": [{"name": g.name, "memory_bytes": g.memory_bytes} for g in catalogue.gpus.values()],
+        "constants": {
+            "gib": est.GIB,
+            "gb": est.GB,
+            "default_generate": est.DEFAULT_GENERATE,
+            "cuda_context_bytes": est.CUDA_CONTEXT_BYTES,
+            "allocator_slack_fraction": est.ALLOCATOR_SLACK_FRACTION,
+            "quant_group_size": est.QUANT_GROUP_SIZE,
+            "max_cards": gpu_fit.MAX_CARDS,
+        },
+        "config": {
+            # config.json key aliases (first present wins) and the families with q/k/v biases and q/k norms.
+            "aliases": {key: list(names) for key, names in model_config._ALIASES.items()},
+            "qkv_bias_families": list(model_config._QKV_BIAS_FAMILIES),
+            "qk_norm_families": list(model_config._QK_NORM_FAMILIES),
+            # Plausibility bounds of a pasted config.json, where model_config.py defines them (None: no bound).
+            "max_field": getattr(model_config, "MAX_FIELD", None),
+            "max_params": getattr(model_config, "MAX_PARAMS", None),
+            "max_json_depth": getattr(model_config, "MAX_JSON_DEPTH", None),
+            "architectures_text_only": _architectures_text_only(),
+        },
+    }
+
+
+def data_json(data: dict) -> str:
+    """The JSON text, deterministic: sorted keys, fixed separators, UTF-8 as is, one trailing newline."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _script_source(templates_dir: str) -> bytes:
+    path = os.path.join(templates_dir, SCRIPT_TEMPLATE)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise GeneratorError(f"cannot read the calculator script: {exc.strerror}", path, None,
+                             "add templates/calculator/calculator.js") from None
+
+
+def calculator_files(catalogue, page_env, site: dict, lang: str | None = None) -> dict[str, bytes]:
+    """The calculator's site files: {relative path: bytes}.
+
+    ``page_env`` is render.page_environment(templates_dir); ``site`` has ``title`` and ``description`` (and
+    optionally ``lang``; ``lang`` given here wins, default zh-CN).
+    """
+    text = data_json(calculator_data(catalogue))
+    # Inside <script type="application/json"> the only danger is "</script" or "<!--": "<" occurs only inside
+    # JSON strings, where \u003c is the same character to JSON.parse.
+    embedded = Markup(text.rstrip("\n").replace("<", "\\u003c"))
+    templates_dir = page_env.loader.searchpath[0]
+    page = render.render_page(page_env, PAGE_TEMPLATE, {
+        "site": site, "lang": lang or site.get("lang") or "zh-CN", "root": "../", "data_json": embedded,
+        "script": "calculator.js", "slack_percent": est.ALLOCATOR_SLACK_FRACTION * 100,
+        "context_mib": est.CUDA_CONTEXT_BYTES // 2 ** 20})
+    return {
+        DATA_PATH: text.encode("utf-8"),
+        SCRIPT_PATH: _script_source(templates_dir),
+        PAGE_PATH: page.encode("utf-8"),
+    }

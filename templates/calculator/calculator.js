@@ -1,0 +1,1132 @@
+/*
+ * The VRAM calculator: a port of generator/calc/estimator.py, architecture.py, gpu_fit.py, model_config.py and
+ * the report of `python -m generator estimate --json` (generator/cli.py), for the page calculator/index.html.
+ *
+ * Plain JavaScript, no framework and no network: the estimator's data (models, quantization table, framework
+ * profiles, GPUs, constants) is embedded in the page as <script type="application/json" id="estimator-data">,
+ * written by generator/calculator.py from the Python modules, so the page works opened from disk.
+ *
+ * Exactness: every product and sum below is done in the same order as the Python code, so each IEEE double
+ * operation is the same one Python performs; Python's integers stay below 2^53 for the inputs the page accepts
+ * (see LIMITS), so they are exact here too. Python's round(x, n), f"{x:.2f}" and float // float are ported with
+ * their exact semantics (round half to even on the exact binary value; floor division through fmod).
+ */
+(function () {
+  "use strict";
+
+  var DATA = JSON.parse(document.getElementById("estimator-data").textContent);
+  var C = DATA.constants;
+  var GIB = C.gib;
+
+  // Inputs beyond these would make Python's exact integers exceed 2^53 in the products below.
+  var LIMITS = { context: 1048576, generate: 1048576, batch: 1024, gpus: 64 };
+
+  function hasOwn(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  // --- Errors ---------------------------------------------------------------------------------------------------
+  function EstimateError(message, fix, field) {
+    this.message = message;
+    this.fix = fix || "";
+    this.field = field || "";
+  }
+  EstimateError.prototype.toString = function () {
+    return this.fix ? this.message + "; " + this.fix : this.message;
+  };
+
+  // Python's repr() of a str (close enough for messages) and of JSON values.
+  function pyRepr(value) {
+    if (value === null || value === undefined) { return "None"; }
+    if (value instanceof PyFloat) { return floatRepr(value.value); }
+    if (typeof value === "boolean") { return value ? "True" : "False"; }
+    if (typeof value === "number") { return Number.isInteger(value) ? String(value) : floatRepr(value); }
+    if (typeof value === "string") {
+      var quote = value.indexOf("'") >= 0 && value.indexOf('"') < 0 ? '"' : "'";
+      var body = value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+      if (quote === "'") { body = body.replace(/'/g, "\\'"); }
+      return quote + body + quote;
+    }
+    if (Array.isArray(value)) { return "[" + value.map(pyRepr).join(", ") + "]"; }
+    return "{" + Object.keys(value).map(function (k) { return pyRepr(k) + ": " + pyRepr(value[k]); }).join(", ") + "}";
+  }
+  function floatRepr(x) {
+    if (Number.isInteger(x) && Math.abs(x) < 1e16) { return x.toFixed(1); }
+    return String(x);
+  }
+
+  // A JSON number written with a fraction or an exponent: Python's json.loads makes it a float, not an int.
+  function PyFloat(value) { this.value = value; }
+
+  // Python truthiness of a JSON value.
+  function truthy(value) {
+    if (value === null || value === undefined) { return false; }
+    if (value instanceof PyFloat) { return value.value !== 0; }
+    if (typeof value === "boolean") { return value; }
+    if (typeof value === "number") { return value !== 0; }
+    if (typeof value === "string" || Array.isArray(value)) { return value.length > 0; }
+    return Object.keys(value).length > 0;
+  }
+
+  // str.strip() with Python's whitespace (str.isspace), which differs from String.prototype.trim.
+  var PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" +
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+  function pyStrip(text) {
+    var start = 0, end = text.length;
+    while (start < end && PY_SPACE.indexOf(text.charAt(start)) >= 0) { start++; }
+    while (end > start && PY_SPACE.indexOf(text.charAt(end - 1)) >= 0) { end--; }
+    return text.slice(start, end);
+  }
+
+  // --- Python number semantics -----------------------------------------------------------------------------------
+  // x = (-1)^sign * mant * 2^exp exactly.
+  function decompose(x) {
+    var view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, x);
+    var hi = view.getUint32(0), lo = view.getUint32(4);
+    var biased = (hi >>> 20) & 0x7ff;
+    var mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    var exp;
+    if (biased === 0) { exp = -1074; } else { mant |= 1n << 52n; exp = biased - 1075; }
+    return { sign: hi >>> 31, mant: mant, exp: exp };
+  }
+
+  // |x| * 10^digits rounded to an integer, half to even, on x's exact binary value (as Python's dtoa rounds).
+  function scaledHalfEven(x, digits) {
+    var d = decompose(x);
+    var num = d.mant * (10n ** BigInt(digits)), den = 1n;
+    if (d.exp >= 0) { num <<= BigInt(d.exp); } else { den <<= BigInt(-d.exp); }
+    var q = num / den, r = num % den;
+    if (2n * r > den || (2n * r === den && (q & 1n) === 1n)) { q += 1n; }
+    return { sign: d.sign, q: q };
+  }
+
+  // Python: f"{x:.{digits}f}".
+  function formatFixed(x, digits) {
+    if (!isFinite(x)) { return String(x); }
+    var s = scaledHalfEven(x, digits);
+    var text = s.q.toString();
+    while (text.length < digits + 1) { text = "0" + text; }
+    var whole = text.slice(0, text.length - digits), frac = text.slice(text.length - digits);
+    return (s.sign ? "-" : "") + whole + (digits > 0 ? "." + frac : "");
+  }
+
+  // Python: round(x, digits) for a float.
+  function pyRound(x, digits) {
+    if (!isFinite(x) || x === 0) { return x; }
+    var s = scaledHalfEven(x, digits);
+    return Number((s.sign ? "-" : "") + s.q.toString() + "e-" + digits);
+  }
+
+  // Python: float // float (Objects/floatobject.c float_floor_div via _float_div_mod).
+  function floorDiv(vx, wx) {
+    var mod = vx % wx;  // fmod: exact
+    var div = (vx - mod) / wx;
+    if (mod) {
+      if ((wx < 0) !== (mod < 0)) { div -= 1.0; }
+    }
+    var floordiv;
+    if (div) {
+      floordiv = Math.floor(div);
+      if (div - floordiv > 0.5) { floordiv += 1.0; }
+    } else {
+      floordiv = (vx / wx < 0 || Object.is(vx / wx, -0)) ? -0 : 0;
+    }
+    return floordiv;
+  }
+
+  // Python: f"{n:,}" for an integer.
+  function thousands(n) {
+    var text = String(Math.abs(n)), out = "";
+    while (text.length > 3) { out = "," + text.slice(-3) + out; text = text.slice(0, -3); }
+    return (n < 0 ? "-" : "") + text + out;
+  }
+
+  // Python's max(a, b, ...): the first of equal maxima.
+  function pyMax() {
+    var best = arguments[0];
+    for (var i = 1; i < arguments.length; i++) { if (arguments[i] > best) { best = arguments[i]; } }
+    return best;
+  }
+  function pyMin() {
+    var best = arguments[0];
+    for (var i = 1; i < arguments.length; i++) { if (arguments[i] < best) { best = arguments[i]; } }
+    return best;
+  }
+
+  // --- generator/calc/architecture.py ----------------------------------------------------------------------------
+  function isMoe(a) { return a.num_experts > 0; }
+  function isMla(a) { return a.kv_lora_rank > 0; }
+  function moeLayers(a) { return isMoe(a) ? a.layers - a.first_k_dense_replace : 0; }
+  function denseLayers(a) { return a.layers - moeLayers(a); }
+
+  function attentionShapes(a) {
+    var h = a.hidden_size;
+    if (isMla(a)) {
+      var qkHead = a.qk_nope_head_dim + a.qk_rope_head_dim;
+      var shapes = [];
+      if (a.q_lora_rank) {
+        shapes.push([h, a.q_lora_rank]);
+        shapes.push([a.q_lora_rank, a.heads * qkHead]);
+      } else {
+        shapes.push([h, a.heads * qkHead]);
+      }
+      shapes.push([h, a.kv_lora_rank + a.qk_rope_head_dim]);
+      shapes.push([a.kv_lora_rank, a.heads * (a.qk_nope_head_dim + a.v_head_dim)]);
+      shapes.push([a.heads * a.v_head_dim, h]);
+      return shapes;
+    }
+    var qOut = a.heads * a.head_dim, kvOut = a.kv_heads * a.head_dim;
+    return [[h, qOut], [h, kvOut], [h, kvOut], [qOut, h]];
+  }
+
+  function attentionExtra(a) {
+    if (isMla(a)) { return [0, a.kv_lora_rank + (a.q_lora_rank ? a.q_lora_rank : 0)]; }
+    var bias = a.qkv_bias ? (a.heads + 2 * a.kv_heads) * a.head_dim : 0;
+    var norms = a.qk_norm ? 2 * a.head_dim : 0;
+    return [bias, norms];
+  }
+
+  function gatedMlpShapes(hidden, intermediate) {
+    return [[hidden, intermediate], [hidden, intermediate], [intermediate, hidden]];
+  }
+
+  function sumProducts(shapes) {
+    var total = 0;
+    for (var i = 0; i < shapes.length; i++) { total += shapes[i][0] * shapes[i][1]; }
+    return total;
+  }
+
+  var breakdownCache = new WeakMap();
+
+  function paramBreakdown(a) {
+    var cached = breakdownCache.get(a);
+    if (cached) { return cached; }
+    var h = a.hidden_size;
+    var attn = attentionShapes(a);
+    var extra = attentionExtra(a);
+    var shapes = attn.map(function (s) { return [s[0], s[1], a.layers]; });
+    var attentionLinear = a.layers * sumProducts(attn);
+    var mlpLinear = 0, expertsLinear = 0, router = 0;
+    var dense = denseLayers(a), moe = moeLayers(a);
+    if (dense) {
+      var d = gatedMlpShapes(h, a.intermediate_size);
+      mlpLinear += dense * sumProducts(d);
+      d.forEach(function (s) { shapes.push([s[0], s[1], dense]); });
+    }
+    if (moe) {
+      var expert = gatedMlpShapes(h, a.moe_intermediate_size);
+      expertsLinear = moe * a.num_experts * sumProducts(expert);
+      expert.forEach(function (s) { shapes.push([s[0], s[1], moe * a.num_experts]); });
+      var sharedIntermediate = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
+      if (sharedIntermediate) {
+        var shared = gatedMlpShapes(h, sharedIntermediate);
+        mlpLinear += moe * sumProducts(shared);
+        shared.forEach(function (s) { shapes.push([s[0], s[1], moe]); });
+      }
+      router = moe * (h * a.num_experts + (a.shared_expert_gate ? h : 0));
+    }
+    var norms = a.layers * (a.norms_per_layer * h + extra[1]) + h;
+    var embedding = a.vocab_size * h;
+    var lmHead = a.tie_word_embeddings ? 0 : a.vocab_size * h;
+    var largest = 0;
+    shapes.forEach(function (s) { largest = pyMax(largest, s[0] * s[1]); });
+    var b = {
+      embedding: embedding, lm_head: lmHead, attention_linear: attentionLinear,
+      attention_bias: a.layers * extra[0], mlp_linear: mlpLinear, experts_linear: expertsLinear,
+      router: router, norms: norms, linear_shapes: shapes, largest_linear: largest,
+    };
+    b.total = b.embedding + b.lm_head + b.attention_linear + b.attention_bias + b.mlp_linear +
+      b.experts_linear + b.router + b.norms;
+    breakdownCache.set(a, b);
+    return b;
+  }
+
+  function paramsTotal(a) { return paramBreakdown(a).total; }
+
+  function kvCacheBytesPerToken(a, bytesPerValue, mlaCompressed, context) {
+    var perLayer;
+    if (isMla(a)) {
+      if (mlaCompressed) {
+        perLayer = a.kv_lora_rank + a.qk_rope_head_dim;
+      } else {
+        perLayer = a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
+      }
+      return a.layers * perLayer * bytesPerValue;
+    }
+    perLayer = 2 * a.kv_heads * a.head_dim * bytesPerValue;
+    var local = a.sliding_window ? a.sliding_window_layers : 0;
+    if (local && context && context > a.sliding_window) {
+      var fraction = a.sliding_window / context;
+      return perLayer * ((a.layers - local) + local * fraction);
+    }
+    return perLayer * a.layers;
+  }
+
+  // --- Quantization, KV dtype, framework: generator/calc/estimator.py -------------------------------------------
+  var Q = DATA.quantization;
+
+  function parseQuantization(name) {
+    var key = name === null || name === undefined ? "" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
+    if (hasOwn(Q.aliases, key)) { key = Q.aliases[key]; }
+    if (hasOwn(Q.formats, key)) { return Q.formats[key]; }
+    var gguf = (key.indexOf("gguf-") === 0 ? key.slice(5) : key).replace(/-/g, "_");
+    if (hasOwn(Q.gguf_bits_per_weight, gguf)) {
+      return { name: gguf, format: "gguf", bits: Q.gguf_bits_per_weight[gguf], compute_bytes: 2 };
+    }
+    throw new EstimateError("unknown quantization " + pyRepr(name), "use one of: " + Q.valid_names.join(", "),
+      "quantization");
+  }
+
+  function parseKvDtype(name) {
+    var K = DATA.kv_dtypes;
+    var key = name === null || name === undefined ? "16-bit" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
+    key = (hasOwn(K.aliases, key) ? K.aliases[key] : key).replace("q8-0", "q8_0").replace("q4-0", "q4_0");
+    if (hasOwn(K.bytes_per_value, key)) { return { name: key, bytes_per_value: K.bytes_per_value[key] }; }
+    throw new EstimateError("unknown KV cache type " + pyRepr(name),
+      "use one of: " + Object.keys(K.bytes_per_value).sort().join(", "), "kv-dtype");
+  }
+
+  function versionTuple(text) {
+    var parts = (String(text).match(/\d+/g) || []).slice(0, 3).map(function (p) { return parseInt(p, 10); });
+    while (parts.length < 3) { parts.push(0); }
+    return parts;
+  }
+
+  function compareTuples(x, y) {
+    for (var i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== y[i]) { return x[i] < y[i] ? -1 : 1; }
+    }
+    return x.length - y.length;
+  }
+
+  var FRAMEWORK_SPEC = /^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*v?([0-9][0-9a-z.\-+]*))?\s*$/i;
+
+  function frameworkLabel(profile) {
+    return profile.version ? profile.engine + "==" + profile.version : profile.engine;
+  }
+
+  function parseFramework(spec) {
+    var profiles = DATA.frameworks;
+    var match = spec === null || spec === undefined ? null : FRAMEWORK_SPEC.exec(String(spec));
+    var engines = Array.from(new Set(profiles.map(function (p) { return p.engine; }))).sort();
+    if (!match) {
+      throw new EstimateError("bad framework " + pyRepr(spec), "write ENGINE==VERSION, ENGINE one of: " +
+        engines.join(", "), "framework");
+    }
+    var engine = match[1].toLowerCase(), version = match[2];
+    var candidates = profiles.filter(function (p) { return p.engine === engine; });
+    if (!candidates.length) {
+      throw new EstimateError("unknown framework " + pyRepr(engine), "use one of: " + engines.join(", "), "framework");
+    }
+    if (version === undefined) {
+      if (engine === "transformers") {
+        throw new EstimateError("transformers needs a version (memory behaviour changed across versions)",
+          "write e.g. transformers==4.38.2", "framework");
+      }
+      var chosen = candidates[0];
+      for (var i = 1; i < candidates.length; i++) {
+        if (compareTuples(candidates[i].min_version || [0, 0, 0], chosen.min_version || [0, 0, 0]) > 0) {
+          chosen = candidates[i];
+        }
+      }
+      return chosen;
+    }
+    var wanted = versionTuple(version);
+    for (var j = 0; j < candidates.length; j++) {
+      var p = candidates[j];
+      if ((p.min_version === null || compareTuples(wanted, p.min_version) >= 0) &&
+          (p.max_version === null || compareTuples(wanted, p.max_version) < 0)) {
+        return Object.assign({}, p, { version: version });
+      }
+    }
+    throw new EstimateError("no " + engine + " profile covers version " + version,
+      "add a range to content/frameworks.yaml", "framework");
+  }
+
+  // --- Weights -----------------------------------------------------------------------------------------------------
+  function paddedIntermediate(a) {
+    var key = String(a.intermediate_size);
+    var padded = hasOwn(Q.padded_intermediate, key) ? Q.padded_intermediate[key] : 0;
+    if (padded && !isMoe(a)) {
+      var copy = Object.assign({}, a);
+      copy.intermediate_size = padded;
+      return copy;
+    }
+    return a;
+  }
+
+  function weightBytes(a, quant) {
+    var archQ = quant.format === "gptq" || quant.format === "awq" ? paddedIntermediate(a) : a;
+    var b = paramBreakdown(archQ);
+    var largest = b.largest_linear;
+    var total;
+    if (quant.format === "float" || quant.format === "gguf") {
+      total = b.total * quant.bits / 8;
+    } else {
+      total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router) * 2;
+      var g = Q.group_size;
+      for (var i = 0; i < b.linear_shapes.length; i++) {
+        var inF = b.linear_shapes[i][0], outF = b.linear_shapes[i][1], count = b.linear_shapes[i][2];
+        var per = inF * outF * quant.bits / 8;
+        if (quant.format !== "fp8") {
+          var groups = Math.ceil(inF / g);
+          per += groups * outF * (2 + quant.bits / 8);
+          if (quant.format === "gptq") { per += inF * 4; }
+        } else {
+          per += 4;
+        }
+        total += per * count;
+      }
+    }
+    return [Math.trunc(total), largest];
+  }
+
+  // --- The estimate -----------------------------------------------------------------------------------------------
+  function prefillLayerActivations(a, tokens, actBytes, flash) {
+    var h = a.hidden_size;
+    var stream = 2 * tokens * h * actBytes;
+    var mlp;
+    if (isMoe(a)) {
+      var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
+      mlp = 3 * tokens * pyMax(shared, a.moe_intermediate_size) * actBytes;
+      mlp += tokens * a.experts_per_token * a.num_experts * 8 + tokens * a.num_experts * 4;
+      if (denseLayers(a)) { mlp = pyMax(mlp, 3 * tokens * a.intermediate_size * actBytes); }
+    } else {
+      mlp = 3 * tokens * a.intermediate_size * actBytes;
+    }
+    var qWidth = a.heads * (a.v_head_dim || a.head_dim);
+    var qkv = tokens * (a.heads + 2 * a.kv_heads) * a.head_dim * actBytes;
+    var attention;
+    if (flash) {
+      attention = 2 * qkv + tokens * qWidth * actBytes;
+    } else {
+      attention = qkv + a.heads * tokens * tokens * (2 * actBytes + 4);
+    }
+    return stream + pyMax(mlp, attention);
+  }
+
+  function makeEstimate(fields) { return fields; }
+
+  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, flash) {
+    if (generate === undefined) { generate = C.default_generate; }
+    if (batch === undefined) { batch = 1; }
+    if (gpus === undefined) { gpus = 1; }
+    if (flash === undefined) { flash = true; }
+    if (context < 0 || generate < 0 || batch < 1 || gpus < 1) {
+      throw new EstimateError("context and generate must be >= 0, batch and gpus >= 1",
+        "check the numbers given to the estimator");
+    }
+    if (framework.engine === "vllm") {
+      return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes);
+    }
+    if (framework.engine === "llama.cpp") {
+      return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype);
+    }
+    return estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, flash);
+  }
+
+  function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, flash) {
+    var wb = weightBytes(a, quant), weights = wb[0], largest = wb[1];
+    var act = quant.compute_bytes;
+    var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
+    var totalTokens = context + generate;
+    var kvFull = kvCacheBytesPerToken(a, kvValue, false, totalTokens) * totalTokens * batch;
+    var kvPrompt = kvCacheBytesPerToken(a, kvValue, false, context) * context * batch;
+    var layerKvFull = kvFull / a.layers;
+
+    var rope = 0;
+    if (framework.rope_table_per_layer && !isMla(a)) {
+      rope = a.layers * 2 * a.max_position_embeddings * a.head_dim * act;
+    }
+    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + 128 : 0;
+
+    var tokens = context * batch;
+    var vocab = a.vocab_size, h = a.hidden_size;
+    var logits16, logits32;
+    if (framework.logits_all_positions) {
+      logits16 = tokens * vocab * act;
+      logits32 = tokens * vocab * 4;
+    } else {
+      logits16 = batch * vocab * act;
+      logits32 = batch * vocab * 4;
+    }
+    var logits = logits16 + logits32 + tokens * h * act;
+    var layerPeak = prefillLayerActivations(a, tokens, act, flash);
+    var activations = pyMax(logits, layerPeak);
+
+    var stepLogits = batch * vocab * (act + 4);
+    var decodeKv;
+    if (framework.kv_cache_copies_in_decode >= 2) {
+      decodeKv = 2 * kvFull;
+    } else {
+      decodeKv = kvFull + layerKvFull;
+    }
+
+    var fixed = rope + scratchPerGpu * gpus;
+    var peak, perGpu;
+    if (gpus === 1) {
+      var prefill = kvPrompt + activations;
+      var decode = decodeKv + stepLogits;
+      peak = weights + fixed + pyMax(prefill, decode);
+      perGpu = [Math.trunc(peak)];
+    } else {
+      var copies = pyMax(1, framework.kv_cache_copies_in_decode);
+      perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt, kvFull, decodeKv, logits,
+        logits32, layerPeak, stepLogits, copies).map(Math.trunc);
+      peak = 0;
+      perGpu.forEach(function (p) { peak += p; });
+    }
+    var steady = weights + fixed + kvFull + stepLogits;
+    return makeEstimate({
+      weights: Math.trunc(weights), kv_cache: Math.trunc(kvFull), activations: Math.trunc(activations),
+      overhead: Math.trunc(fixed), peak: Math.trunc(peak), steady: Math.trunc(steady),
+      per_gpu_peak: perGpu.map(Math.trunc), gpus: gpus, context: context, generate: generate, batch: batch,
+      kv_cache_capacity_tokens: null, max_concurrency: null,
+    });
+  }
+
+  // device_map="auto": consecutive layers per GPU (see _layer_split_peaks in estimator.py for the reasoning).
+  function layerSplitPeaks(a, quant, weights, rope, scratch, gpus, kvPrompt, kvFull, decodeKv, logits, logits32,
+                           layerPeak, stepLogits, copies) {
+    var b = paramBreakdown(a);
+    var embedW, headW;
+    if (quant.format === "gptq" || quant.format === "awq" || quant.format === "fp8") {
+      embedW = b.embedding * quant.compute_bytes;
+      headW = b.lm_head * quant.compute_bytes;
+    } else {
+      var scale = weights / b.total;
+      embedW = b.embedding * scale;
+      headW = b.lm_head * scale;
+    }
+    var perLayer = (weights - embedW - headW) / a.layers;
+    var layerSize = perLayer + rope / a.layers;
+    var capacity = (weights + rope) / gpus + 1.25 * layerSize;
+    var largestModule = pyMax(layerSize, embedW, headW);
+    var counts = [];
+    var left = a.layers;
+    for (var index = 0; index < gpus - 1; index++) {
+      var room = capacity - (index === 0 ? largestModule + embedW : 0);
+      var count = pyMax(0, pyMin(left, Math.floor(room / layerSize)));
+      counts.push(count);
+      left -= count;
+    }
+    counts.push(left);
+    var peaks = [];
+    for (var i = 0; i < counts.length; i++) {
+      var fraction = counts[i] / a.layers;
+      var w = counts[i] * perLayer + (i === 0 ? embedW : 0) + (i === gpus - 1 ? headW : 0);
+      var prefill = kvPrompt * fraction + layerPeak;
+      var decode = decodeKv * fraction;
+      if (i === gpus - 1) { prefill = pyMax(prefill, kvPrompt * fraction + logits); }
+      if (i === 0) { decode = pyMax(decode + stepLogits, copies * kvPrompt * fraction + logits32); }
+      peaks.push(w + rope * fraction + scratch + pyMax(prefill, decode));
+    }
+    return peaks;
+  }
+
+  function estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes) {
+    var weights = weightBytes(a, quant)[0];
+    var act = quant.compute_bytes;
+    var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
+    var totalTokens = pyMax(context + generate, 1);
+    var kvPerToken = kvCacheBytesPerToken(a, kvValue, framework.mla_compressed_cache, totalTokens);
+    var kvPerTokenGpu = isMla(a) && framework.mla_compressed_cache ? kvPerToken : kvPerToken / gpus;
+    var weightsGpu = weights / gpus;
+    var profileTokens = pyMax(framework.profile_tokens, context);
+    var layerPeak = prefillLayerActivations(a, profileTokens, act, true) / gpus;
+    var sampler = framework.max_num_seqs * a.vocab_size * 4;
+    var activations = Math.trunc(layerPeak + sampler);
+    var overhead = framework.cuda_graph_bytes;
+    var kvNeeded = kvPerToken * totalTokens * batch;
+    var capacity, concurrency, perGpuPeak;
+    if (gpuMemoryBytes) {
+      var budget = gpuMemoryBytes * framework.gpu_memory_utilization;
+      var kvBudget = budget - weightsGpu - activations - overhead;
+      capacity = kvPerTokenGpu ? pyMax(0, Math.trunc(floorDiv(kvBudget, kvPerTokenGpu))) : 0;
+      concurrency = capacity / totalTokens;
+      perGpuPeak = Math.trunc(pyMax(budget, weightsGpu + activations + overhead));
+    } else {
+      capacity = null;
+      concurrency = null;
+      perGpuPeak = Math.trunc(weightsGpu + activations + overhead + kvPerTokenGpu * totalTokens * batch);
+    }
+    var steady = weights + kvNeeded + overhead * gpus;
+    var perGpu = [];
+    for (var i = 0; i < gpus; i++) { perGpu.push(perGpuPeak); }
+    return makeEstimate({
+      weights: Math.trunc(weights), kv_cache: Math.trunc(kvNeeded), activations: activations * gpus,
+      overhead: overhead * gpus, peak: perGpuPeak * gpus, steady: Math.trunc(steady), per_gpu_peak: perGpu,
+      gpus: gpus, context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
+      max_concurrency: concurrency,
+    });
+  }
+
+  function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype) {
+    var weights = weightBytes(a, quant)[0];
+    var kvValue = kvDtype ? kvDtype.bytes_per_value : 2.0;
+    var nCtx = pyMax(context + generate, 1) * batch;
+    var kv = kvCacheBytesPerToken(a, kvValue, false, nCtx) * nCtx;
+    var ubatch = pyMin(framework.ubatch_tokens || 512, nCtx);
+    var compute = ubatch * (3 * a.intermediate_size + 4 * a.hidden_size) * 4 + ubatch * a.vocab_size * 4;
+    if (!framework.flash_attention) { compute += ubatch * nCtx * a.heads * 4; }
+    var peak = weights + kv + compute;
+    var perGpu = [];
+    for (var i = 0; i < gpus; i++) { perGpu.push(Math.trunc(peak / gpus)); }
+    return makeEstimate({
+      weights: Math.trunc(weights), kv_cache: Math.trunc(kv), activations: Math.trunc(compute), overhead: 0,
+      peak: Math.trunc(peak), steady: Math.trunc(peak), per_gpu_peak: perGpu, gpus: gpus, context: context,
+      generate: generate, batch: batch, kv_cache_capacity_tokens: null, max_concurrency: null,
+    });
+  }
+
+  // --- generator/calc/gpu_fit.py --------------------------------------------------------------------------------
+  function busiestGpuBytes(e) {
+    return pyMax.apply(null, e.per_gpu_peak) * (1 + C.allocator_slack_fraction) + C.cuda_context_bytes;
+  }
+
+  function fits(e, cardBytes) {
+    if (busiestGpuBytes(e) > cardBytes) { return false; }
+    if (e.kv_cache_capacity_tokens !== null) {
+      return e.kv_cache_capacity_tokens >= (e.context + e.generate) * e.batch;
+    }
+    return true;
+  }
+
+  // --- generator/model_config.py -------------------------------------------------------------------------------------
+  var CFG = DATA.config;
+
+  function architectureFromConfig(config) {
+    if (config === null || typeof config !== "object" || Array.isArray(config) || config instanceof PyFloat) {
+      throw new EstimateError("the model config must be a mapping of config.json keys",
+        "give the keys of the model's config.json", "config");
+    }
+    function lookup(key) {
+      var names = hasOwn(CFG.aliases, key) ? CFG.aliases[key] : [key];
+      for (var i = 0; i < names.length; i++) {
+        if (hasOwn(config, names[i]) && config[names[i]] !== null) { return [names[i], config[names[i]]]; }
+      }
+      return [null, null];
+    }
+    function positiveInt(name, value, allowZero) {
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || (value === 0 && !allowZero)) {
+        throw new EstimateError("field " + pyRepr(name) + " must be a " + (allowZero ? "non-negative" : "positive") +
+          " integer, got " + pyRepr(value), "fix " + pyRepr(name), "config");
+      }
+      if (CFG.max_field !== null && CFG.max_field !== undefined && value > CFG.max_field) {
+        throw new EstimateError("field " + pyRepr(name) + " must be at most " + thousands(CFG.max_field) + ", got " +
+          pyRepr(value), "fix " + pyRepr(name), "config");
+      }
+      return value;
+    }
+    function need(key) {
+      var found = lookup(key);
+      if (found[0] === null) {
+        var names = (hasOwn(CFG.aliases, key) ? CFG.aliases[key] : [key]).map(pyRepr).join(" or ");
+        throw new EstimateError("missing field " + pyRepr(key), "add " + names + " from the model's config.json",
+          "config");
+      }
+      return positiveInt(found[0], found[1], false);
+    }
+    function optional(key, fallback) {
+      var found = lookup(key);
+      if (found[0] === null) { return fallback === undefined ? 0 : fallback; }
+      return positiveInt(found[0], found[1], true);
+    }
+    function get(key) { return hasOwn(config, key) ? config[key] : null; }
+    function startsWith(text, prefix) { return text.slice(0, prefix.length) === prefix; }
+    function pyStr(value) { return typeof value === "string" ? value : pyRepr(value); }
+
+    var architectures = truthy(get("architectures")) ? get("architectures") : [];
+    if (typeof architectures === "string") { architectures = [architectures]; }
+    if (CFG.architectures_text_only) {
+      if (!Array.isArray(architectures) || !architectures.every(function (a) { return typeof a === "string"; })) {
+        throw new EstimateError("field 'architectures' must be a list of class names, got " + pyRepr(architectures),
+          'write it as in config.json: ["Qwen2ForCausalLM"]', "config");
+      }
+    } else {
+      // tuple(str(a) for a in architectures): a mapping gives its keys.
+      architectures = (Array.isArray(architectures) ? architectures : Object.keys(architectures)).map(pyStr);
+    }
+    var family = architectures.length ? architectures[0] :
+      (hasOwn(config, "model_type") ? pyStr(config.model_type) : "unknown");
+
+    var hidden = need("hidden_size");
+    var layers = need("num_hidden_layers");
+    var heads = need("num_attention_heads");
+    var kvLoraRank = optional("kv_lora_rank");
+    var kvHeads = optional("num_key_value_heads", heads) || heads;
+    var headDim = optional("head_dim") || 0;
+    if (!headDim) {
+      if (hidden % heads) {
+        throw new EstimateError("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads,
+          "add 'head_dim' from the model's config.json", "config");
+      }
+      headDim = Math.floor(hidden / heads);
+    }
+    var vocab = need("vocab_size");
+    var numExperts = optional("num_experts");
+    var isGlm = startsWith(family, "ChatGLM") || get("model_type") === "chatglm";
+    var intermediate = optional("intermediate_size");
+    if (!intermediate && !(numExperts && !truthy(get("first_k_dense_replace")))) { need("intermediate_size"); }
+
+    var tie = get("tie_word_embeddings");
+    if (tie === null) { tie = !isGlm; }
+    var slidingWindow;
+    if (get("use_sliding_window") === false) {
+      slidingWindow = 0;
+    } else {
+      slidingWindow = optional("sliding_window");
+    }
+    var slidingLayers;
+    if (slidingWindow && startsWith(family, "Gemma2")) {
+      slidingLayers = Math.floor((layers + 1) / 2);
+    } else if (slidingWindow && truthy(get("sliding_window_pattern"))) {
+      var pattern = positiveInt("sliding_window_pattern", config.sliding_window_pattern, false);
+      slidingLayers = layers - Math.floor(layers / pattern);
+    } else {
+      slidingLayers = slidingWindow ? layers : 0;
+    }
+
+    var qkvBias = get("attention_bias");
+    if (qkvBias === null) { qkvBias = get("add_qkv_bias"); }
+    if (qkvBias === null) { qkvBias = CFG.qkv_bias_families.indexOf(family) >= 0; }
+    var normsPerLayer = startsWith(family, "Gemma2") || startsWith(family, "Gemma3") ? 4 : 2;
+
+    var expertsPerToken = numExperts ? optional("num_experts_per_tok") : 0;
+    var moeIntermediate = numExperts ? optional("moe_intermediate_size") : 0;
+    if (numExperts && !moeIntermediate) { need("moe_intermediate_size"); }
+    if (numExperts && !expertsPerToken) { need("num_experts_per_tok"); }
+    var sharedIntermediate = numExperts ? optional("shared_expert_intermediate_size") : 0;
+
+    var arch = {
+      family: family,
+      hidden_size: hidden,
+      layers: layers,
+      heads: heads,
+      kv_heads: kvLoraRank ? heads : kvHeads,
+      head_dim: headDim,
+      intermediate_size: intermediate,
+      vocab_size: vocab,
+      tie_word_embeddings: truthy(tie),
+      qkv_bias: truthy(qkvBias),
+      qk_norm: CFG.qk_norm_families.indexOf(family) >= 0,
+      norms_per_layer: normsPerLayer,
+    };
+    arch.max_position_embeddings = optional("max_position_embeddings");
+    arch.num_experts = numExperts;
+    arch.experts_per_token = expertsPerToken;
+    arch.moe_intermediate_size = moeIntermediate;
+    arch.shared_expert_intermediate_size = sharedIntermediate;
+    arch.shared_expert_gate = Boolean(sharedIntermediate) && startsWith(family, "Qwen2Moe");
+    arch.n_shared_experts = numExperts ? optional("n_shared_experts") : 0;
+    arch.first_k_dense_replace = numExperts ? optional("first_k_dense_replace") : 0;
+    arch.kv_lora_rank = kvLoraRank;
+    arch.q_lora_rank = optional("q_lora_rank");
+    arch.qk_nope_head_dim = optional("qk_nope_head_dim");
+    arch.qk_rope_head_dim = optional("qk_rope_head_dim");
+    arch.v_head_dim = optional("v_head_dim");
+    arch.sliding_window = slidingWindow;
+    arch.sliding_window_layers = slidingLayers;
+    arch.architectures = architectures;
+    if (CFG.max_params !== null && CFG.max_params !== undefined && paramsTotal(arch) > CFG.max_params) {
+      throw new EstimateError("the architecture has " + paramsTotal(arch).toPrecision(3).replace(/\.?0+e/, "e") +
+        " parameters, more than " + CFG.max_params.toExponential(0),
+        "check the sizes (hidden_size, layers, experts) against the model's config.json", "config");
+    }
+    return arch;
+  }
+
+  // JSON.parse, keeping "4096.0" a float as Python's json.loads does (where the browser gives the source text).
+  function parseConfigJson(text) {
+    text = String(text);
+    if (text.charAt(0) === "\ufeff") { text = text.slice(1); }
+    if (CFG.max_json_depth) {
+      // As model_config.py: brackets nested deeper than max_json_depth (strings skipped) are not a config.
+      var depth = 0, inString = false, escaped = false;
+      for (var i = 0; i < text.length; i++) {
+        var ch = text.charAt(i);
+        if (inString) {
+          if (escaped) {
+            escaped = false;
+          } else if (ch === "\\") {
+            escaped = true;
+          } else if (ch === '"') {
+            inString = false;
+          }
+        } else if (ch === '"') {
+          inString = true;
+        } else if (ch === "[" || ch === "{") {
+          depth += 1;
+          if (depth > CFG.max_json_depth) {
+            throw new EstimateError("JSON nested more than " + CFG.max_json_depth + " levels deep",
+              "flatten the structure", "config");
+          }
+        } else if (ch === "]" || ch === "}") {
+          depth -= 1;
+        }
+      }
+    }
+    var config;
+    try {
+      config = JSON.parse(text, function (key, value, context) {
+        if (typeof value === "number" && context && typeof context.source === "string") {
+          if (/[.eE]/.test(context.source)) { return new PyFloat(value); }
+          var digits = context.source.replace(/^-/, "").length;
+          if (digits > 30) { throw new EstimateError("the number " + context.source.slice(0, 20) + "... has " + digits +
+            " digits", "fix the number", "config"); }
+        }
+        return value;
+      });
+    } catch (error) {
+      if (error instanceof EstimateError) { throw error; }
+      throw new EstimateError("invalid JSON: " + error.message, "fix the JSON", "config");
+    }
+    return architectureFromConfig(config);
+  }
+
+  // --- The report of `python -m generator estimate --json` ------------------------------------------------------
+  function gib(value) { return pyRound(value / GIB, 4); }
+
+  function findModel(id) {
+    for (var i = 0; i < DATA.models.length; i++) { if (DATA.models[i].id === id) { return DATA.models[i]; } }
+    return null;
+  }
+
+  function findGpu(name) {
+    var wanted = pyStrip(String(name)).toLowerCase();
+    for (var i = 0; i < DATA.gpus.length; i++) {
+      if (DATA.gpus[i].name.toLowerCase() === wanted) { return DATA.gpus[i]; }
+    }
+    throw new EstimateError("unknown GPU " + pyRepr(name),
+      "use one of: " + DATA.gpus.map(function (g) { return g.name; }).join(", "), "gpu");
+  }
+
+  // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu}
+  function report(request) {
+    var quantization = parseQuantization(request.quantization);
+    var framework = parseFramework(request.framework);
+    var kvDtype = request.kvDtype ? parseKvDtype(request.kvDtype) : null;
+    var gpu = request.gpu ? findGpu(request.gpu) : null;
+    if (framework.engine === "vllm" && gpu === null) {
+      throw new EstimateError("vLLM's KV cache fills the card: its size is needed", "pick a GPU", "gpu");
+    }
+    var arch = request.arch;
+    var result = estimate(arch, quantization, request.context, framework, request.generate, request.batch,
+      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null);
+    // Python's integers are exact at any size; past 2^53 these would no longer be (a pasted config of a giant).
+    [result.weights, result.kv_cache, result.activations, result.peak, result.steady].forEach(function (v) {
+      if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) {
+        throw new EstimateError("numbers too large to compute exactly in the browser",
+          "use `python -m generator estimate` for this model", "");
+      }
+    });
+    var out = {
+      model: request.name, params_total: paramsTotal(arch), quantization: quantization.name,
+      framework: frameworkLabel(framework), context: request.context, generate: request.generate,
+      batch: request.batch, gpus: request.gpus, kv_dtype: kvDtype ? kvDtype.name : "16-bit",
+      weights_gib: gib(result.weights), kv_cache_gib: gib(result.kv_cache),
+      activations_gib: gib(result.activations), overhead_gib: gib(result.overhead),
+      peak_gib: gib(result.peak), steady_gib: gib(result.steady),
+      per_gpu_peak_gib: result.per_gpu_peak.map(gib),
+    };
+    if (result.kv_cache_capacity_tokens !== null) {
+      out.kv_cache_capacity_tokens = result.kv_cache_capacity_tokens;
+      out.max_concurrency = pyRound(result.max_concurrency, 2);
+    }
+    if (gpu !== null) {
+      out.gpu = gpu.name;
+      out.gpu_memory_gib = gib(gpu.memory_bytes);
+      out.busiest_gpu_needs_gib = gib(busiestGpuBytes(result));
+      out.fits = fits(result, gpu.memory_bytes);
+    }
+    out.estimate = result;
+    return out;
+  }
+
+  // --- The page ---------------------------------------------------------------------------------------------------
+  var CUSTOM = "__config_json__";
+  var $ = function (id) { return document.getElementById(id); };
+
+  var FIELD_ERRORS = {
+    model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
+    generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
+    gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu",
+  };
+
+  // A whole number within [low, high]; the message says what is wrong (Chinese, as the page).
+  function readInteger(id, label, low, high) {
+    var text = pyStrip($(id).value);
+    if (text === "") { throw new EstimateError(label + "不能为空", "", id); }
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+      throw new EstimateError(label + "必须是数字，而不是 “" + text + "”", "", id);
+    }
+    var value = Number(text);
+    if (!Number.isInteger(value) || !/^[+-]?\d+$/.test(text)) {
+      throw new EstimateError(label + "必须是整数", "", id);
+    }
+    if (value < low) {
+      throw new EstimateError(label + (low === 0 ? "不能为负数" : "至少为 " + low), "", id);
+    }
+    if (value > high) { throw new EstimateError(label + "最多为 " + thousands(high), "", id); }
+    return value;
+  }
+
+  function showError(field, message) {
+    var element = $(FIELD_ERRORS[field] || "err-status");
+    element.textContent = element.textContent ? element.textContent + " " + message : message;
+    element.hidden = false;
+    var input = $(field);
+    if (input) { input.setAttribute("aria-invalid", "true"); }
+  }
+
+  function clearErrors() {
+    Object.keys(FIELD_ERRORS).forEach(function (field) {
+      var element = $(FIELD_ERRORS[field]);
+      element.textContent = "";
+      element.hidden = true;
+      var input = $(field);
+      if (input) { input.removeAttribute("aria-invalid"); }
+    });
+  }
+
+  var OUTPUTS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
+    "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
+    "out-fits", "out-busiest", "out-capacity", "out-concurrency"];
+
+  function setOutput(id, text) { $(id).textContent = text; }
+
+  function clearOutputs() {
+    OUTPUTS.forEach(function (id) { setOutput(id, "—"); });
+    $("out-bar").innerHTML = "";
+    $("out-bar").setAttribute("aria-label", "");
+    $("result").classList.add("stale");
+  }
+
+  function readRequest() {
+    var errors = [];
+    function attempt(fn) {
+      try { return fn(); } catch (error) {
+        if (error instanceof EstimateError) { errors.push(error); return undefined; }
+        throw error;
+      }
+    }
+    var modelValue = $("model").value;
+    var name, arch;
+    if (modelValue === CUSTOM) {
+      name = "config.json";
+      arch = attempt(function () {
+        if (!pyStrip($("config").value)) {
+          throw new EstimateError("请粘贴模型的 config.json", "", "config");
+        }
+        return parseConfigJson($("config").value);
+      });
+    } else {
+      var model = findModel(modelValue);
+      name = modelValue;
+      arch = attempt(function () {
+        if (!model) { throw new EstimateError("请选择一个模型", "", "model"); }
+        if (!model.architecture) { throw new EstimateError("模型 " + model.id + " 没有 config.json 数据", "", "model"); }
+        return model.architecture;
+      });
+    }
+    var request = {
+      name: name, arch: arch,
+      quantization: $("quantization").value,
+      context: attempt(function () { return readInteger("context", "上下文长度", 1, LIMITS.context); }),
+      generate: attempt(function () { return readInteger("generate", "生成 token 数", 0, LIMITS.generate); }),
+      batch: attempt(function () { return readInteger("batch", "批大小", 1, LIMITS.batch); }),
+      gpus: attempt(function () { return readInteger("gpus", "GPU 数量", 1, LIMITS.gpus); }),
+      kvDtype: $("kv-dtype").value || null,
+      gpu: $("gpu").value || null,
+    };
+    // llama.cpp has one profile for every version: the version field is off and not part of the spec.
+    var engine = $("framework").value;
+    var version = $("framework-version").disabled ? "" : pyStrip($("framework-version").value);
+    request.framework = version ? engine + "==" + version : engine;
+    attempt(function () { return parseQuantization(request.quantization); });
+    attempt(function () { return parseFramework(request.framework); });
+    return { request: request, errors: errors };
+  }
+
+  var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
+
+  function renderBar(r) {
+    var bar = $("out-bar");
+    bar.innerHTML = "";
+    var total = 0;
+    SEGMENTS.forEach(function (s) { total += r[s[0] + "_gib"]; });
+    var labels = [];
+    SEGMENTS.forEach(function (s) {
+      var value = r[s[0] + "_gib"];
+      labels.push(s[1] + " " + formatFixed(value, 2) + " GiB");
+      if (!(total > 0) || !(value > 0)) { return; }
+      var part = document.createElement("span");
+      part.className = "seg seg-" + s[0].replace("_", "-");
+      part.style.width = (100 * value / total) + "%";
+      part.title = s[1] + " " + formatFixed(value, 2) + " GiB";
+      bar.appendChild(part);
+    });
+    bar.setAttribute("aria-label", labels.join("，"));
+  }
+
+  function renderReport(r) {
+    setOutput("out-model", r.model);
+    setOutput("out-params", thousands(r.params_total));
+    setOutput("out-quantization", r.quantization);
+    setOutput("out-framework", r.framework);
+    setOutput("out-weights", formatFixed(r.weights_gib, 2));
+    setOutput("out-kv-cache", formatFixed(r.kv_cache_gib, 2));
+    setOutput("out-activations", formatFixed(r.activations_gib, 2));
+    setOutput("out-overhead", formatFixed(r.overhead_gib, 2));
+    setOutput("out-peak", formatFixed(r.peak_gib, 2));
+    setOutput("out-steady", formatFixed(r.steady_gib, 2));
+    setOutput("out-per-gpu", r.per_gpu_peak_gib.map(function (p) { return formatFixed(p, 2); }).join(", "));
+    if (r.gpu !== undefined) {
+      setOutput("out-gpu", r.gpu);
+      setOutput("out-gpu-memory", formatFixed(r.gpu_memory_gib, 2));
+      setOutput("out-fits", r.fits ? "能装下" : "装不下");
+      setOutput("out-busiest", formatFixed(r.busiest_gpu_needs_gib, 2));
+    } else {
+      ["out-gpu", "out-gpu-memory", "out-fits", "out-busiest"].forEach(function (id) { setOutput(id, "—"); });
+    }
+    $("out-fits").className = r.gpu === undefined ? "value" : (r.fits ? "value yes" : "value no");
+    if (r.kv_cache_capacity_tokens !== undefined) {
+      setOutput("out-capacity", thousands(r.kv_cache_capacity_tokens));
+      setOutput("out-concurrency", formatFixed(r.max_concurrency, 2));
+    } else {
+      setOutput("out-capacity", "—");
+      setOutput("out-concurrency", "—");
+    }
+    $("vllm-rows").hidden = r.kv_cache_capacity_tokens === undefined;
+    $("gpu-rows").hidden = r.gpu === undefined;
+    $("per-gpu-row").hidden = r.gpus < 2;
+    renderBar(r);
+    $("result").classList.remove("stale");
+  }
+
+  function update() {
+    $("config-field").hidden = $("model").value !== CUSTOM;
+    var engine = $("framework").value;
+    // An engine whose profiles have no version bounds (llama.cpp) does not need a version.
+    $("framework-version").disabled = DATA.frameworks.every(function (p) {
+      return p.engine !== engine || (p.min_version === null && p.max_version === null);
+    });
+    clearErrors();
+    var read;
+    try {
+      read = readRequest();
+    } catch (error) {
+      clearOutputs();
+      window.vramCalculator.last = null;
+      showError("status", "内部错误：" + error);
+      return;
+    }
+    var errors = read.errors;
+    if (!errors.length) {
+      try {
+        var r = report(read.request);
+        renderReport(r);
+        var shown = Object.assign({}, r);
+        delete shown.estimate;
+        window.vramCalculator.last = shown;
+        $("err-status").hidden = true;
+        $("err-status").textContent = "";
+        return;
+      } catch (error) {
+        if (!(error instanceof EstimateError)) {
+          clearOutputs();
+          window.vramCalculator.last = null;
+          showError("status", "内部错误：" + error);
+          return;
+        }
+        errors = [error];
+      }
+    }
+    clearOutputs();
+    window.vramCalculator.last = null;
+    var general = [];
+    errors.forEach(function (error) {
+      if (error.field && FIELD_ERRORS[error.field]) { showError(error.field, String(error)); }
+      else { general.push(String(error)); }
+    });
+    var status = $("err-status");
+    status.textContent = ["请先修正标出的输入。"].concat(general).join(" ");
+    status.hidden = false;
+  }
+
+  function setUp() {
+    var select = $("model");
+    DATA.models.forEach(function (model) {
+      if (!model.architecture) { return; }
+      var option = document.createElement("option");
+      option.value = model.id;
+      option.textContent = model.id;
+      select.appendChild(option);
+    });
+    var custom = document.createElement("option");
+    custom.value = CUSTOM;
+    custom.textContent = "粘贴 config.json…";
+    select.appendChild(custom);
+    if (DATA.default_model) { select.value = DATA.default_model; }
+
+    var list = $("quantization-names");
+    Q.valid_names.forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      list.appendChild(option);
+    });
+
+    var engines = $("framework");
+    Array.from(new Set(DATA.frameworks.map(function (p) { return p.engine; }))).forEach(function (engine) {
+      var option = document.createElement("option");
+      option.value = engine;
+      option.textContent = engine;
+      engines.appendChild(option);
+    });
+    var parts = DATA.default_framework.split("==");
+    engines.value = parts[0];
+    $("framework-version").value = parts[1] || "";
+
+    var kv = $("kv-dtype");
+    Object.keys(DATA.kv_dtypes.bytes_per_value).forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      kv.appendChild(option);
+    });
+
+    var gpu = $("gpu");
+    DATA.gpus.forEach(function (card) {
+      var option = document.createElement("option");
+      option.value = card.name;
+      option.textContent = card.name + "（" + formatFixed(gib(card.memory_bytes), 0) + " GiB）";
+      gpu.appendChild(option);
+    });
+    if (gpu.querySelector('option[value="RTX 4090"]')) { gpu.value = "RTX 4090"; }
+
+    // A new engine starts from its own version: the default's for transformers, none (the newest profile) else.
+    engines.addEventListener("change", function () {
+      $("framework-version").value = engines.value === parts[0] ? (parts[1] || "") : "";
+    });
+
+    var form = $("calculator");
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
+    update();
+  }
+
+  // For the console and the tests: the same functions the page uses.
+  window.vramCalculator = {
+    data: DATA, report: report, estimate: estimate, parseQuantization: parseQuantization,
+    parseFramework: parseFramework, parseKvDtype: parseKvDtype, parseConfigJson: parseConfigJson,
+    architectureFromConfig: architectureFromConfig, paramBreakdown: paramBreakdown, paramsTotal: paramsTotal,
+    weightBytes: weightBytes, kvCacheBytesPerToken: kvCacheBytesPerToken, busiestGpuBytes: busiestGpuBytes,
+    fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
+  };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();

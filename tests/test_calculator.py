@@ -1,0 +1,536 @@
+"""The interactive calculator page (generator/calculator.py, templates/calculator/): its data and its numbers.
+
+The browser tests open the page from disk (file://) in headless Chromium through Playwright and compare every
+number the page shows with `python -m generator estimate --json` run in-process on the same inputs. Without
+Chromium or Playwright they are skipped locally and fail in CI (environment variable CI set).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import shutil
+import time
+
+import pytest
+
+from generator import calculator, cli, render
+from generator.calc.architecture import Architecture
+from generator.calc.estimator import FrameworkProfile, parse_quantization, valid_quantization_names
+from generator.loading import load_catalogue
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTENT = os.path.join(ROOT, "content")
+TEMPLATES = os.path.join(ROOT, "templates")
+SITE = {"title": "LLM 推理显存计算", "description": "大模型推理需要多少显存？"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+OUTPUT_IDS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
+              "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
+              "out-fits", "out-busiest", "out-capacity", "out-concurrency"]
+FITS_TEXT = {True: "能装下", False: "装不下"}
+DASH = "—"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(CONTENT)
+
+
+def _files(catalogue):
+    return calculator.calculator_files(catalogue, render.page_environment(TEMPLATES), SITE, "zh-CN")
+
+
+# --- The data: pure, deterministic, and the same catalogue -------------------------------------------------------
+def test_json_is_deterministic(catalogue):
+    first = calculator.data_json(calculator.calculator_data(catalogue))
+    second = calculator.data_json(calculator.calculator_data(load_catalogue(CONTENT)))
+    assert first == second
+    assert first.endswith("}\n") and not first.endswith("\n\n")
+    assert first == json.dumps(json.loads(first), sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    files_a, files_b = _files(catalogue), _files(catalogue)
+    assert files_a == files_b
+    assert sorted(files_a) == sorted([calculator.DATA_PATH, calculator.SCRIPT_PATH, calculator.PAGE_PATH])
+    assert files_a[calculator.DATA_PATH] == first.encode("utf-8")
+    with open(os.path.join(TEMPLATES, "calculator", "calculator.js"), "rb") as handle:
+        assert files_a[calculator.SCRIPT_PATH] == handle.read()
+
+
+def test_json_round_trips_the_catalogue(catalogue):
+    data = json.loads(calculator.data_json(calculator.calculator_data(catalogue)))
+    assert [m["id"] for m in data["models"]] == list(catalogue.models)
+    for entry in data["models"]:
+        model = catalogue.models[entry["id"]]
+        assert entry["params_b"] == model.params_b
+        fields = entry["architecture"]
+        assert Architecture(**{**fields, "architectures": tuple(fields["architectures"])}) == model.architecture
+    profiles = []
+    for fields in data["frameworks"]:
+        bounds = {k: tuple(fields[k]) if fields[k] is not None else None for k in ("min_version", "max_version")}
+        profiles.append(FrameworkProfile(**{**fields, **bounds}))
+    assert tuple(profiles) == catalogue.frameworks
+    assert {g["name"]: g["memory_bytes"] for g in data["gpus"]} == {n: g.memory_bytes for n, g in catalogue.gpus.items()}
+    assert [g["name"] for g in data["gpus"]] == list(catalogue.gpus)
+    assert data["default_framework"] == cli.DEFAULT_FRAMEWORK
+    quant = data["quantization"]
+    assert quant["valid_names"] == valid_quantization_names()
+    for name in valid_quantization_names():
+        q = parse_quantization(name)
+        if q.format == "gguf":
+            assert quant["gguf_bits_per_weight"][q.name] == q.bits
+        else:
+            assert quant["formats"][q.name] == {"name": q.name, "format": q.format, "bits": q.bits,
+                                                "compute_bytes": q.compute_bytes}
+    constants = data["constants"]
+    assert constants["allocator_slack_fraction"] == 0.05 and constants["cuda_context_bytes"] == 512 * 2 ** 20
+
+
+def test_page_embeds_the_same_json(catalogue):
+    files = _files(catalogue)
+    html = files[calculator.PAGE_PATH].decode("utf-8")
+    start = html.index('<script type="application/json" id="estimator-data">') + len(
+        '<script type="application/json" id="estimator-data">')
+    embedded = html[start:html.index("</script>", start)]
+    assert json.loads(embedded) == json.loads(files[calculator.DATA_PATH])
+    assert '<script src="calculator.js"></script>' in html
+    assert 'href="../index.html"' in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    assert "fetch(" not in files[calculator.SCRIPT_PATH].decode("utf-8")
+
+
+# --- The browser ---------------------------------------------------------------------------------------------------
+def _unavailable(why: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{why} (required in CI)")
+    pytest.skip(why)
+
+
+def _chromium_path():
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright)")
+    executable = _chromium_path()
+    if executable is None:
+        _unavailable("Chromium is not installed (apt-get install chromium)")
+    manager = sync_playwright().start()
+    try:
+        instance = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is an environment problem
+        manager.stop()
+        _unavailable(f"Chromium did not start: {exc}")
+    yield instance
+    instance.close()
+    manager.stop()
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory, catalogue):
+    folder = tmp_path_factory.mktemp("calculator-site")
+    for path, data in _files(catalogue).items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return folder
+
+
+class Page:
+    """One open calculator page, with every request and script error recorded."""
+
+    def __init__(self, browser, site_dir, width=1280, height=900):
+        self.requests, self.errors = [], []
+        self.context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+        self.page = self.context.new_page()
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.goto((site_dir / "calculator" / "index.html").as_uri())
+        self.page.wait_for_function("window.vramCalculator && window.vramCalculator.last !== undefined")
+
+    def run(self, cases):
+        return self.page.evaluate(_RUN_CASES, cases)
+
+    def check_clean(self):
+        assert self.errors == []
+        assert self.requests, "the page made no request at all?"
+        leaving = [url for url in self.requests if not (url.startswith("file:") or url.startswith("data:"))]
+        assert leaving == []
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser, site_dir):
+    opened = Page(browser, site_dir)
+    yield opened
+    opened.close()
+
+
+# Set each case's inputs, fire one input event (as typing would), read every output and error element.
+_RUN_CASES = """(cases) => {
+  const $ = (id) => document.getElementById(id);
+  const results = [];
+  for (const c of cases) {
+    $("model").value = c.model;
+    $("config").value = c.config || "";
+    $("quantization").value = c.quantization;
+    $("context").value = c.context;
+    $("generate").value = c.generate;
+    $("batch").value = c.batch;
+    $("framework").value = c.engine;
+    $("framework-version").value = c.version;
+    $("gpus").value = c.gpus;
+    $("kv-dtype").value = c.kv_dtype;
+    $("gpu").value = c.gpu;
+    $(c.touch || "context").dispatchEvent(new Event("input", { bubbles: true }));
+    const outputs = {};
+    for (const id of %s) { outputs[id] = $(id).textContent; }
+    const errors = {};
+    for (const element of document.querySelectorAll(".error[id^=err-]")) {
+      errors[element.id] = element.hidden ? "" : element.textContent;
+    }
+    results.push({ outputs, errors, report: window.vramCalculator.last,
+                   bar: $("out-bar").children.length, invalid: document.querySelectorAll("[aria-invalid=true]").length });
+  }
+  return results;
+}""" % json.dumps(OUTPUT_IDS)
+
+FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.46.0", "vllm==0.6.3", "vllm==0.8.0",
+              "llama.cpp"]
+KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0"]
+LABELS = ["BF16", "GPTQ-Int8", "GPTQ-Int4", "AWQ", "AWQ-INT4", "Q4_K_M", "gguf-q8_0", "int4", "float16", "bfloat16",
+          "Q5_K_S"]
+
+
+def _split_framework(spec):
+    engine, _, version = spec.partition("==")
+    return engine, version
+
+
+def _cases(catalogue, count, seed, config_dir):
+    rng = random.Random(seed)
+    models = [m.id for m in catalogue.models.values() if m.architecture is not None]
+    quantizations = valid_quantization_names() + LABELS
+    gpus = list(catalogue.gpus)
+    cases = []
+    for index in range(count):
+        framework = FRAMEWORKS[index % len(FRAMEWORKS)] if index < 2 * len(FRAMEWORKS) else rng.choice(FRAMEWORKS)
+        context = rng.choice([1, 131072, rng.randint(1, 131072), int(round(2 ** rng.uniform(0, 17)))])
+        gpu = rng.choice([""] + gpus)
+        if framework.startswith("vllm") and not gpu:
+            gpu = rng.choice(gpus)
+        engine, version = _split_framework(framework)
+        case = {"model": models[index % len(models)] if index < len(models) else rng.choice(models),
+                "quantization": quantizations[index % len(quantizations)] if index < len(quantizations)
+                else rng.choice(quantizations),
+                "context": context, "generate": rng.choice([0, rng.randint(0, 4096)]), "batch": rng.randint(1, 8),
+                "framework": framework, "engine": engine, "version": version, "gpus": rng.randint(1, 4),
+                "kv_dtype": rng.choice(KV_DTYPES), "gpu": gpu, "config": "", "config_path": None}
+        if index % 10 == 9:
+            # Paste the model's config.json instead of picking it from the list.
+            model = catalogue.models[case["model"]]
+            folder = config_dir / f"case-{index}"
+            folder.mkdir()
+            text = json.dumps(dict(model.config), indent=2)
+            (folder / "config.json").write_text(text, encoding="utf-8")
+            case.update(model="__config_json__", config=text, config_path=str(folder / "config.json"))
+        cases.append(case)
+    return cases
+
+
+# config.json files that exercise model_config.py's branches: alias names, sliding-window rules, MoE and MLA variants.
+PASTED_CONFIGS = [
+    {"architectures": ["ChatGLMModel"], "model_type": "chatglm", "hidden_size": 4096, "num_layers": 40,
+     "num_attention_heads": 32, "multi_query_group_num": 2, "kv_channels": 128, "ffn_hidden_size": 13696,
+     "padded_vocab_size": 151552, "vocab_size": 151552, "seq_length": 131072, "add_qkv_bias": True},
+    {"architectures": ["MistralForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+     "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000, "max_position_embeddings": 32768,
+     "sliding_window": 4096, "tie_word_embeddings": False},
+    {"architectures": ["Qwen2ForCausalLM"], "hidden_size": 3584, "num_hidden_layers": 28, "num_attention_heads": 28,
+     "num_key_value_heads": 4, "intermediate_size": 18944, "vocab_size": 152064, "max_position_embeddings": 131072,
+     "sliding_window": 131072, "use_sliding_window": False, "tie_word_embeddings": False},
+    {"architectures": ["Gemma3ForCausalLM"], "hidden_size": 2560, "num_hidden_layers": 34, "num_attention_heads": 8,
+     "num_key_value_heads": 4, "head_dim": 256, "intermediate_size": 10240, "vocab_size": 262208,
+     "sliding_window": 1024, "sliding_window_pattern": 6, "max_position_embeddings": 131072},
+    {"architectures": ["DeepseekV2ForCausalLM"], "hidden_size": 5120, "num_hidden_layers": 60,
+     "num_attention_heads": 128, "num_key_value_heads": 128, "q_lora_rank": 1536, "kv_lora_rank": 512,
+     "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "intermediate_size": 12288,
+     "n_routed_experts": 160, "num_experts_per_tok": 6, "n_shared_experts": 2, "moe_intermediate_size": 1536,
+     "first_k_dense_replace": 1, "vocab_size": 102400, "max_position_embeddings": 163840,
+     "tie_word_embeddings": False},
+    {"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 2048, "num_hidden_layers": 48,
+     "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128, "num_experts": 128,
+     "num_experts_per_tok": 8, "moe_intermediate_size": 768, "vocab_size": 151936, "max_position_embeddings": 40960},
+    {"architectures": ["LlamaForCausalLM"], "hidden_size": 3000, "num_hidden_layers": 26, "num_attention_heads": 24,
+     "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 8000, "vocab_size": 128256,
+     "attention_bias": True, "max_position_embeddings": 8192, "tie_word_embeddings": 0},
+    {"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257, "intermediate_size": 3072,
+     "n_positions": 1024, "torch_dtype": "float32", "num_key_value_heads": None},
+]
+
+
+def _pasted_cases(seed, config_dir):
+    rng = random.Random(seed)
+    cases = []
+    for index, config in enumerate(PASTED_CONFIGS * 3):
+        framework = FRAMEWORKS[index % len(FRAMEWORKS)]
+        engine, version = _split_framework(framework)
+        text = ("\ufeff" if index % 5 == 0 else "") + json.dumps(config, indent=1 + index % 3)
+        folder = config_dir / f"pasted-{index}"
+        folder.mkdir()
+        (folder / "config.json").write_text(text, encoding="utf-8")
+        cases.append({"model": "__config_json__", "config": text, "config_path": str(folder / "config.json"),
+                      "quantization": rng.choice(valid_quantization_names() + LABELS),
+                      "context": int(round(2 ** rng.uniform(0, 17))), "generate": rng.randint(0, 4096),
+                      "batch": rng.randint(1, 8), "framework": framework, "engine": engine, "version": version,
+                      "gpus": rng.randint(1, 4), "kv_dtype": rng.choice(KV_DTYPES),
+                      "gpu": rng.choice(["", "A100-80GB", "RTX 4090"]) if engine != "vllm" else "H100-80GB"})
+    return cases
+
+
+def _extreme_cases(catalogue, seed):
+    """The page's upper limits (context and new tokens 2^20, batch 1024, 64 GPUs): still exact."""
+    rng = random.Random(seed)
+    limits = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
+    cases = []
+    for index, model in enumerate(m.id for m in catalogue.models.values() if m.architecture is not None):
+        framework = FRAMEWORKS[index % len(FRAMEWORKS)]
+        engine, version = _split_framework(framework)
+        cases.append({"model": model, "quantization": rng.choice(valid_quantization_names()),
+                      "context": rng.choice([limits["context"], rng.randint(1, limits["context"])]),
+                      "generate": rng.choice([0, limits["generate"]]),
+                      "batch": rng.choice([1, limits["batch"]]), "framework": framework, "engine": engine,
+                      "version": version, "gpus": rng.choice([1, 7, limits["gpus"]]), "kv_dtype": rng.choice(KV_DTYPES),
+                      "gpu": rng.choice(list(catalogue.gpus)), "config": "", "config_path": None})
+    return cases
+
+
+def _python_report(case) -> dict:
+    argv = ["estimate", "--config", case["config_path"] or case["model"], "--quantization", case["quantization"],
+            "--context", str(case["context"]), "--generate", str(case["generate"]), "--batch", str(case["batch"]),
+            "--framework", case["framework"], "--gpus", str(case["gpus"]), "--json"]
+    if case["kv_dtype"]:
+        argv += ["--kv-dtype", case["kv_dtype"]]
+    if case["gpu"]:
+        argv += ["--gpu", case["gpu"]]
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, out=out, err=err)
+    assert code == 0, (argv, err.getvalue())
+    return json.loads(out.getvalue())
+
+
+def _expected_text(report: dict) -> dict:
+    text = {
+        "out-model": report["model"], "out-params": f"{report['params_total']:,}",
+        "out-quantization": report["quantization"], "out-framework": report["framework"],
+        "out-weights": f"{report['weights_gib']:.2f}", "out-kv-cache": f"{report['kv_cache_gib']:.2f}",
+        "out-activations": f"{report['activations_gib']:.2f}", "out-overhead": f"{report['overhead_gib']:.2f}",
+        "out-peak": f"{report['peak_gib']:.2f}", "out-steady": f"{report['steady_gib']:.2f}",
+        "out-per-gpu": ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]),
+        "out-gpu": DASH, "out-gpu-memory": DASH, "out-fits": DASH, "out-busiest": DASH,
+        "out-capacity": DASH, "out-concurrency": DASH,
+    }
+    if "gpu" in report:
+        text.update({"out-gpu": report["gpu"], "out-gpu-memory": f"{report['gpu_memory_gib']:.2f}",
+                     "out-fits": FITS_TEXT[report["fits"]],
+                     "out-busiest": f"{report['busiest_gpu_needs_gib']:.2f}"})
+    if "kv_cache_capacity_tokens" in report:
+        text.update({"out-capacity": f"{report['kv_cache_capacity_tokens']:,}",
+                     "out-concurrency": f"{report['max_concurrency']:.2f}"})
+    return text
+
+
+def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatch):
+    """At least 200 seeded random inputs, all run in one page: every number shown equals the CLI's."""
+    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)  # load the YAML once, not 240 times
+    cases = _cases(catalogue, 240, seed=20261125, config_dir=tmp_path) + _extreme_cases(catalogue, seed=2) + \
+        _pasted_cases(seed=3, config_dir=tmp_path)
+    started = time.perf_counter()
+    results = page.run(cases)
+    browser_seconds = time.perf_counter() - started
+    engines, quants, pasted = set(), set(), 0
+    for case, result in zip(cases, results):
+        expected = _python_report(case)
+        assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
+        assert result["outputs"] == _expected_text(expected), case
+        # The page's own report (before formatting) equals the CLI's JSON to the last bit.
+        assert result["report"] == expected, case
+        assert result["bar"] >= 1
+        engines.add(case["engine"])
+        quants.add(parse_quantization(case["quantization"]).format)
+        pasted += bool(case["config"])
+    assert engines == {"transformers", "vllm", "llama.cpp"}
+    assert quants == {"float", "fp8", "gptq", "awq", "gguf"}
+    assert pasted >= 40
+    page.check_clean()
+    print(f"\n{len(cases)} cases in the browser: {browser_seconds:.2f} s")
+
+
+def test_python_number_semantics(page):
+    """round(x, n), f"{x:.2f}" and float // float, ported: ties to even on the exact binary value."""
+    values = [0.125, 0.375, 1.125, 2.675, 1.005, 0.03125, 0.09375, 2 ** 25 / 2 ** 30, 3 * 2 ** 25 / 2 ** 30,
+              12345.6789, 1e-9, 0.0, 7.5, 8.5, 0.5, 1.5, 2.5, 1 / 3, 2 / 3, 79.99999999, 141.0]
+    rng = random.Random(7)
+    values += [rng.randrange(0, 2 ** 40) / 2 ** 30 for _ in range(300)]
+    values += [rng.randrange(0, 2 ** 36) * 2 ** 25 / 2 ** 30 for _ in range(100)]
+    got = page.page.evaluate("""(values) => values.map((x) => [window.vramCalculator.pyRound(x, 4),
+        window.vramCalculator.pyRound(x, 2), window.vramCalculator.formatFixed(x, 2),
+        window.vramCalculator.formatFixed(x, 4)])""", values)
+    for x, (r4, r2, f2, f4) in zip(values, got):
+        assert (r4, r2, f2, f4) == (round(x, 4), round(x, 2), f"{x:.2f}", f"{x:.4f}"), x
+    pairs = [(rng.uniform(-1e12, 1e12), rng.uniform(1, 1e6)) for _ in range(300)]
+    pairs += [(0.3, 0.1), (1.0, 0.1), (7.0, 0.7), (-7.0, 0.7), (69578470195.2, 131072.0), (5e-324, 1.0)]
+    floors = page.page.evaluate("(pairs) => pairs.map(([a, b]) => window.vramCalculator.floorDiv(a, b))", pairs)
+    assert floors == [a // b for a, b in pairs]
+
+
+def _set_valid(page):
+    return page.run([{"model": "Qwen2.5-7B-Instruct", "config": "", "quantization": "bf16", "context": "4096",
+                      "generate": "512", "batch": "1", "engine": "transformers", "version": "4.46.0", "gpus": "1",
+                      "kv_dtype": "", "gpu": "RTX 4090"}])[0]
+
+
+_MISSING_HIDDEN = json.dumps({"architectures": ["Qwen2ForCausalLM"], "num_hidden_layers": 28,
+                              "num_attention_heads": 28, "vocab_size": 152064, "intermediate_size": 18944})
+_FLOAT_HIDDEN = json.dumps({"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 32, "num_attention_heads": 32,
+                            "vocab_size": 32000, "intermediate_size": 11008}).replace("{", '{"hidden_size": 4096.0, ', 1)
+
+# (what changes from the valid inputs, the error element that must speak, a word its message must contain)
+INVALID = [
+    ({"context": ""}, "err-context", "不能为空"),
+    ({"context": "-5"}, "err-context", "至少为 1"),
+    ({"context": "abc"}, "err-context", "必须是数字"),
+    ({"context": "0"}, "err-context", "至少为 1"),
+    ({"context": "1.5"}, "err-context", "必须是整数"),
+    ({"context": "99999999999"}, "err-context", "最多为"),
+    ({"generate": "-1"}, "err-generate", "不能为负数"),
+    ({"generate": "x1"}, "err-generate", "必须是数字"),
+    ({"generate": "2.5"}, "err-generate", "必须是整数"),
+    ({"batch": "0"}, "err-batch", "至少为 1"),
+    ({"batch": ""}, "err-batch", "不能为空"),
+    ({"gpus": "1.25"}, "err-gpus", "必须是整数"),
+    ({"gpus": "-2"}, "err-gpus", "至少为 1"),
+    ({"quantization": "q9_z"}, "err-quantization", "unknown quantization 'q9_z'"),
+    ({"quantization": ""}, "err-quantization", "unknown quantization"),
+    ({"engine": "transformers", "version": ""}, "err-framework", "transformers needs a version"),
+    ({"engine": "transformers", "version": "3.0.0"}, "err-framework", "no transformers profile covers version 3.0.0"),
+    ({"engine": "transformers", "version": "4.x 1"}, "err-framework", "bad framework"),
+    ({"engine": "vllm", "version": "0.6.3", "gpu": ""}, "err-gpu", "vLLM"),
+    ({"model": "__config_json__", "config": ""}, "err-config", "config.json"),
+    ({"model": "__config_json__", "config": "{\"hidden_size\": 4096,"}, "err-config", "invalid JSON"),
+    ({"model": "__config_json__", "config": "[1, 2]"}, "err-config", "mapping"),
+    ({"model": "__config_json__", "config": _MISSING_HIDDEN}, "err-config", "missing field 'hidden_size'"),
+    ({"model": "__config_json__", "config": _FLOAT_HIDDEN}, "err-config",
+     "field 'hidden_size' must be a positive integer, got 4096.0"),
+]
+
+
+def test_invalid_inputs_show_a_message_and_no_nan(page):
+    valid = _set_valid(page)
+    assert valid["report"] is not None and valid["outputs"]["out-peak"] not in ("", DASH)
+    base = {"model": "Qwen2.5-7B-Instruct", "config": "", "quantization": "bf16", "context": "4096",
+            "generate": "512", "batch": "1", "engine": "transformers", "version": "4.46.0", "gpus": "1",
+            "kv_dtype": "", "gpu": "RTX 4090"}
+    cases = [{**base, **change} for change, _, _ in INVALID]
+    for case, (change, _, _) in zip(cases, INVALID):
+        case["touch"] = next(iter(change)).replace("engine", "framework").replace("version", "framework-version")
+    results = page.run(cases)
+    for (change, error_id, words), result in zip(INVALID, results):
+        shown = {k: v for k, v in result["errors"].items() if v}
+        assert error_id in shown, (change, shown)
+        assert words in shown[error_id], (change, shown)
+        assert shown.get("err-status"), change
+        assert result["report"] is None, change
+        assert result["invalid"] >= 1, change
+        for element, text in result["outputs"].items():
+            assert text.strip() == DASH, (change, element, text)
+    # A page that errs recovers when the input is fixed.
+    again = _set_valid(page)
+    assert again["outputs"] == valid["outputs"]
+    assert not any(again["errors"].values())
+    text = page.page.inner_text("body")
+    assert "NaN" not in text and "undefined" not in text and "Infinity" not in text
+    page.check_clean()
+
+
+_LLAMA = {"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+          "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256}
+# Pasted configs that model_config.py refuses: the page must say what the CLI says (less the file and line).
+BAD_CONFIGS = [
+    {k: v for k, v in _LLAMA.items() if k != "vocab_size"},
+    {k: v for k, v in _LLAMA.items() if k != "num_attention_heads"},
+    {**_LLAMA, "hidden_size": 4097},
+    {**_LLAMA, "num_hidden_layers": 0},
+    {**_LLAMA, "num_key_value_heads": -8},
+    {**_LLAMA, "num_key_value_heads": True},
+    {**_LLAMA, "intermediate_size": "14336"},
+    {**_LLAMA, "intermediate_size": 0},
+    {**_LLAMA, "num_experts": 8, "num_experts_per_tok": 2},
+    {**_LLAMA, "num_experts": 8, "moe_intermediate_size": 1024},
+    {**_LLAMA, "sliding_window": 4096, "sliding_window_pattern": 0.5},
+    {**_LLAMA, "architectures": [1, 2]},
+    {**_LLAMA, "architectures": {"a": 1}},
+    {**_LLAMA, "hidden_size": 4096 * 10 ** 6},
+    {**_LLAMA, "num_hidden_layers": 10 ** 9, "vocab_size": 10 ** 9},
+]
+
+
+def test_config_errors_match_the_cli(page, tmp_path):
+    from generator.errors import GeneratorError
+    from generator.model_config import read_config_json
+    base = {"model": "__config_json__", "quantization": "bf16", "context": "4096", "generate": "0", "batch": "1",
+            "engine": "transformers", "version": "4.46.0", "gpus": "1", "kv_dtype": "", "gpu": "", "touch": "config"}
+    expected, cases = [], []
+    for index, config in enumerate(BAD_CONFIGS):
+        text = json.dumps(config)
+        path = tmp_path / f"bad-{index}.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            read_config_json(str(path))
+        except GeneratorError as error:
+            expected.append((config, f"{error.message}; {error.fix}"))
+            cases.append({**base, "config": text})
+    # The bounds (architectures as text, at most MAX_FIELD, MAX_PARAMS) exist only where model_config.py has them.
+    assert len(cases) >= 11
+    for (config, want), result in zip(expected, page.run(cases)):
+        assert result["errors"]["err-config"] == want, config
+        assert result["report"] is None
+    page.check_clean()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
+def test_screenshots_and_no_sideways_scroll(browser, site_dir, tmp_path, width, height):
+    opened = Page(browser, site_dir, width, height)
+    try:
+        # A multi-GPU vLLM run shows every output row (per-GPU peaks, the GPU verdict, vLLM capacity).
+        opened.run([{"model": "Qwen2.5-32B-Instruct", "config": "", "quantization": "awq", "context": "32768",
+                     "generate": "1024", "batch": "2", "engine": "vllm", "version": "0.6.3", "gpus": "2",
+                     "kv_dtype": "", "gpu": "RTX 4090"}])
+        path = tmp_path / f"calculator-{width}.png"
+        opened.page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        overflow = opened.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+        # Every input and output is at least partly on screen horizontally and not squeezed to nothing.
+        boxes = opened.page.evaluate("""() => Array.from(document.querySelectorAll(
+            '#calculator input, #calculator select, [id^=out-]')).filter((e) => e.offsetParent !== null)
+            .map((e) => { const r = e.getBoundingClientRect(); return [e.id, r.left, r.right, r.width]; })""")
+        for element, left, right, box_width in boxes:
+            assert left >= 0 and right <= width + 0.5, (element, left, right)
+            assert box_width > 10 or element == "out-bar", (element, box_width)
+        opened.check_clean()
+        print(f"\nscreenshot: {path}")
+    finally:
+        opened.close()
