@@ -231,7 +231,12 @@ def unified_diff(path: str, published: bytes, expected: bytes) -> str:
     old = published.decode("utf-8", "replace").splitlines(keepends=True)
     new = expected.decode("utf-8", "replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old, new, fromfile=f"{path} (published)", tofile=f"{path} (fresh build)")
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return "".join(_shortened(line.rstrip("\n")) + "\n" for line in lines)
+
+
+def _shortened(line: str, limit: int = 300) -> str:
+    # A changed line of embedded JSON can be tens of kilobytes; the findings above name the value itself.
+    return line if len(line) <= limit else f"{line[:limit]}… ({len(line) - limit} more characters)"
 
 
 @dataclass
