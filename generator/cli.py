@@ -197,6 +197,12 @@ def run_check(args, out) -> int:
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    for stream in {id(s): s for s in (out, err) if s in (sys.stdout, sys.stderr)}.values():
+        # An ASCII terminal (LC_ALL=C without UTF-8 mode) must not turn "wrote site/...显存.xlsx" into a crash.
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
     try:
         args = make_parser().parse_args(argv)
         return {"build": run_build, "check": run_check, "estimate": run_estimate}[args.verb](args, out)

@@ -33,3 +33,12 @@ class GeneratorError(Exception):
             text += f"; {self.fix}"
         # One line, always: a message that quotes input must not break the line.
         return " ".join(text.split("\n"))
+
+
+def shown(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for quoting input in a message (a 400-digit number, say)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long for str()
+        return "a number too long to print"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from .calc.architecture import Architecture
 from .calc.estimator import FrameworkProfile, GpuSpec
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
 from .yamlio import LocatedDict, LocatedList, decode_utf8, parse_yaml, read_yaml_file
@@ -156,15 +156,33 @@ def _text(data: LocatedDict, key: str, path: str) -> str:
     return value
 
 
+# Plausible magnitudes: a number outside these is a typo or a wrong unit, and a huge one (1e308, 10**400) would
+# overflow the arithmetic downstream. Parameters in billions, memory in GiB, speeds in tokens/s, token counts.
+MIN_NUMBER, MAX_NUMBER = 1e-6, 1e9
+MAX_WHOLE = 10**9
+
+
 def _positive_number(data: LocatedDict, key: str, path: str) -> float:
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GeneratorError(f"field {key!r} must be a number, not {_type_name(value)}", path,
+        hint = " (YAML reads 1e9 as text: write 1.0e+9)" if isinstance(value, str) and _looks_numeric(value) else ""
+        raise GeneratorError(f"field {key!r} must be a number, not {_type_name(value)}{hint}", path,
                              data.line_of(key), f"write {key} as a positive number")
-    if not math.isfinite(value) or value <= 0:
-        raise GeneratorError(f"field {key!r} must be a positive number, not {value!r}", path,
+    if isinstance(value, float) and not math.isfinite(value) or value <= 0:
+        raise GeneratorError(f"field {key!r} must be a positive number, not {shown(value)}", path,
                              data.line_of(key), f"give {key} a value above zero")
+    if not MIN_NUMBER <= value <= MAX_NUMBER:
+        raise GeneratorError(f"field {key!r} must be between {MIN_NUMBER:g} and {MAX_NUMBER:g}, not {shown(value)}",
+                             path, data.line_of(key), f"check {key}'s unit and digits")
     return value
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _positive_int(data: LocatedDict, key: str, path: str) -> int:
@@ -173,8 +191,11 @@ def _positive_int(data: LocatedDict, key: str, path: str) -> int:
         raise GeneratorError(f"field {key!r} must be a whole number, not {_type_name(value)}", path,
                              data.line_of(key), f"write {key} as a whole number above zero")
     if value <= 0:
-        raise GeneratorError(f"field {key!r} must be above zero, not {value}", path, data.line_of(key),
+        raise GeneratorError(f"field {key!r} must be above zero, not {shown(value)}", path, data.line_of(key),
                              f"give {key} a whole number above zero")
+    if value > MAX_WHOLE:
+        raise GeneratorError(f"field {key!r} must be at most {MAX_WHOLE:,}, not {shown(value)}", path,
+                             data.line_of(key), f"check {key}'s digits")
     return value
 
 
@@ -203,7 +224,7 @@ def _text_list(data: LocatedDict, key: str, path: str) -> tuple[str, ...]:
     items = _list(data, key, path)
     for index, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            raise GeneratorError(f"each item of {key!r} must be text, not {item!r}", path, items.line_of(index),
+            raise GeneratorError(f"each item of {key!r} must be text, not {shown(item)}", path, items.line_of(index),
                                  f"write {key} as a list of names")
     return tuple(items)
 
@@ -212,8 +233,9 @@ def _model_pages(data: LocatedDict, path: str) -> ModelPages:
     _check_keys(data, path, "'model_pages'", ("framework", "quantizations", "contexts", "gpus", "multi_card"))
     contexts = _list(data, "contexts", path)
     for index, tokens in enumerate(contexts):
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
-            raise GeneratorError(f"each context must be a whole number of tokens above zero, not {tokens!r}", path,
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 < tokens <= MAX_WHOLE:
+            raise GeneratorError(f"each context must be a whole number of tokens from 1 to {MAX_WHOLE:,}, not "
+                                 f"{shown(tokens)}", path,
                                  contexts.line_of(index), "write contexts as token counts such as 4096")
     return ModelPages(_text(data, "framework", path), _text_list(data, "quantizations", path), tuple(contexts),
                       _text_list(data, "gpus", path), _text(data, "multi_card", path))
@@ -302,7 +324,7 @@ def parse_post(text: str, path: str) -> PostSource:
     _text(front, "title", path)
     front_date = _jekyll_date(front["date"])
     if front_date is None:
-        raise GeneratorError(f"front matter 'date' must be a date like 2024-09-03 08:00:00 +0800, not {front['date']!r}",
+        raise GeneratorError(f"front matter 'date' must be a date like 2024-09-03 08:00:00 +0800, not {shown(front['date'])}",
                              path, front.line_of("date"), "fix the date")
     if front_date != file_date:
         raise GeneratorError(f"front matter date {front_date} differs from the file name's {file_date}", path,
@@ -365,20 +387,34 @@ def _content_root(root: str) -> str:
     return root
 
 
+def content_file(root: str, path: str) -> str:
+    """``path``, refused if it is a symlink (or under one) that leads outside the content folder ``root``, or is
+    not a regular file (a FIFO would block the build). A missing file is left to the reader to report."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise GeneratorError(f"a symlink that leads outside the content folder (to {real})", path, None,
+                             "copy the file into the content folder instead of linking to it")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise GeneratorError("not a regular file", path, None, "replace it with a plain text file")
+    return path
+
+
 def load_catalogue(root: str) -> Catalogue:
     root = _content_root(root)
-    return Catalogue(load_models(os.path.join(root, "models.yaml")),
-                     load_frameworks(os.path.join(root, "frameworks.yaml")), load_gpus(os.path.join(root, "gpus.yaml")))
+    return Catalogue(load_models(content_file(root, os.path.join(root, "models.yaml"))),
+                     load_frameworks(content_file(root, os.path.join(root, "frameworks.yaml"))),
+                     load_gpus(content_file(root, os.path.join(root, "gpus.yaml"))))
 
 
 def load_content(root: str) -> Content:
     catalogue = load_catalogue(root)
-    site = load_site(os.path.join(root, "site.yaml"))
+    site = load_site(content_file(root, os.path.join(root, "site.yaml")))
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
     for path in _files(os.path.join(root, "benchmarks"), ".yaml"):
-        benchmark = load_benchmark(path, models)
+        benchmark = load_benchmark(content_file(root, path), models)
         benchmarks[benchmark.id] = benchmark
         for row in benchmark.rows:
             if row.key in rows:
@@ -386,7 +422,8 @@ def load_content(root: str) -> Content:
                 raise GeneratorError(f"duplicate benchmark row {row.label} (first at {first.path}:{first.line})",
                                      row.path, row.line, "keep one row per model, quantization and input length")
             rows[row.key] = row
-    posts = tuple(parse_post(read_text(path), path) for path in _files(os.path.join(root, "posts"), ".md"))
+    posts = tuple(parse_post(read_text(content_file(root, path)), path)
+                  for path in _files(os.path.join(root, "posts"), ".md"))
     slugs: dict[str, str] = {}
     for post in posts:
         if post.slug in slugs:

@@ -6,9 +6,11 @@ Errors are GeneratorError located at the file (and line where known), naming the
 from __future__ import annotations
 
 import json
+import math
+import re
 
-from .calc.architecture import Architecture
-from .errors import GeneratorError
+from .calc.architecture import Architecture, params_total
+from .errors import GeneratorError, shown
 
 # config.json names differ by family; the first name present wins. ChatGLM (GLM-4) uses its own names.
 _ALIASES = {
@@ -22,6 +24,13 @@ _ALIASES = {
     "max_position_embeddings": ("max_position_embeddings", "seq_length"),
     "num_experts": ("num_experts", "n_routed_experts", "num_local_experts"),
 }
+
+# Bounds that keep the arithmetic (exact integers, then Decimal with 28 digits) meaningful: no real config.json
+# field exceeds a billion, no real model has a quadrillion parameters.
+MAX_FIELD = 10**9
+MAX_PARAMS = 10**15
+# config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.
+MAX_JSON_DEPTH = 64
 
 _QKV_BIAS_FAMILIES = ("Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "ChatGLMModel", "ChatGLMForConditionalGeneration")
 _QK_NORM_FAMILIES = ("Qwen3ForCausalLM", "Qwen3MoeForCausalLM")
@@ -60,13 +69,19 @@ def architecture_from_config(config, path: str | None = None, line_of=None) -> A
     def _positive_int(name, value, allow_zero=False):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
             raise GeneratorError(f"field {name!r} must be a {'non-negative' if allow_zero else 'positive'} integer, "
-                                 f"got {value!r}", path, where(name), f"fix {name!r}")
+                                 f"got {shown(value)}", path, where(name), f"fix {name!r}")
+        if value > MAX_FIELD:
+            raise GeneratorError(f"field {name!r} must be at most {MAX_FIELD:,}, got {shown(value)}", path, where(name),
+                                 f"fix {name!r}")
         return value
 
     architectures = config.get("architectures") or ()
     if isinstance(architectures, str):
         architectures = (architectures,)
-    architectures = tuple(str(a) for a in architectures)
+    if not isinstance(architectures, (list, tuple)) or not all(isinstance(a, str) for a in architectures):
+        raise GeneratorError(f"field 'architectures' must be a list of class names, got {shown(architectures)}", path,
+                             where("architectures"), 'write it as in config.json: ["Qwen2ForCausalLM"]')
+    architectures = tuple(architectures)
     family = architectures[0] if architectures else str(config.get("model_type", "unknown"))
 
     hidden = need("hidden_size")
@@ -119,7 +134,7 @@ def architecture_from_config(config, path: str | None = None, line_of=None) -> A
         need("num_experts_per_tok")
     shared_intermediate = optional("shared_expert_intermediate_size") if num_experts else 0
 
-    return Architecture(
+    architecture = Architecture(
         family=family,
         hidden_size=hidden,
         layers=layers,
@@ -149,6 +164,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None) -> A
         sliding_window_layers=sliding_layers,
         architectures=architectures,
     )
+    total = params_total(architecture)
+    if total > MAX_PARAMS:
+        raise GeneratorError(f"the architecture has {total:.3g} parameters, more than {MAX_PARAMS:.0e}", path,
+                             where("hidden_size") or (line_of(None) if line_of else None),
+                             "check the sizes (hidden_size, layers, experts) against the model's config.json")
+    return architecture
 
 
 def read_config_json(path: str) -> Architecture:
@@ -163,12 +184,108 @@ def read_config_json(path: str) -> Architecture:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise GeneratorError("not UTF-8", path, line, "save the file as UTF-8") from None
+    config = parse_config_json(text, path)
+    lines = _json_key_lines(text)
+    return architecture_from_config(config, path, lambda key: lines.get(key, 1))
+
+
+class _BadJson(Exception):
+    def __init__(self, message: str, token: str, fix: str):
+        super().__init__(message)
+        self.message, self.token, self.fix = message, token, fix
+
+
+def _line_of_token(text: str, token: str, occurrence: int = 1) -> int:
+    """Line of the ``occurrence``-th appearance of ``token`` in ``text`` (1 when not found)."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(token, start + 1)
+        if start < 0:
+            return 1
+    return text.count("\n", 0, start) + 1
+
+
+def _json_depth_line(text: str) -> int | None:
+    """The line where brackets first nest deeper than MAX_JSON_DEPTH (strings skipped), or None."""
+    depth, in_string, escaped, line = 0, False, False, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _has_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def parse_config_json(text: str, path: str):
+    """Strict JSON: no NaN or Infinity, no number beyond a float's range or 30 digits, no duplicate keys, a top-level
+    object, at most MAX_JSON_DEPTH levels deep. Errors name the file and the line."""
+    deep = _json_depth_line(text)
+    if deep is not None:
+        raise GeneratorError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", path, deep, "flatten the structure")
+
+    def constant(token):
+        raise _BadJson(f"{token} is not a number JSON allows", token, "write a finite number")
+
+    def big_int(token):
+        if len(token.lstrip("-")) > 30:
+            raise _BadJson(f"the number {token[:20]}... has {len(token.lstrip('-'))} digits", token, "fix the number")
+        return int(token)
+
+    def finite_float(token):
+        value = float(token)
+        if not math.isfinite(value):
+            raise _BadJson(f"the number {token[:30]} is beyond a float's range", token, "fix the number")
+        return value
+
+    def no_duplicates(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise _BadJson(f"duplicate key {shown(key)}", json.dumps(key), "remove one of the two entries")
+            seen[key] = value
+        return seen
+
     try:
-        config = json.loads(text)
+        config = json.loads(text, parse_constant=constant, parse_int=big_int, parse_float=finite_float,
+                            object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise GeneratorError(f"invalid JSON: {exc.msg}", path, exc.lineno, "fix the JSON at that line") from None
-    lines = _json_key_lines(text)
-    return architecture_from_config(config, path, lambda key: lines.get(key))
+    except _BadJson as exc:
+        occurrence = 2 if exc.message.startswith("duplicate key") else 1
+        raise GeneratorError(exc.message, path, _line_of_token(text, exc.token, occurrence), exc.fix) from None
+    except RecursionError:
+        raise GeneratorError("JSON nested too deeply", path, 1, "flatten the structure") from None
+    surrogate = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", text)
+    if surrogate and _has_surrogate(config):
+        raise GeneratorError("a string with a lone UTF-16 surrogate escape", path,
+                             text.count("\n", 0, surrogate.start()) + 1, "write the character itself")
+    if not isinstance(config, dict):
+        raise GeneratorError("config.json must be a JSON object ({...}) of the model's settings", path, 1,
+                             "give the model's config.json")
+    return config
 
 
 def _json_key_lines(text: str) -> dict:

@@ -5,8 +5,10 @@ Validation errors are GeneratorError with file and line.
 
 from __future__ import annotations
 
+import math
+
 from .calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .yamlio import read_yaml_file
 
 FRAMEWORKS_PATH = "content/frameworks.yaml"
@@ -21,10 +23,20 @@ _FIELD_TYPES = {
 }
 
 
+# Whole numbers in a profile (bytes, tokens, copies) beyond this are typos, and would overflow the arithmetic.
+_MAX_INT = 10**12
+# GPU memory, in GiB or GB: from a kilobyte to a petabyte.
+_MIN_MEMORY, _MAX_MEMORY = 1e-6, 1e6
+
+
 def _list_under(data, key, path):
     if not isinstance(data, dict) or key not in data:
         raise GeneratorError(f"missing top-level {key!r} list", path, getattr(data, "line", None) or 1,
                              f"start the file with '{key}:'")
+    for other in data:
+        if other != key:
+            line = data.line_of(other) if hasattr(data, "line_of") else 1
+            raise GeneratorError(f"unknown top-level field {other!r}", path, line, f"remove it; the file has only {key!r}")
     items = data[key]
     if not isinstance(items, list) or not items:
         raise GeneratorError(f"{key!r} must be a non-empty list", path, data.line_of(key), f"list entries under {key!r}")
@@ -44,18 +56,18 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
 
         engine = item.get("engine")
         if engine not in _ENGINES:
-            raise GeneratorError(f"unknown engine {engine!r}", path, at("engine"), "use one of: " + ", ".join(_ENGINES))
+            raise GeneratorError(f"unknown engine {shown(engine)}", path, at("engine"), "use one of: " + ", ".join(_ENGINES))
         fields = {"engine": engine}
         for bound in ("min_version", "max_version"):
             value = item.get(bound)
             if value is not None:
-                if not isinstance(value, str) or not version_tuple(value)[0:1]:
+                if not isinstance(value, str) or len(value) > 40 or not version_tuple(value)[0:1]:
                     raise GeneratorError(f"{bound} must be a quoted version like \"4.45.0\"", path, at(bound),
                                          "quote the version")
                 fields[bound] = version_tuple(value)
         multi = item.get("multi_gpu", "layer_split")
         if multi not in _MULTI_GPU:
-            raise GeneratorError(f"unknown multi_gpu {multi!r}", path, at("multi_gpu"), "use one of: "
+            raise GeneratorError(f"unknown multi_gpu {shown(multi)}", path, at("multi_gpu"), "use one of: "
                                  + ", ".join(_MULTI_GPU))
         fields["multi_gpu"] = multi
         for key, value in item.items():
@@ -67,9 +79,10 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
                                      "use one of: " + ", ".join(sorted(_FIELD_TYPES)))
             ok = isinstance(value, bool) if kind is bool else (
                 isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-                and (kind is float or isinstance(value, int)))
+                and (kind is float or isinstance(value, int)) and value <= _MAX_INT
+                and (isinstance(value, int) or math.isfinite(value)))
             if not ok:
-                raise GeneratorError(f"field {key!r} must be {kind.__name__}, got {value!r}", path, at(key),
+                raise GeneratorError(f"field {key!r} must be {kind.__name__} (0 to {_MAX_INT:.0e} for numbers), got {shown(value)}", path, at(key),
                                      f"fix {key!r}")
             fields[key] = kind(value)
         if engine == "vllm" and not 0 < fields.get("gpu_memory_utilization", 0) <= 1:
@@ -93,11 +106,18 @@ def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
         for key in ("name", "memory", "memory_unit", "source"):
             if key not in item:
                 raise GeneratorError(f"missing field {key!r}", path, line, f"add {key!r}")
+        for key in item:
+            if key not in ("name", "memory", "memory_unit", "source"):
+                raise GeneratorError(f"unknown field {key!r}", path, at(key),
+                                     "remove it or use one of: name, memory, memory_unit, source")
         name, memory, unit = item["name"], item["memory"], item["memory_unit"]
         if not isinstance(name, str) or not name.strip():
             raise GeneratorError("name must be a non-empty string", path, at("name"), "name the GPU")
         if isinstance(memory, bool) or not isinstance(memory, (int, float)) or memory <= 0:
-            raise GeneratorError(f"memory must be a positive number, got {memory!r}", path, at("memory"), "fix memory")
+            raise GeneratorError(f"memory must be a positive number, got {shown(memory)}", path, at("memory"), "fix memory")
+        if not _MIN_MEMORY <= memory <= _MAX_MEMORY:  # also NaN and infinity
+            raise GeneratorError(f"memory must be between {_MIN_MEMORY:g} and {_MAX_MEMORY:g}, got {shown(memory)}", path,
+                                 at("memory"), "give the card's memory in GiB or GB")
         if unit not in ("GiB", "GB"):
             raise GeneratorError(f"memory_unit must be GiB or GB, got {unit!r}", path, at("memory_unit"),
                                  "write GiB (2**30 bytes) or GB (10**9 bytes)")

@@ -7,6 +7,8 @@ each of their entries, so validation can say ``file:line`` about any field. Dupl
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from .errors import GeneratorError
@@ -34,17 +36,39 @@ class LocatedList(list):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
+# Content is a few levels deep; anything deeper is a mistake or an attack (10,000 nested "[" would otherwise
+# exhaust Python's recursion limit in the composer and the constructor).
+MAX_DEPTH = 64
+
+
 class _LocatingLoader(yaml.SafeLoader):
     source_path = ""
+    _depth = 0
 
     def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
             raise GeneratorError(
                 "YAML aliases are not allowed", self.source_path, event.start_mark.line + 1,
                 "write the value out instead of referring to an anchor",
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise GeneratorError(f"YAML nested more than {MAX_DEPTH} levels deep", self.source_path,
+                                 event.start_mark.line + 1, "flatten the structure")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):
+        # PyYAML's own constructors raise plain ValueError for values that look right but are not
+        # (2024-02-30, an integer of more than 4300 digits, !!float abc): locate them like any other error.
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+            raise GeneratorError(f"bad YAML value: {exc}", self.source_path, node.start_mark.line + 1,
+                                 "fix the value at that line") from None
 
     def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):
@@ -76,6 +100,18 @@ class _LocatingLoader(yaml.SafeLoader):
         return result
 
 
+def _construct_text(loader: _LocatingLoader, node):
+    value = loader.construct_scalar(node)
+    if _SURROGATE.search(value):
+        # "\ud83d" in a double-quoted string: a lone UTF-16 half that no UTF-8 output file can hold.
+        raise GeneratorError("a text value with a lone UTF-16 surrogate escape (such as \"\\ud83d\")", loader.source_path,
+                             node.start_mark.line + 1, "write the character itself, or its \\U0001xxxx escape")
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:map", _LocatingLoader.construct_mapping)
 _LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _LocatingLoader.construct_sequence)
 
@@ -93,10 +129,12 @@ def decode_utf8(data: bytes, path: str) -> str:
 
 def parse_yaml(text: str, path: str, first_line: int = 1):
     """Parse YAML text; ``first_line`` shifts line numbers for YAML embedded in a larger file."""
-    loader = _LocatingLoader(text)
-    loader.source_path = path
     shift = first_line - 1
+    loader = None
     try:
+        # The reader refuses control characters (NUL, ...) already while it is constructed.
+        loader = _LocatingLoader(text)
+        loader.source_path = path
         data = loader.get_single_data()
     except GeneratorError as exc:
         if exc.line is not None:
@@ -108,12 +146,18 @@ def parse_yaml(text: str, path: str, first_line: int = 1):
         problem = exc.problem or exc.context or "invalid YAML"
         raise GeneratorError(f"YAML syntax error: {problem}", path, line,
                              "fix the YAML at that line (indentation, quotes, colons)") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 + shift
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise GeneratorError(f"a character YAML does not allow ({ord(character):#06x}: {exc.reason})", path, line,
+                             "remove the control character (a binary file saved as YAML?)") from None
     except yaml.YAMLError as exc:
-        raise GeneratorError(f"YAML error: {exc}", path, None, "fix the YAML") from None
+        raise GeneratorError(f"YAML error: {exc}", path, 1 + shift, "fix the YAML") from None
     except RecursionError:
-        raise GeneratorError("YAML nested too deeply", path, None, "flatten the structure") from None
+        raise GeneratorError("YAML nested too deeply", path, 1 + shift, "flatten the structure") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if shift:
         _shift_lines(data, shift)
     return data

@@ -1,0 +1,151 @@
+"""Build speed: import cost vs a cold build, scaling with the number of models, and check vs build.
+
+    python benchmarks/bench_build.py          # the full table (10 to 10,000 models; a few minutes)
+    python benchmarks/bench_build.py --quick  # CI smoke: 10 and 100 models, one cold build
+
+Every figure is a fresh subprocess (``python -m generator ...``), so it includes interpreter start-up and imports;
+peak memory is the child's ru_maxrss. Synthetic content: N models with random but valid architectures (seeded),
+the real frameworks.yaml and gpus.yaml, no benchmarks, and one post with a load_table over all N models; built
+once without ``model_pages`` in site.yaml and, up to --max-pages models, with it (one HTML page per model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def timed(argv, cwd=ROOT) -> tuple[float, float]:
+    """(seconds, peak resident MiB) of one subprocess (its own ru_maxrss, from wait4)."""
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            log.seek(0)
+            sys.exit(f"failed: {' '.join(argv)}\n{log.read()[-4000:].decode('utf-8', 'replace')}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median_of(n, argv, cwd=ROOT, before=None) -> float:
+    times = []
+    for _ in range(n):
+        if before:
+            before()
+        times.append(timed(argv, cwd)[0])
+    return statistics.median(times)
+
+
+def synthetic_content(folder: str, n: int, model_pages: bool, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    os.makedirs(os.path.join(folder, "posts"))
+    for name in ("frameworks.yaml", "gpus.yaml"):
+        shutil.copy(os.path.join(ROOT, "content", name), os.path.join(folder, name))
+    lines = ["source:", "  title: synthetic", "  url: https://example.org/", "models:"]
+    ids = []
+    for i in range(n):
+        heads = rng.choice([8, 16, 32, 64])
+        head_dim = rng.choice([64, 128])
+        layers = rng.randrange(8, 81)
+        kv = rng.choice([h for h in (1, 2, 4, 8, heads) if heads % h == 0])
+        hidden = heads * head_dim
+        model_id = f"Synthetic-{i:05d}"
+        ids.append(model_id)
+        lines += [f"  - id: {model_id}", f"    params_b: {rng.randrange(1, 700) / 10}", "    config:",
+                  "      architectures: [Qwen2ForCausalLM]", f"      hidden_size: {hidden}",
+                  f"      num_hidden_layers: {layers}", f"      num_attention_heads: {heads}",
+                  f"      num_key_value_heads: {kv}", f"      intermediate_size: {hidden * rng.choice([3, 4, 5])}",
+                  f"      vocab_size: {rng.choice([32000, 128256, 151936])}",
+                  f"      max_position_embeddings: {rng.choice([8192, 32768, 131072])}"]
+    with open(os.path.join(folder, "models.yaml"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    site = ["title: Synthetic", "lang: en", "description: synthetic content for the build benchmark"]
+    if model_pages:
+        site += ["model_pages:", "  framework: transformers==4.46.0", "  quantizations: [bf16, gptq-int4, q4_k_m]",
+                 "  contexts: [4096, 32768]", "  gpus: [RTX 4090, A100-80GB, H100-80GB]", "  multi_card: H100-80GB"]
+    with open(os.path.join(folder, "site.yaml"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(site) + "\n")
+    models = ", ".join(f'"{m}"' for m in ids)
+    with open(os.path.join(folder, "posts", "2026-01-01-all-models.md"), "w", encoding="utf-8") as handle:
+        handle.write(f"---\nlayout: post\ntitle: All models\ndate: 2026-01-01\n---\n\n"
+                     f"{{{{ load_table(models=[{models}], bits=16) }}}}\n")
+
+
+def table(rows, headers) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).rjust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 and 100 models, one cold build (CI smoke test)")
+    parser.add_argument("--max-pages", type=int, default=1000,
+                        help="largest model count also built with model_pages (default 1000)")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 5
+    sizes = (10, 100) if args.quick else (10, 100, 1000, 10000)
+    work = tempfile.mkdtemp(prefix="bench-build-")
+    try:
+        print(f"Python {sys.version.split()[0]} on {os.cpu_count()} CPUs; median of {repeats} run(s) where noted\n")
+        # (a) imports vs a cold build of the default site
+        imports = median_of(repeats, [PY, "-c", "import jinja2, markdown, yaml, openpyxl"])
+        bare = median_of(repeats, [PY, "-c", "pass"])
+        ours = median_of(repeats, [PY, "-c", "import generator.cli"])
+        out = os.path.join(work, "site")
+        cold = median_of(repeats, [PY, "-m", "generator", "build", "--out", out],
+                         before=lambda: shutil.rmtree(out, ignore_errors=True))
+        warm = median_of(repeats, [PY, "-m", "generator", "build", "--out", out])
+        check = median_of(repeats, [PY, "-m", "generator", "check", "--site", out])
+        print("(a) start-up and the default site")
+        print(table([
+            ["python -c pass", f"{bare:.3f}"],
+            ["import jinja2, markdown, yaml, openpyxl", f"{imports:.3f}"],
+            ["import generator.cli (all of the build's modules)", f"{ours:.3f}"],
+            ["build, cold (empty --out)", f"{cold:.3f}"],
+            ["build, nothing changed", f"{warm:.3f}"],
+            ["check --site", f"{check:.3f}"],
+        ], ["what", "seconds"]))
+        print(f"\n    dependencies' imports are {100 * (imports - bare) / (cold - bare):.0f}% of a cold build's time "
+              f"(interpreter start-up {bare:.3f} s excluded); check/build = {check / cold:.2f}\n")
+
+        # (b) scaling with the number of models
+        rows = []
+        for n in sizes:
+            for pages in (False, True):
+                if pages and n > args.max_pages:
+                    continue
+                content = os.path.join(work, f"content-{n}-{int(pages)}")
+                synthetic_content(content, n, pages)
+                out = os.path.join(work, f"site-{n}-{int(pages)}")
+                argv = [PY, "-m", "generator", "build", "--content", content, "--out", out]
+                seconds, peak = timed(argv)
+                rebuild, _ = timed(argv)
+                files = sum(len(names) for _, _, names in os.walk(out))
+                check_seconds, _ = timed([PY, "-m", "generator", "check", "--content", content, "--site", out])
+                rows.append([f"{n:,}", "yes" if pages else "no", files, f"{seconds:.2f}", f"{rebuild:.2f}",
+                             f"{check_seconds:.2f}", f"{peak:.0f}", f"{1000 * seconds / n:.1f}"])
+                shutil.rmtree(out)
+                shutil.rmtree(content)
+        print("(b) synthetic content: N models, one post with a load_table over all of them")
+        print(table(rows, ["models", "model_pages", "files", "build s", "rebuild s", "check s", "peak MiB",
+                           "ms/model"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
