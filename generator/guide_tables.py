@@ -18,6 +18,7 @@ from .tables import Cell, Column, Row, Table, _cell
 MIB = 2 ** 20
 MODEL, QUANT = Column("模型", "text"), Column("量化", "text")
 NOT_APPLICABLE = "—"
+UNSTATED_MAX_CONTEXT = 2 ** 20
 
 
 def tokens_label(tokens: int) -> str:
@@ -47,7 +48,8 @@ class Estimator:
         return model.architecture
 
     def max_context(self, model_id: str) -> int:
-        return self.architecture(model_id).max_position_embeddings
+        # A config without max_position_embeddings states no limit: take the tables' contexts as they come.
+        return self.architecture(model_id).max_position_embeddings or UNSTATED_MAX_CONTEXT
 
     def gpu_bytes(self, name: str) -> int:
         for gpu in self.content.gpus.values():
