@@ -98,6 +98,7 @@ def _jnum(value: float):
 
 
 _LIQUID_OPENER = re.compile(r"\{(?=[{%#])")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _esc(text, attribute: bool = False) -> str:
@@ -109,7 +110,7 @@ def _esc(text, attribute: bool = False) -> str:
     """
     text = str(text)
     # Characters XML 1.0 forbids (other controls) would make the document ill-formed: drop them.
-    text = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    text = _XML_FORBIDDEN.sub("", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if attribute:
         text = text.replace('"', "&quot;")

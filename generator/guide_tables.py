@@ -32,6 +32,7 @@ class Estimator:
     def __init__(self, content: Content):
         self.content = content
         self._cached = lru_cache(maxsize=None)(self._estimate)
+        self._gpu_bytes = {gpu.name.lower(): gpu.memory_bytes for gpu in content.gpus.values()}
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -52,10 +53,10 @@ class Estimator:
         return self.architecture(model_id).max_position_embeddings or UNSTATED_MAX_CONTEXT
 
     def gpu_bytes(self, name: str) -> int:
-        for gpu in self.content.gpus.values():
-            if gpu.name.lower() == str(name).lower():
-                return gpu.memory_bytes
-        raise GeneratorError(f"unknown GPU {name!r}", fix="use one of: " + ", ".join(self.content.gpus))
+        found = self._gpu_bytes.get(str(name).lower())
+        if found is None:
+            raise GeneratorError(f"unknown GPU {name!r}", fix="use one of: " + ", ".join(self.content.gpus))
+        return found
 
     def __call__(self, model_id: str, quantization: str, context: int, framework: str, gpus: int = 1,
                  gpu: str | None = None) -> Estimate:

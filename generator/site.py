@@ -13,7 +13,7 @@ from .errors import GeneratorError
 from .calculator import calculator_files
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
-from .tables import Table, table_markdown
+from .tables import Table, table_html
 
 MANIFEST = ".generator-manifest"
 # The seed post links a workbook of its tables; the build writes it where the link points.
@@ -123,7 +123,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
     for post in posts:
         md_path, html_path = post_markdown_path(post), post_html_path(post)
         files[md_path] = post.markdown
-        body_html = standalone_urls(render.markdown_to_html(post.body), "../", {p.source.slug for p in posts})
+        body_html = standalone_urls(render.markdown_to_html(post.body, post.tables), "../", {p.source.slug for p in posts})
         files[html_path] = render.render_page(page_env, "post.html.j2", {
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
@@ -154,7 +154,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
                 "sections": [{"title": title, "note": note,
                               "chart": chart_path if table.name == "memory" else None,
                               "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
-                              "html": render.markdown_to_html(table_markdown(table))}
+                              "html": table_html(table)}
                              for title, note, table in sections]})
     files["index.html"] = render.render_page(page_env, "index.html.j2", {
         "site": site, "lang": content.site.lang, "root": "",

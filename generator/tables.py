@@ -255,6 +255,28 @@ def _cell(value, column: Column) -> Cell:
     return Cell(str(value)) if column.format == "text" else _number(value, column)
 
 
+def table_html(table: Table) -> str:
+    """The HTML the Markdown tables extension writes for ``table_markdown(table)``, without its cost."""
+    def align(column: Column) -> str:
+        if not table.aligned:
+            return ""
+        return ' style="text-align: left;"' if column.format == "text" else ' style="text-align: right;"'
+
+    def content(cell: Cell) -> str:
+        text = html.escape(cell.text, quote=False)
+        return f"<strong>{text}</strong>" if cell.bold and text else text
+
+    lines = ["<table>", "<thead>", "<tr>"]
+    lines += [f"<th{align(c)}>{html.escape(c.header, quote=False)}</th>" for c in table.columns]
+    lines += ["</tr>", "</thead>", "<tbody>"]
+    for row in table.rows:
+        lines.append("<tr>")
+        lines += [f"<td{align(c)}>{content(cell)}</td>" for c, cell in zip(table.columns, row.cells)]
+        lines.append("</tr>")
+    lines += ["</tbody>", "</table>"]
+    return "\n".join(lines)
+
+
 def table_markdown(table: Table) -> str:
     """A GitHub-flavoured Markdown table, laid out exactly as the seed post lays its tables."""
     def rule(column: Column) -> str:

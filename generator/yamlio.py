@@ -41,25 +41,10 @@ class LocatedList(list):
 MAX_DEPTH = 64
 
 
-class _LocatingLoader(yaml.SafeLoader):
-    source_path = ""
-    _depth = 0
+class _Locating:
+    """Construction shared by both loaders: located mappings and sequences, located value errors."""
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise GeneratorError(
-                "YAML aliases are not allowed", self.source_path, event.start_mark.line + 1,
-                "write the value out instead of referring to an anchor",
-            )
-        if self._depth >= MAX_DEPTH:
-            raise GeneratorError(f"YAML nested more than {MAX_DEPTH} levels deep", self.source_path,
-                                 event.start_mark.line + 1, "flatten the structure")
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    source_path = ""
 
     def construct_object(self, node, deep=False):
         # PyYAML's own constructors raise plain ValueError for values that look right but are not
@@ -100,7 +85,52 @@ class _LocatingLoader(yaml.SafeLoader):
         return result
 
 
-def _construct_text(loader: _LocatingLoader, node):
+class _LocatingLoader(_Locating, yaml.SafeLoader):
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise GeneratorError(
+                "YAML aliases are not allowed", self.source_path, event.start_mark.line + 1,
+                "write the value out instead of referring to an anchor",
+            )
+        if self._depth >= MAX_DEPTH:
+            raise GeneratorError(f"YAML nested more than {MAX_DEPTH} levels deep", self.source_path,
+                                 event.start_mark.line + 1, "flatten the structure")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+# libyaml parses several times faster than PyYAML's Python parser. Its composer runs in C, where the checks
+# of _LocatingLoader.compose_node cannot hook in, so a first pass over libyaml's events refuses aliases and
+# deep nesting before anything is composed; construction (duplicate keys, lines, values) stays in Python.
+_FAST = getattr(yaml, "__with_libyaml__", False)
+
+
+class _FastLocatingLoader(_Locating, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
+
+
+def _refuse_aliases_and_depth(text: str, path: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise GeneratorError("YAML aliases are not allowed", path, event.start_mark.line + 1,
+                                 "write the value out instead of referring to an anchor")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise GeneratorError(f"YAML nested more than {MAX_DEPTH} levels deep", path,
+                                     event.start_mark.line + 1, "flatten the structure")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _construct_text(loader: _Locating, node):
     value = loader.construct_scalar(node)
     if _SURROGATE.search(value):
         # "\ud83d" in a double-quoted string: a lone UTF-16 half that no UTF-8 output file can hold.
@@ -110,10 +140,13 @@ def _construct_text(loader: _LocatingLoader, node):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Text without the characters YAML forbids: tabs, newlines and printable characters only.
+_PLAIN_TEXT = re.compile("[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 
-_LocatingLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
-_LocatingLoader.add_constructor("tag:yaml.org,2002:map", _LocatingLoader.construct_mapping)
-_LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _LocatingLoader.construct_sequence)
+for _loader in (_LocatingLoader, _FastLocatingLoader):
+    _loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+    _loader.add_constructor("tag:yaml.org,2002:map", _loader.construct_mapping)
+    _loader.add_constructor("tag:yaml.org,2002:seq", _loader.construct_sequence)
 
 
 def decode_utf8(data: bytes, path: str) -> str:
@@ -127,15 +160,38 @@ def decode_utf8(data: bytes, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+_FAILED = object()
+
+
+def _fast_parse(text: str, path: str):
+    """libyaml's parse of well-formed text, or _FAILED when it is not available or the text has any problem."""
+    if not _FAST or not _PLAIN_TEXT.fullmatch(text):
+        return _FAILED
+    loader = None
+    try:
+        _refuse_aliases_and_depth(text, path)
+        loader = _FastLocatingLoader(text)
+        loader.source_path = path
+        return loader.get_single_data()
+    except (GeneratorError, yaml.YAMLError, RecursionError):
+        return _FAILED
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
 def parse_yaml(text: str, path: str, first_line: int = 1):
     """Parse YAML text; ``first_line`` shifts line numbers for YAML embedded in a larger file."""
     shift = first_line - 1
     loader = None
     try:
-        # The reader refuses control characters (NUL, ...) already while it is constructed.
-        loader = _LocatingLoader(text)
-        loader.source_path = path
-        data = loader.get_single_data()
+        data = _fast_parse(text, path)
+        if data is _FAILED:
+            # The Python loader: it refuses control characters with a usable position, and it says what is
+            # wrong (and where) the same way whichever machine runs it.
+            loader = _LocatingLoader(text)
+            loader.source_path = path
+            data = loader.get_single_data()
     except GeneratorError as exc:
         if exc.line is not None:
             exc.line += shift
