@@ -1,0 +1,81 @@
+"""check catches a changed digit in every number that is not in a table: charts' data, the calculator's JSON,
+and the workbook's cells. Tables (Markdown and HTML) are covered in test_check.py."""
+
+import io
+import re
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+from generator.check import chart_findings, json_findings
+from generator.site import SEED_WORKBOOK, build_plan
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+
+
+def _each_digit_changed(text: str, start: int, end: int):
+    """``text`` with one digit between ``start`` and ``end`` changed, for each such digit (a leading digit never
+    becomes 0, which would make another kind of number, or no number, rather than another value)."""
+    for offset in range(start, end):
+        if text[offset].isdigit():
+            digit = int(text[offset])
+            leading = offset == start or not text[offset - 1].isdigit() and text[offset - 1] != "."
+            changed = digit % 9 + 1 if leading else (digit + 1) % 10
+            yield text[:offset] + str(changed) + text[offset + 1:]
+
+
+def test_every_digit_of_every_charts_data_is_caught(plan):
+    charts = [rel for rel in plan.files if rel.endswith(".svg")]
+    assert len(charts) >= 30
+    caught = 0
+    for rel in charts:
+        svg = plan.files[rel].decode("utf-8")
+        start = svg.index('<metadata id="chart-data">')
+        end = svg.index("</metadata>", start)
+        for number in NUMBER.finditer(svg, start + len('<metadata id="chart-data">'), end):
+            mutated = next(_each_digit_changed(svg, number.start(), number.end()))
+            findings = chart_findings(rel, mutated.encode("utf-8"), plan.files[rel])
+            assert findings and ": chart data " in findings[0], (rel, number.group())
+            caught += 1
+    assert caught > 1000
+
+
+def test_every_digit_of_the_calculators_data_is_caught(plan):
+    rel = "calculator/estimator-data.json"
+    text = plan.files[rel].decode("utf-8")
+    numbers = list(NUMBER.finditer(text))
+    assert len(numbers) > 500
+    for number in numbers:
+        for mutated in _each_digit_changed(text, number.start(), number.end()):
+            findings = json_findings(rel, mutated.encode("utf-8"), plan.files[rel])
+            assert findings and "formulas give" in findings[0], number.group()
+
+
+def test_every_number_in_the_workbook_is_caught(plan):
+    """A changed digit in any number the workbook stores (typed inputs and cached values) changes its bytes,
+    which check reports; the recalculated values are compared with the post in test_spreadsheet.py."""
+    original = plan.files[SEED_WORKBOOK]
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheets = [name for name in members if name.startswith("xl/worksheets/") and name.endswith(".xml")]
+    assert sheets
+    mutations = 0
+    for name in sheets:
+        xml = members[name].decode("utf-8")
+        for value in re.finditer(r"<v>([^<]*)</v>", xml):
+            mutated_xml = next(_each_digit_changed(xml, value.start(1), value.end(1)), None)
+            if mutated_xml is None:
+                continue
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as archive:
+                for member, data in members.items():
+                    archive.writestr(member, mutated_xml.encode("utf-8") if member == name else data)
+            assert buffer.getvalue() != original
+            mutations += 1
+    assert mutations > 20
