@@ -17,7 +17,7 @@ from .calc.estimator import FrameworkProfile, GpuSpec
 from .errors import GeneratorError, shown
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
-from .yamlio import LocatedDict, LocatedList, decode_utf8, parse_yaml, read_yaml_file
+from .yamlio import LocatedDict, LocatedList, parse_yaml, read_text_file, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -348,13 +348,7 @@ def _jekyll_date(value) -> date | None:
     return None
 
 
-def read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
-    return decode_utf8(data, path)
+read_text = read_text_file
 
 
 def read_tree(folder: str) -> dict[str, bytes]:

@@ -11,6 +11,7 @@ import re
 
 from .calc.architecture import Architecture, params_total
 from .errors import GeneratorError, shown
+from .yamlio import read_text_file
 
 # config.json names differ by family; the first name present wins. ChatGLM (GLM-4) uses its own names.
 _ALIASES = {
@@ -174,16 +175,7 @@ def architecture_from_config(config, path: str | None = None, line_of=None) -> A
 
 def read_config_json(path: str) -> Architecture:
     """Read a Hugging Face config.json file into an Architecture."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise GeneratorError("not UTF-8", path, line, "save the file as UTF-8") from None
+    text = read_text_file(path)
     config = parse_config_json(text, path)
     lines = _json_key_lines(text)
     return architecture_from_config(config, path, lambda key: lines.get(key, 1))

@@ -232,11 +232,16 @@ def _shift_lines(node, shift: int) -> None:
             _shift_lines(value, shift)
 
 
-def read_yaml_file(path: str):
-    """Read and parse one YAML file (the only I/O in this module)."""
+def read_text_file(path: str) -> str:
+    """A UTF-8 text file's text (the only I/O in this module); every reader of input comes through here."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
-    return parse_yaml(decode_utf8(data, path), path)
+    return decode_utf8(data, path)
+
+
+def read_yaml_file(path: str):
+    """Read and parse one YAML file."""
+    return parse_yaml(read_text_file(path), path)
