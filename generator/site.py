@@ -10,6 +10,7 @@ import re
 
 from . import guide_charts, guide_tables
 from .errors import GeneratorError
+from .background import in_background
 from .calculator import calculator_files
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
@@ -109,6 +110,19 @@ def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
     return guide_charts.seed_header_png(data)
 
 
+def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:
+    """The workbook the seed post links and its header image (both need slow imports: see background.py)."""
+    seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
+    if seed is None or not seed.tables:
+        return {}
+    from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
+    made = {SEED_WORKBOOK: spreadsheet.workbook_bytes(seed.tables, content)}
+    load = next((t for t in seed.tables if t.name == "load"), None)
+    if load is not None:
+        made[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+    return made
+
+
 def plan_site(content: Content, templates_dir: str, previous=lambda path: None) -> SitePlan:
     """Everything the site holds, as bytes. ``previous(path)`` gives a file's bytes from the last build (or
     None), so an expensive chart whose data did not change is reused rather than redrawn."""
@@ -118,6 +132,15 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
     estimator = Estimator(content)
     posts = sorted((render.render_post(p, content, post_env, estimator) for p in content.posts),
                    key=lambda p: (p.source.date, p.source.slug), reverse=True)
+    seed_files = in_background(lambda: seed_artifacts(content, posts, previous))
+    try:
+        return _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files)
+    except BaseException:
+        seed_files.cancel()
+        raise
+
+
+def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files) -> SitePlan:
     files: dict[str, str | bytes] = {}
     tables: dict[str, tuple[Table, ...]] = {}
     for post in posts:
@@ -161,13 +184,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
         "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
                   for p in posts],
         "models": [{"id": m, "href": model_page_path(m)} for m in model_ids]})
-    seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
-    if seed is not None and seed.tables:
-        from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
-        files[SEED_WORKBOOK] = spreadsheet.workbook_bytes(seed.tables, content)
-        load = next((t for t in seed.tables if t.name == "load"), None)
-        if load is not None:
-            files[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+    files.update(seed_files.result())
     files.update(calculator_files(content, page_env, site, content.site.lang))
     # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
     files.update(read_tree(os.path.join(templates_dir, "jekyll")))

@@ -74,3 +74,29 @@ def test_python_dash_m_entry_point(built):
     result = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=built, capture_output=True, text=True,
                             env=dict(os.environ, PYTHONPATH=ROOT))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_background_work_returns_the_childs_result_and_falls_back_when_it_fails():
+    from generator.background import in_background
+    parent = os.getpid()
+    assert in_background(lambda: {"pid": os.getpid()}).result()["pid"] != parent  # done on the other core
+
+    calls = []
+
+    def fails_in_the_child():
+        calls.append(os.getpid())
+        if os.getpid() != parent:
+            raise RuntimeError("child")
+        return {"done": "here"}
+    assert in_background(fails_in_the_child).result() == {"done": "here"}
+    assert calls == [parent]  # the child's attempt is not seen here; the parent did the work itself
+
+
+def test_a_failed_build_leaves_no_background_process_behind(built):
+    template = built / "templates" / "model.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("{{ model.id }}", "{{ nope }}", 1),
+                        encoding="utf-8")
+    result = run_cli("build")
+    assert result.code == 2
+    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
+        assert handle.read().split() == []

@@ -1,0 +1,65 @@
+"""Run one piece of the build on the other core.
+
+The seed's workbook and header image need openpyxl and matplotlib, whose imports take longer than the rest
+of a build; a forked child does that work while the parent renders everything else. Where fork is missing,
+or the child fails, the work runs in this process, so any error surfaces here as it always would.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from typing import Callable
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def cancel(self) -> None:
+        pass
+
+
+class _Child:
+    def __init__(self, pid: int, read_end: int, work: Callable[[], dict]):
+        self.pid, self.read_end, self.work = pid, read_end, work
+
+    def result(self) -> dict:
+        with os.fdopen(self.read_end, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status == 0 and payload:
+            return pickle.loads(payload)
+        return self.work()
+
+    def cancel(self) -> None:
+        """The build failed elsewhere: stop the child and collect it, so nothing is left behind."""
+        os.close(self.read_end)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+
+
+def in_background(work: Callable[[], dict]):
+    """Start ``work`` now; ``.result()`` waits for it, ``.cancel()`` abandons it."""
+    if not hasattr(os, "fork"):
+        return _Done(work())
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, hand the bytes over, leave without running the parent's cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return _Child(pid, read_end, work)
