@@ -6,6 +6,7 @@ generator/calc/gpu_fit.py; these functions only choose what to estimate and name
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .calc import gpu_fit
@@ -19,6 +20,15 @@ MIB = 2 ** 20
 MODEL, QUANT = Column("模型", "text"), Column("量化", "text")
 NOT_APPLICABLE = "—"
 UNSTATED_MAX_CONTEXT = 2 ** 20
+
+
+def model_href(model_id: str) -> str:
+    """Where a model's page is (site-absolute, as Jekyll serves it; standalone pages make it relative)."""
+    return "/models/" + re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-") + ".html"
+
+
+def self_link(model_id: str) -> Cell:
+    return Cell(model_id, href=model_href(model_id))
 
 
 def tokens_label(tokens: int) -> str:
@@ -96,7 +106,7 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
         for quantization in quantizations:
             first = estimator(model_id, quantization, contexts[0], framework)
             kv_per_1k = kv_cache_bytes_per_token(arch, 2) * 1024 / MIB
-            cells = [Cell(model_id), Cell(parse_quantization(quantization).name),
+            cells = [self_link(model_id), Cell(parse_quantization(quantization).name),
                      _cell(first.weights / GIB, columns[2]), _cell(kv_per_1k, columns[3])]
             for tokens, column in zip(contexts, columns[4:]):
                 if tokens > estimator.max_context(model_id):
@@ -139,7 +149,7 @@ def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, qua
     rows = []
     for model_id in models:
         for quantization in quantizations:
-            cells = [Cell(model_id), Cell(parse_quantization(quantization).name)]
+            cells = [self_link(model_id), Cell(parse_quantization(quantization).name)]
             cells += [Cell(smallest_fit(estimator, model_id, quantization, t, framework, list(gpus), multi_card))
                       for t in contexts]
             rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
@@ -156,7 +166,7 @@ def max_context_table(name: str, content: Content, estimator: Estimator, runs, g
             raise GeneratorError(f"each run must be [model, quantization], not {run!r}",
                                  fix='write runs=[["Qwen2.5-7B-Instruct", "bf16"]]')
         model_id, quantization = run
-        cells = [Cell(model_id), Cell(parse_quantization(quantization).name)]
+        cells = [self_link(model_id), Cell(parse_quantization(quantization).name)]
         for gpu in gpus:
             longest = gpu_fit.longest_context(lambda t: estimator(model_id, quantization, t, framework),
                                               estimator.gpu_bytes(gpu), estimator.max_context(model_id))
@@ -180,7 +190,7 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
         model_id, quantization, gpu = run
         result = estimator(model_id, quantization, request_tokens, framework, gpu=gpu)
         capacity = result.kv_cache_capacity_tokens or 0
-        cells = (Cell(model_id), Cell(parse_quantization(quantization).name), Cell(gpu),
+        cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu),
                  _cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
         rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
     return Table(name, columns, tuple(rows))

@@ -66,11 +66,11 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
 
 
 def model_slug(model_id: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-")
+    return guide_tables.model_href(model_id).removeprefix("/models/").removesuffix(".html")
 
 
 def model_page_path(model_id: str) -> str:
-    return f"models/{model_slug(model_id)}.html"
+    return guide_tables.model_href(model_id).removeprefix("/")
 
 
 def model_contexts(estimator: Estimator, pages, model_id: str) -> list[int]:
@@ -177,7 +177,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
                 "sections": [{"title": title, "note": note,
                               "chart": chart_path if table.name == "memory" else None,
                               "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
-                              "html": table_html(table)}
+                              "html": standalone_urls(table_html(table), "../", set())}
                              for title, note, table in sections]})
     files["index.html"] = render.render_page(page_env, "index.html.j2", {
         "site": site, "lang": content.site.lang, "root": "",

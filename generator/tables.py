@@ -31,10 +31,13 @@ class Cell:
     # The seed writes a cell that has no value ("no difference for the baseline row") as "| |", and a
     # value it leaves out because it repeats the row above as "|  |"; both read as empty.
     absent: bool = False
+    href: str | None = None  # a site-absolute link ("/models/x.html") the cell's text points to
 
     @property
     def markdown(self) -> str:
         text = html.escape(self.text, quote=False)
+        if self.href and text:
+            text = f"[{text}]({self.href})"
         return f"**{text}**" if self.bold and text else text
 
 
@@ -264,6 +267,8 @@ def table_html(table: Table) -> str:
 
     def content(cell: Cell) -> str:
         text = html.escape(cell.text, quote=False)
+        if cell.href and text:
+            text = f'<a href="{html.escape(cell.href)}">{text}</a>'
         return f"<strong>{text}</strong>" if cell.bold and text else text
 
     lines = ["<table>", "<thead>", "<tr>"]

@@ -35,14 +35,19 @@ def test_every_post_in_markdown_and_html_is_mutated(plan):
 
 
 def _cell_digit_positions(line, every_digit):
-    """Offsets of digits inside the cells of one table line: every digit, or the first of each cell."""
-    positions, in_cell_digit_seen = [], False
+    """Offsets of digits in the text of the cells of one table line (not in tags or link targets): every
+    digit, or the first of each cell. (HTML puts each cell on a line of its own.)"""
+    positions, seen_in_cell, in_markup = [], False, False
     for offset, char in enumerate(line):
-        if char in "|<>":
-            in_cell_digit_seen = False
-        elif char.isdigit() and (every_digit or not in_cell_digit_seen):
+        if char == "<" or line.startswith("](", offset):
+            in_markup = True
+        elif in_markup and char in ">)":
+            in_markup = False
+        elif char == "|" and not in_markup:
+            seen_in_cell = False
+        elif char.isdigit() and not in_markup and (every_digit or not seen_in_cell):
             positions.append(offset)
-            in_cell_digit_seen = True
+            seen_in_cell = True
     return positions
 
 
