@@ -180,8 +180,8 @@ def _stage(real_out: bytes, stage: bytes, changed: dict[str, bytes], skip: set[s
         path = os.path.join(stage, *(_bytes(part) for part in relative.split("/")))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.commonpath([real_stage, os.path.realpath(path)]) != real_stage:
-            raise GeneratorError(f"output path {relative!r} goes through a symlink in the output folder", out_dir,
-                                 None, "remove the symlink from the output folder")
+            raise GeneratorError(f"output path {relative!r} goes through a symlink in the output folder",
+                                 _text(real_out), None, "remove the symlink from the output folder")
         with open(path, "wb") as handle:
             handle.write(data)
 

@@ -1,7 +1,5 @@
 """check: clean sites pass; any changed digit in any table cell, Markdown or HTML, is named; it writes nothing."""
 
-import re
-
 import pytest
 
 from conftest import ROOT, SEED_HTML, SEED_POST, run_cli, snapshot
@@ -133,7 +131,7 @@ def test_check_reports_a_table_it_cannot_account_for(built):
     extra.write_text("---\ntitle: x\n---\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n", encoding="utf-8")
     result = run_cli("check")
     assert result.code == 1
-    assert f"site/_posts/2024-10-01-extra.md:5: a table the build does not make" in result.out
+    assert "site/_posts/2024-10-01-extra.md:5: a table the build does not make" in result.out
 
 
 def test_check_reports_an_extra_table_in_a_post(built):
@@ -227,7 +225,6 @@ def test_a_changed_value_in_the_calculator_data_is_named(built):
     data = json.loads(data_file.read_text(encoding="utf-8"))
     gpu = data["gpus"][0]
     key = next(k for k, v in gpu.items() if isinstance(v, int) and not isinstance(v, bool))
-    text = data_file.read_text(encoding="utf-8")
     gpu[key] += 1
     data_file.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     result = run_cli("check")

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import ROOT, run_cli
+from conftest import ROOT
 from generator import cli
 
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import GOLDEN, SEED_POST, run_cli
+from conftest import GOLDEN, SEED_POST
 from generator.calc import seed_method
 from generator.check import markdown_tables
 from generator.formatting import format_number
