@@ -19,6 +19,7 @@ import jinja2.sandbox
 import markdown
 
 from . import guide_charts, guide_tables, tables
+from .calc.estimator import parse_framework, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
@@ -52,7 +53,7 @@ class _TableCalls:
                  "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
                  "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
-                 "validation_chart")}
+                 "validation_chart", "framework_profile", "quantization")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -117,6 +118,14 @@ class _TableCalls:
             raise GeneratorError(f"unknown benchmark {benchmark_id!r}",
                                  fix="use one of: " + ", ".join(sorted(self.content.benchmarks)))
         return self.content.benchmarks[benchmark_id]
+
+    def framework_profile(self, spec):
+        """A framework profile from content/frameworks.yaml, e.g. framework_profile("vllm==0.6.3").gpu_memory_utilization."""
+        return parse_framework(spec, self.content.frameworks)
+
+    def quantization(self, name):
+        """A storage format, e.g. quantization("awq").bits."""
+        return parse_quantization(name)
 
     def per_token_rate_mib(self, row) -> float:
         if not isinstance(row, BenchmarkRow):
