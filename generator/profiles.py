@@ -43,17 +43,23 @@ def _list_under(data, key, path):
     return items
 
 
-def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
-    profiles = []
-    items = _list_under(data, "frameworks", path)
+def _entries(data, key: str, path: str, what: str, fix: str):
+    """Each mapping listed under ``key``, with its line and a function giving the line of one of its fields."""
+    items = _list_under(data, key, path)
     for index, item in enumerate(items):
         line = items.line_of(index) if hasattr(items, "line_of") else None
         if not isinstance(item, dict):
-            raise GeneratorError("a framework entry must be a mapping", path, line, "give engine: and its fields")
+            raise GeneratorError(f"{what} must be a mapping", path, line, fix)
 
-        def at(key):
-            return item.line_of(key) if hasattr(item, "line_of") else line
+        def at(field, item=item, line=line):
+            return item.line_of(field) if hasattr(item, "line_of") else line
 
+        yield item, line, at
+
+
+def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
+    profiles = []
+    for item, line, at in _entries(data, "frameworks", path, "a framework entry", "give engine: and its fields"):
         engine = item.get("engine")
         if engine not in _ENGINES:
             raise GeneratorError(f"unknown engine {shown(engine)}", path, at("engine"), "use one of: " + ", ".join(_ENGINES))
@@ -94,15 +100,7 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
 
 def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
     gpus = {}
-    items = _list_under(data, "gpus", path)
-    for index, item in enumerate(items):
-        line = items.line_of(index) if hasattr(items, "line_of") else None
-        if not isinstance(item, dict):
-            raise GeneratorError("a GPU entry must be a mapping", path, line, "give name, memory, memory_unit, source")
-
-        def at(key):
-            return item.line_of(key) if hasattr(item, "line_of") else line
-
+    for item, line, at in _entries(data, "gpus", path, "a GPU entry", "give name, memory, memory_unit, source"):
         for key in ("name", "memory", "memory_unit", "source"):
             if key not in item:
                 raise GeneratorError(f"missing field {key!r}", path, line, f"add {key!r}")
