@@ -18,12 +18,10 @@ from markupsafe import Markup
 from . import render
 from .calc import estimator as est
 from .calc import gpu_fit
+from .calc.estimator import DEFAULT_FRAMEWORK
 from .errors import GeneratorError
 from . import model_config
 
-# The framework the page starts with; equal to generator.cli.DEFAULT_FRAMEWORK (not imported from there: cli
-# imports site, which imports this module). tests/test_calculator.py checks that the two agree.
-DEFAULT_FRAMEWORK = "transformers==4.46.0"
 DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 
 DATA_PATH = "calculator/estimator-data.json"
@@ -48,17 +46,6 @@ def _framework_fields(profile) -> dict:
     fields["min_version"] = _version(profile.min_version)
     fields["max_version"] = _version(profile.max_version)
     return fields
-
-
-def _architectures_text_only() -> bool:
-    """Whether model_config.py refuses a non-text entry in ``architectures`` (older versions turned it into text)."""
-    probe = {"architectures": [1], "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 1,
-             "vocab_size": 8, "intermediate_size": 8}
-    try:
-        model_config.architecture_from_config(probe)
-    except GeneratorError:
-        return True
-    return False
 
 
 def calculator_data(catalogue) -> dict:
@@ -106,10 +93,11 @@ def calculator_data(catalogue) -> dict:
             "qkv_bias_families": list(model_config._QKV_BIAS_FAMILIES),
             "qk_norm_families": list(model_config._QK_NORM_FAMILIES),
             # Plausibility bounds of a pasted config.json, where model_config.py defines them (None: no bound).
-            "max_field": getattr(model_config, "MAX_FIELD", None),
-            "max_params": getattr(model_config, "MAX_PARAMS", None),
-            "max_json_depth": getattr(model_config, "MAX_JSON_DEPTH", None),
-            "architectures_text_only": _architectures_text_only(),
+            "max_field": model_config.MAX_FIELD,
+            "max_params": model_config.MAX_PARAMS,
+            "max_json_depth": model_config.MAX_JSON_DEPTH,
+            # model_config refuses anything but text in "architectures"; the page does the same.
+            "architectures_text_only": True,
         },
     }
 

@@ -16,7 +16,7 @@ import json
 import os
 
 from .calc.architecture import params_total
-from .calc.estimator import GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .check import check_files, check_site
 from .errors import GeneratorError
@@ -26,8 +26,6 @@ from .profiles import gpu_spec
 from .site import build_plan
 from .writer import published_reader, write_plan
 
-# Current transformers behaviour (4.45 and later: only the last position's logits during generate()).
-DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -96,10 +94,7 @@ def _architecture(config: str, catalogue):
     if model is None:
         raise GeneratorError(f"--config {config!r} is neither a file nor a model id", fix="give a config.json path "
                              "or one of: " + ", ".join(sorted(catalogue.models)))
-    if model.architecture is None:
-        raise GeneratorError(f"model {config!r} has no config", model.path, model.line,
-                             "add its config.json facts under 'config:'")
-    return model.id, model.architecture
+    return model.id, model.require_architecture()
 
 
 def run_estimate(args, out) -> int:

@@ -53,10 +53,7 @@ class Estimator:
         model = self.content.models.get(model_id)
         if model is None:
             raise GeneratorError(f"unknown model {model_id!r}", fix="use a model id from content/models.yaml")
-        if model.architecture is None:
-            raise GeneratorError(f"model {model_id!r} has no config", model.path, model.line,
-                                 "add its config.json facts under 'config:'")
-        return model.architecture
+        return model.require_architecture()
 
     def max_context(self, model_id: str) -> int:
         # A config without max_position_embeddings states no limit: take the tables' contexts as they come.

@@ -26,6 +26,13 @@ class Model:
     params_b: float
     config: LocatedDict | None
     architecture: Architecture | None  # None: no config.json facts, so only the seed's method applies
+
+    def require_architecture(self) -> Architecture:
+        """The architecture, for anything that estimates; a model without config facts is bad input here."""
+        if self.architecture is None:
+            raise GeneratorError(f"model {self.id!r} has no config", self.path, self.line,
+                                 "add its config.json facts under 'config:'")
+        return self.architecture
     note: str | None
     path: str
     line: int
@@ -348,9 +355,6 @@ def _jekyll_date(value) -> date | None:
     return None
 
 
-read_text = read_text_file
-
-
 def read_tree(folder: str) -> dict[str, bytes]:
     """Every file under ``folder`` by its "/"-separated relative path, in sorted order; symlinks refused."""
     found: dict[str, bytes] = {}
@@ -416,7 +420,7 @@ def load_content(root: str) -> Content:
                 raise GeneratorError(f"duplicate benchmark row {row.label} (first at {first.path}:{first.line})",
                                      row.path, row.line, "keep one row per model, quantization and input length")
             rows[row.key] = row
-    posts = tuple(parse_post(read_text(content_file(root, path)), path)
+    posts = tuple(parse_post(read_text_file(content_file(root, path)), path)
                   for path in _files(os.path.join(root, "posts"), ".md"))
     slugs: dict[str, str] = {}
     for post in posts:

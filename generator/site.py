@@ -78,10 +78,10 @@ def model_contexts(estimator: Estimator, pages, model_id: str) -> list[int]:
     return [t for t in pages.contexts if t <= estimator.max_context(model_id)] or [min(pages.contexts)]
 
 
-def model_page_tables(content: Content, estimator: Estimator, model_id: str) -> list[tuple[str, str, Table]]:
+def model_page_tables(content: Content, estimator: Estimator, model_id: str,
+                      contexts: list[int]) -> list[tuple[str, str, Table]]:
     """(section title, note, table) for one model's page."""
     pages = content.site.model_pages
-    contexts = model_contexts(estimator, pages, model_id)
     return [
         ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
         ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
@@ -91,6 +91,25 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str) -> 
          guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], list(pages.quantizations), contexts,
                                     pages.framework, list(pages.gpus), pages.multi_card)),
     ]
+
+
+def model_page_files(content: Content, estimator: Estimator, page_env, site: dict, model_id: str):
+    """One model's page and its chart: ({path: text}, the page's path, the tables on it)."""
+    pages = content.site.model_pages
+    model = content.models[model_id]
+    contexts = model_contexts(estimator, pages, model_id)
+    sections = model_page_tables(content, estimator, model_id, contexts)
+    path = model_page_path(model_id)
+    chart_path = f"images/models/{model_slug(model_id)}.svg"
+    page = render.render_page(page_env, "model.html.j2", {
+        "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
+        "framework": pages.framework,
+        "sections": [{"title": title, "note": note, "chart": chart_path if table.name == "memory" else None,
+                      "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
+                      "html": standalone_urls(table_html(table), "../", set())}
+                     for title, note, table in sections]})
+    chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus, pages.framework)
+    return {path: page, chart_path: chart}, path, tuple(table for _, _, table in sections)
 
 
 SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
@@ -143,10 +162,11 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
 def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files) -> SitePlan:
     files: dict[str, str | bytes] = {}
     tables: dict[str, tuple[Table, ...]] = {}
+    slugs = {p.source.slug for p in posts}
     for post in posts:
         md_path, html_path = post_markdown_path(post), post_html_path(post)
         files[md_path] = post.markdown
-        body_html = standalone_urls(render.markdown_to_html(post.body, post.tables), "../", {p.source.slug for p in posts})
+        body_html = standalone_urls(render.markdown_to_html(post.body, post.tables), "../", slugs)
         files[html_path] = render.render_page(page_env, "post.html.j2", {
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
@@ -155,30 +175,16 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     model_ids = []
     if content.site.model_pages is not None:
         model_ids = sorted((m.id for m in content.models.values() if m.architecture is not None), key=str.lower)
-        slugs: dict[str, str] = {}
+        page_owner: dict[str, str] = {}
         for model_id in model_ids:
-            if model_slug(model_id) in slugs:
-                raise GeneratorError(f"models {slugs[model_slug(model_id)]!r} and {model_id!r} would share the page "
+            if model_slug(model_id) in page_owner:
+                raise GeneratorError(f"models {page_owner[model_slug(model_id)]!r} and {model_id!r} would share the page "
                                      f"{model_page_path(model_id)}", content.models[model_id].path,
                                      content.models[model_id].line, "rename one of them")
-            slugs[model_slug(model_id)] = model_id
+            page_owner[model_slug(model_id)] = model_id
         for model_id in model_ids:
-            sections = model_page_tables(content, estimator, model_id)
-            path = model_page_path(model_id)
-            chart_path = f"images/models/{model_slug(model_id)}.svg"
-            pages = content.site.model_pages
-            contexts = model_contexts(estimator, pages, model_id)
-            files[chart_path] = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts,
-                                                         pages.gpus, pages.framework)
-            tables[path] = tuple(table for _, _, table in sections)
-            files[path] = render.render_page(page_env, "model.html.j2", {
-                "site": site, "lang": content.site.lang, "root": "../", "model": content.models[model_id],
-                "params_b": content.models[model_id].params_b, "framework": content.site.model_pages.framework,
-                "sections": [{"title": title, "note": note,
-                              "chart": chart_path if table.name == "memory" else None,
-                              "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
-                              "html": standalone_urls(table_html(table), "../", set())}
-                             for title, note, table in sections]})
+            page_files, path, tables[path] = model_page_files(content, estimator, page_env, site, model_id)
+            files.update(page_files)
     files["index.html"] = render.render_page(page_env, "index.html.j2", {
         "site": site, "lang": content.site.lang, "root": "",
         "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}

@@ -173,11 +173,7 @@ def benchmark_table(name: str, content: Content, models: list[str], quantization
 
 
 def _architecture(content: Content, model_id: str):
-    model = content.models[model_id]
-    if model.architecture is None:
-        raise GeneratorError(f"model {model_id!r} has no config", model.path, model.line,
-                             "add its config.json facts under 'config:'")
-    return model.architecture
+    return content.models[model_id].require_architecture()
 
 
 def kv_cache_bytes_per_token(content: Content, model_id: str, bytes_per_value: float) -> float:

@@ -20,6 +20,9 @@ GB = 10 ** 9
 
 # Default new tokens: 0 means "prompt only"; the Qwen2 benchmark uses 2048 and passes it explicitly.
 DEFAULT_GENERATE = 0
+# The framework an estimate assumes when none is named: current transformers (4.45 and later keep only the last
+# position's logits during generate()).
+DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 # --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
 # CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
