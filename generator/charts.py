@@ -4,7 +4,10 @@ Every function is pure (no file I/O) and deterministic: the same input gives the
 hash seed, the clock or the machine (for PNGs: the same matplotlib version).
 
 SVG charts
-  * scale with the page (``width="100%"`` and a ``viewBox``), carry ``role="img"``, a ``<title>`` and a
+  * are drawn for a fixed width (``width``/``height`` in CSS pixels and a ``viewBox``): shown at that width on a
+    desktop and shrunk to fit a phone (``max-width: 100%``), so the smallest text (15 units) is 15 px on a
+    desktop and at least 11 px on a 390 px phone (358 px of content: 15 × 358 / 480 = 11.2);
+  * carry ``role="img"``, a ``<title>`` and a
     ``<desc>`` (the alt text), use a generic font list with CJK fonts, the Okabe-Ito colour-blind-safe
     palette plus a marker shape per series, and "nice" round axis ticks;
   * reference nothing outside themselves (no links, images, web fonts or scripts);
@@ -35,6 +38,8 @@ __all__ = [
     "stacked_bar_chart",
     "scatter_chart",
     "chart_data",
+    "chart_desc",
+    "log_ticks",
     "png_bar_chart",
     "png_chart_data",
     "nice_ticks",
@@ -43,8 +48,9 @@ __all__ = [
     "FONT_FAMILY",
 ]
 
-# Okabe & Ito (2008), colour-blind-safe; yellow last as it is faint on white.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+# Okabe & Ito (2008), colour-blind-safe, with the orange, pink, sky blue and yellow darkened so that every
+# colour has a contrast of at least 3:1 on the white background (WCAG 1.4.11); tests/test_charts.py checks it.
+PALETTE = ("#0072B2", "#B86E00", "#009E73", "#D55E00", "#A8537F", "#2E86C1", "#000000", "#8A7500")
 MARKERS = ("circle", "square", "triangle", "diamond", "triangle-down", "cross")
 FONT_FAMILY = "system-ui, -apple-system, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
@@ -52,12 +58,16 @@ SVG_NS = "http://www.w3.org/2000/svg"
 JSON_PLACES = 6  # floats in the embedded data are rounded to this many decimals
 
 # Layout, in viewBox units.
-WIDTH = 640
-PAD = 16
-PLOT_HEIGHT = 260
-TITLE_SIZE = 20
-TEXT_SIZE = 16
-TICK_SIZE = 15
+WIDTH = 480
+PAD = 14
+PLOT_HEIGHT = 240
+TITLE_SIZE = 18
+TEXT_SIZE = 15
+TICK_SIZE = 15  # the smallest text of every chart
+END_LABEL_WIDTH = 130  # the most room line labels at the lines' ends may take; wider names go to a legend
+# A reference line (a card's memory) is drawn when it lies within this factor of the data's highest value;
+# farther ones would set the scale and flatten the lines, so they are listed in the data and the alt text only.
+REFERENCE_REACH = 1.3
 TEXT_COLOUR = "#222222"
 MUTED = "#555555"
 GRID = "#e3e3e3"
@@ -307,7 +317,7 @@ def _document(kind: str, title: str, desc: str, data: dict, height: float, body:
     # Stable ids for aria-labelledby, distinct per chart, so two charts inlined on one page don't clash.
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:10]
     tid, did = f"chart-{digest}-title", f"chart-{digest}-desc"
-    head = (f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {_c(height)}" width="100%" '
+    head = (f'<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {_c(height)}" width="{WIDTH}" height="{_c(height)}" '
             f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{tid} {did}" '
             f'class="chart chart-{kind}" font-family="{_esc(FONT_FAMILY, attribute=True)}" fill="{TEXT_COLOUR}">')
     lines = [
@@ -381,11 +391,12 @@ def _box_swatch(colour: str):
 
 
 def _y_axis(svg: _Svg, ticks: list[float], left: float, right: float, to_y, title: str, plot_top: float,
-            plot_bottom: float, title_x: float) -> None:
+            plot_bottom: float, title_x: float, labelled=None) -> None:
     for tick in ticks:
         y = to_y(tick)
         svg.line(left, y, right, y, GRID if tick != ticks[0] else AXIS, 1)
-        svg.text(left - 8, y + TICK_SIZE * 0.35, _tick_label(tick), size=TICK_SIZE, anchor="end", fill=MUTED)
+        if labelled is None or tick in labelled:
+            svg.text(left - 8, y + TICK_SIZE * 0.35, _tick_label(tick), size=TICK_SIZE, anchor="end", fill=MUTED)
     middle = (plot_top + plot_bottom) / 2
     svg.text(title_x, middle, title, size=TEXT_SIZE, anchor="middle", rotate=-90)
 
@@ -435,7 +446,10 @@ def line_chart(title: str, x_title: str, y_title: str, series, x_values_log2: bo
     refs = [(str(label), _finite(y, f"reference line {label!r}")) for label, y in reference_lines]
 
     xs = [x for _, pts in clean_series for x, _ in pts]
-    ys = [y for _, pts in clean_series for _, y in pts] + [y for _, y in refs]
+    ys = [y for _, pts in clean_series for _, y in pts]
+    # Reference lines near the data are drawn (and may raise the scale a little); far ones are not.
+    drawn_refs = [(label, y) for label, y in refs if y <= max(ys) * REFERENCE_REACH]
+    ys += [y for _, y in drawn_refs]
 
     data = {
         "chart": "line",
@@ -458,8 +472,14 @@ def line_chart(title: str, x_title: str, y_title: str, series, x_values_log2: bo
 
     svg = _Svg()
     y_cursor = _title_block(svg, title)
-    entries = [(name, _line_swatch(*_style(i))) for i, (name, _) in enumerate(clean_series)]
-    y_cursor = _legend(svg, y_cursor, entries)
+    # Each line is named at its end, where the eye already is; names too long for that go to a legend.
+    end_labels = {name: _wrap(name, TICK_SIZE, END_LABEL_WIDTH, max_lines=2) for name, _ in clean_series}
+    at_ends = all(" ".join(lines) == " ".join(name.split()) and  # no word cut in two
+                  all(_text_width(line, TICK_SIZE) <= END_LABEL_WIDTH for line in lines)
+                  for name, lines in end_labels.items())
+    if not at_ends:
+        entries = [(name, _line_swatch(*_style(i))) for i, (name, _) in enumerate(clean_series)]
+        y_cursor = _legend(svg, y_cursor, entries)
 
     y_ticks = nice_ticks(min(0.0, min(ys)), max(ys))
     # x ticks
@@ -484,10 +504,9 @@ def line_chart(title: str, x_title: str, y_title: str, series, x_values_log2: bo
 
     y_title_text = _y_title_fit(y_title, PLOT_HEIGHT)
     left = PAD + TEXT_SIZE + 10 + _y_label_width(y_ticks) + 8
-    ref_labels = {label: _wrap(label, TICK_SIZE, 120, max_lines=2) for label, _ in refs}
     margin = max(_text_width(x_label(x_ticks[-1]), TICK_SIZE) / 2, 12)
-    if refs:
-        margin = max(margin, 12 + max(_text_width(line, TICK_SIZE) for ls in ref_labels.values() for line in ls))
+    if at_ends:
+        margin = max(margin, 10 + max(_text_width(line, TICK_SIZE) for ls in end_labels.values() for line in ls))
     right = WIDTH - PAD - margin
     plot_top = y_cursor + 14
     plot_bottom = plot_top + PLOT_HEIGHT
@@ -511,25 +530,13 @@ def line_chart(title: str, x_title: str, y_title: str, series, x_values_log2: bo
         svg.text((left + right) / 2, y, line, size=TEXT_SIZE, anchor="middle")
     height = y + PAD
 
-    # Reference lines; their labels sit in the right margin, level with the line, pushed apart when close.
-    blocks = []
-    for label, ref in sorted(refs, key=lambda r: (-r[1], r[0])):
+    # Reference lines, labelled inside the plot just above the line, at its left end.
+    for label, ref in sorted(drawn_refs, key=lambda r: (-r[1], r[0])):
         y = to_y(ref)
         svg.line(left, y, right, y, MUTED, 1.5, "6 4")
-        lines = ref_labels[label]
-        blocks.append([y, len(lines) * TICK_SIZE * 1.15, lines])
-    for k in range(1, len(blocks)):
-        previous, block = blocks[k - 1], blocks[k]
-        block[0] = max(block[0], previous[0] + (previous[1] + block[1]) / 2 + 2)
-    if blocks and blocks[-1][0] + blocks[-1][1] / 2 > plot_bottom + TICK_SIZE:
-        shift = blocks[-1][0] + blocks[-1][1] / 2 - plot_bottom - TICK_SIZE
-        for block in blocks:
-            block[0] -= shift
-    for centre, block_height, lines in blocks:
-        first = centre - block_height / 2 + TICK_SIZE * 0.85
-        for k, line in enumerate(lines):
-            svg.text(right + 10, first + k * TICK_SIZE * 1.15, line, size=TICK_SIZE, fill=MUTED)
+        svg.text(left + 6, y - 5, label, size=TICK_SIZE, fill=MUTED, halo=True)
 
+    ends = []
     for index, (name, pts) in enumerate(clean_series):
         colour, shape = _style(index)
         ordered = sorted(pts, key=lambda p: p[0])
@@ -538,6 +545,23 @@ def line_chart(title: str, x_title: str, y_title: str, series, x_values_log2: bo
                 f'stroke-linecap="round"/>')
         for x, y in ordered:
             svg.marker(shape, to_x(x), to_y(y), 4.5, colour)
+        if at_ends:
+            last_x, last_y = ordered[-1]
+            lines = end_labels[name]
+            ends.append([to_y(last_y), len(lines) * TICK_SIZE * 1.1, lines, colour, to_x(last_x)])
+    # Labels at the lines' ends, level with the last point, pushed apart where lines end close together.
+    ends.sort(key=lambda e: e[0])
+    for k in range(1, len(ends)):
+        previous, block = ends[k - 1], ends[k]
+        block[0] = max(block[0], previous[0] + (previous[1] + block[1]) / 2 + 2)
+    if ends and ends[-1][0] + ends[-1][1] / 2 > plot_bottom + TICK_SIZE:
+        shift = ends[-1][0] + ends[-1][1] / 2 - plot_bottom - TICK_SIZE
+        for block in ends:
+            block[0] -= shift
+    for centre, block_height, lines, colour, x_end in ends:
+        first = centre - block_height / 2 + TICK_SIZE * 0.8
+        for k, line in enumerate(lines):
+            svg.text(x_end + 9, first + k * TICK_SIZE * 1.1, line, size=TICK_SIZE, fill=colour, weight="bold")
 
     return _document("line", title, desc, data, height, svg.parts)
 
@@ -604,7 +628,7 @@ def stacked_bar_chart(title: str, y_title: str, categories, segments, *, desc: s
     bar_width = min(slot * 0.62, 90)
 
     # category labels: wrapped (long words cut) to the slot, one size smaller when the slots are narrow
-    label_size = TICK_SIZE if slot >= 90 else TICK_SIZE - 1
+    label_size = TICK_SIZE if slot >= 90 else TICK_SIZE
     wrapped = [_wrap(c, label_size, slot - 8, max_lines=3) for c in cats]
     label_lines = max(len(lines) for lines in wrapped)
 
@@ -625,9 +649,9 @@ def stacked_bar_chart(title: str, y_title: str, categories, segments, *, desc: s
             y_top, y_bottom = to_y(base + value), to_y(base)
             svg.rect(x0, y_top, bar_width, y_bottom - y_top, colour, stroke="#ffffff", stroke_width=1)
             label = _num(value, 1)
-            if y_bottom - y_top >= TICK_SIZE + 4 and _text_width(label, TICK_SIZE - 1) <= bar_width - 4:
+            if y_bottom - y_top >= TICK_SIZE + 4 and _text_width(label, TICK_SIZE) <= bar_width - 4:
                 ink = "#000000" if _luminance(colour) > 0.18 else "#ffffff"
-                svg.text(centre, (y_top + y_bottom) / 2 + (TICK_SIZE - 1) * 0.35, label, size=TICK_SIZE - 1,
+                svg.text(centre, (y_top + y_bottom) / 2 + (TICK_SIZE) * 0.35, label, size=TICK_SIZE,
                          anchor="middle", fill=ink)
             base += value
         svg.text(centre, to_y(totals[j]) - 5, _num(totals[j], 1), size=TICK_SIZE, anchor="middle", weight="bold")
@@ -641,9 +665,21 @@ def stacked_bar_chart(title: str, y_title: str, categories, segments, *, desc: s
 
 # ---------------------------------------------------------------- scatter
 
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks of a log10 axis covering [low, high] (both > 0): 1, 2 and 5 times powers of ten."""
+    candidates = [float(Decimal(m).scaleb(e)) for e in range(math.floor(math.log10(low)) - 1,
+                                                            math.ceil(math.log10(high)) + 2) for m in (1, 2, 5)]
+    first = max(t for t in candidates if t <= low * (1 + 1e-9))
+    last = min(t for t in candidates if t >= high * (1 - 1e-9))
+    return [t for t in candidates if first <= t <= last]
+
+
 def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool = True, *,
-                  desc: str | None = None) -> str:
+                  desc: str | None = None, log_scale: bool = False) -> str:
     """A scatter chart as SVG text, both axes on one scale from 0 (square plot area).
+
+    With ``log_scale`` both axes are log10 (values must be > 0), so small and large runs are equally
+    readable and the ±10% guides are parallel to the diagonal, a constant distance from it.
 
     ``points``: ``[(series name, x, y), ...]``; series keep the order of their first point. With
     ``diagonal`` the y = x line is drawn, with dashed +10% and -10% guides (y = 1.1x and y = 0.9x),
@@ -656,6 +692,8 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
         y = _finite(y, f"point {j} y")
         if x < 0 or y < 0:
             raise ValueError(f"point {j} ({name!r}) is negative; the scatter chart's axes start at 0")
+        if log_scale and (x <= 0 or y <= 0):
+            raise ValueError(f"point {j} ({name!r}) must be > 0 on a log scale")
         clean.append((str(name), x, y))
     if not clean:
         raise ValueError("a scatter chart needs at least one point")
@@ -670,6 +708,7 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
         "x_title": str(x_title),
         "y_title": str(y_title),
         "diagonal": bool(diagonal),
+        "scale": "log10" if log_scale else "linear",
         "series": names,
         "points": [{"series": name, "x": _jnum(x), "y": _jnum(y)} for name, x, y in clean],
     }
@@ -692,7 +731,14 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
     y_cursor = _legend(svg, y_cursor, entries)
 
     top_value = max(max(x, y) for _, x, y in clean)
-    ticks = nice_ticks(0.0, top_value if top_value > 0 else 1.0)
+    if log_scale:
+        ticks = log_ticks(min(min(x, y) for _, x, y in clean), top_value)
+        low, span = ticks[0], ticks[-1]
+        position = lambda v: (math.log10(v) - math.log10(low)) / (math.log10(span) - math.log10(low))  # noqa: E731
+    else:
+        ticks = nice_ticks(0.0, top_value if top_value > 0 else 1.0)
+        low, span = 0.0, ticks[-1]
+        position = lambda v: v / span  # noqa: E731
     size = PLOT_HEIGHT + 40
     left = PAD + TEXT_SIZE + 10 + _y_label_width(ticks) + 8
     # centre the square plot in the width
@@ -700,20 +746,25 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
     right = left + size
     plot_top = y_cursor + 14
     plot_bottom = plot_top + size
-    span = ticks[-1]
 
     def to_x(v: float) -> float:
-        return left + v / span * size
+        return left + position(v) * size
 
     def to_y(v: float) -> float:
-        return plot_bottom - v / span * size
+        return plot_bottom - position(v) * size
 
+    # A log axis with many ticks labels the powers of ten only (the others stay as grid lines).
+    labelled = ticks
+    if log_scale and len(ticks) > 6:
+        labelled = [t for t in ticks if math.log10(t) == round(math.log10(t))]
     _y_axis(svg, ticks, left, right, to_y, _y_title_fit(y_title, size), plot_top, plot_bottom,
-            left - _y_label_width(ticks) - 8 - 10 - TEXT_SIZE * 0.2)
+            left - _y_label_width(ticks) - 8 - 10 - TEXT_SIZE * 0.2, labelled)
     for tick in ticks:
         x = to_x(tick)
-        svg.line(x, plot_top, x, plot_bottom, GRID if tick != 0 else AXIS, 1)
-        svg.text(x, plot_bottom + 8 + TICK_SIZE, _tick_label(tick), size=TICK_SIZE, anchor="middle", fill=MUTED)
+        svg.line(x, plot_top, x, plot_bottom, GRID if tick != low else AXIS, 1)
+        if tick in labelled:
+            svg.text(x, plot_bottom + 8 + TICK_SIZE, _tick_label(tick), size=TICK_SIZE, anchor="middle",
+                     fill=MUTED)
     y = plot_bottom + 8 + TICK_SIZE + 10
     for line in _wrap(x_title, TEXT_SIZE, size + 60, max_lines=2):
         y += TEXT_SIZE * 1.3
@@ -721,11 +772,9 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
     height = y + PAD
 
     if diagonal:
-        svg.line(to_x(0), to_y(0), to_x(span), to_y(span), MUTED, 1.5)
-        svg.line(to_x(0), to_y(0), to_x(span / 1.1), to_y(span), MUTED, 1.2, "5 4")
-        svg.line(to_x(0), to_y(0), to_x(span), to_y(span * 0.9), MUTED, 1.2, "5 4")
-        svg.text(to_x(span / 1.1), plot_top - 4, "+10%", size=TICK_SIZE - 1, anchor="middle", fill=MUTED)
-        svg.text(right + 4, to_y(span * 0.9) + (TICK_SIZE - 1) * 0.35, "−10%", size=TICK_SIZE - 1, fill=MUTED)
+        svg.line(to_x(low), to_y(low), to_x(span), to_y(span), MUTED, 1.5)
+        svg.line(to_x(low), to_y(low * 1.1), to_x(span / 1.1), to_y(span), MUTED, 1.2, "5 4")
+        svg.line(to_x(low / 0.9), to_y(low), to_x(span), to_y(span * 0.9), MUTED, 1.2, "5 4")
     for name, x, y in clean:
         colour, shape = _style(names.index(name))
         svg.marker(shape, to_x(x), to_y(y), 5, colour)
@@ -733,6 +782,13 @@ def scatter_chart(title: str, x_title: str, y_title: str, points, diagonal: bool
 
 
 # ---------------------------------------------------------------- reading the data back
+
+def chart_desc(svg_text: str) -> str:
+    """A chart's ``<desc>``: its takeaway, which pages also use as the image's alt text."""
+    root = ET.fromstring(svg_text)
+    desc = root.find(f"{{{SVG_NS}}}desc")
+    return "" if desc is None else (desc.text or "")
+
 
 def chart_data(svg_text: str) -> dict:
     """The data embedded in an SVG chart (``<metadata id="chart-data">``), as a dict."""

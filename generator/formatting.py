@@ -4,7 +4,8 @@ Formats:
   ``g2``  at most two decimals, trailing zeros dropped (``3``, ``5.3``, ``134.74``), as the seed writes memory;
   ``f2``  exactly two decimals (``0.90``), as the seed writes per-token rates;
   ``f1``  exactly one decimal;
-  ``int`` a whole number (``30720``);
+  ``int`` a whole number (``30720``); ``intc`` the same with thousands separators (``1,048,576``), for tables
+          the seed does not have (its Markdown must stay as it was);
   ``pct1`` a percentage with one decimal (``3.2%``); ``spct1`` the same with its sign (``+3.2%``, ``-0.4%``);
   ``text`` a column of words, not numbers.
 Rounding is half away from zero on the decimal value, as a spreadsheet rounds, not Python's banker's rounding.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-FORMATS = ("g2", "f2", "f1", "int", "pct1", "spct1", "text")
+FORMATS = ("g2", "f2", "f1", "int", "intc", "pct1", "spct1", "text")
 
 
 def _quantize(value: float, places: int) -> Decimal:
@@ -27,6 +28,10 @@ def format_number(value: float, spec: str) -> str:
         if value != int(value):
             raise ValueError(f"{value!r} is not a whole number")
         return str(int(value))
+    if spec == "intc":
+        if value != int(value):
+            raise ValueError(f"{value!r} is not a whole number")
+        return f"{int(value):,}"
     if spec == "g2":
         text = f"{_quantize(value, 2):f}"
         if "." in text:

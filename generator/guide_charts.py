@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import charts
 from .calc.estimator import GIB, parse_quantization
 from .errors import GeneratorError
+from .formatting import format_number
 from .guide_tables import Estimator, tokens_label
 from .tables import Table, validate_benchmark
 
@@ -40,6 +41,26 @@ def _reference_lines(estimator: Estimator, gpus) -> list[tuple[str, float]]:
     return lines
 
 
+def _gib(value: float) -> str:
+    return format_number(value, "f2")
+
+
+def context_takeaway(title: str, series, references) -> str:
+    """The alt text of a context chart: how far each line rises, and which lines a card holds."""
+    rises = [f"{name} 从 {tokens_label(points[0][0])} 的 {_gib(points[0][1])} GiB 升到 "
+             f"{tokens_label(points[-1][0])} 的 {_gib(points[-1][1])} GiB" for name, points in series if points]
+    text = f"{title}：峰值显存随上下文长度增长，" + "；".join(rises) + "。"
+    for label, gib in sorted(references, key=lambda r: r[1])[:1]:  # the smallest card
+        held = [name for name, points in series if points and max(y for _, y in points) <= gib]
+        if len(held) == len(series):
+            text += f"{label} 装得下图中全部组合。"
+        elif held:
+            text += f"{label} 在图中每个长度都装得下的：{'、'.join(held)}。"
+        else:
+            text += f"{label} 装不下图中任何一条线的全部长度。"
+    return text
+
+
 def context_chart(estimator: Estimator, title: str, runs, contexts, framework: str, gpus=(),
                   label_with_model: bool = True) -> str:
     """Peak memory against context length, one line per (model, quantization), with cards as reference lines."""
@@ -49,8 +70,9 @@ def context_chart(estimator: Estimator, title: str, runs, contexts, framework: s
                   for t in contexts if t <= estimator.max_context(model_id)]
         name = parse_quantization(quantization).name
         series.append((f"{model_id} {name}" if label_with_model else name, points))
+    references = _reference_lines(estimator, gpus)
     return _drawn(charts.line_chart, title, "上下文长度（Token）", "峰值显存（GiB）", series,
-                  reference_lines=_reference_lines(estimator, gpus))
+                  reference_lines=references, desc=context_takeaway(title, series, references))
 
 
 def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framework: str) -> str:
@@ -59,16 +81,32 @@ def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framew
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
     segments = [(label, [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
-    return _drawn(charts.stacked_bar_chart, f"{title}（{tokens_label(context)} 上下文）", "显存（GiB）",
-                  categories, segments)
+    full_title = f"{title}（{tokens_label(context)} 上下文）"
+    totals = [sum(values[j] for _, values in segments) for j in range(len(categories))]
+    top = max(range(len(categories)), key=lambda j: totals[j])
+    bottom = min(range(len(categories)), key=lambda j: totals[j])
+    weights_share = segments[0][1][top] / totals[top] * 100 if totals[top] else 0.0
+    desc = (f"{full_title}：{categories[top]} 最多，{_gib(totals[top])} GiB，其中权重占 "
+            f"{format_number(weights_share, 'g2')}%；{categories[bottom]} 最少，{_gib(totals[bottom])} GiB。"
+            "每根柱子自下而上：" + "、".join(label for label, _ in segments) + "。")
+    return _drawn(charts.stacked_bar_chart, full_title, "显存（GiB）", categories, segments, desc=desc)
 
 
 def validation_chart(content, title: str, benchmark_id: str) -> str:
-    """Estimated against measured peak for every benchmark row, this estimator beside the seed's method."""
+    """Estimated against measured peak for every benchmark row, this estimator beside the seed's method, on
+    log axes (the rows span 1 to 150 GiB)."""
     result = validate_benchmark(content, benchmark_id)
     points = [("本文估算", r.row.measured_gib, r.estimate_gib) for r in result.rows]
     points += [("原方法", r.row.measured_gib, r.seed_gib) for r in result.rows]
-    return _drawn(charts.scatter_chart, title, "实测峰值（GiB）", "估算峰值（GiB）", points)
+
+    def summary(errors) -> str:
+        within = sum(1 for e in errors if abs(e) <= 10)
+        mean = sum(abs(e) for e in errors) / len(errors)
+        return f"平均绝对误差 {format_number(mean, 'pct1')}，{len(errors)} 行中 {within} 行在 ±10% 以内"
+    desc = (f"{title}：本文估算{summary([r.error_pct for r in result.rows])}；"
+            f"原方法{summary([r.seed_error_pct for r in result.rows])}。两轴均为对数刻度，对角线表示估算等于实测。")
+    return _drawn(charts.scatter_chart, title, "实测峰值（GiB）", "估算峰值（GiB）", points, desc=desc,
+                  log_scale=True)
 
 
 def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str) -> str:

@@ -31,6 +31,16 @@ def self_link(model_id: str) -> Cell:
     return Cell(model_id, href=model_href(model_id))
 
 
+def model_sort_key(model_id: str) -> tuple:
+    """Natural order: digits compare as numbers, so Qwen2-7B comes before Qwen2-72B and 0.5B before 1.5B."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", model_id.lower())
+    return tuple((0, float(p), "") if k % 2 else (1, 0.0, p) for k, p in enumerate(parts))
+
+
+def sorted_models(model_ids) -> list[str]:
+    return sorted(model_ids, key=model_sort_key)
+
+
 def tokens_label(tokens: int) -> str:
     """4096 -> 4K, 131072 -> 128K: how readers name context lengths."""
     return f"{tokens // 1024}K" if tokens % 1024 == 0 else str(tokens)
@@ -91,14 +101,16 @@ def _context_list(contexts) -> list[int]:
 
 
 def memory_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
-                 framework: str) -> Table:
-    """Per model and quantization: weights, KV cache per 1K tokens, and the peak at each context length."""
+                 framework: str, show_model: bool = True) -> Table:
+    """Per model and quantization: weights, KV cache per 1K tokens, and the peak at each context length.
+
+    Models come in natural order (by family, then size). A model's own page leaves out the model column."""
     _check_lists(models=models, quantizations=quantizations)
     contexts = _context_list(contexts)
     columns = (MODEL, QUANT, Column("权重（GiB）", "f2"), Column("KV cache（MiB / 1K Token）", "g2")) + tuple(
         Column(f"峰值 @{tokens_label(t)}（GiB）", "f2") for t in contexts)
     rows = []
-    for model_id in models:
+    for model_id in sorted_models(models):
         arch = estimator.architecture(model_id)
         for quantization in quantizations:
             first = estimator(model_id, quantization, contexts[0], framework)
@@ -111,14 +123,28 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
                 else:
                     cells.append(_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
             rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
-    return Table(name, columns, tuple(rows))
+    caption = "峰值显存（GiB），按模型、量化和上下文长度"
+    return _without_model(Table(name, columns, tuple(rows), caption=caption,
+                                row_header_columns=MODEL_AND_QUANT), show_model)
+
+
+def _without_model(table: Table, show_model: bool) -> Table:
+    """On a model's own page every row names the same model: drop that column (the row labels keep it)."""
+    if show_model:
+        return table
+    rows = tuple(Row(row.label, row.cells[1:]) for row in table.rows)
+    return Table(table.name, table.columns[1:], rows, table.sources, table.aligned, table.caption,
+                 table.row_header_columns - 1)
+
+
+MODEL_AND_QUANT = 2  # the row header columns of a table by model and quantization
 
 
 def gpu_catalogue_table(name: str, content: Content) -> Table:
     columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"))
     rows = tuple(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1])))
                  for gpu in sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name)))
-    return Table(name, columns, rows)
+    return Table(name, columns, rows, caption="显卡和它的显存")
 
 
 def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context: int, framework: str,
@@ -136,7 +162,7 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
 
 
 def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
-                  framework: str, gpus, multi_card: str) -> Table:
+                  framework: str, gpus, multi_card: str, show_model: bool = True) -> Table:
     """Per model and quantization, for each context: the smallest card that fits, or how many cards it takes."""
     _check_lists(models=models, quantizations=quantizations, gpus=gpus)
     contexts = _context_list(contexts)
@@ -144,13 +170,15 @@ def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, qua
         estimator.gpu_bytes(gpu)
     columns = (MODEL, QUANT) + tuple(Column(f"{tokens_label(t)} 上下文", "text") for t in contexts)
     rows = []
-    for model_id in models:
+    for model_id in sorted_models(models):
         for quantization in quantizations:
             cells = [self_link(model_id), Cell(parse_quantization(quantization).name)]
             cells += [Cell(smallest_fit(estimator, model_id, quantization, t, framework, list(gpus), multi_card))
                       for t in contexts]
             rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
-    return Table(name, columns, tuple(rows))
+    caption = f"能装下的最小显卡；一张不够时需要几张 {multi_card}"
+    return _without_model(Table(name, columns, tuple(rows), caption=caption,
+                                row_header_columns=MODEL_AND_QUANT), show_model)
 
 
 def max_context_table(name: str, content: Content, estimator: Estimator, runs, gpus, framework: str) -> Table:
@@ -169,7 +197,8 @@ def max_context_table(name: str, content: Content, estimator: Estimator, runs, g
                                               estimator.gpu_bytes(gpu), estimator.max_context(model_id))
             cells.append(_cell(longest // 1024, columns[len(cells)]))
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
-    return Table(name, columns, tuple(rows))
+    return Table(name, columns, tuple(rows), caption="每张显卡能跑的最长上下文（K Token，0 表示装不下）",
+                 row_header_columns=MODEL_AND_QUANT)
 
 
 def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs, framework: str,
@@ -177,8 +206,8 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
     """vLLM: KV cache capacity in tokens at its gpu_memory_utilization, and how many requests fit at once."""
     _check_lists(runs=runs)
     request_tokens = _context_list([request_tokens])[0]
-    columns = (MODEL, QUANT, Column("显卡", "text"), Column("KV cache 容量（Token）", "int"),
-               Column(f"{tokens_label(request_tokens)} 请求并发数", "int"))
+    columns = (MODEL, QUANT, Column("显卡", "text"), Column("KV cache 容量（Token）", "intc"),
+               Column(f"{tokens_label(request_tokens)} 请求并发数", "intc"))
     rows = []
     for run in runs:
         if not isinstance(run, (list, tuple)) or len(run) != 3:
@@ -190,13 +219,14 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
         cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu),
                  _cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
         rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
-    return Table(name, columns, tuple(rows))
+    return Table(name, columns, tuple(rows), caption="vLLM 预分配的 KV cache 能放多少 Token，能同时服务几个请求",
+                 row_header_columns=MODEL_AND_QUANT)
 
 
 def architecture_table(name: str, content: Content, estimator: Estimator, model_id: str) -> Table:
     """A model's architecture facts, the parameter count computed from them."""
     arch = estimator.architecture(model_id)
-    facts = [("参数量（计算）", f"{params_total(arch):,}"), ("层数", arch.layers), ("隐藏维度", arch.hidden_size),
+    facts = [("参数量（计算）", params_total(arch)), ("层数", arch.layers), ("隐藏维度", arch.hidden_size),
              ("注意力头", arch.heads), ("KV 头", arch.kv_heads), ("每头维度", arch.head_dim),
              ("MLP 中间维度", arch.intermediate_size), ("词表", arch.vocab_size),
              ("最大上下文（Token）", arch.max_position_embeddings),
@@ -208,4 +238,9 @@ def architecture_table(name: str, content: Content, estimator: Estimator, model_
     if arch.sliding_window:
         facts += [("滑动窗口（Token）", arch.sliding_window), ("滑动窗口层数", arch.sliding_window_layers)]
     columns = (Column("项目", "text"), Column("值", "text"))
-    return Table(name, columns, tuple(Row(label, (Cell(label), Cell(str(value)))) for label, value in facts))
+    return Table(name, columns, tuple(Row(label, (Cell(label), Cell(_thousands(value)))) for label, value in facts),
+                 caption=f"{model_id} 的架构（来自 config.json）")
+
+
+def _thousands(value) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

@@ -18,7 +18,7 @@ import jinja2
 import jinja2.sandbox
 import markdown
 
-from . import guide_charts, guide_tables, tables
+from . import charts, guide_charts, guide_tables, tables
 from .calc.estimator import parse_framework, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
@@ -173,7 +173,8 @@ class _TableCalls:
         if path in self.charts:
             raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")
         self.charts[path] = svg
-        return f"![{_markdown_text(title)}](/{path})"
+        # The alt text states the chart's takeaway (its <desc>, computed from the same data).
+        return f"![{_markdown_text(charts.chart_desc(svg) or title)}](/{path})"
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)

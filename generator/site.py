@@ -8,7 +8,7 @@ from . import render
 import os
 import re
 
-from . import guide_charts, guide_tables
+from . import charts, guide_charts, guide_tables
 from .errors import GeneratorError
 from .background import in_background
 from .calculator import calculator_files
@@ -86,10 +86,10 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str,
         ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
         ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
          guide_tables.memory_table("memory", content, estimator, [model_id], list(pages.quantizations), contexts,
-                                   pages.framework)),
+                                   pages.framework, show_model=False)),
         ("能装下它的最小显卡", f"一张卡装不下时：需要几张 {pages.multi_card}（按层切分）。",
          guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], list(pages.quantizations), contexts,
-                                    pages.framework, list(pages.gpus), pages.multi_card)),
+                                    pages.framework, list(pages.gpus), pages.multi_card, show_model=False)),
     ]
 
 
@@ -101,14 +101,14 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     sections = model_page_tables(content, estimator, model_id, contexts)
     path = model_page_path(model_id)
     chart_path = f"images/models/{model_slug(model_id)}.svg"
+    chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus, pages.framework)
     page = render.render_page(page_env, "model.html.j2", {
         "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
         "framework": pages.framework,
         "sections": [{"title": title, "note": note, "chart": chart_path if table.name == "memory" else None,
-                      "alt": f"{model_id} 各量化格式的峰值显存随上下文长度变化的折线图",
+                      "alt": charts.chart_desc(chart),
                       "html": standalone_urls(table_html(table), "../", set())}
                      for title, note, table in sections]})
-    chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus, pages.framework)
     return {path: page, chart_path: chart}, path, tuple(table for _, _, table in sections)
 
 
@@ -174,7 +174,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         files.update(post.charts)
     model_ids = []
     if content.site.model_pages is not None:
-        model_ids = sorted((m.id for m in content.models.values() if m.architecture is not None), key=str.lower)
+        model_ids = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
         page_owner: dict[str, str] = {}
         for model_id in model_ids:
             if model_slug(model_id) in page_owner:

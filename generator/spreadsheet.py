@@ -45,7 +45,7 @@ TABLE_SHEETS = {"load": "加载模型显存", "context": "上下文显存", "ben
 FIRST_ROW = 2
 
 # The post's column formats (generator.formatting) as Excel number formats.
-NUMBER_FORMATS = {"g2": "General", "f2": "0.00", "f1": "0.0", "int": "0", "text": "@"}
+NUMBER_FORMATS = {"g2": "General", "f2": "0.00", "f1": "0.0", "int": "0", "intc": "#,##0", "text": "@"}
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

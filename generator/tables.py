@@ -58,6 +58,11 @@ class Table:
     # Say each column's alignment (text left, numbers right) in the Markdown. The seed's tables do not:
     # the published seed must stay byte-identical to the original post.
     aligned: bool = True
+    # What the table shows, in a sentence: the HTML caption and the name of its scroll region (not in the
+    # Markdown, so the seed's text is unchanged).
+    caption: str = ""
+    # How many leading columns name the row (model, quantization): row headers, pinned while the rest scroll.
+    row_header_columns: int = 1
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -91,7 +96,7 @@ def load_table(name: str, content: Content, models: list[str], bits: float) -> T
         load = seed_method.load_memory_gib(model.params_b, bits)
         values = (model.params_b, bits, load)
         rows.append(Row(model_id, tuple(_number(v, c) for v, c in zip(values, LOAD_COLUMNS))))
-    return Table(name, LOAD_COLUMNS, tuple(rows), aligned=False)
+    return Table(name, LOAD_COLUMNS, tuple(rows), aligned=False, caption=f"按 {bits:g} 位加载模型权重需要的显存")
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ def context_table(name: str, content: Content, rows: list[ContextRow], tokens: l
                      _number(load, load_c) if first else REPEATED,
                      _number(count, tokens_c), _number(context, context_c), _number(total, total_c))
             table_rows.append(Row(f"{spec.model}, {count} tokens", cells))
-    return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows), aligned=False)
+    return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows), aligned=False,
+                 caption=f"{bits:g} 位模型在不同上下文长度下需要的显存")
 
 
 def benchmark_table(name: str, content: Content, models: list[str], quantization: str) -> Table:
@@ -169,7 +175,8 @@ def benchmark_table(name: str, content: Content, models: list[str], quantization
                 _number(seed_method.token_difference(baseline.input_length, row.input_length), dlength_c),
                 _number(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
                 _number(rate, rate_c, bold=rate == highest))))
-    return Table(name, BENCHMARK_COLUMNS, tuple(table_rows), aligned=False)
+    return Table(name, BENCHMARK_COLUMNS, tuple(table_rows), aligned=False,
+                 caption=f"{quantization} 实测：显存随上下文长度的增长，以及每 Token 的显存")
 
 
 def _architecture(content: Content, model_id: str):
@@ -231,7 +238,7 @@ def validation_table(name: str, content: Content, benchmark_id: str) -> Table:
                   item.error_pct, item.seed_gib, item.seed_error_pct)
         rows.append(Row(f"{row.model} {row.quantization} {row.input_length} tokens",
                         tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
-    return Table(name, VALIDATION_COLUMNS, tuple(rows))
+    return Table(name, VALIDATION_COLUMNS, tuple(rows), caption=f"{benchmark_id} 的每一行：实测峰值与两种估算")
 
 
 def validation_summary_table(name: str, content: Content, benchmark_id: str) -> Table:
@@ -247,7 +254,7 @@ def validation_summary_table(name: str, content: Content, benchmark_id: str) -> 
         seed = [abs(i.seed_error_pct) for i in items]
         values = (label, len(items), sum(ours) / len(ours), max(ours), sum(seed) / len(seed), max(seed))
         rows.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
-    return Table(name, SUMMARY_COLUMNS, tuple(rows))
+    return Table(name, SUMMARY_COLUMNS, tuple(rows), caption="估算误差汇总：按模型和全部行")
 
 
 def _cell(value, column: Column) -> Cell:
@@ -255,7 +262,12 @@ def _cell(value, column: Column) -> Cell:
 
 
 def table_html(table: Table) -> str:
-    """The HTML the Markdown tables extension writes for ``table_markdown(table)``, without its cost."""
+    """The table as HTML: a captioned table whose first column holds row headers, inside a scroll region.
+
+    On a narrow screen the region scrolls sideways while the first column (what each row is about) stays
+    pinned (style.css); site.js adds the hint that more columns follow. The cells are the ones
+    ``table_markdown(table)`` writes, so ``check`` reads the same text from either.
+    """
     def align(column: Column) -> str:
         if not table.aligned:
             return ""
@@ -267,14 +279,19 @@ def table_html(table: Table) -> str:
             text = f'<a href="{html.escape(cell.href)}">{text}</a>'
         return f"<strong>{text}</strong>" if cell.bold and text else text
 
-    lines = ["<table>", "<thead>", "<tr>"]
-    lines += [f"<th{align(c)}>{html.escape(c.header, quote=False)}</th>" for c in table.columns]
+    caption = html.escape(table.caption or table.name)
+    pinned = f' class="pin{table.row_header_columns}"' if table.row_header_columns > 1 else ""
+    lines = [f'<div class="table-wrap"><div class="table-scroll" tabindex="0" role="region" aria-label="{caption}">',
+             f"<table{pinned}>", f"<caption>{caption}</caption>", "<thead>", "<tr>"]
+    lines += [f'<th scope="col"{align(c)}>{html.escape(c.header, quote=False)}</th>' for c in table.columns]
     lines += ["</tr>", "</thead>", "<tbody>"]
     for row in table.rows:
         lines.append("<tr>")
-        lines += [f"<td{align(c)}>{content(cell)}</td>" for c, cell in zip(table.columns, row.cells)]
+        for index, (column, cell) in enumerate(zip(table.columns, row.cells)):
+            tag = 'th scope="row"' if index < table.row_header_columns else "td"
+            lines.append(f"<{tag}{align(column)}>{content(cell)}</{tag[:2]}>")
         lines.append("</tr>")
-    lines += ["</tbody>", "</table>"]
+    lines += ["</tbody>", "</table>", "</div></div>"]
     return "\n".join(lines)
 
 

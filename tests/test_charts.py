@@ -109,8 +109,10 @@ def test_svg_is_well_formed_and_accessible(svgs):
         root = ET.fromstring(svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert root.get("role") == "img"
-        assert root.get("width") == "100%"
+        # A fixed size in CSS pixels equal to the viewBox: text is drawn at its own size on a desktop
+        # (pages shrink the image to fit a phone, never enlarge it).
         assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", root.get("viewBox"))
+        assert root.get("viewBox").split()[2:] == [root.get("width"), root.get("height")]
         assert "Noto Sans CJK SC" in root.get("font-family") and root.get("font-family").endswith("sans-serif")
         title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
         assert title is not None and title.text.strip(), kind
@@ -225,7 +227,11 @@ def _texts_with_positions(svg):
 
 def test_y_ticks_in_the_svg_are_round_numbers(svgs):
     labels = [t for t, _, _ in _texts_with_positions(svgs["line"]) if re.fullmatch(r"-?\d+(\.\d+)?", t or "")]
-    assert labels[:5] == ["0", "20", "40", "60", "80"]
+    # The 24 GiB card is near the data (at most 32.1 GiB) and drawn; the 80 GiB card would flatten the lines,
+    # so it stays in the data but neither sets the scale nor is drawn.
+    assert labels[:5] == ["0", "10", "20", "30", "40"] and "50" not in labels and "80" not in labels
+    texts = [t for t, _, _ in _texts_with_positions(svgs["line"])]
+    assert "RTX 4090 24 GiB" in texts and "A100 80 GiB" not in texts
 
 
 def test_log2_x_axis_positions_are_monotone_and_even(svgs):
@@ -335,3 +341,47 @@ def test_png_chart_data_rejects_other_bytes():
     header = b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError):
         charts.png_chart_data(header + b"\0\0\0\0IEND\xaeB`\x82")  # valid but empty: no Description
+
+
+def test_log_scatter_has_even_decades_and_parallel_guides():
+    svg = charts.scatter_chart("t", "measured (GiB)", "estimated (GiB)",
+                               [("a", 0.9, 1.0), ("a", 9.5, 10.2), ("b", 150.0, 140.0)], log_scale=True)
+    assert charts.chart_data(svg)["scale"] == "log10"
+    numbers = {t: (x, y) for t, x, y in _texts_with_positions(svg) if re.fullmatch(r"[\d.]+", t or "")}
+    xs = [numbers[label][0] for label in ("1", "10", "100") if label in numbers]
+    assert len(xs) == 3 and xs[1] - xs[0] == pytest.approx(xs[2] - xs[1], abs=0.02)
+    with pytest.raises(ValueError):
+        charts.scatter_chart("t", "x", "y", [("a", 0, 1)], log_scale=True)
+
+
+def test_log_ticks_cover_the_range():
+    assert charts.log_ticks(0.9, 150) == [0.5, 1, 2, 5, 10, 20, 50, 100, 200]
+    assert charts.log_ticks(1, 100) == [1, 2, 5, 10, 20, 50, 100]
+
+
+def _contrast(colour: str, background: str = "#ffffff") -> float:
+    lighter, darker = sorted((charts._luminance(colour), charts._luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_series_colours_have_3_to_1_contrast_on_the_white_background():
+    assert all(_contrast(colour) >= 3 for colour in charts.PALETTE), [(c, round(_contrast(c), 2)) for c in charts.PALETTE]
+
+
+def test_smallest_text_is_11_px_on_a_390_px_phone(svgs):
+    content_width = 390 - 2 * 16  # the page's padding
+    for kind, svg in svgs.items():
+        root = ET.fromstring(svg)
+        sizes = [float(e.get("font-size")) for e in root.iter("{http://www.w3.org/2000/svg}text")]
+        scale = min(1.0, content_width / float(root.get("width")))
+        assert min(sizes) * scale >= 11, (kind, min(sizes), scale)
+        assert max(sizes) <= 20, kind  # not oversized at full width on a desktop
+
+
+def test_line_labels_sit_at_the_line_ends_when_short():
+    series = [("bf16", [(4096, 10), (32768, 20)]), ("q4_k_m", [(4096, 4), (32768, 8)])]
+    svg = charts.line_chart("t", "Context", "GiB", series)
+    root = ET.fromstring(svg)
+    path_ends = [float(re.findall(r"L(-?[\d.]+),", p.get("d"))[-1]) for p in root.findall("svg:path", NS)]
+    labels = {t: x for t, x, _ in _texts_with_positions(svg) if t in ("bf16", "q4_k_m")}
+    assert all(x > max(path_ends) for x in labels.values()) and len(labels) == 2
