@@ -17,6 +17,7 @@ from .loading import Content, load_content, read_tree
 from .tables import Table, table_html
 
 MANIFEST = ".generator-manifest"
+JEKYLL_INDEX = "home.html"
 # The seed post links a workbook of its tables; the build writes it where the link points.
 SEED_POST = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
 SEED_WORKBOOK = "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"
@@ -63,6 +64,15 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
             path = f"posts/{post.group(1)}.html"
         return f'{attribute}="{root}{path}"'
     return _SITE_URL.sub(relative, body_html)
+
+
+def read_template(templates_dir: str, name: str) -> bytes:
+    path = os.path.join(templates_dir, name)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, f"add {name} to the templates") from None
 
 
 def model_slug(model_id: str) -> str:
@@ -163,13 +173,18 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     files: dict[str, str | bytes] = {}
     tables: dict[str, tuple[Table, ...]] = {}
     slugs = {p.source.slug for p in posts}
+    # A post whose front matter says `updates: <slug>` is the newer edition of that post; the older one's page
+    # points to it (the older post's own Markdown stays as it was).
+    newer = {str(p.source.front_matter["updates"]): {"title": p.source.title, "href": post_html_path(p)}
+             for p in posts if "updates" in p.source.front_matter}
     for post in posts:
         md_path, html_path = post_markdown_path(post), post_html_path(post)
         files[md_path] = post.markdown
         body_html = standalone_urls(render.markdown_to_html(post.body, post.tables), "../", slugs)
         files[html_path] = render.render_page(page_env, "post.html.j2", {
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
-            "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
+            "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html,
+            "newer": newer.get(post.source.slug)})
         tables[md_path] = tables[html_path] = post.tables
         files.update(post.charts)
     model_ids = []
@@ -185,11 +200,16 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         for model_id in model_ids:
             page_files, path, tables[path] = model_page_files(content, estimator, page_env, site, model_id)
             files.update(page_files)
-    files["index.html"] = render.render_page(page_env, "index.html.j2", {
-        "site": site, "lang": content.site.lang, "root": "",
-        "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
-                  for p in posts],
-        "models": [{"id": m, "href": model_page_path(m)} for m in model_ids]})
+    index = {"site": site, "lang": content.site.lang, "root": "",
+             "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
+                       for p in posts],
+             "models": [{"id": m, "href": model_page_path(m)} for m in model_ids]}
+    files["index.html"] = render.render_page(page_env, "index.html.j2", index)
+    # Jekyll's index: the same page, its post list in Liquid so it links Jekyll's own post URLs.
+    files[JEKYLL_INDEX] = render.render_page(page_env, "index.html.j2", dict(index, jekyll=True))
+    # Jekyll's layouts use the standalone pages' stylesheet and table script, as files.
+    for name in ("style.css", "site.js"):
+        files[f"assets/{name}"] = read_template(templates_dir, name)
     files.update(seed_files.result())
     files.update(calculator_files(content, page_env, site, content.site.lang))
     # The Jekyll source's own files (config and layouts) are copied as they are: Liquid, not Jinja.
