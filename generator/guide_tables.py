@@ -181,6 +181,32 @@ def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, qua
                                 row_header_columns=MODEL_AND_QUANT), show_model)
 
 
+def fit_grid_table(name: str, content: Content, estimator: Estimator, models, quantization: str, contexts,
+                   framework: str, gpus, multi_card: str) -> Table:
+    """Model x context: the smallest card that holds each run, coloured from green (the smallest card) to red
+    (several of ``multi_card``)."""
+    _check_lists(models=models, gpus=gpus)
+    contexts = _context_list(contexts)
+    tiers = sorted(gpus, key=lambda g: (estimator.gpu_bytes(g), list(gpus).index(g)))
+    columns = (MODEL,) + tuple(Column(tokens_label(t), "text") for t in contexts)
+
+    def hue(answer: str) -> int | None:
+        if answer == NOT_APPLICABLE:
+            return None
+        rank = tiers.index(answer) if answer in tiers else len(tiers)
+        return round(140 - 140 * rank / len(tiers))  # 140: green, 0: red
+
+    rows = []
+    for model_id in sorted_models(models):
+        answers = [smallest_fit(estimator, model_id, quantization, t, framework, list(gpus), multi_card)
+                   for t in contexts]
+        rows.append(Row(f"{model_id} {quantization}", (self_link(model_id),) + tuple(
+            Cell(answer, hue=hue(answer)) for answer in answers)))
+    name_q = parse_quantization(quantization).name
+    return Table(name, columns, tuple(rows),
+                 caption=f"{name_q}：每个模型和上下文长度能装下的最小显卡（一张不够时需要几张 {multi_card}）")
+
+
 def max_context_table(name: str, content: Content, estimator: Estimator, runs, gpus, framework: str) -> Table:
     """For a few (model, quantization) runs: the longest context each card holds, in K tokens (0: not at all)."""
     _check_lists(runs=runs, gpus=gpus)

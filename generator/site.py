@@ -8,10 +8,13 @@ from . import render
 import os
 import re
 
+from markupsafe import Markup
+
 from . import charts, guide_charts, guide_tables
 from .errors import GeneratorError
 from .background import in_background
-from .calculator import calculator_files
+from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
+from .calc.estimator import DEFAULT_FRAMEWORK, GIB
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
 from .tables import Table, table_html
@@ -122,6 +125,43 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     return {path: page, chart_path: chart}, path, tuple(table for _, _, table in sections)
 
 
+# Answer first (the index and any post whose front matter has `answer_first: true`): the picker's defaults and
+# the quantizations of the model x context grid. A 12 GB card is the commonest question readers bring.
+PICKER_DEFAULTS = {"context": 8192, "quantization": "awq", "vram": 12}
+GRID_QUANTIZATIONS = ("bf16", "q4_k_m")
+
+
+def answer_first(content: Content, estimator: Estimator, root: str) -> dict | None:
+    """What the picker and the grid show: choices from content, the estimator's data for the browser, and the
+    grid tables (computed here, so `check` verifies every cell)."""
+    pages = content.site.model_pages
+    if pages is None:
+        return None
+    models = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
+    engines, seen = [], set()
+    for profile in content.frameworks:
+        if profile.engine not in seen:
+            seen.add(profile.engine)
+            spec = DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK.startswith(profile.engine + "==") else profile.engine
+            engines.append({"spec": spec, "label": spec})
+    gpus = sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name))
+    grids = [guide_tables.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q, list(pages.contexts),
+                                         pages.framework, list(pages.gpus), pages.multi_card)
+             for q in GRID_QUANTIZATIONS]
+    embedded = data_json(calculator_data(content)).rstrip("\n").replace("<", "\\u003c")
+    return {
+        "models": models, "default_model": DEFAULT_MODEL if DEFAULT_MODEL in models else models[0],
+        "contexts": [{"tokens": t, "label": guide_tables.tokens_label(t)} for t in pages.contexts],
+        "default_context": PICKER_DEFAULTS["context"],
+        "quantizations": list(pages.quantizations), "default_quantization": PICKER_DEFAULTS["quantization"],
+        "engines": engines,
+        "gpus": [{"name": g.name, "gib": f"{g.memory_bytes / GIB:g}"} for g in gpus], "default_gpu": "",
+        "default_vram": PICKER_DEFAULTS["vram"],
+        "data_json": Markup(embedded),
+        "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
+    }
+
+
 SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
 
 
@@ -184,7 +224,8 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         files[html_path] = render.render_page(page_env, "post.html.j2", {
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html,
-            "newer": newer.get(post.source.slug)})
+            "newer": newer.get(post.source.slug),
+            "answer": answer_first(content, estimator, "../") if post.source.front_matter.get("answer_first") else None})
         tables[md_path] = tables[html_path] = post.tables
         files.update(post.charts)
     model_ids = []
@@ -203,8 +244,10 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     index = {"site": site, "lang": content.site.lang, "root": "",
              "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
                        for p in posts],
-             "models": [{"id": m, "href": model_page_path(m)} for m in model_ids]}
+             "models": [{"id": m, "href": model_page_path(m)} for m in model_ids],
+             "answer": answer_first(content, estimator, "")}
     files["index.html"] = render.render_page(page_env, "index.html.j2", index)
+    tables["index.html"] = tables[JEKYLL_INDEX] = tuple(index["answer"]["grids"]) if index["answer"] else ()
     # Jekyll's index: the same page, its post list in Liquid so it links Jekyll's own post URLs.
     files[JEKYLL_INDEX] = render.render_page(page_env, "index.html.j2", dict(index, jekyll=True))
     # Jekyll's layouts use the standalone pages' stylesheet and table script, as files.

@@ -32,6 +32,8 @@ class Cell:
     # value it leaves out because it repeats the row above as "|  |"; both read as empty.
     absent: bool = False
     href: str | None = None  # a site-absolute link ("/models/x.html") the cell's text points to
+    # A colour for the cell in HTML, as a hue (0-360): the answer grid colours each cell by the smallest card.
+    hue: int | None = None
 
     @property
     def markdown(self) -> str:
@@ -268,10 +270,12 @@ def table_html(table: Table) -> str:
     pinned (style.css); site.js adds the hint that more columns follow. The cells are the ones
     ``table_markdown(table)`` writes, so ``check`` reads the same text from either.
     """
-    def align(column: Column) -> str:
-        if not table.aligned:
-            return ""
-        return ' style="text-align: left;"' if column.format == "text" else ' style="text-align: right;"'
+    def align(column: Column, hue: int | None = None) -> str:
+        styles = [f"--hue: {hue};"] if hue is not None else []
+        if table.aligned:
+            styles.append("text-align: left;" if column.format == "text" else "text-align: right;")
+        tone = ' class="tone"' if hue is not None else ""
+        return tone + (f' style="{" ".join(styles)}"' if styles else "")
 
     def content(cell: Cell) -> str:
         text = html.escape(cell.text, quote=False)
@@ -289,7 +293,7 @@ def table_html(table: Table) -> str:
         lines.append("<tr>")
         for index, (column, cell) in enumerate(zip(table.columns, row.cells)):
             tag = 'th scope="row"' if index < table.row_header_columns else "td"
-            lines.append(f"<{tag}{align(column)}>{content(cell)}</{tag[:2]}>")
+            lines.append(f"<{tag}{align(column, cell.hue)}>{content(cell)}</{tag[:2]}>")
         lines.append("</tr>")
     lines += ["</tbody>", "</table>", "</div></div>"]
     return "\n".join(lines)

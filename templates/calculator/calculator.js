@@ -1124,6 +1124,8 @@
     fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
   };
 
+  // Pages other than the calculator (the picker on the index and the guide) use the estimator without the form.
+  if (!document.getElementById("calculator")) { return; }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUp);
   } else {
