@@ -849,8 +849,11 @@
   var FIELD_ERRORS = {
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
-    gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu",
+    gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu", vram: "err-gpu",
   };
+  // "My VRAM": a card given by its size in GB (as sold: a 12 GB card has 12 GiB, see content/gpus.yaml).
+  var MY_VRAM = "__my_vram__";
+  var MAX_VRAM_GB = 4096;
 
   // A whole number within [low, high]; the message says what is wrong (Chinese, as the page).
   function readInteger(id, label, low, high) {
@@ -938,6 +941,11 @@
       kvDtype: $("kv-dtype").value || null,
       gpu: $("gpu").value || null,
     };
+    if (request.gpu === MY_VRAM) {
+      var gb = attempt(function () { return readInteger("vram", "显存（GB）", 1, MAX_VRAM_GB); });
+      request.gpu = null;
+      request.myVram = gb === undefined ? undefined : { name: "我的显卡（" + gb + " GB）", memory_bytes: gb * GIB };
+    }
     // llama.cpp has one profile for every version: the version field is off and not part of the spec.
     var engine = $("framework").value;
     var version = $("framework-version").disabled ? "" : pyStrip($("framework-version").value);
@@ -945,6 +953,126 @@
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
     return { request: request, errors: errors };
+  }
+
+  // A card the reader typed in is looked up like one of the catalogue's, for this one report.
+  function reportOnCard(request) {
+    if (!request.myVram) { return report(request); }
+    var catalogue = DATA.gpus;
+    DATA.gpus = catalogue.concat([request.myVram]);
+    try {
+      return report(Object.assign({}, request, { gpu: request.myVram.name }));
+    } finally {
+      DATA.gpus = catalogue;
+    }
+  }
+
+  // vLLM: the smallest card it starts on with this request (fits, as gpu_fit.py decides), found by bisection in
+  // MiB; memory needed grows with the card only through the pre-allocation, which fits() accounts for.
+  function vllmMinimumCard(request) {
+    var arch = request.arch, quant = parseQuantization(request.quantization);
+    var framework = parseFramework(request.framework);
+    var kv = request.kvDtype ? parseKvDtype(request.kvDtype) : null;
+    function startsOn(mib) {
+      var bytes = mib * 1048576;
+      return fits(estimate(arch, quant, request.context, framework, request.generate, request.batch, request.gpus,
+        kv, bytes), bytes);
+    }
+    var low = 1, high = MAX_VRAM_GB * 1024;
+    if (!startsOn(high)) { return null; }
+    while (low < high) {
+      var middle = Math.floor((low + high) / 2);
+      if (startsOn(middle)) { high = middle; } else { low = middle + 1; }
+    }
+    return low * 1048576;
+  }
+
+  // Warnings the numbers alone do not say, in the page's language.
+  function warnings(request, r) {
+    var list = [];
+    var limit = request.arch && request.arch.max_position_embeddings;
+    if (limit && request.context + request.generate > limit) {
+      list.push("上下文加生成共 " + thousands(request.context + request.generate) + " token，超过了模型的最大长度 " +
+        thousands(limit) + "：模型没有为这个长度训练，结果只是按公式外推。");
+    }
+    var quant = parseQuantization(request.quantization);
+    var engine = parseFramework(request.framework).engine;
+    if (quant.format === "gguf" && engine !== "llama.cpp") {
+      list.push("GGUF 量化（" + quant.name + "）是 llama.cpp 的格式，" + engine + " 通常不直接运行它；请把框架换成 llama.cpp。");
+    }
+    if (quant.format !== "gguf" && engine === "llama.cpp") {
+      list.push("llama.cpp 运行 GGUF 文件（q4_k_m、q8_0 等）；" + quant.name + " 需要先转换成 GGUF。");
+    }
+    if (r.steady_gib > r.peak_gib) {
+      list.push("稳态高于峰值：这次请求放不进 vLLM 预分配的 KV cache，实际会排队或报错。");
+    }
+    return list;
+  }
+
+  function renderWarnings(list) {
+    var box = $("warnings");
+    box.innerHTML = "";
+    list.forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      box.appendChild(item);
+    });
+    box.hidden = !list.length;
+  }
+
+  function renderVllm(request, r) {
+    var isVllm = r.kv_cache_capacity_tokens !== undefined;
+    $("vllm-summary").hidden = !isVllm;
+    $("peak-label").textContent = isVllm ? "vLLM 预分配（各卡之和）" : "峰值显存（各卡之和）";
+    if (!isVllm) { return; }
+    var minimum = vllmMinimumCard(request);
+    $("out-vllm-minimum").textContent = minimum === null ? "—" : formatFixed(minimum / GIB, 2);
+    $("out-vllm-preallocated").textContent = formatFixed(r.peak_gib, 2);
+    $("out-vllm-tokens").textContent = thousands(r.kv_cache_capacity_tokens);
+  }
+
+  function renderCompact(r) {
+    $("bar-peak").textContent = r ? formatFixed(r.peak_gib, 2) : "—";
+    $("bar-fits").textContent = !r || r.gpu === undefined ? "" : (r.fits ? " · 能装下" : " · 装不下");
+  }
+
+  // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
+  var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
+    "framework-version", "gpu", "vram"];
+
+  function writeUrl() {
+    var params = new URLSearchParams();
+    URL_FIELDS.forEach(function (id) {
+      if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
+      if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
+      params.set(id, $(id).value);
+    });
+    var hash = "#" + params.toString();
+    if (window.location.hash !== hash && window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", hash); } catch (error) { /* file:// in some browsers */ }
+    }
+  }
+
+  function readUrl() {
+    var text = window.location.hash.replace(/^#/, "") || window.location.search.replace(/^\?/, "");
+    if (!text) { return; }
+    var params = new URLSearchParams(text);
+    // Short names the picker writes: q (quantization), engine (framework==version).
+    if (params.has("q") && !params.has("quantization")) { params.set("quantization", params.get("q")); }
+    if (params.has("engine") && !params.has("framework")) {
+      var parts = params.get("engine").split("==");
+      params.set("framework", parts[0]);
+      params.set("framework-version", parts[1] || "");
+    }
+    if (params.has("vram") && !params.has("gpu")) { params.set("gpu", MY_VRAM); }
+    URL_FIELDS.forEach(function (id) {
+      if (!params.has(id)) { return; }
+      var element = $(id), value = params.get(id);
+      if (element.tagName === "SELECT" && !Array.prototype.some.call(element.options, function (o) {
+        return o.value === value;
+      })) { return; }  // an unknown model or card in an old link: keep the default
+      element.value = value;
+    });
   }
 
   var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
@@ -1005,6 +1133,10 @@
 
   function update() {
     $("config-field").hidden = $("model").value !== CUSTOM;
+    $("vram-field").hidden = $("gpu").value !== MY_VRAM;
+    $("vllm-summary").hidden = true;
+    renderWarnings([]);
+    renderCompact(null);
     var engine = $("framework").value;
     // An engine whose profiles have no version bounds (llama.cpp) does not need a version.
     $("framework-version").disabled = DATA.frameworks.every(function (p) {
@@ -1023,8 +1155,12 @@
     var errors = read.errors;
     if (!errors.length) {
       try {
-        var r = report(read.request);
+        var r = reportOnCard(read.request);
         renderReport(r);
+        renderVllm(read.request, r);
+        renderWarnings(warnings(read.request, r));
+        renderCompact(r);
+        writeUrl();
         var shown = Object.assign({}, r);
         delete shown.estimate;
         window.vramCalculator.last = shown;
@@ -1051,6 +1187,7 @@
     var status = $("err-status");
     status.textContent = ["请先修正标出的输入。"].concat(general).join(" ");
     status.hidden = false;
+    writeUrl();
   }
 
   function setUp() {
@@ -1101,6 +1238,10 @@
       option.textContent = card.name + "（" + formatFixed(gib(card.memory_bytes), 0) + " GiB）";
       gpu.appendChild(option);
     });
+    var mine = document.createElement("option");
+    mine.value = MY_VRAM;
+    mine.textContent = "我的显存（手动填写 GB）";
+    gpu.appendChild(mine);
     if (gpu.querySelector('option[value="RTX 4090"]')) { gpu.value = "RTX 4090"; }
 
     // A new engine starts from its own version: the default's for transformers, none (the newest profile) else.
@@ -1108,6 +1249,8 @@
       $("framework-version").value = engines.value === parts[0] ? (parts[1] || "") : "";
     });
 
+    readUrl();
+    window.addEventListener("hashchange", function () { readUrl(); update(); });
     var form = $("calculator");
     form.addEventListener("input", update);
     form.addEventListener("change", update);
