@@ -250,6 +250,11 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     tables["index.html"] = tables[JEKYLL_INDEX] = tuple(index["answer"]["grids"]) if index["answer"] else ()
     # Jekyll's index: the same page, its post list in Liquid so it links Jekyll's own post URLs.
     files[JEKYLL_INDEX] = render.render_page(page_env, "index.html.j2", dict(index, jekyll=True))
+    # The picker for Jekyll's post layout (a post with `answer_first: true`), Liquid-free inside {% raw %}.
+    jekyll_answer = answer_first(content, estimator, "/")
+    if jekyll_answer is not None:
+        picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/"})
+        files["_includes/picker.html"] = "{% raw %}" + picker + "{% endraw %}\n"
     # Jekyll's layouts use the standalone pages' stylesheet and table script, as files.
     for name in ("style.css", "site.js"):
         files[f"assets/{name}"] = read_template(templates_dir, name)

@@ -240,7 +240,8 @@ def validation_table(name: str, content: Content, benchmark_id: str) -> Table:
                   item.error_pct, item.seed_gib, item.seed_error_pct)
         rows.append(Row(f"{row.model} {row.quantization} {row.input_length} tokens",
                         tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
-    return Table(name, VALIDATION_COLUMNS, tuple(rows), caption=f"{benchmark_id} 的每一行：实测峰值与两种估算")
+    return Table(name, VALIDATION_COLUMNS, tuple(rows), caption=f"{benchmark_id} 的每一行：实测峰值与两种估算",
+                 row_header_columns=2)
 
 
 def validation_summary_table(name: str, content: Content, benchmark_id: str) -> Table:
