@@ -1,0 +1,153 @@
+"""Readers first (issue 12), without a browser: what the build writes for phones, charts, navigation and the
+answer-first picker and grid. The browser checks are in tests/test_pages_in_browser.py."""
+
+import re
+
+import pytest
+
+from conftest import ROOT, SEED_HTML
+from generator import guide_tables
+from generator.check import html_tables
+from generator.formatting import format_number
+from generator.guide_tables import Estimator, model_sort_key, sorted_models
+from generator.loading import load_content
+from generator.site import JEKYLL_INDEX, build_plan
+from generator.tables import table_html
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(f"{ROOT}/content")
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+
+
+def _text(plan, path):
+    return plan.files[path].decode("utf-8")
+
+
+def test_models_sort_naturally_by_size():
+    ids = ["Qwen2-72B-Instruct", "Qwen2-7B-Instruct", "Qwen2-0.5B-Instruct", "Qwen2.5-14B-Instruct",
+           "Qwen2.5-1.5B-Instruct", "Qwen3-235B-A22B", "Qwen3-30B-A3B"]
+    assert sorted_models(ids) == ["Qwen2-0.5B-Instruct", "Qwen2-7B-Instruct", "Qwen2-72B-Instruct",
+                                  "Qwen2.5-1.5B-Instruct", "Qwen2.5-14B-Instruct", "Qwen3-30B-A3B", "Qwen3-235B-A22B"]
+    assert model_sort_key("a-7b") < model_sort_key("A-72B")
+
+
+def test_index_lists_models_in_natural_order(plan, content):
+    index = _text(plan, "index.html")
+    listed = re.findall(r'<li><a href="models/[^"]+">([^<]+)</a></li>', index)
+    assert listed == sorted_models(m.id for m in content.models.values() if m.architecture is not None)
+    assert listed.index("Qwen2-7B-Instruct") < listed.index("Qwen2-72B-Instruct")
+
+
+def test_thousands_separators_outside_the_seed():
+    assert format_number(1048576, "intc") == "1,048,576" and format_number(512, "intc") == "512"
+    with pytest.raises(ValueError):
+        format_number(1.5, "intc")
+
+
+def test_tables_have_a_caption_row_headers_and_a_scroll_region(plan):
+    for path, tables in plan.tables.items():
+        if not path.endswith(".html"):
+            continue
+        text = _text(plan, path)
+        assert text.count('<div class="table-scroll" tabindex="0" role="region" aria-label="') == len(tables), path
+        assert text.count("<caption>") == len(tables), path
+        for table in tables:
+            html = table_html(table)
+            rows = html.count("<tr>") - 1
+            assert html.count('<th scope="row"') == rows * table.row_header_columns, (path, table.name)
+            assert table.caption and f"<caption>{table.caption}</caption>" in html
+
+
+def test_model_pages_do_not_repeat_the_model_in_every_row(plan):
+    tables = {t.name: t for t in plan.tables["models/qwen2-5-7b-instruct.html"]}
+    for name in ("memory", "gpu-fit"):
+        assert tables[name].columns[0].header == "量化", name
+        assert all("Qwen2.5-7B-Instruct" not in cell.text for row in tables[name].rows for cell in row.cells)
+        assert tables[name].row_header_columns == 1
+
+
+def test_the_grid_names_the_smallest_card_and_colours_it_by_rank(plan, content):
+    grids = [t for t in plan.tables["index.html"] if t.name.startswith("fit-grid-")]
+    assert [t.name for t in grids] == ["fit-grid-bf16", "fit-grid-q4_k_m"]
+    pages = content.site.model_pages
+    estimator = Estimator(content)
+    tiers = sorted(pages.gpus, key=lambda g: estimator.gpu_bytes(g))
+    for grid in grids:
+        quantization = grid.name.removeprefix("fit-grid-")
+        assert [r.cells[0].text for r in grid.rows] == sorted_models(r.cells[0].text for r in grid.rows)
+        for row in grid.rows:
+            model_id = row.cells[0].text
+            for tokens, cell in zip(pages.contexts, row.cells[1:]):
+                want = guide_tables.smallest_fit(estimator, model_id, quantization, tokens, pages.framework,
+                                                 list(pages.gpus), pages.multi_card)
+                assert cell.text == want
+                if want == guide_tables.NOT_APPLICABLE:
+                    assert cell.hue is None
+                else:
+                    rank = tiers.index(want) if want in tiers else len(tiers)
+                    assert cell.hue == round(140 - 140 * rank / len(tiers))
+    # Small cards are greener than big ones, several cards red.
+    hues = {cell.text: cell.hue for grid in grids for row in grid.rows for cell in row.cells[1:] if cell.hue is not None}
+    assert hues["RTX 3090"] == 140 and min(hues.values()) >= 0
+    assert all(hue == 0 for text, hue in hues.items() if "×" in text)
+
+
+def test_the_grid_is_checked_cell_by_cell(plan):
+    index = _text(plan, "index.html")
+    published = index.replace(">RTX 3090</td>", ">RTX 4090</td>", 1)
+    from generator.check import compare_tables
+    findings = compare_tables("index.html", published, index, plan.tables["index.html"])
+    assert len(findings) == 1 and "published RTX 4090, formulas give RTX 3090" in findings[0]
+
+
+def test_picker_on_the_index_and_the_guide_with_the_estimators_data(plan):
+    for path, root in (("index.html", ""), ("posts/llm-inference-vram-guide.html", "../")):
+        text = _text(plan, path)
+        assert text.index('id="picker"') < text.index('<div class="table-wrap">')  # the answer comes first
+        assert f'<script src="{root}calculator/calculator.js"></script>' in text
+        assert '<script type="application/json" id="estimator-data">' in text
+        assert '<option value="">我的显存（手动填写）</option>' in text
+    assert 'id="picker"' not in _text(plan, SEED_HTML)
+
+
+def test_the_2024_post_points_to_its_update_and_every_post_to_the_calculator(plan):
+    seed = _text(plan, SEED_HTML)
+    assert '本文有更新版：<a href="../posts/llm-inference-vram-guide.html">' in seed
+    for post in plan.posts:
+        assert 'href="../calculator/index.html"' in _text(plan, f"posts/{post.source.slug}.html")
+    layout = _text(plan, "_layouts/post.html")
+    assert 'where: "updates", page.slug' in layout and "/calculator/index.html" in layout
+
+
+def test_jekyll_gets_the_same_stylesheet_and_its_own_index(plan):
+    assert plan.files["assets/style.css"] == open(f"{ROOT}/templates/style.css", "rb").read()
+    assert "/assets/style.css" in _text(plan, "_layouts/default.html")
+    home = _text(plan, JEKYLL_INDEX)
+    assert home.startswith("---\n") and "permalink: /\n" in home
+    assert "{% for post in site.posts %}" in home and "{{ post.url | relative_url }}" in home
+    assert "exclude: [index.html]" in _text(plan, "_config.yml")
+    # The standalone index keeps its own links, and both list the same tables.
+    assert 'href="posts/llm-inference-vram-guide.html"' in _text(plan, "index.html")
+    cells = [[r.cells for r in t.rows] for t in html_tables(home)]
+    assert cells and cells == [[r.cells for r in t.rows] for t in html_tables(_text(plan, "index.html"))]
+
+
+def test_chart_alt_text_states_the_takeaway(plan):
+    page = _text(plan, "models/qwen2-5-7b-instruct.html")
+    alt = re.search(r'<img src="[^"]+\.svg" alt="([^"]+)"', page).group(1)
+    assert "bf16 从 4K 的" in alt and "GiB" in alt
+    guide = _text(plan, "_posts/2026-11-25-llm-inference-vram-guide.md")
+    validation = re.search(r"!\[([^\]]+)\]\(/images/charts/llm-inference-vram-guide-estimate-vs-measured\.svg\)",
+                           guide).group(1)
+    assert "平均绝对误差" in validation and "对数刻度" in validation
+
+
+def test_model_pages_link_the_calculator_prefilled(plan):
+    page = _text(plan, "models/qwen2-5-14b-instruct.html")
+    assert 'href="../calculator/index.html#model=Qwen2.5-14B-Instruct"' in page
