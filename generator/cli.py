@@ -237,6 +237,10 @@ def _blog_file(blog, relative: str) -> bytes | None:
 
 
 def run_blog_check(root: str, out) -> int:
+    mkdocs_yml = os.path.join(root, "mkdocs.yml")
+    if not os.path.isfile(os.path.join(root, CONFIG_NAME)) and os.path.isfile(mkdocs_yml):
+        from .mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
+        return _report(check_built_site(mkdocs_yml), out, "mkdocs build")
     blog = load_blog(root)
     with blog_lock(blog):
         report = check_blog(blog, plan_blog(blog, previous=lambda rel: _blog_file(blog, rel)))
