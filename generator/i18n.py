@@ -89,6 +89,7 @@ _ENGLISH_PATTERNS = (
     ("峰值 @{x}（GiB）", "Peak @{x} (GiB)"),
     ("{x} 上下文", "{x} context"),
     ("{x} 请求并发数", "Concurrent {x} requests"),
+    ("{x}（K Token）", "{x} (K tokens)"),
     ("{x}（{y} 上下文）", "{x} ({y} context)"),
     ("{x}：峰值显存与上下文长度", "{x}: peak memory against context length"),
 )
