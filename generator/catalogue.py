@@ -84,11 +84,13 @@ def closest_model_ids(text: str, model_ids, limit: int = 5) -> list[str]:
     return [keys[k] for k in close]
 
 
-def unknown_model_error(text: str, model_ids, path: str | None = None, line: int | None = None) -> GeneratorError:
+def unknown_model_error(text: str, model_ids, path: str | None = None, line: int | None = None,
+                        problem: str | None = None) -> GeneratorError:
     suggestions = closest_model_ids(text, model_ids)
     shown = text if len(text) <= 80 else text[:77] + "..."
+    problem = problem or f"unknown model {shown!r}"
     if suggestions:
         fix = "did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
     else:
         fix = "give a config.json, a model folder, or a model id (`python -m generator models` lists them)"
-    return GeneratorError(f"unknown model {shown!r}", path, line, fix)
+    return GeneratorError(problem, path, line, fix)

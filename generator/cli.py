@@ -114,7 +114,9 @@ def _architecture(config: str, catalogue):
         return os.path.basename(config), read_config_json(config)
     model_id = resolve_model_id(config, catalogue.models)
     if model_id is None:
-        raise unknown_model_error(config, catalogue.models)
+        shown = config if len(config) <= 80 else config[:77] + "..."
+        raise unknown_model_error(config, catalogue.models,
+                                  problem=f"--config {shown!r} is neither a file nor a model id in the catalogue")
     return model_id, catalogue.models[model_id].require_architecture()
 
 
