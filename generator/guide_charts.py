@@ -6,6 +6,7 @@ The numbers come from the same estimator and tables as the published tables; gen
 from __future__ import annotations
 
 from . import charts
+from .i18n import DEFAULT_LANGUAGE, text
 from .calc.estimator import GIB, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
@@ -45,24 +46,44 @@ def _gib(value: float) -> str:
     return format_number(value, "f2")
 
 
-def context_takeaway(title: str, series, references) -> str:
-    """The alt text of a context chart: how far each line rises, and which lines a card holds."""
-    rises = [f"{name} 从 {tokens_label(points[0][0])} 的 {_gib(points[0][1])} GiB 升到 "
-             f"{tokens_label(points[-1][0])} 的 {_gib(points[-1][1])} GiB" for name, points in series if points]
-    text = f"{title}：峰值显存随上下文长度增长，" + "；".join(rises) + "。"
+# The alt texts' sentences (a chart's takeaway, computed from its data), by language.
+_TAKEAWAY = {
+    "zh-CN": {"rise": "{name} 从 {first} 的 {low} GiB 升到 {last} 的 {high} GiB",
+              "context": "{title}：峰值显存随上下文长度增长，{rises}。", "join": "；",
+              "all": "{card} 装得下图中全部组合。", "some": "{card} 在图中每个长度都装得下的：{names}。",
+              "none": "{card} 装不下图中任何一条线的全部长度。", "names": "、",
+              "bars": "{title}：{top} 最多，{top_gib} GiB，其中权重占 {share}%；{bottom} 最少，{bottom_gib} GiB。"
+                      "每根柱子自下而上：{segments}。",
+              "errors": "平均绝对误差 {mean}，{rows} 行中 {within} 行在 ±10% 以内",
+              "validation": "{title}：本文估算{ours}；原方法{seed}。两轴均为对数刻度，对角线表示估算等于实测。"},
+    "en": {"rise": "{name} rises from {low} GiB at {first} to {high} GiB at {last}",
+           "context": "{title}: peak memory grows with the context; {rises}.", "join": "; ",
+           "all": " {card} holds every line.", "some": " {card} holds every length of: {names}.",
+           "none": " {card} holds no line at every length.", "names": ", ",
+           "bars": "{title}: {top} needs the most, {top_gib} GiB, {share}% of it weights; {bottom} the least, "
+                   "{bottom_gib} GiB. Each bar, bottom to top: {segments}.",
+           "errors": "mean absolute error {mean}, {within} of {rows} rows within ±10%",
+           "validation": "{title}: this estimate has {ours}; the seed method {seed}. Both axes are logarithmic; "
+                         "the diagonal is estimate = measured."},
+}
+
+
+def context_takeaway(title: str, series, references, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The alt text of a context chart: how far each line rises, and which lines the smallest card holds."""
+    words = _TAKEAWAY.get(lang, _TAKEAWAY[DEFAULT_LANGUAGE])
+    rises = [words["rise"].format(name=name, first=tokens_label(points[0][0]), low=_gib(points[0][1]),
+                                  last=tokens_label(points[-1][0]), high=_gib(points[-1][1]))
+             for name, points in series if points]
+    sentence = words["context"].format(title=title, rises=words["join"].join(rises))
     for label, gib in sorted(references, key=lambda r: r[1])[:1]:  # the smallest card
         held = [name for name, points in series if points and max(y for _, y in points) <= gib]
-        if len(held) == len(series):
-            text += f"{label} 装得下图中全部组合。"
-        elif held:
-            text += f"{label} 在图中每个长度都装得下的：{'、'.join(held)}。"
-        else:
-            text += f"{label} 装不下图中任何一条线的全部长度。"
-    return text
+        key = "all" if len(held) == len(series) else "some" if held else "none"
+        sentence += words[key].format(card=label, names=words["names"].join(held))
+    return sentence
 
 
 def context_chart(estimator: Estimator, title: str, runs, contexts, framework: str, gpus=(),
-                  label_with_model: bool = True) -> str:
+                  label_with_model: bool = True, lang: str = DEFAULT_LANGUAGE) -> str:
     """Peak memory against context length, one line per (model, quantization), with cards as reference lines."""
     series = []
     for model_id, quantization in _runs(runs, 2, '["Qwen2.5-7B-Instruct", "bf16"]'):
@@ -71,42 +92,45 @@ def context_chart(estimator: Estimator, title: str, runs, contexts, framework: s
         name = parse_quantization(quantization).name
         series.append((f"{model_id} {name}" if label_with_model else name, points))
     references = _reference_lines(estimator, gpus)
-    return _drawn(charts.line_chart, title, "上下文长度（Token）", "峰值显存（GiB）", series,
-                  reference_lines=references, desc=context_takeaway(title, series, references))
+    return _drawn(charts.line_chart, title, text("上下文长度（Token）", lang), text("峰值显存（GiB）", lang), series,
+                  reference_lines=references, desc=context_takeaway(title, series, references, lang))
 
 
-def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framework: str) -> str:
+def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framework: str,
+                    lang: str = DEFAULT_LANGUAGE) -> str:
     """What the peak is made of, per (model, quantization), at one context length."""
     runs = _runs(runs, 2, '["Qwen2.5-7B-Instruct", "bf16"]')
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
-    segments = [(label, [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
-    full_title = f"{title}（{tokens_label(context)} 上下文）"
+    segments = [(text(label, lang), [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
+    full_title = text(f"{title}（{tokens_label(context)} 上下文）", lang)
     totals = [sum(values[j] for _, values in segments) for j in range(len(categories))]
     top = max(range(len(categories)), key=lambda j: totals[j])
     bottom = min(range(len(categories)), key=lambda j: totals[j])
-    weights_share = segments[0][1][top] / totals[top] * 100 if totals[top] else 0.0
-    desc = (f"{full_title}：{categories[top]} 最多，{_gib(totals[top])} GiB，其中权重占 "
-            f"{format_number(weights_share, 'g2')}%；{categories[bottom]} 最少，{_gib(totals[bottom])} GiB。"
-            "每根柱子自下而上：" + "、".join(label for label, _ in segments) + "。")
-    return _drawn(charts.stacked_bar_chart, full_title, "显存（GiB）", categories, segments, desc=desc)
+    share = segments[0][1][top] / totals[top] * 100 if totals[top] else 0.0
+    words = _TAKEAWAY.get(lang, _TAKEAWAY[DEFAULT_LANGUAGE])
+    desc = words["bars"].format(title=full_title, top=categories[top], top_gib=_gib(totals[top]),
+                                share=format_number(share, "g2"), bottom=categories[bottom],
+                                bottom_gib=_gib(totals[bottom]), segments=words["names"].join(n for n, _ in segments))
+    return _drawn(charts.stacked_bar_chart, full_title, text("显存（GiB）", lang), categories, segments, desc=desc)
 
 
-def validation_chart(content, title: str, benchmark_id: str) -> str:
+def validation_chart(content, title: str, benchmark_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Estimated against measured peak for every benchmark row, this estimator beside the seed's method, on
     log axes (the rows span 1 to 150 GiB)."""
     result = validate_benchmark(content, benchmark_id)
-    points = [("本文估算", r.row.measured_gib, r.estimate_gib) for r in result.rows]
-    points += [("原方法", r.row.measured_gib, r.seed_gib) for r in result.rows]
+    points = [(text("本文估算", lang), r.row.measured_gib, r.estimate_gib) for r in result.rows]
+    points += [(text("原方法", lang), r.row.measured_gib, r.seed_gib) for r in result.rows]
+    words = _TAKEAWAY.get(lang, _TAKEAWAY[DEFAULT_LANGUAGE])
 
     def summary(errors) -> str:
         within = sum(1 for e in errors if abs(e) <= 10)
         mean = sum(abs(e) for e in errors) / len(errors)
-        return f"平均绝对误差 {format_number(mean, 'pct1')}，{len(errors)} 行中 {within} 行在 ±10% 以内"
-    desc = (f"{title}：本文估算{summary([r.error_pct for r in result.rows])}；"
-            f"原方法{summary([r.seed_error_pct for r in result.rows])}。两轴均为对数刻度，对角线表示估算等于实测。")
-    return _drawn(charts.scatter_chart, title, "实测峰值（GiB）", "估算峰值（GiB）", points, desc=desc,
-                  log_scale=True)
+        return words["errors"].format(mean=format_number(mean, "pct1"), rows=len(errors), within=within)
+    desc = words["validation"].format(title=title, ours=summary([r.error_pct for r in result.rows]),
+                                      seed=summary([r.seed_error_pct for r in result.rows]))
+    return _drawn(charts.scatter_chart, title, text("实测峰值（GiB）", lang), text("估算峰值（GiB）", lang), points,
+                  desc=desc, log_scale=True)
 
 
 def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str) -> str:
