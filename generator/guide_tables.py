@@ -104,13 +104,13 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
                  framework: str, show_model: bool = True) -> Table:
     """Per model and quantization: weights, KV cache per 1K tokens, and the peak at each context length.
 
-    Models come in natural order (by family, then size). A model's own page leaves out the model column."""
+    Models come in the order the call lists them. A model's own page leaves out the model column."""
     _check_lists(models=models, quantizations=quantizations)
     contexts = _context_list(contexts)
     columns = (MODEL, QUANT, Column("权重（GiB）", "f2"), Column("KV cache（MiB / 1K Token）", "g2")) + tuple(
         Column(f"峰值 @{tokens_label(t)}（GiB）", "f2") for t in contexts)
     rows = []
-    for model_id in sorted_models(models):
+    for model_id in models:
         arch = estimator.architecture(model_id)
         for quantization in quantizations:
             first = estimator(model_id, quantization, contexts[0], framework)
@@ -170,7 +170,7 @@ def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, qua
         estimator.gpu_bytes(gpu)
     columns = (MODEL, QUANT) + tuple(Column(f"{tokens_label(t)} 上下文", "text") for t in contexts)
     rows = []
-    for model_id in sorted_models(models):
+    for model_id in models:
         for quantization in quantizations:
             cells = [self_link(model_id), Cell(parse_quantization(quantization).name)]
             cells += [Cell(smallest_fit(estimator, model_id, quantization, t, framework, list(gpus), multi_card))

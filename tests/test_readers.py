@@ -80,7 +80,7 @@ def test_the_grid_names_the_smallest_card_and_colours_it_by_rank(plan, content):
     tiers = sorted(pages.gpus, key=lambda g: estimator.gpu_bytes(g))
     for grid in grids:
         quantization = grid.name.removeprefix("fit-grid-")
-        assert [r.cells[0].text for r in grid.rows] == sorted_models(r.cells[0].text for r in grid.rows)
+        assert [r.cells[0].text for r in grid.rows] == sorted_models(r.cells[0].text for r in grid.rows)  # natural order
         for row in grid.rows:
             model_id = row.cells[0].text
             for tokens, cell in zip(pages.contexts, row.cells[1:]):
