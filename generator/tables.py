@@ -203,7 +203,7 @@ def logits_bytes_per_token(content: Content, model_id: str, bytes_per_value: flo
     return _architecture(content, model_id).vocab_size * bytes_per_value
 
 
-VALIDATION_COLUMNS = (Column("模型", "text"), Column("量化", "text"), Column("输入长度（Token）", "int"),
+VALIDATION_COLUMNS = (Column("模型", "text"), Column("量化", "text"), Column("输入长度（Token）", "intc"),
                       Column("卡数", "int"), Column("实测峰值（GiB）", "g2"), Column("本文估算（GiB）", "f2"),
                       Column("本文误差", "spct1"), Column("原方法估算（GiB）", "f2"), Column("原方法误差", "spct1"))
 
