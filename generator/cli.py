@@ -19,12 +19,12 @@ from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .check import check_files, check_site
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .model_config import read_config_json
 from .profiles import gpu_spec
 from .site import build_plan
-from .writer import published_reader, write_plan
+from .writer import published_reader, refuse_overlap, write_plan
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -32,8 +32,18 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.print_usage(sys.stderr)
-        raise GeneratorError(f"usage: {message}", fix=f"see `{self.prog} --help`")
+        # One line, like every other error: argparse says "argument --context: ..."; the option name is enough.
+        raise GeneratorError(message.removeprefix("argument "), fix=f"see `{self.prog} --help`")
+
+
+def _whole_number(what: str):
+    """An argparse type: an integer of ``what`` (its range is checked where it is used)."""
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {shown(text)}") from None
+    return parse
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -69,12 +79,13 @@ def make_parser() -> argparse.ArgumentParser:
     estimate_parser.add_argument("--quantization", required=True, metavar="Q",
                                  help="bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, a GGUF type such as q4_k_m, "
                                       "or a benchmark label such as GPTQ-Int4 (any case)")
-    estimate_parser.add_argument("--context", required=True, type=int, metavar="N", help="prompt tokens")
-    estimate_parser.add_argument("--generate", type=int, default=0, metavar="M", help="new tokens (default: 0)")
-    estimate_parser.add_argument("--batch", type=int, default=1, metavar="B", help="sequences (default: 1)")
+    estimate_parser.add_argument("--context", required=True, type=_whole_number("tokens"), metavar="N",
+                                 help="prompt tokens")
+    estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
+    estimate_parser.add_argument("--batch", type=_whole_number("sequences"), default=1, metavar="B", help="sequences (default: 1)")
     estimate_parser.add_argument("--framework", default=DEFAULT_FRAMEWORK,
                                  help=f"transformers==X.Y.Z, vllm==X.Y.Z or llama.cpp (default: {DEFAULT_FRAMEWORK})")
-    estimate_parser.add_argument("--gpus", type=int, default=1, metavar="K", help="GPUs (default: 1)")
+    estimate_parser.add_argument("--gpus", type=_whole_number("GPUs"), default=1, metavar="K", help="GPUs (default: 1)")
     estimate_parser.add_argument("--kv-dtype", default=None, metavar="D",
                                  help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
     estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
@@ -162,6 +173,7 @@ def _readable(report: dict) -> str:
 
 
 def run_build(args, out) -> int:
+    refuse_overlap(args.out, args.content, args.templates)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
     result = write_plan(plan, args.out)
     for path in result.written:
