@@ -386,7 +386,11 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
         meta = plan.tables.get(rel, ())
         report.files += 1
         _count(report, meta)
-        report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
+        try:
+            report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
+        except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
+            report.findings.append(f"{path}: its tables cannot be read ({type(exc).__name__}); compare it with "
+                                   "`python -m generator build`")
     return report
 
 

@@ -68,11 +68,17 @@ def _target(out_dir: str, relative: str) -> bytes:
 
 
 def _read(path: bytes) -> bytes | None:
+    """A regular file's bytes; None when there is none (a folder, a FIFO or a device is not a file of the site:
+    opened without blocking, so a FIFO put where a page belongs cannot hang a build or a check)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
 
 
 def read_published(out_dir: str, relative: str) -> bytes | None:
@@ -379,8 +385,12 @@ def _write_locked(plan: SitePlan, out_dir: str, real: bytes) -> WriteResult:
     except OSError as exc:
         raise GeneratorError(f"cannot tidy up after an earlier build: {exc.strerror}", _shown_path(exc, out_dir), None,
                              "check permissions; remove the .generator-* folders beside the site") from None
-    changed = {rel: data for rel, data in plan.files.items() if read_published(out_dir, rel) != data}
-    stale = stale_paths(plan, out_dir)
+    try:
+        changed = {rel: data for rel, data in plan.files.items() if read_published(out_dir, rel) != data}
+        stale = stale_paths(plan, out_dir)
+    except OSError as exc:
+        raise GeneratorError(f"cannot read the site: {exc.strerror}", _shown_path(exc, out_dir), None,
+                             "check permissions; the site was left as it was") from None
     for rel in list(changed) + stale:
         _target(out_dir, rel)
     if changed or stale:

@@ -334,3 +334,13 @@ def test_a_damaged_file_is_a_mismatch_naming_it_never_a_crash(built, rel, damage
     assert result.err == ""
     assert snapshot(built / "site") == before
     assert run_cli("build").code == 0 and run_cli("check").code == 0
+
+
+def test_a_fifo_where_a_page_belongs_hangs_neither_check_nor_build(built):
+    import os
+    page = built / "site" / "index.html"
+    page.unlink()
+    os.mkfifo(page)
+    result = run_cli("check")
+    assert result.code == 1 and "site/index.html: missing" in result.out
+    assert run_cli("build").code == 0 and page.is_file() and run_cli("check").code == 0
