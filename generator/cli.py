@@ -15,11 +15,12 @@ import sys
 import json
 import os
 
+from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .check import check_files, check_site
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .model_config import read_config_json
 from .profiles import gpu_spec
@@ -92,17 +93,37 @@ def _architecture(config: str, catalogue):
         return os.path.basename(config), read_config_json(config)
     model = catalogue.models.get(config)
     if model is None:
-        raise GeneratorError(f"--config {config!r} is neither a file nor a model id", fix="give a config.json path "
+        raise GeneratorError(f"--config {shown(config)} is neither a file nor a model id", fix="give a config.json path "
                              "or one of: " + ", ".join(sorted(catalogue.models)))
     return model.id, model.require_architecture()
 
 
+# Each number flag of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
+_ESTIMATE_BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
+                    "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
+_ESTIMATE_NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
+                   "framework": limits.MAX_NAME_LENGTH, "kv_dtype": limits.MAX_NAME_LENGTH,
+                   "gpu": limits.MAX_NAME_LENGTH, "content": limits.MAX_PATH_LENGTH}
+
+
+def _check_estimate_args(args) -> None:
+    for name, (low, high, unit) in _ESTIMATE_BOUNDS.items():
+        value = getattr(args, name)
+        if not low <= value <= high:
+            shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
+            flag = "--" + name.replace("_", "-")
+            raise GeneratorError(f"{flag} must be from {low:,} to {high:,} {unit}, not {shown_value}",
+                                 fix=f"pass {flag} within that range (limits are listed in generator/limits.py)")
+    for name, longest in _ESTIMATE_NAMES.items():
+        value = getattr(args, name)
+        if value is not None and len(value) > longest:
+            flag = "--" + name.replace("_", "-")
+            raise GeneratorError(f"{flag} is {len(value):,} characters long, more than {longest:,}",
+                                 fix=f"pass a shorter {flag}")
+
+
 def run_estimate(args, out) -> int:
-    for name in ("context", "batch", "gpus"):
-        if getattr(args, name) < 1:
-            raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
-    if args.generate < 0:
-        raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
+    _check_estimate_args(args)
     catalogue = load_catalogue(args.content)
     name, arch = _architecture(args.config, catalogue)
     quantization = parse_quantization(args.quantization)
