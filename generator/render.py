@@ -23,6 +23,7 @@ from .calc.estimator import parse_framework, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
+from .post_sandbox import PostSandbox
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _checked_call(function):
         return function(*args, **kwargs)
 
     call.__name__ = function.__name__
+    call.trusted = True  # the build's own table calls: their results are not sized like an author's strings
     return call
 
 
@@ -246,6 +248,8 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
 
 def _render_located(template_source: str, filename: str, first_line: int, env: jinja2.Environment, context: dict) -> str:
     shift = first_line - 1
+    if isinstance(env, PostSandbox):
+        env.start_render()
     try:
         code = env.compile(template_source, filename=filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
@@ -271,23 +275,9 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
                              line + shift if line else None, "fix the expression at that line") from None
 
 
-class _PostSandbox(jinja2.sandbox.SandboxedEnvironment):
-    """Post sources are data, not code: sandboxed (no attribute tricks), and no power big enough to hang a build."""
-
-    intercepted_binops = frozenset(["**"])
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64 or \
-                    isinstance(left, (int, float)) and abs(left) > 2 ** 64:
-                raise GeneratorError(f"{left!r} ** {right!r} is too large to compute",
-                                     fix="use numbers from data, or smaller exponents")
-        return super().call_binop(context, operator, left, right)
-
-
 def post_environment() -> jinja2.Environment:
     # Markdown is not HTML: no autoescape here; table cells escape their own text.
-    return _PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    return PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
                         trim_blocks=True)
 
 
