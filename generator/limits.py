@@ -23,11 +23,14 @@ MAX_FIELD = 10 ** 9
 MAX_PARAMS = 10 ** 15
 MAX_PARAMS_B = MAX_PARAMS / 10 ** 9
 # Memory in GiB (a benchmark's measured peak, a card): a pebibyte.
-MAX_MEMORY_GIB = 2.0 ** 20
+MAX_MEMORY_GIB = 2 ** 20
 # Bytes in a framework constant (CUDA graph pool and the like): a tebibyte.
 MAX_BYTES = 2 ** 40
 # Bits per weight in a table call (fp32 is 32; 64 allows a double).
 MAX_BITS = 64
+# Combinations one table call may ask for (the product of its lists' lengths: models x formats x lengths);
+# the largest table of the posts here asks for a few hundred.
+MAX_TABLE_CELLS = 10_000
 # A name or id (model id, GPU name, quantization, framework spec): a Hugging Face repository name is at most 96.
 MAX_NAME_LENGTH = 128
 # A line of text (a title, a description, a note, a URL).
@@ -54,11 +57,12 @@ def table() -> list[tuple[str, object, str]]:
         ("MAX_PARAMS", MAX_PARAMS, "parameters of one model (params_b up to MAX_PARAMS / 10**9)"),
         ("MAX_MEMORY_GIB", MAX_MEMORY_GIB, "memory in GiB: measured peaks, cards"),
         ("MAX_BYTES", MAX_BYTES, "bytes in a framework constant"),
+        ("MAX_TABLE_CELLS", MAX_TABLE_CELLS, "combinations one table call asks for (its lists' lengths multiplied)"),
         ("MAX_BITS", MAX_BITS, "bits per weight in a table call"),
         ("MAX_NAME_LENGTH", MAX_NAME_LENGTH, "characters of a name or id"),
         ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a title, description, note or URL"),
         ("MAX_PATH_LENGTH", MAX_PATH_LENGTH, "characters of a path on the command line"),
         ("MAX_TEMPLATE_STRING", MAX_TEMPLATE_STRING, "characters (or items) of a string (or list) a post builds"),
-        ("MAX_TEMPLATE_STEPS", MAX_TEMPLATE_STEPS, "loop iterations and calls in one post"),
-        ("MAX_RENDER_SECONDS", MAX_RENDER_SECONDS, "seconds to render one post"),
+        ("MAX_TEMPLATE_STEPS", MAX_TEMPLATE_STEPS, "loop iterations, calls and output pieces of one post"),
+        ("MAX_RENDER_SECONDS", MAX_RENDER_SECONDS, "CPU seconds of one post's own expressions (table calls not counted)"),
     ]
