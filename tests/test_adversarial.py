@@ -4,7 +4,8 @@ Every malformed input gets exactly one line on stderr, ``error: <path>:<line>: .
 traceback, and leaves the published site byte for byte (and modification time for modification time) as it was.
 The corpus lives in tests/corpus/, one file per case; tests/corpus/index.json says which content file each one
 replaces (``replaces``) or which command line it is fed to (``argv``, ``{file}`` standing for its path), the line
-the error must name, and which few inputs are well-formed variants that must be accepted (``accept``: a UTF-8 BOM).
+the error must name, what the error must say (``message``, where given), and which few inputs are well-formed
+variants that must be accepted (``accept``: a UTF-8 BOM).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class replaced:
             handle.write(self.original)
 
 
-def assert_one_located_line(code, out, err, path, line=None):
+def assert_one_located_line(code, out, err, path, line=None, message=None):
     assert code == 2, (code, out, err)
     assert "Traceback" not in err and "Traceback" not in out
     lines = err.splitlines()
@@ -81,6 +82,8 @@ def assert_one_located_line(code, out, err, path, line=None):
     where = f"error: {path}:{line}: " if line else f"error: {path}:"
     assert lines[0].startswith(where), (where, lines[0])
     assert "; " in lines[0]  # the fix follows the problem
+    if message:
+        assert message in lines[0], (message, lines[0])
 
 
 def test_corpus_is_complete():
@@ -122,7 +125,7 @@ def test_corpus_case(project, entry):
             assert code == 0, err
             assert err == "" and "Traceback" not in out
         else:
-            assert_one_located_line(code, out, err, path, entry.get("line"))
+            assert_one_located_line(code, out, err, path, entry.get("line"), entry.get("message"))
     assert snapshot(project / "site") == before
     assert not os.path.exists(PWNED)
 
