@@ -112,8 +112,9 @@ def _check_estimate_args(args) -> None:
         if not low <= value <= high:
             shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
             flag = "--" + name.replace("_", "-")
-            raise GeneratorError(f"{flag} must be from {low:,} to {high:,} {unit}, not {shown_value}",
-                                 fix=f"pass {flag} within that range (limits are listed in generator/limits.py)")
+            bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
+            raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
+                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
     for name, longest in _ESTIMATE_NAMES.items():
         value = getattr(args, name)
         if value is not None and len(value) > longest:
