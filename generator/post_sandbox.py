@@ -92,11 +92,20 @@ def _expected_size(name: str, args: tuple, kwargs: dict) -> int:
     return 0
 
 
+def _materialized(value):
+    """A lazy sequence (``items|select``) as a list, so that what joining or adding it builds can be sized first."""
+    if isinstance(value, (_SIZED, jinja2.Undefined)) or not hasattr(value, "__iter__"):
+        return value
+    return check_size(list(value), "a list")
+
+
 def _guarded_filter(name: str, function):
     skip = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0  # context, eval context or env
 
     @functools.wraps(function)
     def guarded(*args, **kwargs):
+        if name in ("join", "sum") and len(args) > skip:
+            args = args[:skip] + (_materialized(args[skip]),) + args[skip + 1:]
         own = args[skip:]
         _check_numbers(list(own[1:]) + list(kwargs.values()))
         if name == "format" and own:
@@ -227,6 +236,8 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
             # A method of a string, list or mapping: "x".center(n), "-".join(items), items.extend(items).
             name = getattr(__obj, "__name__", "")
             name = "str.join" if name == "join" else name
+            if name == "str.join" and args:
+                args = (_materialized(args[0]),) + args[1:]
             _check_numbers(list(args) + list(kwargs.values()))
             if name in ("format", "format_map"):
                 _check_format(owner)

@@ -279,6 +279,8 @@ SANDBOX_CASES = {
     "the format filter": ('{{ "%999999999s"|format(1) }}', "format width or precision"),
     "join of a long list": ('{% set s = "x" * 1000000 %}{{ ([s] * 1000)|join }}', "1,000,000,000 characters"),
     "str.join of a long list": ('{% set s = "x" * 1000000 %}{{ "".join([s] * 1000) }}', "1,000,000,000 characters"),
+    "join of a lazy sequence": ('{% set s = "x" * 1000000 %}{{ ([s] * 1000)|select|join }}', "1,000,000,000"),
+    "str.join of a lazy sequence": ('{% set s = "x" * 1000000 %}{{ "".join(([s] * 1000)|select) }}', "1,000,000,000"),
     "replace that grows": ('{% set s = "x" * 1000000 %}{{ s|replace("x", "yy") }}', "2,000,000 characters"),
     "indent of many lines": ('{% set s = "\\n" * 100000 %}{{ s|indent(1000) }}', "more than 1,000,000"),
     "batch of 10**9": ('{{ [1]|batch(1000000000, 0)|list|length }}', "too large a count or width"),
