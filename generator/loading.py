@@ -247,6 +247,10 @@ def _model_pages(data: LocatedDict, path: str, catalogue: Catalogue | None) -> M
                           tuple(MODEL_PAGES_FIELDS))
     pages = ModelPages(fields["framework"], tuple(fields["quantizations"]), _contexts(data, path),
                        tuple(fields["gpus"]), fields["multi_card"])
+    runs = len(pages.quantizations) * len(pages.contexts) * (len(pages.gpus) + 1)
+    if runs > limits.MAX_TABLE_CELLS:
+        raise GeneratorError(f"each model page would estimate {runs:,} runs (quantizations x contexts x cards), more "
+                             f"than {limits.MAX_TABLE_CELLS:,}", path, data.line, "list fewer of them")
     if catalogue is not None:
         _resolved(lambda spec: parse_framework(spec, catalogue.frameworks), pages.framework, path,
                   data.line_of("framework"))
