@@ -73,11 +73,18 @@ _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _URL = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
+def _number_text(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _high_text(spec: Field) -> str:
+    return _number_text(spec.high) + (f" {spec.unit}" if spec.unit else "")
+
+
 def _range_text(spec: Field) -> str:
-    unit = f" {spec.unit}" if spec.unit else ""
-    low = "above" if spec.low_open else "from"
-    high = f"{spec.high:,}" if isinstance(spec.high, int) else f"{spec.high:g}"
-    return f"{low} {spec.low:g} to {high}{unit}"
+    if spec.low_open:
+        return f"above {_number_text(spec.low)} and at most {_high_text(spec)}"
+    return f"from {_number_text(spec.low)} to {_high_text(spec)}"
 
 
 def check_value(value, spec: Field, key: str, path: str, line: int):
@@ -156,7 +163,7 @@ def _check_number(value, spec: Field, key: str, refuse):
             problem = f"must be {_range_text(spec)}"
         refuse(f"{problem}, not {shown(value)}", f"give {key} a value {_range_text(spec)}")
     if value > spec.high:
-        refuse(f"must be at most {_range_text(spec).split(' to ')[1]}, not {shown(value)}",
+        refuse(f"must be at most {_high_text(spec)}, not {shown(value)}",
                f"check {key}'s unit and digits ({_range_text(spec)})")
     return value
 

@@ -25,7 +25,7 @@ FRAMEWORK_FIELDS = {
     "logits_all_positions": FLAG,
     "kv_cache_copies_in_decode": Whole(1, 8, "copies"),
     "rope_table_per_layer": FLAG,
-    "gpu_memory_utilization": Number(0, 1, "fraction of the card's memory"),
+    "gpu_memory_utilization": Number(0, 1),  # a fraction of the card's memory
     "profile_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
     "mla_compressed_cache": FLAG,
@@ -35,7 +35,7 @@ FRAMEWORK_FIELDS = {
 }
 # Fields an engine's estimate reads unconditionally: a profile must state them.
 _ENGINE_NEEDS = {"vllm": ("gpu_memory_utilization", "profile_tokens", "max_num_seqs")}
-GPU_FIELDS = {"name": NAME, "memory": Number(0, limits.MAX_MEMORY_GIB, "memory_unit"),
+GPU_FIELDS = {"name": NAME, "memory": Number(0, limits.MAX_MEMORY_GIB, "GiB or GB, as memory_unit says"),
               "memory_unit": Choice("GiB", "GB"), "source": URL}
 
 
