@@ -122,7 +122,7 @@ def check_value(value, spec: Field, key: str, path: str, line: int):
         refuse(f"must be text, not {type_name(value)} {shown(value)}", fix)
     if kind == "choice":
         if value not in spec.choices:
-            refuse(f"must be one of {', '.join(spec.choices)}, not {shown(value)}", "use one of those")
+            refuse(f"is not one of the known values: {shown(value)}", "use one of: " + ", ".join(spec.choices))
         return value
     if not value.strip():
         refuse("must not be empty", f"give {key} a value")
@@ -162,6 +162,8 @@ def _check_number(value, spec: Field, key: str, refuse):
         else:
             problem = f"must be {_range_text(spec)}"
         refuse(f"{problem}, not {shown(value)}", f"give {key} a value {_range_text(spec)}")
+    if not whole and spec.low == 0 and spec.low_open and value < limits.MIN_NUMBER:
+        refuse(f"must be at least {limits.MIN_NUMBER:g}, not {shown(value)}", f"check {key}'s unit and digits")
     if value > spec.high:
         refuse(f"must be at most {_high_text(spec)}, not {shown(value)}",
                f"check {key}'s unit and digits ({_range_text(spec)})")

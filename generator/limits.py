@@ -24,6 +24,9 @@ MAX_PARAMS = 10 ** 15
 MAX_PARAMS_B = MAX_PARAMS / 10 ** 9
 # Memory in GiB (a benchmark's measured peak, a card): a pebibyte.
 MAX_MEMORY_GIB = 2 ** 20
+# The least positive number a field in a unit above bytes takes (1e-6 billion parameters, 1e-6 GiB): anything
+# smaller (1.0e-320) is a typo or a wrong unit.
+MIN_NUMBER = 1e-6
 # Bytes in a framework constant (CUDA graph pool and the like): a tebibyte.
 MAX_BYTES = 2 ** 40
 # Bits per weight in a table call (fp32 is 32; 64 allows a double).
@@ -56,6 +59,7 @@ def table() -> list[tuple[str, object, str]]:
         ("MAX_FIELD", MAX_FIELD, "any other whole-number config.json field"),
         ("MAX_PARAMS", MAX_PARAMS, "parameters of one model (params_b up to MAX_PARAMS / 10**9)"),
         ("MAX_MEMORY_GIB", MAX_MEMORY_GIB, "memory in GiB: measured peaks, cards"),
+        ("MIN_NUMBER", MIN_NUMBER, "the least positive value of a number in GiB, billions or tokens/s"),
         ("MAX_BYTES", MAX_BYTES, "bytes in a framework constant"),
         ("MAX_TABLE_CELLS", MAX_TABLE_CELLS, "combinations one table call asks for (its lists' lengths multiplied)"),
         ("MAX_BITS", MAX_BITS, "bits per weight in a table call"),

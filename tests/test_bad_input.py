@@ -177,7 +177,7 @@ def test_readme_lists_every_limit_with_its_value():
     from conftest import ROOT
     from generator import limits
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    names = [name for name in vars(limits) if name.startswith("MAX_")]
+    names = [name for name in vars(limits) if name.startswith(("MAX_", "MIN_"))]
     listed = {name for name, _, _ in limits.table()}
     assert set(names) - {"MAX_PARAMS_B"} == listed
     for name, value, _ in limits.table():
@@ -195,7 +195,7 @@ def _bad_values(spec):
         return nothing + [1.5, "7", True, float("nan"), spec.high + 1, spec.low - 1]
     if spec.kind == "number":
         return nothing + ["x", "1.0", True, float("nan"), float("inf"), spec.high * 2,
-                          spec.low if spec.low_open else spec.low - 1]
+                          spec.low if spec.low_open else spec.low - 1, 1.0e-320]
     if spec.kind == "flag":
         return nothing + ["false", "true", 0, 1]
     if spec.kind == "choice":
