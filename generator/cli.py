@@ -15,6 +15,7 @@ import sys
 import json
 import os
 
+from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
@@ -138,12 +139,33 @@ def _estimate_content(args) -> str | None:
     return "content" if os.path.isdir("content") else None
 
 
+# Each number flag of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
+_ESTIMATE_BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
+                    "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
+_ESTIMATE_NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
+                   "framework": limits.MAX_NAME_LENGTH, "kv_dtype": limits.MAX_NAME_LENGTH,
+                   "gpu": limits.MAX_NAME_LENGTH, "content": limits.MAX_PATH_LENGTH}
+
+
+def _check_estimate_args(args) -> None:
+    for name, (low, high, unit) in _ESTIMATE_BOUNDS.items():
+        value = getattr(args, name)
+        if not low <= value <= high:
+            shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
+            flag = "--" + name.replace("_", "-")
+            bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
+            raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
+                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
+    for name, longest in _ESTIMATE_NAMES.items():
+        value = getattr(args, name)
+        if value is not None and len(value) > longest:
+            flag = "--" + name.replace("_", "-")
+            raise GeneratorError(f"{flag} is {len(value):,} characters long, more than {longest:,}",
+                                 fix=f"pass a shorter {flag}")
+
+
 def run_estimate(args, out) -> int:
-    for name in ("context", "batch", "gpus"):
-        if getattr(args, name) < 1:
-            raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
-    if args.generate < 0:
-        raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
+    _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
     name, arch = _architecture(args.config, catalogue)
     quantization = parse_quantization(args.quantization)
