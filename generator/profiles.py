@@ -20,7 +20,13 @@ _FIELD_TYPES = {
     "logits_all_positions": bool, "kv_cache_copies_in_decode": int, "rope_table_per_layer": bool,
     "gpu_memory_utilization": float, "profile_tokens": int, "max_num_seqs": int, "mla_compressed_cache": bool,
     "cuda_graph_bytes": int, "ubatch_tokens": int, "flash_attention": bool,
+    "vllm_engines": str, "vllm_default_engine": str, "max_num_batched_tokens": int, "large_card_rule": str,
+    "large_card_max_num_batched_tokens": int, "large_card_max_num_seqs": int, "v0_chunked_prefill_tokens": int,
+    "non_torch_context_engines": str,
 }
+# The words a text field may hold.
+_TEXT_VALUES = {"vllm_engines": ("v0", "v1"), "vllm_default_engine": ("v0", "v1"),
+                "large_card_rule": ("none", "h100-name", "70gib-not-a100"), "non_torch_context_engines": ("v0", "v1")}
 
 
 # Whole numbers in a profile (bytes, tokens, copies) beyond this are typos, and would overflow the arithmetic.
@@ -83,6 +89,13 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
             if kind is None:
                 raise GeneratorError(f"unknown field {key!r}", path, at(key),
                                      "use one of: " + ", ".join(sorted(_FIELD_TYPES)))
+            if kind is str:
+                words = value.split() if isinstance(value, str) else [None]
+                if not words or any(word not in _TEXT_VALUES[key] for word in words):
+                    raise GeneratorError(f"field {key!r} must be one or more of {', '.join(_TEXT_VALUES[key])}, got "
+                                         f"{shown(value)}", path, at(key), f"fix {key!r}")
+                fields[key] = " ".join(words)
+                continue
             ok = isinstance(value, bool) if kind is bool else (
                 isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
                 and (kind is float or isinstance(value, int)) and value <= _MAX_INT
@@ -98,6 +111,45 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
     return tuple(profiles)
 
 
+_GPU_FIELDS = ("name", "memory", "memory_unit", "source", "cuda_total_gib", "cuda_total_source", "cuda_total_derived",
+               "unified_memory")
+
+
+def _memory_number(value, what, path, line):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise GeneratorError(f"{what} must be a positive number, got {shown(value)}", path, line, f"fix {what}")
+    if not _MIN_MEMORY <= value <= _MAX_MEMORY:  # also NaN and infinity
+        raise GeneratorError(f"{what} must be between {_MIN_MEMORY:g} and {_MAX_MEMORY:g}, got {shown(value)}", path,
+                             line, "give the card's memory in GiB or GB")
+    return value
+
+
+def _cuda_total(item, path, at):
+    """(bytes, source, derived) of the total torch.cuda.mem_get_info reports; None for unified memory."""
+    unified = item.get("unified_memory", False)
+    if not isinstance(unified, bool):
+        raise GeneratorError("unified_memory must be true or false", path, at("unified_memory"), "write true or false")
+    if unified:
+        for key in ("cuda_total_gib", "cuda_total_source", "cuda_total_derived"):
+            if key in item:
+                raise GeneratorError(f"{key!r} does not apply to unified memory", path, at(key), f"remove {key!r}")
+        return None, "", False, True
+    for key in ("cuda_total_gib", "cuda_total_source"):
+        if key not in item:
+            raise GeneratorError(f"missing field {key!r}", path, at("name"),
+                                 f"add {key!r} (what torch.cuda.mem_get_info reports), or unified_memory: true")
+    total = _memory_number(item["cuda_total_gib"], "cuda_total_gib", path, at("cuda_total_gib"))
+    source = item["cuda_total_source"]
+    if not isinstance(source, str) or not source.strip():
+        raise GeneratorError("cuda_total_source must say where the figure comes from", path, at("cuda_total_source"),
+                             "give a link or the rule it was derived by")
+    derived = item.get("cuda_total_derived", False)
+    if not isinstance(derived, bool):
+        raise GeneratorError("cuda_total_derived must be true or false", path, at("cuda_total_derived"),
+                             "write true or false")
+    return int(total * GIB), source, derived, False
+
+
 def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
     gpus = {}
     for item, line, at in _entries(data, "gpus", path, "a GPU entry", "give name, memory, memory_unit, source"):
@@ -105,23 +157,21 @@ def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
             if key not in item:
                 raise GeneratorError(f"missing field {key!r}", path, line, f"add {key!r}")
         for key in item:
-            if key not in ("name", "memory", "memory_unit", "source"):
+            if key not in _GPU_FIELDS:
                 raise GeneratorError(f"unknown field {key!r}", path, at(key),
-                                     "remove it or use one of: name, memory, memory_unit, source")
-        name, memory, unit = item["name"], item["memory"], item["memory_unit"]
+                                     "remove it or use one of: " + ", ".join(_GPU_FIELDS))
+        name, unit = item["name"], item["memory_unit"]
         if not isinstance(name, str) or not name.strip():
             raise GeneratorError("name must be a non-empty string", path, at("name"), "name the GPU")
-        if isinstance(memory, bool) or not isinstance(memory, (int, float)) or memory <= 0:
-            raise GeneratorError(f"memory must be a positive number, got {shown(memory)}", path, at("memory"), "fix memory")
-        if not _MIN_MEMORY <= memory <= _MAX_MEMORY:  # also NaN and infinity
-            raise GeneratorError(f"memory must be between {_MIN_MEMORY:g} and {_MAX_MEMORY:g}, got {shown(memory)}", path,
-                                 at("memory"), "give the card's memory in GiB or GB")
+        memory = _memory_number(item["memory"], "memory", path, at("memory"))
         if unit not in ("GiB", "GB"):
             raise GeneratorError(f"memory_unit must be GiB or GB, got {unit!r}", path, at("memory_unit"),
                                  "write GiB (2**30 bytes) or GB (10**9 bytes)")
         if name in gpus:
             raise GeneratorError(f"duplicate GPU {name!r}", path, at("name"), "remove one entry")
-        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), str(item["source"]))
+        cuda_bytes, cuda_source, derived, unified = _cuda_total(item, path, at)
+        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), str(item["source"]), cuda_bytes,
+                             cuda_source, derived, unified)
     return gpus
 
 
