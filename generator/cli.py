@@ -113,7 +113,7 @@ def _architecture(config: str, catalogue):
     return model.id, model.require_architecture()
 
 
-def run_estimate(args, out) -> int:
+def run_estimate(args, out, err=None) -> int:
     for name in ("context", "batch", "gpus"):
         if getattr(args, name) < 1:
             raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
@@ -132,7 +132,7 @@ def run_estimate(args, out) -> int:
     if result.refusal:
         raise GeneratorError(result.refusal)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=err or sys.stderr)
     report = {
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
@@ -279,7 +279,9 @@ def main(argv=None, out=None, err=None) -> int:
             pass
     try:
         args = make_parser().parse_args(argv)
-        return {"build": run_build, "check": run_check, "estimate": run_estimate}[args.verb](args, out)
+        if args.verb == "estimate":
+            return run_estimate(args, out, err)
+        return {"build": run_build, "check": run_check}[args.verb](args, out)
     except GeneratorError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT

@@ -8,6 +8,7 @@ the log prints it), a quantization, a vLLM version with a profile, the engine th
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from .calc.estimator import GIB, parse_framework, parse_kv_dtype, parse_quantization
@@ -133,13 +134,24 @@ def _lines(entry, path) -> tuple:
     return tuple(items)
 
 
+_URL = re.compile(r"https://[^\s<>()\[\]]+")
+
+
+def _url(entry, path) -> str:
+    url = _text(entry, "url", path)
+    if not _URL.fullmatch(url):
+        raise GeneratorError(f"url must be one https:// address without spaces or brackets, not {shown(url)}", path,
+                             entry.line_of("url"), "give the link to the issue or pull request")
+    return url
+
+
 def _log(entry, catalogue: Catalogue, path) -> VllmLog:
     _check_keys(entry, path, "a vLLM log", _REQUIRED, _OPTIONAL)
     gpu, total = _card(entry, catalogue, path)
     kind, value = _observed(entry, path)
     settings = _settings(entry, catalogue, path)
     return VllmLog(
-        id=_text(entry, "id", path), url=_text(entry, "url", path), gpu=gpu, gpu_memory_bytes=total,
+        id=_text(entry, "id", path), url=_url(entry, path), gpu=gpu, gpu_memory_bytes=total,
         tensor_parallel=_positive_int(entry, "tensor_parallel", path),
         max_model_len=_positive_int(entry, "max_model_len", path), observed_kind=kind, observed_value=value,
         max_num_seqs=_optional_int(entry, "max_num_seqs", path),
@@ -156,7 +168,7 @@ def _excluded(data, path) -> tuple:
     for index, item in enumerate(items):
         item = _mapping(item, path, items.line_of(index), "an excluded log")
         _check_keys(item, path, "an excluded log", ("url", "reason"))
-        found.append((_text(item, "url", path), _text(item, "reason", path)))
+        found.append((_url(item, path), _text(item, "reason", path)))
     return tuple(found)
 
 

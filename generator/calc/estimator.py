@@ -469,10 +469,18 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
     kv_value = kv_dtype.bytes_per_value if kv_dtype else None
     plan = vllm_engine.plan(arch, weights, act, rules, settings, request, kv_value)
     refusal = vllm_engine.check(arch, plan, rules, settings, request, kv_dtype.name if kv_dtype else "16-bit")
-    if refusal:
+    if refusal and settings.gpu_memory_bytes:
         refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,
                                               lambda q: weight_bytes(arch, q)[0], quant, _smaller_quantizations(quant))
     kv_needed = int(plan.kv_bytes_per_token * request * batch * gpus)
+    if not settings.gpu_memory_bytes:
+        # No card: what this request needs on each GPU (vLLM itself would take utilisation x the card).
+        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch)
+        return Estimate(
+            weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
+            overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
+            steady=int(weights + kv_needed + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus, gpus=gpus,
+            context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal, warnings=plan.warnings)
     per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
         weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,

@@ -244,7 +244,8 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
 
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
           kv_dtype: str) -> str | None:
-    """Why vLLM would refuse this run (None: it starts and serves the request)."""
+    """Why vLLM would refuse this run (None: it starts and serves the request). Without a card's size only the
+    refusals that do not depend on memory are known."""
     if result.engine not in rules.engines:
         return (f"this vLLM version has no {result.engine.upper()} engine (it has "
                 f"{', '.join(e.upper() for e in rules.engines)}): V1 arrived in 0.7.0, V0 was removed in 0.11.0")
@@ -255,6 +256,8 @@ def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSetting
                 "do not divide evenly (ModelConfig.verify_with_parallel_config)")
     if kv_dtype.lower().replace("_", "-") not in ("16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2"):
         return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
+    if not s.gpu_memory_bytes:
+        return None
     if result.num_blocks <= 0:
         return (f"vLLM would not start: weights {result.weights / GIB:.2f} GiB, activation peak "
                 f"{result.activation_peak / GIB:.2f} GiB and non-torch {result.non_torch / GIB:.2f} GiB per GPU "
