@@ -500,10 +500,8 @@ def _smaller_quantizations(quant: Quantization) -> tuple:
         names = _SMALLER[1:]
     elif quant.name in _SMALLER:
         names = _SMALLER[_SMALLER.index(quant.name) + 1:]
-    elif quant.name == "gptq-int4":
-        names = ()
     else:
-        names = ()
+        names = ()  # gptq-int4 is already the smallest; GGUF files are llama.cpp's
     return tuple(_FLOAT_QUANTS[n] for n in names)
 
 

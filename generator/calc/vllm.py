@@ -159,7 +159,7 @@ def rotary_cache_bytes(arch: Architecture, act_bytes: int) -> int:
     return arch.max_position_embeddings * rotary_dim * act_bytes
 
 
-def layer_activation_peak(arch: Architecture, tokens: int, tp: int, act_bytes: int, engine: str) -> float:
+def layer_activation_peak(arch: Architecture, tokens: int, tp: int, act_bytes: int) -> float:
     """The most PyTorch holds inside one decoder layer for a forward pass of ``tokens`` tokens on one rank.
 
     Dense MLP (vLLM's LlamaMLP, eager): the gate_up output (2 x I/tp) stays referenced while SiluAndMul writes I/tp
@@ -230,7 +230,7 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     kv_value = act_bytes if kv_bytes_per_value is None else kv_bytes_per_value
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
     w = weights_per_rank(weights, arch, tp, act_bytes)
-    layer = layer_activation_peak(arch, batched, tp, act_bytes, engine)
+    layer = layer_activation_peak(arch, batched, tp, act_bytes)
     sampler = sampler_peak(arch, min(seqs, batched), act_bytes) if engine == "v1" else 0
     activation = int(max(layer, sampler))
     non_torch = non_torch_bytes(rules, engine, tp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import GeneratorError
 from . import vllm
 from .architecture import Architecture
 from .estimator import GIB, FrameworkProfile, parse_kv_dtype, parse_quantization, vllm_rules, weight_bytes
@@ -58,6 +59,9 @@ def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComp
     plan = vllm.plan(arch, weights, quant.compute_bytes, vllm_rules(framework), settings_of(log), log.max_model_len,
                      kv_value)
     observed = observed_tokens(log, plan.kv_bytes_per_token)
+    if observed <= 0:
+        raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
+                             "check the figure and its unit")
     error = 100.0 * (plan.capacity_tokens - observed) / observed
     return LogComparison(log, observed, plan.capacity_tokens, error, plan)
 
