@@ -15,6 +15,7 @@ import sys
 import json
 import os
 
+from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
@@ -26,12 +27,12 @@ from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .catalogue import resolve_model_id, unknown_model_error
 from .check import check_files, check_site
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .model_config import read_config_json
 from .profiles import gpu_spec
 from .site import build_plan
-from .writer import published_reader, write_plan
+from .writer import published_reader, refuse_overlap, write_plan
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -39,8 +40,18 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.print_usage(sys.stderr)
-        raise GeneratorError(f"usage: {message}", fix=f"see `{self.prog} --help`")
+        # One line, like every other error: argparse says "argument --context: ..."; the option name is enough.
+        raise GeneratorError(message.removeprefix("argument "), fix=f"see `{self.prog} --help`")
+
+
+def _whole_number(what: str):
+    """An argparse type: an integer of ``what`` (its range is checked where it is used)."""
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {shown(text)}") from None
+    return parse
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -92,12 +103,13 @@ def make_parser() -> argparse.ArgumentParser:
     estimate_parser.add_argument("--quantization", required=True, metavar="Q",
                                  help="bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, a GGUF type such as q4_k_m, "
                                       "or a benchmark label such as GPTQ-Int4 (any case)")
-    estimate_parser.add_argument("--context", required=True, type=int, metavar="N", help="prompt tokens")
-    estimate_parser.add_argument("--generate", type=int, default=0, metavar="M", help="new tokens (default: 0)")
-    estimate_parser.add_argument("--batch", type=int, default=1, metavar="B", help="sequences (default: 1)")
+    estimate_parser.add_argument("--context", required=True, type=_whole_number("tokens"), metavar="N",
+                                 help="prompt tokens")
+    estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
+    estimate_parser.add_argument("--batch", type=_whole_number("sequences"), default=1, metavar="B", help="sequences (default: 1)")
     estimate_parser.add_argument("--framework", default=DEFAULT_FRAMEWORK,
                                  help=f"transformers==X.Y.Z, vllm==X.Y.Z or llama.cpp (default: {DEFAULT_FRAMEWORK})")
-    estimate_parser.add_argument("--gpus", type=int, default=1, metavar="K", help="GPUs (default: 1)")
+    estimate_parser.add_argument("--gpus", type=_whole_number("GPUs"), default=1, metavar="K", help="GPUs (default: 1)")
     estimate_parser.add_argument("--kv-dtype", default=None, metavar="D",
                                  help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
     estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
@@ -143,12 +155,33 @@ def _estimate_content(args) -> str | None:
     return "content" if os.path.isdir("content") else None
 
 
+# Each number flag of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
+_ESTIMATE_BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
+                    "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
+_ESTIMATE_NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
+                   "framework": limits.MAX_NAME_LENGTH, "kv_dtype": limits.MAX_NAME_LENGTH,
+                   "gpu": limits.MAX_NAME_LENGTH, "content": limits.MAX_PATH_LENGTH}
+
+
+def _check_estimate_args(args) -> None:
+    for name, (low, high, unit) in _ESTIMATE_BOUNDS.items():
+        value = getattr(args, name)
+        if not low <= value <= high:
+            shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
+            flag = "--" + name.replace("_", "-")
+            bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
+            raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
+                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
+    for name, longest in _ESTIMATE_NAMES.items():
+        value = getattr(args, name)
+        if value is not None and len(value) > longest:
+            flag = "--" + name.replace("_", "-")
+            raise GeneratorError(f"{flag} is {len(value):,} characters long, more than {longest:,}",
+                                 fix=f"pass a shorter {flag}")
+
+
 def run_estimate(args, out, err=None) -> int:
-    for name in ("context", "batch", "gpus"):
-        if getattr(args, name) < 1:
-            raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
-    if args.generate < 0:
-        raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
+    _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
     name, arch = _architecture(args.config, catalogue)
     quantization = parse_quantization(args.quantization)
@@ -335,6 +368,7 @@ def run_blog_check(root: str, out) -> int:
 def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
+    refuse_overlap(args.out, args.content, args.templates)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 

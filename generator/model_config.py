@@ -9,6 +9,7 @@ import json
 import math
 import re
 
+from . import limits
 from .calc.architecture import Architecture, params_total
 from .errors import GeneratorError, shown
 from .yamlio import read_text_file
@@ -27,9 +28,11 @@ _ALIASES = {
 }
 
 # Bounds that keep the arithmetic (exact integers, then Decimal with 28 digits) meaningful: no real config.json
-# field exceeds a billion, no real model has a quadrillion parameters.
-MAX_FIELD = 10**9
-MAX_PARAMS = 10**15
+# field exceeds a billion, no real model has a quadrillion parameters (generator/limits.py lists them all).
+MAX_FIELD = limits.MAX_FIELD
+MAX_PARAMS = limits.MAX_PARAMS
+# config.json switches: true/false (or null, "not set"); "false" in quotes is text, and text is true in Python.
+_FLAGS = ("tie_word_embeddings", "attention_bias", "add_qkv_bias", "use_sliding_window")
 # config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.
 MAX_JSON_DEPTH = 64
 
@@ -85,11 +88,24 @@ def architecture_from_config(config, path: str | None = None, line_of=None) -> A
     architectures = tuple(architectures)
     family = architectures[0] if architectures else str(config.get("model_type", "unknown"))
 
+    for flag in _FLAGS:
+        if config.get(flag) is not None and not isinstance(config[flag], bool):
+            raise GeneratorError(f"field {flag!r} must be true or false, not {shown(config[flag])}", path, where(flag),
+                                 f"write {flag}: true or false, without quotes")
     hidden = need("hidden_size")
     layers = need("num_hidden_layers")
+    if layers > limits.MAX_LAYERS:
+        name = _lookup(config, "num_hidden_layers")[0]
+        raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
+                             where(name), f"fix {name!r}")
     heads = need("num_attention_heads")
     kv_lora_rank = optional("kv_lora_rank")
     kv_heads = optional("num_key_value_heads", heads) or heads
+    if kv_heads > heads or heads % kv_heads:
+        name = _lookup(config, "num_key_value_heads")[0]
+        raise GeneratorError(f"field {name!r} ({kv_heads}) must divide num_attention_heads ({heads}): each KV head "
+                             "serves a whole group of query heads", path, where(name),
+                             f"fix {name!r} from the model's config.json")
     head_dim = optional("head_dim") or 0
     if not head_dim:
         if hidden % heads:

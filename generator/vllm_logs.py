@@ -13,8 +13,37 @@ from dataclasses import dataclass, field
 
 from .calc.estimator import GIB, parse_framework, parse_kv_dtype, parse_quantization
 from .errors import GeneratorError, shown
-from .loading import (Catalogue, _check_keys, _list, _mapping, _positive_int, _positive_number, _source, _text)
+from .loading import Catalogue, _check_keys, _list, _mapping, _source
 from .yamlio import read_yaml_file
+
+# Token counts and GiB: beyond these a figure is a typo (and would overflow the arithmetic).
+_MAX_WHOLE = 10 ** 9
+_MAX_NUMBER = 1e9
+
+
+def _text(data, key: str, path: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise GeneratorError(f"field {key!r} must be non-empty text, not {shown(value)}", path, data.line_of(key),
+                             f"write {key} as text")
+    return value
+
+
+def _positive_number(data, key: str, path: str) -> float:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
+            not 0 < value <= _MAX_NUMBER:
+        raise GeneratorError(f"field {key!r} must be a number above 0 and at most {_MAX_NUMBER:g}, not {shown(value)}",
+                             path, data.line_of(key), f"write {key} as a positive number")
+    return value
+
+
+def _positive_int(data, key: str, path: str) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _MAX_WHOLE:
+        raise GeneratorError(f"field {key!r} must be a whole number from 1 to {_MAX_WHOLE:,}, not {shown(value)}",
+                             path, data.line_of(key), f"write {key} as a whole number above zero")
+    return value
 
 FILE_NAME = "vllm-startup-logs.yaml"
 _OBSERVED = ("gpu_blocks", "kv_cache_tokens", "kv_cache_gib")
