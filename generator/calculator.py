@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import render
 from .calc import estimator as est
-from .calc import gpu_fit
+from .calc import gpu_fit, vllm
 from .calc.estimator import DEFAULT_FRAMEWORK
 from .errors import GeneratorError
 from . import model_config
@@ -77,7 +77,20 @@ def calculator_data(catalogue) -> dict:
         },
         "frameworks": [_framework_fields(p) for p in catalogue.frameworks],
         "default_framework": DEFAULT_FRAMEWORK,
-        "gpus": [{"name": g.name, "memory_bytes": g.memory_bytes} for g in catalogue.gpus.values()],
+        "gpus": [{"name": g.name, "memory_bytes": g.memory_bytes, "cuda_bytes": g.cuda_bytes,
+                  "unified_memory": g.unified_memory} for g in catalogue.gpus.values()],
+        # generator/calc/vllm.py's constants, for the page's port of vLLM's start-up arithmetic.
+        "vllm": {
+            "block_tokens": vllm.BLOCK_TOKENS,
+            "v0_min_batched_tokens": vllm.V0_MIN_BATCHED_TOKENS,
+            "v0_long_context": vllm.V0_LONG_CONTEXT,
+            "fused_moe_chunk_tokens": vllm.FUSED_MOE_CHUNK_TOKENS,
+            "v1_sampler_bytes_per_logit": vllm.V1_SAMPLER_BYTES_PER_LOGIT,
+            "non_torch_base_bytes": vllm.NON_TORCH_BASE_BYTES,
+            "non_torch_tp_bytes": vllm.NON_TORCH_TP_BYTES,
+            "cuda_context_in_non_torch_bytes": vllm.CUDA_CONTEXT_IN_NON_TORCH_BYTES,
+            "smaller_quantizations": list(est._SMALLER),
+        },
         "constants": {
             "gib": est.GIB,
             "gb": est.GB,

@@ -19,6 +19,7 @@ from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
+from .calc.vllm import VllmSettings
 from .blog.check import check_blog
 from .blog.config import CONFIG_NAME, init_blog, load_blog
 from .blog.engines import ENGINES
@@ -113,6 +114,21 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
     estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
                                  help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
+    vllm = estimate_parser.add_argument_group("vLLM", "vLLM's own flags (only with --framework vllm...)")
+    vllm.add_argument("--gpu-memory-utilization", type=float, default=None, metavar="U",
+                      help="the share of each card vLLM may use (vLLM's default: 0.9)")
+    vllm.add_argument("--gpu-memory-gib", type=float, default=None, metavar="G",
+                      help="a card not in the catalogue: its total memory as CUDA reports it "
+                           "(torch.cuda.mem_get_info), in GiB")
+    vllm.add_argument("--max-model-len", type=int, default=None, metavar="N",
+                      help="vLLM's max_model_len (default: the model's maximum context)")
+    vllm.add_argument("--max-num-seqs", type=int, default=None, metavar="N",
+                      help="vLLM's max_num_seqs (default by version and card)")
+    vllm.add_argument("--max-num-batched-tokens", type=int, default=None, metavar="N",
+                      help="vLLM's max_num_batched_tokens (default by version, engine and card)")
+    vllm.add_argument("--vllm-engine", choices=("v0", "v1"), default=None,
+                      help="V0 or V1 engine (default: the version's default; V1 from 0.8.0)")
+    vllm.add_argument("--enforce-eager", action="store_true", help="vLLM's --enforce-eager (no CUDA graphs)")
     estimate_parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -164,7 +180,7 @@ def _check_estimate_args(args) -> None:
                                  fix=f"pass a shorter {flag}")
 
 
-def run_estimate(args, out) -> int:
+def run_estimate(args, out, err=None) -> int:
     _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
     name, arch = _architecture(args.config, catalogue)
@@ -172,10 +188,14 @@ def run_estimate(args, out) -> int:
     framework = parse_framework(args.framework, catalogue.frameworks)
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
-    if framework.engine == "vllm" and gpu is None:
-        raise GeneratorError("vLLM's KV cache fills the card: its size is needed", fix="pass --gpu, e.g. --gpu A100-80GB")
+    settings = _vllm_settings(args, framework, gpu)
     result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
-                      gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None)
+                      gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
+                      vllm_settings=settings)
+    if result.refusal:
+        raise GeneratorError(result.refusal)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=err or sys.stderr)
     report = {
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
@@ -188,6 +208,12 @@ def run_estimate(args, out) -> int:
     if result.kv_cache_capacity_tokens is not None:
         report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
         report["max_concurrency"] = round(result.max_concurrency, 2)
+    if result.vllm is not None:
+        report["vllm"] = _vllm_report(result.vllm)
+    if result.warnings:
+        report["warnings"] = list(result.warnings)
+    if settings is not None and gpu is None:
+        report["gpu_memory_gib"] = _gib(settings.gpu_memory_bytes)
     if gpu is not None:
         report["gpu"] = gpu.name
         report["gpu_memory_gib"] = _gib(gpu.memory_bytes)
@@ -198,6 +224,52 @@ def run_estimate(args, out) -> int:
     else:
         out.write(_readable(report))
     return EXIT_OK
+
+
+_VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
+               "vllm_engine")
+
+
+def _vllm_settings(args, framework, gpu):
+    """vLLM's flags as the estimator takes them; None for the other engines (which refuse these flags)."""
+    given = [name for name in _VLLM_FLAGS if getattr(args, name) is not None] + \
+        (["enforce_eager"] if args.enforce_eager else [])
+    if framework.engine != "vllm":
+        if given:
+            raise GeneratorError(f"--{given[0].replace('_', '-')} is a vLLM flag", fix="use it with --framework vllm==X.Y.Z")
+        return None
+    if gpu is None and args.gpu_memory_gib is None:
+        raise GeneratorError("vLLM's KV cache fills the card: its size is needed",
+                             fix="pass --gpu, e.g. --gpu A100-80GB, or --gpu-memory-gib G")
+    if gpu is not None and args.gpu_memory_gib is not None:
+        raise GeneratorError("--gpu and --gpu-memory-gib both name the card", fix="pass one of them")
+    utilisation = args.gpu_memory_utilization
+    if utilisation is not None and not 0 < utilisation <= 1:
+        raise GeneratorError(f"--gpu-memory-utilization must be above 0 and at most 1, not {utilisation}",
+                             fix="pass e.g. --gpu-memory-utilization 0.9")
+    if args.gpu_memory_gib is not None and not 0.5 <= args.gpu_memory_gib <= 4096:
+        raise GeneratorError(f"--gpu-memory-gib must be between 0.5 and 4096, not {args.gpu_memory_gib}",
+                             fix="pass the card's total in GiB, e.g. --gpu-memory-gib 23.58")
+    for name in ("max_model_len", "max_num_seqs", "max_num_batched_tokens"):
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 2 ** 24:
+            raise GeneratorError(f"--{name.replace('_', '-')} must be between 1 and {2 ** 24}, not {value}",
+                                 fix=f"pass --{name.replace('_', '-')} N")
+    if gpu is not None:
+        total, name, unified = gpu.usable_bytes, gpu.name, gpu.unified_memory
+    else:
+        total, name, unified = int(args.gpu_memory_gib * GIB), "", False
+    return VllmSettings(total, name, args.gpus, utilisation, args.max_model_len, args.max_num_seqs,
+                        args.max_num_batched_tokens, args.vllm_engine, args.enforce_eager, "auto", unified)
+
+
+def _vllm_report(plan) -> dict:
+    return {"engine": plan.engine, "max_model_len": plan.max_model_len, "max_num_seqs": plan.max_num_seqs,
+            "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
+            "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
+            "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
+            "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
 def _readable(report: dict) -> str:
@@ -213,6 +285,13 @@ def _readable(report: dict) -> str:
     lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   while decoding")
     if report["gpus"] > 1:
         lines.append("  per GPU peak " + ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]) + " GiB")
+    if "vllm" in report:
+        v = report["vllm"]
+        lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
+                     f"max_num_batched_tokens {v['max_num_batched_tokens']}; per GPU {v['gpu_memory_utilization']:g} x "
+                     f"total = {v['budget_gib']:.2f} GiB - weights {v['weights_per_gpu_gib']:.2f} - activation peak "
+                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f} = KV cache "
+                     f"{v['kv_cache_budget_gib']:.2f} GiB")
     if "kv_cache_capacity_tokens" in report:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
                      f"{report['context'] + report['generate']} tokens per request, "
@@ -327,8 +406,9 @@ def main(argv=None, out=None, err=None) -> int:
             pass
     try:
         args = make_parser().parse_args(argv)
-        return {"build": run_build, "check": run_check, "estimate": run_estimate, "init": run_init,
-                "models": run_models}[args.verb](args, out)
+        if args.verb == "estimate":
+            return run_estimate(args, out, err)
+        return {"build": run_build, "check": run_check, "init": run_init, "models": run_models}[args.verb](args, out)
     except GeneratorError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT

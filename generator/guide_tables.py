@@ -12,6 +12,7 @@ from functools import lru_cache
 from .calc import gpu_fit
 from .calc.architecture import kv_cache_bytes_per_token, params_total
 from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
+from .calc.vllm import VllmSettings
 from .errors import GeneratorError, shown
 from .limits import MAX_TOKENS
 from .loading import Content
@@ -54,6 +55,7 @@ class Estimator:
         self.content = content
         self._cached = lru_cache(maxsize=None)(self._estimate)
         self._gpu_bytes = {gpu.name.lower(): gpu.memory_bytes for gpu in content.gpus.values()}
+        self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -81,9 +83,15 @@ class Estimator:
         return self._cached(model_id, quantization, context, framework, gpus, gpu)
 
     def _estimate(self, model_id, quantization, context, framework, gpus, gpu) -> Estimate:
-        return estimate(self.architecture(model_id), parse_quantization(quantization), context,
-                        self.framework_for(quantization, framework), gpus=gpus,
-                        gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None)
+        profile = self.framework_for(quantization, framework)
+        settings = None
+        if profile.engine == "vllm" and gpu:
+            # vLLM budgets what CUDA reports, and picks some defaults by the card's name and size.
+            self.gpu_bytes(gpu)
+            card = self._gpus[str(gpu).lower()]
+            settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory)
+        return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
+                        gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
 
 
 def _check_lists(**lists) -> None:
@@ -142,10 +150,17 @@ MODEL_AND_QUANT = 2  # the row header columns of a table by model and quantizati
 
 
 def gpu_catalogue_table(name: str, content: Content) -> Table:
-    columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"))
-    rows = tuple(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1])))
-                 for gpu in sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name)))
-    return Table(name, columns, rows, caption="显卡和它的显存")
+    """Each card: the memory it is sold with, and the total CUDA reports (what vLLM's utilisation multiplies)."""
+    columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"), Column("CUDA 报告总量（GiB）", "f2"),
+               Column("总量来源", "text"))
+    rows = []
+    for gpu in sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name)):
+        if gpu.unified_memory:
+            cuda, origin = Cell(NOT_APPLICABLE), Cell("统一内存，无 CUDA")
+        else:
+            cuda, origin = _cell(gpu.cuda_bytes / GIB, columns[2]), Cell("推算" if gpu.cuda_derived else "公开报告")
+        rows.append(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1]), cuda, origin)))
+    return Table(name, columns, tuple(rows), caption="显卡和它的显存")
 
 
 def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context: int, framework: str,
@@ -242,9 +257,13 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
                                  fix='write runs=[["Qwen2.5-7B-Instruct", "bf16", "A100-80GB"]]')
         model_id, quantization, gpu = run
         result = estimator(model_id, quantization, request_tokens, framework, gpu=gpu)
-        capacity = result.kv_cache_capacity_tokens or 0
-        cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu),
-                 _cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
+        if result.refusal:
+            # vLLM would not start (or not serve this request): no capacity to show.
+            counts = (Cell(NOT_APPLICABLE), Cell(NOT_APPLICABLE))
+        else:
+            capacity = result.kv_cache_capacity_tokens
+            counts = (_cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
+        cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu)) + counts
         rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
     return Table(name, columns, tuple(rows), caption="vLLM 预分配的 KV cache 能放多少 Token，能同时服务几个请求",
                  row_header_columns=MODEL_AND_QUANT)

@@ -129,6 +129,7 @@ class Content:
     posts: tuple[PostSource, ...] = field(default_factory=tuple)
     frameworks: tuple[FrameworkProfile, ...] = ()
     gpus: dict[str, GpuSpec] = field(default_factory=dict)
+    vllm_logs: object | None = None  # generator/vllm_logs.py VllmLogs, from benchmarks/vllm-startup-logs.yaml
 
 
 # -- field validation ---------------------------------------------------------------------------------------
@@ -483,7 +484,12 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
+    vllm_logs = None
     for path in _benchmark_files(root):
+        if os.path.basename(path) == "vllm-startup-logs.yaml":
+            from .vllm_logs import load_vllm_logs  # it reads the catalogue through this module
+            vllm_logs = load_vllm_logs(path, catalogue)
+            continue
         benchmark = load_benchmark(path, models, catalogue.frameworks)
         benchmarks[benchmark.id] = benchmark
         for row in benchmark.rows:
@@ -502,4 +508,4 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
             raise GeneratorError(f"duplicate post slug {post.slug!r} (also {slugs[post.slug]})", post.path, None,
                                  "give each post its own slug")
         slugs[post.slug] = post.path
-    return Content(root, site, models, benchmarks, rows, posts, catalogue.frameworks, catalogue.gpus)
+    return Content(root, site, models, benchmarks, rows, posts, catalogue.frameworks, catalogue.gpus, vllm_logs)

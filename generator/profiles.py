@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import limits
 from .calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
 from .errors import GeneratorError
-from .fields import FLAG, NAME, URL, Choice, Field, Number, Whole, check_fields
+from .fields import FLAG, NAME, TEXT, URL, Choice, Field, Number, Whole, check_fields
 from .yamlio import read_yaml_file
 
 FRAMEWORKS_PATH = "content/frameworks.yaml"
@@ -32,11 +32,25 @@ FRAMEWORK_FIELDS = {
     "cuda_graph_bytes": Whole(0, limits.MAX_BYTES, "bytes"),
     "ubatch_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "flash_attention": FLAG,
+    # vLLM by version (generator/calc/vllm.py VllmRules): engines, and the defaults that depend on the card.
+    "vllm_engines": NAME,  # "v0", "v1" or "v0 v1"
+    "vllm_default_engine": Choice("v0", "v1"),
+    "max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
+    "large_card_rule": Choice("none", "h100-name", "70gib-not-a100"),
+    "large_card_max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
+    "large_card_max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
+    "v0_chunked_prefill_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
+    "non_torch_context_engines": NAME,  # the engines whose non-torch figure includes the CUDA context
 }
 # Fields an engine's estimate reads unconditionally: a profile must state them.
-_ENGINE_NEEDS = {"vllm": ("gpu_memory_utilization", "profile_tokens", "max_num_seqs")}
+_ENGINE_NEEDS = {"vllm": ("gpu_memory_utilization", "max_num_seqs")}
+_ENGINE_WORDS = ("vllm_engines", "non_torch_context_engines")
 GPU_FIELDS = {"name": NAME, "memory": Number(0, limits.MAX_MEMORY_GIB, "GiB or GB, as memory_unit says"),
-              "memory_unit": Choice("GiB", "GB"), "source": URL}
+              "memory_unit": Choice("GiB", "GB"), "source": URL,
+              # What torch.cuda.mem_get_info reports as total, with where that figure comes from.
+              "cuda_total_gib": Number(0, limits.MAX_MEMORY_GIB, "GiB"), "cuda_total_source": TEXT,
+              "cuda_total_derived": FLAG, "unified_memory": FLAG}
+_GPU_REQUIRED = ("name", "memory", "memory_unit", "source")
 
 
 def _list_under(data, key, path):
@@ -75,6 +89,10 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
             if key not in fields:
                 raise GeneratorError(f"a {fields['engine']} profile needs {key!r}", path, line,
                                      f"add {key}: with its source")
+        for key in _ENGINE_WORDS:
+            if key in fields and any(word not in ("v0", "v1") for word in fields[key].split()):
+                raise GeneratorError(f"field {key!r} lists vLLM engines: v0, v1 or both, not {fields[key]!r}", path,
+                                     at(key), "write e.g. v0 v1")
         for bound in ("min_version", "max_version"):
             if fields.get(bound) is not None:
                 fields[bound] = version_tuple(fields[bound])
@@ -82,17 +100,34 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
     return tuple(profiles)
 
 
+def _cuda_total(fields: dict, path, at) -> tuple:
+    """(bytes, source, derived, unified) of the total torch.cuda.mem_get_info reports; no bytes for unified memory."""
+    if fields.get("unified_memory"):
+        for key in ("cuda_total_gib", "cuda_total_source", "cuda_total_derived"):
+            if key in fields:
+                raise GeneratorError(f"{key!r} does not apply to unified memory", path, at(key), f"remove {key!r}")
+        return None, "", False, True
+    for key in ("cuda_total_gib", "cuda_total_source"):
+        if key not in fields:
+            raise GeneratorError(f"missing field {key!r}", path, at("name"),
+                                 f"add {key!r} (what torch.cuda.mem_get_info reports), or unified_memory: true")
+    return int(fields["cuda_total_gib"] * GIB), fields["cuda_total_source"], bool(fields.get("cuda_total_derived")), \
+        False
+
+
 def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
     gpus = {}
     for item, line, at in _entries(data, "gpus", path, "a GPU entry", "give name, memory, memory_unit, source"):
-        fields = check_fields(item, path, "a GPU entry", GPU_FIELDS, tuple(GPU_FIELDS))
+        fields = check_fields(item, path, "a GPU entry", GPU_FIELDS, _GPU_REQUIRED)
         name, memory, unit = fields["name"], fields["memory"], fields["memory_unit"]
         if name in gpus:
             raise GeneratorError(f"duplicate GPU {name!r}", path, at("name"), "remove one entry")
         if memory * (GIB if unit == "GiB" else GB) < 2 ** 20:
             raise GeneratorError(f"memory {memory:g} {unit} is less than a MiB", path, at("memory"),
                                  "give the card's memory in GiB or GB")
-        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), fields["source"])
+        cuda_bytes, cuda_source, derived, unified = _cuda_total(fields, path, at)
+        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), fields["source"], cuda_bytes,
+                             cuda_source, derived, unified)
     return gpus
 
 

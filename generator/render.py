@@ -18,7 +18,7 @@ import jinja2
 import jinja2.sandbox
 import markdown
 
-from . import charts, guide_charts, guide_tables, i18n, tables
+from . import charts, guide_charts, guide_tables, i18n, tables, vllm_tables
 from .calc.estimator import parse_framework, parse_quantization
 from . import limits
 from .errors import GeneratorError, shown
@@ -58,7 +58,8 @@ class _TableCalls:
                  "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
                  "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
-                 "validation_chart", "framework_profile", "quantization")}
+                 "validation_chart", "framework_profile", "quantization", "vllm_validation_table",
+                 "vllm_validation_summary_table", "vllm_logs")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -206,6 +207,16 @@ class _TableCalls:
 
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
         return self._place(tables.validation_summary_table(name, self.content, benchmark))
+
+    def vllm_validation_table(self, name="vllm-validation") -> str:
+        return self._place(vllm_tables.vllm_validation_table(name, self.content))
+
+    def vllm_validation_summary_table(self, name="vllm-validation-summary") -> str:
+        return self._place(vllm_tables.vllm_validation_summary_table(name, self.content))
+
+    def vllm_logs(self):
+        """The vLLM start-up logs (content/benchmarks/vllm-startup-logs.yaml): .logs, .excluded, .source."""
+        return vllm_tables.vllm_logs(self.content)
 
 
 def _markdown_text(text) -> str:

@@ -27,7 +27,7 @@ def test_params_active_matches_data(entry):
 
 
 def test_there_are_28_models_and_4_moe():
-    assert len(MODELS) == 28
+    assert len(MODELS) == 29
     assert len(ACTIVE) == 4
 
 

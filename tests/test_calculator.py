@@ -327,6 +327,9 @@ def _python_report(case) -> dict:
         argv += ["--gpu", case["gpu"]]
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(argv, out=out, err=err)
+    if code == 2 and case["engine"] == "vllm":
+        # A run vLLM would refuse (it would not start, or not serve this request): the page must say the same.
+        return {"refused": err.getvalue().strip().removeprefix("error: ")}
     assert code == 0, (argv, err.getvalue())
     return json.loads(out.getvalue())
 
@@ -360,9 +363,15 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
     started = time.perf_counter()
     results = page.run(cases)
     browser_seconds = time.perf_counter() - started
-    engines, quants, pasted = set(), set(), 0
+    engines, quants, pasted, refused = set(), set(), 0, 0
     for case, result in zip(cases, results):
         expected = _python_report(case)
+        pasted += bool(case["config"])
+        if "refused" in expected:
+            assert result["report"] is None, case
+            assert result["errors"]["err-gpu"] == expected["refused"], (case, result["errors"])
+            refused += 1
+            continue
         assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
         assert result["outputs"] == _expected_text(expected), case
         # The page's own report (before formatting) equals the CLI's JSON to the last bit.
@@ -370,10 +379,10 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
         assert result["bar"] >= 1
         engines.add(case["engine"])
         quants.add(parse_quantization(case["quantization"]).format)
-        pasted += bool(case["config"])
     assert engines == {"transformers", "vllm", "llama.cpp"}
     assert quants == {"float", "fp8", "gptq", "awq", "gguf"}
     assert pasted >= 40
+    assert 0 < refused < len(cases) // 4, refused
     page.check_clean()
     print(f"\n{len(cases)} cases in the browser: {browser_seconds:.2f} s")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import GeneratorError
 from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown
+from . import vllm as vllm_engine
 
 GIB = 2 ** 30
 GB = 10 ** 9
@@ -134,6 +135,15 @@ class FrameworkProfile:
     cuda_graph_bytes: int = 0
     ubatch_tokens: int = 0
     flash_attention: bool = True
+    # vLLM by version (generator/calc/vllm.py VllmRules; content/frameworks.yaml says where each comes from).
+    vllm_engines: str = ""
+    vllm_default_engine: str = ""
+    max_num_batched_tokens: int = 0
+    large_card_rule: str = "none"
+    large_card_max_num_batched_tokens: int = 0
+    large_card_max_num_seqs: int = 0
+    v0_chunked_prefill_tokens: int = 0
+    non_torch_context_engines: str = ""
 
     @property
     def label(self) -> str:
@@ -142,9 +152,20 @@ class FrameworkProfile:
 
 @dataclass(frozen=True)
 class GpuSpec:
+    """A card: ``memory_bytes`` as its maker sells it; ``cuda_bytes`` what torch.cuda.mem_get_info reports as total
+    (None for unified memory, where vLLM is not offered)."""
+
     name: str
     memory_bytes: int
     source: str = ""
+    cuda_bytes: int | None = None
+    cuda_source: str = ""
+    cuda_derived: bool = False
+    unified_memory: bool = False
+
+    @property
+    def usable_bytes(self) -> int:
+        return self.cuda_bytes if self.cuda_bytes is not None else self.memory_bytes
 
 
 def version_tuple(text: str) -> tuple:
@@ -248,6 +269,10 @@ class Estimate:
     batch: int
     kv_cache_capacity_tokens: int | None = None
     max_concurrency: float | None = None
+    # vLLM: what it would do at start-up (generator/calc/vllm.py VllmPlan), why it would refuse, and warnings.
+    vllm: object | None = None
+    refusal: str | None = None
+    warnings: tuple = ()
 
     @property
     def peak_gib(self) -> float:
@@ -297,14 +322,18 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
 
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
-             gpu_memory_bytes: int | None = None, flash_attention: bool = True) -> Estimate:
+             gpu_memory_bytes: int | None = None, flash_attention: bool = True,
+             vllm_settings: vllm_engine.VllmSettings | None = None) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens."""
     if context < 0 or generate < 0 or batch < 1 or gpus < 1:
         raise GeneratorError("context and generate must be >= 0, batch and gpus >= 1",
                              fix="check the numbers given to the estimator")
     if framework.engine == "vllm":
+        settings = vllm_settings or vllm_engine.VllmSettings(gpu_memory_bytes or 0)
+        if gpu_memory_bytes and not vllm_settings:
+            settings = replace(settings, gpu_memory_bytes=gpu_memory_bytes)
         return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
-                              gpu_memory_bytes)
+                              replace(settings, tensor_parallel=gpus))
     if framework.engine == "llama.cpp":
         return _estimate_llama_cpp(arch, quantization, context, framework, generate, batch, gpus, kv_dtype)
     return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
@@ -416,41 +445,64 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     return peaks
 
 
-def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, gpu_memory_bytes):
-    """Tensor parallel over ``gpus``: weights and KV heads split; the KV cache gets what the budget leaves."""
+def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
+    """The version's behaviour, from its content/frameworks.yaml profile."""
+    engines = tuple(framework.vllm_engines.split()) or ("v0",)
+    return vllm_engine.VllmRules(
+        version=version_tuple(framework.version) if framework.version else (framework.min_version or (0, 0, 0)),
+        engines=engines, default_engine=framework.vllm_default_engine or engines[0],
+        gpu_memory_utilization=framework.gpu_memory_utilization, max_num_seqs=framework.max_num_seqs or 256,
+        max_num_batched_tokens=framework.max_num_batched_tokens or 2048, large_card_rule=framework.large_card_rule,
+        large_card_max_num_batched_tokens=framework.large_card_max_num_batched_tokens or 8192,
+        large_card_max_num_seqs=framework.large_card_max_num_seqs or 256,
+        v0_chunked_prefill_tokens=framework.v0_chunked_prefill_tokens or 512,
+        non_torch_context_engines=tuple(framework.non_torch_context_engines.split()),
+        mla_compressed_cache=framework.mla_compressed_cache)
+
+
+def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings):
+    """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
     weights, _ = weight_bytes(arch, quant)
     act = quant.compute_bytes
-    kv_value = kv_dtype.bytes_per_value if kv_dtype else act
-    total_tokens = max(context + generate, 1)
-    kv_per_token = kv_cache_bytes_per_token(arch, kv_value, framework.mla_compressed_cache, total_tokens)
-    # KV heads split across ranks; MLA's latent cache is replicated on every rank.
-    kv_per_token_gpu = kv_per_token if (arch.is_mla and framework.mla_compressed_cache) else kv_per_token / gpus
-    weights_gpu = weights / gpus
-    # Profiling pass: one batch of profile_tokens (or the context, if longer) through the model, and the sampler's
-    # fp32 logits for max_num_seqs sequences.
-    profile_tokens = max(framework.profile_tokens, context)
-    layer_peak = _prefill_layer_activations(arch, profile_tokens, act, True) / gpus
-    sampler = framework.max_num_seqs * arch.vocab_size * 4
-    activations = int(layer_peak + sampler)
-    overhead = framework.cuda_graph_bytes
-    kv_needed = kv_per_token * total_tokens * batch
-    if gpu_memory_bytes:
-        budget = gpu_memory_bytes * framework.gpu_memory_utilization
-        kv_budget = budget - weights_gpu - activations - overhead
-        capacity = max(0, int(kv_budget // kv_per_token_gpu)) if kv_per_token_gpu else 0
-        concurrency = capacity / total_tokens
-        per_gpu_peak = int(max(budget, weights_gpu + activations + overhead))
-    else:
-        capacity = None
-        concurrency = None
-        per_gpu_peak = int(weights_gpu + activations + overhead + kv_per_token_gpu * total_tokens * batch)
-    steady = weights + kv_needed + overhead * gpus
+    request = max(context + generate, 1)
+    rules = vllm_rules(framework)
+    kv_value = kv_dtype.bytes_per_value if kv_dtype else None
+    plan = vllm_engine.plan(arch, weights, act, rules, settings, request, kv_value)
+    refusal = vllm_engine.check(arch, plan, rules, settings, request, kv_dtype.name if kv_dtype else "16-bit")
+    if refusal and settings.gpu_memory_bytes:
+        refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,
+                                              lambda q: weight_bytes(arch, q)[0], quant, _smaller_quantizations(quant))
+    kv_needed = int(plan.kv_bytes_per_token * request * batch * gpus)
+    if not settings.gpu_memory_bytes:
+        # No card: what this request needs on each GPU (vLLM itself would take utilisation x the card).
+        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch)
+        return Estimate(
+            weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
+            overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
+            steady=int(weights + kv_needed + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus, gpus=gpus,
+            context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal, warnings=plan.warnings)
+    per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
-        weights=int(weights), kv_cache=int(kv_needed), activations=activations * gpus, overhead=overhead * gpus,
-        peak=per_gpu_peak * gpus, steady=int(steady), per_gpu_peak=(per_gpu_peak,) * gpus, gpus=gpus,
-        context=context, generate=generate, batch=batch, kv_cache_capacity_tokens=capacity,
-        max_concurrency=concurrency,
+        weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
+        overhead=plan.non_torch * gpus, peak=per_gpu * gpus, steady=int(weights + kv_needed + plan.non_torch * gpus),
+        per_gpu_peak=(per_gpu,) * gpus, gpus=gpus, context=context, generate=generate, batch=batch,
+        kv_cache_capacity_tokens=plan.capacity_tokens, max_concurrency=plan.concurrency(request), vllm=plan,
+        refusal=refusal, warnings=plan.warnings,
     )
+
+
+# Smaller formats to suggest when a run does not fit, in the order a reader would try them.
+_SMALLER = ("bf16", "fp8", "gptq-int8", "awq-int4")
+
+
+def _smaller_quantizations(quant: Quantization) -> tuple:
+    if quant.format == "float" and quant.bits >= 16:
+        names = _SMALLER[1:]
+    elif quant.name in _SMALLER:
+        names = _SMALLER[_SMALLER.index(quant.name) + 1:]
+    else:
+        names = ()  # gptq-int4 is already the smallest; GGUF files are llama.cpp's
+    return tuple(_FLOAT_QUANTS[n] for n in names)
 
 
 def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype):

@@ -20,12 +20,12 @@ def busiest_gpu_bytes(estimate: Estimate) -> float:
 
 
 def fits(estimate: Estimate, card_bytes: int) -> bool:
-    if busiest_gpu_bytes(estimate) > card_bytes:
-        return False
     if estimate.kv_cache_capacity_tokens is not None:
-        # vLLM: the KV cache it could allocate must hold this request.
-        return estimate.kv_cache_capacity_tokens >= (estimate.context + estimate.generate) * estimate.batch
-    return True
+        # vLLM sizes itself to gpu_memory_utilization of the card: it fits when it starts (no refusal) and the KV
+        # cache it allocates holds this request.
+        return estimate.refusal is None and \
+            estimate.kv_cache_capacity_tokens >= (estimate.context + estimate.generate) * estimate.batch
+    return busiest_gpu_bytes(estimate) <= card_bytes
 
 
 def cards_needed(estimate_on: Callable[[int], Estimate], card_bytes: int, max_cards: int = MAX_CARDS) -> int | None:

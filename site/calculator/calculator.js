@@ -406,7 +406,7 @@
 
   function makeEstimate(fields) { return fields; }
 
-  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, flash) {
+  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, flash, vllmSettings) {
     if (generate === undefined) { generate = C.default_generate; }
     if (batch === undefined) { batch = 1; }
     if (gpus === undefined) { gpus = 1; }
@@ -416,7 +416,7 @@
         "check the numbers given to the estimator");
     }
     if (framework.engine === "vllm") {
-      return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes);
+      return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, vllmSettings);
     }
     if (framework.engine === "llama.cpp") {
       return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype);
@@ -523,40 +523,249 @@
     return peaks;
   }
 
-  function estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes) {
+  // --- generator/calc/vllm.py: vLLM's start-up arithmetic ---------------------------------------------------------
+  var V = DATA.vllm;
+
+  function vllmRules(framework) {
+    var engines = framework.vllm_engines ? framework.vllm_engines.split(" ") : ["v0"];
+    return {
+      engines: engines, default_engine: framework.vllm_default_engine || engines[0],
+      gpu_memory_utilization: framework.gpu_memory_utilization, max_num_seqs: framework.max_num_seqs || 256,
+      max_num_batched_tokens: framework.max_num_batched_tokens || 2048, large_card_rule: framework.large_card_rule,
+      large_card_max_num_batched_tokens: framework.large_card_max_num_batched_tokens || 8192,
+      large_card_max_num_seqs: framework.large_card_max_num_seqs || 256,
+      v0_chunked_prefill_tokens: framework.v0_chunked_prefill_tokens || 512,
+      non_torch_context_engines: framework.non_torch_context_engines ? framework.non_torch_context_engines.split(" ") : [],
+      mla_compressed_cache: framework.mla_compressed_cache,
+    };
+  }
+
+  function vllmBatchDefaults(rules, engine, gpuMemoryBytes, gpuName) {
+    var name = gpuName.toLowerCase();
+    var large = (rules.large_card_rule === "h100-name" && (name.indexOf("h100") >= 0 || name.indexOf("h200") >= 0)) ||
+      (rules.large_card_rule === "70gib-not-a100" && gpuMemoryBytes >= 70 * GIB && name.indexOf("a100") < 0);
+    if (engine === "v1" && large) { return [rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs]; }
+    return [rules.max_num_batched_tokens, rules.max_num_seqs];
+  }
+
+  function kvHeadsPerRank(a, tp) { return pyMax(1, Math.floor(a.kv_heads / tp)); }
+
+  function vllmKvBytesPerTokenPerRank(a, tp, bytesPerValue, mlaCompressed) {
+    if (isMla(a)) {
+      var perToken = kvCacheBytesPerToken(a, bytesPerValue, mlaCompressed, 0);
+      return mlaCompressed ? perToken : perToken / tp;
+    }
+    return 2 * a.layers * kvHeadsPerRank(a, tp) * a.head_dim * bytesPerValue;
+  }
+
+  function rotaryCacheBytes(a, actBytes) {
+    var rotaryDim = isMla(a) ? a.qk_rope_head_dim : a.head_dim;
+    return a.max_position_embeddings * rotaryDim * actBytes;
+  }
+
+  function vllmLayerActivationPeak(a, tokens, tp, actBytes) {
+    var h = a.hidden_size;
+    var stream = 3 * h + (tp > 1 ? h : 0);
+    var mlpValues;
+    if (isMoe(a)) {
+      var moeI = Math.ceil(a.moe_intermediate_size / tp);
+      var chunk = pyMin(tokens, V.fused_moe_chunk_tokens);
+      var workspace = chunk * a.experts_per_token * (3 * moeI + h);
+      var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
+      mlpValues = tokens * (stream + 3 * Math.ceil(shared / tp)) + workspace;
+      if (denseLayers(a)) {
+        mlpValues = pyMax(mlpValues, tokens * (3 * Math.ceil(a.intermediate_size / tp) + stream));
+      }
+    } else {
+      mlpValues = tokens * (3 * Math.ceil(a.intermediate_size / tp) + stream);
+    }
+    var qWidth = Math.ceil(a.heads / tp) * (a.v_head_dim || a.head_dim);
+    var qkvWidth = Math.ceil(a.heads / tp) * a.head_dim + 2 * kvHeadsPerRank(a, tp) * a.head_dim;
+    var attentionValues = tokens * (qkvWidth + qWidth + stream);
+    return pyMax(mlpValues, attentionValues) * actBytes;
+  }
+
+  function vllmSamplerPeak(a, numSeqs, actBytes) {
+    return numSeqs * a.vocab_size * (V.v1_sampler_bytes_per_logit - 2 + actBytes);
+  }
+
+  function vllmNonTorchBytes(rules, engine, tp) {
+    var extra = rules.non_torch_context_engines.indexOf(engine) >= 0 ? V.cuda_context_in_non_torch_bytes : 0;
+    return V.non_torch_base_bytes + (tp > 1 ? V.non_torch_tp_bytes : 0) + extra;
+  }
+
+  function vllmScheduler(rules, s, engine, maxModelLen) {
+    var defaults = vllmBatchDefaults(rules, engine, s.gpu_memory_bytes, s.gpu_name);
+    var seqs = s.max_num_seqs || (engine === "v0" ? rules.max_num_seqs : defaults[1]);
+    if (engine === "v1") { return [s.max_num_batched_tokens || defaults[0], seqs, true]; }
+    var chunked = maxModelLen > V.v0_long_context ||
+      Boolean(s.max_num_batched_tokens && s.max_num_batched_tokens < maxModelLen);
+    if (s.max_num_batched_tokens) { return [s.max_num_batched_tokens, seqs, chunked]; }
+    if (chunked) { return [rules.v0_chunked_prefill_tokens, seqs, true]; }
+    return [pyMax(maxModelLen, V.v0_min_batched_tokens), seqs, false];
+  }
+
+  // s: {gpu_memory_bytes, gpu_name, tensor_parallel, gpu_memory_utilization, max_model_len, max_num_seqs,
+  //     max_num_batched_tokens, engine, unified_memory} (null: vLLM's default)
+  function vllmPlan(a, weights, actBytes, rules, s, requestTokens, kvBytesPerValue) {
+    var engine = s.engine || rules.default_engine;
+    var tp = s.tensor_parallel;
+    var util = s.gpu_memory_utilization === null ? rules.gpu_memory_utilization : s.gpu_memory_utilization;
+    var warnings = [];
+    var modelMax = a.max_position_embeddings || requestTokens;
+    var maxModelLen = s.max_model_len || pyMax(modelMax, requestTokens);
+    if (maxModelLen > modelMax && a.max_position_embeddings) {
+      warnings.push("max_model_len " + maxModelLen + " is above the model's maximum context (" + modelMax + "): vLLM " +
+        "refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, and the model was not trained for it");
+    }
+    var sched = vllmScheduler(rules, s, engine, maxModelLen);
+    var batched = sched[0], seqs = sched[1];
+    var kvValue = kvBytesPerValue === null ? actBytes : kvBytesPerValue;
+    var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
+    var w = Math.trunc(weights / tp + rotaryCacheBytes(a, actBytes));
+    var layer = vllmLayerActivationPeak(a, batched, tp, actBytes);
+    var sampler = engine === "v1" ? vllmSamplerPeak(a, pyMin(seqs, batched), actBytes) : 0;
+    var activation = Math.trunc(pyMax(layer, sampler));
+    var nonTorch = vllmNonTorchBytes(rules, engine, tp);
+    var budget = Math.trunc(s.gpu_memory_bytes * util);
+    var kvBudget = budget - w - activation - nonTorch;
+    var blocks = perToken ? pyMax(0, Math.trunc(floorDiv(kvBudget, perToken * V.block_tokens))) : 0;
+    return {
+      engine: engine, max_model_len: maxModelLen, max_num_seqs: seqs, max_num_batched_tokens: batched,
+      chunked_prefill: sched[2], gpu_memory_utilization: util, budget: budget, weights: w, activation_peak: activation,
+      non_torch: nonTorch, kv_budget: Math.trunc(kvBudget), kv_bytes_per_token: perToken, num_blocks: blocks,
+      capacity_tokens: blocks * V.block_tokens, warnings: warnings,
+    };
+  }
+
+  function vllmCheck(a, plan, rules, s, requestTokens, kvDtype) {
+    if (rules.engines.indexOf(plan.engine) < 0) {
+      return "this vLLM version has no " + plan.engine.toUpperCase() + " engine (it has " +
+        rules.engines.map(function (e) { return e.toUpperCase(); }).join(", ") +
+        "): V1 arrived in 0.7.0, V0 was removed in 0.11.0";
+    }
+    if (s.unified_memory) {
+      return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card";
+    }
+    if (a.heads % s.tensor_parallel) {
+      return "vLLM refuses tensor parallel size " + s.tensor_parallel + ": the model's " + a.heads +
+        " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
+    }
+    var kvName = kvDtype.toLowerCase().replace(/_/g, "-");
+    if (["16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2"].indexOf(kvName) < 0) {
+      return "vLLM has no " + kvDtype + " KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8";
+    }
+    if (!s.gpu_memory_bytes) { return null; }
+    if (plan.num_blocks <= 0) {
+      return "vLLM would not start: weights " + formatFixed(plan.weights / GIB, 2) + " GiB, activation peak " +
+        formatFixed(plan.activation_peak / GIB, 2) + " GiB and non-torch " + formatFixed(plan.non_torch / GIB, 2) +
+        " GiB per GPU leave no room for the KV cache in " + formatFixed(plan.budget / GIB, 2) + " GiB (" +
+        formatG(plan.gpu_memory_utilization) + " x " + formatFixed(s.gpu_memory_bytes / GIB, 2) + " GiB)";
+    }
+    if (plan.capacity_tokens < plan.max_model_len) {
+      return "vLLM would not start: its KV cache holds " + plan.capacity_tokens + " tokens, less than one " +
+        "max_model_len request (" + plan.max_model_len + " tokens)";
+    }
+    if (requestTokens > plan.max_model_len) {
+      return "vLLM refuses the request: " + requestTokens + " tokens is more than max_model_len (" +
+        plan.max_model_len + ")";
+    }
+    return null;
+  }
+
+  // Python's format(x, "g") for the utilisations printed here (0 < x <= 1, at most 6 significant digits).
+  function formatG(x) { return String(Number(x.toPrecision(6))); }
+
+  function vllmStarts(plan, requestTokens) {
+    return plan.num_blocks > 0 && plan.capacity_tokens >= plan.max_model_len && plan.max_model_len >= requestTokens;
+  }
+
+  function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
+
+  function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue) {
+    var top = s.max_model_len || a.max_position_embeddings || 1048576;
+    var low = 0, high = Math.floor(top / V.block_tokens);
+    while (low < high) {
+      var middle = Math.floor((low + high + 1) / 2);
+      var tokens = middle * V.block_tokens;
+      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue);
+      if (trial.num_blocks > 0 && trial.capacity_tokens >= tokens) { low = middle; } else { high = middle - 1; }
+    }
+    return low * V.block_tokens;
+  }
+
+  function smallerQuantizations(quant) {
+    var names = V.smaller_quantizations, index = names.indexOf(quant.name), picked = [];
+    if (quant.format === "float" && quant.bits >= 16) { picked = names.slice(1); }
+    else if (index >= 0) { picked = names.slice(index + 1); }
+    return picked.map(function (name) { return Q.formats[name]; });
+  }
+
+  function vllmWhatWouldFit(a, plan, rules, s, requestTokens, kvValue, actBytes, quant) {
+    if (s.unified_memory || a.heads % s.tensor_parallel || plan.num_blocks < 0) { return ""; }
+    var weights = weightBytes(a, quant)[0];
+    var options = [];
+    var longest = vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue);
+    if (longest > 0 && longest < plan.max_model_len) {
+      options.push("--max-model-len " + longest + " (the longest that fits)");
+    }
+    var needed = plan.weights + plan.activation_peak + plan.non_torch +
+      Math.ceil(pyMax(plan.max_model_len, requestTokens) / V.block_tokens) * V.block_tokens * plan.kv_bytes_per_token;
+    var utilisation = Math.ceil(needed / s.gpu_memory_bytes * 100) / 100;
+    if (plan.gpu_memory_utilization < utilisation && utilisation <= 0.99) {
+      options.push("--gpu-memory-utilization " + formatG(utilisation));
+    }
+    for (var tp = s.tensor_parallel + 1; tp < 17; tp++) {
+      if (a.heads % tp === 0 && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
+          requestTokens, kvValue), requestTokens)) {
+        options.push("--gpus " + tp);
+        break;
+      }
+    }
+    var smaller = smallerQuantizations(quant);
+    for (var i = 0; i < smaller.length; i++) {
+      if (vllmStarts(vllmPlan(a, weightBytes(a, smaller[i])[0], actBytes, rules, s, requestTokens, kvValue),
+          requestTokens)) {
+        options.push("--quantization " + smaller[i].name);
+        break;
+      }
+    }
+    return options.length ? "; would fit: " + options.join(", ") : "; nothing smaller fits on this card";
+  }
+
+  // generator/calc/estimator.py _estimate_vllm: tensor parallel over ``gpus``, vLLM's own start-up arithmetic.
+  function estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, settings) {
     var weights = weightBytes(a, quant)[0];
     var act = quant.compute_bytes;
-    var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
-    var totalTokens = pyMax(context + generate, 1);
-    var kvPerToken = kvCacheBytesPerToken(a, kvValue, framework.mla_compressed_cache, totalTokens);
-    var kvPerTokenGpu = isMla(a) && framework.mla_compressed_cache ? kvPerToken : kvPerToken / gpus;
-    var weightsGpu = weights / gpus;
-    var profileTokens = pyMax(framework.profile_tokens, context);
-    var layerPeak = prefillLayerActivations(a, profileTokens, act, true) / gpus;
-    var sampler = framework.max_num_seqs * a.vocab_size * 4;
-    var activations = Math.trunc(layerPeak + sampler);
-    var overhead = framework.cuda_graph_bytes;
-    var kvNeeded = kvPerToken * totalTokens * batch;
-    var capacity, concurrency, perGpuPeak;
-    if (gpuMemoryBytes) {
-      var budget = gpuMemoryBytes * framework.gpu_memory_utilization;
-      var kvBudget = budget - weightsGpu - activations - overhead;
-      capacity = kvPerTokenGpu ? pyMax(0, Math.trunc(floorDiv(kvBudget, kvPerTokenGpu))) : 0;
-      concurrency = capacity / totalTokens;
-      perGpuPeak = Math.trunc(pyMax(budget, weightsGpu + activations + overhead));
-    } else {
-      capacity = null;
-      concurrency = null;
-      perGpuPeak = Math.trunc(weightsGpu + activations + overhead + kvPerTokenGpu * totalTokens * batch);
+    var request = pyMax(context + generate, 1);
+    var rules = vllmRules(framework);
+    var s = Object.assign({gpu_memory_bytes: gpuMemoryBytes || 0, gpu_name: "", gpu_memory_utilization: null,
+      max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null, engine: null, unified_memory: false},
+      settings || {}, {tensor_parallel: gpus});
+    var kvValue = kvDtype ? kvDtype.bytes_per_value : null;
+    var plan = vllmPlan(a, weights, act, rules, s, request, kvValue);
+    var refusal = vllmCheck(a, plan, rules, s, request, kvDtype ? kvDtype.name : "16-bit");
+    if (refusal && s.gpu_memory_bytes) {
+      refusal += vllmWhatWouldFit(a, plan, rules, s, request, kvValue, act, quant);
     }
-    var steady = weights + kvNeeded + overhead * gpus;
+    var kvNeeded = Math.trunc(plan.kv_bytes_per_token * request * batch * gpus);
+    var perGpuPeak, capacity = null, concurrency = null;
+    if (!s.gpu_memory_bytes) {
+      perGpuPeak = Math.trunc(plan.weights + plan.activation_peak + plan.non_torch +
+        plan.kv_bytes_per_token * request * batch);
+    } else {
+      perGpuPeak = Math.trunc(pyMax(plan.budget, plan.weights + plan.activation_peak + plan.non_torch));
+      capacity = plan.capacity_tokens;
+      concurrency = plan.capacity_tokens / request;
+    }
     var perGpu = [];
     for (var i = 0; i < gpus; i++) { perGpu.push(perGpuPeak); }
     return makeEstimate({
-      weights: Math.trunc(weights), kv_cache: Math.trunc(kvNeeded), activations: activations * gpus,
-      overhead: overhead * gpus, peak: perGpuPeak * gpus, steady: Math.trunc(steady), per_gpu_peak: perGpu,
-      gpus: gpus, context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
-      max_concurrency: concurrency,
+      weights: Math.trunc(weights), kv_cache: kvNeeded, activations: plan.activation_peak * gpus,
+      overhead: plan.non_torch * gpus, peak: perGpuPeak * gpus,
+      steady: Math.trunc(weights + kvNeeded + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
+      context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
+      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings,
     });
   }
 
@@ -584,11 +793,10 @@
   }
 
   function fits(e, cardBytes) {
-    if (busiestGpuBytes(e) > cardBytes) { return false; }
     if (e.kv_cache_capacity_tokens !== null) {
-      return e.kv_cache_capacity_tokens >= (e.context + e.generate) * e.batch;
+      return !e.refusal && e.kv_cache_capacity_tokens >= (e.context + e.generate) * e.batch;
     }
-    return true;
+    return busiestGpuBytes(e) <= cardBytes;
   }
 
   // --- generator/model_config.py -------------------------------------------------------------------------------------
@@ -810,8 +1018,15 @@
       throw new EstimateError("vLLM's KV cache fills the card: its size is needed", "pick a GPU", "gpu");
     }
     var arch = request.arch;
+    var vllmSettings = null;
+    if (framework.engine === "vllm") {
+      // vLLM budgets the total CUDA reports, and picks some defaults by the card's name and size.
+      vllmSettings = {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes : gpu.cuda_bytes, gpu_name: gpu.name,
+        unified_memory: gpu.unified_memory};
+    }
     var result = estimate(arch, quantization, request.context, framework, request.generate, request.batch,
-      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null);
+      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, undefined, vllmSettings);
+    if (result.refusal) { throw new EstimateError(result.refusal, "", "gpu"); }
     // Python's integers are exact at any size; past 2^53 these would no longer be (a pasted config of a giant).
     [result.weights, result.kv_cache, result.activations, result.peak, result.steady].forEach(function (v) {
       if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) {
@@ -832,6 +1047,15 @@
       out.kv_cache_capacity_tokens = result.kv_cache_capacity_tokens;
       out.max_concurrency = pyRound(result.max_concurrency, 2);
     }
+    if (result.vllm) {
+      var v = result.vllm;
+      out.vllm = {engine: v.engine, max_model_len: v.max_model_len, max_num_seqs: v.max_num_seqs,
+        max_num_batched_tokens: v.max_num_batched_tokens, gpu_memory_utilization: v.gpu_memory_utilization,
+        budget_gib: gib(v.budget), weights_per_gpu_gib: gib(v.weights), activation_peak_gib: gib(v.activation_peak),
+        non_torch_gib: gib(v.non_torch), kv_cache_budget_gib: gib(v.kv_budget),
+        max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
+    }
+    if (result.warnings && result.warnings.length) { out.warnings = result.warnings.slice(); }
     if (gpu !== null) {
       out.gpu = gpu.name;
       out.gpu_memory_gib = gib(gpu.memory_bytes);

@@ -1,0 +1,318 @@
+"""vLLM's start-up arithmetic: how big a KV cache it allocates, and when it refuses to start.
+
+Pure: numbers in, numbers out. The mechanism follows vLLM's own code (read at the tags named), written anew:
+
+* The budget (V0 ``vllm/worker/worker.py`` ``determine_num_available_blocks``; V1
+  ``vllm/v1/worker/gpu_worker.py`` ``determine_available_memory``; ``vllm/utils.py`` ``memory_profiling`` from
+  v0.6.5, PR #10511): total memory as CUDA reports it x ``gpu_memory_utilization``, less the weights on this rank,
+  less the peak that PyTorch allocated during one profiling forward pass, less the memory allocated outside
+  PyTorch (cuBLAS workspaces, NCCL and custom all-reduce buffers; before v0.6.5 this figure also held the CUDA
+  context, because it was measured as ``total - free - torch``).
+* The KV cache is whole blocks of 16 tokens (``CacheConfig.block_size``); a block holds K and V of every layer for
+  the KV heads of this rank, ``max(1, kv_heads // tp)`` (vLLM replicates KV heads when there are fewer than
+  ranks: ``ModelConfig.get_num_kv_heads``). The "# GPU blocks" / "GPU KV cache size: N tokens" lines report that
+  count for full-attention layers: sliding windows do not shrink the figure.
+* The profiling pass. V0 (``ModelRunner.profile_run``): ``max_num_seqs`` dummy sequences sharing
+  ``max_num_batched_tokens`` tokens; without chunked prefill that is ``max(max_model_len, 2048)`` tokens
+  (``SchedulerConfig``), so the peak grows with the context. V1 (``GPUModelRunner.profile_run``): a forward pass of
+  ``max_num_batched_tokens`` tokens (chunked prefill is always on), then ``_dummy_sampler_run`` over
+  ``max_num_seqs`` dummy requests.
+* The engine's defaults that depend on the card (V1 ``EngineArgs`` usage-context defaults for ``vllm serve``):
+  see ``batch_defaults``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from .architecture import Architecture, kv_cache_bytes_per_token
+
+GIB = 2 ** 30
+BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
+
+# V0 without chunked prefill profiles max(max_model_len, 2048) tokens (SchedulerConfig, _DEFAULT_MAX_NUM_BATCHED_TOKENS).
+V0_MIN_BATCHED_TOKENS = 2048
+# `vllm serve` turns chunked prefill on by itself in V0 when max_model_len exceeds 32K
+# (EngineArgs.create_engine_config: use_long_context = max_model_len > 32K, OPENAI_API_SERVER usage context).
+V0_LONG_CONTEXT = 32 * 1024
+# fused_moe processes at most VLLM_FUSED_MOE_CHUNK_SIZE tokens at once (vllm/envs.py default 64 * 1024) and
+# sizes its intermediate caches for that chunk.
+FUSED_MOE_CHUNK_TOKENS = 64 * 1024
+# V1's dummy sampler run (GPUModelRunner._dummy_sampler_run): the logits in the model dtype (2 bytes), their fp32
+# copy (Sampler: logits.to(torch.float32)), softmax probabilities (fp32) and the exponential noise the random
+# sampler divides them by (torch.empty_like(probs).exponential_()): 14 bytes per logit.
+V1_SAMPLER_BYTES_PER_LOGIT = 14
+# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces,
+# 0.03-0.16 GiB in logs of v0.7-v0.8 (content/benchmarks/vllm-startup-logs.yaml: RTX 4060, H100). Tensor
+# parallel: the NCCL communicator and the custom all-reduce buffers add about 0.2 GiB per rank (0.20-0.43 GiB in
+# the TP=2 and TP=4 logs of the same file, whatever the TP size).
+NON_TORCH_BASE_BYTES = int(0.1 * GIB)
+NON_TORCH_TP_BYTES = int(0.2 * GIB)
+# V0 before v0.6.5 (PR #10511) and V1 before v0.9.2 (PR #19312) measured non-torch memory as total - free - torch
+# allocated, which includes the CUDA context and the cuBLAS handle: 0.35 GiB on an RTX 3090 with TP=1 (vLLM 0.6.4,
+# issue #10517), 0.25 GiB above the later baseline-relative figure.
+CUDA_CONTEXT_IN_NON_TORCH_BYTES = int(0.25 * GIB)
+KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
+ENGINES = ("v0", "v1")
+
+
+@dataclass(frozen=True)
+class VllmRules:
+    """What a vLLM version does (from content/frameworks.yaml): its engines and its card-dependent defaults."""
+
+    version: tuple = (0, 0, 0)
+    engines: tuple = ("v0",)
+    default_engine: str = "v0"
+    gpu_memory_utilization: float = 0.9
+    max_num_seqs: int = 256
+    max_num_batched_tokens: int = 2048       # V1 `vllm serve` default on most cards
+    large_card_rule: str = "none"            # none | h100-name | 70gib-not-a100
+    large_card_max_num_batched_tokens: int = 8192
+    large_card_max_num_seqs: int = 256
+    v0_chunked_prefill_tokens: int = 512     # V0 max_num_batched_tokens when chunked prefill is on
+    non_torch_context_engines: tuple = ()    # engines whose non-torch figure includes the CUDA context
+    mla_compressed_cache: bool = False
+
+
+@dataclass(frozen=True)
+class VllmSettings:
+    """The flags of one `vllm serve`: None means vLLM's default."""
+
+    gpu_memory_bytes: int
+    gpu_name: str = ""
+    tensor_parallel: int = 1
+    gpu_memory_utilization: float | None = None
+    max_model_len: int | None = None
+    max_num_seqs: int | None = None
+    max_num_batched_tokens: int | None = None
+    engine: str | None = None
+    enforce_eager: bool = False
+    kv_dtype: str = "auto"
+    unified_memory: bool = False
+
+
+@dataclass(frozen=True)
+class VllmPlan:
+    """What vLLM would do at start-up, per rank (bytes), and whether it would start at all."""
+
+    engine: str
+    max_model_len: int
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    chunked_prefill: bool
+    gpu_memory_utilization: float
+    budget: int
+    weights: int
+    activation_peak: int
+    non_torch: int
+    kv_budget: int
+    kv_bytes_per_token: float
+    num_blocks: int
+    refusal: str | None = None
+    warnings: tuple = field(default=())
+
+    @property
+    def capacity_tokens(self) -> int:
+        return self.num_blocks * BLOCK_TOKENS
+
+    def concurrency(self, tokens: int) -> float:
+        return self.capacity_tokens / max(tokens, 1)
+
+
+def batch_defaults(rules: VllmRules, engine: str, gpu_memory_bytes: int, gpu_name: str) -> tuple:
+    """(max_num_batched_tokens, max_num_seqs) that `vllm serve` picks when neither is given.
+
+    V1 from v0.8.0 (EngineArgs._set_default_args_v1): 2048 tokens and 256 sequences, except on "large" cards:
+    v0.8.x when the device name contains "h100" or "h200" (8192 tokens); from v0.9.0 any card of at least 70 GiB
+    whose name does not contain "a100" (8192 tokens and 1024 sequences; the A100 exception is vLLM PR #17885).
+    V0 sizes the batch from max_model_len instead (see plan()).
+    """
+    name = gpu_name.lower()
+    large = (rules.large_card_rule == "h100-name" and ("h100" in name or "h200" in name)) or \
+        (rules.large_card_rule == "70gib-not-a100" and gpu_memory_bytes >= 70 * GIB and "a100" not in name)
+    if engine == "v1" and large:
+        return rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs
+    return rules.max_num_batched_tokens, rules.max_num_seqs
+
+
+def kv_heads_per_rank(arch: Architecture, tp: int) -> int:
+    return max(1, arch.kv_heads // tp)
+
+
+def kv_bytes_per_token_per_rank(arch: Architecture, tp: int, bytes_per_value: float, mla_compressed: bool) -> float:
+    """K and V of every layer for one token on one rank, as vLLM's block size counts it (no sliding-window saving)."""
+    if arch.is_mla:
+        per_token = kv_cache_bytes_per_token(arch, bytes_per_value, mla_compressed)
+        # The compressed latent is one vector per layer, replicated on every rank; the full cache splits by heads.
+        return per_token if mla_compressed else per_token / tp
+    return 2 * arch.layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
+
+
+def rotary_cache_bytes(arch: Architecture, act_bytes: int) -> int:
+    """RotaryEmbedding's cos_sin_cache: max_position x rotary_dim in the model dtype, one per model, on every rank.
+
+    It is allocated with the weights, so "Loading model weights took" includes it (Llama-3.1-8B: 131072 x 128 x 2
+    bytes = 32 MiB, the difference between 14.96 GiB of parameters and the logged 14.99).
+    """
+    rotary_dim = arch.qk_rope_head_dim if arch.is_mla else arch.head_dim
+    return arch.max_position_embeddings * rotary_dim * act_bytes
+
+
+def layer_activation_peak(arch: Architecture, tokens: int, tp: int, act_bytes: int) -> float:
+    """The most PyTorch holds inside one decoder layer for a forward pass of ``tokens`` tokens on one rank.
+
+    Dense MLP (vLLM's LlamaMLP, eager): the gate_up output (2 x I/tp) stays referenced while SiluAndMul writes I/tp
+    and down_proj writes the hidden size, next to the normed input and the residual: (3 I/tp + 3 h) values a token.
+    With TP > 1 the row-parallel output is all-reduced out of place (pynccl / custom all-reduce): one more h.
+    MoE (fused_moe): per chunk of tokens, top-k copies of the expert intermediate (2 I + I) and of the output (h).
+    Attention: q, k and v of this rank and the attention output, next to the stream.
+    """
+    h = arch.hidden_size
+    stream = 3 * h + (h if tp > 1 else 0)
+    if arch.is_moe:
+        moe_i = math.ceil(arch.moe_intermediate_size / tp)
+        chunk = min(tokens, FUSED_MOE_CHUNK_TOKENS)
+        workspace = chunk * arch.experts_per_token * (3 * moe_i + h)
+        shared = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
+        mlp_values = tokens * (stream + 3 * math.ceil(shared / tp)) + workspace
+        if arch.dense_layers:
+            mlp_values = max(mlp_values, tokens * (3 * math.ceil(arch.intermediate_size / tp) + stream))
+    else:
+        mlp_values = tokens * (3 * math.ceil(arch.intermediate_size / tp) + stream)
+    q_width = math.ceil(arch.heads / tp) * (arch.v_head_dim or arch.head_dim)
+    qkv_width = math.ceil(arch.heads / tp) * arch.head_dim + 2 * kv_heads_per_rank(arch, tp) * arch.head_dim
+    attention_values = tokens * (qkv_width + q_width + stream)
+    return max(mlp_values, attention_values) * act_bytes
+
+
+def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int) -> float:
+    """V1's dummy sampler run: logits for ``num_seqs`` requests over the whole vocabulary (gathered on rank 0)."""
+    return num_seqs * arch.vocab_size * (V1_SAMPLER_BYTES_PER_LOGIT - 2 + act_bytes)
+
+
+def non_torch_bytes(rules: VllmRules, engine: str, tp: int) -> int:
+    extra = CUDA_CONTEXT_IN_NON_TORCH_BYTES if engine in rules.non_torch_context_engines else 0
+    return NON_TORCH_BASE_BYTES + (NON_TORCH_TP_BYTES if tp > 1 else 0) + extra
+
+
+def _scheduler(rules: VllmRules, s: VllmSettings, engine: str, max_model_len: int) -> tuple:
+    """(max_num_batched_tokens, max_num_seqs, chunked_prefill) as vLLM settles them."""
+    default_tokens, default_seqs = batch_defaults(rules, engine, s.gpu_memory_bytes, s.gpu_name)
+    seqs = s.max_num_seqs or (rules.max_num_seqs if engine == "v0" else default_seqs)
+    if engine == "v1":
+        return s.max_num_batched_tokens or default_tokens, seqs, True
+    chunked = max_model_len > V0_LONG_CONTEXT or bool(s.max_num_batched_tokens and s.max_num_batched_tokens < max_model_len)
+    if s.max_num_batched_tokens:
+        return s.max_num_batched_tokens, seqs, chunked
+    if chunked:
+        return rules.v0_chunked_prefill_tokens, seqs, True
+    return max(max_model_len, V0_MIN_BATCHED_TOKENS), seqs, False
+
+
+def weights_per_rank(weights: int, arch: Architecture, tp: int, act_bytes: int) -> int:
+    return int(weights / tp + rotary_cache_bytes(arch, act_bytes))
+
+
+def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings,
+         request_tokens: int, kv_bytes_per_value: float | None = None) -> VllmPlan:
+    """vLLM's start-up for this model and these flags; ``refusal`` says why vLLM would not start (or not at all)."""
+    engine = s.engine or rules.default_engine
+    tp = s.tensor_parallel
+    util = rules.gpu_memory_utilization if s.gpu_memory_utilization is None else s.gpu_memory_utilization
+    warnings = []
+    model_max = arch.max_position_embeddings or request_tokens
+    max_model_len = s.max_model_len or max(model_max, request_tokens)
+    if max_model_len > model_max and arch.max_position_embeddings:
+        warnings.append(f"max_model_len {max_model_len} is above the model's maximum context ({model_max}): vLLM "
+                        "refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, and the model was not trained for it")
+    batched, seqs, chunked = _scheduler(rules, s, engine, max_model_len)
+    kv_value = act_bytes if kv_bytes_per_value is None else kv_bytes_per_value
+    per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
+    w = weights_per_rank(weights, arch, tp, act_bytes)
+    layer = layer_activation_peak(arch, batched, tp, act_bytes)
+    sampler = sampler_peak(arch, min(seqs, batched), act_bytes) if engine == "v1" else 0
+    activation = int(max(layer, sampler))
+    non_torch = non_torch_bytes(rules, engine, tp)
+    budget = int(s.gpu_memory_bytes * util)
+    kv_budget = budget - w - activation - non_torch
+    blocks = max(0, int(kv_budget // (per_token * BLOCK_TOKENS))) if per_token else 0
+    result = VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
+                      int(kv_budget), per_token, blocks, None, tuple(warnings))
+    return result
+
+
+def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
+          kv_dtype: str) -> str | None:
+    """Why vLLM would refuse this run (None: it starts and serves the request). Without a card's size only the
+    refusals that do not depend on memory are known."""
+    if result.engine not in rules.engines:
+        return (f"this vLLM version has no {result.engine.upper()} engine (it has "
+                f"{', '.join(e.upper() for e in rules.engines)}): V1 arrived in 0.7.0, V0 was removed in 0.11.0")
+    if s.unified_memory:
+        return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card"
+    if arch.heads % s.tensor_parallel:
+        return (f"vLLM refuses tensor parallel size {s.tensor_parallel}: the model's {arch.heads} attention heads "
+                "do not divide evenly (ModelConfig.verify_with_parallel_config)")
+    if kv_dtype.lower().replace("_", "-") not in ("16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2"):
+        return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
+    if not s.gpu_memory_bytes:
+        return None
+    if result.num_blocks <= 0:
+        return (f"vLLM would not start: weights {result.weights / GIB:.2f} GiB, activation peak "
+                f"{result.activation_peak / GIB:.2f} GiB and non-torch {result.non_torch / GIB:.2f} GiB per GPU "
+                f"leave no room for the KV cache in {result.budget / GIB:.2f} GiB "
+                f"({result.gpu_memory_utilization:g} x {s.gpu_memory_bytes / GIB:.2f} GiB)")
+    if result.capacity_tokens < result.max_model_len:
+        return (f"vLLM would not start: its KV cache holds {result.capacity_tokens} tokens, less than one "
+                f"max_model_len request ({result.max_model_len} tokens)")
+    if request_tokens > result.max_model_len:
+        return f"vLLM refuses the request: {request_tokens} tokens is more than max_model_len ({result.max_model_len})"
+    return None
+
+
+def _starts(result: VllmPlan, request_tokens: int) -> bool:
+    return result.num_blocks > 0 and result.capacity_tokens >= result.max_model_len >= request_tokens
+
+
+def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int, kv_value,
+                   act_bytes: int, weights_of, quant, smaller: tuple) -> str:
+    """What would make vLLM start: the longest context, a higher utilisation, more cards, a smaller format."""
+    if s.unified_memory or arch.heads % s.tensor_parallel or result.num_blocks < 0:
+        return ""
+    weights = weights_of(quant)
+    options = []
+    longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value)
+    if 0 < longest < result.max_model_len:
+        options.append(f"--max-model-len {longest} (the longest that fits)")
+    needed = result.weights + result.activation_peak + result.non_torch + \
+        math.ceil(max(result.max_model_len, request_tokens) / BLOCK_TOKENS) * BLOCK_TOKENS * result.kv_bytes_per_token
+    utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
+    if result.gpu_memory_utilization < utilisation <= 0.99:
+        options.append(f"--gpu-memory-utilization {utilisation:g}")
+    for tp in range(s.tensor_parallel + 1, 17):
+        if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
+                                                 request_tokens, kv_value), request_tokens):
+            options.append(f"--gpus {tp}")
+            break
+    for other in smaller:
+        if _starts(plan(arch, weights_of(other), act_bytes, rules, s, request_tokens, kv_value), request_tokens):
+            options.append(f"--quantization {other.name}")
+            break
+    return ("; would fit: " + ", ".join(options)) if options else "; nothing smaller fits on this card"
+
+
+def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
+                          granularity: int = BLOCK_TOKENS) -> int:
+    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows)."""
+    top = s.max_model_len or arch.max_position_embeddings or 2 ** 20
+    low, high = 0, top // granularity
+    while low < high:
+        middle = (low + high + 1) // 2
+        tokens = middle * granularity
+        trial = plan(arch, weights, act_bytes, rules, replace(s, max_model_len=tokens), tokens, kv_value)
+        if trial.num_blocks > 0 and trial.capacity_tokens >= tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return low * granularity

@@ -1,0 +1,73 @@
+"""The vLLM model against vLLM's own start-up logs: KV cache capacity in tokens, estimate vs log.
+
+Pure: takes each log's settings (duck-typed: generator/vllm_logs.py VllmLog) with its architecture and framework
+profile, returns numbers. The estimate uses exactly the flags the CLI offers; nothing is fitted per log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import GeneratorError
+from . import vllm
+from .architecture import Architecture
+from .estimator import GIB, FrameworkProfile, parse_kv_dtype, parse_quantization, vllm_rules, weight_bytes
+
+# The targets the validation post states and tests/test_vllm.py holds the model to (issue 10).
+TARGET_MEAN_ERROR_PCT = 5.0
+TARGET_WORST_ERROR_PCT = 15.0
+
+
+@dataclass(frozen=True)
+class LogComparison:
+    log: object
+    observed_tokens: int
+    estimated_tokens: int
+    error_pct: float
+    plan: vllm.VllmPlan
+
+
+@dataclass(frozen=True)
+class LogValidation:
+    rows: tuple
+    mean_abs_error_pct: float
+    worst_abs_error_pct: float
+    worst: LogComparison
+
+
+def settings_of(log) -> vllm.VllmSettings:
+    return vllm.VllmSettings(log.gpu_memory_bytes, log.gpu, log.tensor_parallel, log.gpu_memory_utilization,
+                             log.max_model_len, log.max_num_seqs, log.max_num_batched_tokens, log.engine,
+                             log.enforce_eager, log.kv_cache_dtype)
+
+
+def observed_tokens(log, kv_bytes_per_token: float) -> int:
+    """The capacity the log reports, in tokens. A KV size in GiB becomes whole 16-token blocks, as vLLM counts."""
+    if log.observed_kind == "gpu_blocks":
+        return int(log.observed_value) * vllm.BLOCK_TOKENS
+    if log.observed_kind == "kv_cache_tokens":
+        return int(log.observed_value)
+    block = kv_bytes_per_token * vllm.BLOCK_TOKENS
+    return int(log.observed_value * GIB // block) * vllm.BLOCK_TOKENS
+
+
+def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComparison:
+    quant = parse_quantization(log.quantization)
+    kv_dtype = parse_kv_dtype(log.kv_cache_dtype)
+    kv_value = None if kv_dtype.name == "16-bit" else kv_dtype.bytes_per_value
+    weights, _ = weight_bytes(arch, quant)
+    plan = vllm.plan(arch, weights, quant.compute_bytes, vllm_rules(framework), settings_of(log), log.max_model_len,
+                     kv_value)
+    observed = observed_tokens(log, plan.kv_bytes_per_token)
+    if observed <= 0:
+        raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
+                             "check the figure and its unit")
+    error = 100.0 * (plan.capacity_tokens - observed) / observed
+    return LogComparison(log, observed, plan.capacity_tokens, error, plan)
+
+
+def validate_logs(comparisons) -> LogValidation:
+    rows = tuple(comparisons)
+    worst = max(rows, key=lambda c: abs(c.error_pct))
+    mean = sum(abs(c.error_pct) for c in rows) / len(rows)
+    return LogValidation(rows, mean, abs(worst.error_pct), worst)

@@ -1,0 +1,226 @@
+"""vLLM's start-up arithmetic (generator/calc/vllm.py): the flags, the defaults by version and card, the refusals,
+and the validation against vLLM's own start-up logs (content/benchmarks/vllm-startup-logs.yaml)."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_cli
+from generator.calc import vllm
+from generator.calc.estimator import GIB, parse_framework, parse_quantization, vllm_rules, weight_bytes
+from generator.calc.vllm_validation import TARGET_MEAN_ERROR_PCT, TARGET_WORST_ERROR_PCT
+from generator.check import markdown_tables
+from generator.loading import load_content
+from generator.vllm_tables import validate
+
+CONTENT = load_content(f"{ROOT}/content")
+POST = f"{ROOT}/site/_posts/2026-11-25-vram-estimate-vs-measured.md"
+
+
+def arch(model_id):
+    return CONTENT.models[model_id].require_architecture()
+
+
+def plan(model_id, quant="bf16", version="0.6.4", gpu="A100-80GB", **settings):
+    a, q = arch(model_id), parse_quantization(quant)
+    rules = vllm_rules(parse_framework(f"vllm=={version}", CONTENT.frameworks))
+    card = CONTENT.gpus[gpu]
+    s = vllm.VllmSettings(card.cuda_bytes, card.name, **settings)
+    return vllm.plan(a, weight_bytes(a, q)[0], q.compute_bytes, rules, s, settings.get("max_model_len") or 1)
+
+
+def estimate_json(*flags):
+    result = run_cli("estimate", "--json", *flags)
+    return result, (json.loads(result.out) if result.code == 0 else None)
+
+
+# --- The validation against the logs -----------------------------------------------------------------------------
+def test_logs_meet_the_targets():
+    result = validate(CONTENT)
+    assert len(result.rows) == len(CONTENT.vllm_logs.logs) >= 4
+    assert result.mean_abs_error_pct <= TARGET_MEAN_ERROR_PCT
+    assert result.worst_abs_error_pct <= TARGET_WORST_ERROR_PCT
+
+
+def test_every_log_is_published_with_its_error():
+    tables = markdown_tables(open(POST, encoding="utf-8").read())
+    table = next(t for t in tables if t.rows[0].cells[0] == "日志")
+    published = {row.cells[0]: row.cells for row in table.rows[1:]}
+    assert set(published) == {log.id for log in CONTENT.vllm_logs.logs}
+    for item in validate(CONTENT).rows:
+        cells = published[item.log.id]
+        observed, estimated, error = int(cells[9]), int(cells[10]), float(cells[11].rstrip("%"))
+        assert (observed, estimated) == (item.observed_tokens, item.estimated_tokens)
+        assert abs(100 * (estimated - observed) / observed - error) <= 0.05
+
+
+def test_a_log_with_a_setting_the_flags_cannot_express_is_refused_with_its_line(project):
+    path = project / "content" / "benchmarks" / "vllm-startup-logs.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    number = next(i for i, line in enumerate(lines) if line.strip() == "gpu: L40S") + 1
+    path.write_text(text.replace("    gpu: L40S\n", "    gpu: L40\n"), encoding="utf-8")
+    result = run_cli("build")
+    assert result.code == 2
+    assert f"vllm-startup-logs.yaml:{number}: unknown CUDA card 'L40'" in result.err
+    path.write_text(text.replace("    gpu_blocks: 3947\n", ""), encoding="utf-8")
+    result = run_cli("build")
+    assert result.code == 2 and "exactly one of gpu_blocks, kv_cache_tokens, kv_cache_gib" in result.err
+
+
+# --- The mechanism ---------------------------------------------------------------------------------------------
+def test_utilisation_goes_entirely_to_the_kv_cache():
+    low = plan("Llama-3.1-8B", max_model_len=8192, gpu_memory_utilization=0.8)
+    high = plan("Llama-3.1-8B", max_model_len=8192, gpu_memory_utilization=0.9)
+    per_block = high.kv_bytes_per_token * vllm.BLOCK_TOKENS
+    assert high.num_blocks - low.num_blocks == pytest.approx(0.1 * CONTENT.gpus["A100-80GB"].cuda_bytes / per_block,
+                                                             abs=1)
+
+
+def test_v0_profiles_the_whole_context_and_switches_to_chunked_prefill_above_32k():
+    short, long, chunked = (plan("Llama-3.1-8B", max_model_len=n) for n in (8192, 32768, 65536))
+    assert short.max_num_batched_tokens == 8192 and long.max_num_batched_tokens == 32768
+    assert long.activation_peak == pytest.approx(4 * short.activation_peak, rel=0.01)
+    assert chunked.chunked_prefill and chunked.max_num_batched_tokens == 512
+    assert chunked.activation_peak < short.activation_peak
+
+
+def test_v1_defaults_follow_the_card():
+    # v0.9+: 8192 tokens and 1024 sequences on cards of at least 70 GiB that are not A100s (vLLM PR #17885).
+    h100 = plan("Llama-3.1-8B", version="0.10.0", gpu="H100-80GB", max_model_len=8192)
+    a100 = plan("Llama-3.1-8B", version="0.10.0", gpu="A100-80GB", max_model_len=8192)
+    l40s = plan("Llama-3.1-8B", version="0.10.0", gpu="L40S", max_model_len=8192)
+    assert (h100.max_num_batched_tokens, h100.max_num_seqs) == (8192, 1024)
+    assert (a100.max_num_batched_tokens, a100.max_num_seqs) == (2048, 256)
+    assert (l40s.max_num_batched_tokens, l40s.max_num_seqs) == (2048, 256)
+    # v0.8.x: only the device name (h100/h200) mattered, and max_num_seqs stayed 256.
+    old = plan("Llama-3.1-8B", version="0.8.4", gpu="H100-80GB", max_model_len=8192)
+    mi300 = plan("Llama-3.1-8B", version="0.8.4", gpu="MI300X", max_model_len=8192)
+    assert (old.max_num_batched_tokens, old.max_num_seqs) == (8192, 256)
+    assert mi300.max_num_batched_tokens == 2048
+    # The sampler warm-up over 1024 dummy requests is part of V1's profile peak.
+    assert h100.activation_peak >= vllm.sampler_peak(arch("Llama-3.1-8B"), 1024, 2)
+
+
+def test_the_engine_default_and_the_engines_a_version_has():
+    assert plan("Llama-3.1-8B", version="0.7.3", max_model_len=8192).engine == "v0"
+    assert plan("Llama-3.1-8B", version="0.8.0", max_model_len=8192).engine == "v1"
+    result, _ = estimate_json("--config", "Llama-3.1-8B", "--quantization", "bf16", "--context", "1024",
+                              "--framework", "vllm==0.6.3", "--gpu", "A100-80GB", "--vllm-engine", "v1")
+    assert result.code == 2 and "no V1 engine" in result.err
+    result, _ = estimate_json("--config", "Llama-3.1-8B", "--quantization", "bf16", "--context", "1024",
+                              "--framework", "vllm==0.11.0", "--gpu", "A100-80GB", "--vllm-engine", "v0")
+    assert result.code == 2 and "no V0 engine" in result.err
+
+
+def test_kv_heads_are_replicated_when_there_are_fewer_than_ranks():
+    a = arch("Qwen3-235B-A22B")  # 4 KV heads
+    assert vllm.kv_heads_per_rank(a, 8) == 1 == vllm.kv_heads_per_rank(a, 4)
+    assert vllm.kv_bytes_per_token_per_rank(a, 8, 2, False) == vllm.kv_bytes_per_token_per_rank(a, 4, 2, False)
+
+
+def test_capacity_counts_whole_blocks_without_sliding_window_savings():
+    gemma = plan("gemma-2-9b", max_model_len=8192)
+    full = 2 * arch("gemma-2-9b").layers * arch("gemma-2-9b").kv_heads * arch("gemma-2-9b").head_dim * 2
+    assert gemma.kv_bytes_per_token == full
+    assert gemma.capacity_tokens % vllm.BLOCK_TOKENS == 0
+
+
+def test_non_torch_memory_grows_with_tensor_parallelism():
+    one = plan("Llama-3.1-70B", version="0.7.3", gpu="H100-80GB", tensor_parallel=4, max_model_len=8192)
+    alone = plan("Llama-3.1-8B", version="0.7.3", gpu="H100-80GB", max_model_len=8192)
+    assert one.non_torch > alone.non_torch
+
+
+# --- The command line ----------------------------------------------------------------------------------------
+BASE = ("--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16", "--context", "8192", "--framework", "vllm==0.9.2")
+
+
+def test_flags_change_the_numbers_as_vllm_does():
+    _, default = estimate_json(*BASE, "--gpu", "RTX 4090")
+    _, more = estimate_json(*BASE, "--gpu", "RTX 4090", "--gpu-memory-utilization", "0.95")
+    _, fp8 = estimate_json(*BASE, "--gpu", "RTX 4090", "--kv-dtype", "fp8")
+    _, custom = estimate_json(*BASE, "--gpu-memory-gib", "23.64")
+    _, seqs = estimate_json(*BASE, "--gpu", "RTX 4090", "--max-num-seqs", "16", "--max-num-batched-tokens", "512")
+    assert more["kv_cache_capacity_tokens"] > default["kv_cache_capacity_tokens"]
+    assert fp8["kv_cache_capacity_tokens"] > 1.9 * default["kv_cache_capacity_tokens"]
+    assert custom["kv_cache_capacity_tokens"] == default["kv_cache_capacity_tokens"]
+    assert seqs["vllm"]["max_num_seqs"] == 16 and seqs["kv_cache_capacity_tokens"] > default["kv_cache_capacity_tokens"]
+    assert default["vllm"]["max_model_len"] == 32768 and default["vllm"]["engine"] == "v1"
+    assert default["max_concurrency"] == round(default["kv_cache_capacity_tokens"] / 8192, 2)
+    _, eager = estimate_json(*BASE, "--gpu", "RTX 4090", "--enforce-eager", "--vllm-engine", "v0",
+                             "--max-model-len", "8192")
+    assert eager["vllm"]["engine"] == "v0" and eager["vllm"]["max_num_batched_tokens"] == 8192
+
+
+def test_a_run_vllm_would_not_start_is_refused_with_what_would_fit():
+    result, _ = estimate_json("--config", "Llama-3.1-8B", "--quantization", "bf16", "--context", "1024",
+                              "--framework", "vllm==0.6.4", "--gpu", "RTX 3090", "--max-model-len", "29000")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "less than one max_model_len request (29000 tokens)" in result.err
+    assert "--max-model-len" in result.err and "--gpu-memory-utilization" in result.err
+    result, _ = estimate_json("--config", "Llama-3.1-70B", "--quantization", "bf16", "--context", "1024",
+                              "--framework", "vllm==0.9.2", "--gpu", "RTX 4090")
+    assert result.code == 2 and "no room for the KV cache" in result.err and "--gpus" in result.err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--gpus", "3"), "28 attention heads do not divide evenly"),
+    (("--kv-dtype", "q8_0"), "no q8_0 KV cache"),
+    (("--gpu", "M4 Max"), "not offered on Apple M-series"),
+])
+def test_runs_vllm_refuses(flags, message):
+    flags = flags if "--gpu" in flags else flags + ("--gpu", "A100-80GB")
+    result, _ = estimate_json(*BASE, *flags)
+    assert result.code == 2 and message in result.err
+
+
+def test_context_above_the_model_maximum_is_warned():
+    result, report = estimate_json("--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16", "--context", "40000",
+                                   "--framework", "vllm==0.9.2", "--gpu", "H100-80GB")
+    assert result.code == 0 and "warning: max_model_len 40000 is above the model's maximum context" in result.err
+    assert report["warnings"] and "VLLM_ALLOW_LONG_MAX_MODEL_LEN" in report["warnings"][0]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--framework", "transformers==4.46.0", "--max-num-seqs", "4"), "--max-num-seqs is a vLLM flag"),
+    (("--framework", "vllm==0.9.2", "--gpu-memory-utilization", "1.5", "--gpu", "L4"), "at most 1"),
+    (("--framework", "vllm==0.9.2", "--gpu", "L4", "--gpu-memory-gib", "22"), "pass one of them"),
+    (("--framework", "vllm==0.9.2"), "pass --gpu"),
+])
+def test_bad_vllm_flags(flags, message):
+    result = run_cli("estimate", "--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16", "--context", "1024",
+                     *flags)
+    assert result.code == 2 and message in result.err
+
+
+def test_gpu_catalogue_has_cuda_totals_below_the_marketing_size():
+    for gpu in CONTENT.gpus.values():
+        if gpu.unified_memory:
+            assert gpu.cuda_bytes is None
+        else:
+            assert 0.9 * gpu.memory_bytes < gpu.cuda_bytes < gpu.memory_bytes, gpu.name
+            assert gpu.cuda_source
+    assert CONTENT.gpus["H100-80GB"].cuda_bytes == pytest.approx(79.22 * GIB, abs=2 ** 20)
+
+
+def test_every_log_is_expressible_with_the_command_line_flags():
+    """Each log's settings, given as `estimate` flags, give the capacity the validation table publishes."""
+    for item in validate(CONTENT).rows:
+        log = item.log
+        flags = ["--config", log.model, "--quantization", log.quantization, "--context", "1", "--framework",
+                 log.framework, "--gpus", str(log.tensor_parallel), "--gpu-memory-utilization",
+                 str(log.gpu_memory_utilization), "--max-model-len", str(log.max_model_len), "--kv-dtype",
+                 log.kv_cache_dtype]
+        flags += ["--gpu", log.gpu] if log.gpu else ["--gpu-memory-gib", repr(log.gpu_memory_bytes / GIB)]
+        for name in ("engine", "max_num_seqs", "max_num_batched_tokens"):
+            value = getattr(log, name)
+            if value is not None:
+                flags += ["--vllm-engine" if name == "engine" else "--" + name.replace("_", "-"), str(value)]
+        if log.enforce_eager:
+            flags.append("--enforce-eager")
+        result, report = estimate_json(*flags)
+        if result.code == 0:
+            assert report["kv_cache_capacity_tokens"] == item.estimated_tokens, log.id
+        else:  # vLLM refused this one too (issue-10517-3090-29k): the refusal names the same capacity.
+            assert f"holds {item.estimated_tokens} tokens" in result.err, (log.id, result.err)
