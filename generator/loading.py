@@ -265,7 +265,7 @@ def load_models(path: str) -> dict[str, Model]:
     entries = _list(data, "models", path)
     for index, entry in enumerate(entries):
         entry = _mapping(entry, path, entries.line_of(index), "a model")
-        _check_keys(entry, path, "a model", ("id", "params_b"), ("config", "note"))
+        _check_keys(entry, path, "a model", ("id", "params_b"), ("config", "note", "source"))
         model_id = _text(entry, "id", path)
         if model_id in models:
             raise GeneratorError(f"duplicate model id {model_id!r} (first at line {models[model_id].line})",

@@ -213,7 +213,7 @@ def weight_bytes(arch: Architecture, quant: Quantization) -> tuple:
     elif quant.format == "gguf":
         total = b.total * quant.bits / 8
     else:
-        total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router) * 2
+        total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router + b.vision) * 2
         g = QUANT_GROUP_SIZE
         for in_features, out_features, count in b.linear_shapes:
             per = in_features * out_features * quant.bits / 8
