@@ -9,8 +9,11 @@ from generator.errors import GeneratorError
 from generator.model_config import architecture_from_config, architecture_from_model_entry, read_config_json
 from generator.yamlio import parse_yaml, read_yaml_file
 
-MODELS = read_yaml_file("content/models.yaml")["models"]
-BY_ID = {m["id"]: m for m in MODELS}
+ALL_MODELS = read_yaml_file("content/models.yaml")["models"]
+BY_ID = {m["id"]: m for m in ALL_MODELS}
+# The first 28 entries carry the count computed from their architecture and checked against safetensors; the
+# entries added from published configs are checked against transformers' count in tests/test_families.py.
+MODELS = [m for m in ALL_MODELS if "params_total" in m.get("config", {})]
 
 
 @pytest.mark.parametrize("entry", MODELS, ids=[m["id"] for m in MODELS])

@@ -110,6 +110,9 @@ class ParamBreakdown:
     norms: int
     linear_shapes: tuple
     vision: int = 0
+    # Parallel to linear_shapes: "attention", "mlp" (dense and shared-expert MLPs) or "experts" (routed experts),
+    # for formats that quantize only some kinds (MXFP4 in GPT-OSS, modules_to_not_convert).
+    linear_kinds: tuple = ()
 
     @property
     def total(self) -> int:
@@ -185,6 +188,7 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
     attention_shapes = _attention_shapes(arch)
     attention_bias, attention_norms = _attention_extra(arch)
     shapes = [(i, o, arch.layers) for i, o in attention_shapes]
+    kinds = ["attention"] * len(shapes)
     attention_linear = arch.layers * sum(i * o for i, o in attention_shapes)
 
     mlp_linear = 0
@@ -196,15 +200,18 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
         mlp_linear += arch.dense_layers * sum(i * o for i, o in dense)
         mlp_bias += arch.dense_layers * _dense_mlp_bias(arch, arch.intermediate_size)
         shapes += [(i, o, arch.dense_layers) for i, o in dense]
+        kinds += ["mlp"] * len(dense)
     if arch.moe_layers:
         expert = _gated_mlp_shapes(h, arch.moe_intermediate_size)
         experts_linear = arch.moe_layers * arch.num_experts * sum(i * o for i, o in expert)
         shapes += [(i, o, arch.moe_layers * arch.num_experts) for i, o in expert]
+        kinds += ["experts"] * len(expert)
         shared_intermediate = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         if shared_intermediate:
             shared = _gated_mlp_shapes(h, shared_intermediate)
             mlp_linear += arch.moe_layers * sum(i * o for i, o in shared)
             shapes += [(i, o, arch.moe_layers) for i, o in shared]
+            kinds += ["mlp"] * len(shared)
         router = arch.moe_layers * (h * arch.num_experts + (h if arch.shared_expert_gate else 0))
         if arch.expert_bias:
             # GPT-OSS: router bias, and gate_up (2 x intermediate) and down (hidden) biases per expert.
@@ -219,6 +226,7 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
         embedding=embedding, lm_head=lm_head, attention_linear=attention_linear,
         attention_bias=arch.layers * attention_bias + mlp_bias, mlp_linear=mlp_linear, experts_linear=experts_linear,
         router=router, norms=norms + arch.extra_params, linear_shapes=tuple(shapes), vision=arch.vision_params,
+        linear_kinds=tuple(kinds),
     )
     _breakdown_cache[arch] = result
     return result
