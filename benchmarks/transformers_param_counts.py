@@ -72,7 +72,7 @@ def main() -> int:
             continue
         counts[name] = count(config)
         print(f"{name}: {counts[name]:,}", flush=True)
-    data = {"transformers_version": transformers.__version__, "torch_version": torch.__version__,
+    data = {"transformers_version": str(transformers.__version__), "torch_version": str(torch.__version__),
             "how": "sum of numel() over model.parameters() of the transformers class built on the meta device "
                    "(benchmarks/transformers_param_counts.py)",
             "counts": counts}
