@@ -13,7 +13,7 @@ import argparse
 import sys
 
 import json
-import os
+from dataclasses import replace
 
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
@@ -21,7 +21,7 @@ from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .check import check_files, check_site
 from .errors import GeneratorError
 from .loading import load_catalogue
-from .model_config import read_config_json
+from .families.sources import read_model_source
 from .profiles import gpu_spec
 from .site import build_plan
 from .writer import published_reader, write_plan
@@ -65,10 +65,15 @@ def make_parser() -> argparse.ArgumentParser:
                     "state, from a model's architecture (a config.json file or a model id from content/models.yaml).")
     estimate_parser.add_argument("--content", default="content", help="content folder (default: content)")
     estimate_parser.add_argument("--config", required=True, metavar="PATH_OR_MODEL",
-                                 help="a Hugging Face config.json file, or a model id from content/models.yaml")
-    estimate_parser.add_argument("--quantization", required=True, metavar="Q",
-                                 help="bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, a GGUF type such as q4_k_m, "
-                                      "or a benchmark label such as GPTQ-Int4 (any case)")
+                                 help="a config.json file, a model folder (config.json + *.safetensors), a .gguf "
+                                      "file, a model id from content/models.yaml, or a Hub id (org/name)")
+    estimate_parser.add_argument("--quantization", default="auto", metavar="Q",
+                                 help="auto (default: what the checkpoint's config.json declares, quantization_config "
+                                      "or torch_dtype), bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, nf4, int8 "
+                                      "(bitsandbytes), mxfp4, a GGUF type such as q4_k_m, or a benchmark label such "
+                                      "as GPTQ-Int4 (any case)")
+    estimate_parser.add_argument("--text-only", action="store_true",
+                                 help="leave out the vision/audio tower and projector of a multimodal model")
     estimate_parser.add_argument("--context", required=True, type=int, metavar="N", help="prompt tokens")
     estimate_parser.add_argument("--generate", type=int, default=0, metavar="M", help="new tokens (default: 0)")
     estimate_parser.add_argument("--batch", type=int, default=1, metavar="B", help="sequences (default: 1)")
@@ -87,25 +92,30 @@ def _gib(value) -> float:
     return round(value / GIB, 4)
 
 
-def _architecture(config: str, catalogue):
-    if os.path.isfile(config):
-        return os.path.basename(config), read_config_json(config)
-    model = catalogue.models.get(config)
-    if model is None:
-        raise GeneratorError(f"--config {config!r} is neither a file nor a model id", fix="give a config.json path "
-                             "or one of: " + ", ".join(sorted(catalogue.models)))
-    return model.id, model.require_architecture()
+def _quantization(requested: str, source) -> object:
+    """--quantization: an explicit name wins; ``auto`` takes what the checkpoint declares (and its exact bytes)."""
+    if str(requested).strip().lower() != "auto":
+        return parse_quantization(requested)
+    if source.declared is None:
+        raise GeneratorError(f"{source.name} declares no quantization_config or torch_dtype",
+                             fix="pass --quantization, e.g. --quantization bf16")
+    if source.exact_weight_bytes:
+        return replace(source.declared, exact_weight_bytes=source.exact_weight_bytes)
+    return source.declared
 
 
-def run_estimate(args, out) -> int:
+def run_estimate(args, out, err=None) -> int:
     for name in ("context", "batch", "gpus"):
         if getattr(args, name) < 1:
             raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
     if args.generate < 0:
         raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
     catalogue = load_catalogue(args.content)
-    name, arch = _architecture(args.config, catalogue)
-    quantization = parse_quantization(args.quantization)
+    source = read_model_source(args.config, catalogue, text_only=args.text_only)
+    name, arch = source.name, source.architecture
+    quantization = _quantization(args.quantization, source)
+    for note in source.notes + ((quantization.note,) if quantization.note else ()):
+        print(f"note: {note}", file=sys.stderr if err is None else err)
     framework = parse_framework(args.framework, catalogue.frameworks)
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
@@ -200,7 +210,9 @@ def main(argv=None, out=None, err=None) -> int:
             pass
     try:
         args = make_parser().parse_args(argv)
-        return {"build": run_build, "check": run_check, "estimate": run_estimate}[args.verb](args, out)
+        if args.verb == "estimate":
+            return run_estimate(args, out, err)
+        return {"build": run_build, "check": run_check}[args.verb](args, out)
     except GeneratorError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT
