@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..calc.architecture import Architecture
 from ..calc.estimator import Quantization, parse_quantization
+from ..catalogue import resolve_model_id, unknown_model_error
 from ..errors import GeneratorError
 from .quant import quantization_from_config
 from .reader import architecture_from_config
@@ -51,17 +52,19 @@ def read_model_source(path_or_id: str, catalogue, text_only: bool = False) -> Mo
         if _is_gguf(path_or_id):
             return read_gguf(path_or_id)
         return read_config_file(path_or_id, text_only)
-    model = catalogue.models.get(path_or_id) if catalogue is not None else None
-    if model is not None:
+    model_id = resolve_model_id(path_or_id, catalogue.models) if catalogue is not None else None
+    if model_id is not None:
+        model = catalogue.models[model_id]
         arch = model.require_architecture()
         if text_only and arch.vision_params:
             arch = architecture_from_config(model.config, model.path, None, text_only=True)
         return ModelSource(model.id, arch, quantization_from_config(model.config, model.path))
     if _HUB_ID.match(path_or_id):
         return read_hub_model(path_or_id, text_only)
-    known = ", ".join(sorted(catalogue.models)) if catalogue is not None else ""
-    raise GeneratorError(f"--config {path_or_id!r} is neither a file, a folder, a model id nor a Hub id (org/name)",
-                         fix="give a config.json, a model folder, a .gguf file, org/name, or one of: " + known)
+    shown = path_or_id if len(path_or_id) <= 80 else path_or_id[:77] + "..."
+    raise unknown_model_error(path_or_id, catalogue.models if catalogue is not None else (),
+                              problem=f"--config {shown!r} is neither a file, a folder, a model id nor a Hub id "
+                                      "(org/name)")
 
 
 def read_config_file(path: str, text_only: bool = False) -> ModelSource:
