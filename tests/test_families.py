@@ -119,3 +119,51 @@ def test_estimate_json_reports_params_total(tmp_path, capsys):
     code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["params_total"] == COUNTS["counts"]["falcon-7b"]
+
+
+# --- Embedded quantization ------------------------------------------------------------------------------------------
+from generator.calc.estimator import parse_quantization, weight_bytes  # noqa: E402
+from generator.families.quant import quantization_from_config  # noqa: E402
+
+
+def test_gptq_group_size_from_the_config():
+    arch = _architecture("DeepSeek-R1-Distill-Qwen-7B")
+    q32 = quantization_from_config({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 32,
+                                                            "desc_act": True}})
+    q128 = quantization_from_config({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": 128}})
+    assert q32.name == q128.name == "gptq-int4" and q32.group_size == 32
+    # Four times the groups: scales and zeros grow, the packed weights do not.
+    assert weight_bytes(arch, q32)[0] > weight_bytes(arch, q128)[0] == weight_bytes(arch, parse_quantization("gptq-int4"))[0]
+
+
+def test_awq_without_zero_points_is_smaller():
+    arch = _architecture("QwQ-32B")
+    with_zero = quantization_from_config({"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128,
+                                                                  "zero_point": True}})
+    without = quantization_from_config({"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128,
+                                                                "zero_point": False}})
+    assert weight_bytes(arch, with_zero)[0] > weight_bytes(arch, without)[0]
+
+
+def test_fp8_block_scales_and_mxfp4_experts():
+    v3 = CATALOGUE.models["DeepSeek-V3"]
+    fp8 = quantization_from_config(v3.config)
+    assert fp8.format == "fp8" and fp8.block_size == (128, 128)
+    assert weight_bytes(v3.architecture, fp8)[0] > weight_bytes(v3.architecture, parse_quantization("fp8"))[0]
+    oss = CATALOGUE.models["gpt-oss-20b"]
+    mx = quantization_from_config(oss.config)
+    assert mx.name == "mxfp4" and "attention" in mx.keep_16bit
+    # The published checkpoint: 13.8 GB (12.8 GiB) of safetensors.
+    assert 12.5 < weight_bytes(oss.architecture, mx)[0] / 2**30 < 13.2
+
+
+def test_bitsandbytes_and_dtype():
+    nf4 = quantization_from_config({"quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": True,
+                                                            "bnb_4bit_quant_type": "nf4",
+                                                            "bnb_4bit_use_double_quant": True}})
+    int8 = quantization_from_config({"quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": True}})
+    assert nf4.name == "nf4" and int8.name == "bnb-int8"
+    assert quantization_from_config({"torch_dtype": "float32"}).name == "fp32"
+    assert quantization_from_config({}) is None
+    with pytest.raises(GeneratorError):
+        quantization_from_config({"quantization_config": {"quant_method": "hqq"}})
