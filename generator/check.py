@@ -9,13 +9,14 @@ import difflib
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from .errors import GeneratorError
 from .site import MANIFEST, SitePlan
 from .tables import Table
-from .writer import read_published, stale_paths
+from .writer import output_lock, read_published, stale_paths
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
@@ -178,7 +179,7 @@ def _chart_data(path: str, data: bytes):
     from . import charts
     try:
         return charts.png_chart_data(data) if path.endswith(".png") else charts.chart_data(data.decode("utf-8"))
-    except (ValueError, KeyError, UnicodeDecodeError):
+    except Exception:  # noqa: BLE001 - published bytes may be anything (empty, truncated, not XML): unreadable
         return None
 
 
@@ -210,9 +211,9 @@ def json_findings(path: str, published: bytes, expected: bytes, limit: int = 5) 
     import json
     try:
         got = json.loads(published.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return [f"{path}: not valid JSON; run `python -m generator build`"]
-    differences = _differences(got, json.loads(expected.decode("utf-8")))
+        differences = _differences(got, json.loads(expected.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return [f"{path}: not valid JSON, or nested too deep; run `python -m generator build`"]
     lines = [f"{path}: {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]
     if len(differences) > limit:
         lines.append(f"{path}: {len(differences) - limit} more difference(s)")
@@ -258,14 +259,24 @@ def _count(report: CheckReport, meta: tuple[Table, ...]) -> None:
 
 
 def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
-    """Compare a published site folder with the plan: table cells first, then whole files."""
+    """Compare a published site folder with the plan: table cells first, then whole files, then files the build
+    does not make. Holds the output folder's lock, so no build swaps the site while it is read."""
     if not os.path.isdir(site_dir):
         raise GeneratorError("site folder not found", site_dir, None, "run `python -m generator build` first")
+    with output_lock(site_dir, "check", required=False):
+        return _check_locked(plan, site_dir)
+
+
+def _check_locked(plan: SitePlan, site_dir: str) -> CheckReport:
     report = CheckReport()
     for rel, expected in plan.files.items():
         shown = os.path.join(site_dir, rel)
-        published = read_published(site_dir, rel)
         report.files += 1
+        try:
+            published = read_published(site_dir, rel)
+        except OSError as exc:
+            report.findings.append(f"{shown}: cannot be read ({exc.strerror}); run `python -m generator build`")
+            continue
         if published is None:
             report.findings.append(f"{shown}: missing; run `python -m generator build`")
             continue
@@ -273,28 +284,81 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
         _count(report, meta)
         if published == expected:
             continue  # the same bytes as a fresh build: every cell already matches the formulas
-        if meta:
-            report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
-                                                  expected.decode("utf-8"), meta))
-        if rel.endswith((".svg", ".png")):
-            report.findings.extend(chart_findings(shown, published, expected))
-        elif rel.endswith(".json"):
-            report.findings.extend(json_findings(shown, published, expected))
-        if rel == MANIFEST or not _is_text(expected):
+        report.findings.extend(_file_findings(shown, rel, published, expected, meta))
+        if rel == MANIFEST or not _is_text(expected) or not _is_text(published):
             report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
         else:
             report.diffs.append(unified_diff(shown, published, expected))
     for rel in stale_paths(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: an earlier build wrote it, this one would not; "
                                "run `python -m generator build` to delete it")
+    for rel in unmade_files(plan, site_dir):
+        report.findings.append(f"{os.path.join(site_dir, rel)}: a file the build does not make, in a folder it "
+                               f"writes ({_owner_folder(plan, rel)}/); remove it, or put the file outside the "
+                               "generator's folders")
     for rel in _unplanned_pages(plan, site_dir):
-        path = os.path.join(site_dir, rel)
+        report.findings.extend(_unplanned_tables(site_dir, rel))
+    return report
+
+
+def _file_findings(shown: str, rel: str, published: bytes, expected: bytes, meta: tuple[Table, ...]) -> list[str]:
+    """What differs inside one file: its cells, its chart's data, its JSON values. Never raises: a published file
+    that cannot be parsed is itself the finding."""
+    findings = []
+    try:
+        if meta:
+            findings.extend(compare_tables(shown, published.decode("utf-8", "replace"), expected.decode("utf-8"), meta))
+        if rel.endswith((".svg", ".png")):
+            findings.extend(chart_findings(shown, published, expected))
+        elif rel.endswith(".json"):
+            findings.extend(json_findings(shown, published, expected))
+    except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
+        findings.append(f"{shown}: cannot be read as the build writes it ({type(exc).__name__}); "
+                        "run `python -m generator build`")
+    return findings
+
+
+def _unplanned_tables(site_dir: str, rel: str) -> list[str]:
+    path = os.path.join(site_dir, rel)
+    try:
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8", "replace")
-        for table in tables_in(rel, text):
-            report.findings.append(f"{path}:{table.line}: a table the build does not make "
-                                   f"(header: {' | '.join(table.header)}); remove it or generate it from content/")
-    return report
+        return [f"{path}:{table.line}: a table the build does not make (header: {' | '.join(table.header)}); "
+                "remove it or generate it from content/" for table in tables_in(rel, text)]
+    except Exception as exc:  # noqa: BLE001 - not ours to parse cleanly; say so rather than crash
+        return [f"{path}: cannot be read to look for tables ({type(exc).__name__}); remove it or fix it"]
+
+
+def generator_folders(plan: SitePlan) -> set[str]:
+    """The folders the build writes files into (``posts``, ``models``, ``images/charts``, ...): everything in them
+    and below them is the generator's output. The site's top folder is not among them: it may hold the user's
+    own files (``CNAME``, say), which the build leaves alone."""
+    return {rel.rsplit("/", 1)[0] for rel in plan.files if "/" in rel}
+
+
+def _owner_folder(plan: SitePlan, rel: str) -> str:
+    owned = generator_folders(plan)
+    parts = rel.split("/")[:-1]
+    return next("/".join(parts[:n]) for n in range(1, len(parts) + 1) if "/".join(parts[:n]) in owned)
+
+
+def unmade_files(plan: SitePlan, site_dir: str) -> list[str]:
+    """Files (and links) in the generator's folders that the build would not make: a stray script, a page, a post."""
+    owned = generator_folders(plan)
+    found = []
+    for folder, dirs, names in os.walk(site_dir):
+        relative_dir = os.path.relpath(folder, site_dir).replace(os.sep, "/")
+        parts = [] if relative_dir == "." else relative_dir.split("/")
+        is_owned = any("/".join(parts[:n]) in owned for n in range(1, len(parts) + 1))
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = sorted(d for d in dirs if d not in links)
+        if not is_owned:
+            continue
+        for name in sorted(names + links):
+            rel = "/".join(parts + [name])
+            if rel not in plan.files:
+                found.append(rel)
+    return found
 
 
 def _unplanned_pages(plan: SitePlan, site_dir: str) -> list[str]:
@@ -303,7 +367,8 @@ def _unplanned_pages(plan: SitePlan, site_dir: str) -> list[str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "_site")
         for name in sorted(names):
             rel = os.path.relpath(os.path.join(folder, name), site_dir).replace(os.sep, "/")
-            if rel not in plan.files and name.endswith((".md", ".markdown", ".html")):
+            if rel not in plan.files and name.endswith((".md", ".markdown", ".html")) \
+                    and stat.S_ISREG(os.lstat(os.path.join(folder, name)).st_mode):
                 found.append(rel)
     return found
 
@@ -321,7 +386,11 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
         meta = plan.tables.get(rel, ())
         report.files += 1
         _count(report, meta)
-        report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
+        try:
+            report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
+        except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
+            report.findings.append(f"{path}: its tables cannot be read ({type(exc).__name__}); compare it with "
+                                   "`python -m generator build`")
     return report
 
 

@@ -16,6 +16,7 @@ import json
 import os
 from dataclasses import replace
 
+from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
@@ -23,14 +24,14 @@ from .blog.check import check_blog
 from .blog.config import CONFIG_NAME, init_blog, load_blog
 from .blog.engines import ENGINES
 from .blog.plan import plan_blog
-from .blog.write import blog_lock, write_blog
+from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
 from .site import build_plan
-from .writer import published_reader, write_plan
+from .writer import published_reader, refuse_overlap, write_plan
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -38,8 +39,18 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.print_usage(sys.stderr)
-        raise GeneratorError(f"usage: {message}", fix=f"see `{self.prog} --help`")
+        # One line, like every other error: argparse says "argument --context: ..."; the option name is enough.
+        raise GeneratorError(message.removeprefix("argument "), fix=f"see `{self.prog} --help`")
+
+
+def _whole_number(what: str):
+    """An argparse type: an integer of ``what`` (its range is checked where it is used)."""
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {shown(text)}") from None
+    return parse
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -96,12 +107,13 @@ def make_parser() -> argparse.ArgumentParser:
                                       "as GPTQ-Int4 (any case)")
     estimate_parser.add_argument("--text-only", action="store_true",
                                  help="leave out the vision/audio tower and projector of a multimodal model")
-    estimate_parser.add_argument("--context", required=True, type=int, metavar="N", help="prompt tokens")
-    estimate_parser.add_argument("--generate", type=int, default=0, metavar="M", help="new tokens (default: 0)")
-    estimate_parser.add_argument("--batch", type=int, default=1, metavar="B", help="sequences (default: 1)")
+    estimate_parser.add_argument("--context", required=True, type=_whole_number("tokens"), metavar="N",
+                                 help="prompt tokens")
+    estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
+    estimate_parser.add_argument("--batch", type=_whole_number("sequences"), default=1, metavar="B", help="sequences (default: 1)")
     estimate_parser.add_argument("--framework", default=DEFAULT_FRAMEWORK,
                                  help=f"transformers==X.Y.Z, vllm==X.Y.Z or llama.cpp (default: {DEFAULT_FRAMEWORK})")
-    estimate_parser.add_argument("--gpus", type=int, default=1, metavar="K", help="GPUs (default: 1)")
+    estimate_parser.add_argument("--gpus", type=_whole_number("GPUs"), default=1, metavar="K", help="GPUs (default: 1)")
     estimate_parser.add_argument("--kv-dtype", default=None, metavar="D",
                                  help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
     estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
@@ -133,12 +145,33 @@ def _estimate_content(args) -> str | None:
     return "content" if os.path.isdir("content") else None
 
 
+# Each number flag of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
+_ESTIMATE_BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
+                    "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
+_ESTIMATE_NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
+                   "framework": limits.MAX_NAME_LENGTH, "kv_dtype": limits.MAX_NAME_LENGTH,
+                   "gpu": limits.MAX_NAME_LENGTH, "content": limits.MAX_PATH_LENGTH}
+
+
+def _check_estimate_args(args) -> None:
+    for name, (low, high, unit) in _ESTIMATE_BOUNDS.items():
+        value = getattr(args, name)
+        if not low <= value <= high:
+            shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
+            flag = "--" + name.replace("_", "-")
+            bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
+            raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
+                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
+    for name, longest in _ESTIMATE_NAMES.items():
+        value = getattr(args, name)
+        if value is not None and len(value) > longest:
+            flag = "--" + name.replace("_", "-")
+            raise GeneratorError(f"{flag} is {len(value):,} characters long, more than {longest:,}",
+                                 fix=f"pass a shorter {flag}")
+
+
 def run_estimate(args, out, err=None) -> int:
-    for name in ("context", "batch", "gpus"):
-        if getattr(args, name) < 1:
-            raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
-    if args.generate < 0:
-        raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
+    _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
     source = read_model_source(args.config, catalogue, text_only=args.text_only)
     name, arch = source.name, source.architecture
@@ -230,20 +263,24 @@ def run_blog_build(root: str, out) -> int:
     with blog_lock(blog):
         plan = plan_blog(blog, previous=lambda rel: _blog_file(blog, rel))
         result = write_blog(blog, plan)
-    for path in result.written:
-        print(f"wrote {os.path.join(root, path)}", file=out)
-    for path in result.deleted:
-        print(f"deleted {os.path.join(root, path)}", file=out)
     for path in result.kept:
         print(f"kept {os.path.join(root, path)} (yours, not the generator's: not rewritten, not checked)", file=out)
+    return _print_written(result, root, out)
+
+
+def _print_written(result, folder: str, out) -> int:
+    for path in result.written:
+        print(f"wrote {os.path.join(folder, path)}", file=out)
+    for path in result.deleted:
+        print(f"deleted {os.path.join(folder, path)}", file=out)
     print(f"build: {len(result.written)} written, {len(result.deleted)} deleted, {result.unchanged} unchanged",
           file=out)
     return EXIT_OK
 
 
 def _blog_file(blog, relative: str) -> bytes | None:
-    from .blog.write import _current, target
-    current = _current(target(blog, relative))
+    """A file's bytes in the blog (to reuse an unchanged chart), None where there is no plain file."""
+    current = published_bytes(target(blog, relative))
     return current if current is not None and not current.startswith(b"\0") else None
 
 
@@ -261,15 +298,9 @@ def run_blog_check(root: str, out) -> int:
 def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
+    refuse_overlap(args.out, args.content, args.templates)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
-    result = write_plan(plan, args.out)
-    for path in result.written:
-        print(f"wrote {args.out.rstrip('/')}/{path}", file=out)
-    for path in result.deleted:
-        print(f"deleted {args.out.rstrip('/')}/{path}", file=out)
-    print(f"build: {len(result.written)} written, {len(result.deleted)} deleted, {result.unchanged} unchanged",
-          file=out)
-    return EXIT_OK
+    return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 
 
 def run_check(args, out) -> int:

@@ -12,7 +12,8 @@ from functools import lru_cache
 from .calc import gpu_fit
 from .calc.architecture import kv_cache_bytes_per_token, params_total
 from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
-from .errors import GeneratorError
+from .errors import GeneratorError, shown
+from .limits import MAX_TOKENS
 from .loading import Content
 from .tables import Cell, Column, Row, Table, _cell
 
@@ -84,9 +85,9 @@ def _check_lists(**lists) -> None:
 def _context_list(contexts) -> list[int]:
     _check_lists(contexts=contexts)
     for tokens in contexts:
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
-            raise GeneratorError(f"each context must be a positive whole number of tokens, not {tokens!r}",
-                                 fix="write contexts=[4096, 8192]")
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 < tokens <= MAX_TOKENS:
+            raise GeneratorError(f"each context must be a whole number of tokens from 1 to {MAX_TOKENS:,}, not "
+                                 f"{shown(tokens)}", fix="write contexts=[4096, 8192]")
     return list(contexts)
 
 

@@ -6,16 +6,18 @@ names the file, the line and the fix.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from . import limits
 from .calc.architecture import Architecture
-from .calc.estimator import FrameworkProfile, GpuSpec
+from .calc.estimator import FrameworkProfile, GpuSpec, parse_framework, parse_quantization
 from .catalogue import package_catalogue_dir
 from .errors import GeneratorError, shown
+from .fields import (LANG, MAPPING, NAME, NAMES, NULLABLE_FLAG, TEXT, URL, VERSION, Choice, Field, Number, Whole,
+                     check_fields, check_value, type_name)
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
 from .yamlio import LocatedDict, LocatedList, parse_yaml, read_text_file, read_yaml_file
@@ -133,22 +135,16 @@ class Content:
 
 def _mapping(value, path: str, line: int, what: str) -> LocatedDict:
     if not isinstance(value, dict):
-        raise GeneratorError(f"{what} must be a mapping, not {_type_name(value)}", path, line,
+        raise GeneratorError(f"{what} must be a mapping, not {type_name(value)}", path, line,
                              "write it as 'key: value' lines")
     return value
-
-
-def _type_name(value) -> str:
-    return {bool: "true/false", int: "a whole number", float: "a number", str: "text",
-            type(None): "nothing"}.get(type(value), "a list" if isinstance(value, list) else
-                                       "a mapping" if isinstance(value, dict) else type(value).__name__)
 
 
 def _check_keys(data: LocatedDict, path: str, what: str, required: tuple, optional: tuple = ()) -> None:
     for key in data:
         if key not in required and key not in optional:
             allowed = ", ".join(required + optional)
-            raise GeneratorError(f"unknown field {key!r} in {what}", path, data.line_of(key),
+            raise GeneratorError(f"unknown field {shown(key)} in {what}", path, data.line_of(key),
                                  f"remove it or use one of: {allowed}")
     for key in required:
         if key not in data:
@@ -156,61 +152,10 @@ def _check_keys(data: LocatedDict, path: str, what: str, required: tuple, option
                                  f"add '{key}:' to it")
 
 
-def _text(data: LocatedDict, key: str, path: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value.strip():
-        raise GeneratorError(f"field {key!r} must be non-empty text, not {_type_name(value)}", path,
-                             data.line_of(key), f"write {key} as text")
-    return value
-
-
-# Plausible magnitudes: a number outside these is a typo or a wrong unit, and a huge one (1e308, 10**400) would
-# overflow the arithmetic downstream. Parameters in billions, memory in GiB, speeds in tokens/s, token counts.
-MIN_NUMBER, MAX_NUMBER = 1e-6, 1e9
-MAX_WHOLE = 10**9
-
-
-def _positive_number(data: LocatedDict, key: str, path: str) -> float:
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        hint = " (YAML reads 1e9 as text: write 1.0e+9)" if isinstance(value, str) and _looks_numeric(value) else ""
-        raise GeneratorError(f"field {key!r} must be a number, not {_type_name(value)}{hint}", path,
-                             data.line_of(key), f"write {key} as a positive number")
-    if isinstance(value, float) and not math.isfinite(value) or value <= 0:
-        raise GeneratorError(f"field {key!r} must be a positive number, not {shown(value)}", path,
-                             data.line_of(key), f"give {key} a value above zero")
-    if not MIN_NUMBER <= value <= MAX_NUMBER:
-        raise GeneratorError(f"field {key!r} must be between {MIN_NUMBER:g} and {MAX_NUMBER:g}, not {shown(value)}",
-                             path, data.line_of(key), f"check {key}'s unit and digits")
-    return value
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _positive_int(data: LocatedDict, key: str, path: str) -> int:
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GeneratorError(f"field {key!r} must be a whole number, not {_type_name(value)}", path,
-                             data.line_of(key), f"write {key} as a whole number above zero")
-    if value <= 0:
-        raise GeneratorError(f"field {key!r} must be above zero, not {shown(value)}", path, data.line_of(key),
-                             f"give {key} a whole number above zero")
-    if value > MAX_WHOLE:
-        raise GeneratorError(f"field {key!r} must be at most {MAX_WHOLE:,}, not {shown(value)}", path,
-                             data.line_of(key), f"check {key}'s digits")
-    return value
-
-
 def _list(data: LocatedDict, key: str, path: str) -> LocatedList:
     value = data[key]
     if not isinstance(value, list):
-        raise GeneratorError(f"field {key!r} must be a list, not {_type_name(value)}", path,
+        raise GeneratorError(f"field {key!r} must be a list, not {type_name(value)}", path,
                              data.line_of(key), f"write {key} as a list of '- ' items")
     if not value:
         raise GeneratorError(f"field {key!r} is an empty list", path, data.line_of(key),
@@ -218,92 +163,185 @@ def _list(data: LocatedDict, key: str, path: str) -> LocatedList:
     return value
 
 
+def _resolved(resolve, value, path: str, line: int):
+    """``resolve(value)`` (a quantization, framework or GPU by name), its error located at ``path:line``."""
+    try:
+        return resolve(value)
+    except GeneratorError as exc:
+        raise exc.located(path, line) from None
+
+
+# Each file's fields: type, range and unit. Adding a field is one line here.
+SOURCE_FIELDS = {"title": TEXT, "url": URL, "note": TEXT}
+SITE_FIELDS = {"title": TEXT, "lang": LANG, "description": TEXT, "model_pages": MAPPING}
+MODEL_PAGES_FIELDS = {"framework": NAME, "quantizations": NAMES, "contexts": MAPPING, "gpus": NAMES,
+                      "multi_card": NAME}
+CONTEXT = Whole(1, limits.MAX_TOKENS, "tokens")
+MODEL_FIELDS = {"id": NAME, "params_b": Number(0, limits.MAX_PARAMS_B, "billions of parameters"),
+                "config": MAPPING, "note": TEXT, "source": URL}
+_DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
+_OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)
+_HEADS = Whole(1, limits.MAX_FIELD, "heads", nullable=True)
+_EXPERTS = Whole(0, limits.MAX_FIELD, "experts", nullable=True)
+# The config.json facts a model entry may give (config.json's names, aliases of other families included).
+CONFIG_FIELDS = {
+    "architectures": NAMES, "model_type": NAME,
+    "hidden_size": _DIMENSION, "n_embd": _DIMENSION, "d_model": _DIMENSION,
+    "num_hidden_layers": Whole(1, limits.MAX_LAYERS, "layers"), "num_layers": Whole(1, limits.MAX_LAYERS, "layers"),
+    "n_layer": Whole(1, limits.MAX_LAYERS, "layers"),
+    "num_attention_heads": _HEADS, "n_head": _HEADS,
+    "num_key_value_heads": _HEADS, "multi_query_group_num": _HEADS, "num_kv_heads": _HEADS,
+    "head_dim": _OPTIONAL_DIMENSION, "kv_channels": _OPTIONAL_DIMENSION,
+    "intermediate_size": _OPTIONAL_DIMENSION, "ffn_hidden_size": _OPTIONAL_DIMENSION,
+    "vocab_size": _DIMENSION, "padded_vocab_size": _DIMENSION,
+    "max_position_embeddings": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
+    "seq_length": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
+    "num_experts": _EXPERTS, "n_routed_experts": _EXPERTS, "num_local_experts": _EXPERTS,
+    "num_experts_per_tok": _EXPERTS, "n_shared_experts": _EXPERTS,
+    "moe_intermediate_size": _OPTIONAL_DIMENSION, "shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "first_k_dense_replace": Whole(0, limits.MAX_LAYERS, "layers", nullable=True),
+    "kv_lora_rank": _OPTIONAL_DIMENSION, "q_lora_rank": _OPTIONAL_DIMENSION, "qk_nope_head_dim": _OPTIONAL_DIMENSION,
+    "qk_rope_head_dim": _OPTIONAL_DIMENSION, "v_head_dim": _OPTIONAL_DIMENSION,
+    "sliding_window": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
+    "sliding_window_pattern": Whole(1, limits.MAX_LAYERS, "layers", nullable=True),
+    "tie_word_embeddings": NULLABLE_FLAG, "attention_bias": NULLABLE_FLAG, "add_qkv_bias": NULLABLE_FLAG,
+    "use_sliding_window": NULLABLE_FLAG,
+    "torch_dtype": Choice("float32", "float16", "bfloat16"),
+    "params_total": Whole(1, limits.MAX_PARAMS, "parameters"),
+    "params_active_per_token": Whole(1, limits.MAX_PARAMS, "parameters"),
+    # Read by generator/families/ (the family table says which family uses which).
+    "text_config": MAPPING, "vision_config": MAPPING, "quantization_config": MAPPING, "layer_types": NAMES,
+    "mlp_bias": NULLABLE_FLAG, "lm_head_bias": NULLABLE_FLAG, "use_qk_norm": NULLABLE_FLAG,
+    "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
+    "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
+}
+BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
+# What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.
+ENVIRONMENT_FIELDS = {
+    "gpu": NAME, "cuda": VERSION, "pytorch": VERSION, "flash_attention": VERSION, "transformers": VERSION,
+    "vllm": VERSION, "auto_gptq": VERSION, "autoawq": VERSION,
+    "batch_size": Whole(1, limits.MAX_BATCH, "sequences"), "generated_tokens": Whole(0, limits.MAX_TOKENS, "tokens"),
+    "memory_metric": TEXT, "gpus_policy": TEXT,
+}
+ROW_FIELDS = {"model": NAME, "quantization": NAME, "input_length": Whole(1, limits.MAX_TOKENS, "tokens"),
+              "gpus": Whole(1, limits.MAX_GPUS, "GPUs"), "memory_gib": Number(0, limits.MAX_MEMORY_GIB, "GiB"),
+              "speed_tokens_per_s": Number(0, 1e9, "tokens/s")}
+
+
+def _fields(data, path: str, line: int, what: str, table: dict, required: tuple = ()) -> dict:
+    return check_fields(_mapping(data, path, line, what), path, what, table, required)
+
+
 def _source(data: LocatedDict, path: str) -> dict:
-    source = _mapping(data["source"], path, data.line_of("source"), "'source'")
-    _check_keys(source, path, "'source'", ("title", "url"), ("note",))
-    _text(source, "title", path)
-    _text(source, "url", path)
-    return dict(source)
+    return _fields(data["source"], path, data.line_of("source"), "'source'", SOURCE_FIELDS, ("title", "url"))
 
 
 # -- files ----------------------------------------------------------------------------------------------------
 
-def _text_list(data: LocatedDict, key: str, path: str) -> tuple[str, ...]:
-    items = _list(data, key, path)
-    for index, item in enumerate(items):
-        if not isinstance(item, str) or not item.strip():
-            raise GeneratorError(f"each item of {key!r} must be text, not {shown(item)}", path, items.line_of(index),
-                                 f"write {key} as a list of names")
-    return tuple(items)
+def _contexts(pages: LocatedDict, path: str) -> tuple[int, ...]:
+    contexts = pages["contexts"]
+    if not isinstance(contexts, list) or not contexts:
+        raise GeneratorError(f"field 'contexts' must be a non-empty list of token counts, not {shown(contexts)}",
+                             path, pages.line_of("contexts"), "write contexts: [4096, 8192]")
+    return tuple(check_value(tokens, CONTEXT, "contexts", path, contexts.line_of(index))
+                 for index, tokens in enumerate(contexts))
 
 
-def _model_pages(data: LocatedDict, path: str) -> ModelPages:
-    _check_keys(data, path, "'model_pages'", ("framework", "quantizations", "contexts", "gpus", "multi_card"))
-    contexts = _list(data, "contexts", path)
-    for index, tokens in enumerate(contexts):
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 < tokens <= MAX_WHOLE:
-            raise GeneratorError(f"each context must be a whole number of tokens from 1 to {MAX_WHOLE:,}, not "
-                                 f"{shown(tokens)}", path,
-                                 contexts.line_of(index), "write contexts as token counts such as 4096")
-    return ModelPages(_text(data, "framework", path), _text_list(data, "quantizations", path), tuple(contexts),
-                      _text_list(data, "gpus", path), _text(data, "multi_card", path))
+def _model_pages(data: LocatedDict, path: str, catalogue: Catalogue | None) -> ModelPages:
+    """The model pages' settings, each name resolved against the catalogue at its own line."""
+    fields = check_fields(data, path, "'model_pages'", {**MODEL_PAGES_FIELDS, "contexts": Field("any")},
+                          tuple(MODEL_PAGES_FIELDS))
+    pages = ModelPages(fields["framework"], tuple(fields["quantizations"]), _contexts(data, path),
+                       tuple(fields["gpus"]), fields["multi_card"])
+    runs = len(pages.quantizations) * len(pages.contexts) * (len(pages.gpus) + 1)
+    if runs > limits.MAX_TABLE_CELLS:
+        raise GeneratorError(f"each model page would estimate {runs:,} runs (quantizations x contexts x cards), more "
+                             f"than {limits.MAX_TABLE_CELLS:,}", path, data.line, "list fewer of them")
+    if catalogue is not None:
+        _resolved(lambda spec: parse_framework(spec, catalogue.frameworks), pages.framework, path,
+                  data.line_of("framework"))
+        for index, name in enumerate(pages.quantizations):
+            _resolved(parse_quantization, name, path, data["quantizations"].line_of(index))
+        cards = {name.lower() for name in catalogue.gpus}
+        for name, line in [(g, data["gpus"].line_of(i)) for i, g in enumerate(pages.gpus)] + \
+                [(pages.multi_card, data.line_of("multi_card"))]:
+            if name.lower() not in cards:
+                raise GeneratorError(f"unknown GPU {name!r}", path, line, "use one of: " + ", ".join(catalogue.gpus))
+    return pages
 
 
-def load_site(path: str) -> Site:
-    data = _mapping(read_yaml_file(path), path, 1, "the site file")
-    _check_keys(data, path, "the site file", ("title", "lang", "description"), ("model_pages",))
-    pages = None
-    if "model_pages" in data:
-        pages = _model_pages(_mapping(data["model_pages"], path, data.line_of("model_pages"), "'model_pages'"), path)
-    return Site(_text(data, "title", path), _text(data, "lang", path), _text(data, "description", path), path, pages)
+def site_from_data(data, path: str, catalogue: Catalogue | None = None) -> Site:
+    fields = _fields(data, path, 1, "the site file", SITE_FIELDS, ("title", "lang", "description"))
+    pages = _model_pages(fields["model_pages"], path, catalogue) if "model_pages" in fields else None
+    return Site(fields["title"], fields["lang"], fields["description"], path, pages)
 
 
-def load_models(path: str) -> dict[str, Model]:
-    data = _mapping(read_yaml_file(path), path, 1, "the models file")
+def load_site(path: str, catalogue: Catalogue | None = None) -> Site:
+    return site_from_data(read_yaml_file(path), path, catalogue)
+
+
+def models_from_data(data, path: str) -> dict[str, Model]:
+    data = _mapping(data, path, 1, "the models file")
     _check_keys(data, path, "the models file", ("source", "models"))
     _source(data, path)
     models: dict[str, Model] = {}
     entries = _list(data, "models", path)
     for index, entry in enumerate(entries):
-        entry = _mapping(entry, path, entries.line_of(index), "a model")
-        _check_keys(entry, path, "a model", ("id", "params_b"), ("config", "note", "source"))
-        model_id = _text(entry, "id", path)
+        fields = _fields(entry, path, entries.line_of(index), "a model", MODEL_FIELDS, ("id", "params_b"))
+        model_id = fields["id"]
         if model_id in models:
             raise GeneratorError(f"duplicate model id {model_id!r} (first at line {models[model_id].line})",
                                  path, entry.line_of("id"), "give each model its own id")
-        config = entry.get("config")
+        config = fields.get("config")
+        architecture = None
         if config is not None:
-            config = _mapping(config, path, entry.line_of("config"), "'config'")
-        note = _text(entry, "note", path) if "note" in entry else None
-        architecture = architecture_from_model_entry(entry) if config is not None else None
-        models[model_id] = Model(model_id, _positive_number(entry, "params_b", path), config, architecture, note,
-                                 path, entry.line)
+            check_fields(config, path, "'config'", CONFIG_FIELDS)
+            architecture = architecture_from_model_entry(entry)
+        models[model_id] = Model(model_id, fields["params_b"], config, architecture, fields.get("note"), path,
+                                 entry.line)
     return models
 
 
-def load_benchmark(path: str, models: dict[str, Model]) -> Benchmark:
+def load_models(path: str) -> dict[str, Model]:
+    return models_from_data(read_yaml_file(path), path)
+
+
+def _environment(data: LocatedDict, path: str, frameworks) -> dict:
+    environment = _fields(data["environment"], path, data.line_of("environment"), "'environment'",
+                          ENVIRONMENT_FIELDS)
+    if "transformers" in environment and frameworks is not None:
+        _resolved(lambda version: parse_framework(f"transformers=={version}", frameworks), environment["transformers"],
+                  path, data["environment"].line_of("transformers"))
+    return data["environment"]
+
+
+def benchmark_from_data(data, path: str, models: dict[str, Model], frameworks=None) -> Benchmark:
     benchmark_id = os.path.splitext(os.path.basename(path))[0]
-    data = _mapping(read_yaml_file(path), path, 1, "a benchmark file")
+    data = _mapping(data, path, 1, "a benchmark file")
     _check_keys(data, path, "a benchmark file", ("source", "environment", "rows"))
     source = _source(data, path)
-    environment = _mapping(data["environment"], path, data.line_of("environment"), "'environment'")
+    environment = _environment(data, path, frameworks)
     rows = []
     entries = _list(data, "rows", path)
     for index, entry in enumerate(entries):
-        entry = _mapping(entry, path, entries.line_of(index), "a benchmark row")
-        _check_keys(entry, path, "a benchmark row", ("model", "quantization", "input_length", "gpus", "memory_gib"),
-                    ("speed_tokens_per_s",))
-        model = _text(entry, "model", path)
-        if model not in models:
-            raise GeneratorError(f"unknown model {model!r}", path, entry.line_of("model"),
+        row = _fields(entry, path, entries.line_of(index), "a benchmark row", ROW_FIELDS,
+                      ("model", "quantization", "input_length", "gpus", "memory_gib"))
+        if row["model"] not in models:
+            raise GeneratorError(f"unknown model {row['model']!r}", path, entry.line_of("model"),
                                  "add it to content/models.yaml or fix the name")
-        speed = _positive_number(entry, "speed_tokens_per_s", path) if "speed_tokens_per_s" in entry else None
-        rows.append(BenchmarkRow(benchmark_id, model, _text(entry, "quantization", path),
-                                 _positive_int(entry, "input_length", path), _positive_int(entry, "gpus", path),
-                                 _positive_number(entry, "memory_gib", path), speed, path, entry.line))
-    return Benchmark(benchmark_id, source, dict(environment), tuple(rows), path)
+        _resolved(parse_quantization, row["quantization"], path, entry.line_of("quantization"))
+        rows.append(BenchmarkRow(benchmark_id, row["model"], row["quantization"], row["input_length"], row["gpus"],
+                                 row["memory_gib"], row.get("speed_tokens_per_s"), path, entry.line))
+    return Benchmark(benchmark_id, source, environment, tuple(rows), path)
 
 
+def load_benchmark(path: str, models: dict[str, Model], frameworks=None) -> Benchmark:
+    return benchmark_from_data(read_yaml_file(path), path, models, frameworks)
+
+
+# The front matter fields the build reads (Jekyll's others are copied as they are).
+FRONT_MATTER_FIELDS = {"layout": NAME, "title": TEXT, "lang": LANG}
 _POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 
 
@@ -329,7 +367,9 @@ def parse_post(text: str, path: str) -> PostSource:
     for key in ("layout", "title", "date"):
         if key not in front:
             raise GeneratorError(f"missing field {key!r} in the front matter", path, 1, f"add '{key}:' to it")
-    _text(front, "title", path)
+    for key, spec in FRONT_MATTER_FIELDS.items():
+        if key in front:
+            check_value(front[key], spec, key, path, front.line_of(key))
     front_date = _jekyll_date(front["date"])
     if front_date is None:
         raise GeneratorError(f"front matter 'date' must be a date like 2024-09-03 08:00:00 +0800, not {shown(front['date'])}",
@@ -445,12 +485,12 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
     a blog passes its posts folder and its site settings instead of ``root``'s ``posts/`` and ``site.yaml``."""
     catalogue = load_catalogue(root)
     if site is None:
-        site = load_site(content_file(root, os.path.join(root, "site.yaml")))
+        site = load_site(content_file(root, os.path.join(root, "site.yaml")), catalogue)
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
     for path in _benchmark_files(root):
-        benchmark = load_benchmark(path, models)
+        benchmark = load_benchmark(path, models, catalogue.frameworks)
         benchmarks[benchmark.id] = benchmark
         for row in benchmark.rows:
             if row.key in rows:

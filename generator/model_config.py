@@ -9,6 +9,7 @@ import json
 import math
 import re
 
+from . import limits
 from .calc.architecture import Architecture
 from .errors import GeneratorError, shown
 from .yamlio import read_text_file

@@ -5,10 +5,10 @@ Validation errors are GeneratorError with file and line.
 
 from __future__ import annotations
 
-import math
-
+from . import limits
 from .calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
-from .errors import GeneratorError, shown
+from .errors import GeneratorError
+from .fields import FLAG, NAME, URL, Choice, Field, Number, Whole, check_fields
 from .yamlio import read_yaml_file
 
 FRAMEWORKS_PATH = "content/frameworks.yaml"
@@ -16,17 +16,27 @@ GPUS_PATH = "content/gpus.yaml"
 
 _ENGINES = ("transformers", "vllm", "llama.cpp")
 _MULTI_GPU = ("layer_split", "tensor_parallel")
-_FIELD_TYPES = {
-    "logits_all_positions": bool, "kv_cache_copies_in_decode": int, "rope_table_per_layer": bool,
-    "gpu_memory_utilization": float, "profile_tokens": int, "max_num_seqs": int, "mla_compressed_cache": bool,
-    "cuda_graph_bytes": int, "ubatch_tokens": int, "flash_attention": bool,
+# A framework entry's fields: type, range and unit. Adding a field is one line here (and one in FrameworkProfile).
+FRAMEWORK_FIELDS = {
+    "engine": Choice(*_ENGINES),
+    "min_version": Field("version", 1, 40, nullable=True),
+    "max_version": Field("version", 1, 40, nullable=True),
+    "multi_gpu": Choice(*_MULTI_GPU),
+    "logits_all_positions": FLAG,
+    "kv_cache_copies_in_decode": Whole(1, 8, "copies"),
+    "rope_table_per_layer": FLAG,
+    "gpu_memory_utilization": Number(0, 1),  # a fraction of the card's memory
+    "profile_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
+    "max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
+    "mla_compressed_cache": FLAG,
+    "cuda_graph_bytes": Whole(0, limits.MAX_BYTES, "bytes"),
+    "ubatch_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
+    "flash_attention": FLAG,
 }
-
-
-# Whole numbers in a profile (bytes, tokens, copies) beyond this are typos, and would overflow the arithmetic.
-_MAX_INT = 10**12
-# GPU memory, in GiB or GB: from a kilobyte to a petabyte.
-_MIN_MEMORY, _MAX_MEMORY = 1e-6, 1e6
+# Fields an engine's estimate reads unconditionally: a profile must state them.
+_ENGINE_NEEDS = {"vllm": ("gpu_memory_utilization", "profile_tokens", "max_num_seqs")}
+GPU_FIELDS = {"name": NAME, "memory": Number(0, limits.MAX_MEMORY_GIB, "GiB or GB, as memory_unit says"),
+              "memory_unit": Choice("GiB", "GB"), "source": URL}
 
 
 def _list_under(data, key, path):
@@ -60,68 +70,29 @@ def _entries(data, key: str, path: str, what: str, fix: str):
 def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
     profiles = []
     for item, line, at in _entries(data, "frameworks", path, "a framework entry", "give engine: and its fields"):
-        engine = item.get("engine")
-        if engine not in _ENGINES:
-            raise GeneratorError(f"unknown engine {shown(engine)}", path, at("engine"), "use one of: " + ", ".join(_ENGINES))
-        fields = {"engine": engine}
+        fields = check_fields(item, path, "a framework entry", FRAMEWORK_FIELDS, ("engine",))
+        for key in _ENGINE_NEEDS.get(fields["engine"], ()):
+            if key not in fields:
+                raise GeneratorError(f"a {fields['engine']} profile needs {key!r}", path, line,
+                                     f"add {key}: with its source")
         for bound in ("min_version", "max_version"):
-            value = item.get(bound)
-            if value is not None:
-                if not isinstance(value, str) or len(value) > 40 or not version_tuple(value)[0:1]:
-                    raise GeneratorError(f"{bound} must be a quoted version like \"4.45.0\"", path, at(bound),
-                                         "quote the version")
-                fields[bound] = version_tuple(value)
-        multi = item.get("multi_gpu", "layer_split")
-        if multi not in _MULTI_GPU:
-            raise GeneratorError(f"unknown multi_gpu {shown(multi)}", path, at("multi_gpu"), "use one of: "
-                                 + ", ".join(_MULTI_GPU))
-        fields["multi_gpu"] = multi
-        for key, value in item.items():
-            if key in ("engine", "min_version", "max_version", "multi_gpu"):
-                continue
-            kind = _FIELD_TYPES.get(key)
-            if kind is None:
-                raise GeneratorError(f"unknown field {key!r}", path, at(key),
-                                     "use one of: " + ", ".join(sorted(_FIELD_TYPES)))
-            ok = isinstance(value, bool) if kind is bool else (
-                isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-                and (kind is float or isinstance(value, int)) and value <= _MAX_INT
-                and (isinstance(value, int) or math.isfinite(value)))
-            if not ok:
-                raise GeneratorError(f"field {key!r} must be {kind.__name__} (0 to {_MAX_INT:.0e} for numbers), got {shown(value)}", path, at(key),
-                                     f"fix {key!r}")
-            fields[key] = kind(value)
-        if engine == "vllm" and not 0 < fields.get("gpu_memory_utilization", 0) <= 1:
-            raise GeneratorError("vllm needs gpu_memory_utilization in (0, 1]", path, at("gpu_memory_utilization"),
-                                 "set gpu_memory_utilization: 0.9")
-        profiles.append(FrameworkProfile(**fields))
+            if fields.get(bound) is not None:
+                fields[bound] = version_tuple(fields[bound])
+        profiles.append(FrameworkProfile(**{k: v for k, v in fields.items() if v is not None}))
     return tuple(profiles)
 
 
 def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
     gpus = {}
     for item, line, at in _entries(data, "gpus", path, "a GPU entry", "give name, memory, memory_unit, source"):
-        for key in ("name", "memory", "memory_unit", "source"):
-            if key not in item:
-                raise GeneratorError(f"missing field {key!r}", path, line, f"add {key!r}")
-        for key in item:
-            if key not in ("name", "memory", "memory_unit", "source"):
-                raise GeneratorError(f"unknown field {key!r}", path, at(key),
-                                     "remove it or use one of: name, memory, memory_unit, source")
-        name, memory, unit = item["name"], item["memory"], item["memory_unit"]
-        if not isinstance(name, str) or not name.strip():
-            raise GeneratorError("name must be a non-empty string", path, at("name"), "name the GPU")
-        if isinstance(memory, bool) or not isinstance(memory, (int, float)) or memory <= 0:
-            raise GeneratorError(f"memory must be a positive number, got {shown(memory)}", path, at("memory"), "fix memory")
-        if not _MIN_MEMORY <= memory <= _MAX_MEMORY:  # also NaN and infinity
-            raise GeneratorError(f"memory must be between {_MIN_MEMORY:g} and {_MAX_MEMORY:g}, got {shown(memory)}", path,
-                                 at("memory"), "give the card's memory in GiB or GB")
-        if unit not in ("GiB", "GB"):
-            raise GeneratorError(f"memory_unit must be GiB or GB, got {unit!r}", path, at("memory_unit"),
-                                 "write GiB (2**30 bytes) or GB (10**9 bytes)")
+        fields = check_fields(item, path, "a GPU entry", GPU_FIELDS, tuple(GPU_FIELDS))
+        name, memory, unit = fields["name"], fields["memory"], fields["memory_unit"]
         if name in gpus:
             raise GeneratorError(f"duplicate GPU {name!r}", path, at("name"), "remove one entry")
-        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), str(item["source"]))
+        if memory * (GIB if unit == "GiB" else GB) < 2 ** 20:
+            raise GeneratorError(f"memory {memory:g} {unit} is less than a MiB", path, at("memory"),
+                                 "give the card's memory in GiB or GB")
+        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), fields["source"])
     return gpus
 
 

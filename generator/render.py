@@ -20,9 +20,11 @@ import markdown
 
 from . import guide_charts, guide_tables, i18n, tables
 from .calc.estimator import parse_framework, parse_quantization
-from .errors import GeneratorError
+from . import limits
+from .errors import GeneratorError, shown
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
+from .post_sandbox import PostSandbox
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class _TableCalls:
 
     def _model(self, model_id) -> str:
         if not isinstance(model_id, str) or model_id not in self.content.models:
-            raise GeneratorError(f"unknown model {model_id!r}", fix="use a model id from content/models.yaml")
+            raise GeneratorError(f"unknown model {shown(model_id)}", fix="use a model id from content/models.yaml")
         return model_id
 
     def _models(self, models) -> list[str]:
@@ -85,11 +87,11 @@ class _TableCalls:
         return row
 
     def load_table(self, models, bits, name="load") -> str:
-        bits = _positive(bits, "bits")
+        bits = _positive(bits, "bits", high=limits.MAX_BITS)
         return self._place(tables.load_table(name, self.content, self._models(models), bits))
 
     def context_table(self, models, tokens, bits, name="context") -> str:
-        bits = _positive(bits, "bits")
+        bits = _positive(bits, "bits", high=limits.MAX_BITS)
         if not isinstance(tokens, (list, tuple)) or not tokens:
             raise GeneratorError("tokens must be a non-empty list of token counts", fix="write tokens=[4000, 8000]")
         tokens = [_positive(t, "each token count", whole=True) for t in tokens]
@@ -140,10 +142,10 @@ class _TableCalls:
         return tables.per_token_rate_mib(self.content, row)
 
     def kv_cache_bytes_per_token(self, model_id, bytes_per_value=2) -> float:
-        return tables.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value"))
+        return tables.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def logits_bytes_per_token(self, model_id, bytes_per_value=6) -> float:
-        return tables.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value"))
+        return tables.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def number(self, value, format="g2") -> str:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -175,6 +177,9 @@ class _TableCalls:
         if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
             raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', not {name!r}",
                                  fix='write name="memory-vs-context"')
+        if len(f"{self.slug}-{name}.svg") > 255:
+            raise GeneratorError(f"the chart's file name {self.slug}-{shown(name)}.svg is longer than 255 characters",
+                                 fix="give the chart a shorter name")
         path = f"images/charts/{self.slug}-{name}.svg"
         if path in self.charts:
             raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")
@@ -207,12 +212,29 @@ def _markdown_text(text) -> str:
     return html.escape(str(text).replace("[", "(").replace("]", ")"), quote=False)
 
 
-def _positive(value, what: str, whole: bool = False):
+def _positive(value, what: str, whole: bool = False, high: float = limits.MAX_TOKENS):
     kinds = (int,) if whole else (int, float)
+    kind = "whole number" if whole else "number"
     if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0 or value != value or value == float("inf"):
-        kind = "whole number" if whole else "number"
-        raise GeneratorError(f"{what} must be a positive {kind}, not {value!r}", fix=f"give {what} a {kind} above zero")
+        raise GeneratorError(f"{what} must be a positive {kind}, not {shown(value)}", fix=f"give {what} a {kind} above zero")
+    if value > high:
+        raise GeneratorError(f"{what} must be at most {high:,}, not {shown(value)}",
+                             fix=f"give {what} a {kind} up to {high:,} (limits are listed in generator/limits.py)")
     return value
+
+
+def _check_call_size(name: str, values) -> None:
+    """A table call's lists multiply into its rows and columns, and its text goes into messages: both bounded."""
+    cells = 1
+    for value in values:
+        if isinstance(value, str) and len(value) > limits.MAX_TEXT_LENGTH:
+            raise GeneratorError(f"{name}(): a text argument of {len(value):,} characters, more than "
+                                 f"{limits.MAX_TEXT_LENGTH:,}", fix="pass names and titles, not long text")
+        if isinstance(value, (list, tuple)):
+            cells *= max(1, len(value))
+    if cells > limits.MAX_TABLE_CELLS:
+        raise GeneratorError(f"{name}(): its lists make {cells:,} combinations, more than {limits.MAX_TABLE_CELLS:,}",
+                             fix="split the table, or pass shorter lists of models, formats and lengths")
 
 
 def _checked_call(function):
@@ -225,9 +247,11 @@ def _checked_call(function):
             signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise GeneratorError(f"{function.__name__}(): {exc}", fix=f"call it as {function.__name__}{signature}") from None
+        _check_call_size(function.__name__, list(args) + list(kwargs.values()))
         return function(*args, **kwargs)
 
     call.__name__ = function.__name__
+    call.trusted = True  # the build's own table calls: their results are not sized like an author's strings
     return call
 
 
@@ -253,6 +277,8 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
 
 def _render_located(template_source: str, filename: str, first_line: int, env: jinja2.Environment, context: dict) -> str:
     shift = first_line - 1
+    if isinstance(env, PostSandbox):
+        env.start_render()
     try:
         code = env.compile(template_source, filename=filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
@@ -278,23 +304,9 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
                              line + shift if line else None, "fix the expression at that line") from None
 
 
-class _PostSandbox(jinja2.sandbox.SandboxedEnvironment):
-    """Post sources are data, not code: sandboxed (no attribute tricks), and no power big enough to hang a build."""
-
-    intercepted_binops = frozenset(["**"])
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64 or \
-                    isinstance(left, (int, float)) and abs(left) > 2 ** 64:
-                raise GeneratorError(f"{left!r} ** {right!r} is too large to compute",
-                                     fix="use numbers from data, or smaller exponents")
-        return super().call_binop(context, operator, left, right)
-
-
 def post_environment() -> jinja2.Environment:
     # Markdown is not HTML: no autoescape here; table cells escape their own text.
-    return _PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    return PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
                         trim_blocks=True)
 
 

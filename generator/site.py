@@ -116,17 +116,84 @@ SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-req
 
 
 def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
-    """The seed post's header chart. Drawing a PNG needs matplotlib (slow to import), so an existing image
-    whose embedded data equals the current data is kept as it is."""
+    """The seed post's header chart. Drawing a PNG needs matplotlib (slow to import), so an existing image is
+    kept when it is exactly what this build would draw: its embedded data equals the current data and its
+    fingerprint (a digest of its own bytes and of the drawing code) still holds, so an image whose pixels were
+    changed, or that an older drawing code made, is drawn again."""
     from . import charts, guide_charts
     data = guide_charts.seed_header_data(load_table)
-    if previous is not None:
+    if previous is not None and _fingerprint_holds(previous):
         try:
             if charts.png_chart_data(previous) == data:
                 return previous
-        except (ValueError, KeyError):
-            pass  # not one of ours, or damaged: draw it again
-    return guide_charts.seed_header_png(data)
+        except Exception:  # noqa: BLE001 - bytes from disk, not ours or damaged: draw it again
+            pass
+    return _with_fingerprint(guide_charts.seed_header_png(data))
+
+
+_FINGERPRINT_KEY = b"generator-sha256"
+
+
+def _renderer_digest() -> bytes:
+    """The drawing code's own bytes: a change to how the image is drawn invalidates every kept image."""
+    import hashlib
+    from . import charts, guide_charts
+    digest = hashlib.sha256()
+    for module in (charts, guide_charts):
+        with open(module.__file__, "rb") as handle:
+            digest.update(handle.read())
+    return digest.digest()
+
+
+def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(type, whole chunk bytes) of each chunk, or None for bytes that are not a well-formed PNG."""
+    import struct
+    from .charts import PNG_SIGNATURE
+    if not png.startswith(PNG_SIGNATURE):
+        return None
+    chunks, offset = [], len(PNG_SIGNATURE)
+    while offset + 12 <= len(png):
+        length, kind = struct.unpack(">I4s", png[offset:offset + 8])
+        end = offset + 12 + length
+        if end > len(png):
+            return None
+        chunks.append((kind, png[offset:end]))
+        offset = end
+        if kind == b"IEND":
+            return chunks if offset == len(png) else None
+    return None
+
+
+def _fingerprint(chunks) -> bytes:
+    import hashlib
+    digest = hashlib.sha256(_renderer_digest())
+    for kind, chunk in chunks:
+        if not (kind == b"tEXt" and chunk[8:].startswith(_FINGERPRINT_KEY + b"\0")):
+            digest.update(chunk)
+    return digest.hexdigest().encode("ascii")
+
+
+def _fingerprint_chunk(chunks) -> bytes:
+    import struct
+    import zlib
+    body = _FINGERPRINT_KEY + b"\0" + _fingerprint(chunks)
+    return struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+
+
+def _with_fingerprint(png: bytes) -> bytes:
+    """The PNG with a text chunk holding the digest of everything else in it, placed just before IEND."""
+    from .charts import PNG_SIGNATURE
+    chunks = _png_chunks(png)
+    return PNG_SIGNATURE + b"".join(c for _, c in chunks[:-1]) + _fingerprint_chunk(chunks) + chunks[-1][1]
+
+
+def _fingerprint_holds(png: bytes) -> bool:
+    """True when ``png`` is byte for byte what :func:`_with_fingerprint` makes of its image chunks."""
+    chunks = _png_chunks(png)
+    if not chunks:
+        return False
+    marked = [i for i, (kind, c) in enumerate(chunks) if kind == b"tEXt" and c[8:].startswith(_FINGERPRINT_KEY + b"\0")]
+    return marked == [len(chunks) - 2] and chunks[-2][1] == _fingerprint_chunk(chunks)
 
 
 def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:

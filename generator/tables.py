@@ -212,7 +212,8 @@ def _benchmark_setting(content: Content, benchmark_id: str):
     environment = benchmark.environment
     for key in ("transformers", "generated_tokens", "batch_size"):
         if key not in environment:
-            raise GeneratorError(f"the benchmark's environment has no {key!r}", benchmark.path, None,
+            raise GeneratorError(f"the benchmark's environment has no {key!r}", benchmark.path,
+                                 getattr(environment, "line", None),
                                  f"add {key} to its environment")
     framework = parse_framework(f"transformers=={environment['transformers']}", content.frameworks)
     return benchmark, framework, int(environment["generated_tokens"]), int(environment["batch_size"])

@@ -197,10 +197,11 @@ def parse_yaml(text: str, path: str, first_line: int = 1):
             exc.line += shift
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + shift if mark else None
+        line = _syntax_error_line(exc, text)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise GeneratorError(f"YAML syntax error: {problem}", path, line,
+        if exc.context and exc.problem:
+            problem = f"{exc.context}: {exc.problem}"
+        raise GeneratorError(f"YAML syntax error: {problem}", path, line + shift if line else None,
                              "fix the YAML at that line (indentation, quotes, colons)") from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1 + shift
@@ -217,6 +218,27 @@ def parse_yaml(text: str, path: str, first_line: int = 1):
     if shift:
         _shift_lines(data, shift)
     return data
+
+
+def _syntax_error_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The line where the problem is, not where the parser noticed it.
+
+    The parser notices an unclosed "[" or "{", a quote never closed or a key without its ":" at the next token,
+    often on a later line or at the end of the file; the construct it was reading (``context_mark``) is where
+    the fix goes. Other errors (bad indentation, a stray "-") are at the token that does not fit (``problem_mark``).
+    A mark at the very end of the file is on the last line that has something on it.
+    """
+    context, problem = exc.context or "", exc.problem or ""
+    starts_construct = "flow" in context or isinstance(exc, yaml.scanner.ScannerError) and (
+        "end of stream" in problem or "could not find expected ':'" in problem)
+    mark = exc.context_mark if starts_construct and exc.context_mark else exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = min(mark.line, len(lines) - 1)
+    while line > 0 and not lines[line].strip():
+        line -= 1
+    return line + 1
 
 
 def _shift_lines(node, shift: int) -> None:

