@@ -106,6 +106,8 @@ def calculator_data(catalogue) -> dict:
             # Plausibility bounds of a pasted config.json, where the reader and model_config.py define them.
             "max_field": families_reader.MAX_FIELD,
             "max_params": families_reader.MAX_PARAMS,
+            "max_layers": families_reader.limits.MAX_LAYERS,
+            "flags": list(families_reader._FLAGS),
             "max_json_depth": model_config.MAX_JSON_DEPTH,
         },
     }

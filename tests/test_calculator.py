@@ -277,7 +277,7 @@ PASTED_CONFIGS = [
      "num_experts_per_tok": 8, "moe_intermediate_size": 768, "vocab_size": 151936, "max_position_embeddings": 40960},
     {"architectures": ["LlamaForCausalLM"], "hidden_size": 3000, "num_hidden_layers": 26, "num_attention_heads": 24,
      "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 8000, "vocab_size": 128256,
-     "attention_bias": True, "max_position_embeddings": 8192, "tie_word_embeddings": 0},
+     "attention_bias": True, "max_position_embeddings": 8192, "tie_word_embeddings": False},
     {"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257, "intermediate_size": 3072,
      "n_positions": 1024, "torch_dtype": "float32", "num_key_value_heads": None},
 ]

@@ -898,9 +898,30 @@
     var architectures = truthy(getKey(config, "architectures")) ? config.architectures : [];
     if (typeof architectures === "string") { architectures = [architectures]; }
 
+    CFG.flags.forEach(function (flag) {
+      var value = getKey(text, flag);
+      if (value !== null && typeof value !== "boolean") {
+        throw new EstimateError("field " + pyRepr(flag) + " must be true or false, not " + pyRepr(value),
+          "write " + flag + ": true or false, without quotes", "config");
+      }
+    });
     var hidden = f.need("hidden_size");
     var layers = f.need("num_hidden_layers");
+    if (layers > CFG.max_layers) {
+      var layersName = f.raw("num_hidden_layers")[0];
+      throw new EstimateError("field " + pyRepr(layersName) + " must be at most " + thousands(CFG.max_layers) +
+        " layers, got " + thousands(layers), "fix " + pyRepr(layersName), "config");
+    }
     var heads = f.need("num_attention_heads");
+    if (!spec.mla) {
+      var kvCheck = kvHeadsOf(f, heads);
+      if (kvCheck > heads || heads % kvCheck) {
+        var kvName = f.raw("num_key_value_heads")[0] || "num_key_value_heads";
+        throw new EstimateError("field " + pyRepr(kvName) + " (" + kvCheck + ") must divide num_attention_heads (" +
+          heads + "): each KV head serves a whole group of query heads",
+          "fix " + pyRepr(kvName) + " from the model's config.json", "config");
+      }
+    }
     var headDim = f.optional("head_dim");
     if (!headDim) {
       if (hidden % heads) {
