@@ -21,6 +21,9 @@ from .calc import gpu_fit, vllm
 from .calc.estimator import DEFAULT_FRAMEWORK
 from .errors import GeneratorError
 from . import model_config
+from .families import reader as families_reader
+from .families import table as families_table
+from .families import vision as families_vision
 
 DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 
@@ -34,6 +37,13 @@ PAGE_TEMPLATE = "calculator.html.j2"
 def _architecture_fields(arch) -> dict:
     fields = dataclasses.asdict(arch)
     fields["architectures"] = list(arch.architectures)
+    return fields
+
+
+def _quantization_fields(quant) -> dict:
+    fields = dataclasses.asdict(quant)
+    fields["block_size"] = list(quant.block_size)
+    fields["keep_16bit"] = list(quant.keep_16bit)
     return fields
 
 
@@ -57,8 +67,7 @@ def calculator_data(catalogue) -> dict:
             "params_b": model.params_b,
             "architecture": _architecture_fields(model.architecture) if model.architecture is not None else None,
         })
-    floats = {name: {"name": q.name, "format": q.format, "bits": q.bits, "compute_bytes": q.compute_bytes}
-              for name, q in est._FLOAT_QUANTS.items()}
+    floats = {name: _quantization_fields(q) for name, q in est._FLOAT_QUANTS.items()}
     return {
         "models": models,
         "default_model": DEFAULT_MODEL if DEFAULT_MODEL in catalogue.models else next(iter(catalogue.models), None),
@@ -101,16 +110,18 @@ def calculator_data(catalogue) -> dict:
             "max_cards": gpu_fit.MAX_CARDS,
         },
         "config": {
-            # config.json key aliases (first present wins) and the families with q/k/v biases and q/k norms.
-            "aliases": {key: list(names) for key, names in model_config._ALIASES.items()},
-            "qkv_bias_families": list(model_config._QKV_BIAS_FAMILIES),
-            "qk_norm_families": list(model_config._QK_NORM_FAMILIES),
-            # Plausibility bounds of a pasted config.json, where model_config.py defines them (None: no bound).
-            "max_field": model_config.MAX_FIELD,
-            "max_params": model_config.MAX_PARAMS,
+            # The family table (generator/families/table.py) the page reads pasted config.json files with.
+            "families": families_table.FAMILIES,
+            "default_names": families_table.DEFAULT_NAMES,
+            "supported": families_table.supported_families(),
+            "how_to_add": families_reader.HOW_TO_ADD,
+            "vision_defaults": families_vision.tower_defaults(),
+            # Plausibility bounds of a pasted config.json, where the reader and model_config.py define them.
+            "max_field": families_reader.MAX_FIELD,
+            "max_params": families_reader.MAX_PARAMS,
+            "max_layers": families_reader.limits.MAX_LAYERS,
+            "flags": list(families_reader._FLAGS),
             "max_json_depth": model_config.MAX_JSON_DEPTH,
-            # model_config refuses anything but text in "architectures"; the page does the same.
-            "architectures_text_only": True,
         },
     }
 

@@ -14,6 +14,7 @@ import sys
 
 import json
 import os
+from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
@@ -25,11 +26,10 @@ from .blog.config import CONFIG_NAME, init_blog, load_blog
 from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
-from .catalogue import resolve_model_id, unknown_model_error
 from .check import check_files, check_site
 from .errors import GeneratorError, shown
 from .loading import load_catalogue
-from .model_config import read_config_json
+from .families.sources import read_model_source
 from .profiles import gpu_spec
 from .site import build_plan
 from .writer import published_reader, refuse_overlap, write_plan
@@ -99,10 +99,15 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="a folder whose models.yaml, gpus.yaml and frameworks.yaml add to the package's "
                                       "catalogue (default: ./content if it exists)")
     estimate_parser.add_argument("--config", required=True, metavar="PATH_OR_MODEL",
-                                 help="a Hugging Face config.json file, or a model id from content/models.yaml")
-    estimate_parser.add_argument("--quantization", required=True, metavar="Q",
-                                 help="bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, a GGUF type such as q4_k_m, "
-                                      "or a benchmark label such as GPTQ-Int4 (any case)")
+                                 help="a config.json file, a model folder (config.json + *.safetensors), a .gguf "
+                                      "file, a model id from content/models.yaml, or a Hub id (org/name)")
+    estimate_parser.add_argument("--quantization", default="auto", metavar="Q",
+                                 help="auto (default: what the checkpoint's config.json declares, quantization_config "
+                                      "or torch_dtype), bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, nf4, int8 "
+                                      "(bitsandbytes), mxfp4, a GGUF type such as q4_k_m, or a benchmark label such "
+                                      "as GPTQ-Int4 (any case)")
+    estimate_parser.add_argument("--text-only", action="store_true",
+                                 help="leave out the vision/audio tower and projector of a multimodal model")
     estimate_parser.add_argument("--context", required=True, type=_whole_number("tokens"), metavar="N",
                                  help="prompt tokens")
     estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
@@ -137,15 +142,16 @@ def _gib(value) -> float:
     return round(value / GIB, 4)
 
 
-def _architecture(config: str, catalogue):
-    if os.path.isfile(config):
-        return os.path.basename(config), read_config_json(config)
-    model_id = resolve_model_id(config, catalogue.models)
-    if model_id is None:
-        shown = config if len(config) <= 80 else config[:77] + "..."
-        raise unknown_model_error(config, catalogue.models,
-                                  problem=f"--config {shown!r} is neither a file nor a model id in the catalogue")
-    return model_id, catalogue.models[model_id].require_architecture()
+def _quantization(requested: str, source) -> object:
+    """--quantization: an explicit name wins; ``auto`` takes what the checkpoint declares (and its exact bytes)."""
+    if str(requested).strip().lower() != "auto":
+        return parse_quantization(requested)
+    if source.declared is None:
+        raise GeneratorError(f"{source.name} declares no quantization_config or torch_dtype",
+                             fix="pass --quantization, e.g. --quantization bf16")
+    if source.exact_weight_bytes:
+        return replace(source.declared, exact_weight_bytes=source.exact_weight_bytes)
+    return source.declared
 
 
 def _estimate_content(args) -> str | None:
@@ -183,8 +189,11 @@ def _check_estimate_args(args) -> None:
 def run_estimate(args, out, err=None) -> int:
     _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
-    name, arch = _architecture(args.config, catalogue)
-    quantization = parse_quantization(args.quantization)
+    source = read_model_source(args.config, catalogue, text_only=args.text_only)
+    name, arch = source.name, source.architecture
+    quantization = _quantization(args.quantization, source)
+    for note in source.notes + ((quantization.note,) if quantization.note else ()):
+        print(f"note: {note}", file=sys.stderr if err is None else err)
     framework = parse_framework(args.framework, catalogue.frameworks)
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None

@@ -179,7 +179,7 @@ MODEL_PAGES_FIELDS = {"framework": NAME, "quantizations": NAMES, "contexts": MAP
                       "multi_card": NAME}
 CONTEXT = Whole(1, limits.MAX_TOKENS, "tokens")
 MODEL_FIELDS = {"id": NAME, "params_b": Number(0, limits.MAX_PARAMS_B, "billions of parameters"),
-                "config": MAPPING, "note": TEXT}
+                "config": MAPPING, "note": TEXT, "source": URL}
 _DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
 _OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)
 _HEADS = Whole(1, limits.MAX_FIELD, "heads", nullable=True)
@@ -210,6 +210,12 @@ CONFIG_FIELDS = {
     "torch_dtype": Choice("float32", "float16", "bfloat16"),
     "params_total": Whole(1, limits.MAX_PARAMS, "parameters"),
     "params_active_per_token": Whole(1, limits.MAX_PARAMS, "parameters"),
+    # Read by generator/families/ (the family table says which family uses which).
+    "text_config": MAPPING, "vision_config": MAPPING, "quantization_config": MAPPING, "layer_types": NAMES,
+    "mlp_bias": NULLABLE_FLAG, "lm_head_bias": NULLABLE_FLAG, "use_qk_norm": NULLABLE_FLAG,
+    "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
+    "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
 }
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.

@@ -10,191 +10,28 @@ import math
 import re
 
 from . import limits
-from .calc.architecture import Architecture, params_total
+from .calc.architecture import Architecture
 from .errors import GeneratorError, shown
 from .yamlio import read_text_file
 
-# config.json names differ by family; the first name present wins. ChatGLM (GLM-4) uses its own names.
-_ALIASES = {
-    "hidden_size": ("hidden_size", "n_embd", "d_model"),
-    "num_hidden_layers": ("num_hidden_layers", "num_layers", "n_layer"),
-    "num_attention_heads": ("num_attention_heads", "n_head"),
-    "num_key_value_heads": ("num_key_value_heads", "multi_query_group_num", "num_kv_heads"),
-    "head_dim": ("head_dim", "kv_channels"),
-    "intermediate_size": ("intermediate_size", "ffn_hidden_size"),
-    "vocab_size": ("padded_vocab_size", "vocab_size"),
-    "max_position_embeddings": ("max_position_embeddings", "seq_length"),
-    "num_experts": ("num_experts", "n_routed_experts", "num_local_experts"),
-}
+from .families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
 
-# Bounds that keep the arithmetic (exact integers, then Decimal with 28 digits) meaningful: no real config.json
-# field exceeds a billion, no real model has a quadrillion parameters (generator/limits.py lists them all).
-MAX_FIELD = limits.MAX_FIELD
-MAX_PARAMS = limits.MAX_PARAMS
-# config.json switches: true/false (or null, "not set"); "false" in quotes is text, and text is true in Python.
-_FLAGS = ("tie_word_embeddings", "attention_bias", "add_qkv_bias", "use_sliding_window")
 # config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.
 MAX_JSON_DEPTH = 64
 
-_QKV_BIAS_FAMILIES = ("Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "ChatGLMModel", "ChatGLMForConditionalGeneration")
-_QK_NORM_FAMILIES = ("Qwen3ForCausalLM", "Qwen3MoeForCausalLM")
 
-
-def _lookup(config, key):
-    for name in _ALIASES.get(key, (key,)):
-        if name in config and config[name] is not None:
-            return name, config[name]
-    return None, None
-
-
-def architecture_from_config(config, path: str | None = None, line_of=None) -> Architecture:
-    """Build an Architecture from config.json keys; ``line_of(key)`` gives a line for error messages."""
-    if not isinstance(config, dict):
-        raise GeneratorError("the model config must be a mapping of config.json keys", path, None,
-                             "give the keys of the model's config.json")
-
-    def where(key):
-        return line_of(key) if line_of and key is not None else None
-
-    def need(key):
-        name, value = _lookup(config, key)
-        if name is None:
-            names = " or ".join(repr(n) for n in _ALIASES.get(key, (key,)))
-            raise GeneratorError(f"missing field {key!r}", path, line_of(None) if line_of else None,
-                                 f"add {names} from the model's config.json")
-        return _positive_int(name, value)
-
-    def optional(key, default=0):
-        name, value = _lookup(config, key)
-        if name is None:
-            return default
-        return _positive_int(name, value, allow_zero=True)
-
-    def _positive_int(name, value, allow_zero=False):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
-            raise GeneratorError(f"field {name!r} must be a {'non-negative' if allow_zero else 'positive'} integer, "
-                                 f"got {shown(value)}", path, where(name), f"fix {name!r}")
-        if value > MAX_FIELD:
-            raise GeneratorError(f"field {name!r} must be at most {MAX_FIELD:,}, got {shown(value)}", path, where(name),
-                                 f"fix {name!r}")
-        return value
-
-    architectures = config.get("architectures") or ()
-    if isinstance(architectures, str):
-        architectures = (architectures,)
-    if not isinstance(architectures, (list, tuple)) or not all(isinstance(a, str) for a in architectures):
-        raise GeneratorError(f"field 'architectures' must be a list of class names, got {shown(architectures)}", path,
-                             where("architectures"), 'write it as in config.json: ["Qwen2ForCausalLM"]')
-    architectures = tuple(architectures)
-    family = architectures[0] if architectures else str(config.get("model_type", "unknown"))
-
-    for flag in _FLAGS:
-        if config.get(flag) is not None and not isinstance(config[flag], bool):
-            raise GeneratorError(f"field {flag!r} must be true or false, not {shown(config[flag])}", path, where(flag),
-                                 f"write {flag}: true or false, without quotes")
-    hidden = need("hidden_size")
-    layers = need("num_hidden_layers")
-    if layers > limits.MAX_LAYERS:
-        name = _lookup(config, "num_hidden_layers")[0]
-        raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
-                             where(name), f"fix {name!r}")
-    heads = need("num_attention_heads")
-    kv_lora_rank = optional("kv_lora_rank")
-    kv_heads = optional("num_key_value_heads", heads) or heads
-    if kv_heads > heads or heads % kv_heads:
-        name = _lookup(config, "num_key_value_heads")[0]
-        raise GeneratorError(f"field {name!r} ({kv_heads}) must divide num_attention_heads ({heads}): each KV head "
-                             "serves a whole group of query heads", path, where(name),
-                             f"fix {name!r} from the model's config.json")
-    head_dim = optional("head_dim") or 0
-    if not head_dim:
-        if hidden % heads:
-            raise GeneratorError(f"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", path,
-                                 where("hidden_size"), "add 'head_dim' from the model's config.json")
-        head_dim = hidden // heads
-    vocab = need("vocab_size")
-    num_experts = optional("num_experts")
-    is_glm = family.startswith("ChatGLM") or config.get("model_type") == "chatglm"
-    intermediate = optional("intermediate_size")
-    if not intermediate and not (num_experts and not config.get("first_k_dense_replace")):
-        need("intermediate_size")
-
-    tie = config.get("tie_word_embeddings")
-    if tie is None:
-        # transformers' PretrainedConfig default is True; ChatGLM's output_layer is never tied.
-        tie = not is_glm
-    if config.get("use_sliding_window") is False:
-        sliding_window = 0
-    else:
-        sliding_window = optional("sliding_window")
-    if sliding_window and family.startswith("Gemma2"):
-        # Gemma-2: even-numbered layers are local (sliding), odd ones global.
-        sliding_layers = (layers + 1) // 2
-    elif sliding_window and config.get("sliding_window_pattern"):
-        pattern = _positive_int("sliding_window_pattern", config["sliding_window_pattern"])
-        sliding_layers = layers - layers // pattern
-    else:
-        sliding_layers = layers if sliding_window else 0
-
-    qkv_bias = config.get("attention_bias")
-    if qkv_bias is None:
-        qkv_bias = config.get("add_qkv_bias")
-    if qkv_bias is None:
-        qkv_bias = family in _QKV_BIAS_FAMILIES
-    norms_per_layer = 4 if family.startswith("Gemma2") or family.startswith("Gemma3") else 2
-
-    experts_per_token = optional("num_experts_per_tok") if num_experts else 0
-    moe_intermediate = optional("moe_intermediate_size") if num_experts else 0
-    if num_experts and not moe_intermediate:
-        need("moe_intermediate_size")
-    if num_experts and not experts_per_token:
-        need("num_experts_per_tok")
-    shared_intermediate = optional("shared_expert_intermediate_size") if num_experts else 0
-
-    architecture = Architecture(
-        family=family,
-        hidden_size=hidden,
-        layers=layers,
-        heads=heads,
-        kv_heads=heads if kv_lora_rank else kv_heads,
-        head_dim=head_dim,
-        intermediate_size=intermediate,
-        vocab_size=vocab,
-        tie_word_embeddings=bool(tie),
-        qkv_bias=bool(qkv_bias),
-        qk_norm=family in _QK_NORM_FAMILIES,
-        norms_per_layer=norms_per_layer,
-        max_position_embeddings=optional("max_position_embeddings"),
-        num_experts=num_experts,
-        experts_per_token=experts_per_token,
-        moe_intermediate_size=moe_intermediate,
-        shared_expert_intermediate_size=shared_intermediate,
-        shared_expert_gate=bool(shared_intermediate) and family.startswith("Qwen2Moe"),
-        n_shared_experts=optional("n_shared_experts") if num_experts else 0,
-        first_k_dense_replace=optional("first_k_dense_replace") if num_experts else 0,
-        kv_lora_rank=kv_lora_rank,
-        q_lora_rank=optional("q_lora_rank"),
-        qk_nope_head_dim=optional("qk_nope_head_dim"),
-        qk_rope_head_dim=optional("qk_rope_head_dim"),
-        v_head_dim=optional("v_head_dim"),
-        sliding_window=sliding_window,
-        sliding_window_layers=sliding_layers,
-        architectures=architectures,
-    )
-    total = params_total(architecture)
-    if total > MAX_PARAMS:
-        raise GeneratorError(f"the architecture has {total:.3g} parameters, more than {MAX_PARAMS:.0e}", path,
-                             where("hidden_size") or (line_of(None) if line_of else None),
-                             "check the sizes (hidden_size, layers, experts) against the model's config.json")
-    return architecture
-
-
-def read_config_json(path: str) -> Architecture:
+def read_config_json(path: str, text_only: bool = False) -> Architecture:
     """Read a Hugging Face config.json file into an Architecture."""
+    config, line_of = read_config_mapping(path)
+    return architecture_from_config(config, path, line_of, text_only=text_only)
+
+
+def read_config_mapping(path: str):
+    """(the parsed config.json, line_of(key)) of a config.json file."""
     text = read_text_file(path)
     config = parse_config_json(text, path)
     lines = _json_key_lines(text)
-    return architecture_from_config(config, path, lambda key: lines.get(key, 1))
+    return config, (lambda key: lines.get(key, 1))
 
 
 class _BadJson(Exception):

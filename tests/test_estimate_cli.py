@@ -78,7 +78,7 @@ def test_newer_transformers_needs_less_at_long_context(config_json):
     (["--framework", "tensorrt==1"], "unknown framework 'tensorrt'; use one of: "),
     (["--kv-dtype", "int3"], "unknown KV cache type 'int3'; use one of: "),
     (["--gpu", "Voodoo 5"], "unknown GPU 'Voodoo 5'; use one of: "),
-    (["--config", "Qwen9"], "--config 'Qwen9' is neither a file nor a model id"),
+    (["--config", "Qwen9"], "--config 'Qwen9' is neither a file, a folder, a model id nor a Hub id"),
     (["--context", "0"], "--context must be at least 1"),
     (["--context", "many"], "--context: expected a whole number of tokens, got 'many'"),
     (["--framework", "vllm==0.6.3"], "pass --gpu"),

@@ -56,6 +56,19 @@ class Architecture:
     sliding_window: int = 0
     sliding_window_layers: int = 0
     architectures: tuple = field(default=())
+    # Added for the family readers (generator/families/); every default keeps the Llama-style count above.
+    model_type: str = ""
+    mlp_gated: bool = True          # False: a plain two-matrix MLP (GPT-2, OPT, Falcon)
+    mlp_bias: bool = False          # biases on the MLP matrices
+    o_bias: bool = False            # bias on the attention output projection
+    norm_bias: bool = False         # LayerNorm (weight and bias) instead of RMSNorm (weight only)
+    final_norm: bool = True         # one norm after the last layer
+    position_embeddings: int = 0    # rows of a learned absolute position table (GPT-2, OPT)
+    moe_layer_step: int = 1         # every step-th layer (after the first dense ones) is MoE (Llama 4, Qwen2-MoE)
+    expert_bias: bool = False       # routed experts and router carry biases (GPT-OSS)
+    attention_sinks: bool = False   # one learned sink logit per head and layer (GPT-OSS)
+    extra_params: int = 0           # small tensors a family adds outside the layer pattern (lm_head bias, projections)
+    vision_params: int = 0          # vision/audio tower and projector, kept at 16 bits by weight-only formats
 
     @property
     def is_moe(self) -> bool:
@@ -67,7 +80,10 @@ class Architecture:
 
     @property
     def moe_layers(self) -> int:
-        return self.layers - self.first_k_dense_replace if self.is_moe else 0
+        """Layers i >= first_k_dense_replace with (i - first_k_dense_replace + 1) % moe_layer_step == 0."""
+        if not self.is_moe:
+            return 0
+        return max(0, self.layers - self.first_k_dense_replace) // max(1, self.moe_layer_step)
 
     @property
     def dense_layers(self) -> int:
@@ -93,11 +109,15 @@ class ParamBreakdown:
     router: int
     norms: int
     linear_shapes: tuple
+    vision: int = 0
+    # Parallel to linear_shapes: "attention", "mlp" (dense and shared-expert MLPs) or "experts" (routed experts),
+    # for formats that quantize only some kinds (MXFP4 in GPT-OSS, modules_to_not_convert).
+    linear_kinds: tuple = ()
 
     @property
     def total(self) -> int:
         return (self.embedding + self.lm_head + self.attention_linear + self.attention_bias + self.mlp_linear
-                + self.experts_linear + self.router + self.norms)
+                + self.experts_linear + self.router + self.norms + self.vision)
 
     @property
     def linear(self) -> int:
@@ -134,12 +154,26 @@ def _attention_extra(arch: Architecture) -> tuple:
         norms = arch.kv_lora_rank + (arch.q_lora_rank if arch.q_lora_rank else 0)
         return 0, norms
     bias = (arch.heads + 2 * arch.kv_heads) * arch.head_dim if arch.qkv_bias else 0
+    bias += arch.hidden_size if arch.o_bias else 0
     norms = 2 * arch.head_dim if arch.qk_norm else 0
+    norms += arch.heads if arch.attention_sinks else 0
     return bias, norms
 
 
 def _gated_mlp_shapes(hidden: int, intermediate: int) -> list:
     return [(hidden, intermediate), (hidden, intermediate), (intermediate, hidden)]
+
+
+def _dense_mlp_shapes(arch: Architecture, intermediate: int) -> list:
+    if arch.mlp_gated:
+        return _gated_mlp_shapes(arch.hidden_size, intermediate)
+    return [(arch.hidden_size, intermediate), (intermediate, arch.hidden_size)]
+
+
+def _dense_mlp_bias(arch: Architecture, intermediate: int) -> int:
+    if not arch.mlp_bias:
+        return 0
+    return (2 if arch.mlp_gated else 1) * intermediate + arch.hidden_size
 
 
 _breakdown_cache: dict = {}
@@ -154,33 +188,45 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
     attention_shapes = _attention_shapes(arch)
     attention_bias, attention_norms = _attention_extra(arch)
     shapes = [(i, o, arch.layers) for i, o in attention_shapes]
+    kinds = ["attention"] * len(shapes)
     attention_linear = arch.layers * sum(i * o for i, o in attention_shapes)
 
     mlp_linear = 0
     experts_linear = 0
     router = 0
+    mlp_bias = 0
     if arch.dense_layers:
-        dense = _gated_mlp_shapes(h, arch.intermediate_size)
+        dense = _dense_mlp_shapes(arch, arch.intermediate_size)
         mlp_linear += arch.dense_layers * sum(i * o for i, o in dense)
+        mlp_bias += arch.dense_layers * _dense_mlp_bias(arch, arch.intermediate_size)
         shapes += [(i, o, arch.dense_layers) for i, o in dense]
+        kinds += ["mlp"] * len(dense)
     if arch.moe_layers:
         expert = _gated_mlp_shapes(h, arch.moe_intermediate_size)
         experts_linear = arch.moe_layers * arch.num_experts * sum(i * o for i, o in expert)
         shapes += [(i, o, arch.moe_layers * arch.num_experts) for i, o in expert]
+        kinds += ["experts"] * len(expert)
         shared_intermediate = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         if shared_intermediate:
             shared = _gated_mlp_shapes(h, shared_intermediate)
             mlp_linear += arch.moe_layers * sum(i * o for i, o in shared)
             shapes += [(i, o, arch.moe_layers) for i, o in shared]
+            kinds += ["mlp"] * len(shared)
         router = arch.moe_layers * (h * arch.num_experts + (h if arch.shared_expert_gate else 0))
+        if arch.expert_bias:
+            # GPT-OSS: router bias, and gate_up (2 x intermediate) and down (hidden) biases per expert.
+            router += arch.moe_layers * arch.num_experts * (1 + 2 * arch.moe_intermediate_size + h)
 
-    norms = arch.layers * (arch.norms_per_layer * h + attention_norms) + h
-    embedding = arch.vocab_size * h
+    norm_size = 2 * h if arch.norm_bias else h
+    norms = arch.layers * (arch.norms_per_layer * norm_size + attention_norms)
+    norms += norm_size if arch.final_norm else 0
+    embedding = (arch.vocab_size + arch.position_embeddings) * h
     lm_head = 0 if arch.tie_word_embeddings else arch.vocab_size * h
     result = ParamBreakdown(
         embedding=embedding, lm_head=lm_head, attention_linear=attention_linear,
-        attention_bias=arch.layers * attention_bias, mlp_linear=mlp_linear, experts_linear=experts_linear,
-        router=router, norms=norms, linear_shapes=tuple(shapes),
+        attention_bias=arch.layers * attention_bias + mlp_bias, mlp_linear=mlp_linear, experts_linear=experts_linear,
+        router=router, norms=norms + arch.extra_params, linear_shapes=tuple(shapes), vision=arch.vision_params,
+        linear_kinds=tuple(kinds),
     )
     _breakdown_cache[arch] = result
     return result

@@ -56,12 +56,22 @@ GGUF_BITS_PER_WEIGHT = {
 
 @dataclass(frozen=True)
 class Quantization:
-    """How weights are stored. ``format``: float, fp8, gptq, awq or gguf."""
+    """How weights are stored. ``format``: float, fp8, gptq, awq, gguf, nf4, bnb-int8 or mxfp4.
+
+    The fields after ``compute_bytes`` come from a checkpoint's own quantization_config (generator/families/quant.py);
+    their defaults are what the named format means when nothing else is known.
+    """
 
     name: str
     format: str
     bits: float
     compute_bytes: int = 2
+    group_size: int = 0             # GPTQ/AWQ input rows per scale (0: QUANT_GROUP_SIZE; -1: one group per column)
+    zero_point: bool = True         # AWQ zero_point / GPTQ: packed zeros stored beside the scales
+    block_size: tuple = ()          # FP8 weight_block_size: one fp32 scale per (rows, columns) block
+    keep_16bit: tuple = ()          # linear kinds left unquantized (modules_to_not_convert): attention, mlp, experts
+    exact_weight_bytes: int = 0     # the checkpoint's own tensor bytes (safetensors headers, GGUF tensor table)
+    note: str = ""                  # where the settings came from, shown by estimate
 
 
 _FLOAT_QUANTS = {
@@ -72,15 +82,28 @@ _FLOAT_QUANTS = {
     "gptq-int8": Quantization("gptq-int8", "gptq", 8),
     "gptq-int4": Quantization("gptq-int4", "gptq", 4),
     "awq-int4": Quantization("awq-int4", "awq", 4),
+    # bitsandbytes NF4 with double quantization (transformers' bnb_4bit_use_double_quant, as QLoRA uses it): 4-bit
+    # codes, one 8-bit absmax per 64 weights and one fp32 constant per 256 absmax values, 4 + 8/64 + 32/(64*256)
+    # = 4.127 bits per weight (Dettmers et al., QLoRA, arXiv:2305.14314, section 3 "Double Quantization").
+    "nf4": Quantization("nf4", "nf4", 4 + 8 / 64 + 32 / (64 * 256)),
+    # bitsandbytes LLM.int8(): int8 weights and one fp32 scale per output row (Int8Params CB and SCB;
+    # Dettmers et al., arXiv:2208.07339).
+    "bnb-int8": Quantization("bnb-int8", "bnb-int8", 8),
+    # MXFP4 (OCP Microscaling Formats v1.0, 2023): blocks of 32 FP4 E2M1 values sharing one 8-bit E8M0 scale,
+    # 4 + 8/32 = 4.25 bits per weight. transformers' Mxfp4 quantizer stores only the routed experts so (GPT-OSS).
+    "mxfp4": Quantization("mxfp4", "mxfp4", 4.25),
 }
 _QUANT_ALIASES = {
     "float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "awq": "awq-int4", "awq-int4": "awq-int4",
-    "gptq-int8": "gptq-int8", "gptq-int4": "gptq-int4", "int8": "gptq-int8", "int4": "gptq-int4",
+    "gptq-int8": "gptq-int8", "gptq-int4": "gptq-int4", "int8": "bnb-int8", "int4": "gptq-int4",
+    "bnb-nf4": "nf4", "bnb-4bit": "nf4", "bnb-8bit": "bnb-int8", "llm-int8": "bnb-int8",
 }
+# Formats whose packed matrices carry per-group or per-block scales; everything else in them stays 16-bit.
+_PACKED_FORMATS = ("gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4")
 
 
 def valid_quantization_names() -> list:
-    floats = sorted(_FLOAT_QUANTS) + ["awq"]
+    floats = sorted(_FLOAT_QUANTS) + ["awq", "int8"]
     return floats + sorted(set(GGUF_BITS_PER_WEIGHT) - set(floats))
 
 
@@ -219,7 +242,7 @@ def weight_bytes(arch: Architecture, quant: Quantization) -> tuple:
     g_idx int32 per input row. AWQ GEMM: the same without g_idx. Embedding, lm_head, norms, biases and MoE
     routers stay 16-bit in GPTQ/AWQ/FP8 checkpoints. GGUF: bits per weight over every parameter.
     """
-    key = (arch, quant.name)
+    key = (arch, quant)
     cached = _weights_cache.get(key)
     if cached is not None:
         return cached
@@ -229,26 +252,42 @@ def weight_bytes(arch: Architecture, quant: Quantization) -> tuple:
         arch_q = arch
     b = param_breakdown(arch_q)
     largest = b.largest_linear
-    if quant.format == "float":
-        total = b.total * quant.bits / 8
-    elif quant.format == "gguf":
+    if quant.exact_weight_bytes:
+        total = quant.exact_weight_bytes
+    elif quant.format in ("float", "gguf"):
         total = b.total * quant.bits / 8
     else:
-        total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router) * 2
-        g = QUANT_GROUP_SIZE
-        for in_features, out_features, count in b.linear_shapes:
-            per = in_features * out_features * quant.bits / 8
-            if quant.format != "fp8":
-                groups = math.ceil(in_features / g)
-                per += groups * out_features * (2 + quant.bits / 8)
-                if quant.format == "gptq":
-                    per += in_features * 4
+        total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router + b.vision) * 2
+        kinds = b.linear_kinds or ("",) * len(b.linear_shapes)
+        for (in_features, out_features, count), kind in zip(b.linear_shapes, kinds):
+            if kind in quant.keep_16bit or (quant.format == "mxfp4" and arch.is_moe and kind != "experts"):
+                total += in_features * out_features * 2 * count
             else:
-                per += 4  # one fp32 scale per tensor
-            total += per * count
+                total += packed_matrix_bytes(quant, in_features, out_features) * count
     result = (int(total), largest)
     _weights_cache[key] = result
     return result
+
+
+def packed_matrix_bytes(quant: Quantization, in_features: int, out_features: int) -> float:
+    """Bytes of one quantized in x out matrix with its scales (and zeros) in the format's own layout."""
+    weights = in_features * out_features * quant.bits / 8
+    if quant.format in ("gptq", "awq"):
+        g = quant.group_size or QUANT_GROUP_SIZE
+        groups = 1 if g < 0 else math.ceil(in_features / g)
+        zeros = quant.bits / 8 if (quant.zero_point or quant.format == "gptq") else 0
+        weights += groups * out_features * (2 + zeros)
+        if quant.format == "gptq":
+            weights += in_features * 4  # g_idx, int32 per input row
+    elif quant.format == "fp8":
+        if quant.block_size:
+            rows, cols = quant.block_size
+            weights += math.ceil(out_features / rows) * math.ceil(in_features / cols) * 4
+        else:
+            weights += 4  # one fp32 scale per tensor
+    elif quant.format == "bnb-int8":
+        weights += out_features * 4  # SCB: one fp32 scale per output row
+    return weights
 
 
 # --- The estimate ----------------------------------------------------------------------------------------------
@@ -405,7 +444,7 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     cache ``copies`` times (legacy tuple + new DynamicCache).
     """
     b = param_breakdown(arch)
-    if quant.format in ("gptq", "awq", "fp8"):
+    if quant.format in _PACKED_FORMATS:
         # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
         # Qwen2-72B, five times a 4-bit decoder layer, so they weigh far more in the split than their share of
         # parameters.

@@ -155,7 +155,10 @@
   // --- generator/calc/architecture.py ----------------------------------------------------------------------------
   function isMoe(a) { return a.num_experts > 0; }
   function isMla(a) { return a.kv_lora_rank > 0; }
-  function moeLayers(a) { return isMoe(a) ? a.layers - a.first_k_dense_replace : 0; }
+  function moeLayers(a) {
+    if (!isMoe(a)) { return 0; }
+    return Math.floor(pyMax(0, a.layers - a.first_k_dense_replace) / pyMax(1, a.moe_layer_step || 1));
+  }
   function denseLayers(a) { return a.layers - moeLayers(a); }
 
   function attentionShapes(a) {
@@ -181,12 +184,25 @@
   function attentionExtra(a) {
     if (isMla(a)) { return [0, a.kv_lora_rank + (a.q_lora_rank ? a.q_lora_rank : 0)]; }
     var bias = a.qkv_bias ? (a.heads + 2 * a.kv_heads) * a.head_dim : 0;
+    bias += a.o_bias ? a.hidden_size : 0;
     var norms = a.qk_norm ? 2 * a.head_dim : 0;
+    norms += a.attention_sinks ? a.heads : 0;
     return [bias, norms];
   }
 
   function gatedMlpShapes(hidden, intermediate) {
     return [[hidden, intermediate], [hidden, intermediate], [intermediate, hidden]];
+  }
+
+  // Fields added with the family readers; an architecture object without them (older data) means the defaults.
+  function mlpGated(a) { return a.mlp_gated === undefined ? true : a.mlp_gated; }
+  function denseMlpShapes(a, intermediate) {
+    if (mlpGated(a)) { return gatedMlpShapes(a.hidden_size, intermediate); }
+    return [[a.hidden_size, intermediate], [intermediate, a.hidden_size]];
+  }
+  function denseMlpBias(a, intermediate) {
+    if (!a.mlp_bias) { return 0; }
+    return (mlpGated(a) ? 2 : 1) * intermediate + a.hidden_size;
   }
 
   function sumProducts(shapes) {
@@ -204,38 +220,44 @@
     var attn = attentionShapes(a);
     var extra = attentionExtra(a);
     var shapes = attn.map(function (s) { return [s[0], s[1], a.layers]; });
+    var kinds = attn.map(function () { return "attention"; });
     var attentionLinear = a.layers * sumProducts(attn);
-    var mlpLinear = 0, expertsLinear = 0, router = 0;
+    var mlpLinear = 0, expertsLinear = 0, router = 0, mlpBias = 0;
     var dense = denseLayers(a), moe = moeLayers(a);
     if (dense) {
-      var d = gatedMlpShapes(h, a.intermediate_size);
+      var d = denseMlpShapes(a, a.intermediate_size);
       mlpLinear += dense * sumProducts(d);
-      d.forEach(function (s) { shapes.push([s[0], s[1], dense]); });
+      mlpBias += dense * denseMlpBias(a, a.intermediate_size);
+      d.forEach(function (s) { shapes.push([s[0], s[1], dense]); kinds.push("mlp"); });
     }
     if (moe) {
       var expert = gatedMlpShapes(h, a.moe_intermediate_size);
       expertsLinear = moe * a.num_experts * sumProducts(expert);
-      expert.forEach(function (s) { shapes.push([s[0], s[1], moe * a.num_experts]); });
+      expert.forEach(function (s) { shapes.push([s[0], s[1], moe * a.num_experts]); kinds.push("experts"); });
       var sharedIntermediate = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
       if (sharedIntermediate) {
         var shared = gatedMlpShapes(h, sharedIntermediate);
         mlpLinear += moe * sumProducts(shared);
-        shared.forEach(function (s) { shapes.push([s[0], s[1], moe]); });
+        shared.forEach(function (s) { shapes.push([s[0], s[1], moe]); kinds.push("mlp"); });
       }
       router = moe * (h * a.num_experts + (a.shared_expert_gate ? h : 0));
+      if (a.expert_bias) { router += moe * a.num_experts * (1 + 2 * a.moe_intermediate_size + h); }
     }
-    var norms = a.layers * (a.norms_per_layer * h + extra[1]) + h;
-    var embedding = a.vocab_size * h;
+    var normSize = a.norm_bias ? 2 * h : h;
+    var norms = a.layers * (a.norms_per_layer * normSize + extra[1]);
+    norms += a.final_norm === false ? 0 : normSize;
+    var embedding = (a.vocab_size + (a.position_embeddings || 0)) * h;
     var lmHead = a.tie_word_embeddings ? 0 : a.vocab_size * h;
     var largest = 0;
     shapes.forEach(function (s) { largest = pyMax(largest, s[0] * s[1]); });
     var b = {
       embedding: embedding, lm_head: lmHead, attention_linear: attentionLinear,
-      attention_bias: a.layers * extra[0], mlp_linear: mlpLinear, experts_linear: expertsLinear,
-      router: router, norms: norms, linear_shapes: shapes, largest_linear: largest,
+      attention_bias: a.layers * extra[0] + mlpBias, mlp_linear: mlpLinear, experts_linear: expertsLinear,
+      router: router, norms: norms + (a.extra_params || 0), linear_shapes: shapes, largest_linear: largest,
+      vision: a.vision_params || 0, linear_kinds: kinds,
     };
     b.total = b.embedding + b.lm_head + b.attention_linear + b.attention_bias + b.mlp_linear +
-      b.experts_linear + b.router + b.norms;
+      b.experts_linear + b.router + b.norms + b.vision;
     breakdownCache.set(a, b);
     return b;
   }
@@ -354,27 +376,48 @@
     return a;
   }
 
+  var PACKED_FORMATS = ["gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4"];
+
+  function packedMatrixBytes(quant, inF, outF) {
+    var per = inF * outF * quant.bits / 8;
+    if (quant.format === "gptq" || quant.format === "awq") {
+      var g = quant.group_size || Q.group_size;
+      var groups = g < 0 ? 1 : Math.ceil(inF / g);
+      var zeros = (quant.zero_point !== false || quant.format === "gptq") ? quant.bits / 8 : 0;
+      per += groups * outF * (2 + zeros);
+      if (quant.format === "gptq") { per += inF * 4; }
+    } else if (quant.format === "fp8") {
+      if (quant.block_size && quant.block_size.length) {
+        per += Math.ceil(outF / quant.block_size[0]) * Math.ceil(inF / quant.block_size[1]) * 4;
+      } else {
+        per += 4;
+      }
+    } else if (quant.format === "bnb-int8") {
+      per += outF * 4;
+    }
+    return per;
+  }
+
   function weightBytes(a, quant) {
     var archQ = quant.format === "gptq" || quant.format === "awq" ? paddedIntermediate(a) : a;
     var b = paramBreakdown(archQ);
     var largest = b.largest_linear;
     var total;
-    if (quant.format === "float" || quant.format === "gguf") {
+    var keep = quant.keep_16bit || [];
+    if (quant.exact_weight_bytes) {
+      total = quant.exact_weight_bytes;
+    } else if (quant.format === "float" || quant.format === "gguf") {
       total = b.total * quant.bits / 8;
     } else {
-      total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router) * 2;
-      var g = Q.group_size;
+      total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router + b.vision) * 2;
       for (var i = 0; i < b.linear_shapes.length; i++) {
         var inF = b.linear_shapes[i][0], outF = b.linear_shapes[i][1], count = b.linear_shapes[i][2];
-        var per = inF * outF * quant.bits / 8;
-        if (quant.format !== "fp8") {
-          var groups = Math.ceil(inF / g);
-          per += groups * outF * (2 + quant.bits / 8);
-          if (quant.format === "gptq") { per += inF * 4; }
+        var kind = b.linear_kinds[i];
+        if (keep.indexOf(kind) >= 0 || (quant.format === "mxfp4" && isMoe(a) && kind !== "experts")) {
+          total += inF * outF * 2 * count;
         } else {
-          per += 4;
+          total += packedMatrixBytes(quant, inF, outF) * count;
         }
-        total += per * count;
       }
     }
     return [Math.trunc(total), largest];
@@ -489,7 +532,7 @@
                            layerPeak, stepLogits, copies) {
     var b = paramBreakdown(a);
     var embedW, headW;
-    if (quant.format === "gptq" || quant.format === "awq" || quant.format === "fp8") {
+    if (PACKED_FORMATS.indexOf(quant.format) >= 0) {
       embedW = b.embedding * quant.compute_bytes;
       headW = b.lm_head * quant.compute_bytes;
     } else {
@@ -799,143 +842,369 @@
     return busiestGpuBytes(e) <= cardBytes;
   }
 
-  // --- generator/model_config.py -------------------------------------------------------------------------------------
+  // --- generator/families/reader.py and vision.py (the family table comes from generator/families/table.py) ------
   var CFG = DATA.config;
+  var FAMILIES = CFG.families;
+
+  function isMapping(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof PyFloat);
+  }
+  function getKey(object, key) { return hasOwn(object, key) ? object[key] : null; }
+
+  function familyOf(config) {
+    var modelType = getKey(config, "model_type");
+    var architectures = truthy(getKey(config, "architectures")) ? config.architectures : [];
+    if (typeof architectures === "string") { architectures = [architectures]; }
+    if (!Array.isArray(architectures) || !architectures.every(function (a) { return typeof a === "string"; })) {
+      throw new EstimateError("field 'architectures' must be a list of class names, got " + pyRepr(architectures),
+        'write it as in config.json: ["Qwen2ForCausalLM"]', "config");
+    }
+    if (typeof modelType === "string" && hasOwn(FAMILIES, modelType)) { return modelType; }
+    var names = Object.keys(FAMILIES);
+    for (var i = 0; i < names.length; i++) {
+      var classes = FAMILIES[names[i]].classes || [];
+      if (architectures.some(function (a) { return classes.indexOf(a) >= 0; })) { return names[i]; }
+    }
+    var what = modelType !== null ? "model_type " + pyRepr(modelType) :
+      (architectures.length ? "architectures " + pyRepr(architectures) : "no model_type");
+    throw new EstimateError("unsupported model family (" + what + ")", "supported model_type values: " +
+      CFG.supported.join(", ") + "; to add one, " + CFG.how_to_add, "config");
+  }
+
+  function Fields(config, spec, family) {
+    this.config = config; this.spec = spec; this.family = family;
+  }
+  Fields.prototype.names = function (key) {
+    var own = (this.spec.names && this.spec.names[key]) || [];
+    return own.concat(hasOwn(CFG.default_names, key) ? CFG.default_names[key] : [key]);
+  };
+  Fields.prototype.raw = function (key) {
+    var names = this.names(key);
+    for (var i = 0; i < names.length; i++) {
+      if (hasOwn(this.config, names[i]) && this.config[names[i]] !== null) { return [names[i], this.config[names[i]]]; }
+    }
+    var defaults = this.spec.defaults || {};
+    if (hasOwn(defaults, key)) { return [key, defaults[key]]; }
+    return [null, null];
+  };
+  Fields.prototype.integer = function (name, value, allowZero) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || (value === 0 && !allowZero)) {
+      throw new EstimateError("field " + pyRepr(name) + " must be a " + (allowZero ? "non-negative" : "positive") +
+        " integer, got " + pyRepr(value), "fix " + pyRepr(name), "config");
+    }
+    if (value > CFG.max_field) {
+      throw new EstimateError("field " + pyRepr(name) + " must be at most " + thousands(CFG.max_field) + ", got " +
+        pyRepr(value), "fix " + pyRepr(name), "config");
+    }
+    return value;
+  };
+  Fields.prototype.need = function (key) {
+    var found = this.raw(key);
+    if (found[0] === null) {
+      throw new EstimateError("missing field " + this.names(key).map(pyRepr).join(" or ") + " in a " + this.family +
+        " config.json", "give the model's config.json as published: every " + this.family + " config.json has it",
+        "config");
+    }
+    return this.integer(found[0], found[1], false);
+  };
+  Fields.prototype.optional = function (key, fallback) {
+    var found = this.raw(key);
+    if (found[0] === null) { return fallback === undefined ? 0 : fallback; }
+    return this.integer(found[0], found[1], true);
+  };
+  Fields.prototype.flag = function (setting) {
+    if (typeof setting === "boolean") { return setting; }
+    if (typeof setting === "string") {
+      var found = this.raw(setting);
+      return found[0] !== null ? truthy(found[1]) : false;
+    }
+    return false;
+  };
+
+  function mergedConfig(config, spec) {
+    var nested = spec.nested;
+    var text = nested ? getKey(config, nested) : null;
+    if (text === null) { return config; }
+    if (!isMapping(text)) {
+      throw new EstimateError("field " + pyRepr(nested) + " must be a mapping", "give the config.json as published",
+        "config");
+    }
+    var merged = {};
+    Object.keys(config).forEach(function (k) {
+      if (k !== nested && k !== "vision_config" && k !== "audio_config") { merged[k] = config[k]; }
+    });
+    Object.keys(text).forEach(function (k) { merged[k] = text[k]; });
+    return merged;
+  }
+
+  function slidingLayersOf(f, layers, window) {
+    var layerTypes = getKey(f.config, "layer_types");
+    if (Array.isArray(layerTypes) && layerTypes.length) {
+      if (layerTypes.length !== layers || !layerTypes.every(function (t) { return typeof t === "string"; })) {
+        throw new EstimateError("'layer_types' must list one text per layer (" + layers + ")",
+          "give the config.json as published", "config");
+      }
+      return layerTypes.filter(function (t) { return t === "sliding_attention" || t === "chunked_attention"; }).length;
+    }
+    var rule = f.spec.sliding || "none";
+    if (!window || rule === "none") { return 0; }
+    if (rule === "all") { return layers; }
+    if (rule === "alternate") { return Math.floor((layers + 1) / 2); }
+    if (rule === "pattern") {
+      var pattern = f.integer("sliding_window_pattern", f.raw("sliding_window_pattern")[1], false);
+      return layers - Math.floor(layers / pattern);
+    }
+    if (rule === "qwen") { return layers - pyMin(layers, f.optional("max_window_layers")); }
+    if (rule === "chunked") {
+      var ropeLayers = getKey(f.config, "no_rope_layers");
+      if (Array.isArray(ropeLayers) && ropeLayers.length) { return ropeLayers.filter(truthy).length; }
+      var interval = f.optional("no_rope_layer_interval", 4) || 4;
+      var count = 0;
+      for (var i = 0; i < layers; i++) { if ((i + 1) % interval) { count += 1; } }
+      return count;
+    }
+    return 0;
+  }
+
+  function windowOf(f) {
+    var rule = f.spec.sliding || "none";
+    if (rule === "chunked") { return f.optional("attention_chunk_size"); }
+    if (rule === "qwen" && !truthy(getKey(f.config, "use_sliding_window"))) { return 0; }
+    if (getKey(f.config, "use_sliding_window") === false) { return 0; }
+    return rule !== "none" ? f.optional("sliding_window") : 0;
+  }
+
+  function kvHeadsOf(f, heads) {
+    var rule = f.spec.kv || "config";
+    if (rule === "mha") { return heads; }
+    if (rule === "falcon") {
+      if (truthy(getKey(f.config, "new_decoder_architecture"))) { return f.optional("num_key_value_heads", heads) || heads; }
+      return truthy(hasOwn(f.config, "multi_query") ? f.config.multi_query : true) ? 1 : heads;
+    }
+    return f.optional("num_key_value_heads", heads) || heads;
+  }
+
+  function normsPerLayerOf(f) {
+    if (f.family === "falcon") {
+      if (truthy(getKey(f.config, "new_decoder_architecture"))) { return f.optional("num_ln_in_parallel_attn", 2) || 2; }
+      return truthy(hasOwn(f.config, "parallel_attn") ? f.config.parallel_attn : true) ? 1 : 2;
+    }
+    return f.spec.norms_per_layer || 2;
+  }
+
+  function moeFieldsOf(f, moe) {
+    if (!moe) { return null; }
+    var experts = 0;
+    for (var i = 0; i < moe.experts.length; i++) {
+      var name = moe.experts[i];
+      if (getKey(f.config, name) !== null) { experts = f.integer(name, f.config[name], true); break; }
+    }
+    if (!experts) { return null; }
+    if (truthy(getKey(f.config, "mlp_only_layers"))) {
+      throw new EstimateError("'mlp_only_layers' (dense layers among MoE layers) is not modelled",
+        "use a config.json without mlp_only_layers", "config");
+    }
+    var expertSize = f.need(moe.intermediate);
+    var fields = {
+      num_experts: experts,
+      experts_per_token: f.need("num_experts_per_tok"),
+      moe_intermediate_size: expertSize,
+      first_k_dense_replace: moe.first_dense ? f.optional(moe.first_dense) : 0,
+      moe_layer_step: moe.step ? (f.optional(moe.step, 1) || 1) : 1,
+      expert_bias: Boolean(moe.expert_bias),
+    };
+    if (moe.shared === "size") {
+      fields.shared_expert_intermediate_size = f.optional("shared_expert_intermediate_size");
+      fields.shared_expert_gate = Boolean(moe.shared_gate) && fields.shared_expert_intermediate_size > 0;
+    } else if (moe.shared === "count") {
+      fields.n_shared_experts = f.optional("n_shared_experts");
+    } else if (moe.shared === "one") {
+      fields.shared_expert_intermediate_size = expertSize;
+    }
+    return fields;
+  }
+
+  function linear(fanIn, fanOut, bias) { return fanIn * fanOut + (bias === false ? 0 : fanOut); }
+
+  var TOWERS = {
+    qwen2_vl: function (get) {
+      var d = get("embed_dim"), depth = get("depth"), ratio = get("mlp_ratio");
+      var channels = get("in_chans", "in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+        merge = get("spatial_merge_size");
+      var out = get("hidden_size");
+      var mlp = d * ratio;
+      var block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + linear(d, mlp) + linear(mlp, d);
+      var context = d * merge * merge;
+      var merger = 2 * d + linear(context, context) + linear(context, out);
+      return channels * temporal * patch * patch * d + depth * block + merger;
+    },
+    qwen2_5_vl: function (get) {
+      var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
+      var channels = get("in_chans", "in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+        merge = get("spatial_merge_size");
+      var out = get("out_hidden_size");
+      var block = 2 * d + linear(d, 3 * d) + linear(d, d) + 2 * linear(d, inter) + linear(inter, d);
+      var context = d * merge * merge;
+      var merger = d + linear(context, context) + linear(context, out);
+      return channels * temporal * patch * patch * d + depth * block + merger;
+    },
+    siglip: function (get, textHidden) {
+      var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+      var channels = get("num_channels"), patch = get("patch_size"), image = get("image_size");
+      var side = Math.floor(image / patch);
+      var embeddings = channels * patch * patch * d + d + side * side * d;
+      var layer = 2 * 2 * d + 4 * linear(d, d) + linear(d, inter) + linear(inter, d);
+      var projector = d * textHidden + d;
+      return embeddings + layers * layer + 2 * d + projector;
+    },
+    llama4: function (get, textHidden) {
+      var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+      var channels = get("num_channels"), patch = get("patch_size"), image = get("image_size");
+      var projIn = get("projector_input_dim"), projOut = get("projector_output_dim"), visionOut = get("vision_output_dim");
+      var side = Math.floor(image / patch);
+      var embeddings = channels * patch * patch * d + d + (side * side + 1) * d + 2 * 2 * d;
+      var layer = 2 * 2 * d + 4 * linear(d, d) + linear(d, inter) + linear(inter, d);
+      var adapter = inter * projIn + projOut * projOut;
+      return embeddings + layers * layer + adapter + visionOut * textHidden;
+    },
+  };
+
+  function visionParams(kind, config, textHidden) {
+    if (!kind) { return 0; }
+    var vc = getKey(config, "vision_config");
+    if (vc === null) { vc = {}; }
+    if (!isMapping(vc)) {
+      throw new EstimateError("'vision_config' must be a mapping", "give the config.json as published", "config");
+    }
+    var defaults = CFG.vision_defaults[kind];
+    function get() {
+      for (var i = 0; i < arguments.length; i++) {
+        var name = arguments[i];
+        var value = getKey(vc, name);
+        if (value !== null) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+            throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
+              pyRepr(value), "give the config.json as published", "config");
+          }
+          return value;
+        }
+      }
+      return defaults[arguments[0]];
+    }
+    return TOWERS[kind](get, textHidden);
+  }
 
   function architectureFromConfig(config) {
-    if (config === null || typeof config !== "object" || Array.isArray(config) || config instanceof PyFloat) {
+    if (!isMapping(config)) {
       throw new EstimateError("the model config must be a mapping of config.json keys",
         "give the keys of the model's config.json", "config");
     }
-    function lookup(key) {
-      var names = hasOwn(CFG.aliases, key) ? CFG.aliases[key] : [key];
-      for (var i = 0; i < names.length; i++) {
-        if (hasOwn(config, names[i]) && config[names[i]] !== null) { return [names[i], config[names[i]]]; }
-      }
-      return [null, null];
-    }
-    function positiveInt(name, value, allowZero) {
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || (value === 0 && !allowZero)) {
-        throw new EstimateError("field " + pyRepr(name) + " must be a " + (allowZero ? "non-negative" : "positive") +
-          " integer, got " + pyRepr(value), "fix " + pyRepr(name), "config");
-      }
-      if (CFG.max_field !== null && CFG.max_field !== undefined && value > CFG.max_field) {
-        throw new EstimateError("field " + pyRepr(name) + " must be at most " + thousands(CFG.max_field) + ", got " +
-          pyRepr(value), "fix " + pyRepr(name), "config");
-      }
-      return value;
-    }
-    function need(key) {
-      var found = lookup(key);
-      if (found[0] === null) {
-        var names = (hasOwn(CFG.aliases, key) ? CFG.aliases[key] : [key]).map(pyRepr).join(" or ");
-        throw new EstimateError("missing field " + pyRepr(key), "add " + names + " from the model's config.json",
-          "config");
-      }
-      return positiveInt(found[0], found[1], false);
-    }
-    function optional(key, fallback) {
-      var found = lookup(key);
-      if (found[0] === null) { return fallback === undefined ? 0 : fallback; }
-      return positiveInt(found[0], found[1], true);
-    }
-    function get(key) { return hasOwn(config, key) ? config[key] : null; }
-    function startsWith(text, prefix) { return text.slice(0, prefix.length) === prefix; }
-    function pyStr(value) { return typeof value === "string" ? value : pyRepr(value); }
-
-    var architectures = truthy(get("architectures")) ? get("architectures") : [];
+    var family = familyOf(config);
+    var spec = FAMILIES[family];
+    var text = mergedConfig(config, spec);
+    var f = new Fields(text, spec, family);
+    var architectures = truthy(getKey(config, "architectures")) ? config.architectures : [];
     if (typeof architectures === "string") { architectures = [architectures]; }
-    if (CFG.architectures_text_only) {
-      if (!Array.isArray(architectures) || !architectures.every(function (a) { return typeof a === "string"; })) {
-        throw new EstimateError("field 'architectures' must be a list of class names, got " + pyRepr(architectures),
-          'write it as in config.json: ["Qwen2ForCausalLM"]', "config");
-      }
-    } else {
-      // tuple(str(a) for a in architectures): a mapping gives its keys.
-      architectures = (Array.isArray(architectures) ? architectures : Object.keys(architectures)).map(pyStr);
-    }
-    var family = architectures.length ? architectures[0] :
-      (hasOwn(config, "model_type") ? pyStr(config.model_type) : "unknown");
 
-    var hidden = need("hidden_size");
-    var layers = need("num_hidden_layers");
-    var heads = need("num_attention_heads");
-    var kvLoraRank = optional("kv_lora_rank");
-    var kvHeads = optional("num_key_value_heads", heads) || heads;
-    var headDim = optional("head_dim") || 0;
+    CFG.flags.forEach(function (flag) {
+      var value = getKey(text, flag);
+      if (value !== null && typeof value !== "boolean") {
+        throw new EstimateError("field " + pyRepr(flag) + " must be true or false, not " + pyRepr(value),
+          "write " + flag + ": true or false, without quotes", "config");
+      }
+    });
+    var hidden = f.need("hidden_size");
+    var layers = f.need("num_hidden_layers");
+    if (layers > CFG.max_layers) {
+      var layersName = f.raw("num_hidden_layers")[0];
+      throw new EstimateError("field " + pyRepr(layersName) + " must be at most " + thousands(CFG.max_layers) +
+        " layers, got " + thousands(layers), "fix " + pyRepr(layersName), "config");
+    }
+    var heads = f.need("num_attention_heads");
+    if (!spec.mla) {
+      var kvCheck = kvHeadsOf(f, heads);
+      if (kvCheck > heads || heads % kvCheck) {
+        var kvName = f.raw("num_key_value_heads")[0] || "num_key_value_heads";
+        throw new EstimateError("field " + pyRepr(kvName) + " (" + kvCheck + ") must divide num_attention_heads (" +
+          heads + "): each KV head serves a whole group of query heads",
+          "fix " + pyRepr(kvName) + " from the model's config.json", "config");
+      }
+    }
+    var headDim = f.optional("head_dim");
     if (!headDim) {
       if (hidden % heads) {
         throw new EstimateError("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads,
-          "add 'head_dim' from the model's config.json", "config");
+          "give the model's config.json as published", "config");
       }
       headDim = Math.floor(hidden / heads);
     }
-    var vocab = need("vocab_size");
-    var numExperts = optional("num_experts");
-    var isGlm = startsWith(family, "ChatGLM") || get("model_type") === "chatglm";
-    var intermediate = optional("intermediate_size");
-    if (!intermediate && !(numExperts && !truthy(get("first_k_dense_replace")))) { need("intermediate_size"); }
-
-    var tie = get("tie_word_embeddings");
-    if (tie === null) { tie = !isGlm; }
-    var slidingWindow;
-    if (get("use_sliding_window") === false) {
-      slidingWindow = 0;
+    var vocab = f.need("vocab_size");
+    var moe = moeFieldsOf(f, spec.moe);
+    var denseKey = (spec.moe && spec.moe.dense_intermediate) || "intermediate_size";
+    var allMoe = moe && !moe.first_k_dense_replace && moe.moe_layer_step === 1;
+    var intermediate;
+    if (allMoe) {
+      intermediate = f.optional(denseKey);
+    } else if (f.raw(denseKey)[0] === null && spec.intermediate_multiple) {
+      intermediate = spec.intermediate_multiple * hidden;
     } else {
-      slidingWindow = optional("sliding_window");
+      intermediate = f.need(denseKey);
     }
-    var slidingLayers;
-    if (slidingWindow && startsWith(family, "Gemma2")) {
-      slidingLayers = Math.floor((layers + 1) / 2);
-    } else if (slidingWindow && truthy(get("sliding_window_pattern"))) {
-      var pattern = positiveInt("sliding_window_pattern", config.sliding_window_pattern, false);
-      slidingLayers = layers - Math.floor(layers / pattern);
-    } else {
-      slidingLayers = slidingWindow ? layers : 0;
+    var tie = getKey(text, "tie_word_embeddings");
+    if (tie === null) {
+      tie = hasOwn(config, "tie_word_embeddings") ? config.tie_word_embeddings :
+        (spec.tie_default === undefined ? true : spec.tie_default);
     }
-
-    var qkvBias = get("attention_bias");
-    if (qkvBias === null) { qkvBias = get("add_qkv_bias"); }
-    if (qkvBias === null) { qkvBias = CFG.qkv_bias_families.indexOf(family) >= 0; }
-    var normsPerLayer = startsWith(family, "Gemma2") || startsWith(family, "Gemma3") ? 4 : 2;
-
-    var expertsPerToken = numExperts ? optional("num_experts_per_tok") : 0;
-    var moeIntermediate = numExperts ? optional("moe_intermediate_size") : 0;
-    if (numExperts && !moeIntermediate) { need("moe_intermediate_size"); }
-    if (numExperts && !expertsPerToken) { need("num_experts_per_tok"); }
-    var sharedIntermediate = numExperts ? optional("shared_expert_intermediate_size") : 0;
-
+    var window = windowOf(f);
+    var positions = spec.positions;
+    var positionRows = positions ? f.need(positions.key) + positions.offset : 0;
+    var extra = 0;
+    if (spec.lm_head_bias && f.flag(spec.lm_head_bias)) { extra += vocab; }
+    if (family === "opt") {
+      var width = f.optional("word_embed_proj_dim") || hidden;
+      if (width !== hidden) { extra += vocab * (width - hidden) + 2 * hidden * width; }
+    }
+    var finalNorm = true;
+    if (family === "opt") {
+      finalNorm = truthy(hasOwn(text, "do_layer_norm_before") ? text.do_layer_norm_before : true) &&
+        !truthy(getKey(text, "_remove_final_layer_norm"));
+    }
+    var vision = visionParams(spec.vision, config, hidden);
+    var mla = null;
+    if (spec.mla) {
+      mla = { kv_lora_rank: f.need("kv_lora_rank"), q_lora_rank: f.optional("q_lora_rank"),
+        qk_nope_head_dim: f.need("qk_nope_head_dim"), qk_rope_head_dim: f.need("qk_rope_head_dim"),
+        v_head_dim: f.need("v_head_dim") };
+    }
     var arch = {
-      family: family,
-      hidden_size: hidden,
-      layers: layers,
-      heads: heads,
-      kv_heads: kvLoraRank ? heads : kvHeads,
-      head_dim: headDim,
-      intermediate_size: intermediate,
-      vocab_size: vocab,
+      family: architectures.length ? architectures[0] : family,
+      hidden_size: hidden, layers: layers, heads: heads,
+      kv_heads: mla ? heads : kvHeadsOf(f, heads),
+      head_dim: headDim, intermediate_size: intermediate, vocab_size: vocab,
       tie_word_embeddings: truthy(tie),
-      qkv_bias: truthy(qkvBias),
-      qk_norm: CFG.qk_norm_families.indexOf(family) >= 0,
-      norms_per_layer: normsPerLayer,
+      qkv_bias: f.flag(spec.qkv_bias), o_bias: f.flag(spec.o_bias), mlp_bias: f.flag(spec.mlp_bias),
+      qk_norm: Boolean(spec.qk_norm),
     };
-    arch.max_position_embeddings = optional("max_position_embeddings");
-    arch.num_experts = numExperts;
-    arch.experts_per_token = expertsPerToken;
-    arch.moe_intermediate_size = moeIntermediate;
-    arch.shared_expert_intermediate_size = sharedIntermediate;
-    arch.shared_expert_gate = Boolean(sharedIntermediate) && startsWith(family, "Qwen2Moe");
-    arch.n_shared_experts = numExperts ? optional("n_shared_experts") : 0;
-    arch.first_k_dense_replace = numExperts ? optional("first_k_dense_replace") : 0;
-    arch.kv_lora_rank = kvLoraRank;
-    arch.q_lora_rank = optional("q_lora_rank");
-    arch.qk_nope_head_dim = optional("qk_nope_head_dim");
-    arch.qk_rope_head_dim = optional("qk_rope_head_dim");
-    arch.v_head_dim = optional("v_head_dim");
-    arch.sliding_window = slidingWindow;
-    arch.sliding_window_layers = slidingLayers;
+    arch.norms_per_layer = normsPerLayerOf(f);
+    arch.max_position_embeddings = f.optional("max_position_embeddings");
+    arch.sliding_window = window;
+    arch.sliding_window_layers = window ? slidingLayersOf(f, layers, window) : 0;
     arch.architectures = architectures;
-    if (CFG.max_params !== null && CFG.max_params !== undefined && paramsTotal(arch) > CFG.max_params) {
+    arch.model_type = family;
+    arch.mlp_gated = (spec.mlp || "gated") === "gated";
+    arch.norm_bias = spec.norm === "layer";
+    arch.final_norm = finalNorm;
+    arch.position_embeddings = positionRows;
+    arch.attention_sinks = Boolean(spec.sinks);
+    arch.extra_params = extra;
+    arch.vision_params = vision;
+    var defaults = { num_experts: 0, experts_per_token: 0, moe_intermediate_size: 0, shared_expert_intermediate_size: 0,
+      shared_expert_gate: false, n_shared_experts: 0, first_k_dense_replace: 0, moe_layer_step: 1, expert_bias: false,
+      kv_lora_rank: 0, q_lora_rank: 0, qk_nope_head_dim: 0, qk_rope_head_dim: 0, v_head_dim: 0 };
+    Object.keys(defaults).forEach(function (k) { arch[k] = defaults[k]; });
+    if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
+    if (mla) { Object.keys(mla).forEach(function (k) { arch[k] = mla[k]; }); }
+    if (paramsTotal(arch) > CFG.max_params) {
       throw new EstimateError("the architecture has " + paramsTotal(arch).toPrecision(3).replace(/\.?0+e/, "e") +
         " parameters, more than " + CFG.max_params.toExponential(0),
         "check the sizes (hidden_size, layers, experts) against the model's config.json", "config");

@@ -1,0 +1,307 @@
+"""Read a config.json, as published, into an Architecture through its family's entry in table.FAMILIES.
+
+Pure: a mapping in, an Architecture out. Errors are GeneratorError at the file and line (``line_of(key)``), and a
+hint never asks for a key the family's config.json does not have: a missing key means the file is not the
+published one (or not this family's), and the message says so.
+"""
+
+from __future__ import annotations
+
+from .. import limits
+from ..calc.architecture import Architecture, params_total
+from ..errors import GeneratorError, shown
+from . import vision as vision_towers
+from .table import DEFAULT_NAMES, FAMILIES, supported_families
+
+MAX_FIELD = limits.MAX_FIELD
+MAX_PARAMS = limits.MAX_PARAMS
+# config.json switches: true/false (or null, "not set"); "false" in quotes is text, and text is true in Python.
+_FLAGS = ("tie_word_embeddings", "attention_bias", "add_qkv_bias", "use_sliding_window")
+HOW_TO_ADD = ("add an entry for it to generator/families/table.py (and its vision tower, if any, to "
+              "generator/families/vision.py), then record its transformers count with "
+              "benchmarks/transformers_param_counts.py")
+
+
+def family_of(config, path=None, line_of=None) -> str:
+    """The config's model_type, or the family whose architecture class it names; unknown ones are refused."""
+    model_type = config.get("model_type")
+    architectures = config.get("architectures") or ()
+    if isinstance(architectures, str):
+        architectures = (architectures,)
+    if not isinstance(architectures, (list, tuple)) or not all(isinstance(a, str) for a in architectures):
+        raise GeneratorError(f"field 'architectures' must be a list of class names, got {shown(architectures)}", path,
+                             line_of("architectures") if line_of else None,
+                             'write it as in config.json: ["Qwen2ForCausalLM"]')
+    if isinstance(model_type, str) and model_type in FAMILIES:
+        return model_type
+    for name, spec in FAMILIES.items():
+        if any(a in spec.get("classes", ()) for a in architectures):
+            return name
+    what = f"model_type {model_type!r}" if model_type is not None else \
+        (f"architectures {list(architectures)}" if architectures else "no model_type")
+    raise GeneratorError(f"unsupported model family ({what})", path,
+                         line_of("model_type" if model_type is not None else None) if line_of else None,
+                         "supported model_type values: " + ", ".join(supported_families()) + "; to add one, "
+                         + HOW_TO_ADD)
+
+
+class _Fields:
+    """config.json values of one family, with its names, defaults and bounds."""
+
+    def __init__(self, config, spec, family, path, line_of):
+        self.config, self.spec, self.family, self.path, self.line_of = config, spec, family, path, line_of
+
+    def where(self, name):
+        return self.line_of(name) if self.line_of else None
+
+    def names(self, key):
+        return list(self.spec.get("names", {}).get(key, [])) + DEFAULT_NAMES.get(key, [key])
+
+    def raw(self, key):
+        for name in self.names(key):
+            if name in self.config and self.config[name] is not None:
+                return name, self.config[name]
+        defaults = self.spec.get("defaults", {})
+        if key in defaults:
+            return key, defaults[key]
+        return None, None
+
+    def integer(self, name, value, allow_zero):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
+            raise GeneratorError(f"field {name!r} must be a {'non-negative' if allow_zero else 'positive'} integer, "
+                                 f"got {shown(value)}", self.path, self.where(name), f"fix {name!r}")
+        if value > MAX_FIELD:
+            raise GeneratorError(f"field {name!r} must be at most {MAX_FIELD:,}, got {shown(value)}", self.path,
+                                 self.where(name), f"fix {name!r}")
+        return value
+
+    def need(self, key):
+        name, value = self.raw(key)
+        if name is None:
+            names = " or ".join(repr(n) for n in self.names(key))
+            raise GeneratorError(f"missing field {names} in a {self.family} config.json", self.path,
+                                 self.where(None), f"give the model's config.json as published: every {self.family} "
+                                 "config.json has it")
+        return self.integer(name, value, False)
+
+    def optional(self, key, default=0):
+        name, value = self.raw(key)
+        return default if name is None else self.integer(name, value, True)
+
+    def flag(self, setting, default=False):
+        """A spec setting that is true/false, or the name of the config.json key that decides it."""
+        if isinstance(setting, bool):
+            return setting
+        if isinstance(setting, str):
+            name, value = self.raw(setting)
+            return bool(value) if name is not None else default
+        return default
+
+
+def _merged(config, spec):
+    nested = spec.get("nested")
+    text = config.get(nested) if nested else None
+    if text is None:
+        return config
+    if not isinstance(text, dict):
+        raise GeneratorError(f"field {nested!r} must be a mapping", None, None, "give the config.json as published")
+    merged = {k: v for k, v in config.items() if k not in (nested, "vision_config", "audio_config")}
+    merged.update(text)
+    return merged
+
+
+def _sliding_layers(f: _Fields, layers: int, window: int) -> int:
+    layer_types = f.config.get("layer_types")
+    if isinstance(layer_types, list) and layer_types:
+        if len(layer_types) != layers or not all(isinstance(t, str) for t in layer_types):
+            raise GeneratorError(f"'layer_types' must list one text per layer ({layers})", f.path,
+                                 f.where("layer_types"), "give the config.json as published")
+        return sum(1 for t in layer_types if t in ("sliding_attention", "chunked_attention"))
+    rule = f.spec.get("sliding", "none")
+    if not window or rule == "none":
+        return 0
+    if rule == "all":
+        return layers
+    if rule == "alternate":
+        return (layers + 1) // 2
+    if rule == "pattern":
+        pattern = f.integer("sliding_window_pattern", f.raw("sliding_window_pattern")[1], False)
+        return layers - layers // pattern
+    if rule == "qwen":
+        return layers - min(layers, f.optional("max_window_layers"))
+    if rule == "chunked":
+        rope_layers = f.config.get("no_rope_layers")
+        if isinstance(rope_layers, list) and rope_layers:
+            return sum(1 for x in rope_layers if x)
+        interval = f.optional("no_rope_layer_interval", 4) or 4
+        return sum(1 for i in range(layers) if (i + 1) % interval)
+    return 0
+
+
+def _window(f: _Fields) -> int:
+    rule = f.spec.get("sliding", "none")
+    if rule == "chunked":
+        return f.optional("attention_chunk_size")
+    if rule == "qwen" and not f.config.get("use_sliding_window"):
+        return 0
+    if f.config.get("use_sliding_window") is False:
+        return 0
+    return f.optional("sliding_window") if rule != "none" else 0
+
+
+def _kv_heads(f: _Fields, heads: int) -> int:
+    rule = f.spec.get("kv", "config")
+    if rule == "mha":
+        return heads
+    if rule == "falcon":
+        if f.config.get("new_decoder_architecture"):
+            return f.optional("num_key_value_heads", heads) or heads
+        return 1 if f.config.get("multi_query", True) else heads
+    return f.optional("num_key_value_heads", heads) or heads
+
+
+def _norms_per_layer(f: _Fields) -> int:
+    if f.family == "falcon":
+        if f.config.get("new_decoder_architecture"):
+            return f.optional("num_ln_in_parallel_attn", 2) or 2
+        return 1 if f.config.get("parallel_attn", True) else 2
+    return f.spec.get("norms_per_layer", 2)
+
+
+def _moe_fields(f: _Fields, moe, hidden: int, layers: int) -> dict:
+    if not moe:
+        return {}
+    experts = 0
+    for name in moe["experts"]:
+        if f.config.get(name) is not None:
+            experts = f.integer(name, f.config[name], True)
+            break
+    if not experts:
+        return {}
+    only_dense = f.config.get("mlp_only_layers")
+    if only_dense:
+        raise GeneratorError("'mlp_only_layers' (dense layers among MoE layers) is not modelled", f.path,
+                             f.where("mlp_only_layers"), "use a config.json without mlp_only_layers")
+    expert_size = f.need(moe["intermediate"])
+    shared = moe.get("shared")
+    fields = {
+        "num_experts": experts,
+        "experts_per_token": f.need("num_experts_per_tok"),
+        "moe_intermediate_size": expert_size,
+        "first_k_dense_replace": f.optional(moe["first_dense"]) if moe.get("first_dense") else 0,
+        "moe_layer_step": (f.optional(moe["step"], 1) or 1) if moe.get("step") else 1,
+        "expert_bias": bool(moe.get("expert_bias")),
+    }
+    if shared == "size":
+        fields["shared_expert_intermediate_size"] = f.optional("shared_expert_intermediate_size")
+        fields["shared_expert_gate"] = bool(moe.get("shared_gate")) and fields["shared_expert_intermediate_size"] > 0
+    elif shared == "count":
+        fields["n_shared_experts"] = f.optional("n_shared_experts")
+    elif shared == "one":
+        fields["shared_expert_intermediate_size"] = expert_size
+    return fields
+
+
+def _mla_fields(f: _Fields) -> dict:
+    return {"kv_lora_rank": f.need("kv_lora_rank"), "q_lora_rank": f.optional("q_lora_rank"),
+            "qk_nope_head_dim": f.need("qk_nope_head_dim"), "qk_rope_head_dim": f.need("qk_rope_head_dim"),
+            "v_head_dim": f.need("v_head_dim")}
+
+
+def _opt_projection(f: _Fields, hidden: int, vocab: int) -> int:
+    """OPT's word_embed_proj_dim: a narrower embedding with project_in/project_out matrices."""
+    width = f.optional("word_embed_proj_dim") or hidden
+    if width == hidden:
+        return 0
+    return vocab * (width - hidden) + 2 * hidden * width
+
+
+def architecture_from_config(config, path: str | None = None, line_of=None, text_only: bool = False) -> Architecture:
+    """Build the Architecture of a published config.json (a mapping); ``line_of(key)`` locates errors."""
+    if not isinstance(config, dict):
+        raise GeneratorError("the model config must be a mapping of config.json keys", path, None,
+                             "give the keys of the model's config.json")
+    family = family_of(config, path, line_of)
+    spec = FAMILIES[family]
+    try:
+        text = _merged(config, spec)
+    except GeneratorError as exc:
+        raise GeneratorError(exc.message, path, line_of(spec["nested"]) if line_of else None, exc.fix) from None
+    f = _Fields(text, spec, family, path, line_of)
+    architectures = config.get("architectures") or ()
+    architectures = (architectures,) if isinstance(architectures, str) else tuple(architectures)
+
+    for flag in _FLAGS:
+        if text.get(flag) is not None and not isinstance(text[flag], bool):
+            raise GeneratorError(f"field {flag!r} must be true or false, not {shown(text[flag])}", path,
+                                 f.where(flag), f"write {flag}: true or false, without quotes")
+    hidden = f.need("hidden_size")
+    layers = f.need("num_hidden_layers")
+    if layers > limits.MAX_LAYERS:
+        name = f.raw("num_hidden_layers")[0]
+        raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
+                             f.where(name), f"fix {name!r}")
+    heads = f.need("num_attention_heads")
+    if not spec.get("mla"):
+        kv_heads = _kv_heads(f, heads)
+        if kv_heads > heads or heads % kv_heads:
+            name = f.raw("num_key_value_heads")[0] or "num_key_value_heads"
+            raise GeneratorError(f"field {name!r} ({kv_heads}) must divide num_attention_heads ({heads}): each KV "
+                                 "head serves a whole group of query heads", path, f.where(name),
+                                 f"fix {name!r} from the model's config.json")
+    head_dim = f.optional("head_dim")
+    if not head_dim:
+        if hidden % heads:
+            raise GeneratorError(f"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", path,
+                                 f.where("hidden_size"), "give the model's config.json as published")
+        head_dim = hidden // heads
+    vocab = f.need("vocab_size")
+    moe = _moe_fields(f, spec.get("moe"), hidden, layers)
+    dense_key = (spec.get("moe") or {}).get("dense_intermediate", "intermediate_size")
+    all_moe = moe and not moe["first_k_dense_replace"] and moe["moe_layer_step"] == 1
+    if all_moe:
+        intermediate = f.optional(dense_key)
+    elif f.raw(dense_key)[0] is None and spec.get("intermediate_multiple"):
+        intermediate = spec["intermediate_multiple"] * hidden
+    else:
+        intermediate = f.need(dense_key)
+    tie = text.get("tie_word_embeddings")
+    if tie is None:
+        tie = config.get("tie_word_embeddings", spec.get("tie_default", True))
+    window = _window(f)
+    positions = spec.get("positions")
+    position_rows = f.need(positions["key"]) + positions["offset"] if positions else 0
+    extra = 0
+    if spec.get("lm_head_bias") and f.flag(spec["lm_head_bias"]):
+        extra += vocab
+    if family == "opt":
+        extra += _opt_projection(f, hidden, vocab)
+    final_norm = True
+    if family == "opt":
+        final_norm = bool(text.get("do_layer_norm_before", True)) and not text.get("_remove_final_layer_norm")
+    vision = 0 if text_only else vision_towers.vision_params(spec.get("vision"), config, hidden, path, line_of)
+    mla = _mla_fields(f) if spec.get("mla") else {}
+
+    architecture = Architecture(
+        family=architectures[0] if architectures else family,
+        hidden_size=hidden, layers=layers, heads=heads,
+        kv_heads=heads if mla else _kv_heads(f, heads),
+        head_dim=head_dim, intermediate_size=intermediate, vocab_size=vocab,
+        tie_word_embeddings=bool(tie),
+        qkv_bias=f.flag(spec.get("qkv_bias")), o_bias=f.flag(spec.get("o_bias")),
+        mlp_bias=f.flag(spec.get("mlp_bias")),
+        qk_norm=bool(spec.get("qk_norm")), norms_per_layer=_norms_per_layer(f),
+        max_position_embeddings=f.optional("max_position_embeddings"),
+        sliding_window=window, sliding_window_layers=_sliding_layers(f, layers, window) if window else 0,
+        architectures=architectures, model_type=family,
+        mlp_gated=spec.get("mlp", "gated") == "gated", norm_bias=spec.get("norm") == "layer",
+        final_norm=final_norm, position_embeddings=position_rows, attention_sinks=bool(spec.get("sinks")),
+        extra_params=extra, vision_params=vision,
+        **moe, **mla,
+    )
+    total = params_total(architecture)
+    if total > MAX_PARAMS:
+        raise GeneratorError(f"the architecture has {total:.3g} parameters, more than {MAX_PARAMS:.0e}", path,
+                             f.where("hidden_size") or f.where(None),
+                             "check the sizes (hidden_size, layers, experts) against the model's config.json")
+    return architecture

@@ -1,0 +1,136 @@
+"""The supported model families: how each one's config.json, as published, maps onto an Architecture.
+
+One entry per Hugging Face ``model_type``. Data only (JSON-able), so the calculator page reads the same table
+(generator/calculator.py embeds it; templates/calculator/calculator.js interprets it as generator/families/reader.py
+does). The layouts were read off each family's modeling file in transformers (``src/transformers/models/<type>/``)
+and are checked against transformers' own parameter count by benchmarks/transformers_param_counts.py.
+
+Keys of an entry (all optional):
+  classes        architecture class names whose config.json may lack model_type (the catalogue's older entries)
+  nested         read the text settings from this sub-object (text_config), over the top-level keys
+  names          {our name: [config.json names, first present wins]} before the default names
+  defaults       values the family's transformers config class uses when config.json omits the key
+  intermediate_multiple  intermediate size = this x hidden size when config.json gives none (GPT-2, Falcon)
+  qkv_bias, o_bias, mlp_bias   true/false, or the config.json key that switches the bias on
+  mlp            "gated" (gate, up, down; the default) or "plain" (two matrices)
+  norm           "rms" (weight only; the default) or "layer" (weight and bias)
+  norms_per_layer, qk_norm, tie_default (transformers' tie_word_embeddings default), final_norm
+  positions      {"key": ..., "offset": ...}: a learned absolute position table of key + offset rows
+  kv             "config" (num_key_value_heads, the default), "mha" (one KV head per head), "falcon"
+  sliding        how many layers use the sliding window: "all", "alternate" (even layers), "pattern"
+                 (sliding_window_pattern: every n-th layer global), "qwen" (use_sliding_window, from
+                 max_window_layers on), "chunked" (Llama 4: attention_chunk_size on RoPE layers), "none";
+                 a config.json ``layer_types`` list wins over all of these
+  moe            routed experts: {"experts": [names], "intermediate": name, "dense_intermediate": name,
+                 "shared": "size" (shared_expert_intermediate_size) | "count" (n_shared_experts x expert size) |
+                 "one" (one shared expert of the expert size), "shared_gate": bool, "step": name,
+                 "first_dense": name, "expert_bias": bool}
+  mla            multi-head latent attention (DeepSeek)
+  sinks          one learned attention-sink logit per head and layer (GPT-OSS)
+  lm_head_bias   the config.json key that gives lm_head a bias
+  vision         the vision tower's layout: "qwen2_vl", "qwen2_5_vl", "siglip" (+ Gemma 3 projector), "llama4"
+"""
+
+from __future__ import annotations
+
+_LLAMA_BIASES = {"qkv_bias": "attention_bias", "o_bias": "attention_bias", "mlp_bias": "mlp_bias"}
+_QWEN2_SLIDING = {"sliding": "qwen"}
+_GPT2_NAMES = {"hidden_size": ["n_embd"], "num_hidden_layers": ["n_layer"], "num_attention_heads": ["n_head"],
+               "intermediate_size": ["n_inner"], "max_position_embeddings": ["n_positions"]}
+
+FAMILIES = {
+    "llama": {"classes": ["LlamaForCausalLM"], **_LLAMA_BIASES},
+    "mistral": {"classes": ["MistralForCausalLM"], "sliding": "all"},
+    "mixtral": {"classes": ["MixtralForCausalLM"], "sliding": "all",
+                "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
+    "qwen2": {"classes": ["Qwen2ForCausalLM"], "qkv_bias": True, **_QWEN2_SLIDING},
+    "qwen2_moe": {"classes": ["Qwen2MoeForCausalLM"], "qkv_bias": True, **_QWEN2_SLIDING,
+                  "moe": {"experts": ["num_experts"], "intermediate": "moe_intermediate_size", "shared": "size",
+                          "shared_gate": True, "step": "decoder_sparse_step"}},
+    "qwen3": {"classes": ["Qwen3ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+              "qk_norm": True, **_QWEN2_SLIDING},
+    "qwen3_moe": {"classes": ["Qwen3MoeForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                  "qk_norm": True,
+                  **_QWEN2_SLIDING,
+                  "moe": {"experts": ["num_experts"], "intermediate": "moe_intermediate_size",
+                          "step": "decoder_sparse_step"}},
+    "qwen2_vl": {"classes": ["Qwen2VLForConditionalGeneration"], "nested": "text_config", "qkv_bias": True,
+                 **_QWEN2_SLIDING, "vision": "qwen2_vl"},
+    "qwen2_5_vl": {"classes": ["Qwen2_5_VLForConditionalGeneration"], "nested": "text_config", "qkv_bias": True,
+                   **_QWEN2_SLIDING, "vision": "qwen2_5_vl"},
+    "gemma": {"classes": ["GemmaForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+              "defaults": {"head_dim": 256}},
+    "gemma2": {"classes": ["Gemma2ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+               "norms_per_layer": 4, "sliding": "alternate", "defaults": {"head_dim": 256}},
+    "gemma3_text": {"classes": ["Gemma3ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                    "norms_per_layer": 4, "qk_norm": True, "sliding": "pattern",
+                    "defaults": {"vocab_size": 262208, "num_attention_heads": 8, "num_key_value_heads": 4,
+                                 "head_dim": 256, "max_position_embeddings": 131072, "sliding_window": 4096,
+                                 "sliding_window_pattern": 6}},
+    "gemma3": {"classes": ["Gemma3ForConditionalGeneration"], "nested": "text_config",
+               "qkv_bias": "attention_bias", "o_bias": "attention_bias", "norms_per_layer": 4, "qk_norm": True,
+               "sliding": "pattern", "vision": "siglip",
+               "defaults": {"vocab_size": 262208, "num_attention_heads": 8, "num_key_value_heads": 4,
+                            "head_dim": 256, "max_position_embeddings": 131072, "sliding_window": 4096,
+                            "sliding_window_pattern": 6}},
+    "phi3": {"classes": ["Phi3ForCausalLM"], "sliding": "all"},
+    "phimoe": {"classes": ["PhiMoEForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+               "norm": "layer", "sliding": "all", "lm_head_bias": "lm_head_bias",
+               "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
+    "gpt_oss": {"classes": ["GptOssForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                "sinks": True, "sliding": "all", "tie_default": False,
+                "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size", "expert_bias": True}},
+    "llama4": {"classes": ["Llama4ForConditionalGeneration"], "nested": "text_config",
+               "qkv_bias": "attention_bias", "o_bias": "attention_bias", "sliding": "chunked",
+               "tie_default": False, "vision": "llama4",
+               "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size",
+                       "dense_intermediate": "intermediate_size_mlp", "shared": "one",
+                       "step": "interleave_moe_layer_step"}},
+    "llama4_text": {"classes": ["Llama4ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                    "sliding": "chunked", "tie_default": False,
+                    "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size",
+                            "dense_intermediate": "intermediate_size_mlp", "shared": "one",
+                            "step": "interleave_moe_layer_step"}},
+    "deepseek_v2": {"classes": ["DeepseekV2ForCausalLM"], "mla": True,
+                    "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
+                            "shared": "count", "first_dense": "first_k_dense_replace", "step": "moe_layer_freq"}},
+    "deepseek_v3": {"classes": ["DeepseekV3ForCausalLM"], "mla": True,
+                    "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
+                            "shared": "count", "first_dense": "first_k_dense_replace", "step": "moe_layer_freq"}},
+    "chatglm": {"classes": ["ChatGLMModel", "ChatGLMForConditionalGeneration"],
+                "names": {"num_hidden_layers": ["num_layers"], "num_key_value_heads": ["multi_query_group_num"],
+                          "head_dim": ["kv_channels"], "intermediate_size": ["ffn_hidden_size"],
+                          "vocab_size": ["padded_vocab_size"], "max_position_embeddings": ["seq_length"]},
+                "qkv_bias": "add_qkv_bias", "o_bias": "add_bias_linear", "mlp_bias": "add_bias_linear",
+                "tie_default": False},
+    "glm": {"classes": ["GlmForCausalLM"], "qkv_bias": "attention_bias"},
+    "glm4": {"classes": ["Glm4ForCausalLM"], "qkv_bias": "attention_bias", "norms_per_layer": 4},
+    "falcon": {"classes": ["FalconForCausalLM", "RWForCausalLM"],
+               "names": {"num_hidden_layers": ["n_layer"], "num_attention_heads": ["n_head"],
+                         "intermediate_size": ["ffn_hidden_size"]},
+               "intermediate_multiple": 4, "qkv_bias": "bias", "o_bias": "bias", "mlp_bias": "bias",
+               "mlp": "plain", "norm": "layer", "kv": "falcon"},
+    "gpt2": {"classes": ["GPT2LMHeadModel"], "names": _GPT2_NAMES, "intermediate_multiple": 4,
+             "qkv_bias": True, "o_bias": True, "mlp_bias": True, "mlp": "plain", "norm": "layer", "kv": "mha",
+             "positions": {"key": "max_position_embeddings", "offset": 0}},
+    "opt": {"classes": ["OPTForCausalLM"], "names": {"intermediate_size": ["ffn_dim"]},
+            "qkv_bias": "enable_bias", "o_bias": "enable_bias", "mlp_bias": "enable_bias", "mlp": "plain",
+            "norm": "layer", "kv": "mha", "positions": {"key": "max_position_embeddings", "offset": 2},
+            "defaults": {"enable_bias": True}},
+}
+
+# The names every family shares (first present wins), after a family's own ``names``.
+DEFAULT_NAMES = {
+    "hidden_size": ["hidden_size"],
+    "num_hidden_layers": ["num_hidden_layers"],
+    "num_attention_heads": ["num_attention_heads"],
+    "num_key_value_heads": ["num_key_value_heads", "num_kv_heads"],
+    "head_dim": ["head_dim"],
+    "intermediate_size": ["intermediate_size"],
+    "vocab_size": ["vocab_size"],
+    "max_position_embeddings": ["max_position_embeddings"],
+}
+
+
+def supported_families() -> list:
+    return sorted(FAMILIES)
