@@ -6,13 +6,13 @@ generator/calc/gpu_fit.py; these functions only choose what to estimate and name
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from .calc import gpu_fit
 from .calc.architecture import kv_cache_bytes_per_token, params_total
 from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
 from .errors import GeneratorError
+from .escape import path_slug
 from .loading import Content
 from .tables import Cell, Column, Row, Table, _cell
 
@@ -24,7 +24,7 @@ UNSTATED_MAX_CONTEXT = 2 ** 20
 
 def model_href(model_id: str) -> str:
     """Where a model's page is (site-absolute, as Jekyll serves it; standalone pages make it relative)."""
-    return "/models/" + re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-") + ".html"
+    return "/models/" + path_slug(model_id) + ".html"
 
 
 def self_link(model_id: str) -> Cell:

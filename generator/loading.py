@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from .calc.architecture import Architecture
 from .calc.estimator import FrameworkProfile, GpuSpec
+from .escape import MAX_SLUG
 from .errors import GeneratorError, shown
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
@@ -312,6 +313,9 @@ def parse_post(text: str, path: str) -> PostSource:
     if not match:
         raise GeneratorError("a post source must be named YYYY-MM-DD-slug.md (slug: a-z, 0-9, '-')", path, None,
                              "rename the file")
+    if len(match[4]) > MAX_SLUG:
+        raise GeneratorError(f"the post's slug is {len(match[4])} characters long, more than {MAX_SLUG}", path, None,
+                             "rename the file with a shorter slug")
     try:
         file_date = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:

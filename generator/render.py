@@ -7,7 +7,6 @@ A post's body is a Jinja template whose globals are the table calls (``load_tabl
 
 from __future__ import annotations
 
-import html
 import inspect
 import os
 import re
@@ -18,7 +17,7 @@ import jinja2
 import jinja2.sandbox
 import markdown
 
-from . import guide_charts, guide_tables, tables
+from . import escape, guide_charts, guide_tables, tables
 from .calc.estimator import parse_framework, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
@@ -59,7 +58,7 @@ class _TableCalls:
         if any(t.name == table.name for t in self.placed):
             raise GeneratorError(f"two tables in this post are named {table.name!r}", fix="pass name='...' to tell them apart")
         self.placed.append(table)
-        return tables.table_markdown(table)
+        return escape.MarkdownSafe(tables.table_markdown(table))
 
     def _model(self, model_id) -> str:
         if not isinstance(model_id, str) or model_id not in self.content.models:
@@ -173,7 +172,7 @@ class _TableCalls:
         if path in self.charts:
             raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")
         self.charts[path] = svg
-        return f"![{_markdown_text(title)}](/{path})"
+        return escape.markdown_image(title, f"/{path}")
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)
@@ -193,11 +192,6 @@ class _TableCalls:
 
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
         return self._place(tables.validation_summary_table(name, self.content, benchmark))
-
-
-def _markdown_text(text) -> str:
-    """Text safe inside Markdown image alt text: no brackets, no HTML."""
-    return html.escape(str(text).replace("[", "(").replace("]", ")"), quote=False)
 
 
 def _positive(value, what: str, whole: bool = False):
@@ -286,9 +280,10 @@ class _PostSandbox(jinja2.sandbox.SandboxedEnvironment):
 
 
 def post_environment() -> jinja2.Environment:
-    # Markdown is not HTML: no autoescape here; table cells escape their own text.
+    # Markdown is not HTML: no HTML autoescape here. Every value a post prints is escaped for Markdown and
+    # Liquid instead (finalize); the tables and images the calls return are made of escaped parts already.
     return _PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                        trim_blocks=True)
+                        trim_blocks=True, finalize=escape.markdown_value)
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
@@ -319,8 +314,14 @@ _TABLE_MARK = "GENERATOR-PLACED-TABLE-"
 def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
+    # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
     return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), undefined=jinja2.StrictUndefined,
-                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                              finalize=_page_value)
+
+
+def _page_value(value):
+    return escape.html_text(value) if isinstance(value, str) else value
 
 
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:

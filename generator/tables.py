@@ -6,9 +6,9 @@ A table knows, for each cell, the number behind it and the text a reader sees; `
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
+from . import escape
 from .calc import seed_method, validation
 from .calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
 from .calc.estimator import parse_framework
@@ -35,10 +35,17 @@ class Cell:
 
     @property
     def markdown(self) -> str:
-        text = html.escape(self.text, quote=False)
+        text = escape.markdown_cell(self.text)
         if self.href and text:
-            text = f"[{text}]({self.href})"
+            text = f"[{text}]({escape.markdown_url(self.href)})"
         return f"**{text}**" if self.bold and text else text
+
+    @property
+    def html(self) -> str:
+        text = escape.html_text(self.text)
+        if self.href and text:
+            text = f'<a href="{escape.html_url(self.href)}">{text}</a>'
+        return f"<strong>{text}</strong>" if self.bold and text else str(text)
 
 
 @dataclass(frozen=True)
@@ -261,18 +268,12 @@ def table_html(table: Table) -> str:
             return ""
         return ' style="text-align: left;"' if column.format == "text" else ' style="text-align: right;"'
 
-    def content(cell: Cell) -> str:
-        text = html.escape(cell.text, quote=False)
-        if cell.href and text:
-            text = f'<a href="{html.escape(cell.href)}">{text}</a>'
-        return f"<strong>{text}</strong>" if cell.bold and text else text
-
     lines = ["<table>", "<thead>", "<tr>"]
-    lines += [f"<th{align(c)}>{html.escape(c.header, quote=False)}</th>" for c in table.columns]
+    lines += [f"<th{align(c)}>{escape.html_text(c.header)}</th>" for c in table.columns]
     lines += ["</tr>", "</thead>", "<tbody>"]
     for row in table.rows:
         lines.append("<tr>")
-        lines += [f"<td{align(c)}>{content(cell)}</td>" for c, cell in zip(table.columns, row.cells)]
+        lines += [f"<td{align(c)}>{cell.html}</td>" for c, cell in zip(table.columns, row.cells)]
         lines.append("</tr>")
     lines += ["</tbody>", "</table>"]
     return "\n".join(lines)
@@ -285,7 +286,9 @@ def table_markdown(table: Table) -> str:
             return "---"
         return ":---" if column.format == "text" else "---:"
 
-    lines = ["| " + " | ".join(table.headers) + " |", "| " + " | ".join(rule(c) for c in table.columns) + " |"]
+    # Headers are data too (a GPU's name heads a column): escaped like the cells.
+    lines = ["| " + " | ".join(escape.markdown_cell(h) for h in table.headers) + " |",
+             "| " + " | ".join(rule(c) for c in table.columns) + " |"]
     for row in table.rows:
         lines.append("|" + "".join(" |" if cell.absent else f" {cell.markdown} |" for cell in row.cells))
     return "\n".join(lines)
