@@ -172,7 +172,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
             "site": site, "lang": post.source.front_matter.get("lang", content.site.lang), "root": "../",
             "title": post.source.title, "date": post.source.date.isoformat(), "body_html": body_html})
         tables[md_path] = tables[html_path] = post.tables
-        _claim(owners, post.charts, post.source.path, None)
+        _claim(owners, [path for path, _ in post.charts], post.source.path, None)
         files.update(post.charts)
     model_ids = []
     if content.site.model_pages is not None:
