@@ -165,9 +165,9 @@ class _TableCalls:
                                                             request_tokens))
 
     def _place_chart(self, name, title, svg: str) -> str:
-        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', not {name!r}",
-                                 fix='write name="memory-vs-context"')
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or len(name) > escape.MAX_SLUG:
+            raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', at most "
+                                 f"{escape.MAX_SLUG} characters, not {name!r}", fix='write name="memory-vs-context"')
         path = f"images/charts/{self.slug}-{name}.svg"
         if path in self.charts:
             raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")

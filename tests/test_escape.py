@@ -347,6 +347,17 @@ def test_a_post_slug_longer_than_the_bound_is_refused(built):
     assert snapshot(built / "site") == before
 
 
+def test_a_chart_name_longer_than_the_bound_is_refused_at_its_line(built):
+    post = built / "content" / "posts" / "2026-11-28-charts.md"
+    post.write_text("---\nlayout: post\ntitle: x\ndate: 2026-11-28\n---\n\n"
+                    '{{ context_chart("%s", "t", runs=[["Qwen2-7B-Instruct", "bf16"]], contexts=[1024], '
+                    'framework="transformers==4.46.0") }}\n' % ("c" * (escape.MAX_SLUG + 1)), encoding="utf-8")
+    before = snapshot(built / "site")
+    result = run_cli("build")
+    assert result.code == 2 and "content/posts/2026-11-28-charts.md:7: a chart name" in result.err, result.err
+    assert snapshot(built / "site") == before
+
+
 # ---------------------------------------------------------------- each function on its own
 
 SAMPLES = HOSTILE + [HOSTILE_GPU, HOSTILE_QUANT, HOSTILE_TITLE, "Qwen2.5-7B-Instruct", "Q4_K_M", "-3.2%", "1.27",
