@@ -60,15 +60,19 @@ def _no_liquid_opener(text: str) -> str:
 
 # ---------------------------------------------------------------- HTML
 
-def html_text(value) -> Markup:
+_HTML_SPECIAL = frozenset("&<>\"'{")
+
+
+def html_text(value) -> str:
     """HTML text or a double- or single-quoted attribute value: ``& < > " '`` escaped (as Jinja's autoescape
     writes them) and no Liquid opener."""
-    if isinstance(value, Markup):
-        return value
-    return Markup(_no_liquid_opener(str(_markup_escape(str(value)))))
+    text = str(value)
+    if isinstance(value, Markup) or _HTML_SPECIAL.isdisjoint(text):
+        return text
+    return _no_liquid_opener(str(_markup_escape(text)))
 
 
-def html_url(url) -> Markup:
+def html_url(url) -> str:
     """A link target for an ``href``/``src`` attribute: only http(s), relative and site-absolute URLs."""
     return html_text(safe_url(url))
 
@@ -152,25 +156,25 @@ _TYPOGRAPHY = re.compile(r"(?<=-)-|(?<=\.\.)\.")
 # At the start of a line: "- ", "+ ", ": " and "1. " open lists and definitions, "===" underlines a heading.
 # (A number such as "-3.2" or "1.27" is none of these and stays as it is.)
 _LINE_START = re.compile(r"^(?:[-+:](?=\s|$)|[0-9]+(?=[.)](?:\s|$))|=(?==*\s*$))")
-_MARKDOWN_SPECIAL = re.compile("[" + re.escape("".join(_MARKDOWN_ENTITIES)) + "_]|--|\\.\\.\\.|"
-                               + _LINE_START.pattern[1:])
+_MARKDOWN_SPECIAL = frozenset(_MARKDOWN_ENTITIES) | {"_"}
+_LINE_START_CHARS = frozenset("-+:=0123456789")
 
 
 def markdown_text(value) -> str:
     """Text inside Markdown (a paragraph, a table cell, link or image text) that Jekyll's Liquid, kramdown and
     Python-Markdown all show exactly as written: no link, emphasis, HTML, Liquid, table or block syntax."""
     text = str(value)
-    if not _MARKDOWN_SPECIAL.search(text):
-        return text  # the common case (digits, names like Qwen2-7B): nothing to do
+    if _MARKDOWN_SPECIAL.isdisjoint(text) and "--" not in text and "..." not in text and \
+            not (text[:1] in _LINE_START_CHARS and _LINE_START.match(text)):
+        return text  # the common case (numbers, names like Qwen2-7B): nothing to do
     text = _EDGE_UNDERSCORE.sub("&#95;", text.translate(_MARKDOWN_TABLE))
     text = _TYPOGRAPHY.sub(lambda m: f"&#{ord(m.group())};", text)
     return _LINE_START.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group()), text)
 
 
-def markdown_cell(value) -> str:
-    """A pipe-table cell: :func:`markdown_text`, which already writes ``|`` and line breaks as character
-    references, so a row keeps as many cells as its header."""
-    return markdown_text(value)
+# A pipe-table cell: markdown_text already writes "|" and line breaks as character references, so a row keeps as
+# many cells as its header.
+markdown_cell = markdown_text
 
 
 def markdown_link(text, url) -> MarkdownSafe:

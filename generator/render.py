@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import jinja2
 import jinja2.sandbox
 import markdown
+from markupsafe import Markup
 
 from . import escape, guide_charts, guide_tables, tables
 from .calc.estimator import parse_framework, parse_quantization
@@ -321,7 +322,7 @@ def page_environment(templates_dir: str) -> jinja2.Environment:
 
 
 def _page_value(value):
-    return escape.html_text(value) if isinstance(value, str) else value
+    return Markup(escape.html_text(value)) if isinstance(value, str) else value
 
 
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:

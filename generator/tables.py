@@ -45,7 +45,7 @@ class Cell:
         text = escape.html_text(self.text)
         if self.href and text:
             text = f'<a href="{escape.html_url(self.href)}">{text}</a>'
-        return f"<strong>{text}</strong>" if self.bold and text else str(text)
+        return f"<strong>{text}</strong>" if self.bold and text else text
 
 
 @dataclass(frozen=True)
