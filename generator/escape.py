@@ -42,7 +42,8 @@ class MarkdownSafe(str):
 
 # ---------------------------------------------------------------- Liquid
 
-_LIQUID_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+_LIQUID_ENTITIES = {"{": "&#123;", "}": "&#125;"}
+_LIQUID_BRACES = str.maketrans(_LIQUID_ENTITIES)
 # In HTML and XML a lone brace is inert; only one that opens a tag or an output ({{, {%, and Jinja's {#) is
 # replaced, so that ordinary text (and the JSON in a chart's metadata) keeps its braces.
 _LIQUID_OPENER = re.compile(r"\{(?=[{%#])")
@@ -88,8 +89,11 @@ _ACTIVE_SCHEMES = ("javascript", "vbscript", "data")
 _URL_IGNORED = re.compile(r"[\t\n\r]")
 
 
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
 def _browser_view(url: str) -> str:
-    return _URL_IGNORED.sub("", url.strip("".join(map(chr, range(0x21)))))
+    return _URL_IGNORED.sub("", url.strip(_C0_AND_SPACE))
 
 
 def url_scheme(url: str) -> str | None:
@@ -138,7 +142,7 @@ def markdown_url(url) -> str:
 
 _MARKDOWN_ENTITIES = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-    "{": "&#123;", "}": "&#125;",  # Liquid, and kramdown's {: ...} attribute lists and {::...} extensions
+    **_LIQUID_ENTITIES,  # Liquid, and kramdown's {: ...} attribute lists and {::...} extensions
     "[": "&#91;", "]": "&#93;",  # links, images, footnotes, abbreviations
     "|": "&#124;",  # table cells
     "`": "&#96;", "\\": "&#92;", "*": "&#42;", "~": "&#126;", "$": "&#36;", "#": "&#35;",

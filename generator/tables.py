@@ -35,9 +35,8 @@ class Cell:
 
     @property
     def markdown(self) -> str:
-        text = escape.markdown_cell(self.text)
-        if self.href and text:
-            text = f"[{text}]({escape.markdown_url(self.href)})"
+        text = escape.markdown_link(self.text, self.href) if self.href and self.text else \
+            escape.markdown_cell(self.text)
         return f"**{text}**" if self.bold and text else text
 
     @property

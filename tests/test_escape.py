@@ -379,6 +379,12 @@ def test_ordinary_text_is_left_as_it_is(text):
 
 
 @pytest.mark.parametrize("text", SAMPLES)
+def test_liquid_text_leaves_no_brace(text):
+    escaped = escape.liquid_text(text)
+    assert html.unescape(escaped) == text and not re.search("[{}]", escaped)
+
+
+@pytest.mark.parametrize("text", SAMPLES)
 def test_html_text_reads_back_and_breaks_no_attribute(text):
     escaped = escape.html_text(text)
     assert html.unescape(escaped) == text
