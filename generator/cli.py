@@ -18,6 +18,12 @@ import os
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
+from .blog.check import check_blog
+from .blog.config import CONFIG_NAME, init_blog, load_blog
+from .blog.engines import ENGINES
+from .blog.plan import plan_blog
+from .blog.write import blog_lock, write_blog
+from .catalogue import resolve_model_id, unknown_model_error
 from .check import check_files, check_site
 from .errors import GeneratorError
 from .loading import load_catalogue
@@ -44,6 +50,20 @@ def make_parser() -> argparse.ArgumentParser:
     def common(sub):
         sub.add_argument("--content", default="content", help="content folder (default: content)")
         sub.add_argument("--templates", default="templates", help="templates folder (default: templates)")
+        sub.add_argument("--blog", default=None, metavar="DIR",
+                         help="a Jekyll, Hugo, MkDocs or Hexo blog with a generator.yml (see `init`): render its post "
+                              "sources into it, touching only the files the generator owns")
+
+    init = verbs.add_parser("init", help="adopt the generator in an existing blog: writes DIR/generator.yml only",
+                            description="Write generator.yml (engine, post sources folder, language, assets folder) "
+                                        "into the blog folder and create the post sources folder. Changes no other "
+                                        "file; refuses when generator.yml exists.")
+    init.add_argument("--blog", required=True, metavar="DIR", help="the blog's folder")
+    init.add_argument("--engine", required=True, choices=sorted(ENGINES), help="the blog's static site generator")
+    init.add_argument("--language", default="en", help="table headers and chart labels: en or zh-CN (default: en)")
+
+    verbs.add_parser("models", help="list the model ids of the catalogue",
+                     description="List the catalogue's model ids (what --config and table calls accept).")
 
     build = verbs.add_parser("build", help="render content/ into site/ (only changed files are written)",
                              description="Render every post, table and page; write the site only if all of it "
@@ -63,7 +83,9 @@ def make_parser() -> argparse.ArgumentParser:
         "estimate", help="estimate a model's GPU memory from its architecture",
         description="Estimate weights, KV cache, activations and overhead, the prefill peak and the decode steady "
                     "state, from a model's architecture (a config.json file or a model id from content/models.yaml).")
-    estimate_parser.add_argument("--content", default="content", help="content folder (default: content)")
+    estimate_parser.add_argument("--content", default=None, metavar="DIR",
+                                 help="a folder whose models.yaml, gpus.yaml and frameworks.yaml add to the package's "
+                                      "catalogue (default: ./content if it exists)")
     estimate_parser.add_argument("--config", required=True, metavar="PATH_OR_MODEL",
                                  help="a Hugging Face config.json file, or a model id from content/models.yaml")
     estimate_parser.add_argument("--quantization", required=True, metavar="Q",
@@ -90,11 +112,19 @@ def _gib(value) -> float:
 def _architecture(config: str, catalogue):
     if os.path.isfile(config):
         return os.path.basename(config), read_config_json(config)
-    model = catalogue.models.get(config)
-    if model is None:
-        raise GeneratorError(f"--config {config!r} is neither a file nor a model id", fix="give a config.json path "
-                             "or one of: " + ", ".join(sorted(catalogue.models)))
-    return model.id, model.require_architecture()
+    model_id = resolve_model_id(config, catalogue.models)
+    if model_id is None:
+        shown = config if len(config) <= 80 else config[:77] + "..."
+        raise unknown_model_error(config, catalogue.models,
+                                  problem=f"--config {shown!r} is neither a file nor a model id in the catalogue")
+    return model_id, catalogue.models[model_id].require_architecture()
+
+
+def _estimate_content(args) -> str | None:
+    """The catalogue overlay for ``estimate``: --content if given, else ./content where it exists."""
+    if args.content is not None:
+        return args.content
+    return "content" if os.path.isdir("content") else None
 
 
 def run_estimate(args, out) -> int:
@@ -103,7 +133,7 @@ def run_estimate(args, out) -> int:
             raise GeneratorError(f"--{name} must be at least 1, not {getattr(args, name)}", fix=f"pass --{name} 1 or more")
     if args.generate < 0:
         raise GeneratorError(f"--generate must be 0 or more, not {args.generate}", fix="pass --generate 0 or more")
-    catalogue = load_catalogue(args.content)
+    catalogue = load_catalogue(_estimate_content(args))
     name, arch = _architecture(args.config, catalogue)
     quantization = parse_quantization(args.quantization)
     framework = parse_framework(args.framework, catalogue.frameworks)
@@ -161,7 +191,67 @@ def _readable(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_init(args, out) -> int:
+    for path in init_blog(args.blog, args.engine, args.language):
+        print(f"wrote {path}" if not path.endswith(os.sep) else f"created {path}", file=out)
+    engine = ENGINES[args.engine]
+    print(f"init: put post sources (YYYY-MM-DD-slug.md with table calls) in {os.path.join(args.blog, engine.sources_dir)}"
+          f", then run `python -m generator build --blog {args.blog}`", file=out)
+    return EXIT_OK
+
+
+def run_models(args, out) -> int:
+    catalogue = load_catalogue("content" if os.path.isdir("content") else None)
+    for model_id in sorted(catalogue.models, key=str.lower):
+        print(model_id, file=out)
+    return EXIT_OK
+
+
+def _blog_root(args) -> str | None:
+    """--blog, or the working folder when it is a blog (has generator.yml) and has no content/ of its own."""
+    if args.blog is not None:
+        return args.blog
+    if not os.path.isdir(args.content) and os.path.isfile(CONFIG_NAME):
+        return "."
+    return None
+
+
+def run_blog_build(root: str, out) -> int:
+    blog = load_blog(root)
+    with blog_lock(blog):
+        plan = plan_blog(blog, previous=lambda rel: _blog_file(blog, rel))
+        result = write_blog(blog, plan)
+    for path in result.written:
+        print(f"wrote {os.path.join(root, path)}", file=out)
+    for path in result.deleted:
+        print(f"deleted {os.path.join(root, path)}", file=out)
+    for path in result.kept:
+        print(f"kept {os.path.join(root, path)} (yours, not the generator's: not rewritten, not checked)", file=out)
+    print(f"build: {len(result.written)} written, {len(result.deleted)} deleted, {result.unchanged} unchanged",
+          file=out)
+    return EXIT_OK
+
+
+def _blog_file(blog, relative: str) -> bytes | None:
+    from .blog.write import _current, target
+    current = _current(target(blog, relative))
+    return current if current is not None and not current.startswith(b"\0") else None
+
+
+def run_blog_check(root: str, out) -> int:
+    mkdocs_yml = os.path.join(root, "mkdocs.yml")
+    if not os.path.isfile(os.path.join(root, CONFIG_NAME)) and os.path.isfile(mkdocs_yml):
+        from .mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
+        return _report(check_built_site(mkdocs_yml), out, "mkdocs build")
+    blog = load_blog(root)
+    with blog_lock(blog):
+        report = check_blog(blog, plan_blog(blog, previous=lambda rel: _blog_file(blog, rel)))
+    return _report(report, out, f"python -m generator build --blog {root}")
+
+
 def run_build(args, out) -> int:
+    if (root := _blog_root(args)) is not None:
+        return run_blog_build(root, out)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
     result = write_plan(plan, args.out)
     for path in result.written:
@@ -174,8 +264,14 @@ def run_build(args, out) -> int:
 
 
 def run_check(args, out) -> int:
+    if (root := _blog_root(args)) is not None:
+        return run_blog_check(root, out)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.site))
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
+    return _report(report, out, "python -m generator build")
+
+
+def _report(report, out, build_command: str) -> int:
     for line in report.findings:
         print(line, file=out)
     for diff in report.diffs:
@@ -185,7 +281,7 @@ def run_check(args, out) -> int:
               "and a fresh build", file=out)
         return EXIT_OK
     print(f"check: {len(report.findings)} problem(s), {len(report.diffs)} file(s) differ from a fresh build; "
-          "fix content/ or the post source, then run `python -m generator build`", file=out)
+          f"fix the data or the post source, then run `{build_command}`", file=out)
     return EXIT_MISMATCH
 
 
@@ -200,7 +296,8 @@ def main(argv=None, out=None, err=None) -> int:
             pass
     try:
         args = make_parser().parse_args(argv)
-        return {"build": run_build, "check": run_check, "estimate": run_estimate}[args.verb](args, out)
+        return {"build": run_build, "check": run_check, "estimate": run_estimate, "init": run_init,
+                "models": run_models}[args.verb](args, out)
     except GeneratorError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT

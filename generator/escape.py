@@ -11,7 +11,7 @@ the function for the language of the place it lands in:
 | a Markdown link or image destination         | :func:`markdown_url`                      |
 | a value printed into a post (``{{ x }}``)    | :func:`markdown_value`                    |
 | text in any file Jekyll runs Liquid over     | :func:`liquid_text` (part of the above)   |
-| a YAML front matter value                    | :func:`yaml_scalar`                       |
+| a YAML front matter value, a whole block     | :func:`yaml_scalar`, :func:`front_matter_yaml` |
 | JSON inside ``<script>``                     | :func:`script_json`                       |
 | SVG/XML text or a quoted attribute           | :func:`xml_text`, :func:`xml_attribute`   |
 | a file name made from a name (a page slug)   | :func:`path_slug`                         |
@@ -227,6 +227,28 @@ def yaml_scalar(value) -> str:
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
+
+
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def front_matter_yaml(fields: dict) -> str:
+    """YAML for a front matter block (between the ``---`` lines): PyYAML's safe dump, where every value stays on
+    one line (a string holding a line break, a control or a line separator is double-quoted with escapes, and no
+    string is folded), so no line of it can be ``---`` or ``...`` and no engine's line-based front matter reader
+    can be cut short."""
+    import yaml  # the build imports it anyway; here only when a blog engine needs converted front matter
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value):
+        style = '"' if _LINE_BREAKING.search(value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, text)
+    return yaml.dump(fields, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=float("inf"))
 
 
 _SCRIPT_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",

@@ -6,6 +6,7 @@ The numbers come from the same estimator and tables as the published tables; gen
 from __future__ import annotations
 
 from . import charts
+from .i18n import DEFAULT_LANGUAGE, text
 from .calc.estimator import GIB, parse_quantization
 from .errors import GeneratorError
 from .guide_tables import Estimator, tokens_label
@@ -41,7 +42,7 @@ def _reference_lines(estimator: Estimator, gpus) -> list[tuple[str, float]]:
 
 
 def context_chart(estimator: Estimator, title: str, runs, contexts, framework: str, gpus=(),
-                  label_with_model: bool = True) -> str:
+                  label_with_model: bool = True, lang: str = DEFAULT_LANGUAGE) -> str:
     """Peak memory against context length, one line per (model, quantization), with cards as reference lines."""
     series = []
     for model_id, quantization in _runs(runs, 2, '["Qwen2.5-7B-Instruct", "bf16"]'):
@@ -49,26 +50,28 @@ def context_chart(estimator: Estimator, title: str, runs, contexts, framework: s
                   for t in contexts if t <= estimator.max_context(model_id)]
         name = parse_quantization(quantization).name
         series.append((f"{model_id} {name}" if label_with_model else name, points))
-    return _drawn(charts.line_chart, title, "上下文长度（Token）", "峰值显存（GiB）", series,
+    return _drawn(charts.line_chart, title, text("上下文长度（Token）", lang), text("峰值显存（GiB）", lang), series,
                   reference_lines=_reference_lines(estimator, gpus))
 
 
-def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framework: str) -> str:
+def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framework: str,
+                    lang: str = DEFAULT_LANGUAGE) -> str:
     """What the peak is made of, per (model, quantization), at one context length."""
     runs = _runs(runs, 2, '["Qwen2.5-7B-Instruct", "bf16"]')
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
-    segments = [(label, [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
-    return _drawn(charts.stacked_bar_chart, f"{title}（{tokens_label(context)} 上下文）", "显存（GiB）",
+    segments = [(text(label, lang), [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
+    return _drawn(charts.stacked_bar_chart, text(f"{title}（{tokens_label(context)} 上下文）", lang),
+                  text("显存（GiB）", lang),
                   categories, segments)
 
 
-def validation_chart(content, title: str, benchmark_id: str) -> str:
+def validation_chart(content, title: str, benchmark_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Estimated against measured peak for every benchmark row, this estimator beside the seed's method."""
     result = validate_benchmark(content, benchmark_id)
-    points = [("本文估算", r.row.measured_gib, r.estimate_gib) for r in result.rows]
-    points += [("原方法", r.row.measured_gib, r.seed_gib) for r in result.rows]
-    return _drawn(charts.scatter_chart, title, "实测峰值（GiB）", "估算峰值（GiB）", points)
+    points = [(text("本文估算", lang), r.row.measured_gib, r.estimate_gib) for r in result.rows]
+    points += [(text("原方法", lang), r.row.measured_gib, r.seed_gib) for r in result.rows]
+    return _drawn(charts.scatter_chart, title, text("实测峰值（GiB）", lang), text("估算峰值（GiB）", lang), points)
 
 
 def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from .calc.architecture import Architecture
 from .calc.estimator import FrameworkProfile, GpuSpec
+from .catalogue import package_catalogue_dir
 from .escape import MAX_SLUG
 from .errors import GeneratorError, shown
 from .model_config import architecture_from_model_entry
@@ -402,21 +403,58 @@ def content_file(root: str, path: str) -> str:
     return path
 
 
-def load_catalogue(root: str) -> Catalogue:
-    root = _content_root(root)
-    return Catalogue(load_models(content_file(root, os.path.join(root, "models.yaml"))),
-                     load_frameworks(content_file(root, os.path.join(root, "frameworks.yaml"))),
-                     load_gpus(content_file(root, os.path.join(root, "gpus.yaml"))))
+def catalogue_layers(root: str | None) -> list[str]:
+    """The folders whose catalogue files are read, in order: the package's own, then ``root`` (a blog's or this
+    repository's content folder) if it is another folder. A later layer adds entries and overrides the earlier
+    ones of the same id (models), name (GPUs), engine (framework profiles) or file name (benchmarks)."""
+    layers = [package_catalogue_dir()]
+    if root is not None:
+        root = _content_root(root)
+        if os.path.realpath(root) != os.path.realpath(layers[0]):
+            layers.append(root)
+    return layers
 
 
-def load_content(root: str) -> Content:
+def _layer_file(layer: str, name: str) -> str | None:
+    path = content_file(layer, os.path.join(layer, name))
+    return path if os.path.exists(path) else None
+
+
+def load_catalogue(root: str | None) -> Catalogue:
+    models: dict[str, Model] = {}
+    frameworks: tuple[FrameworkProfile, ...] = ()
+    gpus: dict[str, GpuSpec] = {}
+    for layer in catalogue_layers(root):
+        if path := _layer_file(layer, "models.yaml"):
+            models.update(load_models(path))
+        if path := _layer_file(layer, "frameworks.yaml"):
+            layer_profiles = load_frameworks(path)
+            engines = {p.engine for p in layer_profiles}
+            frameworks = tuple(p for p in frameworks if p.engine not in engines) + layer_profiles
+        if path := _layer_file(layer, "gpus.yaml"):
+            gpus.update(load_gpus(path))
+    return Catalogue(models, frameworks, gpus)
+
+
+def _benchmark_files(root: str | None) -> list[str]:
+    by_name: dict[str, str] = {}
+    for layer in catalogue_layers(root):
+        for path in _files(os.path.join(layer, "benchmarks"), ".yaml"):
+            by_name[os.path.basename(path)] = content_file(layer, path)
+    return [by_name[name] for name in sorted(by_name)]
+
+
+def load_content(root: str, posts_dir: str | None = None, site: Site | None = None) -> Content:
+    """Everything a build needs. ``root`` is the content folder (its catalogue files overlay the package's);
+    a blog passes its posts folder and its site settings instead of ``root``'s ``posts/`` and ``site.yaml``."""
     catalogue = load_catalogue(root)
-    site = load_site(content_file(root, os.path.join(root, "site.yaml")))
+    if site is None:
+        site = load_site(content_file(root, os.path.join(root, "site.yaml")))
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
-    for path in _files(os.path.join(root, "benchmarks"), ".yaml"):
-        benchmark = load_benchmark(content_file(root, path), models)
+    for path in _benchmark_files(root):
+        benchmark = load_benchmark(path, models)
         benchmarks[benchmark.id] = benchmark
         for row in benchmark.rows:
             if row.key in rows:
@@ -424,8 +462,10 @@ def load_content(root: str) -> Content:
                 raise GeneratorError(f"duplicate benchmark row {row.label} (first at {first.path}:{first.line})",
                                      row.path, row.line, "keep one row per model, quantization and input length")
             rows[row.key] = row
-    posts = tuple(parse_post(read_text_file(content_file(root, path)), path)
-                  for path in _files(os.path.join(root, "posts"), ".md"))
+    posts_root = root if posts_dir is None else posts_dir
+    posts_dir = os.path.join(root, "posts") if posts_dir is None else posts_dir
+    posts = tuple(parse_post(read_text_file(content_file(posts_root, path)), path)
+                  for path in _files(posts_dir, ".md"))
     slugs: dict[str, str] = {}
     for post in posts:
         if post.slug in slugs:

@@ -18,7 +18,7 @@ import jinja2.sandbox
 import markdown
 from markupsafe import Markup
 
-from . import escape, guide_charts, guide_tables, tables
+from . import escape, guide_charts, guide_tables, i18n, tables
 from .calc.estimator import parse_framework, parse_quantization
 from .errors import GeneratorError
 from .formatting import format_number
@@ -40,8 +40,11 @@ class RenderedPost:
 class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
-    def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post"):
+    def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post",
+                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True):
         self.content = content
+        self.lang = lang
+        self.link_models = link_models
         self.estimator = estimator
         self.slug = slug
         self.placed: list[tables.Table] = []
@@ -58,6 +61,9 @@ class _TableCalls:
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
             raise GeneratorError(f"two tables in this post are named {table.name!r}", fix="pass name='...' to tell them apart")
+        table = i18n.localized_table(table, self.lang)
+        if not self.link_models:
+            table = tables.without_links(table)
         self.placed.append(table)
         return escape.MarkdownSafe(tables.table_markdown(table))
 
@@ -178,15 +184,16 @@ class _TableCalls:
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)
         return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, runs, contexts,
-                                                                        framework, gpus))
+                                                                        framework, gpus, lang=self.lang))
 
     def breakdown_chart(self, name, title, runs, context, framework) -> str:
         context = _positive(context, "context", whole=True)
         return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, runs, context,
-                                                                          framework))
+                                                                          framework, lang=self.lang))
 
     def validation_chart(self, name, title, benchmark) -> str:
-        return self._place_chart(name, title, guide_charts.validation_chart(self.content, title, benchmark))
+        return self._place_chart(name, title, guide_charts.validation_chart(self.content, title, benchmark,
+                                                                                  lang=self.lang))
 
     def validation_table(self, benchmark, name="validation") -> str:
         return self._place(tables.validation_table(name, self.content, benchmark))
@@ -288,10 +295,21 @@ def post_environment() -> jinja2.Environment:
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
-                estimator: guide_tables.Estimator | None = None) -> RenderedPost:
-    calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug)
+                estimator: guide_tables.Estimator | None = None, link_models: bool = True) -> RenderedPost:
+    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not)."""
+    calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug, post_language(post, content),
+                        link_models)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
+
+
+def post_language(post: PostSource, content: Content) -> str:
+    """The language of a post's tables and charts: its front matter's ``lang``, else the blog's."""
+    if "lang" in post.front_matter:
+        line = next((i for i, text in enumerate(post.front_matter_text.splitlines(), 1) if text.startswith("lang:")),
+                    None)
+        return i18n.language(post.front_matter["lang"], post.path, line)
+    return i18n.language(content.site.lang, content.site.path, None)
 
 
 _MARKDOWN = markdown.Markdown(extensions=["tables"], output_format="html")

@@ -6,6 +6,7 @@ A table knows, for each cell, the number behind it and the text a reader sees; `
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from . import escape
@@ -68,6 +69,13 @@ class Table:
     @property
     def headers(self) -> tuple[str, ...]:
         return tuple(column.header for column in self.columns)
+
+
+def without_links(table: Table) -> Table:
+    """The same table with plain names: for a blog that has no model pages to link to."""
+    rows = tuple(dataclasses.replace(row, cells=tuple(dataclasses.replace(c, href=None) if c.href else c
+                                                      for c in row.cells)) for row in table.rows)
+    return dataclasses.replace(table, rows=rows)
 
 
 def _number(value: float, column: Column, bold: bool = False) -> Cell:

@@ -1,0 +1,51 @@
+"""``check --blog``: every file the build owns in a blog still equals a fresh build, every table cell matches the
+formulas. Only the generator's files are read; the author's are not judged."""
+
+from __future__ import annotations
+
+import os
+
+from ..check import CheckReport, chart_findings, compare_tables, unified_diff
+from .config import BlogConfig
+from .plan import BlogPlan
+from .write import _current, digest, owned_plan, read_manifest, target
+
+
+def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
+    owned = read_manifest(blog)
+    plan, _ = owned_plan(blog, blog_plan, owned)
+    report = CheckReport()
+    build = f"run `python -m generator build --blog {blog.root}`"
+    for relative, expected in plan.files.items():
+        shown = os.path.join(blog.root, relative)
+        published = _current(target(blog, relative))
+        report.files += 1
+        meta = plan.tables.get(relative, ())
+        report.tables += len(meta)
+        report.cells += sum(len(t.columns) * len(t.rows) for t in meta)
+        if published is None:
+            report.findings.append(f"{shown}: missing; {build}")
+            continue
+        if published == expected:
+            continue
+        if relative not in owned:
+            report.findings.append(f"{shown}: not written by the generator, where the build would write; move it away")
+            continue
+        if digest(published) != owned[relative]:
+            report.findings.append(f"{shown}: edited by hand since the generator wrote it; edit the post source instead")
+        if meta:
+            report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
+                                                  expected.decode("utf-8"), meta))
+        if relative.endswith((".svg", ".png")):
+            report.findings.extend(chart_findings(shown, published, expected))
+        try:
+            published.decode("utf-8")
+            expected.decode("utf-8")
+            report.diffs.append(unified_diff(shown, published, expected))
+        except UnicodeDecodeError:
+            report.findings.append(f"{shown}: differs from a fresh build; {build}")
+    for relative in sorted(set(owned) - set(plan.files)):
+        if _current(target(blog, relative)) is not None:
+            report.findings.append(f"{os.path.join(blog.root, relative)}: an earlier build wrote it, this one would "
+                                   f"not; {build} to delete it")
+    return report

@@ -1,0 +1,454 @@
+"""The generator as a plugin of an existing blog: init, build --blog and check --blog for Jekyll, Hugo, MkDocs and
+Hexo; the author's files are never touched; English and Chinese table words; model ids as people type them.
+
+The tests that drive real engines (Jekyll, Hugo from Debian; MkDocs from PyPI) skip locally where the engine is
+missing and fail in CI (environment variable CI set)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import GOLDEN, ROOT, run_cli, snapshot
+from generator import i18n
+from generator.blog.config import load_blog
+from generator.blog.plan import plan_blog
+from generator.catalogue import closest_model_ids, resolve_model_id
+from generator.check import html_tables, markdown_tables
+from generator.loading import load_catalogue
+from generator.site import build_plan
+from generator.tables import table_html
+
+SEED_SOURCE = os.path.join(ROOT, "content", "posts", "2024-09-03-how-much-vram-is-required-for-llm-inference.md")
+SEED_NAME = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
+EXAMPLES = os.path.join(ROOT, "examples")
+EXAMPLE_POST = "2026-11-30-vram-for-small-models.md"
+
+
+def _engine(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed; .ci/run installs it")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def existing_jekyll_blog(folder) -> str:
+    """A blog as its author has it before adopting the plugin: config, layouts, posts, assets, no generator."""
+    blog = folder / "blog"
+    shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog"), blog)
+    for generated in ("generator.yml", ".generator-manifest", "_generator", "images", f"_posts/{EXAMPLE_POST}"):
+        path = blog / generated
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return str(blog)
+
+
+def adopt(blog: str, engine: str, sources=(SEED_SOURCE,), language="zh-CN") -> None:
+    result = run_cli("init", "--blog", blog, "--engine", engine, "--language", language)
+    assert result.code == 0, result.err
+    config = load_blog(blog)
+    for source in sources:
+        shutil.copy(source, os.path.join(blog, config.posts))
+
+
+# -- init ---------------------------------------------------------------------------------------------------------
+
+def test_init_writes_generator_yml_and_the_sources_folder_only(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    before = snapshot(blog)
+    result = run_cli("init", "--blog", blog, "--engine", "jekyll")
+    assert result.code == 0, result.err
+    after = snapshot(blog)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert set(after) - set(before) == {"generator.yml"}
+    assert os.path.isdir(os.path.join(blog, "_generator", "posts"))
+    config = load_blog(blog)
+    assert config.engine.name == "jekyll" and config.posts == "_generator/posts" and config.language == "en"
+    # Jekyll ignores folders starting with "_" that are not its own: the raw sources are never rendered.
+    assert config.posts.startswith("_")
+
+    again = run_cli("init", "--blog", blog, "--engine", "hugo")
+    assert again.code == 2 and len(again.err.splitlines()) == 1
+    assert "generator.yml already exists" in again.err
+    assert snapshot(blog) == after
+
+
+@pytest.mark.parametrize("engine", ["jekyll", "hugo", "mkdocs", "hexo"])
+def test_init_picks_a_sources_folder_the_engine_ignores_and_outside_its_posts(tmp_path, engine):
+    assert run_cli("init", "--blog", str(tmp_path), "--engine", engine).code == 0
+    config = load_blog(str(tmp_path))
+    assert not config.posts.startswith(config.engine.posts_dir)
+    assert config.posts.split("/")[0] not in ("content", "docs", "source", "_posts", "static")
+
+
+def test_generator_yml_errors_name_the_line(tmp_path):
+    (tmp_path / "generator.yml").write_text("engine: jekyll\nposts: ../elsewhere\n", encoding="utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2
+    assert result.err.startswith(f"error: {tmp_path}/generator.yml:2: ")
+    (tmp_path / "generator.yml").write_text("engine: wordpress\nposts: p\n", encoding="utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2 and ":1: " in result.err and "jekyll, hugo, mkdocs, hexo" in result.err
+
+
+# -- the Jekyll adoption, end to end without the engine --------------------------------------------------------
+
+def test_jekyll_blog_adopts_the_seed_post_and_keeps_every_file_it_had(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    authors = snapshot(blog)
+    adopt(blog, "jekyll")
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 0, result.err
+    after = snapshot(blog)
+    assert {k: after[k] for k in authors} == authors  # bytes and modification times
+    with open(GOLDEN, "rb") as handle:
+        assert after[f"_posts/{SEED_NAME}"][0] == handle.read()
+    # Nothing but the post, its linked workbook and header image, the manifest and the init's files is new.
+    new = set(after) - set(authors)
+    assert new == {"generator.yml", ".generator-manifest", f"_generator/posts/{SEED_NAME}", f"_posts/{SEED_NAME}",
+                   "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png",
+                   "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"}
+    # No layouts, config, index or stylesheet of the generator's own.
+    assert not any(p.startswith(("_layouts/", "_config", "index.html", "style.css")) for p in new)
+
+    again = run_cli("build", "--blog", blog)
+    assert again.code == 0 and "0 written, 0 deleted" in again.out
+    assert snapshot(blog) == after
+
+    check = run_cli("check", "--blog", blog)
+    assert check.code == 0, check.out
+
+
+def test_check_blog_names_a_changed_cell(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    assert run_cli("build", "--blog", blog).code == 0
+    post = os.path.join(blog, "_posts", SEED_NAME)
+    text = open(post, encoding="utf-8").read()
+    with open(post, "w", encoding="utf-8") as handle:
+        handle.write(text.replace("| 72 | 16 | 144 |", "| 72 | 16 | 145 |"))
+    result = run_cli("check", "--blog", blog)
+    assert result.code == 1
+    assert re.search(rf"_posts/{SEED_NAME}:\d+: table load, row Qwen2-72B-Instruct, column 加载需要显存（G）: "
+                     r"published 145, formulas give 144", result.out), result.out
+
+
+def test_a_hand_written_file_where_the_build_would_write_is_refused_and_nothing_is_written(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    theirs = os.path.join(blog, "_posts", SEED_NAME)
+    with open(theirs, "w", encoding="utf-8") as handle:
+        handle.write("---\ntitle: mine\n---\nmy own words\n")
+    before = snapshot(blog)
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 2
+    assert len(result.err.splitlines()) == 1
+    assert f"{SEED_NAME}: exists and was not written by the generator; nothing was written" in result.err
+    assert snapshot(blog) == before
+    assert run_cli("check", "--blog", blog).code == 1
+
+
+def test_a_generated_file_edited_by_hand_is_not_overwritten(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    assert run_cli("build", "--blog", blog).code == 0
+    post = os.path.join(blog, "_posts", SEED_NAME)
+    with open(post, "a", encoding="utf-8") as handle:
+        handle.write("\nA note I added by hand.\n")
+    source = os.path.join(blog, "_generator", "posts", SEED_NAME)
+    with open(source, "a", encoding="utf-8") as handle:
+        handle.write("\nA change in the source.\n")
+    before = snapshot(blog)
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 2 and "was edited since the generator wrote it" in result.err
+    assert snapshot(blog) == before
+
+
+def test_a_removed_source_deletes_only_what_the_generator_wrote(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll", sources=(SEED_SOURCE, os.path.join(EXAMPLES, "jekyll-blog", "_generator", "posts",
+                                                             EXAMPLE_POST)))
+    authors = {k: v for k, v in snapshot(blog).items() if k != f"_generator/posts/{EXAMPLE_POST}"}
+    assert run_cli("build", "--blog", blog).code == 0
+    os.unlink(os.path.join(blog, "_generator", "posts", EXAMPLE_POST))
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 0, result.err
+    assert f"deleted {blog}/_posts/{EXAMPLE_POST}" in result.out
+    assert f"deleted {blog}/images/charts/vram-for-small-models-peak.svg" in result.out
+    after = snapshot(blog)
+    assert {k: after[k] for k in authors} == authors
+
+
+def test_the_authors_own_seed_images_are_kept_not_overwritten(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    image = os.path.join(blog, "images", "2024", "LLMInferenceVRAMCalculator",
+                         "how-much-vram-is-required-for-llm-inference.png")
+    os.makedirs(os.path.dirname(image))
+    with open(image, "wb") as handle:
+        handle.write(b"\x89PNG the author's own picture")
+    adopt(blog, "jekyll")
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 0, result.err
+    assert "kept" in result.out and "how-much-vram-is-required-for-llm-inference.png" in result.out
+    assert open(image, "rb").read() == b"\x89PNG the author's own picture"
+    assert run_cli("check", "--blog", blog).code == 0
+
+
+def test_build_and_check_find_the_blog_from_its_own_folder(tmp_path, monkeypatch):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    monkeypatch.chdir(blog)
+    assert run_cli("build").code == 0
+    assert run_cli("check").code == 0
+
+
+# -- engines' front matter and places ------------------------------------------------------------------------------
+
+def test_hugo_gets_rfc3339_dates_list_taxonomies_and_static_images(tmp_path):
+    adopt(str(tmp_path), "hugo", sources=(os.path.join(ROOT, "content", "posts", "2026-11-25-llm-inference-vram-guide.md"),))
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    post = (tmp_path / "content" / "posts" / "llm-inference-vram-guide.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(post.split("---\n")[1])
+    assert front["date"] == "2026-11-25T09:00:00+08:00" or str(front["date"]).startswith("2026-11-25")
+    assert re.search(r"^date: '?2026-11-25T\d\d:\d\d:\d\d\+08:00'?$", post, re.M)
+    assert "layout" not in front and isinstance(front["categories"], list)
+    charts = re.findall(r"!\[[^\]]*\]\(/(images/charts/[^)]+)\)", post)
+    assert charts and all((tmp_path / "static" / c).is_file() for c in charts)
+
+
+def test_mkdocs_pages_link_images_relative_to_the_page(tmp_path):
+    adopt(str(tmp_path), "mkdocs", sources=(os.path.join(EXAMPLES, "jekyll-blog", "_generator", "posts", EXAMPLE_POST),))
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    page = (tmp_path / "docs" / "posts" / "vram-for-small-models.md").read_text(encoding="utf-8")
+    assert "](../images/charts/vram-for-small-models-peak.svg)" in page
+    assert (tmp_path / "docs" / "images" / "charts" / "vram-for-small-models-peak.svg").is_file()
+
+
+def test_hexo_gets_its_date_form(tmp_path):
+    adopt(str(tmp_path), "hexo")
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    post = (tmp_path / "source" / "_posts" / "how-much-vram-is-required-for-llm-inference.md").read_text("utf-8")
+    assert "\ndate: '2024-09-03 08:00:00'\n" in post or "\ndate: 2024-09-03 08:00:00\n" in post
+
+
+def test_a_post_in_the_blog_gets_no_links_to_model_pages_it_does_not_have(tmp_path):
+    adopt(str(tmp_path), "jekyll", sources=(os.path.join(ROOT, "content", "posts", "2026-11-25-llm-inference-vram-guide.md"),))
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    post = (tmp_path / "_posts" / "2026-11-25-llm-inference-vram-guide.md").read_text(encoding="utf-8")
+    assert "](/models/" not in post
+
+
+# -- languages -------------------------------------------------------------------------------------------------------
+
+def test_an_english_post_gets_english_headers_and_the_same_numbers(tmp_path):
+    source = os.path.join(ROOT, "content", "posts", "2026-11-25-llm-inference-vram-guide.md")
+    text = open(source, encoding="utf-8").read()
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "en").mkdir()
+    adopt(str(tmp_path / "zh"), "jekyll", sources=(source,), language="zh-CN")
+    adopt(str(tmp_path / "en"), "jekyll", sources=(), language="en")
+    with open(tmp_path / "en" / "_generator" / "posts" / os.path.basename(source), "w", encoding="utf-8") as handle:
+        handle.write(text)  # no lang in its front matter: the blog's language applies
+    tables = {}
+    for lang in ("zh", "en"):
+        assert run_cli("build", "--blog", str(tmp_path / lang)).code == 0
+        published = (tmp_path / lang / "_posts" / os.path.basename(source)).read_text(encoding="utf-8")
+        tables[lang] = markdown_tables(published)
+    assert len(tables["zh"]) == len(tables["en"]) > 3
+    for zh, en in zip(tables["zh"], tables["en"]):
+        assert zh.header != en.header
+        assert not any(re.search(r"[\u4e00-\u9fff]", h) for h in en.header), en.header
+        numeric = [[c for c in r.cells if re.fullmatch(r"[\d.,%+-]+", c)] for r in zh.rows[1:]]
+        assert numeric == [[c for c in r.cells if re.fullmatch(r"[\d.,%+-]+", c)] for r in en.rows[1:]]
+
+
+def test_every_table_header_of_the_site_has_english_words():
+    plan = build_plan(os.path.join(ROOT, "content"), os.path.join(ROOT, "templates"))
+    headers = {c.header for tables in plan.tables.values() for t in tables for c in t.columns}
+    labels = {r.label for tables in plan.tables.values() for t in tables for r in t.rows}
+    missing = sorted(h for h in headers | labels if i18n.untranslated(h))
+    assert not missing, f"add English words for these to generator/i18n.py: {missing}"
+
+
+def test_a_language_without_words_is_refused_at_its_line(tmp_path):
+    adopt(str(tmp_path), "jekyll")
+    post = tmp_path / "_generator" / "posts" / SEED_NAME
+    post.write_text(post.read_text(encoding="utf-8").replace("layout: post\n", "layout: post\nlang: tlh\n"), "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2 and f"{SEED_NAME}:3: no table words for language 'tlh'" in result.err
+
+
+# -- the catalogue: package data, a blog's additions, ids as typed ----------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "qwen2.5-7b-instruct",
+                                   "LLAMA-3.1-8B", "Qwen2.5-7B"])
+def test_model_ids_as_people_type_them(typed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no content/ here: the package's catalogue alone
+    result = run_cli("estimate", "--config", typed, "--quantization", "bf16", "--context", "8192", "--json")
+    assert result.code == 0, result.err
+    import json
+    report = json.loads(result.out)
+    assert report["model"] in ("Llama-3.1-8B", "Qwen2.5-7B-Instruct")
+    assert report["peak_gib"] > report["weights_gib"] > 10
+
+
+def test_a_near_miss_suggests_the_closest_ids():
+    ids = load_catalogue(None).models
+    assert resolve_model_id("Qwen2.5-7B-Instrukt", ids) is None
+    assert closest_model_ids("Qwen2.5-7B-Instrukt", ids)[0] == "Qwen2.5-7B-Instruct"
+    result = run_cli("estimate", "--config", "llama-3.1-9b", "--quantization", "bf16", "--context", "1")
+    assert result.code == 2 and len(result.err.splitlines()) == 1
+    assert "did you mean" in result.err and "Llama-3.1-8B" in result.err
+    assert "Qwen3-235B-A22B" not in result.err  # the closest ids, not all of them
+
+
+def test_a_blog_adds_and_overrides_catalogue_entries_with_located_errors(tmp_path):
+    adopt(str(tmp_path), "jekyll", sources=(), language="en")
+    with open(tmp_path / "generator.yml", "a", encoding="utf-8") as handle:
+        handle.write("catalogue: _generator\n")
+    qwen = next(m for m in yaml.safe_load(open(os.path.join(ROOT, "content", "models.yaml"), encoding="utf-8"))["models"]
+                if m["id"] == "Qwen2.5-7B-Instruct")
+    mine = dict(qwen, id="My-Qwen-Finetune")
+    (tmp_path / "_generator" / "models.yaml").write_text(yaml.safe_dump(
+        {"source": {"title": "mine", "url": "https://example.org"}, "models": [mine]}, sort_keys=False), "utf-8")
+    (tmp_path / "_generator" / "posts" / "2026-01-01-mine.md").write_text(
+        "---\nlayout: post\ntitle: Mine\ndate: 2026-01-01\n---\n"
+        '{{ memory_table(models=["My-Qwen-Finetune", "Qwen2.5-7B-Instruct"], quantizations=["bf16"], contexts=[4096], '
+        'framework="transformers==4.46.0") }}\n', "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 0, result.err
+    table = markdown_tables((tmp_path / "_posts" / "2026-01-01-mine.md").read_text("utf-8"))[0]
+    assert table.rows[1].cells[2:] == table.rows[2].cells[2:]  # the same architecture, the same numbers
+    models = tmp_path / "_generator" / "models.yaml"
+    models.write_text(models.read_text("utf-8").replace("params_b:", "params_b: -", 1), "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2 and re.match(rf"error: {tmp_path}/_generator/models.yaml:\d+: ", result.err), result.err
+
+
+def test_the_wheel_carries_the_catalogue_and_estimates_from_any_folder(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(wheel_dir), ROOT], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    import zipfile
+    (wheel,) = wheel_dir.glob("generator-*.whl")
+    unpacked = tmp_path / "site-packages"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(unpacked)
+    assert "generator/catalogue/models.yaml" in names and "generator/catalogue/gpus.yaml" in names
+    assert any(n.startswith("generator/catalogue/benchmarks/") for n in names)
+    assert not any(n.startswith("generator/catalogue/posts/") or n.endswith("site.yaml") for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "generator = generator.cli:main" in text and "vram-tables = generator.mkdocs_plugin" in text
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run([sys.executable, "-m", "generator", "estimate", "--config",
+                             "meta-llama/Llama-3.1-8B-Instruct", "--quantization", "bf16", "--context", "8192", "--json"],
+                            cwd=empty, env={**os.environ, "PYTHONPATH": str(unpacked)}, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert '"model": "Llama-3.1-8B"' in result.stdout
+
+
+# -- CI for authors ----------------------------------------------------------------------------------------------
+
+def _command_words(command: str) -> list[str]:
+    import shlex
+    words = shlex.split(command)
+    assert words[0] in ("generator", "python"), command
+    return words[words.index("generator") + 1:] if words[0] == "python" else words[1:]
+
+
+def test_the_pre_commit_hook_runs_check_on_the_blog(tmp_path, monkeypatch):
+    hooks = yaml.safe_load(open(os.path.join(ROOT, ".pre-commit-hooks.yaml"), encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "vram-tables-check")
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    blog = shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog"), tmp_path / "blog")
+    monkeypatch.chdir(blog)
+    argv = _command_words(hook["entry"]) + hook.get("args", [])
+    assert run_cli(*argv).code == 0
+    post = blog / "_posts" / EXAMPLE_POST
+    post.write_text(re.sub(r"\| 14\.19 \|", "| 14.20 |", post.read_text("utf-8"), count=1), "utf-8")
+    result = run_cli(*argv)
+    assert result.code == 1 and "published 14.20, formulas give 14.19" in result.out
+
+
+def test_the_github_actions_example_checks_the_blog(tmp_path, monkeypatch):
+    workflow = yaml.safe_load(open(os.path.join(EXAMPLES, "github-actions", "check-vram-tables.yml"), encoding="utf-8"))
+    assert "pull_request" in workflow[True] or "pull_request" in workflow.get("on", {})
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    assert any("pip install" in s.get("run", "") for s in steps)
+    checks = [s["run"] for s in steps if "generator check" in s.get("run", "")]
+    assert len(checks) == 1
+    blog = shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog"), tmp_path / "blog")
+    monkeypatch.chdir(blog)
+    assert run_cli(*_command_words(checks[0].strip())).code == 0
+
+
+# -- the examples, built by the real engines -------------------------------------------------------------------------
+
+def _numbers_in_cells(tables) -> list[str]:
+    return [c for t in tables for r in t.rows[1:] for c in r.cells if re.fullmatch(r"[\d.,]+", c)]
+
+
+def test_examples_are_up_to_date():
+    for name in ("jekyll-blog", "hugo-site"):
+        assert run_cli("check", "--blog", os.path.join(EXAMPLES, name)).code == 0, name
+
+
+@pytest.mark.parametrize("engine,folder,command,page", [
+    ("jekyll", "jekyll-blog", ["build", "--disable-disk-cache", "-q", "-d"], "2026/11/30/vram-for-small-models.html"),
+    ("hugo", "hugo-site", ["--quiet", "-d"], "posts/vram-for-small-models/index.html"),
+])
+def test_real_engines_render_every_number_in_a_table_cell(tmp_path, engine, folder, command, page):
+    program = _engine(engine)
+    blog = shutil.copytree(os.path.join(EXAMPLES, folder), tmp_path / "blog")
+    shutil.copy(SEED_SOURCE, blog / load_blog(str(blog)).posts)
+    assert run_cli("build", "--blog", str(blog)).code == 0
+    out = tmp_path / "out"
+    result = subprocess.run([program] + command + [str(out)], cwd=blog, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = plan_blog(load_blog(str(blog))).site
+    seed_page = "2024/09/03/how-much-vram-is-required-for-llm-inference.html" if engine == "jekyll" else \
+        "posts/how-much-vram-is-required-for-llm-inference/index.html"
+    for rendered, source in ((page, EXAMPLE_POST), (seed_page, SEED_NAME)):
+        published = next(p for p in plan.files if p.endswith((source, source.split("-", 3)[3])))
+        want = _numbers_in_cells(html_tables("".join(table_html(t) for t in plan.tables[published])))
+        got = _numbers_in_cells(html_tables((out / rendered).read_text(encoding="utf-8")))
+        assert want and got == want, rendered
+    for chart in re.findall(r"/(images/charts/[^)\"]+\.svg)", (out / page).read_text(encoding="utf-8")):
+        assert (out / chart).is_file(), chart
+
+
+def test_mkdocs_plugin_renders_tables_and_check_verifies_the_built_pages(tmp_path):
+    pytest.importorskip("mkdocs")
+    site = shutil.copytree(os.path.join(EXAMPLES, "mkdocs-site"), tmp_path / "site-src")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=site, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    built = (site / "site" / "vram" / "index.html").read_text(encoding="utf-8")
+    tables = html_tables(built)
+    assert any(t.header[0] == "Model" for t in tables)
+    assert (site / "site" / "images" / "charts" / "vram-peak.svg").is_file()
+    index = (site / "site" / "index.html").read_text("utf-8")
+    assert "Hand-written pages stay as they are" in index and not any(
+        t.header[0] == "Model" for t in html_tables(index))
+    assert run_cli("check", "--blog", str(site)).code == 0
+    cell = re.search(r"<td[^>]*>(\d+\.\d\d)</td>", built)
+    (site / "site" / "vram" / "index.html").write_text(
+        built[:cell.start(1)] + "99.99" + built[cell.end(1):], encoding="utf-8")
+    result = run_cli("check", "--blog", str(site))
+    assert result.code == 1 and "published 99.99" in result.out
+    (site / "docs" / "vram.md").write_text("{{ memory_table(models=['nope']) }}\n", "utf-8")
+    broken = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=site, capture_output=True, text=True,
+                            timeout=300)
+    assert broken.returncode != 0 and "vram.md:1" in broken.stderr
