@@ -465,3 +465,12 @@ def test_a_workbook_cell_named_like_a_formula_stays_text():
     from generator.spreadsheet import _put_text
     sheet = Workbook().active
     assert _put_text(sheet, 1, 1, '=HYPERLINK("http://evil","x")').data_type == "s"
+
+
+@pytest.mark.parametrize("text", SAMPLES + ["---", "...", "a\n---\nb", "x\n...\n", "\x85", "é" * 1200 + " x" * 600])
+def test_converted_front_matter_reads_back_with_every_value_on_one_line(text):
+    block = escape.front_matter_yaml({"title": text, "tags": [text, "b"], "draft": False, "weight": 3})
+    assert yaml.safe_load(block) == {"title": text, "tags": [text, "b"], "draft": False, "weight": 3}
+    lines = block.split("\n")
+    assert len(lines) == 7 and not any(line.strip() in ("---", "...") for line in lines), block
+    assert not re.search("[\r\x85\u2028\u2029]", block)
