@@ -381,7 +381,7 @@ def test_ordinary_text_is_left_as_it_is(text):
 @pytest.mark.parametrize("text", SAMPLES)
 def test_liquid_text_leaves_no_brace(text):
     escaped = escape.liquid_text(text)
-    assert html.unescape(escaped) == text and not re.search("[{}]", escaped)
+    assert escaped.replace("&#123;", "{").replace("&#125;", "}") == text and not re.search("[{}]", escaped)
 
 
 @pytest.mark.parametrize("text", SAMPLES)
