@@ -22,7 +22,7 @@ from .blog.check import check_blog
 from .blog.config import CONFIG_NAME, init_blog, load_blog
 from .blog.engines import ENGINES
 from .blog.plan import plan_blog
-from .blog.write import blog_lock, write_blog
+from .blog.write import blog_lock, published_bytes, target, write_blog
 from .catalogue import resolve_model_id, unknown_model_error
 from .check import check_files, check_site
 from .errors import GeneratorError
@@ -221,20 +221,24 @@ def run_blog_build(root: str, out) -> int:
     with blog_lock(blog):
         plan = plan_blog(blog, previous=lambda rel: _blog_file(blog, rel))
         result = write_blog(blog, plan)
-    for path in result.written:
-        print(f"wrote {os.path.join(root, path)}", file=out)
-    for path in result.deleted:
-        print(f"deleted {os.path.join(root, path)}", file=out)
     for path in result.kept:
         print(f"kept {os.path.join(root, path)} (yours, not the generator's: not rewritten, not checked)", file=out)
+    return _print_written(result, root, out)
+
+
+def _print_written(result, folder: str, out) -> int:
+    for path in result.written:
+        print(f"wrote {os.path.join(folder, path)}", file=out)
+    for path in result.deleted:
+        print(f"deleted {os.path.join(folder, path)}", file=out)
     print(f"build: {len(result.written)} written, {len(result.deleted)} deleted, {result.unchanged} unchanged",
           file=out)
     return EXIT_OK
 
 
 def _blog_file(blog, relative: str) -> bytes | None:
-    from .blog.write import _current, target
-    current = _current(target(blog, relative))
+    """A file's bytes in the blog (to reuse an unchanged chart), None where there is no plain file."""
+    current = published_bytes(target(blog, relative))
     return current if current is not None and not current.startswith(b"\0") else None
 
 
@@ -253,14 +257,7 @@ def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
     plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
-    result = write_plan(plan, args.out)
-    for path in result.written:
-        print(f"wrote {args.out.rstrip('/')}/{path}", file=out)
-    for path in result.deleted:
-        print(f"deleted {args.out.rstrip('/')}/{path}", file=out)
-    print(f"build: {len(result.written)} written, {len(result.deleted)} deleted, {result.unchanged} unchanged",
-          file=out)
-    return EXIT_OK
+    return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 
 
 def run_check(args, out) -> int:

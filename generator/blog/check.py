@@ -8,7 +8,7 @@ import os
 from ..check import CheckReport, chart_findings, compare_tables, unified_diff
 from .config import BlogConfig
 from .plan import BlogPlan
-from .write import _current, digest, owned_plan, read_manifest, target
+from .write import published_bytes, digest, owned_plan, read_manifest, target
 
 
 def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
@@ -18,7 +18,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
     build = f"run `python -m generator build --blog {blog.root}`"
     for relative, expected in plan.files.items():
         shown = os.path.join(blog.root, relative)
-        published = _current(target(blog, relative))
+        published = published_bytes(target(blog, relative))
         report.files += 1
         meta = plan.tables.get(relative, ())
         report.tables += len(meta)
@@ -45,7 +45,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
         except UnicodeDecodeError:
             report.findings.append(f"{shown}: differs from a fresh build; {build}")
     for relative in sorted(set(owned) - set(plan.files)):
-        if _current(target(blog, relative)) is not None:
+        if published_bytes(target(blog, relative)) is not None:
             report.findings.append(f"{os.path.join(blog.root, relative)}: an earlier build wrote it, this one would "
                                    f"not; {build} to delete it")
     return report

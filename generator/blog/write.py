@@ -79,7 +79,7 @@ def target(blog: BlogConfig, relative: str) -> str:
     return path
 
 
-def _current(path: str) -> bytes | None:
+def published_bytes(path: str) -> bytes | None:
     if os.path.islink(path):
         return b"\0symlink"  # never one of ours: compared below as foreign bytes
     if os.path.isdir(path):
@@ -95,7 +95,7 @@ def authors_files(blog: BlogConfig, plan: BlogPlan, owned: dict[str, str]) -> li
     """Optional files (see BlogPlan) the author has their own of: kept, and left out of the plan."""
     kept = []
     for relative in sorted(plan.optional):
-        current = _current(target(blog, relative))
+        current = published_bytes(target(blog, relative))
         if current is not None and current != plan.site.files[relative] and relative not in owned:
             kept.append(relative)
     return kept
@@ -113,7 +113,7 @@ def refusals(blog: BlogConfig, plan: SitePlan, owned: dict[str, str]) -> list[tu
     of the author's with exactly the bytes the build would write is left as it is and taken over."""
     found = []
     for relative, data in plan.files.items():
-        current = _current(target(blog, relative))
+        current = published_bytes(target(blog, relative))
         if current is None or current == data:
             continue
         if relative not in owned:
@@ -125,7 +125,7 @@ def refusals(blog: BlogConfig, plan: SitePlan, owned: dict[str, str]) -> list[tu
     for relative, sha in owned.items():
         if relative in plan.files:
             continue
-        current = _current(target(blog, relative))
+        current = published_bytes(target(blog, relative))
         if current is not None and digest(current) != sha:
             found.append((relative, "was edited since the generator wrote it, and the build would delete it",
                           "delete it yourself, or remove its line from .generator-manifest to keep it as yours"))
@@ -161,10 +161,10 @@ def write_blog(blog: BlogConfig, blog_plan: BlogPlan) -> BlogWriteResult:
         relative, problem, fix = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise GeneratorError(f"{problem}{more}; nothing was written", target(blog, relative), None, fix)
-    changed = {rel: data for rel, data in plan.files.items() if _current(target(blog, rel)) != data}
-    stale = [rel for rel in owned if rel not in plan.files and _current(target(blog, rel)) is not None]
+    changed = {rel: data for rel, data in plan.files.items() if published_bytes(target(blog, rel)) != data}
+    stale = [rel for rel in owned if rel not in plan.files and published_bytes(target(blog, rel)) is not None]
     manifest = manifest_text(plan.files)
-    manifest_changed = _current(os.path.join(blog.root, MANIFEST)) != manifest
+    manifest_changed = published_bytes(os.path.join(blog.root, MANIFEST)) != manifest
     staged: list[tuple[str, str]] = []
     try:
         for relative, data in list(changed.items()) + ([(MANIFEST, manifest)] if manifest_changed else []):
