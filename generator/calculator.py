@@ -13,13 +13,12 @@ import dataclasses
 import json
 import os
 
-from markupsafe import Markup
-
 from . import render
 from .calc import estimator as est
 from .calc import gpu_fit, vllm
 from .calc.estimator import DEFAULT_FRAMEWORK
 from .errors import GeneratorError
+from .escape import script_json
 from . import model_config
 from .families import reader as families_reader
 from .families import table as families_table
@@ -148,9 +147,7 @@ def calculator_files(catalogue, page_env, site: dict, lang: str | None = None) -
     optionally ``lang``; ``lang`` given here wins, default zh-CN).
     """
     text = data_json(calculator_data(catalogue))
-    # Inside <script type="application/json"> the only danger is "</script" or "<!--": "<" occurs only inside
-    # JSON strings, where \u003c is the same character to JSON.parse.
-    embedded = Markup(text.rstrip("\n").replace("<", "\\u003c"))
+    embedded = script_json(text.rstrip("\n"))
     templates_dir = page_env.loader.searchpath[0]
     page = render.render_page(page_env, PAGE_TEMPLATE, {
         "site": site, "lang": lang or site.get("lang") or "zh-CN", "root": "../", "data_json": embedded,

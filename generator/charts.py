@@ -26,12 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import struct
 import unicodedata
 import xml.etree.ElementTree as ET
 import zlib
 from decimal import ROUND_HALF_UP, Decimal
+
+from . import escape
 
 __all__ = [
     "line_chart",
@@ -107,24 +108,11 @@ def _jnum(value: float):
     return rounded
 
 
-_LIQUID_OPENER = re.compile(r"\{(?=[{%#])")
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _esc(text, attribute: bool = False) -> str:
-    """Escape for XML text (or a double-quoted attribute).
-
-    Besides ``&``, ``<`` and ``>`` (and ``"`` in attributes), a ``{`` that opens ``{{``, ``{%`` or ``{#``
-    becomes ``&#123;``, so that Liquid (Jekyll) or Jinja never finds a tag in a label of an inlined chart;
-    the browser shows the brace as written.
-    """
-    text = str(text)
-    # Characters XML 1.0 forbids (other controls) would make the document ill-formed: drop them.
-    text = _XML_FORBIDDEN.sub("", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if attribute:
-        text = text.replace('"', "&quot;")
-    return _LIQUID_OPENER.sub("&#123;", text)
+    """Escape for XML text (or a double-quoted attribute), with generator/escape.py: ``&``, ``<``, ``>`` (and
+    ``"``), forbidden controls dropped, and a ``{`` that opens ``{{``, ``{%`` or ``{#`` written ``&#123;``, so
+    that Liquid (Jekyll) or Jinja never finds a tag in a label of an inlined chart."""
+    return escape.xml_attribute(text) if attribute else escape.xml_text(text)
 
 
 _NARROW = set("iljtfrI.,:;'!|()[] ")

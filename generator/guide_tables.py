@@ -14,6 +14,7 @@ from .calc.architecture import kv_cache_bytes_per_token, params_total
 from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
 from .calc.vllm import VllmSettings
 from .errors import GeneratorError, shown
+from .escape import path_slug
 from .limits import MAX_TOKENS
 from .loading import Content
 from .tables import Cell, Column, Row, Table, _cell
@@ -26,7 +27,7 @@ UNSTATED_MAX_CONTEXT = 2 ** 20
 
 def model_href(model_id: str) -> str:
     """Where a model's page is (site-absolute, as Jekyll serves it; standalone pages make it relative)."""
-    return "/models/" + re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-") + ".html"
+    return "/models/" + path_slug(model_id) + ".html"
 
 
 def self_link(model_id: str) -> Cell:

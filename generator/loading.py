@@ -15,6 +15,7 @@ from . import limits
 from .calc.architecture import Architecture
 from .calc.estimator import FrameworkProfile, GpuSpec, parse_framework, parse_quantization
 from .catalogue import package_catalogue_dir
+from .escape import MAX_SLUG
 from .errors import GeneratorError, shown
 from .fields import (LANG, MAPPING, NAME, NAMES, NULLABLE_FLAG, TEXT, URL, VERSION, Choice, Field, Number, Whole,
                      check_fields, check_value, type_name)
@@ -352,6 +353,9 @@ def parse_post(text: str, path: str) -> PostSource:
     if not match:
         raise GeneratorError("a post source must be named YYYY-MM-DD-slug.md (slug: a-z, 0-9, '-')", path, None,
                              "rename the file")
+    if len(match[4]) > MAX_SLUG:
+        raise GeneratorError(f"the post's slug is {len(match[4])} characters long, more than {MAX_SLUG}", path, None,
+                             "rename the file with a shorter slug")
     try:
         file_date = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:

@@ -135,7 +135,10 @@ class _Guards(NodeTransformer):
 
     def visit_Output(self, node: nodes.Output):
         node = self.generic_visit(node)
-        node.nodes = [self._guard("guarded_output", child) for child in node.nodes]
+        # The post's own text (TemplateData) is left as it is: its size is the source's, and wrapping it would make
+        # Jinja treat it as a printed value, which the post environment escapes (finalize).
+        node.nodes = [child if isinstance(child, nodes.TemplateData) else self._guard("guarded_output", child)
+                      for child in node.nodes]
         return node
 
     def visit_Concat(self, node: nodes.Concat):

@@ -7,7 +7,6 @@ A post's body is a Jinja template whose globals are the table calls (``load_tabl
 
 from __future__ import annotations
 
-import html
 import inspect
 import os
 import re
@@ -17,8 +16,9 @@ from dataclasses import dataclass
 import jinja2
 import jinja2.sandbox
 import markdown
+from markupsafe import Markup
 
-from . import charts, guide_charts, guide_tables, i18n, tables, vllm_tables
+from . import charts, escape, guide_charts, guide_tables, i18n, tables, vllm_tables
 from .calc.estimator import parse_framework, parse_quantization
 from . import limits
 from .errors import GeneratorError, shown
@@ -68,7 +68,7 @@ class _TableCalls:
         if not self.link_models:
             table = tables.without_links(table)
         self.placed.append(table)
-        return tables.table_markdown(table)
+        return escape.MarkdownSafe(tables.table_markdown(table))
 
     def _model(self, model_id) -> str:
         if not isinstance(model_id, str) or model_id not in self.content.models:
@@ -175,9 +175,9 @@ class _TableCalls:
                                                             request_tokens))
 
     def _place_chart(self, name, title, svg: str) -> str:
-        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', not {name!r}",
-                                 fix='write name="memory-vs-context"')
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or len(name) > escape.MAX_SLUG:
+            raise GeneratorError(f"a chart name must be lowercase letters, digits and '-', at most "
+                                 f"{escape.MAX_SLUG} characters, not {name!r}", fix='write name="memory-vs-context"')
         if len(f"{self.slug}-{name}.svg") > 255:
             raise GeneratorError(f"the chart's file name {self.slug}-{shown(name)}.svg is longer than 255 characters",
                                  fix="give the chart a shorter name")
@@ -186,7 +186,7 @@ class _TableCalls:
             raise GeneratorError(f"two charts in this post are named {name!r}", fix="give each chart its own name")
         self.charts[path] = svg
         # The alt text states the chart's takeaway (its <desc>, computed from the same data).
-        return f"![{_markdown_text(charts.chart_desc(svg) or title)}](/{path})"
+        return escape.markdown_image(charts.chart_desc(svg) or title, f"/{path}")
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)
@@ -217,11 +217,6 @@ class _TableCalls:
     def vllm_logs(self):
         """The vLLM start-up logs (content/benchmarks/vllm-startup-logs.yaml): .logs, .excluded, .source."""
         return vllm_tables.vllm_logs(self.content)
-
-
-def _markdown_text(text) -> str:
-    """Text safe inside Markdown image alt text: no brackets, no HTML."""
-    return html.escape(str(text).replace("[", "(").replace("]", ")"), quote=False)
 
 
 def _positive(value, what: str, whole: bool = False, high: float = limits.MAX_TOKENS):
@@ -317,9 +312,10 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
 
 
 def post_environment() -> jinja2.Environment:
-    # Markdown is not HTML: no autoescape here; table cells escape their own text.
+    # Markdown is not HTML: no HTML autoescape here. Every value a post prints is escaped for Markdown and
+    # Liquid instead (finalize); the tables and images the calls return are made of escaped parts already.
     return PostSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                        trim_blocks=True)
+                       trim_blocks=True, finalize=escape.markdown_value)
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
@@ -361,8 +357,14 @@ _TABLE_MARK = "GENERATOR-PLACED-TABLE-"
 def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
+    # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
     return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), undefined=jinja2.StrictUndefined,
-                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                              finalize=_page_value)
+
+
+def _page_value(value):
+    return Markup(escape.html_text(value)) if isinstance(value, str) else value
 
 
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:

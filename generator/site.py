@@ -279,6 +279,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
 def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files) -> SitePlan:
     files: dict[str, str | bytes] = {}
     tables: dict[str, tuple[Table, ...]] = {}
+    owners: dict[str, str] = {}  # a chart's or model page's path -> "file:line" of what made it
     slugs = {p.source.slug for p in posts}
     # A post whose front matter says `updates: <slug>` is the newer edition of that post; the older one's page
     # points to it (the older post's own Markdown stays as it was).
@@ -294,6 +295,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
             "newer": newer.get(post.source.slug),
             "answer": answer_first(content, estimator, "../") if post.source.front_matter.get("answer_first") else None})
         tables[md_path] = tables[html_path] = post.tables
+        _claim(owners, [path for path, _ in post.charts], post.source.path, None)
         files.update(post.charts)
     model_ids = []
     if content.site.model_pages is not None:
@@ -307,6 +309,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
             page_owner[model_slug(model_id)] = model_id
         for model_id in model_ids:
             page_files, path, tables[path] = model_page_files(content, estimator, page_env, site, model_id)
+            _claim(owners, page_files, content.models[model_id].path, content.models[model_id].line)
             files.update(page_files)
     index = {"site": site, "lang": content.site.lang, "root": "",
              "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}
@@ -332,6 +335,17 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     files[MANIFEST] = manifest_bytes(list(files) + [MANIFEST])
     encoded = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in sorted(files.items())}
     return SitePlan(encoded, tables, tuple(posts))
+
+
+def _claim(owners: dict[str, str], paths, source: str, line: int | None) -> None:
+    """Refuse a second output at one path (post "a-b" with chart "c" and post "a" with chart "b-c" would both
+    write images/charts/a-b-c.svg): the second would silently replace the first."""
+    where = f"{source}:{line}" if line else source
+    for path in paths:
+        if path in owners:
+            raise GeneratorError(f"{path} would be written twice, for {owners[path]} and for this file", source, line,
+                                 "rename one of them (a post's slug, a chart's name or a model's id)")
+        owners[path] = where
 
 
 def build_plan(content_dir: str, templates_dir: str, previous=lambda path: None) -> SitePlan:

@@ -167,6 +167,13 @@ def _put(ws, row: int, column: int, value, number_format: str = "General", bold:
     return cell
 
 
+def _put_text(ws, row: int, column: int, text: str):
+    """A cell holding data as text: a name such as "=HYPERLINK(...)" stays text, never a formula."""
+    cell = _put(ws, row, column, text)
+    cell.data_type = "s"
+    return cell
+
+
 def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE) -> Workbook:
     load_t, context_t, bench_t = (_table(post_tables, name) for name in ("load", "context", "benchmark"))
     entries = _benchmark_entries(bench_t, content)
@@ -206,7 +213,7 @@ def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE)
     for model, bits in models.items():
         row = ws_in.max_row + 1
         model_row[model] = row
-        _put(ws_in, row, 1, model)
+        _put_text(ws_in, row, 1, model)
         _put(ws_in, row, 2, content.models[model].params_b, is_input=True)
         _put(ws_in, row, 3, bits, is_input=True)
 
@@ -229,12 +236,12 @@ def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE)
     for group in groups:
         row += 1
         source = group.rate_from
-        _put(ws_in, row, 1, group.model)
-        _put(ws_in, row, 2, source.row.label)
+        _put_text(ws_in, row, 1, group.model)
+        _put_text(ws_in, row, 2, source.row.label)
         _put(ws_in, row, 3, "=" + _ref(bench_s, 7, source.sheet_row), "0.00", is_input=True)
         rate_cell[group.model] = _ref(INPUT_SHEET, 3, row, absolute=True)
         if group.load_from is not None:
-            _put(ws_in, row, 4, group.load_from.row.label)
+            _put_text(ws_in, row, 4, group.load_from.row.label)
             formula = "=" + _ref(bench_s, 4, group.load_from.sheet_row)
         elif group.model in loads:
             _put(ws_in, row, 4, "参数 × 位数 / 8")
@@ -258,7 +265,7 @@ def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE)
         _put(ws, r, 1, "=" + _ref(INPUT_SHEET, 2, source), formats[0])
         _put(ws, r, 2, "=" + _ref(INPUT_SHEET, 3, source), formats[1])
         _put(ws, r, 3, f"={_cell(1, r)}*{_cell(2, r)}/8", formats[2])
-        _put(ws, r, 4, table_row.label)
+        _put_text(ws, r, 4, table_row.label)
     ws.column_dimensions["D"].width = 24
 
     # -- 上下文显存 -----------------------------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE)
                 _put(ws, r, 1, "=" + _ref(INPUT_SHEET, 2, model_row[group.model]), formats[0])
                 _put(ws, r, 2, "=" + load_cell[group.model], formats[1])
                 _put(ws, r, 6, "=" + rate_cell[group.model], "0.00")
-                _put(ws, r, 7, group.model)
+                _put_text(ws, r, 7, group.model)
             _put(ws, r, 3, "=" + _ref(INPUT_SHEET, 1, token_row[count], absolute=True), formats[2])
             _put(ws, r, 4, f"={_cell(3, r)}*{_cell(6, first, absolute=True)}/1024", formats[3])
             _put(ws, r, 5, f"={_cell(2, first, absolute=True)}+{_cell(4, r)}", formats[4])
@@ -301,7 +308,7 @@ def build_workbook(post_tables, content: Content, created: datetime = SEED_DATE)
             _put(ws, r, 5, f"={_cell(3, r)}-{_cell(3, base_row, absolute=True)}", formats[4])
             _put(ws, r, 6, f"={_cell(4, r)}-{_cell(4, base_row, absolute=True)}", formats[5])
             _put(ws, r, 7, f"={_cell(6, r)}*1024/{_cell(5, r)}", formats[6], bold=entry.bold)
-        _put(ws, r, 8, row.label)
+        _put_text(ws, r, 8, row.label)
     ws.column_dimensions["H"].width = 36
     return wb
 

@@ -7,9 +7,9 @@ A table knows, for each cell, the number behind it and the text a reader sees; `
 from __future__ import annotations
 
 import dataclasses
-import html
 from dataclasses import dataclass
 
+from . import escape
 from .calc import seed_method, validation
 from .calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
 from .calc.estimator import parse_framework
@@ -38,10 +38,16 @@ class Cell:
 
     @property
     def markdown(self) -> str:
-        text = html.escape(self.text, quote=False)
-        if self.href and text:
-            text = f"[{text}]({self.href})"
+        text = escape.markdown_link(self.text, self.href) if self.href and self.text else \
+            escape.markdown_cell(self.text)
         return f"**{text}**" if self.bold and text else text
+
+    @property
+    def html(self) -> str:
+        text = escape.html_text(self.text)
+        if self.href and text:
+            text = f'<a href="{escape.html_url(self.href)}">{text}</a>'
+        return f"<strong>{text}</strong>" if self.bold and text else text
 
 
 @dataclass(frozen=True)
@@ -287,23 +293,17 @@ def table_html(table: Table) -> str:
         tone = ' class="tone"' if hue is not None else ""
         return tone + (f' style="{" ".join(styles)}"' if styles else "")
 
-    def content(cell: Cell) -> str:
-        text = html.escape(cell.text, quote=False)
-        if cell.href and text:
-            text = f'<a href="{html.escape(cell.href)}">{text}</a>'
-        return f"<strong>{text}</strong>" if cell.bold and text else text
-
-    caption = html.escape(table.caption or table.name)
+    caption = escape.html_text(table.caption or table.name)
     pinned = f' class="pin{table.row_header_columns}"' if table.row_header_columns > 1 else ""
     lines = [f'<div class="table-wrap"><div class="table-scroll" tabindex="0" role="region" aria-label="{caption}">',
              f"<table{pinned}>", f"<caption>{caption}</caption>", "<thead>", "<tr>"]
-    lines += [f'<th scope="col"{align(c)}>{html.escape(c.header, quote=False)}</th>' for c in table.columns]
+    lines += [f'<th scope="col"{align(c)}>{escape.html_text(c.header)}</th>' for c in table.columns]
     lines += ["</tr>", "</thead>", "<tbody>"]
     for row in table.rows:
         lines.append("<tr>")
         for index, (column, cell) in enumerate(zip(table.columns, row.cells)):
             tag = 'th scope="row"' if index < table.row_header_columns else "td"
-            lines.append(f"<{tag}{align(column, cell.hue)}>{content(cell)}</{tag[:2]}>")
+            lines.append(f"<{tag}{align(column, cell.hue)}>{cell.html}</{tag[:2]}>")
         lines.append("</tr>")
     lines += ["</tbody>", "</table>", "</div></div>"]
     return "\n".join(lines)
@@ -316,7 +316,9 @@ def table_markdown(table: Table) -> str:
             return "---"
         return ":---" if column.format == "text" else "---:"
 
-    lines = ["| " + " | ".join(table.headers) + " |", "| " + " | ".join(rule(c) for c in table.columns) + " |"]
+    # Headers are data too (a GPU's name heads a column): escaped like the cells.
+    lines = ["| " + " | ".join(escape.markdown_cell(h) for h in table.headers) + " |",
+             "| " + " | ".join(rule(c) for c in table.columns) + " |"]
     for row in table.rows:
         lines.append("|" + "".join(" |" if cell.absent else f" {cell.markdown} |" for cell in row.cells))
     return "\n".join(lines)

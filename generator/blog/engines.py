@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-import yaml
-
+from ..escape import front_matter_yaml
 from ..errors import GeneratorError
 from ..loading import PostSource
 
@@ -77,9 +76,8 @@ def _terms(value) -> list:
 
 
 def _yaml_front_matter(fields: dict) -> str:
-    # safe_dump quotes whatever YAML would read as another type or as syntax: names stay data.
-    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
-    return f"---\n{text}---\n"
+    # Quoted wherever YAML would read a value as another type or as syntax, each value on one line: names stay data.
+    return f"---\n{front_matter_yaml(fields)}---\n"
 
 
 def _converted(post: PostSource, date_text: Callable, drop=("layout",), lists=("categories", "tags")) -> str:
