@@ -14,6 +14,7 @@ from . import charts, guide_charts, guide_tables
 from .errors import GeneratorError
 from .background import in_background
 from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
+from .escape import script_json
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB
 from .guide_tables import Estimator
 from .loading import Content, load_content, read_tree
@@ -148,7 +149,7 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
     grids = [guide_tables.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q, list(pages.contexts),
                                          pages.framework, list(pages.gpus), pages.multi_card)
              for q in GRID_QUANTIZATIONS]
-    embedded = data_json(calculator_data(content)).rstrip("\n").replace("<", "\\u003c")
+    embedded = script_json(data_json(calculator_data(content)).rstrip("\n"))
     return {
         "models": models, "default_model": DEFAULT_MODEL if DEFAULT_MODEL in models else models[0],
         "contexts": [{"tokens": t, "label": guide_tables.tokens_label(t)} for t in pages.contexts],
@@ -157,7 +158,7 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
         "engines": engines,
         "gpus": [{"name": g.name, "gib": f"{g.memory_bytes / GIB:g}"} for g in gpus], "default_gpu": "",
         "default_vram": PICKER_DEFAULTS["vram"],
-        "data_json": Markup(embedded),
+        "data_json": embedded,
         "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
     }
 
