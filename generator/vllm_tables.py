@@ -47,10 +47,11 @@ def vllm_validation_table(name: str, content: Content) -> Table:
                   log.version, item.plan.engine.upper(), log.gpu_memory_utilization, log.max_model_len,
                   item.observed_tokens, item.estimated_tokens, item.error_pct)
         rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
-    return Table(name, VALIDATION_COLUMNS, tuple(rows))
+    return Table(name, VALIDATION_COLUMNS, tuple(rows), caption="vLLM 启动日志中的 KV cache 容量与本文估算")
 
 
 def vllm_validation_summary_table(name: str, content: Content) -> Table:
     result = validate(content)
     values = (len(result.rows), result.mean_abs_error_pct, result.worst_abs_error_pct, result.worst.log.id)
-    return Table(name, SUMMARY_COLUMNS, (Row("全部", tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))),))
+    return Table(name, SUMMARY_COLUMNS, (Row("全部", tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))),),
+                 caption="vLLM 启动日志：估算误差汇总")
