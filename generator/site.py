@@ -115,7 +115,13 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     sections = model_page_tables(content, estimator, model_id, contexts)
     path = model_page_path(model_id)
     chart_path = f"images/models/{model_slug(model_id)}.svg"
-    chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus, pages.framework)
+    try:
+        chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus,
+                                         pages.framework)
+    except GeneratorError as exc:
+        # A model whose config gives no context the page can draw (a maximum context below every listed length):
+        # the model's own entry is where to look.
+        raise exc.located(model.path, model.line) from None
     page = render.render_page(page_env, "model.html.j2", {
         "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
         "framework": pages.framework,

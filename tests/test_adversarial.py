@@ -260,7 +260,10 @@ def test_estimate_at_every_maximum_answers(project):
                               str(limits.MAX_TOKENS), "--generate", str(limits.MAX_TOKENS), "--batch",
                               str(limits.MAX_BATCH), "--gpus", str(limits.MAX_GPUS), "--framework", framework,
                               "--gpu", "H200", "--json"])
-        assert code == 0, err
+        assert code in (0, 2) and "internal error" not in err and "Traceback" not in err, err
+        if code == 2:  # vLLM refuses a tensor-parallel size that does not divide the heads, as vLLM itself does
+            assert framework == "vllm" and "tensor parallel size" in err, err
+            continue
         assert json.loads(out)["gpus"] == limits.MAX_GPUS
 
 
@@ -311,7 +314,10 @@ def test_post_sandbox_renders_ordinary_templates_as_jinja_does():
               '{% set b %}{{ "x" * 3 }}{% endset %}{{ b|center(7) }} {{ [[1], [2]]|sum(start=[]) }}\n'
               '{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}{% for k, v in {"a": 1}.items() %}{{ k }}={{ v }}'
               '{% endfor %}\n')
-    plain = jinja2.sandbox.SandboxedEnvironment(keep_trailing_newline=True, trim_blocks=True)
+    from generator import escape
+    # The same escaping of printed values (finalize) on both sides: only the guards' effect is compared.
+    plain = jinja2.sandbox.SandboxedEnvironment(keep_trailing_newline=True, trim_blocks=True,
+                                                finalize=escape.markdown_value)
     ours = post_environment()
     ours.start_render()
     assert ours.from_string(source).render() == plain.from_string(source).render()

@@ -266,8 +266,8 @@ def test_a_symlink_in_the_generators_folders_is_reported(built):
 
 def test_the_users_own_files_beside_the_generators_folders_pass(built):
     (built / "site" / "CNAME").write_text("blog.example\n", encoding="utf-8")
-    (built / "site" / "assets").mkdir()
-    (built / "site" / "assets" / "site.js").write_text("console.log(1)\n", encoding="utf-8")
+    (built / "site" / "vendor").mkdir()  # assets/ is the generator's own (its stylesheet and table script)
+    (built / "site" / "vendor" / "lib.js").write_text("console.log(1)\n", encoding="utf-8")
     (built / "site" / "images" / "logo.svg").write_text("<svg/>\n", encoding="utf-8")  # images/ itself is not ours
     assert run_cli("check").code == 0
 

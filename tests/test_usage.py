@@ -21,7 +21,7 @@ def test_a_number_option_that_is_not_a_whole_number_is_one_line(capsys, option, 
 @pytest.mark.parametrize("argv, message", [
     ([], "the following arguments are required: verb"),
     (["build", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["estimate", "--config", "x"], "the following arguments are required: --quantization, --context"),
+    (["estimate", "--config", "x"], "the following arguments are required: --context"),
     (["check", "--site"], "--site: expected one argument"),
 ])
 def test_other_usage_errors_are_one_line_and_write_nothing(project, capsys, argv, message):
