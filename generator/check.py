@@ -253,7 +253,7 @@ class CheckReport:
         return not self.findings and not self.diffs
 
 
-def _count(report: CheckReport, meta: tuple[Table, ...]) -> None:
+def count_tables(report: CheckReport, meta: tuple[Table, ...]) -> None:
     report.tables += len(meta)
     report.cells += sum(len(t.columns) * len(t.rows) for t in meta)
 
@@ -281,7 +281,7 @@ def _check_locked(plan: SitePlan, site_dir: str) -> CheckReport:
             report.findings.append(f"{shown}: missing; run `python -m generator build`")
             continue
         meta = plan.tables.get(rel, ())
-        _count(report, meta)
+        count_tables(report, meta)
         if published == expected:
             continue  # the same bytes as a fresh build: every cell already matches the formulas
         report.findings.extend(_file_findings(shown, rel, published, expected, meta))
@@ -385,7 +385,7 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
             raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
         meta = plan.tables.get(rel, ())
         report.files += 1
-        _count(report, meta)
+        count_tables(report, meta)
         try:
             report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
         except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash

@@ -23,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
 from . import render
-from .check import CheckReport, compare_one_table, tables_in
+from .check import CheckReport, compare_one_table, count_tables, tables_in
 from .errors import GeneratorError
 from .guide_tables import Estimator
 from .i18n import language
@@ -132,8 +132,7 @@ def check_built_site(config_file: str) -> CheckReport:
             _, charts, placed = pages.render(source, src_uri, markdown, meta)
             built = _built_page(site, src_uri, config.get("use_directory_urls", True))
             report.files += 1
-            report.tables += len(placed)
-            report.cells += sum(len(t.columns) * len(t.rows) for t in placed)
+            count_tables(report, placed)
             if not os.path.isfile(built):
                 report.findings.append(f"{built}: missing; run `mkdocs build`")
                 continue

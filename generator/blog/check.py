@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ..check import CheckReport, chart_findings, compare_tables, unified_diff
+from ..check import CheckReport, chart_findings, compare_tables, count_tables, unified_diff
 from .config import BlogConfig
 from .plan import BlogPlan
 from .write import published_bytes, digest, owned_plan, read_manifest, target
@@ -21,8 +21,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
         published = published_bytes(target(blog, relative))
         report.files += 1
         meta = plan.tables.get(relative, ())
-        report.tables += len(meta)
-        report.cells += sum(len(t.columns) * len(t.rows) for t in meta)
+        count_tables(report, meta)
         if published is None:
             report.findings.append(f"{shown}: missing; {build}")
             continue

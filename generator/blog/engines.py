@@ -95,11 +95,8 @@ def _converted(post: PostSource, date_text: Callable, drop=("layout",), lists=("
     return _yaml_front_matter(fields)
 
 
-def _hugo_front_matter(post: PostSource) -> str:
-    return _converted(post, rfc3339)
-
-
-def _mkdocs_front_matter(post: PostSource) -> str:
+def _rfc3339_front_matter(post: PostSource) -> str:
+    """Hugo's and MkDocs' front matter: YAML with an RFC 3339 date, list taxonomies, no Jekyll layout."""
     return _converted(post, rfc3339)
 
 
@@ -111,10 +108,10 @@ ENGINES = {
     "jekyll": Engine("jekyll", "_posts", "_generator/posts", ".", _jekyll_name, _verbatim, False,
                      ("_config.yml", "_config.yaml"),
                      "posts in _posts/, static files served from the blog folder; _generator/ is ignored by Jekyll"),
-    "hugo": Engine("hugo", "content/posts", "_generator/posts", "static", _slug_name, _hugo_front_matter, False,
+    "hugo": Engine("hugo", "content/posts", "_generator/posts", "static", _slug_name, _rfc3339_front_matter, False,
                    ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml"),
                    "posts in content/posts/, static files in static/; Hugo does not read _generator/"),
-    "mkdocs": Engine("mkdocs", "docs/posts", "_generator/posts", "docs", _slug_name, _mkdocs_front_matter, True,
+    "mkdocs": Engine("mkdocs", "docs/posts", "_generator/posts", "docs", _slug_name, _rfc3339_front_matter, True,
                      ("mkdocs.yml", "mkdocs.yaml"),
                      "pages in docs/posts/, images in docs/images/; MkDocs reads only docs/"),
     "hexo": Engine("hexo", "source/_posts", "_generator/posts", "source", _slug_name, _hexo_front_matter, False,
