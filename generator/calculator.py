@@ -15,7 +15,8 @@ import os
 
 from . import render
 from .calc import estimator as est
-from .calc import gpu_fit, vllm
+from .calc import gguf_mix, gpu_fit, llamacpp, vllm
+from .calc import transformers_engine
 from .calc.estimator import DEFAULT_FRAMEWORK
 from .errors import GeneratorError
 from .escape import script_json
@@ -83,6 +84,20 @@ def calculator_data(catalogue) -> dict:
             "bytes_per_value": dict(est.KV_BYTES_PER_VALUE),
             "aliases": dict(est._KV_ALIASES),
         },
+        "gguf": {
+            # Block layouts [weights per block, bytes per block], each mix's default type and the fallbacks.
+            "block": {name: list(v) for name, v in gguf_mix.BLOCK.items()},
+            "mix_default": dict(gguf_mix.MIX_DEFAULT),
+            "fallback": dict(gguf_mix._FALLBACK),
+        },
+        "llamacpp": {
+            "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
+            "swa_pad": llamacpp.SWA_PAD, "kv_type_bytes": dict(llamacpp.KV_TYPE_BYTES),
+            "kv_types": dict(est._LLAMA_CPP_KV), "float_mix": dict(est.LLAMA_CPP_FLOAT_MIX),
+        },
+        "transformers": {"attn_implementations": list(transformers_engine.ATTN_IMPLEMENTATIONS),
+                         "default_attn": transformers_engine.DEFAULT_ATTN},
+        "engine_kv_dtypes": {engine: list(names) for engine, names in est.ENGINE_KV_DTYPES.items()},
         "frameworks": [_framework_fields(p) for p in catalogue.frameworks],
         "default_framework": DEFAULT_FRAMEWORK,
         "gpus": [{"name": g.name, "memory_bytes": g.memory_bytes, "cuda_bytes": g.cuda_bytes,

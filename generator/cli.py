@@ -20,6 +20,7 @@ from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
 from .calc.gpu_fit import busiest_gpu_bytes, fits
+from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
 from .blog.check import check_blog
 from .blog.config import CONFIG_NAME, init_blog, load_blog
@@ -112,13 +113,22 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="prompt tokens")
     estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
     estimate_parser.add_argument("--batch", type=_whole_number("sequences"), default=1, metavar="B", help="sequences (default: 1)")
-    estimate_parser.add_argument("--framework", default=DEFAULT_FRAMEWORK,
-                                 help=f"transformers==X.Y.Z, vllm==X.Y.Z or llama.cpp (default: {DEFAULT_FRAMEWORK})")
+    estimate_parser.add_argument("--framework", default=None,
+                                 help="transformers==X.Y.Z, vllm==X.Y.Z, llama.cpp or llama.cpp==bNNNN (default: "
+                                      f"llama.cpp for GGUF types, else {DEFAULT_FRAMEWORK})")
     estimate_parser.add_argument("--gpus", type=_whole_number("GPUs"), default=1, metavar="K", help="GPUs (default: 1)")
     estimate_parser.add_argument("--kv-dtype", default=None, metavar="D",
                                  help="KV cache type: 16-bit (default), fp8, q8_0, q4_0")
     estimate_parser.add_argument("--gpu", default=None, metavar="NAME",
                                  help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
+    estimate_parser.add_argument("--attn", choices=ATTN_IMPLEMENTATIONS, default=None,
+                                 help="transformers: attn_implementation (default: sdpa, the library's default)")
+    estimate_parser.add_argument("--flash-attn", choices=("on", "off"), default=None,
+                                 help="llama.cpp: flash attention (default: the build's, off before b6327, on since)")
+    estimate_parser.add_argument("--ubatch", type=_whole_number("tokens"), default=None, metavar="N",
+                                 help="llama.cpp: tokens per compute step, -ub (default: 512)")
+    estimate_parser.add_argument("--n-gpu-layers", type=_whole_number("layers"), default=None, metavar="N",
+                                 help="llama.cpp: layers offloaded to the GPUs, -ngl (default: all and the output)")
     vllm = estimate_parser.add_argument_group("vLLM", "vLLM's own flags (only with --framework vllm...)")
     vllm.add_argument("--gpu-memory-utilization", type=float, default=None, metavar="U",
                       help="the share of each card vLLM may use (vLLM's default: 0.9)")
@@ -194,17 +204,22 @@ def run_estimate(args, out, err=None) -> int:
     quantization = _quantization(args.quantization, source)
     for note in source.notes + ((quantization.note,) if quantization.note else ()):
         print(f"note: {note}", file=sys.stderr if err is None else err)
-    framework = parse_framework(args.framework, catalogue.frameworks)
+    spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
+    framework = parse_framework(spec, catalogue.frameworks)
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
+    _check_engine_flags(args, framework)
+    flash = None if args.flash_attn is None else args.flash_attn == "on"
     result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
                       gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
+                      flash_attention=flash, ubatch=args.ubatch, n_gpu_layers=args.n_gpu_layers, attn=args.attn,
                       vllm_settings=settings)
     if result.refusal:
         raise GeneratorError(result.refusal)
     for warning in result.warnings:
         print(f"warning: {warning}", file=err or sys.stderr)
+    warnings = _warnings(arch, args, framework) + list(result.warnings)
     report = {
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
@@ -214,13 +229,17 @@ def run_estimate(args, out, err=None) -> int:
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
     }
+    if framework.engine == "transformers":
+        report["attn"] = args.attn or DEFAULT_ATTN
+    if result.host is not None:
+        report["host_gib"] = _gib(result.host)
+    if warnings:
+        report["warnings"] = warnings
     if result.kv_cache_capacity_tokens is not None:
         report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
         report["max_concurrency"] = round(result.max_concurrency, 2)
     if result.vllm is not None:
         report["vllm"] = _vllm_report(result.vllm)
-    if result.warnings:
-        report["warnings"] = list(result.warnings)
     if settings is not None and gpu is None:
         report["gpu_memory_gib"] = _gib(settings.gpu_memory_bytes)
     if gpu is not None:
@@ -235,6 +254,31 @@ def run_estimate(args, out, err=None) -> int:
     return EXIT_OK
 
 
+def _check_engine_flags(args, framework) -> None:
+    if args.attn is not None and framework.engine != "transformers":
+        raise GeneratorError("--attn is a transformers setting", fix="use --framework transformers==X.Y.Z, or drop --attn")
+    if framework.engine != "llama.cpp":
+        for flag, value in (("--flash-attn", args.flash_attn), ("--ubatch", args.ubatch),
+                            ("--n-gpu-layers", args.n_gpu_layers)):
+            if value is not None:
+                raise GeneratorError(f"{flag} is a llama.cpp setting", fix=f"use --framework llama.cpp, or drop {flag}")
+    for flag, value in (("--ubatch", args.ubatch), ("--n-gpu-layers", args.n_gpu_layers)):
+        low = 1 if flag == "--ubatch" else 0
+        if value is not None and not low <= value <= 1_000_000:
+            raise GeneratorError(f"{flag} must be between {low} and 1000000, not {value}", fix=f"fix {flag}")
+
+
+def _warnings(arch, args, framework) -> list:
+    """Runs that an engine would start but that go beyond what the model was trained for (vLLM refuses them
+    itself, through max_model_len)."""
+    if framework.engine == "vllm":
+        return []
+    tokens = args.context + args.generate
+    limit = arch.max_position_embeddings
+    if limit and tokens > limit:
+        return [f"{tokens} tokens exceed the model's maximum context ({limit}, max_position_embeddings): the engine "
+                "may refuse it or the output degrade"]
+    return []
 _VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
                "vllm_engine")
 
@@ -285,13 +329,16 @@ def _readable(report: dict) -> str:
     lines = [f"{report['model']} ({report['params_total']:,} parameters), {report['quantization']}, "
              f"{report['framework']}",
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
-             f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}", ""]
+             f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
+             + (f", attention {report['attn']}" if "attn" in report else ""), ""]
     for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
                        ("overhead_gib", "overhead")):
         lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
     lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
                  "summed over GPUs")
     lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   while decoding")
+    if "host_gib" in report:
+        lines.append(f"  {'host':<13}{report['host_gib']:>10.2f} GiB   in CPU memory (token_embd, layers not offloaded)")
     if report["gpus"] > 1:
         lines.append("  per GPU peak " + ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]) + " GiB")
     if "vllm" in report:
@@ -305,6 +352,8 @@ def _readable(report: dict) -> str:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
                      f"{report['context'] + report['generate']} tokens per request, "
                      f"{report['max_concurrency']:.2f} requests at once")
+    for warning in report.get("warnings", []):
+        lines.append(f"  warning: {warning}")
     if "gpu" in report:
         verdict = "fits" if report["fits"] else "does not fit"
         lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB): {verdict} (the busiest card needs "

@@ -130,6 +130,8 @@ class Content:
     posts: tuple[PostSource, ...] = field(default_factory=tuple)
     frameworks: tuple[FrameworkProfile, ...] = ()
     gpus: dict[str, GpuSpec] = field(default_factory=dict)
+    # llama.cpp load logs (content/benchmarks/llamacpp-load-logs.yaml), see generator/engine_logs.py.
+    llamacpp_logs: tuple = ()
     vllm_logs: object | None = None  # generator/vllm_logs.py VllmLogs, from benchmarks/vllm-startup-logs.yaml
 
 
@@ -494,8 +496,13 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
+    from .engine_logs import LLAMACPP_LOGS_FILE, load_llamacpp_logs  # it builds on this module's validators
+    llamacpp_logs: tuple = ()
     vllm_logs = None
     for path in _benchmark_files(root):
+        if os.path.basename(path) == LLAMACPP_LOGS_FILE:
+            llamacpp_logs = load_llamacpp_logs(path, models)
+            continue
         if os.path.basename(path) == "vllm-startup-logs.yaml":
             from .vllm_logs import load_vllm_logs  # it reads the catalogue through this module
             vllm_logs = load_vllm_logs(path, catalogue)
@@ -518,4 +525,5 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
             raise GeneratorError(f"duplicate post slug {post.slug!r} (also {slugs[post.slug]})", post.path, None,
                                  "give each post its own slug")
         slugs[post.slug] = post.path
-    return Content(root, site, models, benchmarks, rows, posts, catalogue.frameworks, catalogue.gpus, vllm_logs)
+    return Content(root, site, models, benchmarks, rows, posts, catalogue.frameworks, catalogue.gpus, llamacpp_logs,
+                   vllm_logs)

@@ -32,6 +32,13 @@ FRAMEWORK_FIELDS = {
     "cuda_graph_bytes": Whole(0, limits.MAX_BYTES, "bytes"),
     "ubatch_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "flash_attention": FLAG,
+    # llama.cpp: sliding-window layers keep only their window (the SWA cache, PR #13194 / #13833).
+    "swa_cache": FLAG,
+    # transformers by version (generator/calc/transformers_engine.py): what its cache and attention keep.
+    "sliding_window_cache": FLAG,
+    "gemma2_hybrid_cache": FLAG,
+    "sdpa_repeats_kv": FLAG,
+    "rope_table_families": TEXT,  # config.json "architectures" names, separated by commas
     # vLLM by version (generator/calc/vllm.py VllmRules): engines, and the defaults that depend on the card.
     "vllm_engines": NAME,  # "v0", "v1" or "v0 v1"
     "vllm_default_engine": Choice("v0", "v1"),

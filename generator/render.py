@@ -58,7 +58,8 @@ class _TableCalls:
                  "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
                  "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
-                 "validation_chart", "framework_profile", "quantization", "vllm_validation_table",
+                 "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
+                 "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
                  "vllm_validation_summary_table", "vllm_logs")}
 
     def _place(self, table: tables.Table) -> str:
@@ -208,6 +209,15 @@ class _TableCalls:
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
         return self._place(tables.validation_summary_table(name, self.content, benchmark))
 
+    def llamacpp_validation_table(self, name="llamacpp") -> str:
+        return self._place(tables.llamacpp_validation_table(name, self.content))
+
+    def llamacpp_validation_summary_table(self, name="llamacpp-summary") -> str:
+        return self._place(tables.llamacpp_validation_summary_table(name, self.content))
+
+    def llamacpp_logs(self) -> tuple:
+        """The llama.cpp load logs (for prose: how many, their sources)."""
+        return self.content.llamacpp_logs
     def vllm_validation_table(self, name="vllm-validation") -> str:
         return self._place(vllm_tables.vllm_validation_table(name, self.content))
 

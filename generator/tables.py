@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from . import escape
-from .calc import seed_method, validation
+from .calc import llamacpp_validation, seed_method, validation
 from .calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
 from .calc.estimator import parse_framework
 from .errors import GeneratorError
@@ -273,6 +273,49 @@ def validation_summary_table(name: str, content: Content, benchmark_id: str) -> 
         values = (label, len(items), sum(ours) / len(ours), max(ours), sum(seed) / len(seed), max(seed))
         rows.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
     return Table(name, SUMMARY_COLUMNS, tuple(rows), caption="估算误差汇总：按模型和全部行")
+
+
+LLAMACPP_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("n_ctx", "int"),
+                    Column("flash attention", "text"), Column("KV 实测（MiB）", "f2"), Column("KV 估算（MiB）", "f2"),
+                    Column("KV 误差", "spct1"), Column("合计实测（MiB）", "f2"), Column("合计估算（MiB）", "f2"),
+                    Column("合计误差", "spct1"))
+LLAMACPP_SUMMARY_COLUMNS = (Column("项目", "text"), Column("日志数", "int"), Column("平均绝对误差", "pct1"),
+                            Column("最大绝对误差", "pct1"))
+
+
+def validate_llamacpp_logs(content: Content):
+    """Every llama.cpp load log against this estimator, each with the profile of its build."""
+    if not content.llamacpp_logs:
+        raise GeneratorError("no llama.cpp load logs", fix="add content/benchmarks/llamacpp-load-logs.yaml")
+
+    def profile_of(build):
+        return parse_framework(f"llama.cpp==b{build or 0}", content.frameworks)
+
+    return llamacpp_validation.validate_logs(content.llamacpp_logs, profile_of)
+
+
+def llamacpp_validation_table(name: str, content: Content) -> Table:
+    """Each log: KV buffer and model + KV + compute buffers as llama.cpp printed them and as estimated."""
+    rows = []
+    for item in validate_llamacpp_logs(content).rows:
+        log = item.log
+        values = (log.id, log.model, log.quantization, log.n_ctx, "on" if log.flash_attn else "off", log.kv_mib,
+                  item.kv_mib, item.kv_error_pct, log.total_mib, item.total_mib, item.total_error_pct)
+        rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, LLAMACPP_COLUMNS))))
+    return Table(name, LLAMACPP_COLUMNS, tuple(rows), caption="llama.cpp 加载日志：KV 与合计缓冲区，实测与估算")
+
+
+def llamacpp_validation_summary_table(name: str, content: Content) -> Table:
+    """Mean and worst absolute error over all logs: the KV buffer, the model buffer, the compute buffer, all three."""
+    rows = validate_llamacpp_logs(content).rows
+    parts = (("KV cache", lambda r: r.kv_error_pct), ("模型权重", lambda r: r.model_error_pct),
+             ("计算缓冲区", lambda r: r.compute_error_pct), ("合计", lambda r: r.total_error_pct))
+    out = []
+    for label, error in parts:
+        errors = [abs(error(r)) for r in rows]
+        values = (label, len(errors), sum(errors) / len(errors), max(errors))
+        out.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, LLAMACPP_SUMMARY_COLUMNS))))
+    return Table(name, LLAMACPP_SUMMARY_COLUMNS, tuple(out), caption="llama.cpp 加载日志的估算误差汇总")
 
 
 def _cell(value, column: Column) -> Cell:

@@ -210,10 +210,32 @@ _RUN_CASES = """(cases) => {
 }""" % json.dumps(OUTPUT_IDS)
 
 FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.46.0", "vllm==0.6.3", "vllm==0.8.0",
-              "llama.cpp"]
+              "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000"]
+# The extreme cases keep the first six: their seeded inputs stay within what the browser computes exactly.
+EXTREME_FRAMEWORKS = FRAMEWORKS[:6]
 KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0"]
 LABELS = ["BF16", "GPTQ-Int8", "GPTQ-Int4", "AWQ", "AWQ-INT4", "Q4_K_M", "gguf-q8_0", "int4", "float16", "bfloat16",
           "Q5_K_S"]
+
+
+_ENGINE_KV = {"llama.cpp": ("", "16-bit", "fp32", "q8_0", "q4_0"), "vllm": ("", "16-bit", "fp8"),
+              "transformers": ("", "16-bit", "fp32")}
+
+
+def _runnable(case):
+    """Only runs the engine can do (GGUF only in llama.cpp, nothing but GGUF and float files there, its own cache
+    types): the others are refused, which test_estimate_cli.py checks."""
+    engine = case["engine"]
+    fmt = parse_quantization(case["quantization"]).format
+    if engine == "llama.cpp" and fmt not in ("float", "gguf"):
+        case["quantization"] = "q4_k_m"
+    elif engine != "llama.cpp" and fmt == "gguf":
+        case["quantization"] = "bf16"
+    if case["kv_dtype"] not in _ENGINE_KV[engine]:
+        case["kv_dtype"] = ""
+    if case["framework"] == "llama.cpp==b4000" and case["kv_dtype"] in ("q8_0", "q4_0"):
+        case["kv_dtype"] = ""  # flash attention is off by default there: a quantized V cache is refused
+    return case
 
 
 def _split_framework(spec):
@@ -248,7 +270,7 @@ def _cases(catalogue, count, seed, config_dir):
             text = json.dumps(dict(model.config), indent=2)
             (folder / "config.json").write_text(text, encoding="utf-8")
             case.update(model="__config_json__", config=text, config_path=str(folder / "config.json"))
-        cases.append(case)
+        cases.append(_runnable(case))
     return cases
 
 
@@ -304,12 +326,12 @@ def _pasted_cases(seed, config_dir):
         folder = config_dir / f"pasted-{index}"
         folder.mkdir()
         (folder / "config.json").write_text(text, encoding="utf-8")
-        cases.append({"model": "__config_json__", "config": text, "config_path": str(folder / "config.json"),
+        cases.append(_runnable({"model": "__config_json__", "config": text, "config_path": str(folder / "config.json"),
                       "quantization": rng.choice(valid_quantization_names() + LABELS),
                       "context": int(round(2 ** rng.uniform(0, 17))), "generate": rng.randint(0, 4096),
                       "batch": rng.randint(1, 8), "framework": framework, "engine": engine, "version": version,
                       "gpus": rng.randint(1, 4), "kv_dtype": rng.choice(KV_DTYPES),
-                      "gpu": rng.choice(["", "A100-80GB", "RTX 4090"]) if engine != "vllm" else "H100-80GB"})
+                      "gpu": rng.choice(["", "A100-80GB", "RTX 4090"]) if engine != "vllm" else "H100-80GB"}))
     return cases
 
 
@@ -319,14 +341,14 @@ def _extreme_cases(catalogue, seed):
     limits = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
     cases = []
     for index, model in enumerate(m.id for m in catalogue.models.values() if m.architecture is not None):
-        framework = FRAMEWORKS[index % len(FRAMEWORKS)]
+        framework = EXTREME_FRAMEWORKS[index % len(EXTREME_FRAMEWORKS)]
         engine, version = _split_framework(framework)
-        cases.append({"model": model, "quantization": rng.choice(valid_quantization_names()),
+        cases.append(_runnable({"model": model, "quantization": rng.choice(valid_quantization_names()),
                       "context": rng.choice([limits["context"], rng.randint(1, limits["context"])]),
                       "generate": rng.choice([0, limits["generate"]]),
                       "batch": rng.choice([1, limits["batch"]]), "framework": framework, "engine": engine,
                       "version": version, "gpus": rng.choice([1, 7, limits["gpus"]]), "kv_dtype": rng.choice(KV_DTYPES),
-                      "gpu": rng.choice(list(catalogue.gpus)), "config": "", "config_path": None})
+                      "gpu": rng.choice(list(catalogue.gpus)), "config": "", "config_path": None}))
     return cases
 
 

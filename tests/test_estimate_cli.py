@@ -99,3 +99,74 @@ def test_config_missing_a_field_names_field_and_file(tmp_path, monkeypatch):
     result = run_cli("estimate", "--config", str(path), "--quantization", "bf16", "--context", "10")
     assert result.code == 2
     assert str(path) in result.err and "num_hidden_layers" in result.err
+
+
+# --- llama.cpp by build -------------------------------------------------------------------------------------------
+def _cpp(*argv):
+    return json.loads(estimate("--config", "Llama-3.1-8B", "--quantization", "q4_k_m", "--json", *argv).out)
+
+
+def test_llama_cpp_flash_attention_by_build(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    old = _cpp("--context", "8192", "--framework", "llama.cpp==b4000")
+    new = _cpp("--context", "8192", "--framework", "llama.cpp==b6500")
+    assert old["framework"] == "llama.cpp==b4000"
+    # Without flash attention the f32 KQ scores (8192 x 512 x 32 heads x 4 bytes = 512 MiB) dominate; with it,
+    # the output stage (128256 x 512 logits + one hidden state, f32) = 258.5 MiB, as llama.cpp logs it.
+    assert new["activations_gib"] == round(258.5 / 1024, 4)
+    assert old["activations_gib"] > 0.5
+    assert _cpp("--context", "8192", "--framework", "llama.cpp==b4000", "--flash-attn", "on") == {
+        **old, "activations_gib": new["activations_gib"], "peak_gib": new["peak_gib"], "steady_gib": new["steady_gib"],
+        "per_gpu_peak_gib": new["per_gpu_peak_gib"]}
+    # The KV cache: 32 layers x 1024 x 2 x 2 bytes x 8192 = 1 GiB; token_embd (Q4_K) in host memory.
+    assert new["kv_cache_gib"] == 1.0 and new["host_gib"] > 0.25
+
+
+def test_llama_cpp_ubatch_and_partial_offload(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    full = _cpp("--context", "8192", "--framework", "llama.cpp")
+    small = _cpp("--context", "8192", "--framework", "llama.cpp", "--ubatch", "128")
+    assert small["activations_gib"] < full["activations_gib"] / 3
+    half = _cpp("--context", "8192", "--framework", "llama.cpp", "--n-gpu-layers", "16")
+    assert half["kv_cache_gib"] == 0.5 and half["host_gib"] > full["host_gib"] + 1.5
+    assert half["weights_gib"] < full["weights_gib"] / 1.8
+    two = _cpp("--context", "8192", "--framework", "llama.cpp", "--gpus", "2")
+    assert two["per_gpu_peak_gib"][1] > two["per_gpu_peak_gib"][0]  # the last card holds the output and logits
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--quantization", "q4_k_m", "--framework", "transformers==4.46.0"), "only llama.cpp runs GGUF"),
+    (("--quantization", "awq", "--framework", "llama.cpp"), "llama.cpp does not load awq"),
+    (("--quantization", "nf4", "--framework", "llama.cpp"), "llama.cpp does not load nf4"),
+    (("--quantization", "bf16", "--framework", "llama.cpp", "--max-num-seqs", "8"), "is a vLLM flag"),
+    (("--quantization", "bf16", "--framework", "vllm==0.8.0", "--gpu", "A100-80GB", "--ubatch", "256"),
+     "llama.cpp setting"),
+    (("--quantization", "q4_k_m", "--framework", "llama.cpp==b4000", "--kv-dtype", "q8_0"), "requires flash_attn"),
+    (("--quantization", "q4_k_m", "--framework", "llama.cpp", "--kv-dtype", "fp8"), "no fp8 KV cache"),
+    (("--quantization", "bf16", "--framework", "transformers==4.46.0", "--flash-attn", "on"), "llama.cpp setting"),
+])
+def test_impossible_runs_are_refused(monkeypatch, argv, message):
+    monkeypatch.chdir(ROOT)
+    result = run_cli("estimate", "--config", "Llama-3.1-8B", "--context", "4096", *argv)
+    assert result.code == 2 and message in result.err and result.err.count("\n") == 1 and result.out == ""
+
+
+def test_context_above_the_maximum_is_warned(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    report = _cpp("--context", "200000", "--framework", "llama.cpp")
+    assert report["warnings"] and "131072" in report["warnings"][0]
+    assert "warnings" not in _cpp("--context", "4096", "--framework", "llama.cpp")
+
+
+def test_transformers_attention_flag(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    def run(*argv):
+        return json.loads(estimate("--config", "Llama-3.1-8B", "--quantization", "bf16", "--context", "8192",
+                                   "--json", *argv).out)
+    default = run()
+    assert default["attn"] == "sdpa" and default["framework"] == "transformers==4.46.0"
+    assert run("--attn", "flash_attention_2")["steady_gib"] < default["steady_gib"]
+    assert default["peak_gib"] < run("--attn", "eager")["peak_gib"]
+    refused = run_cli("estimate", "--config", "Llama-3.1-8B", "--quantization", "q4_k_m", "--context", "8192",
+                      "--attn", "eager")
+    assert refused.code == 2 and "--attn is a transformers setting" in refused.err

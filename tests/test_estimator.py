@@ -116,10 +116,20 @@ def test_sliding_window_caps_kv_cache():
 
 def test_fp8_kv_halves_kv_cache():
     arch = ARCH["Llama-3.1-8B"]
-    full = estimate(arch, BF16, 16384, TF445)
-    half = estimate(arch, BF16, 16384, TF445, kv_dtype=parse_kv_dtype("fp8"))
+    vllm = parse_framework("vllm==0.8.0", load_frameworks())
+    full = estimate(arch, BF16, 16384, vllm)
+    half = estimate(arch, BF16, 16384, vllm, kv_dtype=parse_kv_dtype("fp8"))
     assert half.kv_cache * 2 == full.kv_cache
-    assert half.peak < full.peak
+
+
+def test_kv_dtypes_each_engine_has():
+    """transformers has no fp8 cache, vLLM no q8_0, llama.cpp no fp8: refused, never priced."""
+    arch = ARCH["Llama-3.1-8B"]
+    cpp = parse_framework("llama.cpp", load_frameworks())
+    vllm = parse_framework("vllm==0.8.0", load_frameworks())
+    for framework, quant, kv in ((TF445, BF16, "fp8"), (vllm, BF16, "q8_0"), (cpp, parse_quantization("q4_k_m"), "fp8")):
+        with pytest.raises(GeneratorError, match="KV cache"):
+            estimate(arch, quant, 4096, framework, kv_dtype=parse_kv_dtype(kv))
 
 
 def test_logits_by_transformers_version():
@@ -143,7 +153,7 @@ def test_weights_by_format():
     assert bf16 > int8 > int4 > awq
     # Embedding + lm_head stay 16-bit: 1.09 GB each for Qwen2-7B, so int4 is far above bf16 / 4.
     assert int4 > bf16 / 4 + 2 * 152064 * 3584 * 1.5
-    assert q4km == pytest.approx(7615616512 * 4.85 / 8, rel=1e-6)
+    assert 7615616512 * 4.5 / 8 < q4km < 7615616512 * 5.0 / 8  # the mix: above Q4_K's bare 4.5 bits
 
 
 def test_vllm_capacity_and_concurrency():
@@ -243,3 +253,74 @@ def test_bad_framework_yaml_is_located():
     with pytest.raises(GeneratorError) as info:
         frameworks_from_data(parse_yaml(text, "f.yaml"), "f.yaml")
     assert info.value.line == 2 and "transformers" in info.value.fix
+
+
+def test_gguf_mixes_match_llama_cpp_file_sizes():
+    """llama.cpp's load log prints "model size = X GiB (Y BPW)": the mix rules reproduce it."""
+    from generator.calc.gguf_mix import gguf_layout
+    from generator.calc.architecture import params_total
+    llama8 = ARCH["Llama-3.1-8B"]
+    q4km = gguf_layout(llama8, "q4_k_m").total
+    assert q4km / GIB == pytest.approx(4.58, abs=0.006)          # "4.58 GiB (4.89 BPW)"
+    assert q4km * 8 / params_total(llama8) == pytest.approx(4.89, abs=0.006)
+    q2k = gguf_layout(llama8, "q2_k").total * 8 / params_total(llama8)
+    assert 3.1 < q2k < 3.4                                         # not Q2_K's bare 2.625
+    # Llama-3-70B Q4_0 (ollama PR #6279's log: "model size = 37.22 GiB"): output Q6_K, the rest Q4_0.
+    assert gguf_layout(ARCH["Llama-3.1-70B"], "q4_0").total / GIB == pytest.approx(37.22, abs=0.006)
+
+
+# --- transformers as each version behaves (generator/calc/transformers_engine.py) ---------------------------------
+MISTRAL_WINDOW = {"architectures": ["MistralForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 32,
+                  "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+                  "vocab_size": 32000, "max_position_embeddings": 32768, "sliding_window": 4096}
+
+
+def _tf(version):
+    return parse_framework(f"transformers=={version}", PROFILES)
+
+
+def test_dynamic_cache_keeps_every_token_until_4_56():
+    arch = architecture_from_config(MISTRAL_WINDOW)
+    full = estimate(arch, BF16, 16384, _tf("4.55.4"), attn="flash_attention_2")
+    window = estimate(arch, BF16, 16384, _tf("4.56.0"), attn="flash_attention_2")
+    assert full.kv_cache == 32 * 8 * 128 * 2 * 2 * 16384
+    assert window.kv_cache == 32 * 8 * 128 * 2 * 2 * 4096
+
+
+def test_gemma2_hybrid_cache_keeps_the_window_from_4_42():
+    arch = ARCH["gemma-2-9b"]
+    assert estimate(arch, BF16, 16384, _tf("4.44.2")).kv_cache < estimate(arch, BF16, 16384, _tf("4.41.2")).kv_cache
+
+
+def test_sdpa_repeats_grouped_kv_heads_until_4_56():
+    arch = ARCH["Llama-3.1-8B"]
+    one_layer_expanded = 2 * 32768 * arch.heads * arch.head_dim * 2
+    for version, extra in (("4.46.0", one_layer_expanded), ("4.56.0", 0)):
+        sdpa = estimate(arch, BF16, 32768, _tf(version), attn="sdpa")
+        fa2 = estimate(arch, BF16, 32768, _tf(version), attn="flash_attention_2")
+        assert sdpa.steady - fa2.steady == extra, version
+    eager = estimate(arch, BF16, 8192, _tf("4.56.0"), attn="eager")
+    assert eager.activations >= arch.heads * 8192 * 8192 * (2 * 2 + 4)
+
+
+def test_rope_tables_only_where_the_family_kept_them():
+    llama, qwen = ARCH["Llama-3.1-8B"], ARCH["Qwen2-7B-Instruct"]
+    def overhead(arch, version):
+        return estimate(arch, BF16, 1024, _tf(version), attn="flash_attention_2").overhead
+    assert overhead(llama, "4.38.2") > 0 and overhead(qwen, "4.38.2") > 0
+    assert overhead(llama, "4.43.0") == 0 and overhead(qwen, "4.43.0") > 0
+    assert overhead(qwen, "4.46.0") == 0
+    assert overhead(ARCH["gemma-2-9b"], "4.43.0") == 0
+
+
+def test_layer_types_decide_the_sliding_layers():
+    config = dict(MISTRAL_WINDOW, num_hidden_layers=4,
+                  layer_types=["sliding_attention", "full_attention", "sliding_attention", "sliding_attention"])
+    assert architecture_from_config(config).sliding_window_layers == 3
+    with pytest.raises(GeneratorError, match="layer_types"):
+        architecture_from_config(dict(config, layer_types=["sliding_attention"]))
+
+
+def test_unknown_attention_is_refused():
+    with pytest.raises(GeneratorError, match="attention implementation"):
+        estimate(ARCH["Llama-3.1-8B"], BF16, 1024, _tf("4.46.0"), attn="flash_attention_3")

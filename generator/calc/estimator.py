@@ -14,6 +14,9 @@ from dataclasses import dataclass, replace
 
 from ..errors import GeneratorError
 from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown
+from .gguf_mix import gguf_layout
+from . import transformers_engine as tf_engine
+from .llamacpp import LlamaCppRun, llamacpp_memory, padded_ctx
 from . import vllm as vllm_engine
 
 GIB = 2 ** 30
@@ -42,10 +45,10 @@ QUANT_GROUP_SIZE = 128
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
 
 # --- Quantization formats ------------------------------------------------------------------------------------------
-# GGUF bits per weight. Single types: exact block layouts in llama.cpp ggml-common.h (e.g. block_q4_K is 144 bytes
-# per 256 weights = 4.5 bpw; block_q8_0 34 bytes per 32 = 8.5). Mixes (_S/_M/_L pick higher types for some tensors):
-# averages reported by llama.cpp's quantize tool for 7B-8B Llama models (llama.cpp PR #1684 and
-# examples/quantize/README.md).
+# GGUF types the estimator knows, with a nominal bits per weight used only as a label (the quantization's
+# ``bits``). The bytes of a file come from its per-tensor types (generator/calc/gguf_mix.py): a Q2_K file of
+# Llama-3-8B is 3.16 bits per weight, not Q2_K's 2.625. Labels: averages llama.cpp's quantize tool reported for
+# 7B-8B Llama models (llama.cpp PR #1684 and examples/quantize/README.md).
 GGUF_BITS_PER_WEIGHT = {
     "f32": 32.0, "f16": 16.0, "bf16": 16.0,
     "q8_0": 8.5, "q6_k": 6.5625, "q5_k_m": 5.69, "q5_k_s": 5.54, "q5_1": 6.0, "q5_0": 5.5,
@@ -158,6 +161,14 @@ class FrameworkProfile:
     cuda_graph_bytes: int = 0
     ubatch_tokens: int = 0
     flash_attention: bool = True
+    # llama.cpp: sliding-window layers keep only their window (the SWA cache, PR #13194 / #13833).
+    swa_cache: bool = False
+    # transformers (generator/calc/transformers_engine.py): DynamicCache trims sliding layers to the window;
+    # Gemma-2's hybrid cache does; SDPA repeats grouped K/V heads; families with per-layer rotary tables.
+    sliding_window_cache: bool = False
+    gemma2_hybrid_cache: bool = False
+    sdpa_repeats_kv: bool = False
+    rope_table_families: str = ""
     # vLLM by version (generator/calc/vllm.py VllmRules; content/frameworks.yaml says where each comes from).
     vllm_engines: str = ""
     vllm_default_engine: str = ""
@@ -196,7 +207,8 @@ def version_tuple(text: str) -> tuple:
     return tuple(int(p) for p in parts[:3]) + (0,) * (3 - len(parts[:3]))
 
 
-_FRAMEWORK_SPEC = re.compile(r"^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*v?([0-9][0-9a-z.\-+]*))?\s*$", re.IGNORECASE)
+# llama.cpp names its builds bNNNN (the release tag); "b" is kept in the label.
+_FRAMEWORK_SPEC = re.compile(r"^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*(v?b?)([0-9][0-9a-z.\-+]*))?\s*$", re.IGNORECASE)
 
 
 def parse_framework(spec, profiles) -> FrameworkProfile:
@@ -205,7 +217,9 @@ def parse_framework(spec, profiles) -> FrameworkProfile:
     engines = sorted({p.engine for p in profiles})
     if not match:
         raise GeneratorError(f"bad framework {spec!r}", fix="write ENGINE==VERSION, ENGINE one of: " + ", ".join(engines))
-    engine, version = match.group(1).lower(), match.group(2)
+    engine, version = match.group(1).lower(), match.group(3)
+    if version is not None and match.group(2).lower().endswith("b"):
+        version = "b" + version
     candidates = [p for p in profiles if p.engine == engine]
     if not candidates:
         raise GeneratorError(f"unknown framework {engine!r}", fix="use one of: " + ", ".join(engines))
@@ -254,8 +268,11 @@ def weight_bytes(arch: Architecture, quant: Quantization) -> tuple:
     largest = b.largest_linear
     if quant.exact_weight_bytes:
         total = quant.exact_weight_bytes
-    elif quant.format in ("float", "gguf"):
+    elif quant.format == "float":
         total = b.total * quant.bits / 8
+    elif quant.format == "gguf":
+        # The mix's per-tensor types, as llama.cpp's quantize tool writes the file (generator/calc/gguf_mix.py).
+        total = gguf_layout(arch, quant.name).total
     else:
         total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router + b.vision) * 2
         kinds = b.linear_kinds or ("",) * len(b.linear_shapes)
@@ -308,6 +325,8 @@ class Estimate:
     batch: int
     kv_cache_capacity_tokens: int | None = None
     max_concurrency: float | None = None
+    # llama.cpp: what stays in host memory (token_embd, layers not offloaded, their KV cache).
+    host: int | None = None
     # vLLM: what it would do at start-up (generator/calc/vllm.py VllmPlan), why it would refuse, and warnings.
     vllm: object | None = None
     refusal: str | None = None
@@ -334,8 +353,12 @@ def bytes_to_gib(value: float) -> float:
     return value / GIB
 
 
-def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool) -> float:
-    """Largest transient set inside one decoder layer during prefill (besides weights and cache)."""
+def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
+                               attention_extra: float = 0) -> float:
+    """Largest transient set inside one decoder layer during prefill (besides weights and cache).
+
+    ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
+    """
     h = arch.hidden_size
     # Residual stream plus the normed copy entering the block.
     stream = 2 * tokens * h * act_bytes
@@ -356,44 +379,60 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
     else:
         # Eager attention materialises scores (16-bit), the masked copy and fp32 softmax per head.
         attention = qkv + arch.heads * tokens * tokens * (2 * act_bytes + 4)
-    return stream + max(mlp, attention)
+    return stream + max(mlp, attention + attention_extra)
 
 
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
-             gpu_memory_bytes: int | None = None, flash_attention: bool = True,
+             gpu_memory_bytes: int | None = None, flash_attention: bool | None = None, ubatch: int | None = None,
+             n_gpu_layers: int | None = None, attn: str | None = None,
              vllm_settings: vllm_engine.VllmSettings | None = None) -> Estimate:
-    """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens."""
+    """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
+
+    ``flash_attention``: llama.cpp's -fa (None: the build's default); vLLM always uses flash attention.
+    ``attn``: transformers' attn_implementation (None: sdpa, the library's default). ``ubatch`` and
+    ``n_gpu_layers`` are llama.cpp's -ub and -ngl. ``vllm_settings``: the vLLM start-up settings
+    (generator/calc/vllm.py VllmSettings).
+    """
     if context < 0 or generate < 0 or batch < 1 or gpus < 1:
         raise GeneratorError("context and generate must be >= 0, batch and gpus >= 1",
                              fix="check the numbers given to the estimator")
+    check_engine_formats(quantization, framework, kv_dtype)
+    if framework.engine == "llama.cpp":
+        return _estimate_llama_cpp(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
+                                   flash_attention, ubatch, n_gpu_layers)
     if framework.engine == "vllm":
         settings = vllm_settings or vllm_engine.VllmSettings(gpu_memory_bytes or 0)
         if gpu_memory_bytes and not vllm_settings:
             settings = replace(settings, gpu_memory_bytes=gpu_memory_bytes)
         return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
                               replace(settings, tensor_parallel=gpus))
-    if framework.engine == "llama.cpp":
-        return _estimate_llama_cpp(arch, quantization, context, framework, generate, batch, gpus, kv_dtype)
-    return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
-                                  flash_attention)
+    attn = tf_engine.DEFAULT_ATTN if attn is None else attn
+    if attn not in tf_engine.ATTN_IMPLEMENTATIONS:
+        raise GeneratorError(f"unknown attention implementation {attn!r}",
+                             fix="use one of: " + ", ".join(tf_engine.ATTN_IMPLEMENTATIONS))
+    return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, attn)
 
 
-def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, flash):
+def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, attn):
     weights, largest = weight_bytes(arch, quant)
     act = quant.compute_bytes
     kv_value = kv_dtype.bytes_per_value if kv_dtype else act
     total_tokens = context + generate
-    kv_full = kv_cache_bytes_per_token(arch, kv_value, False, total_tokens) * total_tokens * batch
-    kv_prompt = kv_cache_bytes_per_token(arch, kv_value, False, context) * context * batch
+    # The version's cache: sliding layers keep every token until the sliding-window cache layers (4.56).
+    cache_arch = tf_engine.cache_architecture(arch, framework)
+    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, False, total_tokens) * total_tokens * batch
+    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, False, context) * context * batch
     layer_kv_full = kv_full / arch.layers
 
     # Overheads that live as long as the model does.
-    rope = 0
-    if framework.rope_table_per_layer and not arch.is_mla:
-        rope = arch.layers * 2 * arch.max_position_embeddings * arch.head_dim * act
+    rope = tf_engine.rope_table_bytes(arch, framework, act)
     # auto-gptq's exllama v2 kernel keeps one fp16 scratch the size of the largest dequantized matrix per GPU.
     scratch_per_gpu = largest * 2 + 128 if quant.format == "gptq" and quant.bits == 4 else 0
+    flash = attn != "eager"
+    # SDPA/eager before 4.54 repeat the grouped K/V heads: over the prompt in prefill, over the cache in decode.
+    prefill_repeat = tf_engine.expanded_kv_bytes(arch, framework, attn, context * batch, act)
+    decode_repeat = tf_engine.expanded_kv_bytes(arch, framework, attn, total_tokens * batch, act)
 
     tokens = context * batch
     vocab = arch.vocab_size
@@ -405,7 +444,7 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         logits_16 = batch * vocab * act
         logits_32 = batch * vocab * 4
     logits = logits_16 + logits_32 + tokens * h * act
-    layer_peak = _prefill_layer_activations(arch, tokens, act, flash)
+    layer_peak = _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat)
     activations = max(logits, layer_peak)
 
     step_logits = batch * vocab * (act + 4)
@@ -417,16 +456,16 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
     fixed = rope + scratch_per_gpu * gpus
     if gpus == 1:
         prefill = kv_prompt + activations
-        decode = decode_kv + step_logits
+        decode = decode_kv + step_logits + decode_repeat
         peak = weights + fixed + max(prefill, decode)
         per_gpu = (int(peak),)
     else:
         copies = max(1, framework.kv_cache_copies_in_decode)
         per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full,
-                                     decode_kv, logits, logits_32, layer_peak, step_logits, copies)
+                                     decode_kv, logits, logits_32, layer_peak, step_logits, copies, decode_repeat)
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
-    steady = weights + fixed + kv_full + step_logits
+    steady = weights + fixed + kv_full + step_logits + decode_repeat
     return Estimate(
         weights=int(weights), kv_cache=int(kv_full), activations=int(activations), overhead=int(fixed),
         peak=int(peak), steady=int(steady), per_gpu_peak=tuple(int(p) for p in per_gpu), gpus=gpus,
@@ -435,7 +474,7 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
 
 def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
-                       layer_peak, step_logits, copies):
+                       layer_peak, step_logits, copies, decode_repeat=0):
     """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
 
     Each GPU reaches its own peak at its own moment, and the benchmark sums the per-GPU peaks. The last GPU
@@ -475,7 +514,8 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
         fraction = count / arch.layers
         w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
         prefill = kv_prompt * fraction + layer_peak
-        decode = decode_kv * fraction
+        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.54).
+        decode = decode_kv * fraction + (decode_repeat if count else 0)
         if index == gpus - 1:
             prefill = max(prefill, kv_prompt * fraction + logits)
         if index == 0:
@@ -544,21 +584,59 @@ def _smaller_quantizations(quant: Quantization) -> tuple:
     return tuple(_FLOAT_QUANTS[n] for n in names)
 
 
-def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype):
-    """Whole model offloaded (-ngl 99); n_ctx = context + generate per sequence; one compute buffer."""
-    weights, _ = weight_bytes(arch, quant)
-    kv_value = kv_dtype.bytes_per_value if kv_dtype else 2.0
-    n_ctx = max(context + generate, 1) * batch
-    kv = kv_cache_bytes_per_token(arch, kv_value, False, n_ctx) * n_ctx
-    ubatch = min(framework.ubatch_tokens or 512, n_ctx)
-    # Compute buffer: the ubatch's MLP intermediates and f32 logits of the ubatch; without flash attention also
-    # the f32 KQ scores for every head over the whole context.
-    compute = ubatch * (3 * arch.intermediate_size + 4 * arch.hidden_size) * 4 + ubatch * arch.vocab_size * 4
-    if not framework.flash_attention:
-        compute += ubatch * n_ctx * arch.heads * 4
-    peak = weights + kv + compute
-    per_gpu = tuple(int(peak / gpus) for _ in range(gpus))
+# llama.cpp's cache types; the 16-bit cache is f16 there.
+_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0"}
+# What each engine stores its KV cache in (vLLM: --kv-cache-dtype auto/fp8; transformers: the model dtype, or a
+# quantized cache that this estimator does not model).
+ENGINE_KV_DTYPES = {"llama.cpp": tuple(_LLAMA_CPP_KV), "vllm": ("16-bit", "fp8"), "transformers": ("16-bit", "fp32")}
+
+
+def check_engine_formats(quant: Quantization, framework: FrameworkProfile, kv_dtype: KvDtype | None) -> None:
+    """Refuse runs an engine cannot do: GGUF files outside llama.cpp, GPTQ/AWQ/FP8/bitsandbytes/MXFP4 checkpoints
+    in llama.cpp, KV cache types the engine has no such cache for."""
+    engine = framework.engine
+    if quant.format == "gguf" and engine != "llama.cpp":
+        raise GeneratorError(f"{quant.name} is a GGUF file type: only llama.cpp runs GGUF files",
+                             fix="use --framework llama.cpp, or a format this engine loads (bf16, gptq-int4, awq ...)")
+    if engine == "llama.cpp" and quant.format not in ("float", "gguf"):
+        raise GeneratorError(f"llama.cpp does not load {quant.name} checkpoints (it runs GGUF files)",
+                             fix="use a GGUF type such as q4_k_m or q8_0, or --framework vllm / transformers")
+    if kv_dtype is not None and kv_dtype.name not in ENGINE_KV_DTYPES.get(engine, (kv_dtype.name,)):
+        raise GeneratorError(f"{engine} has no {kv_dtype.name} KV cache",
+                             fix="use one of: " + ", ".join(ENGINE_KV_DTYPES[engine]))
+
+
+# Float checkpoints run as f16/bf16/f32 GGUF files.
+LLAMA_CPP_FLOAT_MIX = {"fp16": "f16", "bf16": "bf16", "fp32": "f32"}
+
+
+def _llama_cpp_mix(quant: Quantization) -> str:
+    return LLAMA_CPP_FLOAT_MIX.get(quant.name, quant.name)
+
+
+def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype, flash_attention, ubatch,
+                        n_gpu_layers):
+    """llama.cpp's buffers: model, KV and compute per card, token_embd and CPU layers in host memory."""
+    flash = framework.flash_attention if flash_attention is None else flash_attention
+    kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else "f16"
+    if kv_type in ("q8_0", "q4_0") and not flash:
+        raise GeneratorError(f"llama.cpp refuses a {kv_type} V cache without flash attention "
+                             "(\"V cache quantization requires flash_attn\")",
+                             fix="pass --flash-attn on, or use the 16-bit cache")
+    n_ubatch = ubatch or framework.ubatch_tokens or 512
+    if n_ubatch < 1:
+        raise GeneratorError("--ubatch must be at least 1", fix="pass --ubatch 512")
+    if n_gpu_layers is not None and n_gpu_layers < 0:
+        raise GeneratorError("--n-gpu-layers must be 0 or more", fix="pass --n-gpu-layers 99 for every layer")
+    n_ctx = padded_ctx(max(context + generate, 1) * batch, flash)
+    run = LlamaCppRun(n_ctx=n_ctx, n_ubatch=min(n_ubatch, n_ctx), flash_attention=flash, n_gpu_layers=n_gpu_layers,
+                      gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
+                      mla_latent_cache=framework.mla_compressed_cache)
+    memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
+    per_gpu = tuple(int(p) for p in memory.per_card)
+    peak = sum(per_gpu)
     return Estimate(
-        weights=int(weights), kv_cache=int(kv), activations=int(compute), overhead=0, peak=int(peak),
-        steady=int(peak), per_gpu_peak=per_gpu, gpus=gpus, context=context, generate=generate, batch=batch,
+        weights=int(sum(memory.model)), kv_cache=int(sum(memory.kv)), activations=int(sum(memory.compute)),
+        overhead=0, peak=peak, steady=peak, per_gpu_peak=per_gpu, gpus=gpus, context=context, generate=generate,
+        batch=batch, host=int(memory.host),
     )
