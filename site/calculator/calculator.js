@@ -320,7 +320,8 @@
     return x.length - y.length;
   }
 
-  var FRAMEWORK_SPEC = /^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*v?([0-9][0-9a-z.\-+]*))?\s*$/i;
+  // llama.cpp names its builds bNNNN; "b" is kept in the label (estimator.py _FRAMEWORK_SPEC).
+  var FRAMEWORK_SPEC = /^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*(v?b?)([0-9][0-9a-z.\-+]*))?\s*$/i;
 
   function frameworkLabel(profile) {
     return profile.version ? profile.engine + "==" + profile.version : profile.engine;
@@ -334,7 +335,8 @@
       throw new EstimateError("bad framework " + pyRepr(spec), "write ENGINE==VERSION, ENGINE one of: " +
         engines.join(", "), "framework");
     }
-    var engine = match[1].toLowerCase(), version = match[2];
+    var engine = match[1].toLowerCase(), version = match[3];
+    if (version !== undefined && /b$/i.test(match[2])) { version = "b" + version; }
     var candidates = profiles.filter(function (p) { return p.engine === engine; });
     if (!candidates.length) {
       throw new EstimateError("unknown framework " + pyRepr(engine), "use one of: " + engines.join(", "), "framework");
@@ -406,8 +408,10 @@
     var keep = quant.keep_16bit || [];
     if (quant.exact_weight_bytes) {
       total = quant.exact_weight_bytes;
-    } else if (quant.format === "float" || quant.format === "gguf") {
+    } else if (quant.format === "float") {
       total = b.total * quant.bits / 8;
+    } else if (quant.format === "gguf") {
+      total = ggufLayout(a, quant.name).total;
     } else {
       total = (b.embedding + b.lm_head + b.norms + b.attention_bias + b.router + b.vision) * 2;
       for (var i = 0; i < b.linear_shapes.length; i++) {
@@ -424,7 +428,8 @@
   }
 
   // --- The estimate -----------------------------------------------------------------------------------------------
-  function prefillLayerActivations(a, tokens, actBytes, flash) {
+  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra) {
+    if (attentionExtra === undefined) { attentionExtra = 0; }
     var h = a.hidden_size;
     var stream = 2 * tokens * h * actBytes;
     var mlp;
@@ -444,43 +449,74 @@
     } else {
       attention = qkv + a.heads * tokens * tokens * (2 * actBytes + 4);
     }
-    return stream + pyMax(mlp, attention);
+    return stream + pyMax(mlp, attention + attentionExtra);
   }
 
   function makeEstimate(fields) { return fields; }
 
-  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, flash, vllmSettings) {
+  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, attn, vllmSettings) {
     if (generate === undefined) { generate = C.default_generate; }
     if (batch === undefined) { batch = 1; }
     if (gpus === undefined) { gpus = 1; }
-    if (flash === undefined) { flash = true; }
     if (context < 0 || generate < 0 || batch < 1 || gpus < 1) {
       throw new EstimateError("context and generate must be >= 0, batch and gpus >= 1",
         "check the numbers given to the estimator");
     }
+    checkEngineFormats(quant, framework, kvDtype);
     if (framework.engine === "vllm") {
       return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, vllmSettings);
     }
     if (framework.engine === "llama.cpp") {
       return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype);
     }
-    return estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, flash);
+    if (attn === undefined || attn === null) { attn = DATA.transformers.default_attn; }
+    if (DATA.transformers.attn_implementations.indexOf(attn) < 0) {
+      throw new EstimateError("unknown attention implementation " + pyRepr(attn),
+        "use one of: " + DATA.transformers.attn_implementations.join(", "), "");
+    }
+    return estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, attn);
   }
 
-  function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, flash) {
+  // --- generator/calc/transformers_engine.py ---------------------------------------------------------------------
+  function ropeFamilies(profile) {
+    return profile.rope_table_families.split(",").map(pyStrip).filter(function (n) { return n.length > 0; });
+  }
+  function cacheArchitecture(a, profile) {
+    if (!a.sliding_window_layers) { return a; }
+    if (profile.sliding_window_cache || (profile.gemma2_hybrid_cache && String(a.family).slice(0, 6) === "Gemma2")) { return a; }
+    var copy = Object.assign({}, a);
+    copy.sliding_window = 0;
+    copy.sliding_window_layers = 0;
+    return copy;
+  }
+  function ropeTableBytes(a, profile, actBytes) {
+    if (!profile.rope_table_per_layer || isMla(a) || ropeFamilies(profile).indexOf(a.family) < 0) { return 0; }
+    return a.layers * 2 * a.max_position_embeddings * a.head_dim * actBytes;
+  }
+  function repeatsKv(a, profile, attn) {
+    if (a.kv_heads >= a.heads) { return false; }
+    return attn === "eager" || (attn === "sdpa" && profile.sdpa_repeats_kv);
+  }
+  function expandedKvBytes(a, profile, attn, tokens, actBytes) {
+    if (!repeatsKv(a, profile, attn)) { return 0; }
+    return 2 * tokens * a.heads * a.head_dim * actBytes;
+  }
+
+  function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, attn) {
     var wb = weightBytes(a, quant), weights = wb[0], largest = wb[1];
     var act = quant.compute_bytes;
     var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
     var totalTokens = context + generate;
-    var kvFull = kvCacheBytesPerToken(a, kvValue, false, totalTokens) * totalTokens * batch;
-    var kvPrompt = kvCacheBytesPerToken(a, kvValue, false, context) * context * batch;
+    var cacheArch = cacheArchitecture(a, framework);
+    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, false, totalTokens) * totalTokens * batch;
+    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, false, context) * context * batch;
     var layerKvFull = kvFull / a.layers;
 
-    var rope = 0;
-    if (framework.rope_table_per_layer && !isMla(a)) {
-      rope = a.layers * 2 * a.max_position_embeddings * a.head_dim * act;
-    }
+    var rope = ropeTableBytes(a, framework, act);
     var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + 128 : 0;
+    var flash = attn !== "eager";
+    var prefillRepeat = expandedKvBytes(a, framework, attn, context * batch, act);
+    var decodeRepeat = expandedKvBytes(a, framework, attn, totalTokens * batch, act);
 
     var tokens = context * batch;
     var vocab = a.vocab_size, h = a.hidden_size;
@@ -493,7 +529,7 @@
       logits32 = batch * vocab * 4;
     }
     var logits = logits16 + logits32 + tokens * h * act;
-    var layerPeak = prefillLayerActivations(a, tokens, act, flash);
+    var layerPeak = prefillLayerActivations(a, tokens, act, flash, prefillRepeat);
     var activations = pyMax(logits, layerPeak);
 
     var stepLogits = batch * vocab * (act + 4);
@@ -508,17 +544,17 @@
     var peak, perGpu;
     if (gpus === 1) {
       var prefill = kvPrompt + activations;
-      var decode = decodeKv + stepLogits;
+      var decode = decodeKv + stepLogits + decodeRepeat;
       peak = weights + fixed + pyMax(prefill, decode);
       perGpu = [Math.trunc(peak)];
     } else {
       var copies = pyMax(1, framework.kv_cache_copies_in_decode);
       perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt, kvFull, decodeKv, logits,
-        logits32, layerPeak, stepLogits, copies).map(Math.trunc);
+        logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
       peak = 0;
       perGpu.forEach(function (p) { peak += p; });
     }
-    var steady = weights + fixed + kvFull + stepLogits;
+    var steady = weights + fixed + kvFull + stepLogits + decodeRepeat;
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: Math.trunc(kvFull), activations: Math.trunc(activations),
       overhead: Math.trunc(fixed), peak: Math.trunc(peak), steady: Math.trunc(steady),
@@ -529,7 +565,7 @@
 
   // device_map="auto": consecutive layers per GPU (see _layer_split_peaks in estimator.py for the reasoning).
   function layerSplitPeaks(a, quant, weights, rope, scratch, gpus, kvPrompt, kvFull, decodeKv, logits, logits32,
-                           layerPeak, stepLogits, copies) {
+                           layerPeak, stepLogits, copies, decodeRepeat) {
     var b = paramBreakdown(a);
     var embedW, headW;
     if (PACKED_FORMATS.indexOf(quant.format) >= 0) {
@@ -558,7 +594,7 @@
       var fraction = counts[i] / a.layers;
       var w = counts[i] * perLayer + (i === 0 ? embedW : 0) + (i === gpus - 1 ? headW : 0);
       var prefill = kvPrompt * fraction + layerPeak;
-      var decode = decodeKv * fraction;
+      var decode = decodeKv * fraction + (counts[i] ? decodeRepeat : 0);
       if (i === gpus - 1) { prefill = pyMax(prefill, kvPrompt * fraction + logits); }
       if (i === 0) { decode = pyMax(decode + stepLogits, copies * kvPrompt * fraction + logits32); }
       peaks.push(w + rope * fraction + scratch + pyMax(prefill, decode));
@@ -812,21 +848,316 @@
     });
   }
 
+  // --- generator/calc/gguf_mix.py: per-tensor types of each GGUF mix -------------------------------------------
+  var G = DATA.gguf;
+  var FLOAT_TYPES = ["f32", "f16", "bf16"];
+  var LOW_IQ = ["iq2_xxs", "iq2_xs", "iq1_s", "iq2_s", "iq2_m", "iq1_m"];
+  function among(value, list) { return list.indexOf(value) >= 0; }
+  function pyFloorDiv(a, b) { return Math.floor(a / b); }  // ints of either sign, exact below 2^53
+  function pyMod(a, b) { return ((a % b) + b) % b; }
+
+  function typeBytes(type, count) { var blk = G.block[type]; return count / blk[0] * blk[1]; }
+  function moreBits(i, n) { return i < pyFloorDiv(n, 8) || i >= pyFloorDiv(7 * n, 8) || pyMod(i - pyFloorDiv(n, 8), 3) === 2; }
+  function fallbackType(type, row) {
+    if (among(type, FLOAT_TYPES) || row % G.block[type][0] === 0) { return type; }
+    var other = hasOwn(G.fallback, type) ? G.fallback[type] : "f16";
+    return row % G.block[other][0] === 0 ? other : "f16";
+  }
+  function outputType(ctx, row) {
+    var d = G.mix_default[ctx.mix];
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (row % G.block[d][0] !== 0) { return "q8_0"; }
+    if (among(ctx.mix, LOW_IQ)) { return "q5_k"; }
+    return d === "q8_0" ? d : "q6_k";
+  }
+  function tokenEmbdType(ctx, row, tied) {
+    if (tied) { return outputType(ctx, row); }
+    if (among(ctx.mix, ["iq2_xxs", "iq2_xs", "iq1_s", "iq1_m"])) { return fallbackType("q2_k", row); }
+    if (among(ctx.mix, ["iq2_s", "iq2_m", "iq3_xxs"])) { return fallbackType("iq3_s", row); }
+    return fallbackType(G.mix_default[ctx.mix], row);
+  }
+  function attnVType(ctx, i, d) {
+    var mix = ctx.mix, gqa = ctx.gqa, n = ctx.n_layer, t = d;
+    if (among(mix, LOW_IQ)) {
+      if (gqa >= 4 || ctx.n_expert >= 4) { return "q4_k"; }
+      return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k";
+    }
+    if (mix === "q2_k") { t = gqa >= 4 ? "q4_k" : "q3_k"; }
+    else if (mix === "q2_k_s" && gqa >= 4) { t = "q4_k"; }
+    else if (mix === "iq3_xxs") { t = gqa >= 4 ? "q4_k" : "iq3_s"; }
+    else if (among(mix, ["iq3_xs", "iq3_s"]) && gqa >= 4) { t = "q4_k"; }
+    else if (mix === "iq3_m") { t = "q4_k"; }
+    else if (mix === "q3_k_m") { t = i < 2 ? "q5_k" : "q4_k"; }
+    else if (mix === "q3_k_l") { t = "q5_k"; }
+    else if (among(mix, ["iq4_nl", "iq4_xs"]) && gqa >= 4) { t = "q5_k"; }
+    else if (among(mix, ["q4_k_m", "q5_k_m"]) && moreBits(i, n)) { t = "q6_k"; }
+    else if (mix === "q4_k_s" && i < 4) { t = "q5_k"; }
+    if (ctx.is_70b && among(t, ["q3_k", "q4_k"])) { t = "q5_k"; }
+    if (ctx.n_expert === 8) { t = "q8_0"; }
+    return t;
+  }
+  function ffnDownType(ctx, i, d) {
+    var mix = ctx.mix, n = ctx.n_layer, n8 = pyFloorDiv(n, 8);
+    if (among(mix, LOW_IQ)) {
+      if (i < n8) { return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k"; }
+      return d;
+    }
+    if (mix === "q2_k") { return "q3_k"; }
+    if (mix === "q2_k_s") { return i < n8 ? "q4_k" : d; }
+    if (mix === "iq3_xxs") { return i < n8 ? "q4_k" : "q3_k"; }
+    if (mix === "q3_k_m") { return i < pyFloorDiv(n, 16) ? "q5_k" : "q4_k"; }
+    if (mix === "iq3_m" && (i < n8 || (ctx.n_expert === 8 && moreBits(i, n)))) { return "q4_k"; }
+    if (mix === "q3_k_l") { return "q5_k"; }
+    if (mix === "q4_k_m") { return moreBits(i, n) ? "q6_k" : d; }
+    if (among(mix, ["iq4_nl", "iq4_xs"]) && i < n8) { return "q5_k"; }
+    if (mix === "q5_k_m" && moreBits(i, n)) { return "q6_k"; }
+    if (mix === "q4_k_s" && i < n8) { return "q5_k"; }
+    return d;
+  }
+  function attnOutputType(ctx, d) {
+    var mix = ctx.mix;
+    if (among(mix, LOW_IQ)) {
+      if (ctx.n_expert === 8) { return "q5_k"; }
+      if (among(mix, ["iq1_s", "iq1_m"])) { return "iq2_xxs"; }
+      return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : d;
+    }
+    if (ctx.n_expert === 8) {
+      return among(mix, ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s",
+        "iq3_m", "iq4_xs"]) ? "q5_k" : d;
+    }
+    var bump = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
+    return hasOwn(bump, mix) ? bump[mix] : d;
+  }
+  function qkType(ctx, d, isK) {
+    if (among(ctx.mix, LOW_IQ)) { return isK && ctx.n_expert === 8 ? "q4_k" : d; }
+    if (isK && ctx.n_expert === 8) { return "q8_0"; }
+    if (ctx.mix === "iq3_xs") { return "iq3_xxs"; }
+    if (ctx.mix === "iq3_xxs") { return "iq2_s"; }
+    return d;
+  }
+  function gateUpType(ctx, i, d) {
+    var n = ctx.n_layer;
+    if (ctx.mix === "iq3_xs" && pyFloorDiv(n, 8) <= i && i < pyFloorDiv(7 * n, 8)) { return "iq3_xxs"; }
+    return d;
+  }
+  function mlaAttention(a) {
+    var h = a.hidden_size, qk = a.qk_nope_head_dim + a.qk_rope_head_dim, parts = [];
+    if (a.q_lora_rank) {
+      parts.push(["other", h, a.q_lora_rank]);
+      parts.push(["other", a.q_lora_rank, a.heads * qk]);
+    } else {
+      parts.push(["q", h, a.heads * qk]);
+    }
+    parts.push(["other", h, a.kv_lora_rank + a.qk_rope_head_dim]);
+    parts.push(["v", a.kv_lora_rank, a.heads * (a.qk_nope_head_dim + a.v_head_dim)]);
+    parts.push(["o", a.heads * a.v_head_dim, h]);
+    return parts;
+  }
+  function layerMatrices(a, i) {
+    var h = a.hidden_size, parts;
+    if (isMla(a)) {
+      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2]]; });
+    } else {
+      var q = a.heads * a.head_dim, kv = a.kv_heads * a.head_dim;
+      parts = [["q", h, h * q], ["k", h, h * kv], ["v", h, h * kv], ["o", q, q * h]];
+    }
+    var moe = isMoe(a) && i >= a.first_k_dense_replace;
+    if (!moe) {
+      var f = a.intermediate_size;
+      return parts.concat([["gate", h, h * f], ["up", h, h * f], ["down", f, f * h]]);
+    }
+    var fe = a.moe_intermediate_size, e = a.num_experts;
+    parts = parts.concat([["gate", h, e * h * fe], ["up", h, e * h * fe], ["down", fe, e * fe * h]]);
+    var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
+    if (shared) {
+      parts = parts.concat([["gate", h, h * shared], ["up", h, h * shared], ["down", shared, shared * h]]);
+    }
+    return parts;
+  }
+  function layerSmallBytes(a, i) {
+    var h = a.hidden_size, count = a.norms_per_layer * h;
+    if (isMla(a)) {
+      count += a.kv_lora_rank + (a.q_lora_rank || 0);
+    } else {
+      if (a.qkv_bias) { count += (a.heads + 2 * a.kv_heads) * a.head_dim; }
+      if (a.qk_norm) { count += 2 * a.head_dim; }
+    }
+    if (isMoe(a) && i >= a.first_k_dense_replace) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
+    return count * 4;
+  }
+  function matrixType(ctx, category, i, row) {
+    var d = G.mix_default[ctx.mix], t;
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (category === "v") { t = attnVType(ctx, i, d); }
+    else if (category === "down") { t = ffnDownType(ctx, i, d); }
+    else if (category === "o") { t = attnOutputType(ctx, d); }
+    else if (category === "q" || category === "k") { t = qkType(ctx, d, category === "k"); }
+    else if (category === "gate" || category === "up") { t = gateUpType(ctx, i, d); }
+    else { t = d; }
+    return fallbackType(t, row);
+  }
+  var layoutCache = new Map();
+  function ggufLayout(a, mix) {
+    var byMix = layoutCache.get(a);
+    if (!byMix) { byMix = {}; layoutCache.set(a, byMix); }
+    if (hasOwn(byMix, mix)) { return byMix[mix]; }
+    var ctx = { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
+      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a) };
+    var layers = [];
+    for (var i = 0; i < a.layers; i++) {
+      var total = layerSmallBytes(a, i);
+      var mats = layerMatrices(a, i);
+      for (var j = 0; j < mats.length; j++) { total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1]), mats[j][2]); }
+      layers.push(total);
+    }
+    var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
+    var result = { layer_bytes: layers, token_embd_bytes: typeBytes(tokenEmbdType(ctx, h, tied), vocab * h),
+      output_bytes: typeBytes(outputType(ctx, h), vocab * h), output_norm_bytes: h * 4.0, tied: tied };
+    var sum = 0;
+    layers.forEach(function (x) { sum += x; });
+    result.total = sum + result.token_embd_bytes + (tied ? 0 : result.output_bytes) + result.output_norm_bytes;
+    byMix[mix] = result;
+    return result;
+  }
+
+  // --- generator/calc/llamacpp.py -------------------------------------------------------------------------------
+  var L = DATA.llamacpp;
+  function paddedCtx(tokens, flash) {
+    var pad = flash ? L.ctx_pad_flash : L.ctx_pad_plain;
+    return pyMax(pad, Math.ceil(tokens / pad) * pad);
+  }
+  function layerDevices(nLayer, nGpuLayers, gpus) {
+    var ngl = nGpuLayers === null ? nLayer + 1 : pyMax(0, nGpuLayers);
+    var act = pyMin(ngl, nLayer + 1), start = pyMax(nLayer - ngl, 0), splits = [];
+    for (var k = 0; k < gpus; k++) { splits.push((k + 1) / gpus); }
+    function card(position) {
+      if (position < start || act === 0) { return null; }
+      var share = (position - start) / act, count = 0;
+      splits.forEach(function (s) { if (s <= share) { count++; } });
+      return pyMin(gpus - 1, count);
+    }
+    var layers = [];
+    for (var i = 0; i < nLayer; i++) { layers.push(card(i)); }
+    return [layers, ngl > nLayer ? card(nLayer) : null];
+  }
+  function isSwaLayer(a, layer) {
+    var n = a.layers, local = pyMin(a.sliding_window_layers, a.layers);
+    return pyFloorDiv((layer + 1) * local, n) > pyFloorDiv(layer * local, n);
+  }
+  function kvCells(a, layer, run) {
+    var local = a.sliding_window && a.sliding_window_layers && isSwaLayer(a, layer);
+    if (local && run.swa_cache) {
+      var wanted = a.sliding_window + run.n_ubatch;
+      return pyMin(run.n_ctx, Math.ceil(wanted / L.swa_pad) * L.swa_pad);
+    }
+    return run.n_ctx;
+  }
+  function kvLayerBytes(a, layer, run) {
+    var size = L.kv_type_bytes[run.kv_type], values;
+    if (isMla(a)) {
+      values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim
+        : a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
+    } else {
+      values = 2 * a.kv_heads * a.head_dim;
+    }
+    return kvCells(a, layer, run) * values * size;
+  }
+  function stageBytes(a, run, holdsOutput) {
+    var F32 = 4, t = pyMin(run.n_ubatch, run.n_ctx), h = a.hidden_size, nKv = run.n_ctx, heads = a.heads;
+    var qWidth = heads * (isMla(a) ? a.qk_nope_head_dim + a.qk_rope_head_dim : a.head_dim);
+    var outWidth = heads * (a.v_head_dim || a.head_dim);
+    var residual = h * t * F32, mask = nKv * t * F32, attention;
+    if (run.flash_attention) {
+      attention = residual + mask + nKv * t * 2 + qWidth * t * F32 + outWidth * t * F32;
+    } else {
+      attention = residual + mask + qWidth * t * F32 + nKv * t * heads * F32 + outWidth * t * F32;
+    }
+    var ffnWidth;
+    if (isMoe(a)) {
+      var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
+      ffnWidth = pyMax(a.experts_per_token * a.moe_intermediate_size, shared, denseLayers(a) ? a.intermediate_size : 0);
+    } else {
+      ffnWidth = a.intermediate_size;
+    }
+    var stages = [attention, 2 * residual + 2 * ffnWidth * t * F32];
+    if (holdsOutput) { stages.push(residual + a.vocab_size * t * F32); }
+    return pyMax.apply(null, stages);
+  }
+  function llamacppMemory(a, mix, run) {
+    var layout = ggufLayout(a, mix);
+    var devices = layerDevices(a.layers, run.n_gpu_layers, run.gpus), layers = devices[0], outputCard = devices[1];
+    var model = [], kv = [], used = {};
+    for (var c = 0; c < run.gpus; c++) { model.push(0.0); kv.push(0.0); }
+    var hostWeights = layout.token_embd_bytes, hostKv = 0.0;
+    for (var i = 0; i < layers.length; i++) {
+      var layerKv = kvLayerBytes(a, i, run), card = layers[i];
+      if (card === null) {
+        hostWeights += layout.layer_bytes[i];
+        hostKv += layerKv;
+      } else {
+        model[card] += layout.layer_bytes[i];
+        kv[card] += layerKv;
+        used[card] = true;
+      }
+    }
+    var head = layout.output_bytes + layout.output_norm_bytes;
+    if (outputCard === null) {
+      hostWeights += layout.tied ? 0 : layout.output_bytes;
+      hostWeights += layout.output_norm_bytes;
+    } else {
+      model[outputCard] += head;
+      used[outputCard] = true;
+    }
+    var compute = [];
+    for (var k = 0; k < run.gpus; k++) { compute.push(used[k] ? stageBytes(a, run, k === outputCard) : 0.0); }
+    return { model: model, kv: kv, compute: compute, host: hostWeights + hostKv };
+  }
+
+  // --- estimator.py: which engine runs which format; llama.cpp's estimate ----------------------------------------
+  function checkEngineFormats(quant, framework, kvDtype) {
+    var engine = framework.engine;
+    if (quant.format === "gguf" && engine !== "llama.cpp") {
+      throw new EstimateError(quant.name + " is a GGUF file type: only llama.cpp runs GGUF files",
+        "use --framework llama.cpp, or a format this engine loads (bf16, gptq-int4, awq ...)", "quantization");
+    }
+    if (engine === "llama.cpp" && !among(quant.format, ["float", "gguf"])) {
+      throw new EstimateError("llama.cpp does not load " + quant.name + " checkpoints (it runs GGUF files)",
+        "use a GGUF type such as q4_k_m or q8_0, or --framework vllm / transformers", "quantization");
+    }
+    var allowed = DATA.engine_kv_dtypes[engine];
+    if (kvDtype !== null && kvDtype !== undefined && allowed && !among(kvDtype.name, allowed)) {
+      throw new EstimateError(engine + " has no " + kvDtype.name + " KV cache", "use one of: " + allowed.join(", "),
+        "kv-dtype");
+    }
+  }
+
   function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype) {
-    var weights = weightBytes(a, quant)[0];
-    var kvValue = kvDtype ? kvDtype.bytes_per_value : 2.0;
-    var nCtx = pyMax(context + generate, 1) * batch;
-    var kv = kvCacheBytesPerToken(a, kvValue, false, nCtx) * nCtx;
-    var ubatch = pyMin(framework.ubatch_tokens || 512, nCtx);
-    var compute = ubatch * (3 * a.intermediate_size + 4 * a.hidden_size) * 4 + ubatch * a.vocab_size * 4;
-    if (!framework.flash_attention) { compute += ubatch * nCtx * a.heads * 4; }
-    var peak = weights + kv + compute;
-    var perGpu = [];
-    for (var i = 0; i < gpus; i++) { perGpu.push(Math.trunc(peak / gpus)); }
+    var flash = framework.flash_attention;
+    var kvType = kvDtype ? L.kv_types[kvDtype.name] : "f16";
+    if ((kvType === "q8_0" || kvType === "q4_0") && !flash) {
+      throw new EstimateError("llama.cpp refuses a " + kvType + " V cache without flash attention " +
+        "(\"V cache quantization requires flash_attn\")", "pass --flash-attn on, or use the 16-bit cache", "kv-dtype");
+    }
+    var nUbatch = framework.ubatch_tokens || 512;
+    var nCtx = paddedCtx(pyMax(context + generate, 1) * batch, flash);
+    var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: null, gpus: gpus,
+      kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache };
+    var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
+    var memory = llamacppMemory(a, mix, run);
+    var perGpu = [], peak = 0, weights = 0, kv = 0, compute = 0;
+    for (var i = 0; i < gpus; i++) {
+      var p = Math.trunc(memory.model[i] + memory.kv[i] + memory.compute[i]);
+      perGpu.push(p);
+      peak += p;
+    }
+    memory.model.forEach(function (x) { weights += x; });
+    memory.kv.forEach(function (x) { kv += x; });
+    memory.compute.forEach(function (x) { compute += x; });
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: Math.trunc(kv), activations: Math.trunc(compute), overhead: 0,
-      peak: Math.trunc(peak), steady: Math.trunc(peak), per_gpu_peak: perGpu, gpus: gpus, context: context,
+      peak: peak, steady: peak, per_gpu_peak: perGpu, gpus: gpus, context: context,
       generate: generate, batch: batch, kv_cache_capacity_tokens: null, max_concurrency: null,
+      host: Math.trunc(memory.host),
     });
   }
 
@@ -1312,6 +1643,15 @@
       peak_gib: gib(result.peak), steady_gib: gib(result.steady),
       per_gpu_peak_gib: result.per_gpu_peak.map(gib),
     };
+    if (framework.engine === "transformers") { out.attn = DATA.transformers.default_attn; }
+    if (result.host !== undefined && result.host !== null) { out.host_gib = gib(result.host); }
+    // As cli.py: a context beyond the model's maximum is a warning (vLLM refuses or warns through max_model_len).
+    var warnings = [];
+    var tokens = request.context + request.generate, limit = arch.max_position_embeddings;
+    if (framework.engine !== "vllm" && limit && tokens > limit) {
+      warnings.push(tokens + " tokens exceed the model's maximum context (" + limit + ", max_position_embeddings): " +
+        "the engine may refuse it or the output degrade");
+    }
     if (result.kv_cache_capacity_tokens !== null) {
       out.kv_cache_capacity_tokens = result.kv_cache_capacity_tokens;
       out.max_concurrency = pyRound(result.max_concurrency, 2);
@@ -1324,7 +1664,8 @@
         non_torch_gib: gib(v.non_torch), kv_cache_budget_gib: gib(v.kv_budget),
         max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
     }
-    if (result.warnings && result.warnings.length) { out.warnings = result.warnings.slice(); }
+    warnings = warnings.concat(result.warnings || []);
+    if (warnings.length) { out.warnings = warnings; }
     if (gpu !== null) {
       out.gpu = gpu.name;
       out.gpu_memory_gib = gib(gpu.memory_bytes);
