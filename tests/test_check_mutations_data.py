@@ -7,16 +7,16 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT
+from conftest import repo_plan
 from generator.check import chart_findings, json_findings
-from generator.site import SEED_WORKBOOK, build_plan
+from generator.site import SEED_WORKBOOK
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 @pytest.fixture(scope="module")
 def plan():
-    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    return repo_plan()
 
 
 def _each_digit_changed(text: str, start: int, end: int):
