@@ -83,6 +83,20 @@ class Estimator:
             raise GeneratorError(f"unknown GPU {name!r}", fix="use one of: " + ", ".join(self.content.gpus))
         return found
 
+    def limit_bytes(self, name: str) -> int:
+        """What a run may use on the card: the total CUDA (or ROCm) reports, or a Mac's Metal working set."""
+        self.gpu_bytes(name)
+        return self._gpus[str(name).lower()].usable_bytes
+
+    def card(self, name: str):
+        self.gpu_bytes(name)
+        return self._gpus[str(name).lower()]
+
+    def engine_label(self, quantization: str, framework: str) -> str:
+        """The engine and version a table's numbers come from: "transformers 4.46.0", "llama.cpp b6327+"."""
+        return engine_label(self.framework_for(quantization, framework), framework if parse_quantization(
+            quantization).format != "gguf" else "llama.cpp")
+
     def __call__(self, model_id: str, quantization: str, context: int, framework: str, gpus: int = 1,
                  gpu: str | None = None) -> Estimate:
         return self._cached(model_id, quantization, context, framework, gpus, gpu)
@@ -97,6 +111,19 @@ class Estimator:
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory)
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
+
+
+def engine_label(profile, spec: str) -> str:
+    """``transformers==4.46.0`` -> "transformers 4.46.0"; a bare ``llama.cpp`` or ``vllm`` -> the newest profile's
+    range ("llama.cpp b6327+", "vLLM 0.11.0+"), so every caption names the version its numbers hold for."""
+    name = {"vllm": "vLLM"}.get(profile.engine, profile.engine)
+    text = str(spec)
+    if "==" in text:
+        return f"{name} {text.split('==', 1)[1].strip()}"
+    low = ".".join(str(p) for p in (profile.min_version or ())[:3]) if profile.min_version else ""
+    if profile.engine == "llama.cpp":
+        return f"{name} b{profile.min_version[0]}+" if profile.min_version else name
+    return f"{name} {low}+" if low else name
 
 
 def _check_lists(**lists) -> None:
@@ -155,17 +182,19 @@ MODEL_AND_QUANT = 2  # the row header columns of a table by model and quantizati
 
 
 def gpu_catalogue_table(name: str, content: Content) -> Table:
-    """Each card: the memory it is sold with, and the total CUDA reports (what vLLM's utilisation multiplies)."""
-    columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"), Column("CUDA 报告总量（GiB）", "f2"),
-               Column("总量来源", "text"))
+    """Each card: the memory it is sold with, and what a run may use of it: the total CUDA (ROCm) reports, which
+    vLLM's utilisation multiplies, or on a Mac the Metal working set (recommendedMaxWorkingSetSize)."""
+    columns = (Column("显卡", "text"), Column("显存（GiB）", "g2"), Column("可用（GiB）", "f2"),
+               Column("可用的口径", "text"))
     rows = []
-    for gpu in sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name)):
+    for gpu in sorted(content.gpus.values(), key=lambda g: (g.usable_bytes, g.memory_bytes, g.name)):
         if gpu.unified_memory:
-            cuda, origin = Cell(NOT_APPLICABLE), Cell("统一内存，无 CUDA")
+            origin = "Metal 工作集（" + ("按规则推算" if gpu.working_set_derived else "日志") + "）"
         else:
-            cuda, origin = _cell(gpu.cuda_bytes / GIB, columns[2]), Cell("推算" if gpu.cuda_derived else "公开报告")
-        rows.append(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1]), cuda, origin)))
-    return Table(name, columns, tuple(rows), caption="显卡和它的显存")
+            origin = "CUDA 报告总量（" + ("推算" if gpu.cuda_derived else "公开报告") + "）"
+        rows.append(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1]),
+                                   _cell(gpu.usable_bytes / GIB, columns[2]), Cell(origin))))
+    return Table(name, columns, tuple(rows), caption="显卡：标称显存，和一次运行实际能用的部分")
 
 
 def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context: int, framework: str,
@@ -174,17 +203,28 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
     if context > estimator.max_context(model_id):
         return NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    for gpu, card_bytes in _smallest_first(estimator, gpus):
+    for gpu, card_bytes in _smallest_first(estimator, gpus, quantization, framework):
         if gpu_fit.fits(single, card_bytes):
             return gpu
     cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
-                                 estimator.gpu_bytes(multi_card))
+                                 estimator.limit_bytes(multi_card))
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
 
 
-def _smallest_first(estimator: Estimator, gpus: list[str]) -> list[tuple[str, int]]:
-    """(card, bytes), smallest first; equal sizes in the order given."""
-    return sorted(((g, estimator.gpu_bytes(g)) for g in gpus), key=lambda pair: pair[1])
+def runs_on(estimator: Estimator, gpu: str, quantization: str, framework: str) -> bool:
+    """Whether the tables answer for this engine on this card: a Mac (unified memory, Metal) answers for
+    llama.cpp only: vLLM is not offered there, and transformers' GPTQ/AWQ/FP8 kernels and its memory accounting
+    (the CUDA caching allocator, estimator.py) are CUDA's."""
+    return not estimator.card(gpu).unified_memory or \
+        estimator.framework_for(quantization, framework).engine == "llama.cpp"
+
+
+def _smallest_first(estimator: Estimator, gpus: list[str], quantization: str | None = None,
+                    framework: str | None = None) -> list[tuple[str, int]]:
+    """(card, the bytes a run may use on it), smallest first; equal sizes in the order given. With a
+    quantization and framework, only the cards that engine runs on (``runs_on``)."""
+    chosen = [g for g in gpus if quantization is None or runs_on(estimator, g, quantization, framework)]
+    return sorted(((g, estimator.limit_bytes(g)) for g in chosen), key=lambda pair: pair[1])
 
 
 def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
@@ -213,7 +253,7 @@ def fit_grid_table(name: str, content: Content, estimator: Estimator, models, qu
     (several of ``multi_card``)."""
     _check_lists(models=models, gpus=gpus)
     contexts = _context_list(contexts)
-    tiers = sorted(gpus, key=lambda g: (estimator.gpu_bytes(g), list(gpus).index(g)))
+    tiers = sorted(gpus, key=lambda g: (estimator.limit_bytes(g), list(gpus).index(g)))
     columns = (MODEL,) + tuple(Column(tokens_label(t), "text") for t in contexts)
 
     def hue(answer: str) -> int | None:
@@ -245,8 +285,11 @@ def max_context_table(name: str, content: Content, estimator: Estimator, runs, g
         model_id, quantization = run
         cells = [self_link(model_id), Cell(parse_quantization(quantization).name)]
         for gpu in gpus:
+            if not runs_on(estimator, gpu, quantization, framework):
+                cells.append(Cell(NOT_APPLICABLE))
+                continue
             longest = gpu_fit.longest_context(lambda t: estimator(model_id, quantization, t, framework),
-                                              estimator.gpu_bytes(gpu), estimator.max_context(model_id))
+                                              estimator.limit_bytes(gpu), estimator.max_context(model_id))
             cells.append(_cell(longest // 1024, columns[len(cells)]))
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     return Table(name, columns, tuple(rows), caption="每张显卡能跑的最长上下文（K Token，0 表示装不下）",
