@@ -60,6 +60,19 @@ _ENGLISH = {
     "公开报告": "a public report",
     "推算": "derived",
     "统一内存，无 CUDA": "unified memory, no CUDA",
+    "可用（GiB）": "Usable (GiB)",
+    "可用的口径": "Usable means",
+    "CUDA 报告总量（公开报告）": "total CUDA reports (a public report)",
+    "CUDA 报告总量（推算）": "total CUDA reports (derived)",
+    "Metal 工作集（日志）": "Metal working set (logged)",
+    "Metal 工作集（按规则推算）": "Metal working set (by the rule)",
+    "显卡：标称显存，和一次运行实际能用的部分": "GPUs: memory as sold, and what a run can use of it",
+    # Model pages and the "what can my card run" pages.
+    "能启动的最小显卡": "Smallest card it starts on",
+    "KV cache（Token）": "KV cache (tokens)",
+    "同时服务的完整请求（个）": "Whole requests at once",
+    "最长上下文（K Token）": "Longest context (K tokens)",
+    "最长 --max-model-len（Token）": "Longest --max-model-len (tokens)",
     # The vLLM start-up logs.
     "日志": "Log",
     "引擎": "Engine",
@@ -121,6 +134,18 @@ _ENGLISH_PATTERNS = (
     ("{x}（K Token）", "{x} (K tokens)"),
     ("{x}（{y} 上下文）", "{x} ({y} context)"),
     ("{x}：峰值显存与上下文长度", "{x}: peak memory against context length"),
+    ("峰值显存（GiB），按模型、量化和上下文长度（{x}，批大小 1）",
+     "Peak memory (GiB) by model, quantization and context length ({x}, batch 1)"),
+    ("能装下的最小显卡；一张不够时需要几张 {x}（{y}）",
+     "The smallest card that holds it; when one is not enough, how many {x} ({y})"),
+    ("{x}（{y}）：每个模型和上下文长度能装下的最小显卡（一张不够时需要几张 {z}）",
+     "{x} ({y}): the smallest card for each model and context length (when one is not enough, how many {z})"),
+    ("每张显卡能跑的最长上下文（K Token，0 表示装不下；{x}）",
+     "The longest context each card holds (K tokens, 0: it does not fit; {x})"),
+    ("{x}：预分配的 KV cache 能放多少 Token，能同时服务几个请求",
+     "{x}: the tokens its pre-allocated KV cache holds, and the requests it serves at once"),
+    ("{x}；GGUF 行：{y}", "{x}; GGUF rows: {y}"),
+    ("--max-model-len {x} 时的完整请求（个）", "Whole requests at --max-model-len {x}"),
 )
 
 
