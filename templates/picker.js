@@ -7,22 +7,25 @@
   var DATA = calc.data, C = DATA.constants, GIB = C.gib;
   var $ = function (id) { return document.getElementById(id); };
 
-  function gib(bytes) { return calc.formatFixed(bytes / GIB, 1); }
+  // Two decimals, as the calculator and `python -m generator estimate` print them.
+  function gib(bytes) { return calc.formatFixed(bytes / GIB, 2); }
   function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function tokens(n) { return n % 1024 === 0 ? (n / 1024) + "K" : thousands(n); }
   function model(id) { return DATA.models.filter(function (m) { return m.id === id; })[0]; }
 
-  // The card: one of the catalogue, or "my VRAM" typed in GB (a card sold as 12 GB has 12 GiB, as gpus.yaml says).
+  // The card: one of the catalogue (judged by what a run may use of it, glossary "usable": the CUDA total, a Mac's
+  // Metal working set), or "my VRAM" typed in GB and taken as usable as typed.
   function card() {
     var name = $("pick-gpu").value;
     $("pick-vram-field").hidden = name !== "";
     if (name) {
       var found = DATA.gpus.filter(function (g) { return g.name === name; })[0];
-      return { name: name, bytes: found.memory_bytes };
+      return { name: name, bytes: calc.usableBytes(found), sold: found.memory_bytes, mac: found.unified_memory };
     }
     var typed = Number($("pick-vram").value);
     if (!(typed > 0) || typed > 2048) { return null; }
-    return { name: "你的 " + typed + " GB 显卡", bytes: Math.round(typed * GIB) };
+    var bytes = Math.round(typed * GIB);
+    return { name: "你的 " + typed + " GB 显卡", bytes: bytes, sold: bytes, mac: false };
   }
 
   function answer() {
@@ -37,6 +40,9 @@
     if (quant.format !== "gguf" && engine === "llama.cpp") {
       return { verdict: "no", number: "—", sentence: "llama.cpp 运行 GGUF 量化（如 q4_k_m、q8_0），请换一个量化或框架。" };
     }
+    if (gpu.mac && engine !== "llama.cpp") {
+      return { verdict: "no", number: "—", sentence: "Mac 上跑的是 llama.cpp（Ollama、LM Studio）：请选 GGUF 量化（如 q4_k_m）。" };
+    }
     var framework = calc.parseFramework(spec);
     var limit = arch.max_position_embeddings;
     if (limit && context > limit) {
@@ -47,16 +53,17 @@
     }
     var one = at(context, 1);
     var needs = calc.busiestGpuBytes(one);
-    var where = gpu.name + "（" + gib(gpu.bytes) + " GiB）";
+    var where = gpu.name + "（可用 " + gib(gpu.bytes) + " GiB）";
     var via = engine === "llama.cpp" && quant.format === "gguf" && $("pick-engine").value.split("==")[0] !== "llama.cpp"
       ? "（GGUF 按 llama.cpp 估算）" : "";
     if (calc.fits(one, gpu.bytes)) {
       var sentence = m.id + " " + quant.name + " 在 " + tokens(context) + " 上下文下" + via + "，" + where + " 能装下";
       if (one.kv_cache_capacity_tokens !== null) {
-        sentence += "：vLLM 预分配 " + gib(one.per_gpu_peak[0]) + " GiB，KV cache 可容纳 " +
-          thousands(one.kv_cache_capacity_tokens) + " Token。";
+        sentence += "：vLLM 启动预留 " + gib(one.per_gpu_peak[0]) + " GiB，其中 KV cache 可容纳 " +
+          thousands(one.kv_cache_capacity_tokens) + " Token，可同时服务 " +
+          thousands(Math.floor(one.kv_cache_capacity_tokens / context)) + " 个完整请求。";
       } else {
-        sentence += "，峰值约 " + gib(needs) + " GiB（含 CUDA 上下文和分配器余量）。";
+        sentence += "：峰值 " + gib(one.peak) + " GiB，所需显存 " + gib(needs) + " GiB（最忙那张卡的峰值加分配器余量和 CUDA 上下文）。";
       }
       return { verdict: "yes", number: "能装下", sentence: sentence };
     }
@@ -69,8 +76,8 @@
       if (calc.fits(at(middle * 1024, 1), gpu.bytes)) { low = middle; } else { high = middle - 1; }
     }
     var longest = low * 1024;
-    var text = m.id + " " + quant.name + " 在 " + tokens(context) + " 上下文下" + via + "，一张" + where + "装不下（约需 " +
-      gib(needs) + " GiB）。";
+    var text = m.id + " " + quant.name + " 在 " + tokens(context) + " 上下文下" + via + "，一张" + where + "装不下" +
+      (one.kv_cache_capacity_tokens !== null ? "（vLLM 启动不了或放不下这个请求）。" : "（所需显存 " + gib(needs) + " GiB）。");
     var number;
     if (longest > 0) {
       number = "最多 " + tokens(longest) + " 上下文";
@@ -105,6 +112,9 @@
     var link = $("pick-calculator");
     link.href = link.href.split("#")[0].split("?")[0] + "#" + params.toString();
   }
+
+  // For the tests: the picker's answer for the form as it is set.
+  window.vramPicker = { answer: answer };
 
   $("picker").addEventListener("input", update);
   $("picker").addEventListener("change", update);
