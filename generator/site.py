@@ -129,7 +129,8 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str,
     return sections
 
 
-PEAK_NOTE = "峰值：任一时刻分配得最多的显存（多卡时为最忙那张卡，表中为各卡之和）；能装下要求峰值加上分配器余量和 CUDA 上下文不超过显卡的可用显存。"
+PEAK_NOTE = ("表中是峰值（任一时刻分配得最多的显存）；能装下指所需显存（最忙那张卡的峰值加分配器余量和 CUDA 上下文）"
+             "不超过显卡的可用显存。这些词的定义见计算器页末。")
 
 
 def fits_page_path(estimator: Estimator, gpu: str) -> str:
@@ -149,8 +150,10 @@ def fits_page_files(content: Content, estimator: Estimator, page_env, site: dict
     pages = content.site.model_pages
     tables = guide_tables.fits_tables(content, estimator, gpu, pages)
     card = estimator.card(gpu)
+    # The cards of this size that give a run at least as much: what this page lists fits them too.
     same_size = sorted(g.name for g in content.gpus.values()
-                       if not g.unified_memory and g.memory_bytes == card.memory_bytes and g.name != gpu)
+                       if not g.unified_memory and g.memory_bytes == card.memory_bytes and g.name != gpu
+                       and g.usable_bytes >= card.usable_bytes)
     macs = sorted((g for g in content.gpus.values() if g.unified_memory and g.usable_bytes >= card.usable_bytes),
                   key=lambda g: g.usable_bytes)
     path = fits_page_path(estimator, gpu)
