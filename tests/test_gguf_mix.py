@@ -156,3 +156,15 @@ def test_every_preset_runs_in_llama_cpp(monkeypatch, quantization):
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["quantization"] == quantization.lower() and report["weights_gib"] > 0
+
+
+def test_iq3_m_tensor_counts_match_a_real_file():
+    """Llama-3.2-1B-Instruct IQ3_M (an imatrix file), as llama.cpp's loader lists it (ggml-org/llama.cpp issue
+    #10052): "type f32: 34 / type q4_K: 34 / type q6_K: 1 / type iq3_s: 78" (16 layers; tied embeddings, so
+    token_embd takes the output's Q6_K)."""
+    from generator.model_config import architecture_from_config
+    arch = architecture_from_config({
+        "architectures": ["LlamaForCausalLM"], "hidden_size": 2048, "num_hidden_layers": 16,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 8192, "vocab_size": 128256,
+        "tie_word_embeddings": True, "max_position_embeddings": 131072})
+    assert _counts(arch, "iq3_m") == {"q4_k": 34, "q6_k": 1, "iq3_s": 78}
