@@ -32,8 +32,9 @@ from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
-from .site import build_plan
+from .site import build_plan, build_plan_for_writing
 from .writer import published_reader, refuse_overlap, write_plan
+from . import memo
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -428,14 +429,16 @@ def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
     refuse_overlap(args.out, args.content, args.templates)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
+    memo.allow_writes(True)
+    plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 
 
 def run_check(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_check(root, out)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.site))
+    memo.allow_writes(False)  # check writes nothing, not even to the cache
+    plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     return _report(report, out, "python -m generator build")
 

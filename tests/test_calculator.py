@@ -11,7 +11,6 @@ import io
 import json
 import os
 import random
-import shutil
 import time
 
 import pytest
@@ -26,8 +25,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")
 TEMPLATES = os.path.join(ROOT, "templates")
 SITE = {"title": "LLM 推理显存计算", "description": "大模型推理需要多少显存？"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 OUTPUT_IDS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
               "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
               "out-fits", "out-busiest", "out-capacity", "out-concurrency"]
@@ -102,41 +99,7 @@ def test_page_embeds_the_same_json(catalogue):
     assert "fetch(" not in files[calculator.SCRIPT_PATH].decode("utf-8")
 
 
-# --- The browser ---------------------------------------------------------------------------------------------------
-def _unavailable(why: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{why} (required in CI)")
-    pytest.skip(why)
-
-
-def _chromium_path():
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright)")
-    executable = _chromium_path()
-    if executable is None:
-        _unavailable("Chromium is not installed (apt-get install chromium)")
-    manager = sync_playwright().start()
-    try:
-        instance = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is an environment problem
-        manager.stop()
-        _unavailable(f"Chromium did not start: {exc}")
-    yield instance
-    instance.close()
-    manager.stop()
-
-
+# --- The browser (one Chromium for the session: conftest.browser) -----------------------------------------------
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory, catalogue):
     folder = tmp_path_factory.mktemp("calculator-site")
