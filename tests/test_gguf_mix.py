@@ -168,3 +168,15 @@ def test_iq3_m_tensor_counts_match_a_real_file():
         "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 8192, "vocab_size": 128256,
         "tie_word_embeddings": True, "max_position_embeddings": 131072})
     assert _counts(arch, "iq3_m") == {"q4_k": 34, "q6_k": 1, "iq3_s": 78}
+
+
+def test_mla_k_b_and_v_b_take_the_default_with_the_row_fallback():
+    """Since PR #12801 convert_hf_to_gguf.py writes attn_k_b (rows of qk_nope_head_dim = 128) and attn_v_b (rows
+    of kv_lora_rank = 512) instead of attn_kv_b; llama-quant.cpp has no rule for them, so Q4_K_M gives them Q4_K,
+    and attn_k_b's 128-long rows, which do not fill a 256-block, fall back to Q5_0 (tensor_type_fallback)."""
+    arch = load_catalogue(os.path.join(ROOT, "content")).models["DeepSeek-V2-Lite"].require_architecture()
+    rows = gguf_mix.tensor_types(arch, "q4_k_m")
+    # Per layer, the "other" (no-rule) attention tensors: attn_kv_a_mqa (rows 2048), attn_k_b, attn_v_b.
+    for layer in range(arch.layers):
+        others = [t for i, cat, t, _ in rows if i == layer and cat == "other"]
+        assert others == ["q4_k", "q5_0", "q4_k"], layer

@@ -13,7 +13,7 @@ Sources (ggml-org/llama.cpp):
   - ``output.weight`` (and ``token_embd`` when the model ties them): MXFP4_MOE -> Q8_0; Falcon, or a row length
     not divisible by the default type's block -> Q8_0; IQ2_XXS/IQ2_XS/IQ3_XXS/IQ1_S/IQ2_S/IQ2_M/IQ1_M -> Q5_K;
     otherwise Q6_K unless the default is Q8_0.
-  - MXFP4_MOE: 3-D tensors (the routed experts) -> MXFP4, every other tensor -> Q8_0.
+  - MXFP4_MOE: 3-D tensors (the routed experts, and MLA's attn_k_b/attn_v_b) -> MXFP4, every other -> Q8_0.
   - ``token_embd`` (untied): IQ2_XXS/IQ2_XS/IQ1_S/IQ1_M -> Q2_K; IQ2_S/IQ2_M/IQ3_XXS -> IQ3_S; TQ1_0/TQ2_0/Q2_0
     -> Q4_K; otherwise the default.
   - The 1- and 2-bit i-quant mixes (IQ2_XXS, IQ2_XS, IQ1_S, IQ2_S, IQ2_M, IQ1_M): attn_v (and fused qkv,
@@ -295,17 +295,24 @@ class GgufLayout:
 
 
 def _mla_attention(arch: Architecture) -> list:
-    """(category, row length, output rows) of MLA attention matrices, as llama.cpp names them."""
+    """(category, row length, output rows, 3-D) of MLA attention matrices, as llama.cpp names them.
+
+    convert_hf_to_gguf.py (DeepseekV2Model.modify_tensors, with PR #12801: "MLA with the absorption optimization,
+    needs these two split and k_b_proj transposed") writes kv_b_proj as two 3-D tensors, attn_k_b (per head
+    kv_lora_rank rows of qk_nope) and attn_v_b (per head v_head_dim rows of kv_lora_rank), and no attn_kv_b:
+    neither name is an attn_v-like category in llama-quant.cpp, so both take the mix's default (attn_k_b's
+    128-long rows fall back from 256-blocks)."""
     h = arch.hidden_size
     qk = arch.qk_nope_head_dim + arch.qk_rope_head_dim
     parts = []
     if arch.q_lora_rank:
-        parts += [("other", h, arch.q_lora_rank), ("other", arch.q_lora_rank, arch.heads * qk)]
+        parts += [("other", h, arch.q_lora_rank, False), ("other", arch.q_lora_rank, arch.heads * qk, False)]
     else:
-        parts.append(("q", h, arch.heads * qk))
-    parts.append(("other", h, arch.kv_lora_rank + arch.qk_rope_head_dim))
-    parts.append(("v", arch.kv_lora_rank, arch.heads * (arch.qk_nope_head_dim + arch.v_head_dim)))
-    parts.append(("o", arch.heads * arch.v_head_dim, h))
+        parts.append(("q", h, arch.heads * qk, False))
+    parts.append(("other", h, arch.kv_lora_rank + arch.qk_rope_head_dim, False))
+    parts.append(("other", arch.qk_nope_head_dim, arch.heads * arch.kv_lora_rank, True))    # attn_k_b
+    parts.append(("other", arch.kv_lora_rank, arch.heads * arch.v_head_dim, True))         # attn_v_b
+    parts.append(("o", arch.heads * arch.v_head_dim, h, False))
     return parts
 
 
@@ -325,7 +332,7 @@ def _layer_matrices(arch: Architecture, i: int) -> list:
     in the loader's order within the layer (by tensor name: attn_*, then ffn_down*, ffn_gate*, ffn_up*)."""
     h = arch.hidden_size
     if arch.is_mla:
-        parts = [(c, row, row * out, False) for c, row, out in _mla_attention(arch)]
+        parts = [(c, row, row * out, three_d) for c, row, out, three_d in _mla_attention(arch)]
     else:
         q, kv = arch.heads * arch.head_dim, arch.kv_heads * arch.head_dim
         parts = [("q", h, h * q, False), ("k", h, h * kv, False), ("v", h, h * kv, False), ("o", q, q * h, False)]
