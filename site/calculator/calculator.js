@@ -983,7 +983,8 @@
       parts.push(["q", h, a.heads * qk]);
     }
     parts.push(["other", h, a.kv_lora_rank + a.qk_rope_head_dim]);
-    parts.push(["v", a.kv_lora_rank, a.heads * (a.qk_nope_head_dim + a.v_head_dim)]);
+    parts.push(["other", a.qk_nope_head_dim, a.heads * a.kv_lora_rank, true]);  // attn_k_b (3-D)
+    parts.push(["other", a.kv_lora_rank, a.heads * a.v_head_dim, true]);        // attn_v_b (3-D)
     parts.push(["o", a.heads * a.v_head_dim, h]);
     return parts;
   }
@@ -994,7 +995,7 @@
   function layerMatrices(a, i) {
     var h = a.hidden_size, parts, gated = a.mlp_gated !== false;
     if (isMla(a)) {
-      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2], false]; });
+      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2], p[3] === true]; });
     } else {
       var q = a.heads * a.head_dim, kv = a.kv_heads * a.head_dim;
       parts = [["q", h, h * q, false], ["k", h, h * kv, false], ["v", h, h * kv, false], ["o", q, q * h, false]];
