@@ -180,12 +180,12 @@ FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.4
               "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000", "llama.cpp==b7000", "llama.cpp==b5500"]
 # The extreme cases keep the first six: their seeded inputs stay within what the browser computes exactly.
 EXTREME_FRAMEWORKS = FRAMEWORKS[:6]
-KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0"]
+KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0", "q5_1", "iq4_nl"]
 LABELS = ["BF16", "GPTQ-Int8", "GPTQ-Int4", "AWQ", "AWQ-INT4", "Q4_K_M", "gguf-q8_0", "int4", "float16", "bfloat16",
           "Q5_K_S"]
 
 
-_ENGINE_KV = {"llama.cpp": ("", "16-bit", "fp32", "q8_0", "q4_0"), "vllm": ("", "16-bit", "fp8"),
+_ENGINE_KV = {"llama.cpp": ("", "16-bit", "fp32", "q8_0", "q4_0", "q5_1", "iq4_nl"), "vllm": ("", "16-bit", "fp8"),
               "transformers": ("", "16-bit", "fp32")}
 
 
@@ -208,7 +208,7 @@ def _runnable(case):
     if old_build and case.get("flash_attn") == "auto":
         case["flash_attn"] = ""  # -fa auto arrived in b6327: refused before (test_estimate_cli.py)
     flash = {"on": True, "off": False}.get(case.get("flash_attn") or "", not old_build)
-    if not flash and case["kv_dtype"] in ("q8_0", "q4_0"):
+    if not flash and case["kv_dtype"] in ("q8_0", "q4_0", "q5_1", "iq4_nl"):
         case["kv_dtype"] = ""  # without flash attention a quantized V cache is refused
     return case
 

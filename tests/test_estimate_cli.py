@@ -186,3 +186,7 @@ def test_llama_cpp_flash_attn_auto_and_every_setting_of_a_log(monkeypatch):
     # 20 of 32 layers on the card: their KV cache, 20 x 1024 x 2 x 34/32 bytes x 32768 cells.
     assert log["kv_cache_gib"] == round(20 * 1024 * 2 * 34 / 32 * 32768 / 2 ** 30, 4)
     assert log["host_gib"] > 1.5 and log["framework"] == "llama.cpp==b5505"
+    # Every llama.cpp cache type (-ctk/-ctv): q5_1 is 24 bytes per 32 values (ggml-common.h block_q5_1).
+    q5 = _cpp("--context", "8192", "--framework", "llama.cpp", "--kv-dtype", "Q5_1")
+    assert q5["kv_dtype"] == "q5_1" and q5["kv_cache_gib"] == round(32 * 1024 * 2 * 24 / 32 * 8192 / 2 ** 30, 4)
+    assert _cpp("--context", "8192", "--framework", "llama.cpp", "--kv-dtype", "iq4-nl")["kv_dtype"] == "iq4_nl"

@@ -128,8 +128,10 @@ def parse_quantization(name) -> Quantization:
 
 
 # --- KV cache element types -----------------------------------------------------------------------------------
-# q8_0 / q4_0 are llama.cpp cache types: 34 and 18 bytes per 32 values (ggml-common.h) = 1.0625 and 0.5625 bytes.
-KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 1.0625, "q4_0": 0.5625}
+# q8_0, q4_0, q4_1, q5_0, q5_1 and iq4_nl are llama.cpp cache types (-ctk/-ctv): 34, 18, 20, 22, 24 and 18 bytes per
+# 32 values (ggml-common.h's block structs; generator/calc/gguf_mix.py BLOCK).
+KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32,
+                      "q5_0": 22 / 32, "q5_1": 24 / 32, "iq4_nl": 18 / 32}
 _KV_ALIASES = {"16bit": "16-bit", "bf16": "16-bit", "fp16": "16-bit", "f16": "16-bit", "auto": "16-bit",
                "f32": "fp32", "fp8-e4m3": "fp8", "fp8-e5m2": "fp8", "int8": "q8_0", "q8-0": "q8_0", "q4-0": "q4_0"}
 
@@ -142,7 +144,9 @@ class KvDtype:
 
 def parse_kv_dtype(name) -> KvDtype:
     key = str(name).strip().lower().replace("_", "-") if name is not None else "16-bit"
-    key = _KV_ALIASES.get(key, key).replace("q8-0", "q8_0").replace("q4-0", "q4_0")
+    key = _KV_ALIASES.get(key, key)
+    if key not in KV_BYTES_PER_VALUE and key.replace("-", "_") in KV_BYTES_PER_VALUE:
+        key = key.replace("-", "_")  # q8-0 -> q8_0, iq4-nl -> iq4_nl
     if key in KV_BYTES_PER_VALUE:
         return KvDtype(key, KV_BYTES_PER_VALUE[key])
     raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
@@ -596,7 +600,8 @@ def _smaller_quantizations(quant: Quantization) -> tuple:
 
 
 # llama.cpp's cache types; the 16-bit cache is f16 there.
-_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0"}
+_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0", "q4_1": "q4_1", "q5_0": "q5_0",
+                 "q5_1": "q5_1", "iq4_nl": "iq4_nl"}
 # What each engine stores its KV cache in (vLLM: --kv-cache-dtype auto/fp8; transformers: the model dtype, or a
 # quantized cache that this estimator does not model).
 ENGINE_KV_DTYPES = {"llama.cpp": tuple(_LLAMA_CPP_KV), "vllm": ("16-bit", "fp8"), "transformers": ("16-bit", "fp32")}
@@ -634,7 +639,7 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
                              fix="pass --flash-attn on or off, or a build from b6327")
     flash = framework.flash_attention if flash_attention in (None, "auto") else flash_attention
     kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else "f16"
-    if kv_type in ("q8_0", "q4_0") and not flash:
+    if kv_type not in ("f16", "bf16", "f32") and not flash:
         raise GeneratorError(f"llama.cpp refuses a {kv_type} V cache without flash attention "
                              "(\"V cache quantization requires flash_attn\")",
                              fix="pass --flash-attn on, or use the 16-bit cache")
