@@ -301,7 +301,10 @@
   function parseKvDtype(name) {
     var K = DATA.kv_dtypes;
     var key = name === null || name === undefined ? "16-bit" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
-    key = (hasOwn(K.aliases, key) ? K.aliases[key] : key).replace("q8-0", "q8_0").replace("q4-0", "q4_0");
+    key = hasOwn(K.aliases, key) ? K.aliases[key] : key;
+    if (!hasOwn(K.bytes_per_value, key) && hasOwn(K.bytes_per_value, key.replace(/-/g, "_"))) {
+      key = key.replace(/-/g, "_");  // q8-0 -> q8_0, iq4-nl -> iq4_nl
+    }
     if (hasOwn(K.bytes_per_value, key)) { return { name: key, bytes_per_value: K.bytes_per_value[key] }; }
     throw new EstimateError("unknown KV cache type " + pyRepr(name),
       "use one of: " + Object.keys(K.bytes_per_value).sort().join(", "), "kv-dtype");
@@ -1182,7 +1185,7 @@
     }
     var flash = wanted === null || wanted === "auto" ? framework.flash_attention : wanted;
     var kvType = kvDtype ? L.kv_types[kvDtype.name] : "f16";
-    if ((kvType === "q8_0" || kvType === "q4_0") && !flash) {
+    if (!among(kvType, ["f16", "bf16", "f32"]) && !flash) {
       throw new EstimateError("llama.cpp refuses a " + kvType + " V cache without flash attention " +
         "(\"V cache quantization requires flash_attn\")", "pass --flash-attn on, or use the 16-bit cache", "kv-dtype");
     }
