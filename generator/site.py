@@ -141,8 +141,8 @@ def fits_links(content: Content, estimator: Estimator, root: str) -> list[dict]:
     pages = content.site.model_pages
     if pages is None:
         return []
-    return [{"label": guide_tables.card_size_label(estimator, g), "href": root + fits_page_path(estimator, g)}
-            for g in pages.fit_pages]
+    return [{"label": guide_tables.card_size_label(estimator, g), "href": root + fits_page_path(estimator, g),
+             "usable_bytes": estimator.limit_bytes(g)} for g in pages.fit_pages]
 
 
 def fits_page_files(content: Content, estimator: Estimator, page_env, site: dict, gpu: str):

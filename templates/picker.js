@@ -111,6 +111,22 @@
     if ($("pick-gpu").value) { params.set("gpu", $("pick-gpu").value); } else { params.set("vram", $("pick-vram").value); }
     var link = $("pick-calculator");
     link.href = link.href.split("#")[0].split("?")[0] + "#" + params.toString();
+    showFits();
+  }
+
+  // "What can my card run": the page of the largest memory size whose card gives a run no more than this one.
+  function showFits() {
+    var fitsLink = $("pick-fits");
+    if (!fitsLink || !fitsLink.getAttribute) { return; }
+    var gpu = card(), sizes = String(fitsLink.getAttribute("data-pages") || "").split(",").map(Number);
+    var hrefs = String(fitsLink.getAttribute("data-hrefs") || "").split(","), labels = String(fitsLink.getAttribute("data-labels") || "").split(",");
+    var best = -1;
+    sizes.forEach(function (bytes, i) { if (gpu !== null && bytes <= gpu.bytes) { best = i; } });
+    $("pick-fits-line").hidden = best < 0;
+    if (best >= 0) {
+      fitsLink.href = hrefs[best];
+      fitsLink.textContent = "这张卡还能跑什么：" + labels[best] + " 显卡能跑的全部模型 →";
+    }
   }
 
   // For the tests: the picker's answer for the form as it is set.

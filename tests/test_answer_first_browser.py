@@ -50,3 +50,19 @@ def test_the_first_screen_states_the_answer(browser, server, screen, path):
     assert seen["bottom"] <= seen["height"], seen  # the whole answer is on the first screen
     assert re.search(r"\d+\.\d\d GiB", seen["text"]), seen["text"]
     assert seen["tableTop"] is None or seen["tableTop"] >= seen["bottom"]
+
+
+def test_the_picker_points_to_what_the_card_runs(browser, server):
+    """The picker's "what can my card run" mode: the page of the largest memory size the card covers."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/index.html")
+        page.select_option("#pick-gpu", "RTX 4070 12GB")
+        assert page.get_attribute("#pick-fits", "href").endswith("fits/12gb.html")
+        assert page.is_visible("#pick-fits")
+        page.select_option("#pick-gpu", "")
+        page.fill("#pick-vram", "6")  # below every page's card: no link
+        page.dispatch_event("#pick-vram", "input")
+        assert not page.is_visible("#pick-fits")
+    finally:
+        page.close()
