@@ -376,7 +376,7 @@ def _expected_text(report: dict) -> dict:
                      "out-busiest": f"{report['busiest_gpu_needs_gib']:.2f}"})
     if "kv_cache_capacity_tokens" in report:
         text.update({"out-capacity": f"{report['kv_cache_capacity_tokens']:,}",
-                     "out-concurrency": f"{report['concurrent_requests']:,}"})
+                     "out-concurrency": f"{report['concurrent_requests']:,} 个"})
     return text
 
 
