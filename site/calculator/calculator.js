@@ -2093,7 +2093,7 @@
     $("out-fits").className = r.gpu === undefined ? "value" : (r.fits ? "value yes" : "value no");
     if (r.kv_cache_capacity_tokens !== undefined) {
       setOutput("out-capacity", thousands(r.kv_cache_capacity_tokens));
-      setOutput("out-concurrency", thousands(r.concurrent_requests));
+      setOutput("out-concurrency", thousands(r.concurrent_requests) + " 个");
     } else {
       setOutput("out-capacity", "—");
       setOutput("out-concurrency", "—");
