@@ -57,13 +57,36 @@ def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComp
     kv_value = None if kv_dtype.name == "16-bit" else kv_dtype.bytes_per_value
     weights, _ = weight_bytes(arch, quant)
     plan = vllm.plan(arch, weights, quant.compute_bytes, vllm_rules(framework), settings_of(log), log.max_model_len,
-                     kv_value)
+                     kv_value, quant.format)
     observed = observed_tokens(log, plan.kv_bytes_per_token)
     if observed <= 0:
         raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
                              "check the figure and its unit")
     error = 100.0 * (plan.capacity_tokens - observed) / observed
     return LogComparison(log, observed, plan.capacity_tokens, error, plan)
+
+
+@dataclass(frozen=True)
+class RefusalCheck:
+    log: object
+    refusal: str | None           # the estimate's reason to refuse (None: the estimate says vLLM starts)
+    plan: vllm.VllmPlan
+
+    @property
+    def agrees(self) -> bool:
+        return self.refusal is not None
+
+
+def check_refusal(log, arch: Architecture, framework: FrameworkProfile) -> RefusalCheck:
+    """A log where vLLM did not start: does the estimate refuse the same settings?"""
+    quant = parse_quantization(log.quantization)
+    kv_dtype = parse_kv_dtype(log.kv_cache_dtype)
+    kv_value = None if kv_dtype.name == "16-bit" else kv_dtype.bytes_per_value
+    weights, _ = weight_bytes(arch, quant)
+    rules = vllm_rules(framework)
+    settings = settings_of(log)
+    plan = vllm.plan(arch, weights, quant.compute_bytes, rules, settings, log.max_model_len, kv_value, quant.format)
+    return RefusalCheck(log, vllm.check(arch, plan, rules, settings, log.max_model_len, kv_dtype.name), plan)
 
 
 def validate_logs(comparisons) -> LogValidation:
