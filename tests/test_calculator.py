@@ -210,7 +210,7 @@ _RUN_CASES = """(cases) => {
 }""" % json.dumps(OUTPUT_IDS)
 
 FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.46.0", "vllm==0.6.3", "vllm==0.8.0",
-              "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000"]
+              "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000", "vllm==0.11.0", "vllm==0.20.0", "vllm"]
 # The extreme cases keep the first six: their seeded inputs stay within what the browser computes exactly.
 EXTREME_FRAMEWORKS = FRAMEWORKS[:6]
 KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0"]
@@ -423,7 +423,8 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
     assert engines == {"transformers", "vllm", "llama.cpp"}
     assert {"float", "fp8", "gptq", "awq", "gguf"} <= quants
     assert pasted >= 40 and too_large <= 10
-    assert 0 < refused < len(cases) // 4, refused
+    # Five of the eleven frameworks are vLLM releases, which refuse what does not fit the card: under a third.
+    assert 0 < refused < len(cases) // 3, refused
     page.check_clean()
     print(f"\n{len(cases)} cases in the browser: {browser_seconds:.2f} s")
 
