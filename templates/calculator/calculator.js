@@ -1738,8 +1738,8 @@
     var vllmSettings = null;
     if (framework.engine === "vllm") {
       // vLLM budgets the total CUDA reports, and picks some defaults by the card's name and size.
-      vllmSettings = {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes : gpu.cuda_bytes, gpu_name: gpu.name,
-        unified_memory: gpu.unified_memory};
+      vllmSettings = Object.assign({}, request.vllm || {}, {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes :
+        gpu.cuda_bytes, gpu_name: gpu.name, unified_memory: gpu.unified_memory});
     }
     var result = estimate(arch, quantization, request.context, framework, request.generate, request.batch,
       request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, undefined, vllmSettings);
@@ -1801,7 +1801,34 @@
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
     gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu", vram: "err-gpu",
+    "vllm-utilization": "err-vllm", "vllm-max-model-len": "err-vllm", "vllm-max-num-seqs": "err-vllm",
+    "vllm-max-num-batched-tokens": "err-vllm",
   };
+  // vLLM's own flags (cli.py _vllm_settings): empty means the version's default.
+  var VLLM_INTEGER_FLAGS = [["vllm-max-model-len", "max_model_len", "--max-model-len"],
+    ["vllm-max-num-seqs", "max_num_seqs", "--max-num-seqs"],
+    ["vllm-max-num-batched-tokens", "max_num_batched_tokens", "--max-num-batched-tokens"]];
+
+  function readVllmFlags(attempt) {
+    var flags = {gpu_memory_utilization: null, max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null,
+      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1"};
+    var text = pyStrip($("vllm-utilization").value);
+    if (text !== "") {
+      flags.gpu_memory_utilization = attempt(function () {
+        var value = Number(text);
+        if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value > 0 && value <= 1)) {
+          throw new EstimateError("--gpu-memory-utilization 必须大于 0 且不超过 1", "", "vllm-utilization");
+        }
+        return value;
+      });
+    }
+    VLLM_INTEGER_FLAGS.forEach(function (flag) {
+      if (pyStrip($(flag[0]).value) !== "") {
+        flags[flag[1]] = attempt(function () { return readInteger(flag[0], flag[2], 1, 16777216); });
+      }
+    });
+    return flags;
+  }
   // "My VRAM": a card given by its size in GB (as sold: a 12 GB card has 12 GiB, see content/gpus.yaml).
   var MY_VRAM = "__my_vram__";
   var MAX_VRAM_GB = 4096;
@@ -1901,6 +1928,7 @@
     var engine = $("framework").value;
     var version = $("framework-version").disabled ? "" : pyStrip($("framework-version").value);
     request.framework = version ? engine + "==" + version : engine;
+    if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
     return { request: request, errors: errors };
@@ -1926,8 +1954,9 @@
     var kv = request.kvDtype ? parseKvDtype(request.kvDtype) : null;
     function startsOn(mib) {
       var bytes = mib * 1048576;
+      var flags = request.vllm ? Object.assign({}, request.vllm, {gpu_memory_bytes: bytes, gpu_name: ""}) : undefined;
       return fits(estimate(arch, quant, request.context, framework, request.generate, request.batch, request.gpus,
-        kv, bytes), bytes);
+        kv, bytes, undefined, flags), bytes);
     }
     var low = 1, high = MAX_VRAM_GB * 1024;
     if (!startsOn(high)) { return null; }
@@ -1989,12 +2018,14 @@
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
-    "framework-version", "gpu", "vram"];
+    "framework-version", "gpu", "vram", "vllm-utilization", "vllm-max-model-len", "vllm-max-num-seqs",
+    "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
 
   function writeUrl() {
     var params = new URLSearchParams();
     URL_FIELDS.forEach(function (id) {
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
+      if (id.indexOf("vllm-") === 0 && ($("framework").value !== "vllm" || !$(id).value)) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
       params.set(id, $(id).value);
     });
@@ -2085,6 +2116,7 @@
   function update() {
     $("config-field").hidden = $("model").value !== CUSTOM;
     $("vram-field").hidden = $("gpu").value !== MY_VRAM;
+    $("vllm-field").hidden = $("framework").value !== "vllm";
     $("vllm-summary").hidden = true;
     renderWarnings([]);
     renderCompact(null);
