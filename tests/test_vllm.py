@@ -340,3 +340,11 @@ def test_deepseek_pads_v_to_the_k_head_before_mla_attention():
     a = arch("DeepSeek-V2-Lite")
     # Before v0.7.1 K and V share K's head size: qk_nope 128 + qk_rope 64 = 192 for both (V's 128 padded).
     assert vllm.kv_bytes_per_token_per_rank(a, 1, 2, False) == 2 * a.layers * a.heads * 192 * 2
+
+
+def test_rocm_cards_skip_the_cuda_graph_estimate():
+    # gpu_worker.determine_available_memory: "Skip on ROCm/HIP as graph pool handles and mem_get_info behave
+    # differently" (v0.18.0 on).
+    mi300 = plan("Llama-3.1-70B", version="0.20.0", gpu="MI300X", max_model_len=8192)
+    h200 = plan("Llama-3.1-70B", version="0.20.0", gpu="H200", max_model_len=8192)
+    assert mi300.cuda_graphs == 0 and h200.cuda_graphs > 0

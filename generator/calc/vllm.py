@@ -371,8 +371,10 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     sampler = sampler_peak(arch, min(seqs, batched), act_bytes, rules.sampler)
     activation = int(max(layer, sampler))
     non_torch = non_torch_bytes(rules, engine, tp)
+    # gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
+    rocm = s.gpu_name.lower().startswith("mi")
     graphs = cuda_graph_count(seqs, batched) if rules.cuda_graph_estimate and engine == "v1" and \
-        not s.enforce_eager else 0
+        not s.enforce_eager and not rocm else 0
     graph_bytes = graphs * CUDA_GRAPH_BYTES
     budget = int(s.gpu_memory_bytes * util)
     kv_budget = budget - w - activation - non_torch - graph_bytes
