@@ -791,7 +791,10 @@
     var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, rules.sampler);
     var activation = Math.trunc(pyMax(layer, sampler));
     var nonTorch = vllmNonTorchBytes(rules, engine, tp);
-    var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager ? cudaGraphCount(seqs, batched) : 0;
+    // gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
+    var rocm = (s.gpu_name || "").toLowerCase().indexOf("mi") === 0;
+    var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager && !rocm ?
+      cudaGraphCount(seqs, batched) : 0;
     var graphBytes = graphs * V.cuda_graph_bytes;
     var budget = Math.trunc(s.gpu_memory_bytes * util);
     var kvBudget = budget - w - activation - nonTorch - graphBytes;
