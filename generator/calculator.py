@@ -111,6 +111,7 @@ def calculator_data(catalogue) -> dict:
             "sampler_sort_bytes_per_logit": vllm.SAMPLER_SORT_BYTES_PER_LOGIT,
             "sampler_triton_bytes_per_logit": vllm.SAMPLER_TRITON_BYTES_PER_LOGIT,
             "cuda_graph_bytes": vllm.CUDA_GRAPH_BYTES,
+            "huge_card_bytes": vllm.HUGE_CARD_BYTES,
             "startup_used_bytes": vllm.STARTUP_USED_BYTES,
             "max_suggested_utilisation": vllm.MAX_SUGGESTED_UTILISATION,
             "non_torch_base_bytes": vllm.NON_TORCH_BASE_BYTES,

@@ -46,6 +46,7 @@ FRAMEWORK_FIELDS = {
     "large_card_rule": Choice("none", "h100-name", "70gib-not-a100"),
     "large_card_max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "large_card_max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
+    "huge_card_max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),  # cards of 160 GiB or more
     "v0_chunked_prefill_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "non_torch_context_engines": NAME,  # the engines whose non-torch figure includes the CUDA context
     "vllm_hybrid_kv_cache": FLAG,  # V1 groups layers by attention type (generator/calc/vllm.py kv_layout)

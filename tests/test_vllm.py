@@ -311,7 +311,7 @@ def test_releases_the_estimator_never_read_are_refused_and_the_bare_name_is_the_
     assert result.code == 2 and result.err.count("\n") == 1 and "not modelled" in result.err
     assert "vllm==0.33.0" in result.err
     bare = parse_framework("vllm", CONTENT.frameworks)
-    assert not bare.unmodelled and bare.min_version == (0, 21, 0)
+    assert not bare.unmodelled and bare.min_version == (0, 28, 0)
 
 
 def test_would_fit_respects_v1_free_memory_refusal():
@@ -348,3 +348,14 @@ def test_rocm_cards_skip_the_cuda_graph_estimate():
     mi300 = plan("Llama-3.1-70B", version="0.20.0", gpu="MI300X", max_model_len=8192)
     h200 = plan("Llama-3.1-70B", version="0.20.0", gpu="H200", max_model_len=8192)
     assert mi300.cuda_graphs == 0 and h200.cuda_graphs > 0
+
+
+def test_cards_of_160_gib_batch_16384_tokens_from_028():
+    # EngineArgs at v0.28.0: "device_memory >= 160 * GiB_bytes" -> 16384 tokens for `vllm serve`; v0.27.0 has no
+    # such tier. The B200 reports more than 160 GiB, the H200 less.
+    assert CONTENT.gpus["B200"].cuda_bytes >= 160 * GIB > CONTENT.gpus["H200"].cuda_bytes
+    new = plan("Llama-3.1-8B", version="0.28.0", gpu="B200", max_model_len=8192)
+    old = plan("Llama-3.1-8B", version="0.27.0", gpu="B200", max_model_len=8192)
+    h200 = plan("Llama-3.1-8B", version="0.28.0", gpu="H200", max_model_len=8192)
+    assert (new.max_num_batched_tokens, new.max_num_seqs) == (16384, 1024)
+    assert (old.max_num_batched_tokens, h200.max_num_batched_tokens) == (8192, 8192)

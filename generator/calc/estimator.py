@@ -176,6 +176,7 @@ class FrameworkProfile:
     large_card_rule: str = "none"
     large_card_max_num_batched_tokens: int = 0
     large_card_max_num_seqs: int = 0
+    huge_card_max_num_batched_tokens: int = 0
     v0_chunked_prefill_tokens: int = 0
     non_torch_context_engines: str = ""
     vllm_hybrid_kv_cache: bool = False
@@ -556,6 +557,7 @@ def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
         max_num_batched_tokens=framework.max_num_batched_tokens or 2048, large_card_rule=framework.large_card_rule,
         large_card_max_num_batched_tokens=framework.large_card_max_num_batched_tokens or 8192,
         large_card_max_num_seqs=framework.large_card_max_num_seqs or 256,
+        huge_card_max_num_batched_tokens=framework.huge_card_max_num_batched_tokens,
         v0_chunked_prefill_tokens=framework.v0_chunked_prefill_tokens or 512,
         non_torch_context_engines=tuple(framework.non_torch_context_engines.split()),
         mla_compressed_cache=framework.mla_compressed_cache, hybrid_kv_cache=framework.vllm_hybrid_kv_cache,

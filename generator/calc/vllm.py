@@ -75,6 +75,8 @@ NON_TORCH_TP_BYTES = int(0.2 * GIB)
 # allocated, which includes the CUDA context and the cuBLAS handle: 0.35 GiB on an RTX 3090 with TP=1 (vLLM 0.6.4,
 # issue #10517), 0.25 GiB above the later baseline-relative figure.
 CUDA_CONTEXT_IN_NON_TORCH_BYTES = int(0.25 * GIB)
+# EngineArgs (v0.28.0 on): "device_memory >= 160 * GiB_bytes" selects the largest `vllm serve` defaults.
+HUGE_CARD_BYTES = 160 * GIB
 KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
 ENGINES = ("v0", "v1")
 
@@ -92,6 +94,7 @@ class VllmRules:
     large_card_rule: str = "none"            # none | h100-name | 70gib-not-a100
     large_card_max_num_batched_tokens: int = 8192
     large_card_max_num_seqs: int = 256
+    huge_card_max_num_batched_tokens: int = 0  # v0.28 on: cards of HUGE_CARD_BYTES or more (0: no such tier)
     v0_chunked_prefill_tokens: int = 512     # V0 max_num_batched_tokens when chunked prefill is on
     non_torch_context_engines: tuple = ()    # engines whose non-torch figure includes the CUDA context
     mla_compressed_cache: bool = False
@@ -163,12 +166,15 @@ def batch_defaults(rules: VllmRules, engine: str, gpu_memory_bytes: int, gpu_nam
 
     V1 from v0.8.0 (EngineArgs._set_default_args_v1): 2048 tokens and 256 sequences, except on "large" cards:
     v0.8.x when the device name contains "h100" or "h200" (8192 tokens); from v0.9.0 any card of at least 70 GiB
-    whose name does not contain "a100" (8192 tokens and 1024 sequences; the A100 exception is vLLM PR #17885).
+    whose name does not contain "a100" (8192 tokens and 1024 sequences; the A100 exception is vLLM PR #17885);
+    from v0.28.0 any card of at least 160 GiB (B200) 16384 tokens and 1024 sequences.
     V0 sizes the batch from max_model_len instead (see plan()).
     """
     name = gpu_name.lower()
     large = (rules.large_card_rule == "h100-name" and ("h100" in name or "h200" in name)) or \
         (rules.large_card_rule == "70gib-not-a100" and gpu_memory_bytes >= 70 * GIB and "a100" not in name)
+    if engine == "v1" and rules.huge_card_max_num_batched_tokens and gpu_memory_bytes >= HUGE_CARD_BYTES:
+        return rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs
     if engine == "v1" and large:
         return rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs
     return rules.max_num_batched_tokens, rules.max_num_seqs
