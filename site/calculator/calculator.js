@@ -630,6 +630,7 @@
       max_num_batched_tokens: framework.max_num_batched_tokens || 2048, large_card_rule: framework.large_card_rule,
       large_card_max_num_batched_tokens: framework.large_card_max_num_batched_tokens || 8192,
       large_card_max_num_seqs: framework.large_card_max_num_seqs || 256,
+      huge_card_max_num_batched_tokens: framework.huge_card_max_num_batched_tokens,
       v0_chunked_prefill_tokens: framework.v0_chunked_prefill_tokens || 512,
       non_torch_context_engines: framework.non_torch_context_engines ? framework.non_torch_context_engines.split(" ") : [],
       mla_compressed_cache: framework.mla_compressed_cache, hybrid_kv_cache: framework.vllm_hybrid_kv_cache,
@@ -642,6 +643,9 @@
     var name = gpuName.toLowerCase();
     var large = (rules.large_card_rule === "h100-name" && (name.indexOf("h100") >= 0 || name.indexOf("h200") >= 0)) ||
       (rules.large_card_rule === "70gib-not-a100" && gpuMemoryBytes >= 70 * GIB && name.indexOf("a100") < 0);
+    if (engine === "v1" && rules.huge_card_max_num_batched_tokens && gpuMemoryBytes >= V.huge_card_bytes) {
+      return [rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs];
+    }
     if (engine === "v1" && large) { return [rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs]; }
     return [rules.max_num_batched_tokens, rules.max_num_seqs];
   }
