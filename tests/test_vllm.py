@@ -359,3 +359,27 @@ def test_cards_of_160_gib_batch_16384_tokens_from_028():
     h200 = plan("Llama-3.1-8B", version="0.28.0", gpu="H200", max_model_len=8192)
     assert (new.max_num_batched_tokens, new.max_num_seqs) == (16384, 1024)
     assert (old.max_num_batched_tokens, h200.max_num_batched_tokens) == (8192, 8192)
+
+
+def test_every_log_is_expressible_on_the_command_line():
+    """Each log's settings as `generator estimate` flags give the capacity (or the refusal) the validation shows."""
+    estimates = {item.log.id: item.estimated_tokens for item in validate(CONTENT).rows}
+    for log in CONTENT.vllm_logs.logs:
+        flags = ["--config", log.model, "--quantization", log.quantization, "--context", str(log.max_model_len),
+                 "--generate", "0", "--framework", log.framework, "--gpus", str(log.tensor_parallel),
+                 "--gpu-memory-utilization", f"{log.gpu_memory_utilization:g}",
+                 "--max-model-len", str(log.max_model_len)]
+        flags += ["--gpu", log.gpu] if log.gpu else ["--gpu-memory-gib", f"{log.gpu_memory_bytes / GIB:.4f}"]
+        for name in ("max_num_seqs", "max_num_batched_tokens"):
+            if getattr(log, name):
+                flags += [f"--{name.replace('_', '-')}", str(getattr(log, name))]
+        flags += ["--vllm-engine", log.engine] if log.engine else []
+        flags += ["--enforce-eager"] if log.enforce_eager else []
+        flags += ["--kv-dtype", log.kv_cache_dtype] if log.kv_cache_dtype != "auto" else []
+        result, report = estimate_json(*flags)
+        if log.observed_kind == "refused":
+            assert result.code == 2 and "vLLM would not start" in result.err, log.id
+        elif log.id in estimates and report is not None:
+            assert report["kv_cache_capacity_tokens"] == estimates[log.id], log.id
+        else:  # a log that vLLM itself refused after reporting its cache (issue #10517, 29k)
+            assert result.code == 2 and "less than one max_model_len request" in result.err, log.id
