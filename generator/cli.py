@@ -323,7 +323,7 @@ def _vllm_report(plan) -> dict:
             "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
             "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
-            "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
             "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
@@ -348,7 +348,8 @@ def _readable(report: dict) -> str:
         lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
                      f"max_num_batched_tokens {v['max_num_batched_tokens']}; per GPU {v['gpu_memory_utilization']:g} x "
                      f"total = {v['budget_gib']:.2f} GiB - weights {v['weights_per_gpu_gib']:.2f} - activation peak "
-                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f} = KV cache "
+                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f}"
+                     + (f" - CUDA graphs {v['cuda_graph_gib']:.2f}" if v["cuda_graph_gib"] else "") + " = KV cache "
                      f"{v['kv_cache_budget_gib']:.2f} GiB")
     if "kv_cache_capacity_tokens" in report:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "

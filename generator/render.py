@@ -60,7 +60,7 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_logs")}
+                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -223,6 +223,9 @@ class _TableCalls:
 
     def vllm_validation_summary_table(self, name="vllm-validation-summary") -> str:
         return self._place(vllm_tables.vllm_validation_summary_table(name, self.content))
+
+    def vllm_refusal_table(self, name="vllm-refusals") -> str:
+        return self._place(vllm_tables.vllm_refusal_table(name, self.content))
 
     def vllm_logs(self):
         """The vLLM start-up logs (content/benchmarks/vllm-startup-logs.yaml): .logs, .excluded, .source."""
