@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 from .errors import GeneratorError
+from .safeio import MAX_PUBLISHED_BYTES, write_exclusive
 from .site import MANIFEST, SitePlan, manifest_paths
 
 TMP_SUFFIX = ".generator-tmp"
@@ -69,16 +70,22 @@ def _target(out_dir: str, relative: str) -> bytes:
 
 def _read(path: bytes) -> bytes | None:
     """A regular file's bytes; None when there is none (a folder, a FIFO or a device is not a file of the site:
-    opened without blocking, so a FIFO put where a page belongs cannot hang a build or a check)."""
+    opened without blocking, so a FIFO put where a page belongs cannot hang a build or a check). A file larger
+    than any the build writes (safeio.MAX_PUBLISHED_BYTES) is not read: it gets bytes no build writes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         return None
+    if info.st_size > MAX_PUBLISHED_BYTES:
+        os.close(fd)
+        return b"\0too large"
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        data = handle.read(MAX_PUBLISHED_BYTES + 1)
+    return data if len(data) <= MAX_PUBLISHED_BYTES else b"\0too large"
 
 
 def read_published(out_dir: str, relative: str) -> bytes | None:
@@ -114,12 +121,13 @@ def lock_path(out_dir: str) -> bytes:
 
 def _open_lock(path: bytes, required: bool) -> int | None:
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # O_NOFOLLOW: a link planted at the lock's name is refused, never followed (the lock file is truncated).
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or required:
             raise
     try:  # a read-only place: nobody can be building here unless a lock file is already there
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
 
@@ -336,8 +344,7 @@ def _stage(real_out: bytes, stage: bytes, changed: dict[str, bytes], skip: set[s
         if os.path.commonpath([real_stage, os.path.realpath(path)]) != real_stage:
             raise GeneratorError(f"output path {relative!r} goes through a symlink in the output folder",
                                  _text(real_out), None, "remove the symlink from the output folder")
-        with open(path, "wb") as handle:
-            handle.write(data)
+        write_exclusive(path, data)  # a new file in a new tree: O_EXCL|O_NOFOLLOW, never through a link
     for folder, mode in reversed(modes):  # deepest first, so a read-only folder does not block its children
         os.chmod(folder, 0o777 & ~_umask() if mode is None else mode)
 
@@ -367,6 +374,9 @@ def _shown_path(exc: OSError, out_dir: str) -> str:
 
 
 def write_plan(plan: SitePlan, out_dir: str) -> WriteResult:
+    if os.path.islink(out_dir.rstrip("/") or out_dir):
+        raise GeneratorError("the output folder is a symlink; the build swaps the folder itself and never writes "
+                             "through a link", out_dir, None, "pass the real folder as --out")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise GeneratorError("the output path is not a folder", out_dir, None, "pass --out DIR")
     real = os.path.realpath(_bytes(out_dir))
