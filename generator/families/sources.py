@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import glob
 import json
-import logging
 import os
 import re
-import socket
 import struct
-import urllib.parse
 from dataclasses import dataclass, field
 
 from ..calc.architecture import Architecture
 from ..calc.estimator import Quantization, parse_quantization
 from ..catalogue import resolve_model_id, unknown_model_error
 from ..errors import GeneratorError, shown
-from ..safeio import MAX_SAFETENSORS_HEADER, open_regular
+from ..safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
 from .gguf_file import read_gguf_header, type_name
 from .quant import quantization_from_config
 from .reader import architecture_from_config
@@ -261,53 +258,55 @@ def read_gguf(path: str) -> ModelSource:
     return ModelSource(os.path.basename(path), arch, quant, total, (note,))
 
 
-def _reachable(endpoint: str, timeout: float = 5.0) -> bool:
-    """Whether the Hub's host accepts a TCP connection (offline machines answer at once)."""
-    parsed = urllib.parse.urlparse(endpoint)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parsed.hostname, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 # --- A Hub id -------------------------------------------------------------------------------------------------------
 def read_hub_model(repo_id: str, text_only: bool = False) -> ModelSource:
-    """config.json (and the safetensors headers, where the Hub serves them) of ``org/name``, through the Hub's
-    cache; HF_ENDPOINT picks the server."""
+    """config.json (and the safetensors headers, where the server has them) of ``org/name`` from $HF_ENDPOINT
+    (default the Hub), within one deadline ($GENERATOR_HUB_TIMEOUT, default 20 s); see families/hub.py."""
+    from ..model_config import _json_key_lines, parse_config_json
+    from . import hub
+
+    server = hub.endpoint()
+    deadline = hub.Deadline(hub.deadline_seconds())
+    cached_at = hub.cache_path(server, repo_id)
+    notes = []
     try:
-        import huggingface_hub
-        from huggingface_hub import errors as hub_errors
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise GeneratorError("huggingface_hub is not installed", fix="pip install -e .") from None
-    # Read at call time (huggingface_hub reads them once, at import).
-    endpoint = os.environ.get("HF_ENDPOINT") or None
-    cache_dir = os.environ.get("HF_HUB_CACHE") or None
-    # huggingface_hub retries an unreachable server for half a minute and logs each try: ask once, quietly.
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    reachable = _reachable(endpoint or huggingface_hub.constants.ENDPOINT)
+        data = hub.request(hub.file_url(server, repo_id, "config.json"), deadline, MAX_TEXT_BYTES).body
+        fetched = True
+    except hub.HubError as exc:
+        if exc.status in (401, 403, 404):
+            raise GeneratorError(f"{server} has no readable config.json for {repo_id!r} ({exc.reason})",
+                                 fix="check the id (org/name), or give its config.json") from None
+        data = hub.read_cache(cached_at)
+        if data is None:
+            raise GeneratorError(f"cannot fetch the config.json of {repo_id!r} from {server}: {exc.reason}",
+                                 fix=f"check the network, or give its config.json ({hub.DEADLINE_ENV} sets the "
+                                     "seconds to wait, HF_ENDPOINT the server)") from None
+        fetched = False
+        notes.append(f"{server} not reached ({exc.reason}): using the config.json of {repo_id} cached earlier")
+    where = f"{repo_id}/config.json"
     try:
-        path = huggingface_hub.hf_hub_download(repo_id, "config.json", endpoint=endpoint, cache_dir=cache_dir,
-                                               etag_timeout=10, local_files_only=not reachable)
-    except hub_errors.LocalEntryNotFoundError:
-        raise GeneratorError(f"{repo_id!r} is not in the catalogue and the Hub cannot be reached (offline?)",
-                             fix="give its config.json or model folder, or connect and try again") from None
-    except (hub_errors.RepositoryNotFoundError, hub_errors.EntryNotFoundError, hub_errors.GatedRepoError) as exc:
-        raise GeneratorError(f"the Hub has no readable config.json for {repo_id!r} ({type(exc).__name__})",
-                             fix="check the id, or give its config.json") from None
-    except Exception as exc:  # noqa: BLE001 - network errors of every kind are one message to the user
-        raise GeneratorError(f"cannot fetch {repo_id!r} from the Hub: {type(exc).__name__}",
-                             fix="check the network, or give its config.json") from None
-    source = read_config_file(path, text_only)
-    notes = [f"fetched config.json of {repo_id} from the Hub (cached at {os.path.dirname(path)})"]
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise GeneratorError("the config.json is not UTF-8", where, None, "check the id, or give its config.json") \
+            from None
+    config = parse_config_json(text, where)
+    lines = _json_key_lines(text)
+    arch = architecture_from_config(config, where, lambda key: lines.get(key, 1), text_only=text_only)
+    declared = quantization_from_config(config, where, lambda key: lines.get(key, 1))
+    if fetched:
+        hub.write_cache(cached_at, data)
+        notes.append(f"fetched config.json of {repo_id} from the Hub ({server})")
     exact = 0
-    try:
-        metadata = huggingface_hub.HfApi(endpoint=endpoint).get_safetensors_metadata(repo_id)
-        exact = sum(end - begin for file in metadata.files_metadata.values() for name, info in file.tensors.items()
-                    for begin, end in [info.data_offsets]
-                    if not (text_only and any(t in name for t in _TOWER_NAMES)))
-        notes.append(f"weights: {exact:,} bytes from the Hub's safetensors headers")
-    except Exception:  # noqa: BLE001 - no safetensors metadata: the weights are computed from config.json
-        notes.append("no safetensors headers from the Hub: weights computed from config.json")
-    return ModelSource(repo_id, source.architecture, source.declared, exact, tuple(notes))
+    if fetched:
+        try:
+            for _, header in hub.safetensors_headers(server, repo_id, deadline):
+                exact += sum(end - begin for name, info in header.items() if name != "__metadata__"
+                             and not (text_only and any(t in name for t in _TOWER_NAMES))
+                             for begin, end in [info["data_offsets"]])
+            notes.append(f"weights: {exact:,} bytes from the Hub's safetensors headers")
+        except hub.HubError as exc:
+            exact = 0
+            notes.append(f"no safetensors headers from the Hub ({exc.reason}): weights computed from config.json")
+    else:
+        notes.append("weights computed from config.json")
+    return ModelSource(repo_id, arch, declared, exact, tuple(notes))
