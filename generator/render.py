@@ -319,6 +319,9 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
         line = _template_line(exc, filename)
         raise GeneratorError(f"error in a template expression: {type(exc).__name__}: {exc}", filename,
                              line + shift if line else None, "fix the expression at that line") from None
+    finally:
+        if isinstance(env, PostSandbox):
+            env.end_render()
 
 
 def post_environment() -> jinja2.Environment:
