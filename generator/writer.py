@@ -204,7 +204,10 @@ def _named(option: str) -> str:
 
 def refuse_overlap(out_dir: str, content_dir: str, templates_dir: str) -> None:
     """The output folder is swapped as a whole: it must not be, or be inside, or hold the content, the templates
-    or the generator's own code."""
+    or the generator's own code; nor a symlink (the build swaps the folder itself, never through a link)."""
+    if os.path.islink(out_dir.rstrip("/") or out_dir):
+        raise GeneratorError("the output folder is a symlink; the build swaps the folder itself and never writes "
+                             "through a link", out_dir, None, "pass the real folder as --out")
     out = os.path.realpath(_bytes(out_dir))
     for option, folder in (("--content", content_dir), ("--templates", templates_dir),
                            ("the generator's package", _PACKAGE_DIR)):
