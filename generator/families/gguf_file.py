@@ -108,6 +108,7 @@ class _Cursor:
 
     def string(self, what: str, limit: int = MAX_STRING) -> str:
         length = self.u64(what + " length")
+        self.need(length, what)
         if length > limit:
             self.fail(f"the GGUF {what} is {length:,} bytes long, more than {limit:,}")
         return self.take(length, what).decode("utf-8", "replace")
