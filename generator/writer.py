@@ -100,11 +100,27 @@ def published_reader(out_dir: str):
 
 
 def stale_paths(plan: SitePlan, out_dir: str) -> list[str]:
-    """Files an earlier build wrote (its manifest says so) that this plan no longer has."""
+    """Files an earlier build wrote (its manifest says so) that this plan no longer has. The manifest is not taken
+    on trust: a line counts only for a plain relative path inside a folder this plan writes into (``posts/``,
+    ``models/``, ``images/charts/``, ...), never a file at the site's top (``CNAME``, say), a hidden or ``..`` path,
+    or anything that is not a regular file of the site."""
     old = read_published(out_dir, MANIFEST)
     if old is None:
         return []
-    return [p for p in manifest_paths(old) if p not in plan.files and read_published(out_dir, p) is not None]
+    folders = {rel.rsplit("/", 1)[0] for rel in plan.files if "/" in rel}
+    found = []
+    for path in manifest_paths(old):
+        parts = path.split("/")
+        if path in plan.files or len(parts) < 2 or any(not p or p.startswith(".") or p == ".." for p in parts) \
+                or "\\" in path or any(ord(c) < 32 for c in path) \
+                or not any("/".join(parts[:n]) in folders for n in range(1, len(parts))):
+            continue
+        try:
+            if read_published(out_dir, path) is not None:
+                found.append(path)
+        except GeneratorError:
+            continue  # through a link out of the site: not the build's
+    return found
 
 
 # -- one build or check at a time --------------------------------------------------------------------------------
@@ -292,6 +308,9 @@ def recover(out_dir: str) -> None:
     real = os.path.realpath(_bytes(out_dir))
     stage, ready, old = _siblings(real)
     _remove_tree(stage)  # never complete (or the old tree after an exchange): either way not the site
+    for sibling in (ready, old):
+        if os.path.islink(sibling):  # never a build's (they are folders): a planted link is removed, not followed
+            os.unlink(sibling)
     if os.path.lexists(ready):
         if not os.path.lexists(real):
             os.rename(ready, real)  # the swap got as far as moving the old site away: complete it

@@ -88,7 +88,8 @@ def may_own(blog: BlogConfig, relative: str, planned=()) -> bool:
     if not isinstance(relative, str) or not _clean(relative):
         return False
     name = relative.rsplit("/", 1)[-1]
-    if relative in (MANIFEST, CONFIG_NAME) or name in _CONFIG_FILES or name in blog.engine.markers:
+    top_level = "/" not in relative
+    if relative in (MANIFEST, CONFIG_NAME) or top_level and (name in _CONFIG_FILES or name in blog.engine.markers):
         return False
     if _under(relative, blog.posts) or (blog.catalogue and _under(relative, blog.catalogue)):
         return False

@@ -28,12 +28,13 @@ _SCALARS = {0: ("<B", 1), 1: ("<b", 1), 2: ("<H", 2), 3: ("<h", 2), 4: ("<I", 4)
 _STRING, _ARRAY = 8, 9
 MAX_DIMS = 4  # GGML_MAX_DIMS
 MAX_NAME = 64  # GGML_MAX_NAME: a tensor name of 64 bytes or more is refused by llama.cpp
-# Far above real files, low enough that walking the header stays within a second or two: real GGUF files have
-# 20-60 metadata keys, up to a few thousand tensors (a 671B MoE with stacked experts: ~1,100) and string arrays of
-# at most ~300,000 items (Gemma 3's 262,144 tokens; Llama 3's 280,147 merges).
+# Far above real files, low enough that walking the header stays within a few seconds: real GGUF files have
+# 20-60 metadata keys, up to a few thousand tensors (a 671B MoE with stacked experts: ~1,100; 256 experts stored
+# one tensor each over 61 layers would be ~47,000) and string arrays of at most ~300,000 items (Gemma 3's 262,144
+# tokens; Llama 3's 280,147 merges).
 MAX_KEYS = 65536
-MAX_TENSORS = 2 ** 20
-MAX_ARRAY_ITEMS = 2 ** 22
+MAX_TENSORS = 2 ** 17
+MAX_ARRAY_ITEMS = 2 ** 21
 MAX_STRING = 16 * 2 ** 20  # one string value (chat templates are tens of KB)
 KEEP_ARRAY_ITEMS = 65536  # numeric arrays up to this length are kept as lists (per-layer head counts)
 _CHUNK = 1 << 20
@@ -113,8 +114,27 @@ class _Cursor:
             self.fail(f"the GGUF {what} is {length:,} bytes long, more than {limit:,}")
         return self.take(length, what).decode("utf-8", "replace")
 
-    def skip_string(self, what: str) -> None:
-        self.skip(self.u64(what + " length"), what)
+    def skip_strings(self, count: int, key: str) -> None:
+        """Step over ``count`` strings (a u64 length, then the bytes), each checked against the bytes left: the
+        tokenizer's 100,000s of tokens in well under a second."""
+        pos, size, unpack = self.pos, self.size, struct.Struct("<Q").unpack_from
+        window, at = self.window, self.window_at
+        for _ in range(count):
+            if size - pos < 8:
+                self.pos = pos
+                self.need(8, f"string length in {key!r}")
+            offset = pos - at
+            if offset < 0 or offset + 8 > len(window):
+                window, at, offset = os.pread(self.fd, _CHUNK, pos), pos, 0
+                if len(window) < 8:
+                    self.fail(f"the file ended while reading the GGUF array {key!r} (it changed while read?)")
+            (length,) = unpack(window, offset)
+            pos += 8
+            if length > size - pos:
+                self.pos = pos
+                self.need(length, f"string in {key!r}")
+            pos += length
+        self.pos, self.window, self.window_at = pos, window, at
 
 
 def _value(cursor: _Cursor, type_id: int, key: str):
@@ -140,8 +160,7 @@ def _value(cursor: _Cursor, type_id: int, key: str):
             cursor.need(count * 8, f"array {key!r} of {count:,} strings")  # each at least its 8-byte length
             if count > MAX_ARRAY_ITEMS:
                 cursor.fail(f"array {key!r} has {count:,} strings, more than {MAX_ARRAY_ITEMS:,}")
-            for _ in range(count):
-                cursor.skip_string(f"string in {key!r}")
+            cursor.skip_strings(count, key)
             return ArrayField(item_type, count)
         cursor.fail(f"key {key!r} is an array of unknown type {item_type}")
     cursor.fail(f"key {key!r} has unknown GGUF type {type_id}")
