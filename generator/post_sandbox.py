@@ -139,6 +139,7 @@ def _guarded_filter(name: str, function):
 
 # Filters a post does not get: wordwrap takes seconds on a long line; random would make the build nondeterministic.
 _LEFT_OUT = ("wordwrap", "random")
+_MAX_RANGE = jinja2.sandbox.MAX_RANGE  # 100,000: what Jinja's sandbox allows a range()
 # Globals a post does not get: lipsum (random text, and seconds of CPU for a large n).
 _LEFT_OUT_GLOBALS = ("lipsum",)
 
@@ -256,15 +257,16 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         signal.setitimer(signal.ITIMER_PROF, seconds)
 
     def guarded_range(self, *args):
-        """``range``, refused beyond the loop steps a post may take (it could never loop over more)."""
+        """``range`` with whole-number, bounded arguments, at most Jinja's own sandbox maximum long (a loop over it
+        is stopped by the step count anyway)."""
         for value in args:
             if not _is_int(value):
                 raise GeneratorError(f"range() takes whole numbers, not {shown(value)}", fix="use whole numbers")
             check_number(value)
         result = range(*args)
-        if len(result) > limits.MAX_TEMPLATE_STEPS:
-            raise GeneratorError(f"range() of {len(result):,} numbers, more than a post may loop over "
-                                 f"({limits.MAX_TEMPLATE_STEPS:,})", fix="loop over data, not over large ranges")
+        if len(result) > _MAX_RANGE:
+            raise GeneratorError(f"range() of {len(result):,} numbers, more than a post may make ({_MAX_RANGE:,})",
+                                 fix="loop over data, not over large ranges")
         return result
 
     def is_safe_attribute(self, obj, attr, value) -> bool:

@@ -30,7 +30,7 @@ def _post(blog: str, body: str) -> None:
      "{{ ns.x }}", "integer of about"),
     ("{{ (10**64) ** 64 }}", "too large to compute"),
     ("{{ (2**64) ** 64 }}", "integer of about"),  # 65 x 64 = 4,160 bits
-    ("{{ range(10**6) | list | length }}", "range()"),
+    ("{{ range(10**6) | list | length }}", "range() of 1,000,000 numbers"),
     ("{% for i in range(40000) %}{% set y = ('x' * 100000) | reverse | join %}{% endfor %}", "CPU time"),
     ("{{ model('Qwen2.5-7B-Instruct').path }}", "not allowed"),
     ("{{ model('Qwen2.5-7B-Instruct').config.path }}", "not allowed"),

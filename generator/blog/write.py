@@ -346,6 +346,6 @@ def _remove_leftover_staging(blog: BlogConfig, plan: SitePlan) -> None:
             continue
         for name in names:
             path = os.path.join(folder, name)
-            if _STAGING.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):
+                if _STAGING.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
                     os.unlink(path)
