@@ -284,19 +284,19 @@ def test_init_writes_nothing_when_it_fails(tmp_path):
 
 
 def test_the_site_manifest_cannot_make_the_site_build_delete_a_users_file(tmp_path):
-    for name in ("content", "templates"):
+    for name in ("content", "templates", "site"):  # the committed site/ is a build of content/ (check says so)
         shutil.copytree(os.path.join(ROOT, name), tmp_path / name)
-    assert run_limited("build", cwd=tmp_path).code == 0
     (tmp_path / "site" / "CNAME").write_text("blog.example\n")
-    (tmp_path / "site" / "posts" / ".keep").write_text("hidden\n")
+    (tmp_path / "site" / ".nojekyll").write_text("")
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "victim.txt").write_text("outside\n")
     with open(tmp_path / "site" / ".generator-manifest", "a", encoding="utf-8") as handle:
-        handle.write(f"CNAME\nposts/.keep\n../outside/victim.txt\n{tmp_path}/outside/victim.txt\nposts/../CNAME\n")
+        handle.write(f"CNAME\n.nojekyll\nposts/../CNAME\n../outside/victim.txt\n{tmp_path}/outside/victim.txt\n")
     # A link planted where an interrupted swap would leave its complete tree is removed, never followed.
     os.symlink(tmp_path / "outside", tmp_path / ".site.generator-ready")
-    keep = {k: v for k, v in tree(tmp_path).items() if ".generator-manifest" not in k and "generator-ready" not in k}
+    outside = tree(tmp_path / "outside")
     result = run_limited("build", cwd=tmp_path)
-    assert result.code == 0 and "0 deleted" in result.out, result.err
-    assert {k: v for k, v in tree(tmp_path).items() if ".generator-manifest" not in k} == keep
+    assert result.code == 0 and " 0 deleted" in result.out, result.err
+    assert (tmp_path / "site" / "CNAME").read_text() == "blog.example\n" and (tmp_path / "site" / ".nojekyll").exists()
+    assert tree(tmp_path / "outside") == outside and not os.path.lexists(tmp_path / ".site.generator-ready")
     assert run_limited("check", cwd=tmp_path).code == 0
