@@ -98,7 +98,7 @@ def server(tmp_path):
 
 
 def _estimate(tmp_path, endpoint, timeout="2", *more):
-    env = {"HF_ENDPOINT": endpoint, "GENERATOR_HUB_TIMEOUT": timeout, "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    env = {"HF_ENDPOINT": endpoint, "GENERATOR_HUB_TIMEOUT": timeout, "GENERATOR_CACHE_DIR": str(tmp_path / "cache"),
            "HOME": str(tmp_path / "home")}
     started = time.monotonic()
     result = run_limited("estimate", "--config", REPO, "--context", "16", "--json", *more, cwd=tmp_path, env=env)
@@ -125,7 +125,7 @@ def test_the_etag_never_becomes_a_path(tmp_path, server, etag):
     result, _ = _estimate(tmp_path, endpoint)
     assert result.code == 0, result.err
     files = {k for k, v in tree(tmp_path).items() if v[0] == "file"}
-    assert len(files) == 1 and next(iter(files)).startswith(os.path.join("cache", "generator", "hub")) and \
+    assert len(files) == 1 and next(iter(files)).startswith(os.path.join("cache", "hub")) and \
         next(iter(files)).endswith(os.path.join("someorg--tiny-llama", "config.json"))
     assert not os.path.exists("/tmp/generator-etag-abs") and not os.path.exists("/tmp/x")
 
@@ -183,7 +183,7 @@ def test_with_hf_endpoint_unset_the_hub_itself_is_asked_and_a_failure_is_one_lin
         raise ConnectionRefusedError(111, "Connection refused")
 
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(hub, "_request_once", refuse)
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["estimate", "--config", REPO, "--context", "16"], out=out, err=err)

@@ -7,8 +7,9 @@ Every request of one ``--config`` shares one overall deadline, ``$GENERATOR_HUB_
 a server that answers slowly, drips bytes or never answers costs at most that, and any failure is one line.
 
 The config.json is cached at a path the generator computes itself from the endpoint and the id (never from
-anything the server says, such as an ETag), under ``$XDG_CACHE_HOME/generator/hub`` (default
-``~/.cache/generator/hub``); when the Hub cannot be reached the cached copy is used, with a note saying so.
+anything the server says, such as an ETag), under ``hub/`` of the generator's cache folder (memo.cache_dir:
+``$GENERATOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/generator``, else ``~/.cache/generator``); when the Hub cannot be
+reached the cached copy is used, with a note saying so.
 """
 
 from __future__ import annotations
@@ -85,27 +86,37 @@ def endpoint() -> str:
     return value.rstrip("/")
 
 
-def cache_root() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "generator", "hub")
+def cache_root() -> str | None:
+    """``hub/`` in the generator's cache folder (memo.cache_dir: $GENERATOR_CACHE_DIR, else
+    $XDG_CACHE_HOME/generator, else ~/.cache/generator; an empty GENERATOR_CACHE_DIR turns caching off)."""
+    from ..memo import cache_dir
+    folder = cache_dir()
+    return os.path.join(folder, "hub") if folder else None
 
 
-def cache_path(server: str, repo_id: str) -> str:
+def cache_path(server: str, repo_id: str) -> str | None:
     """Where the config.json of ``repo_id`` from ``server`` is cached: computed from the two, nothing else.
     ``repo_id`` is a checked Hub id (sources._HUB_ID: no '/', '..' or hidden part beyond its one '/')."""
+    root = cache_root()
+    if root is None:
+        return None
     server_key = hashlib.sha256(server.encode("utf-8")).hexdigest()[:16]
-    return os.path.join(cache_root(), server_key, repo_id.replace("/", "--"), "config.json")
+    return os.path.join(root, server_key, repo_id.replace("/", "--"), "config.json")
 
 
-def read_cache(path: str) -> bytes | None:
+def read_cache(path: str | None) -> bytes | None:
+    if path is None:
+        return None
     try:
         return read_bounded(path, MAX_TEXT_BYTES, "cached config.json", follow=False)
     except (OSError, GeneratorError):
         return None
 
 
-def write_cache(path: str, data: bytes) -> None:
+def write_cache(path: str | None, data: bytes) -> None:
     """Best effort: a cache that cannot be written is no reason to fail."""
+    if path is None:
+        return
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         os.replace(create_exclusive(os.path.dirname(path), "config.json", data, 0o600), path)
