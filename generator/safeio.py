@@ -137,7 +137,7 @@ def create_exclusive(folder, name_hint: str, data: bytes, mode: int = 0o666) -> 
     as_bytes = isinstance(folder, bytes)
     for _ in range(16):
         token = secrets.token_hex(6)
-        name = f".{name_hint}.{token}{TMP_SUFFIX}"
+        name = f".{name_hint[:60]}.{token}{TMP_SUFFIX}"  # under NAME_MAX (255 bytes) for any hint
         path = os.path.join(folder, os.fsencode(name) if as_bytes else name)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
