@@ -28,7 +28,7 @@ from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, json_safe, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
@@ -250,7 +250,7 @@ def run_estimate(args, out, err=None) -> int:
         report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
         report["fits"] = fits(result, gpu.memory_bytes)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
         out.write(_readable(report))
     return EXIT_OK
@@ -458,6 +458,20 @@ def _report(report, out, build_command: str) -> int:
     return EXIT_MISMATCH
 
 
+class _TerminalSafe:
+    """A text stream whose writes have control characters escaped (errors.terminal_safe): a string from a file
+    (a model name, a GGUF field, a published page in a diff) never reaches the terminal as an ANSI sequence."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -467,6 +481,7 @@ def main(argv=None, out=None, err=None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
         args = make_parser().parse_args(argv)
         if args.verb == "estimate":
