@@ -29,7 +29,7 @@ from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, json_safe, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
@@ -255,7 +255,7 @@ def run_estimate(args, out, err=None) -> int:
         report["busiest_gpu_needs_gib"] = report["needed_gib"] = _gib(busiest_gpu_bytes(result))
         report["fits"] = fits(result, gpu.usable_bytes)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
         out.write(_readable(report))
     return EXIT_OK
@@ -328,7 +328,8 @@ def _vllm_report(plan) -> dict:
             "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
             "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
-            "kv_cache_budget_gib": _gib(plan.kv_budget), "startup_reserve_gib": _gib(plan.budget),
+            "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "startup_reserve_gib": _gib(plan.budget),
             "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
@@ -344,10 +345,10 @@ def _readable(report: dict) -> str:
         v = report["vllm"]
         lines.append(f"  {'startup reserve':<17}{v['startup_reserve_gib']:>8.2f} GiB per GPU   "
                      f"{terms['startup_reserve']['text']}")
-        pool = v["startup_reserve_gib"] - v["weights_per_gpu_gib"] - v["activation_peak_gib"] - v["non_torch_gib"]
-        for label, value in glossary.drawn_parts(v["startup_reserve_gib"], [
-                ("weights", v["weights_per_gpu_gib"]), ("activation peak", v["activation_peak_gib"]),
-                ("non-torch", v["non_torch_gib"]), ("KV cache", pool)], lang="en"):
+        held = [("weights", v["weights_per_gpu_gib"]), ("activation peak", v["activation_peak_gib"]),
+                ("non-torch", v["non_torch_gib"]), ("CUDA graphs", v.get("cuda_graph_gib", 0))]
+        pool = v["startup_reserve_gib"] - sum(value for _, value in held)
+        for label, value in glossary.drawn_parts(v["startup_reserve_gib"], held + [("KV cache", pool)], lang="en"):
             lines.append(f"    {label:<15}{value:>8.2f} GiB")
     else:
         lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   {terms['peak']['text']}")
@@ -476,6 +477,20 @@ def _report(report, out, build_command: str) -> int:
     return EXIT_MISMATCH
 
 
+class _TerminalSafe:
+    """A text stream whose writes have control characters escaped (errors.terminal_safe): a string from a file
+    (a model name, a GGUF field, a published page in a diff) never reaches the terminal as an ANSI sequence."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -485,6 +500,7 @@ def main(argv=None, out=None, err=None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
         args = make_parser().parse_args(argv)
         if args.verb == "estimate":
