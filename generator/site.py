@@ -330,7 +330,8 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     # The picker for Jekyll's post layout (a post with `answer_first: true`), Liquid-free inside {% raw %}.
     jekyll_answer = answer_first(content, estimator, "/")
     if jekyll_answer is not None:
-        picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/"})
+        picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/",
+                                                                  "lang": content.site.lang, "picker_words": True})
         files["_includes/picker.html"] = "{% raw %}" + picker + "{% endraw %}\n"
     # Jekyll's layouts use the standalone pages' stylesheet and table script, as files.
     for name in ("style.css", "site.js"):
