@@ -295,7 +295,7 @@ PAGE_WORDS = {
                          "en": "{model} supports at most {limit} tokens of context: pick a shorter one."},
     "pick.where": {"zh-CN": "{name}（{gib} GiB）", "en": "{name} ({gib} GiB)"},
     "pick.via-llamacpp": {"zh-CN": "（GGUF 按 llama.cpp 估算）", "en": " (GGUF estimated as llama.cpp)"},
-    "pick.fits": {"zh-CN": "{model} {quant} 在 {context} 上下文下{via}，{where} 能装下", "en": "{model} {quant} at {context} context{via} fits {where}"},
+    "pick.fits": {"zh-CN": "{model} {quant} 在 {context} 上下文下{via}，{where}能装下", "en": "{model} {quant} at {context} context{via} fits {where}"},
     "pick.fits-vllm": {"zh-CN": "：vLLM 预分配 {gib} GiB，KV cache 可容纳 {tokens} Token。",
                        "en": ": vLLM pre-allocates {gib} GiB, its KV cache holds {tokens} tokens."},
     "pick.fits-peak": {"zh-CN": "，峰值约 {gib} GiB（含 CUDA 上下文和分配器余量）。",

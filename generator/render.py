@@ -389,8 +389,10 @@ def _markdown(text: str) -> bytes:
 
 # Chinese, Japanese and Korean characters and their punctuation (CJK ideographs, kana, hangul, full-width forms).
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_ENDS_CJK = re.compile(f"[{_CJK}]$")
-_STARTS_CJK = re.compile(f"^[ \t]*[{_CJK}]")
+# A CJK character at the end of a line (before any closing emphasis) and at the start of the next (after any
+# opening emphasis or link bracket).
+_ENDS_CJK = re.compile(f"[{_CJK}][*_]*$")
+_STARTS_CJK = re.compile(f"^[ \t]*[*_\\[]*[{_CJK}]")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _BLOCK_LINE = re.compile(r"^[ \t]*(#|\||<|```|~~~)")
 
