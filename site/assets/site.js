@@ -95,13 +95,13 @@
     wrap.style.marginLeft = "";
     var viewport = document.documentElement.clientWidth;
     if (viewport < 1000) { return; }
-    var column = wrap.parentNode.getBoundingClientRect();
+    var column = wrap.getBoundingClientRect();
     var needed = scroll.scrollWidth + 2;
     if (needed <= column.width + 1) { return; }
     var width = Math.min(needed, viewport - 32);
     var left = Math.max(16, (viewport - width) / 2);
     wrap.style.width = width + "px";
-    wrap.style.marginLeft = (left - column.left) + "px";
+    wrap.style.marginLeft = (left - column.left + parseFloat(getComputedStyle(wrap).marginLeft || "0")) + "px";
   }
 
   function watch(scroll) {
