@@ -239,6 +239,9 @@ PAGE_WORDS = {
     "label.batch": {"zh-CN": "批大小", "en": "Batch size"},
     "label.gpus": {"zh-CN": "GPU 数量", "en": "Number of GPUs"},
     "label.vram": {"zh-CN": "显存（GB）", "en": "VRAM (GB)"},
+    "label.ubatch": {"zh-CN": "微批大小", "en": "Micro-batch size"},
+    "label.n-gpu-layers": {"zh-CN": "GPU 层数", "en": "GPU layers"},
+    "option.default": {"zh-CN": "{name}（默认）", "en": "{name} (default)"},
     "input.paste-config": {"zh-CN": "请粘贴模型的 config.json", "en": "Paste the model's config.json"},
     "input.pick-model": {"zh-CN": "请选择一个模型", "en": "Pick a model"},
     "input.no-config": {"zh-CN": "模型 {model} 没有 config.json 数据", "en": "Model {model} has no config.json data"},
@@ -328,3 +331,134 @@ def page_word(key: str, lang: str, **values) -> str:
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+# The standalone pages' own Chinese text (templates/*.html.j2 and the model pages' section titles), in English: an
+# English page (site.yaml `lang: en`) is rendered from the same templates and then has each of these replaced,
+# longest first; the full-width punctuation left between values goes last. A page with Chinese left after this is
+# a test failure (tests/test_page_words.py), naming the words to add here.
+PAGE_TEXT_ENGLISH = {
+    # The calculator.
+    "显存计算器 · ": "VRAM calculator · ",
+    "大模型推理显存计算器": "LLM inference VRAM calculator",
+    "显存计算器": "VRAM calculator",
+    "选一个模型（或粘贴它的 config.json），填上量化方式、上下文长度和推理框架，即可算出权重、KV cache、激活和峰值显存。算法与 ":
+        "Pick a model (or paste its config.json), a quantization, a context length and an inference framework, and "
+        "get its weights, KV cache, activations and peak memory. The method is exactly that of ",
+    " 完全相同，结果逐位一致；全部计算在你的浏览器里完成，不联网。":
+        ", to the last digit; everything is computed in your browser, offline.",
+    "这个计算器需要 JavaScript。": "This calculator needs JavaScript.",
+    "从 Hugging Face 上模型的 config.json 原样粘贴。": "Paste the model's config.json from Hugging Face as it is.",
+    "bf16、fp8、gptq-int4、awq、q4_k_m 等，大小写均可": "bf16, fp8, gptq-int4, awq, q4_k_m ..., in any case",
+    "KV cache 类型": "KV cache type",
+    "默认（随计算精度）": "Default (the compute precision)",
+    "上下文长度（提示 token 数）": "Context length (prompt tokens)",
+    "生成 token 数": "Tokens to generate",
+    "批大小": "Batch size",
+    "GPU 数量": "Number of GPUs",
+    "推理框架与版本": "Inference framework and version",
+    "推理框架": "Inference framework",
+    "版本，如 4.46.0": "version, e.g. 4.46.0",
+    "版本": "Version",
+    "注意力实现（transformers）": "Attention implementation (transformers)",
+    "Flash attention（llama.cpp -fa）": "Flash attention (llama.cpp -fa)",
+    "默认（随版本）": "Default (by version)",
+    "微批大小（llama.cpp -ub）": "Micro-batch size (llama.cpp -ub)",
+    "默认 512": "default 512",
+    "放到 GPU 的层数（llama.cpp -ngl）": "Layers on the GPU (llama.cpp -ngl)",
+    "默认全部": "default: all",
+    "显卡型号": "GPU model",
+    "不指定": "None",
+    "我的显存（GB）": "My VRAM (GB)",
+    "显卡标称的 GB，如 8、12、16": "The card's GB as sold, e.g. 8, 12, 16",
+    "结果": "Result",
+    "峰值显存（各卡之和）": "Peak memory (all GPUs)",
+    "vLLM 至少需要 ": "vLLM needs a card of at least ",
+    " GiB 的卡才能启动；启动后预分配 ": " GiB to start; it then pre-allocates ",
+    " GiB，KV cache 可容纳 ": " GiB, and its KV cache holds ",
+    " token。": " tokens.",
+    "量化 · 框架": "Quantization · framework",
+    "参数量": "Parameters",
+    "稳态（解码时）": "Steady (decoding)",
+    "每卡峰值": "Peak per GPU",
+    "装得下吗": "Does it fit",
+    "最忙的一张卡需要": "The busiest GPU needs",
+    "vLLM KV cache 容量": "vLLM KV cache capacity",
+    "可同时处理的请求数": "Concurrent requests",
+    "明细 ↓": "Details ↓",
+    "各项的含义": "What the terms mean",
+    "<strong>峰值</strong>：任一时刻占用的最大显存（预填充或解码），多卡时为各卡峰值之和，口径同 ":
+        "<strong>Peak</strong>: the most memory in use at any moment (prefill or decoding), summed over GPUs, as ",
+    "</code>。</li>": "</code> reports it.</li>",
+    "<strong>稳态</strong>：解码过程中持续占用的显存：权重、完整的 KV cache 和一步的 logits。":
+        "<strong>Steady</strong>: the memory held while decoding: the weights, the full KV cache and one step's logits.",
+    "<strong>装得下吗</strong>：最忙的一张卡的峰值加上分配器余量（":
+        "<strong>Does it fit</strong>: the busiest GPU's peak plus the allocator's slack (",
+    "%）和 CUDA 上下文（": "%) and the CUDA context (",
+    " MiB），不超过显卡显存即为装得下；vLLM 还要求预分配的 KV cache 放得下这次请求。":
+        " MiB) within the card's memory; vLLM also needs its pre-allocated KV cache to hold this request.",
+    "<strong>vLLM</strong>：按张量并行切分；KV cache 得到显存预算扣除权重、激活和 CUDA graph 后剩下的部分。":
+        "<strong>vLLM</strong>: split by tensor parallelism; the KV cache gets what is left of the memory budget "
+        "after the weights, activations and CUDA graphs.",
+    "估算只用一个数据集校准过（Qwen2 速度基准，transformers 4.38.2，A100 80GB），误差见":
+        "The estimate was calibrated on one data set only (the Qwen2 speed benchmark, transformers 4.38.2, A100 "
+        "80GB); its errors are in ",
+    "估算与实测的对比": "the estimate against measurements",
+    "峰值 <b": "Peak <b",
+    "权重": "Weights",
+    "激活": "Activations",
+    "额外开销": "Overhead",
+    "显卡": "GPU",
+    "模型": "Model",
+    "量化": "Quantization",
+    "首页": "Home",
+    "文章": "Posts",
+    # The model pages.
+    " 推理显存 · ": " inference memory · ",
+    " 推理需要多少显存": ": how much VRAM inference needs",
+    "名义参数量 ": "Nominal parameters ",
+    "（GGUF 按 llama.cpp）· 批大小 1": " (GGUF as llama.cpp) · batch size 1",
+    "在计算器里算 ": "Work out ",
+    "：自选量化、上下文和显卡 →": " in the calculator: your quantization, context and GPU →",
+    "更多：": "More: ",
+    "在显存计算器里打开 ": "Open ",
+    "（换上下文长度、批大小或显卡，自己算）": " in the VRAM calculator (change the context length, batch size or GPU)",
+    "由 config.json 计算；参数量按架构逐项相加。": "From config.json; the parameters summed term by term from the architecture.",
+    "不同量化和上下文长度下的峰值显存": "Peak memory by quantization and context length",
+    "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。":
+        "Peak: the most memory in use at any moment (as torch.cuda.max_memory_allocated reports it).",
+    "能装下它的最小显卡": "The smallest GPU that holds it",
+    "一张卡装不下时：需要几张 ": "Where one card does not hold it: how many ",
+    "（按层切分）。": " it takes (split by layers).",
+    "架构": "Architecture",
+}
+# Full-width punctuation between values, after every phrase above.
+_PUNCTUATION_ENGLISH = (("（", " ("), ("）", ")"), ("：", ": "), ("，", ", "), ("；", "; "), ("。", ". "),
+                        ("、", ", "), ("“", "“"), ("”", "”"))
+_PAGE_TEXT_ORDER = sorted(PAGE_TEXT_ENGLISH, key=len, reverse=True)
+
+
+def english_page(html: str) -> str:
+    """A standalone page rendered from the Chinese templates, its own text in English (see PAGE_TEXT_ENGLISH)."""
+    for words in _PAGE_TEXT_ORDER:
+        html = html.replace(words, PAGE_TEXT_ENGLISH[words])
+    for zh, en in _PUNCTUATION_ENGLISH:
+        html = html.replace(zh, en)
+    return html
+
+
+_ENGLISH.update({
+    # The standalone pages' tables (generator/guide_tables.py).
+    "峰值显存（GiB），按模型、量化和上下文长度": "Peak memory (GiB) by model, quantization and context length",
+    "显卡和它的显存": "GPUs and their memory",
+    "每张显卡能跑的最长上下文（K Token，0 表示装不下）": "The longest context each GPU runs (K tokens; 0: it does not fit)",
+    "vLLM 预分配的 KV cache 能放多少 Token，能同时服务几个请求":
+        "How many tokens vLLM's pre-allocated KV cache holds, and how many requests it serves at once",
+})
+_ENGLISH_PATTERNS += (
+    ("能装下的最小显卡；一张不够时需要几张 {x}", "The smallest GPU that holds it; where one is not enough, how many {x}"),
+    ("{x}：每个模型和上下文长度能装下的最小显卡（一张不够时需要几张 {y}）",
+     "{x}: the smallest GPU for each model and context length (where one is not enough, how many {y})"),
+    ("{x} 的架构（来自 config.json）", "{x}'s architecture (from config.json)"),
+)
+_COMPILED = tuple((_pattern(zh), en) for zh, en in _ENGLISH_PATTERNS)

@@ -481,7 +481,27 @@ def _page_value(value):
     return Markup(escape.html_text(value)) if isinstance(value, str) else value
 
 
+class _EnglishLoader(jinja2.FileSystemLoader):
+    """The page templates (written in Chinese) with their own text in English (i18n.english_page); scripts and
+    stylesheets they include, and every value rendered into them, are left as they are."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (i18n.english_page(source) if template.endswith(".j2") else source), filename, uptodate
+
+
+def _english_environment(env: jinja2.Environment) -> jinja2.Environment:
+    english = getattr(env, "_english", None)
+    if english is None:
+        english = env.overlay(loader=_EnglishLoader(env.loader.searchpath))
+        env._english = english
+    return english
+
+
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
+    if _page_lang(context) == "en":
+        # The templates are written in Chinese; an English page has their words in English.
+        env = _english_environment(env)
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateNotFound:
@@ -491,8 +511,9 @@ def render_page(env: jinja2.Environment, template_name: str, context: dict) -> s
         raise GeneratorError(f"template syntax error: {exc.message}", exc.filename, exc.lineno,
                              "fix the template at that line") from None
     try:
-        return template.render(context)
+        page = template.render(context)
     except jinja2.UndefinedError as exc:
         line = _template_line(exc, template.filename)
         raise GeneratorError(f"undefined name in template: {exc.message}", template.filename, line,
                              "pass the variable to the template or fix the spelling") from None
+    return page

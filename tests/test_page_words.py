@@ -102,3 +102,10 @@ def test_our_2026_post_sources_break_no_line_between_two_cjk_characters():
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
             text = handle.read()
         assert join_cjk_lines(text) == text, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(TEMPLATES) if n.endswith(".html.j2")))
+def test_every_page_template_has_its_english_words(name):
+    # An English page is the template with i18n.PAGE_TEXT_ENGLISH applied: no Chinese may be left in it.
+    left = re.findall(f"[^\\n<>{{}}]*{CJK.pattern}+[^\\n<>{{}}]*", i18n.english_page(_read(name)))
+    assert left == [], f"{name}: add these words to generator/i18n.py PAGE_TEXT_ENGLISH: {left}"

@@ -6,6 +6,7 @@ the calculator's setup round-trips through its URL; tables and forms work from t
 import functools
 import http.server
 import os
+import re
 import threading
 from urllib.parse import quote
 
@@ -405,4 +406,80 @@ def test_no_stray_spaces_in_chinese_text(browser, server, post):
     page = browser.new_page(viewport={"width": 390, "height": 900})
     page.goto(f"{server}/posts/{post}", wait_until="load")
     assert page.evaluate(_STRAY_SPACES, CJK) == []
+    page.close()
+
+
+ENGLISH_POST = """---
+layout: post
+title: "How much VRAM does a model need?"
+date: 2026-12-01 08:00:00 +0800
+lang: en
+answer_first: true
+---
+Every number below comes from the build.
+
+{{ memory_table(["Qwen2.5-7B-Instruct", "Qwen3-8B"], ["bf16", "awq"], [4096, 32768], "transformers==4.46.0") }}
+
+{{ context_chart("context", "Qwen2.5-7B-Instruct peak memory", [["Qwen2.5-7B-Instruct", "bf16"]], [4096, 32768], "transformers==4.46.0") }}
+"""
+
+
+@pytest.fixture(scope="module")
+def english_site(tmp_path_factory):
+    """A blog with `lang: en` (site.yaml) and an English post: everything the build adds must be English too."""
+    import shutil
+    import subprocess
+    import sys
+    root = tmp_path_factory.mktemp("english")
+    for name in ("content", "templates"):
+        shutil.copytree(os.path.join(ROOT, name), root / name)
+    site_yaml = (root / "content" / "site.yaml").read_text(encoding="utf-8")
+    site_yaml = "\n".join("title: LLM inference VRAM" if line.startswith("title:") else
+                          "lang: en" if line.startswith("lang:") else
+                          "description: How much GPU memory does a model need?" if line.startswith("description:")
+                          else line for line in site_yaml.splitlines()) + "\n"
+    (root / "content" / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    for post in (root / "content" / "posts").iterdir():
+        post.unlink()
+    (root / "content" / "posts" / "2026-12-01-english-post.md").write_text(ENGLISH_POST, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+@pytest.mark.parametrize("width_name", WIDTHS)
+@pytest.mark.parametrize("page_path", ["index.html", "posts/english-post.html", "models/qwen3-8b.html",
+                                       "calculator/index.html"])
+def test_an_english_build_says_every_word_in_english(browser, english_site, page_path, width_name):
+    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((english_site / page_path).as_uri(), wait_until="load")
+    assert errors == []
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # What a reader sees (the text, the form's options and placeholders, the tables' hints, the charts' alt
+    # text) and the charts' own labels: no Chinese, Japanese or Korean character anywhere.
+    seen = page.evaluate("""() => [document.title, document.body.innerText,
+      ...[...document.querySelectorAll("option, [placeholder], [aria-label], img")].map(e =>
+          [e.textContent, e.getAttribute("placeholder"), e.getAttribute("aria-label"), e.getAttribute("alt")].join(" "))
+    ].join("\\n")""")
+    found = re.findall(f"[{CJK}]+", seen)
+    assert found == [], (page_path, found[:10])
+    for img in page.evaluate("[...document.images].map(img => img.getAttribute('src'))"):
+        if img.endswith(".svg"):
+            svg = (english_site / page_path).parent.joinpath(img).resolve().read_text(encoding="utf-8")
+            assert not re.search(f"[{CJK}]", svg), img
+    page.close()
+
+
+def test_an_english_calculator_link_names_an_unknown_model_in_english(browser, english_site):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto((english_site / "calculator" / "index.html").as_uri() + "#model=Qwen3-9B&quantization=q4_k_mm",
+              wait_until="load")
+    model = page.locator("#err-model").text_content()
+    assert model.startswith(page_word("url.unknown-model", "en", value="Qwen3-9B")), model
+    assert "Did you mean" in model and "Qwen3-8B" in page.locator("#err-model .suggestion").all_text_contents()
+    quant = page.locator("#err-quantization").text_content()
+    assert quant.startswith(page_word("err.unknown-quantization", "en", value="q4_k_mm")), quant
+    assert not re.search(f"[{CJK}]", page.locator("#result-bar").inner_text() + page.locator("main").inner_text())
     page.close()
