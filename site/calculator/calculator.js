@@ -1994,9 +1994,9 @@
     if (engine === "llama.cpp") {
       request.flashAttn = $("flash-attn").value || null;
       request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
-        return readInteger("ubatch", "微批大小", 1, 1000000); }) : null;
+        return readInteger("ubatch", msg("label.ubatch"), 1, 1000000); }) : null;
       request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
-        return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
+        return readInteger("n-gpu-layers", msg("label.n-gpu-layers"), 0, 1000000); }) : null;
     }
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
@@ -2383,7 +2383,7 @@
     DATA.transformers.attn_implementations.forEach(function (name) {
       var option = document.createElement("option");
       option.value = name;
-      option.textContent = name === DATA.transformers.default_attn ? name + "（默认）" : name;
+      option.textContent = name === DATA.transformers.default_attn ? msg("option.default", { name: name }) : name;
       attnSelect.appendChild(option);
     });
     attnSelect.value = DATA.transformers.default_attn;
