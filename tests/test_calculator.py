@@ -12,6 +12,7 @@ import json
 import os
 import random
 import time
+from pathlib import Path
 
 import pytest
 
@@ -109,6 +110,9 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    # The site's icon, which every page links (site.py writes it beside the calculator).
+    (folder / "assets").mkdir(exist_ok=True)
+    (folder / "assets" / "favicon.svg").write_bytes((Path(TEMPLATES) / "favicon.svg").read_bytes())
     return folder
 
 
