@@ -96,7 +96,11 @@
     var viewport = document.documentElement.clientWidth;
     if (viewport < 1000) { return; }
     var column = wrap.getBoundingClientRect();
-    var needed = scroll.scrollWidth + 2;
+    // The table's own width with nothing squeezed (its widest cells on one line).
+    var table = scroll.querySelector("table");
+    if (table) { table.style.width = "max-content"; }
+    var needed = Math.max(scroll.scrollWidth, table ? table.getBoundingClientRect().width : 0) + 2;
+    if (table) { table.style.width = ""; }
     if (needed <= column.width + 1) { return; }
     var width = Math.min(needed, viewport - 32);
     var left = Math.max(16, (viewport - width) / 2);
