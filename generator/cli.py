@@ -224,7 +224,7 @@ def run_estimate(args, out, err=None) -> int:
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
         "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
         "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
@@ -331,8 +331,10 @@ def _readable(report: dict) -> str:
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
              f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
              + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
-                       ("overhead_gib", "overhead")):
+    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("state_gib", "state"),
+                       ("activations_gib", "activations"), ("overhead_gib", "overhead")):
+        if key == "state_gib" and not report[key]:
+            continue  # only hybrid models (linear attention, Mamba2) keep a per-sequence state
         lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
     lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
                  "summed over GPUs")

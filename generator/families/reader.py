@@ -208,6 +208,100 @@ def _mla_fields(f: _Fields) -> dict:
             "v_head_dim": f.need("v_head_dim")}
 
 
+# Layer kinds a config.json's layer_types / hybrid_override_pattern names: "A" attention (holds K/V), "S" a state
+# layer (linear attention, Mamba2), "F" a feed-forward-only block (Nemotron-H "-" MLP and "E" MoE blocks).
+_LAYER_KIND = {"full_attention": "A", "attention": "A", "sliding_attention": "A", "*": "A",
+               "linear_attention": "S", "mamba": "S", "M": "S",
+               "mlp": "F", "moe": "F", "-": "F", "E": "F"}
+
+
+def _layer_kinds(f: _Fields, layers: int, rule: str) -> str:
+    """One letter per layer from layer_types (or the family's pattern key); its length must be num_hidden_layers."""
+    key = "layer_types"
+    types = f.config.get("layer_types")
+    if types is None and rule == "mamba2_blocks":
+        key = "hybrid_override_pattern"
+        types = f.config.get(key)
+        if types is None:
+            key, types = "layers_block_type", f.config.get("layers_block_type")
+    if types is None and rule == "gdn":
+        interval = f.optional("full_attention_interval", 4) or 4
+        return "".join("S" if (i + 1) % interval else "A" for i in range(layers))
+    if isinstance(types, str):
+        types = list(types)
+    if not isinstance(types, list) or not all(isinstance(t, str) and t in _LAYER_KIND for t in types):
+        raise GeneratorError(f"field {key!r} must list each layer's type ({', '.join(sorted(_LAYER_KIND))}), got "
+                             f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
+    if len(types) != layers and rule != "mamba2_blocks":
+        raise GeneratorError(f"field {key!r} has {len(types)} entries for {layers} layers", f.path, f.where(key),
+                             "give the model's config.json as published")
+    return "".join(_LAYER_KIND[t] for t in types)
+
+
+def _block_pattern(f: _Fields) -> str:
+    """Nemotron-H's blocks as its pattern letters (M Mamba2, * attention, - MLP, E MoE), from either spelling."""
+    pattern = f.config.get("hybrid_override_pattern")
+    if pattern is None:
+        pattern = f.config.get("layer_types") or f.config.get("layers_block_type")
+    letters = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "mlp": "-",
+               "moe": "E"}
+    if isinstance(pattern, list):
+        pattern = "".join(letters.get(t, "?") if isinstance(t, str) else "?" for t in pattern)
+    if not isinstance(pattern, str) or not pattern or set(pattern) - set("M*-E"):
+        raise GeneratorError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got "
+                             f"{shown(pattern)}", f.path, f.where("hybrid_override_pattern"),
+                             "give the model's config.json as published")
+    return pattern
+
+
+def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
+    """(Architecture fields, extra parameters) of a hybrid model's state layers (read off transformers' modeling
+    files: Qwen3NextGatedDeltaNet / Qwen3_5GatedDeltaNet, NemotronHMamba2Mixer, GraniteMoeHybridMambaLayer)."""
+    if rule == "mamba2_blocks":
+        kinds = "".join({"M": "S", "*": "A"}.get(c, "F") for c in _block_pattern(f))
+    else:
+        kinds = _layer_kinds(f, layers, rule)
+    states = kinds.count("S")
+    if rule == "gdn":
+        nk, nv = f.need("linear_num_key_heads"), f.need("linear_num_value_heads")
+        dk, dv = f.need("linear_key_head_dim"), f.need("linear_value_head_dim")
+        kernel = f.need("linear_conv_kernel_dim")
+        key_dim, value_dim = nk * dk, nv * dv
+        conv_dim = 2 * key_dim + value_dim
+        # in_proj_qkvz (or in_proj_qkv + in_proj_z), in_proj_ba (or in_proj_b + in_proj_a), out_proj.
+        shapes = ((hidden, conv_dim + value_dim, states), (hidden, 2 * nv, states), (value_dim, hidden, states))
+        # conv1d weight (no bias), dt_bias, A_log, the gated RMSNorm over one value head.
+        extra = states * (conv_dim * kernel + 2 * nv + dv)
+        recurrent = nv * dk * dv
+        fields = {"attention_output_gate": True}
+    else:
+        if rule == "mamba2_blocks":   # Nemotron-H
+            heads, head_dim = f.need("mamba_num_heads"), f.need("mamba_head_dim")
+            d_state, groups, kernel = f.need("ssm_state_size"), f.need("n_groups"), f.need("conv_kernel")
+            inner = heads * head_dim
+            conv_bias = f.config.get("use_conv_bias", True)
+            proj_bias = bool(f.config.get("use_bias", False))
+        else:                          # Granite 4 (granitemoehybrid)
+            heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
+            groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
+            expand = f.config.get("mamba_expand", 2)
+            inner = int(expand * hidden)
+            head_dim = f.config.get("mamba_d_head", "auto")
+            head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
+            conv_bias = f.config.get("mamba_conv_bias", True)
+            proj_bias = bool(f.config.get("mamba_proj_bias", False))
+        conv_dim = inner + 2 * groups * d_state
+        shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
+        # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm over the inner width, projection biases.
+        extra = states * (conv_dim * kernel + (conv_dim if conv_bias else 0) + 3 * heads + inner
+                          + ((inner + conv_dim + heads + hidden) if proj_bias else 0))
+        recurrent = heads * head_dim * d_state
+        fields = {}
+    fields.update(layer_kinds=kinds, conv_dim=conv_dim, conv_kernel=kernel, recurrent_state_values=recurrent,
+                  mixer_shapes=shapes)
+    return fields, extra
+
+
 def _opt_projection(f: _Fields, hidden: int, vocab: int) -> int:
     """OPT's word_embed_proj_dim: a narrower embedding with project_in/project_out matrices."""
     width = f.optional("word_embed_proj_dim") or hidden
@@ -236,7 +330,9 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
             raise GeneratorError(f"field {flag!r} must be true or false, not {shown(text[flag])}", path,
                                  f.where(flag), f"write {flag}: true or false, without quotes")
     hidden = f.need("hidden_size")
-    layers = f.need("num_hidden_layers")
+    blocks = _block_pattern(f) if spec.get("hybrid") == "mamba2_blocks" else None
+    # Nemotron-H: transformers 5.x takes the layer count from the block pattern (num_hidden_layers is deprecated).
+    layers = len(blocks) if blocks else f.need("num_hidden_layers")
     if layers > limits.MAX_LAYERS:
         name = f.raw("num_hidden_layers")[0]
         raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
@@ -266,7 +362,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
     else:
         intermediate = f.need(dense_key)
     tie = text.get("tie_word_embeddings")
-    if tie is None:
+    if spec.get("tie_top"):
+        # transformers 5.x ties a composite model's lm_head by the top-level config's key (its class default when
+        # config.json leaves it out), whatever text_config says.
+        tie = config.get("tie_word_embeddings")
+        tie = spec.get("tie_default", True) if tie is None else tie
+    elif tie is None:
         tie = config.get("tie_word_embeddings", spec.get("tie_default", True))
     window = _window(f)
     positions = spec.get("positions")
@@ -281,6 +382,33 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         final_norm = bool(text.get("do_layer_norm_before", True)) and not text.get("_remove_final_layer_norm")
     vision = 0 if text_only else vision_towers.vision_params(spec.get("vision"), config, hidden, path, line_of)
     mla = _mla_fields(f) if spec.get("mla") else {}
+    hybrid = {}
+    if spec.get("hybrid"):
+        hybrid, hybrid_extra = _hybrid_fields(f, spec["hybrid"], hidden, layers)
+        extra += hybrid_extra
+        kinds = hybrid["layer_kinds"]
+        if spec["hybrid"] == "mamba2_blocks":
+            # Nemotron-H: every block is one mixer, its own pre-norm; "-" blocks are MLPs, "E" blocks MoE.
+            pattern = blocks or ""
+            hybrid["mlp_layers_override"] = pattern.count("-")
+            if moe:
+                hybrid["moe_layers_override"] = pattern.count("E")
+    if spec.get("indexer"):
+        # GLM-5's lightning indexer (GlmMoeDsaIndexer): wq_b (q_lora_rank -> heads x index_head_dim), wk (hidden ->
+        # index_head_dim), a LayerNorm on the key, weights_proj (hidden -> heads); it caches one key per token.
+        index_heads, index_dim, q_rank = f.need("index_n_heads"), f.need("index_head_dim"), f.need("q_lora_rank")
+        hybrid["mixer_shapes"] = ((q_rank, index_heads * index_dim, layers), (hidden, index_dim, layers),
+                                  (hidden, index_heads, layers))
+        hybrid["indexer_head_dim"] = index_dim
+        extra += layers * 2 * index_dim
+    mlp_types = f.config.get("mlp_layer_types")
+    if moe and isinstance(mlp_types, list) and len(mlp_types) == layers:
+        hybrid["mlp_layers_override"] = sum(1 for t in mlp_types if t == "dense")
+        hybrid["moe_layers_override"] = layers - hybrid["mlp_layers_override"]
+    family_fields = {}
+    for key in ("experts_gated", "qk_norm_full"):
+        if key in spec:
+            family_fields[key] = spec[key]
 
     architecture = Architecture(
         family=architectures[0] if architectures else family,
@@ -297,7 +425,7 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         mlp_gated=spec.get("mlp", "gated") == "gated", norm_bias=spec.get("norm") == "layer",
         final_norm=final_norm, position_embeddings=position_rows, attention_sinks=bool(spec.get("sinks")),
         extra_params=extra, vision_params=vision,
-        **moe, **mla,
+        **moe, **mla, **hybrid, **family_fields,
     )
     total = params_total(architecture)
     if total > MAX_PARAMS:

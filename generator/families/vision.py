@@ -75,6 +75,30 @@ def _llama4(get, text_hidden: int) -> int:
     return embeddings + layers * layer + adapter + vision_out * text_hidden
 
 
+def _qwen3_5(get, text_hidden: int) -> int:
+    """Qwen3.5: Conv3d patch embedding with bias, a learned position table, LayerNorm ViT blocks (fused qkv, GELU
+    MLP, all with biases), a LayerNorm + two-matrix patch merger (Qwen3_5VisionModel, transformers 5.24)."""
+    d, depth, inter = get("hidden_size"), get("depth"), get("intermediate_size")
+    channels, patch, temporal, merge = get("in_channels", "in_chans"), get("patch_size"), \
+        get("temporal_patch_size"), get("spatial_merge_size")
+    out, positions = get("out_hidden_size"), get("num_position_embeddings")
+    block = 2 * 2 * d + _linear(d, 3 * d) + _linear(d, d) + _linear(d, inter) + _linear(inter, d)
+    context = d * merge * merge
+    merger = 2 * d + _linear(context, context) + _linear(context, out)
+    return _linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger
+
+
+def _pixtral(get, text_hidden: int) -> int:
+    """Mistral 3: the Pixtral ViT (bias-free conv patch embedding, RMSNorms, gated MLP) and Mistral3's projector
+    (an RMSNorm, the spatial patch merger, two matrices into the text model; multimodal_projector_bias is false
+    in the published configs)."""
+    d, inter, layers = get("hidden_size"), get("intermediate_size"), get("num_hidden_layers")
+    channels, patch, merge = get("num_channels"), get("patch_size"), get("spatial_merge_size")
+    layer = 2 * d + 4 * d * d + 3 * d * inter
+    projector = d + d * merge * merge * d + d * text_hidden + text_hidden * text_hidden
+    return channels * patch * patch * d + d + layers * layer + projector
+
+
 _TOWERS = {
     "qwen2_vl": (_qwen2_vl, {"embed_dim": 1280, "depth": 32, "mlp_ratio": 4, "in_chans": 3, "patch_size": 14,
                              "temporal_patch_size": 2, "spatial_merge_size": 2, "hidden_size": 3584}),
@@ -86,6 +110,13 @@ _TOWERS = {
     "llama4": (_llama4, {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 34, "num_channels": 3,
                          "patch_size": 14, "image_size": 448, "projector_input_dim": 4096,
                          "projector_output_dim": 4096, "vision_output_dim": 7680}),
+    # Qwen3_5VisionConfig defaults (transformers 5.24.0).
+    "qwen3_5": (_qwen3_5, {"hidden_size": 1152, "depth": 27, "intermediate_size": 4304, "in_channels": 3,
+                           "patch_size": 16, "temporal_patch_size": 2, "spatial_merge_size": 2,
+                           "out_hidden_size": 3584, "num_position_embeddings": 2304}),
+    # PixtralVisionConfig defaults; spatial_merge_size is Mistral3Config's (top level, default 2).
+    "pixtral": (_pixtral, {"hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24,
+                           "num_channels": 3, "patch_size": 16, "spatial_merge_size": 2}),
 }
 
 
@@ -105,4 +136,6 @@ def vision_params(kind, config: dict, text_hidden: int, path=None, line_of=None)
         raise GeneratorError("'vision_config' must be a mapping", path, line_of("vision_config") if line_of else None,
                              "give the config.json as published")
     count, defaults = _TOWERS[kind]
+    if kind == "pixtral" and "spatial_merge_size" in config:
+        vc = {**vc, "spatial_merge_size": config["spatial_merge_size"]}
     return count(_getter(vc, defaults, path, line_of), text_hidden)
