@@ -251,3 +251,16 @@ def test_glm5_indexer_key_is_cached_beside_mla():
 def test_kimi_k2_reads_as_deepseek_v3():
     arch = _architecture("Kimi-K2-Instruct")
     assert arch.is_mla and arch.num_experts == 384 and arch.first_k_dense_replace == 1
+
+
+def test_transformers_cache_holds_what_the_estimator_says():
+    """benchmarks/measure_hybrid_state.py: tiny bf16 models, generate() on a batch, every cache tensor's bytes."""
+    with open("benchmarks/hybrid_state_measurements.json", encoding="utf-8") as handle:
+        measured = json.load(handle)
+    framework = _framework("transformers==" + measured["transformers_version"])
+    for name, run in measured["models"].items():
+        arch = architecture_from_config(run["config"])
+        result = estimate(arch, parse_quantization("bf16"), run["cached_tokens"], framework,
+                          batch=measured["batch"])
+        assert result.kv_cache == run["kv_bytes"], name
+        assert result.state == run["state_bytes"], name

@@ -127,7 +127,7 @@ FAMILIES = {
     # --- Issue 21: the families readers ask about at the end of 2026 (layouts read off transformers 5.24.0's
     # modeling files; counts checked by benchmarks/transformers_param_counts.py). first_release: the first release
     # whose wheel holds transformers/models/<type>/modeling_<type>.py, listed from the PyPI wheels of 4.40.0, 4.45.0,
-    # 4.46.0 ... 4.57.0, 5.0.0 ... 5.3.0 (kimi_k2: deepseek_v3's, the class its config.json names).
+    # 4.46.0 ... 4.57.0, 5.0.0 ... 5.3.0.
     "qwen3_next": {"classes": ["Qwen3NextForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
                    "qk_norm": True, "hybrid": "gdn", "first_release": "4.57.0",
                    "moe": {"experts": ["num_experts"], "intermediate": "moe_intermediate_size", "shared": "size",
@@ -156,7 +156,9 @@ FAMILIES = {
     "granitemoe": {"classes": ["GraniteMoeForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
                    "first_release": "4.45.0",
                    "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
-    "kimi_k2": {"classes": [], "mla": True, "tie_default": False, "first_release": "4.51.0",
+    # Kimi-K2 runs in transformers through its checkpoint's own modeling code (auto_map, trust_remote_code), so no
+    # release is refused; its count is DeepseekV3ForCausalLM's, the class its config.json names.
+    "kimi_k2": {"classes": [], "mla": True, "tie_default": False,
                 "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
                         "shared": "count", "first_dense": "first_k_dense_replace", "step": "moe_layer_freq"}},
     "glm_moe_dsa": {"classes": ["GlmMoeDsaForCausalLM"], "mla": True, "indexer": True, "tie_default": False,
