@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from .calc import gpu_fit
 from .calc.architecture import kv_cache_bytes_per_token, params_total
-from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
+from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework
 from .calc.vllm import VllmSettings
 from .errors import GeneratorError, shown
 from .escape import path_slug
@@ -91,6 +91,8 @@ class Estimator:
             self.gpu_bytes(gpu)
             card = self._gpus[str(gpu).lower()]
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory)
+        # A family newer than the table's transformers release is shown under its first release (issue 21).
+        profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
 

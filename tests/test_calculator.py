@@ -211,7 +211,7 @@ _RUN_CASES = """(cases) => {
 }""" % json.dumps(OUTPUT_IDS)
 
 FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.46.0", "vllm==0.6.3", "vllm==0.8.0",
-              "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000"]
+              "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000", "transformers==5.3.0"]
 # The extreme cases keep the first six: their seeded inputs stay within what the browser computes exactly.
 EXTREME_FRAMEWORKS = FRAMEWORKS[:6]
 KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0"]
@@ -315,6 +315,12 @@ PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in ("falcon-7b", "falc
 _CATALOGUE_FILES = {m["id"]: m["config"] for m in read_yaml_file(os.path.join(CONTENT, "models.yaml"))["models"]}
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-3-4b-it", "Llama-4-Maverick-17B-128E", "gpt-oss-20b",
                                                        "Phi-3.5-MoE-instruct", "DeepSeek-V3", "Qwen2.5-VL-7B-Instruct")]
+# Issue 21: the hybrid-state families and the other new readers, through the page's own reader.
+PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
+    "Qwen3-Next-80B-A3B-Instruct", "phi-2", "SmolLM3-3B", "OLMo-2-1124-7B", "c4ai-command-r7b-12-2024", "starcoder2-3b",
+    "granite-3.0-3b-a800m-instruct", "qwen3_5-defaults", "qwen3_5_moe-defaults", "nemotron_h-defaults",
+    "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults")]
+PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("Qwen3.5-35B-A3B", "Nemotron-3-Nano-30B-A3B", "Kimi-K2-Instruct")]
 
 
 def _pasted_cases(seed, config_dir):

@@ -439,6 +439,17 @@ def check_family_release(arch: Architecture, framework: FrameworkProfile) -> Non
                              f"arrived in transformers {first}", fix=f"use --framework transformers=={first} or later")
 
 
+def runnable_framework(arch: Architecture, framework: FrameworkProfile, profiles) -> FrameworkProfile:
+    """The transformers profile a table can show the model under: its own, or the family's first release when the
+    table's release predates the family (a hybrid model in a table of transformers 4.46 runs on 4.57 or later)."""
+    from ..families.table import FAMILIES
+    first = FAMILIES.get(arch.model_type, {}).get("first_release")
+    if framework.engine != "transformers" or not first or not framework.version or \
+            version_tuple(framework.version) >= version_tuple(first):
+        return framework
+    return parse_framework(f"transformers=={first}", profiles)
+
+
 def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, attn):
     check_family_release(arch, framework)
     weights, largest = weight_bytes(arch, quant)

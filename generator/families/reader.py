@@ -219,11 +219,8 @@ def _layer_kinds(f: _Fields, layers: int, rule: str) -> str:
     """One letter per layer from layer_types (or the family's pattern key); its length must be num_hidden_layers."""
     key = "layer_types"
     types = f.config.get("layer_types")
-    if types is None and rule == "mamba2_blocks":
-        key = "hybrid_override_pattern"
-        types = f.config.get(key)
-        if types is None:
-            key, types = "layers_block_type", f.config.get("layers_block_type")
+    if types is None and rule == "mamba2":
+        key, types = "layers_block_type", f.config.get("layers_block_type")
     if types is None and rule == "gdn":
         interval = f.optional("full_attention_interval", 4) or 4
         return "".join("S" if (i + 1) % interval else "A" for i in range(layers))
@@ -232,7 +229,7 @@ def _layer_kinds(f: _Fields, layers: int, rule: str) -> str:
     if not isinstance(types, list) or not all(isinstance(t, str) and t in _LAYER_KIND for t in types):
         raise GeneratorError(f"field {key!r} must list each layer's type ({', '.join(sorted(_LAYER_KIND))}), got "
                              f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
-    if len(types) != layers and rule != "mamba2_blocks":
+    if len(types) != layers:
         raise GeneratorError(f"field {key!r} has {len(types)} entries for {layers} layers", f.path, f.where(key),
                              "give the model's config.json as published")
     return "".join(_LAYER_KIND[t] for t in types)
@@ -285,6 +282,9 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
             heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
             groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
             expand = f.config.get("mamba_expand", 2)
+            if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= 64:
+                raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to 64, got {shown(expand)}",
+                                     f.path, f.where("mamba_expand"), "give the model's config.json as published")
             inner = int(expand * hidden)
             head_dim = f.config.get("mamba_d_head", "auto")
             head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)

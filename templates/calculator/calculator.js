@@ -1441,6 +1441,99 @@
     return fields;
   }
 
+  // --- reader.py: hybrid-state layers (issue 21) -------------------------------------------------------------------
+  var LAYER_KIND = { full_attention: "A", attention: "A", sliding_attention: "A", "*": "A",
+    linear_attention: "S", mamba: "S", M: "S", mlp: "F", moe: "F", "-": "F", E: "F" };
+
+  function layerKindsOf(f, layers, rule) {
+    var key = "layer_types", types = getKey(f.config, "layer_types");
+    if (types === null && rule === "mamba2") { key = "layers_block_type"; types = getKey(f.config, key); }
+    var i;
+    if (types === null && rule === "gdn") {
+      var interval = f.optional("full_attention_interval", 4) || 4, out = "";
+      for (i = 0; i < layers; i++) { out += (i + 1) % interval ? "S" : "A"; }
+      return out;
+    }
+    if (typeof types === "string") { types = types.split(""); }
+    if (!Array.isArray(types) || !types.every(function (t) { return typeof t === "string" && hasOwn(LAYER_KIND, t); })) {
+      throw new EstimateError("field " + pyRepr(key) + " must list each layer's type (" +
+        Object.keys(LAYER_KIND).sort().join(", ") + "), got " + pyRepr(types), "give the model's config.json as published",
+        "config");
+    }
+    if (types.length !== layers) {
+      throw new EstimateError("field " + pyRepr(key) + " has " + types.length + " entries for " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    return types.map(function (t) { return LAYER_KIND[t]; }).join("");
+  }
+
+  function blockPatternOf(f) {
+    var pattern = getKey(f.config, "hybrid_override_pattern");
+    if (pattern === null) { pattern = truthy(getKey(f.config, "layer_types")) ? f.config.layer_types : getKey(f.config, "layers_block_type"); }
+    var letters = { linear_attention: "M", mamba: "M", full_attention: "*", attention: "*", mlp: "-", moe: "E" };
+    if (Array.isArray(pattern)) {
+      pattern = pattern.map(function (t) { return typeof t === "string" && hasOwn(letters, t) ? letters[t] : "?"; }).join("");
+    }
+    if (typeof pattern !== "string" || !pattern || !/^[M*\-E]+$/.test(pattern)) {
+      throw new EstimateError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got " +
+        pyRepr(pattern), "give the model's config.json as published", "config");
+    }
+    return pattern;
+  }
+
+  function hybridFieldsOf(f, rule, hidden, layers) {
+    var kinds;
+    if (rule === "mamba2_blocks") {
+      kinds = blockPatternOf(f).split("").map(function (c) { return c === "M" ? "S" : (c === "*" ? "A" : "F"); }).join("");
+    } else {
+      kinds = layerKindsOf(f, layers, rule);
+    }
+    var states = kinds.split("").filter(function (c) { return c === "S"; }).length;
+    var fields = {}, shapes, extra, recurrent, convDim, kernel;
+    if (rule === "gdn") {
+      var nk = f.need("linear_num_key_heads"), nv = f.need("linear_num_value_heads");
+      var dk = f.need("linear_key_head_dim"), dv = f.need("linear_value_head_dim");
+      kernel = f.need("linear_conv_kernel_dim");
+      var keyDim = nk * dk, valueDim = nv * dv;
+      convDim = 2 * keyDim + valueDim;
+      shapes = [[hidden, convDim + valueDim, states], [hidden, 2 * nv, states], [valueDim, hidden, states]];
+      extra = states * (convDim * kernel + 2 * nv + dv);
+      recurrent = nv * dk * dv;
+      fields.attention_output_gate = true;
+    } else {
+      var heads, headDim, dState, groups, inner, convBias, projBias;
+      if (rule === "mamba2_blocks") {
+        heads = f.need("mamba_num_heads"); headDim = f.need("mamba_head_dim");
+        dState = f.need("ssm_state_size"); groups = f.need("n_groups"); kernel = f.need("conv_kernel");
+        inner = heads * headDim;
+        convBias = hasOwn(f.config, "use_conv_bias") ? f.config.use_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "use_bias") ? f.config.use_bias : false);
+      } else {
+        heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
+        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
+        if (expand instanceof PyFloat) { expand = expand.value; }
+        if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
+          throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
+            "give the model's config.json as published", "config");
+        }
+        inner = Math.trunc(expand * hidden);
+        headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
+        headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
+        convBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
+      }
+      convDim = inner + 2 * groups * dState;
+      shapes = [[hidden, inner + convDim + heads, states], [inner, hidden, states]];
+      extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + inner +
+        (projBias ? inner + convDim + heads + hidden : 0));
+      recurrent = heads * headDim * dState;
+    }
+    fields.layer_kinds = kinds; fields.conv_dim = convDim; fields.conv_kernel = kernel;
+    fields.recurrent_state_values = recurrent; fields.mixer_shapes = shapes;
+    return [fields, extra];
+  }
+
   function linear(fanIn, fanOut, bias) { return fanIn * fanOut + (bias === false ? 0 : fanOut); }
 
   var TOWERS = {
@@ -1486,6 +1579,24 @@
     },
   };
 
+  TOWERS.qwen3_5 = function (get) {
+    var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
+    var channels = get("in_channels", "in_chans"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+      merge = get("spatial_merge_size");
+    var out = get("out_hidden_size"), positions = get("num_position_embeddings");
+    var block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + linear(d, inter) + linear(inter, d);
+    var context = d * merge * merge;
+    var merger = 2 * d + linear(context, context) + linear(context, out);
+    return linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger;
+  };
+  TOWERS.pixtral = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var channels = get("num_channels"), patch = get("patch_size"), merge = get("spatial_merge_size");
+    var layer = 2 * d + 4 * d * d + 3 * d * inter;
+    var projector = d + d * merge * merge * d + d * textHidden + textHidden * textHidden;
+    return channels * patch * patch * d + d + layers * layer + projector;
+  };
+
   function visionParams(kind, config, textHidden) {
     if (!kind) { return 0; }
     var vc = getKey(config, "vision_config");
@@ -1494,6 +1605,9 @@
       throw new EstimateError("'vision_config' must be a mapping", "give the config.json as published", "config");
     }
     var defaults = CFG.vision_defaults[kind];
+    if (kind === "pixtral" && hasOwn(config, "spatial_merge_size")) {
+      vc = Object.assign({}, vc, { spatial_merge_size: config.spatial_merge_size });
+    }
     function get() {
       for (var i = 0; i < arguments.length; i++) {
         var name = arguments[i];
@@ -1531,7 +1645,8 @@
       }
     });
     var hidden = f.need("hidden_size");
-    var layers = f.need("num_hidden_layers");
+    var blocks = spec.hybrid === "mamba2_blocks" ? blockPatternOf(f) : null;
+    var layers = blocks ? blocks.length : f.need("num_hidden_layers");
     if (layers > CFG.max_layers) {
       var layersName = f.raw("num_hidden_layers")[0];
       throw new EstimateError("field " + pyRepr(layersName) + " must be at most " + thousands(CFG.max_layers) +
@@ -1568,7 +1683,10 @@
       intermediate = f.need(denseKey);
     }
     var tie = getKey(text, "tie_word_embeddings");
-    if (tie === null) {
+    if (spec.tie_top) {
+      tie = getKey(config, "tie_word_embeddings");
+      if (tie === null) { tie = spec.tie_default === undefined ? true : spec.tie_default; }
+    } else if (tie === null) {
       tie = hasOwn(config, "tie_word_embeddings") ? config.tie_word_embeddings :
         (spec.tie_default === undefined ? true : spec.tie_default);
     }
@@ -1592,6 +1710,27 @@
       mla = { kv_lora_rank: f.need("kv_lora_rank"), q_lora_rank: f.optional("q_lora_rank"),
         qk_nope_head_dim: f.need("qk_nope_head_dim"), qk_rope_head_dim: f.need("qk_rope_head_dim"),
         v_head_dim: f.need("v_head_dim") };
+    }
+    var hybrid = {};
+    if (spec.hybrid) {
+      var hf = hybridFieldsOf(f, spec.hybrid, hidden, layers);
+      hybrid = hf[0];
+      extra += hf[1];
+      if (spec.hybrid === "mamba2_blocks") {
+        hybrid.mlp_layers_override = blocks.split("").filter(function (c) { return c === "-"; }).length;
+        if (moe) { hybrid.moe_layers_override = blocks.split("").filter(function (c) { return c === "E"; }).length; }
+      }
+    }
+    if (spec.indexer) {
+      var indexHeads = f.need("index_n_heads"), indexDim = f.need("index_head_dim"), qRank = f.need("q_lora_rank");
+      hybrid.mixer_shapes = [[qRank, indexHeads * indexDim, layers], [hidden, indexDim, layers], [hidden, indexHeads, layers]];
+      hybrid.indexer_head_dim = indexDim;
+      extra += layers * 2 * indexDim;
+    }
+    var mlpTypes = getKey(f.config, "mlp_layer_types");
+    if (moe && Array.isArray(mlpTypes) && mlpTypes.length === layers) {
+      hybrid.mlp_layers_override = mlpTypes.filter(function (t) { return t === "dense"; }).length;
+      hybrid.moe_layers_override = layers - hybrid.mlp_layers_override;
     }
     var arch = {
       family: architectures.length ? architectures[0] : family,
@@ -1619,8 +1758,14 @@
       shared_expert_gate: false, n_shared_experts: 0, first_k_dense_replace: 0, moe_layer_step: 1, expert_bias: false,
       kv_lora_rank: 0, q_lora_rank: 0, qk_nope_head_dim: 0, qk_rope_head_dim: 0, v_head_dim: 0 };
     Object.keys(defaults).forEach(function (k) { arch[k] = defaults[k]; });
+    var hybridDefaults = { layer_kinds: "", conv_dim: 0, conv_kernel: 0, recurrent_state_values: 0, mixer_shapes: [],
+      attention_output_gate: false, qk_norm_full: Boolean(spec.qk_norm_full),
+      experts_gated: spec.experts_gated === undefined ? true : spec.experts_gated, moe_layers_override: -1,
+      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0 };
+    Object.keys(hybridDefaults).forEach(function (k) { arch[k] = hybridDefaults[k]; });
     if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
     if (mla) { Object.keys(mla).forEach(function (k) { arch[k] = mla[k]; }); }
+    Object.keys(hybrid).forEach(function (k) { arch[k] = hybrid[k]; });
     if (paramsTotal(arch) > CFG.max_params) {
       throw new EstimateError("the architecture has " + paramsTotal(arch).toPrecision(3).replace(/\.?0+e/, "e") +
         " parameters, more than " + CFG.max_params.toExponential(0),
