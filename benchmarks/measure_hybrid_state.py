@@ -41,6 +41,16 @@ CONFIGS = {
                          "num_experts_per_tok": 2, "mamba_n_heads": 8, "mamba_d_state": 16, "mamba_n_groups": 1,
                          "mamba_d_conv": 4, "mamba_expand": 2, "mamba_chunk_size": 16,
                          "max_position_embeddings": 256, "tie_word_embeddings": False},
+    # Not hybrid, but its layers differ: sliding layers (window 8, shorter than the prompt) and global ones with their
+    # own head size and KV heads (attention_k_eq_v), and KV-sharing layers that cache nothing.
+    "gemma4": {"architectures": ["Gemma4ForConditionalGeneration"], "model_type": "gemma4",
+               "text_config": {"vocab_size": 128, "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 6,
+                               "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+                               "global_head_dim": 32, "num_global_key_value_heads": 1, "attention_k_eq_v": True,
+                               "layer_types": ["sliding_attention", "sliding_attention", "full_attention",
+                                               "sliding_attention", "sliding_attention", "full_attention"],
+                               "sliding_window": 8, "num_kv_shared_layers": 2, "hidden_size_per_layer_input": 8,
+                               "vocab_size_per_layer_input": 128, "max_position_embeddings": 256}},
 }
 
 
@@ -66,6 +76,8 @@ def main() -> int:
     for name, config in CONFIGS.items():
         torch.manual_seed(0)
         fields = {k: v for k, v in config.items() if k not in ("architectures", "model_type")}
+        if name == "gemma4":
+            fields["text_config"] = dict(fields["text_config"], model_type="gemma4_text")
         hf = transformers.AutoConfig.for_model(config["model_type"], **fields)
         model = getattr(transformers, config["architectures"][0])(hf).to(torch.bfloat16).eval()
         ids = torch.randint(0, 128, (BATCH, PROMPT))

@@ -319,7 +319,8 @@ PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-3-4b-it", "Llama-4
 PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
     "Qwen3-Next-80B-A3B-Instruct", "phi-2", "SmolLM3-3B", "OLMo-2-1124-7B", "c4ai-command-r7b-12-2024", "starcoder2-3b",
     "granite-3.0-3b-a800m-instruct", "qwen3_5-defaults", "qwen3_5_moe-defaults", "nemotron_h-defaults",
-    "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults")]
+    "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults", "gemma4-defaults",
+    "gemma4-towers-k-eq-v", "gemma4-moe")]
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("Qwen3.5-35B-A3B", "Nemotron-3-Nano-30B-A3B", "Kimi-K2-Instruct")]
 
 

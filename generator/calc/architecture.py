@@ -87,6 +87,9 @@ class Architecture:
     global_kv_heads: int = 0
     # GLM-5 (glm_moe_dsa): the sparse-attention indexer caches one key of index_head_dim per token per layer.
     indexer_head_dim: int = 0
+    # Gemma 4: every attention matrix is listed in mixer_shapes (layers differ: KV-sharing layers have no K/V
+    # projections, global layers their own head size); the layer_kinds "A" layers are the ones that cache K/V.
+    attention_shapes_given: bool = False
 
     @property
     def is_moe(self) -> bool:
@@ -248,7 +251,7 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
     shapes = []
     attention_linear = attention_bias = attention_norms = 0
     for count, head_dim, kv_heads in attention_groups(arch):
-        if not count:
+        if not count or arch.attention_shapes_given:
             continue
         group_shapes = _attention_shapes(arch, head_dim, kv_heads)
         bias, norms_ = _attention_extra(arch, head_dim, kv_heads)

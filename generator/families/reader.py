@@ -302,6 +302,90 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
     return fields, extra
 
 
+def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: int, kv_heads: int) -> tuple:
+    """(Architecture fields, extra parameters) of Gemma 4's text model, read off transformers 5.24.0's
+    modeling_gemma4.py: global (full-attention) layers have global_head_dim and, with attention_k_eq_v,
+    num_global_key_value_heads and no v_proj; the last num_kv_shared_layers layers reuse an earlier layer's K/V (no
+    k/v projections, no cache) and, with use_double_wide_mlp, a twice-as-wide MLP; hidden_size_per_layer_input
+    adds a per-layer token embedding and projections; enable_moe_block adds routed experts beside the MLP."""
+    types = f.config.get("layer_types")
+    if types is None:
+        types = ["sliding_attention" if (i + 1) % 6 else "full_attention" for i in range(layers)]
+    if not isinstance(types, list) or len(types) != layers or \
+            not all(t in ("sliding_attention", "full_attention") for t in types):
+        raise GeneratorError(f"field 'layer_types' must list sliding_attention or full_attention for each of the "
+                             f"{layers} layers, got {shown(types)}", f.path, f.where("layer_types"),
+                             "give the model's config.json as published")
+    types = list(types)
+    types[-1] = "full_attention"  # Gemma4TextConfig forces the last layer global
+    k_eq_v = bool(f.config.get("attention_k_eq_v", False))
+    global_dim = f.optional("global_head_dim", 512) or 512
+    global_kv = f.optional("num_global_key_value_heads") if k_eq_v else 0
+    global_kv = global_kv or kv_heads
+    overrides = f.config.get("per_layer_config")
+    if isinstance(overrides, dict):
+        # A config.json saved by transformers 5.x spells the global layers' sizes out per layer index.
+        for index, values in overrides.items():
+            if str(index).isdigit() and int(index) < layers and types[int(index)] == "full_attention" and \
+                    isinstance(values, dict):
+                global_dim = f.integer("per_layer_config", values.get("head_dim", global_dim), False)
+                global_kv = f.integer("per_layer_config", values.get("num_key_value_heads", global_kv), False)
+                break
+    shared = f.optional("num_kv_shared_layers")
+    if shared > layers:
+        raise GeneratorError(f"field 'num_kv_shared_layers' ({shared}) exceeds the {layers} layers", f.path,
+                             f.where("num_kv_shared_layers"), "give the model's config.json as published")
+    first_shared = layers - shared
+    double_wide = bool(f.config.get("use_double_wide_mlp", False))
+    intermediate = f.need("intermediate_size")
+    per_layer = f.optional("hidden_size_per_layer_input", 256)
+    shapes, extra, kinds = [], 0, ""
+    for i, kind in enumerate(types):
+        is_global = kind == "full_attention"
+        d, kv = (global_dim, global_kv) if is_global else (head_dim, kv_heads)
+        reuse = i >= first_shared
+        shapes += [(hidden, heads * d, 1), (heads * d, hidden, 1)]
+        extra += d  # q_norm
+        if not reuse:
+            shapes.append((hidden, kv * d, 1))
+            if not (k_eq_v and is_global):
+                shapes.append((hidden, kv * d, 1))
+            extra += d  # k_norm (v_norm has no weight)
+        if double_wide and reuse:
+            shapes += [(hidden, intermediate, 1), (hidden, intermediate, 1), (intermediate, hidden, 1)]
+        if per_layer:
+            shapes += [(hidden, per_layer, 1), (per_layer, hidden, 1)]
+            extra += hidden  # post_per_layer_input_norm
+        kinds += "F" if reuse else "A"
+    fields = {"attention_shapes_given": True, "layer_kinds": kinds}
+    if per_layer:
+        vocab_per_layer = f.optional("vocab_size_per_layer_input", 262144) or f.need("vocab_size")
+        extra += vocab_per_layer * layers * per_layer + per_layer  # embed_tokens_per_layer, its projection norm
+        shapes.append((hidden, layers * per_layer, 1))             # per_layer_model_projection
+    if f.config.get("enable_moe_block"):
+        experts = f.need("num_experts")
+        fields.update(num_experts=experts, experts_per_token=f.need("top_k_experts"),
+                      moe_intermediate_size=f.need("moe_intermediate_size"), moe_layers_override=layers,
+                      mlp_layers_override=layers)
+        # Router scale and per-expert scale, and the MoE block's three RMSNorms, per layer.
+        extra += layers * (hidden + experts + 3 * hidden)
+    if global_dim != head_dim or global_kv != kv_heads:
+        fields.update(global_head_dim=global_dim, global_kv_heads=global_kv)
+    fields["mixer_shapes"] = _merged_shapes(shapes)
+    window = f.optional("sliding_window")
+    cached_sliding = sum(1 for i, t in enumerate(types) if t == "sliding_attention" and i < first_shared)
+    fields.update(sliding_window=window, sliding_window_layers=cached_sliding if window else 0)
+    return fields, extra
+
+
+def _merged_shapes(shapes) -> tuple:
+    """(in, out, count) with equal shapes counted together, in first-seen order."""
+    counts = {}
+    for i, o, c in shapes:
+        counts[(i, o)] = counts.get((i, o), 0) + c
+    return tuple((i, o, c) for (i, o), c in counts.items())
+
+
 def _opt_projection(f: _Fields, hidden: int, vocab: int) -> int:
     """OPT's word_embed_proj_dim: a narrower embedding with project_in/project_out matrices."""
     width = f.optional("word_embed_proj_dim") or hidden
@@ -401,6 +485,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
                                   (hidden, index_heads, layers))
         hybrid["indexer_head_dim"] = index_dim
         extra += layers * 2 * index_dim
+    if spec.get("gemma4"):
+        gemma, gemma_extra = _gemma4_fields(f, hidden, layers, heads, head_dim, _kv_heads(f, heads))
+        window = gemma.pop("sliding_window")
+        gemma_sliding = gemma.pop("sliding_window_layers")
+        hybrid.update(gemma)
+        extra += gemma_extra
     mlp_types = f.config.get("mlp_layer_types")
     if moe and isinstance(mlp_types, list) and len(mlp_types) == layers:
         hybrid["mlp_layers_override"] = sum(1 for t in mlp_types if t == "dense")
@@ -418,9 +508,11 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         tie_word_embeddings=bool(tie),
         qkv_bias=f.flag(spec.get("qkv_bias")), o_bias=f.flag(spec.get("o_bias")),
         mlp_bias=f.flag(spec.get("mlp_bias")),
-        qk_norm=bool(spec.get("qk_norm")), norms_per_layer=_norms_per_layer(f),
+        qk_norm=bool(spec.get("qk_norm")) and not spec.get("gemma4"), norms_per_layer=_norms_per_layer(f),
         max_position_embeddings=f.optional("max_position_embeddings"),
-        sliding_window=window, sliding_window_layers=_sliding_layers(f, layers, window) if window else 0,
+        sliding_window=window,
+        sliding_window_layers=gemma_sliding if spec.get("gemma4") else
+        (_sliding_layers(f, layers, window) if window else 0),
         architectures=architectures, model_type=family,
         mlp_gated=spec.get("mlp", "gated") == "gated", norm_bias=spec.get("norm") == "layer",
         final_norm=final_norm, position_embeddings=position_rows, attention_sinks=bool(spec.get("sinks")),
