@@ -258,7 +258,7 @@
     var shapes = [], attentionLinear = 0, attentionBias = 0, attentionNorms = 0;
     attentionGroups(a).forEach(function (g) {
       var count = g[0];
-      if (!count) { return; }
+      if (!count || a.attention_shapes_given) { return; }
       var groupShapes = attentionShapes(a, g[1], g[2]), extra = attentionExtra(a, g[1], g[2]);
       groupShapes.forEach(function (s) { shapes.push([s[0], s[1], count]); });
       attentionLinear += count * sumProducts(groupShapes);
@@ -1534,6 +1534,103 @@
     return [fields, extra];
   }
 
+  // reader.py _gemma4_fields: Gemma 4's heterogeneous layers.
+  function mergedShapes(shapes) {
+    var order = [], counts = {};
+    shapes.forEach(function (s) {
+      var key = s[0] + "x" + s[1];
+      if (!hasOwn(counts, key)) { counts[key] = [s[0], s[1], 0]; order.push(key); }
+      counts[key][2] += s[2];
+    });
+    return order.map(function (k) { return counts[k]; });
+  }
+
+  function gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeads) {
+    var types = getKey(f.config, "layer_types"), i;
+    if (types === null) {
+      types = [];
+      for (i = 0; i < layers; i++) { types.push((i + 1) % 6 ? "sliding_attention" : "full_attention"); }
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "sliding_attention" || t === "full_attention"; })) {
+      throw new EstimateError("field 'layer_types' must list sliding_attention or full_attention for each of the " +
+        layers + " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    types = types.slice();
+    types[types.length - 1] = "full_attention";
+    var kEqV = truthy(hasOwn(f.config, "attention_k_eq_v") ? f.config.attention_k_eq_v : false);
+    var globalDim = f.optional("global_head_dim", 512) || 512;
+    var globalKv = kEqV ? f.optional("num_global_key_value_heads") : 0;
+    globalKv = globalKv || kvHeads;
+    var overrides = getKey(f.config, "per_layer_config");
+    if (isMapping(overrides)) {
+      var keys = Object.keys(overrides);
+      for (i = 0; i < keys.length; i++) {
+        var index = keys[i], values = overrides[index];
+        if (/^[0-9]+$/.test(index) && Number(index) < layers && types[Number(index)] === "full_attention" &&
+            isMapping(values)) {
+          globalDim = f.integer("per_layer_config", hasOwn(values, "head_dim") ? values.head_dim : globalDim, false);
+          globalKv = f.integer("per_layer_config", hasOwn(values, "num_key_value_heads") ? values.num_key_value_heads
+            : globalKv, false);
+          break;
+        }
+      }
+    }
+    var shared = f.optional("num_kv_shared_layers");
+    if (shared > layers) {
+      throw new EstimateError("field 'num_kv_shared_layers' (" + shared + ") exceeds the " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    var firstShared = layers - shared;
+    var doubleWide = truthy(hasOwn(f.config, "use_double_wide_mlp") ? f.config.use_double_wide_mlp : false);
+    var intermediate = f.need("intermediate_size");
+    var perLayer = f.optional("hidden_size_per_layer_input", 256);
+    var shapes = [], extra = 0, kinds = "";
+    for (i = 0; i < layers; i++) {
+      var isGlobal = types[i] === "full_attention";
+      var d = isGlobal ? globalDim : headDim, kv = isGlobal ? globalKv : kvHeads;
+      var reuse = i >= firstShared;
+      shapes.push([hidden, heads * d, 1], [heads * d, hidden, 1]);
+      extra += d;
+      if (!reuse) {
+        shapes.push([hidden, kv * d, 1]);
+        if (!(kEqV && isGlobal)) { shapes.push([hidden, kv * d, 1]); }
+        extra += d;
+      }
+      if (doubleWide && reuse) {
+        shapes.push([hidden, intermediate, 1], [hidden, intermediate, 1], [intermediate, hidden, 1]);
+      }
+      if (perLayer) {
+        shapes.push([hidden, perLayer, 1], [perLayer, hidden, 1]);
+        extra += hidden;
+      }
+      kinds += reuse ? "F" : "A";
+    }
+    var fields = { attention_shapes_given: true, layer_kinds: kinds };
+    if (perLayer) {
+      var vocabPerLayer = f.optional("vocab_size_per_layer_input", 262144) || f.need("vocab_size");
+      extra += vocabPerLayer * layers * perLayer + perLayer;
+      shapes.push([hidden, layers * perLayer, 1]);
+    }
+    if (truthy(getKey(f.config, "enable_moe_block"))) {
+      var experts = f.need("num_experts");
+      fields.num_experts = experts;
+      fields.experts_per_token = f.need("top_k_experts");
+      fields.moe_intermediate_size = f.need("moe_intermediate_size");
+      fields.moe_layers_override = layers;
+      fields.mlp_layers_override = layers;
+      extra += layers * (hidden + experts + 3 * hidden);
+    }
+    if (globalDim !== headDim || globalKv !== kvHeads) {
+      fields.global_head_dim = globalDim;
+      fields.global_kv_heads = globalKv;
+    }
+    fields.mixer_shapes = mergedShapes(shapes);
+    var window = f.optional("sliding_window"), cachedSliding = 0;
+    for (i = 0; i < firstShared; i++) { if (types[i] === "sliding_attention") { cachedSliding += 1; } }
+    return [fields, extra, window, window ? cachedSliding : 0];
+  }
+
   function linear(fanIn, fanOut, bias) { return fanIn * fanOut + (bias === false ? 0 : fanOut); }
 
   var TOWERS = {
@@ -1589,6 +1686,22 @@
     var merger = 2 * d + linear(context, context) + linear(context, out);
     return linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger;
   };
+  TOWERS.gemma4 = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var heads = get("num_attention_heads"), kvHeads = get("num_key_value_heads"), headDim = get("head_dim");
+    var patch = get("patch_size"), positions = get("position_embedding_size");
+    var layer = 4 * d + d * heads * headDim * 2 + d * kvHeads * headDim * 2 + 2 * headDim + 3 * d * inter;
+    return 3 * patch * patch * d + 2 * positions * d + layers * layer + d * textHidden;
+  };
+  TOWERS.gemma4_audio = function (get, textHidden) {
+    var h = get("hidden_size"), layers = get("num_hidden_layers"), heads = get("num_attention_heads"),
+      kernel = get("conv_kernel_size");
+    var c0 = get("subsampling_channels_0"), c1 = get("subsampling_channels_1"), out = get("output_proj_dims");
+    var headDim = Math.floor(h / heads);
+    var layer = 24 * h * h + 9 * h + h * kernel + headDim;
+    var subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + Math.floor(c0 / 4) * c1 * h;
+    return subsample + layers * layer + h * out + out + out * textHidden;
+  };
   TOWERS.pixtral = function (get, textHidden) {
     var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
     var channels = get("num_channels"), patch = get("patch_size"), merge = get("spatial_merge_size");
@@ -1597,8 +1710,47 @@
     return channels * patch * patch * d + d + layers * layer + projector;
   };
 
+  function towerParams(kind, vc, textHidden) {
+    var defaults = CFG.vision_defaults[kind];
+    function get() {
+      for (var i = 0; i < arguments.length; i++) {
+        var name = arguments[i];
+        var value = getKey(vc, name);
+        if (value !== null) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+            throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
+              pyRepr(value), "give the config.json as published", "config");
+          }
+          return value;
+        }
+      }
+      return defaults[arguments[0]];
+    }
+    return TOWERS[kind](get, textHidden);
+  }
+
   function visionParams(kind, config, textHidden) {
     if (!kind) { return 0; }
+    if (kind === "gemma4") {
+      var total = 0;
+      [["vision_config", "gemma4"], ["audio_config", "gemma4_audio"]].forEach(function (pair) {
+        var sub = getKey(config, pair[0]);
+        if (sub === null) { return; }
+        if (!isMapping(sub)) {
+          throw new EstimateError(pyRepr(pair[0]) + " must be a mapping", "give the config.json as published", "config");
+        }
+        var channels = getKey(sub, "subsampling_conv_channels");
+        if (pair[1] === "gemma4_audio" && channels !== null) {
+          if (!Array.isArray(channels) || channels.length !== 2) {
+            throw new EstimateError("audio_config field 'subsampling_conv_channels' must be two numbers, got " +
+              pyRepr(channels), "give the config.json as published", "config");
+          }
+          sub = Object.assign({}, sub, { subsampling_channels_0: channels[0], subsampling_channels_1: channels[1] });
+        }
+        total += towerParams(pair[1], sub, textHidden);
+      });
+      return total;
+    }
     var vc = getKey(config, "vision_config");
     if (vc === null) { vc = {}; }
     if (!isMapping(vc)) {
@@ -1727,6 +1879,14 @@
       hybrid.indexer_head_dim = indexDim;
       extra += layers * 2 * indexDim;
     }
+    var gemmaSliding = 0;
+    if (spec.gemma4) {
+      var g = gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeadsOf(f, heads));
+      window = g[2];
+      gemmaSliding = g[3];
+      Object.keys(g[0]).forEach(function (k) { hybrid[k] = g[0][k]; });
+      extra += g[1];
+    }
     var mlpTypes = getKey(f.config, "mlp_layer_types");
     if (moe && Array.isArray(mlpTypes) && mlpTypes.length === layers) {
       hybrid.mlp_layers_override = mlpTypes.filter(function (t) { return t === "dense"; }).length;
@@ -1739,12 +1899,12 @@
       head_dim: headDim, intermediate_size: intermediate, vocab_size: vocab,
       tie_word_embeddings: truthy(tie),
       qkv_bias: f.flag(spec.qkv_bias), o_bias: f.flag(spec.o_bias), mlp_bias: f.flag(spec.mlp_bias),
-      qk_norm: Boolean(spec.qk_norm),
+      qk_norm: Boolean(spec.qk_norm) && !spec.gemma4,
     };
     arch.norms_per_layer = normsPerLayerOf(f);
     arch.max_position_embeddings = f.optional("max_position_embeddings");
     arch.sliding_window = window;
-    arch.sliding_window_layers = window ? slidingLayersOf(f, layers, window) : 0;
+    arch.sliding_window_layers = spec.gemma4 ? gemmaSliding : (window ? slidingLayersOf(f, layers, window) : 0);
     arch.architectures = architectures;
     arch.model_type = family;
     arch.mlp_gated = (spec.mlp || "gated") === "gated";
@@ -1761,7 +1921,8 @@
     var hybridDefaults = { layer_kinds: "", conv_dim: 0, conv_kernel: 0, recurrent_state_values: 0, mixer_shapes: [],
       attention_output_gate: false, qk_norm_full: Boolean(spec.qk_norm_full),
       experts_gated: spec.experts_gated === undefined ? true : spec.experts_gated, moe_layers_override: -1,
-      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0 };
+      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0,
+      attention_shapes_given: false };
     Object.keys(hybridDefaults).forEach(function (k) { arch[k] = hybridDefaults[k]; });
     if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
     if (mla) { Object.keys(mla).forEach(function (k) { arch[k] = mla[k]; }); }
