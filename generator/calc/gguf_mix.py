@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .architecture import Architecture
+from .architecture import Architecture, param_breakdown
 
 # ggml block layouts (ggml/src/ggml-common.h): (weights per block, bytes per block).
 BLOCK = {
@@ -301,12 +301,14 @@ def gguf_layout(arch: Architecture, mix: str) -> GgufLayout:
     if cached is not None:
         return cached
     ctx = MixContext(mix, arch.layers, arch.heads / max(1, arch.kv_heads), arch.num_experts, is_70b_class(arch))
-    layers = []
-    for i in range(arch.layers):
-        total = _layer_small_bytes(arch, i)
-        for category, row, count in _layer_matrices(arch, i):
-            total += type_bytes(_matrix_type(ctx, category, i, row), count)
-        layers.append(total)
+    layers = _uneven_layers(arch, ctx)
+    if layers is None:
+        layers = []
+        for i in range(arch.layers):
+            total = _layer_small_bytes(arch, i)
+            for category, row, count in _layer_matrices(arch, i):
+                total += type_bytes(_matrix_type(ctx, category, i, row), count)
+            layers.append(total)
     h, vocab = arch.hidden_size, arch.vocab_size
     tied = arch.tie_word_embeddings
     embd = type_bytes(token_embd_type(ctx, h, tied), vocab * h)
@@ -314,6 +316,27 @@ def gguf_layout(arch: Architecture, mix: str) -> GgufLayout:
     result = GgufLayout(tuple(layers), embd, output, h * 4.0, tied)
     _layout_cache[key] = result
     return result
+
+
+def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
+    """Layers that differ from one another (issue 21: hybrid-state models' linear-attention / Mamba2 layers, Gemma
+    4's global and KV-sharing layers, GLM-5's indexer): the per-layer tensor rules above assume one layout for
+    every layer, so these files are sized from the architecture's own matrices at the mix's default type (f32 for
+    norms, biases and routers), spread evenly over the layers. An approximation of the per-tensor choices; the
+    total follows the model's parameters. None: every layer alike, the rules above apply."""
+    if not (arch.layer_kinds or arch.mixer_shapes or arch.attention_shapes_given):
+        return None
+    b = param_breakdown(arch)
+    default = MIX_DEFAULT[ctx.mix]
+    total = 0.0
+    for in_features, out_features, count in b.linear_shapes:
+        kind = default if default in _FLOAT else _fallback(default, in_features)
+        total += type_bytes(kind, in_features * out_features * count)
+    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
+    extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
+    total += type_bytes(extra_type, arch.extra_params)
+    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * 4
+    return [total / arch.layers] * arch.layers
 
 
 def bits_per_weight(arch: Architecture, mix: str, params: int) -> float:
