@@ -1064,18 +1064,37 @@
     return fallbackType(t, row);
   }
   var layoutCache = new Map();
+  // gguf_mix.py _uneven_layers: hybrid / heterogeneous layers, sized from the architecture's own matrices.
+  function unevenLayers(a, ctx) {
+    if (!(a.layer_kinds || (a.mixer_shapes && a.mixer_shapes.length) || a.attention_shapes_given)) { return null; }
+    var b = paramBreakdown(a), d = G.mix_default[ctx.mix], total = 0.0;
+    b.linear_shapes.forEach(function (sh) {
+      var kind = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, sh[0]);
+      total += typeBytes(kind, sh[0] * sh[1] * sh[2]);
+    });
+    var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
+    total += typeBytes(extraType, a.extra_params || 0);
+    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * 4;
+    var out = [];
+    for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
+    return out;
+  }
+
   function ggufLayout(a, mix) {
     var byMix = layoutCache.get(a);
     if (!byMix) { byMix = {}; layoutCache.set(a, byMix); }
     if (hasOwn(byMix, mix)) { return byMix[mix]; }
     var ctx = { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
       is_70b: a.layers === 80 && !isMoe(a) && !isMla(a) };
-    var layers = [];
-    for (var i = 0; i < a.layers; i++) {
-      var total = layerSmallBytes(a, i);
-      var mats = layerMatrices(a, i);
-      for (var j = 0; j < mats.length; j++) { total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1]), mats[j][2]); }
-      layers.push(total);
+    var layers = unevenLayers(a, ctx);
+    if (layers === null) {
+      layers = [];
+      for (var i = 0; i < a.layers; i++) {
+        var total = layerSmallBytes(a, i);
+        var mats = layerMatrices(a, i);
+        for (var j = 0; j < mats.length; j++) { total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1]), mats[j][2]); }
+        layers.push(total);
+      }
     }
     var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
     var result = { layer_bytes: layers, token_embd_bytes: typeBytes(tokenEmbdType(ctx, h, tied), vocab * h),
