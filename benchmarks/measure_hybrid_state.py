@@ -51,6 +51,14 @@ CONFIGS = {
                                                "sliding_attention", "sliding_attention", "full_attention"],
                                "sliding_window": 8, "num_kv_shared_layers": 2, "hidden_size_per_layer_input": 8,
                                "vocab_size_per_layer_input": 128, "max_position_embeddings": 256}},
+    # MLA with full K/V per head in transformers' cache, and the indexer keys of the layers that run an indexer.
+    "glm_moe_dsa": {"architectures": ["GlmMoeDsaForCausalLM"], "model_type": "glm_moe_dsa", "vocab_size": 128,
+                    "hidden_size": 64, "intermediate_size": 96, "moe_intermediate_size": 32, "num_hidden_layers": 4,
+                    "num_attention_heads": 4, "num_key_value_heads": 4, "q_lora_rank": 32, "kv_lora_rank": 16,
+                    "qk_nope_head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 16, "n_routed_experts": 4,
+                    "n_shared_experts": 1, "num_experts_per_tok": 2, "first_k_dense_replace": 1,
+                    "index_n_heads": 2, "index_head_dim": 16, "index_topk": 8, "index_topk_freq": 2,
+                    "index_skip_topk_offset": 2, "max_position_embeddings": 256, "tie_word_embeddings": False},
 }
 
 
@@ -58,7 +66,7 @@ def cache_bytes(cache) -> dict:
     kv = state = 0
     dtypes = set()
     for layer in cache.layers:
-        for name in ("keys", "values"):
+        for name in ("keys", "values", "indexer_keys"):
             t = getattr(layer, name, None)
             if isinstance(t, torch.Tensor) and t.numel():
                 kv += t.numel() * t.element_size()

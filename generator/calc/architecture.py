@@ -87,6 +87,7 @@ class Architecture:
     global_kv_heads: int = 0
     # GLM-5 (glm_moe_dsa): the sparse-attention indexer caches one key of index_head_dim per token per layer.
     indexer_head_dim: int = 0
+    indexer_layers: int = 0         # layers that run (and cache for) their own indexer; indexer_types "shared" reuse
     # Gemma 4: every attention matrix is listed in mixer_shapes (layers differ: KV-sharing layers have no K/V
     # projections, global layers their own head size); the layer_kinds "A" layers are the ones that cache K/V.
     attention_shapes_given: bool = False
@@ -340,7 +341,7 @@ def kv_cache_bytes_per_token(arch: Architecture, bytes_per_value: float, mla_com
         else:
             per_layer = arch.heads * (arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim)
         return arch.attention_layers * per_layer * bytes_per_value + \
-            arch.attention_layers * arch.indexer_head_dim * bytes_per_value
+            arch.indexer_layers * arch.indexer_head_dim * bytes_per_value
     groups = attention_groups(arch)
     local = min(arch.sliding_window_layers, arch.attention_layers) if arch.sliding_window else 0
     fraction = arch.sliding_window / context if local and context and context > arch.sliding_window else 1.0

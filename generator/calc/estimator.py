@@ -458,8 +458,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
     total_tokens = context + generate
     # The version's cache: sliding layers keep every token until the sliding-window cache layers (4.56).
     cache_arch = tf_engine.cache_architecture(arch, framework)
-    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, False, total_tokens) * total_tokens * batch
-    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, False, context) * context * batch
+    latent = framework.mla_compressed_cache  # 5.15+: MLA caches the latent (content/frameworks.yaml)
+    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, latent, total_tokens) * total_tokens * batch
+    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, latent, context) * context * batch
     layer_kv_full = kv_full / max(1, arch.attention_layers)
     state = transformers_state_bytes(arch, act, batch)
 

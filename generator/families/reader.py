@@ -386,6 +386,25 @@ def _merged_shapes(shapes) -> tuple:
     return tuple((i, o, c) for (i, o), c in counts.items())
 
 
+def _indexer_layers(f: _Fields, layers: int) -> int:
+    """GLM-5's layers with their own indexer (GlmMoeDsaConfig.indexer_types "full"; "shared" layers reuse the
+    previous full layer's top-k and have none): indexer_types, else index_topk_pattern (F/S), else every
+    index_topk_freq-th layer from index_skip_topk_offset (defaults 1 and 2: every layer)."""
+    types = f.config.get("indexer_types")
+    key = "indexer_types"
+    if types is None and f.config.get("index_topk_pattern") is not None:
+        key, pattern = "index_topk_pattern", f.config["index_topk_pattern"]
+        types = [{"F": "full", "S": "shared"}.get(c, c) for c in pattern] if isinstance(pattern, str) else pattern
+    if types is None:
+        freq = max(f.optional("index_topk_freq", 1), 1)
+        offset = f.optional("index_skip_topk_offset", 2)
+        return sum(1 for i in range(layers) if max(i - offset + 1, 0) % freq == 0)
+    if not isinstance(types, list) or len(types) != layers or not all(t in ("full", "shared") for t in types):
+        raise GeneratorError(f"field {key!r} must give full or shared for each of the {layers} layers, got "
+                             f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
+    return sum(1 for t in types if t == "full")
+
+
 def _opt_projection(f: _Fields, hidden: int, vocab: int) -> int:
     """OPT's word_embed_proj_dim: a narrower embedding with project_in/project_out matrices."""
     width = f.optional("word_embed_proj_dim") or hidden
@@ -481,10 +500,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         # GLM-5's lightning indexer (GlmMoeDsaIndexer): wq_b (q_lora_rank -> heads x index_head_dim), wk (hidden ->
         # index_head_dim), a LayerNorm on the key, weights_proj (hidden -> heads); it caches one key per token.
         index_heads, index_dim, q_rank = f.need("index_n_heads"), f.need("index_head_dim"), f.need("q_lora_rank")
-        hybrid["mixer_shapes"] = ((q_rank, index_heads * index_dim, layers), (hidden, index_dim, layers),
-                                  (hidden, index_heads, layers))
+        indexed = _indexer_layers(f, layers)
+        hybrid["mixer_shapes"] = ((q_rank, index_heads * index_dim, indexed), (hidden, index_dim, indexed),
+                                  (hidden, index_heads, indexed))
         hybrid["indexer_head_dim"] = index_dim
-        extra += layers * 2 * index_dim
+        hybrid["indexer_layers"] = indexed
+        extra += indexed * 2 * index_dim
     if spec.get("gemma4"):
         gemma, gemma_extra = _gemma4_fields(f, hidden, layers, heads, head_dim, _kv_heads(f, heads))
         window = gemma.pop("sliding_window")
