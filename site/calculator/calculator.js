@@ -323,7 +323,7 @@
         perLayer = a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
       }
       return attentionLayers(a) * perLayer * bytesPerValue +
-        attentionLayers(a) * (a.indexer_head_dim || 0) * bytesPerValue;
+        (a.indexer_layers || 0) * (a.indexer_head_dim || 0) * bytesPerValue;
     }
     var groups = attentionGroups(a);
     var local = a.sliding_window ? pyMin(a.sliding_window_layers, attentionLayers(a)) : 0;
@@ -572,8 +572,9 @@
     var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
     var totalTokens = context + generate;
     var cacheArch = cacheArchitecture(a, framework);
-    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, false, totalTokens) * totalTokens * batch;
-    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, false, context) * context * batch;
+    var latent = !!framework.mla_compressed_cache;
+    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, latent, totalTokens) * totalTokens * batch;
+    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, latent, context) * context * batch;
     var layerKvFull = kvFull / pyMax(1, attentionLayers(a));
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
@@ -1553,6 +1554,28 @@
     return [fields, extra];
   }
 
+  // reader.py _indexer_layers: GLM-5's layers with their own indexer.
+  function indexerLayersOf(f, layers) {
+    var types = getKey(f.config, "indexer_types"), key = "indexer_types", i, n = 0;
+    if (types === null && getKey(f.config, "index_topk_pattern") !== null) {
+      key = "index_topk_pattern";
+      var pattern = f.config.index_topk_pattern;
+      types = typeof pattern === "string" ? pattern.split("").map(function (c) {
+        return c === "F" ? "full" : (c === "S" ? "shared" : c); }) : pattern;
+    }
+    if (types === null) {
+      var freq = pyMax(f.optional("index_topk_freq", 1), 1), offset = f.optional("index_skip_topk_offset", 2);
+      for (i = 0; i < layers; i++) { if (pyMax(i - offset + 1, 0) % freq === 0) { n += 1; } }
+      return n;
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "full" || t === "shared"; })) {
+      throw new EstimateError("field " + pyRepr(key) + " must give full or shared for each of the " + layers +
+        " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    return types.filter(function (t) { return t === "full"; }).length;
+  }
+
   // reader.py _gemma4_fields: Gemma 4's heterogeneous layers.
   function mergedShapes(shapes) {
     var order = [], counts = {};
@@ -1894,9 +1917,11 @@
     }
     if (spec.indexer) {
       var indexHeads = f.need("index_n_heads"), indexDim = f.need("index_head_dim"), qRank = f.need("q_lora_rank");
-      hybrid.mixer_shapes = [[qRank, indexHeads * indexDim, layers], [hidden, indexDim, layers], [hidden, indexHeads, layers]];
+      var indexed = indexerLayersOf(f, layers);
+      hybrid.mixer_shapes = [[qRank, indexHeads * indexDim, indexed], [hidden, indexDim, indexed], [hidden, indexHeads, indexed]];
       hybrid.indexer_head_dim = indexDim;
-      extra += layers * 2 * indexDim;
+      hybrid.indexer_layers = indexed;
+      extra += indexed * 2 * indexDim;
     }
     var gemmaSliding = 0;
     if (spec.gemma4) {
@@ -1940,7 +1965,7 @@
     var hybridDefaults = { layer_kinds: "", conv_dim: 0, conv_kernel: 0, recurrent_state_values: 0, mixer_shapes: [],
       attention_output_gate: false, qk_norm_full: Boolean(spec.qk_norm_full),
       experts_gated: spec.experts_gated === undefined ? true : spec.experts_gated, moe_layers_override: -1,
-      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0,
+      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0, indexer_layers: 0,
       attention_shapes_given: false };
     Object.keys(hybridDefaults).forEach(function (k) { arch[k] = hybridDefaults[k]; });
     if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
