@@ -227,6 +227,7 @@ CONFIG_FIELDS = {
     "hybrid_override_pattern": NAME, "mamba_num_heads": _HEADS, "mamba_head_dim": _OPTIONAL_DIMENSION,
     "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
     "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
 }
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.
