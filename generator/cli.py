@@ -32,8 +32,9 @@ from .errors import GeneratorError, shown
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
-from .site import build_plan
+from .site import build_plan, build_plan_for_writing
 from .writer import published_reader, refuse_overlap, write_plan
+from . import memo
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -123,8 +124,9 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
     estimate_parser.add_argument("--attn", choices=ATTN_IMPLEMENTATIONS, default=None,
                                  help="transformers: attn_implementation (default: sdpa, the library's default)")
-    estimate_parser.add_argument("--flash-attn", choices=("on", "off"), default=None,
-                                 help="llama.cpp: flash attention (default: the build's, off before b6327, on since)")
+    estimate_parser.add_argument("--flash-attn", choices=("on", "off", "auto"), default=None,
+                                 help="llama.cpp: -fa (default: the build's, off before b6327, auto since; auto "
+                                      "exists from b6327)")
     estimate_parser.add_argument("--ubatch", type=_whole_number("tokens"), default=None, metavar="N",
                                  help="llama.cpp: tokens per compute step, -ub (default: 512)")
     estimate_parser.add_argument("--n-gpu-layers", type=_whole_number("layers"), default=None, metavar="N",
@@ -210,7 +212,7 @@ def run_estimate(args, out, err=None) -> int:
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
     _check_engine_flags(args, framework)
-    flash = None if args.flash_attn is None else args.flash_attn == "on"
+    flash = {None: None, "on": True, "off": False, "auto": "auto"}[args.flash_attn]
     result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
                       gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
                       flash_attention=flash, ubatch=args.ubatch, n_gpu_layers=args.n_gpu_layers, attn=args.attn,
@@ -429,14 +431,16 @@ def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
     refuse_overlap(args.out, args.content, args.templates)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
+    memo.allow_writes(True)
+    plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 
 
 def run_check(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_check(root, out)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.site))
+    memo.allow_writes(False)  # check writes nothing, not even to the cache
+    plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     return _report(report, out, "python -m generator build")
 

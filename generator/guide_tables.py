@@ -57,11 +57,15 @@ class Estimator:
         self._cached = lru_cache(maxsize=None)(self._estimate)
         self._gpu_bytes = {gpu.name.lower(): gpu.memory_bytes for gpu in content.gpus.values()}
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
+        self._frameworks: dict = {}
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
-        spec = "llama.cpp" if parse_quantization(quantization).format == "gguf" else framework
-        return parse_framework(spec, self.content.frameworks)
+        key = (quantization, framework)
+        if key not in self._frameworks:  # the same few pairs, asked for by every estimate
+            spec = "llama.cpp" if parse_quantization(quantization).format == "gguf" else framework
+            self._frameworks[key] = parse_framework(spec, self.content.frameworks)
+        return self._frameworks[key]
 
     def architecture(self, model_id: str):
         model = self.content.models.get(model_id)
@@ -172,12 +176,17 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
     if context > estimator.max_context(model_id):
         return NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    for gpu in sorted(gpus, key=lambda g: (estimator.gpu_bytes(g), gpus.index(g))):
-        if gpu_fit.fits(single, estimator.gpu_bytes(gpu)):
+    for gpu, card_bytes in _smallest_first(estimator, gpus):
+        if gpu_fit.fits(single, card_bytes):
             return gpu
     cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
                                  estimator.gpu_bytes(multi_card))
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
+
+
+def _smallest_first(estimator: Estimator, gpus: list[str]) -> list[tuple[str, int]]:
+    """(card, bytes), smallest first; equal sizes in the order given."""
+    return sorted(((g, estimator.gpu_bytes(g)) for g in gpus), key=lambda pair: pair[1])
 
 
 def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
