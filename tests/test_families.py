@@ -282,3 +282,25 @@ def test_gemma4_global_layers_and_kv_sharing():
         2 * 2 * (17 * 4 * 256 * 512 + 3 * 1 * 512 * 4096)
     assert arch.vision_params > 0
     assert _architecture("gemma4-defaults").vision_params == 0
+
+
+@pytest.mark.parametrize("name,change,key", [
+    ("Qwen3-Next-80B-A3B-Instruct", {"layer_types": ["full_attention"] * 3}, "layer_types"),
+    ("Qwen3-Next-80B-A3B-Instruct", {"layer_types": ["linear_attention"] * 47 + ["wide_attention"]}, "layer_types"),
+    ("nemotron_h-defaults", {"layers_block_type": None, "hybrid_override_pattern": "M*X-"}, "hybrid_override_pattern"),
+    ("granitemoehybrid-defaults", {"mamba_expand": "2"}, "mamba_expand"),
+    ("glm_moe_dsa-defaults", {"indexer_types": ["full"] * 3}, "indexer_types"),
+])
+def test_hybrid_fields_refused_with_the_key(name, change, key):
+    config = dict(FAMILY_CONFIGS[name]["config"], **change)
+    with pytest.raises(GeneratorError) as info:
+        architecture_from_config(config)
+    assert key in info.value.message and "as published" in info.value.fix
+
+
+def test_gemma4_more_shared_layers_than_layers_is_refused():
+    config = dict(FAMILY_CONFIGS["gemma4-defaults"]["config"])
+    config["text_config"] = dict(config["text_config"], num_kv_shared_layers=99)
+    with pytest.raises(GeneratorError) as info:
+        architecture_from_config(config)
+    assert "num_kv_shared_layers" in info.value.message
