@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
-from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
+                             runnable_framework)
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
@@ -208,6 +209,13 @@ def run_estimate(args, out, err=None) -> int:
         print(f"note: {note}", file=sys.stderr if err is None else err)
     spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
     framework = parse_framework(spec, catalogue.frameworks)
+    if not args.framework:
+        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
+        runnable = runnable_framework(arch, framework, catalogue.frameworks)
+        if runnable is not framework:
+            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
+                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
+            framework = runnable
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)

@@ -304,3 +304,17 @@ def test_gemma4_more_shared_layers_than_layers_is_refused():
     with pytest.raises(GeneratorError) as info:
         architecture_from_config(config)
     assert "num_kv_shared_layers" in info.value.message
+
+
+def test_no_framework_named_runs_a_new_family_on_its_first_release(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(FAMILY_CONFIGS["Qwen3-Next-80B-A3B-Instruct"]["config"]))
+    code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["framework"] == "transformers==4.57.0"
+    assert "needs transformers 4.57.0" in captured.err
+    # Named explicitly, an older release is refused.
+    code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024",
+                     "--framework", "transformers==4.46.0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot run qwen3_next" in err and "transformers==4.57.0" in err
