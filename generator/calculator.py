@@ -109,7 +109,12 @@ def calculator_data(catalogue) -> dict:
             "v0_min_batched_tokens": vllm.V0_MIN_BATCHED_TOKENS,
             "v0_long_context": vllm.V0_LONG_CONTEXT,
             "fused_moe_chunk_tokens": vllm.FUSED_MOE_CHUNK_TOKENS,
-            "v1_sampler_bytes_per_logit": vllm.V1_SAMPLER_BYTES_PER_LOGIT,
+            "sampler_sort_bytes_per_logit": vllm.SAMPLER_SORT_BYTES_PER_LOGIT,
+            "sampler_triton_bytes_per_logit": vllm.SAMPLER_TRITON_BYTES_PER_LOGIT,
+            "cuda_graph_bytes": vllm.CUDA_GRAPH_BYTES,
+            "huge_card_bytes": vllm.HUGE_CARD_BYTES,
+            "startup_used_bytes": vllm.STARTUP_USED_BYTES,
+            "max_suggested_utilisation": vllm.MAX_SUGGESTED_UTILISATION,
             "non_torch_base_bytes": vllm.NON_TORCH_BASE_BYTES,
             "non_torch_tp_bytes": vllm.NON_TORCH_TP_BYTES,
             "cuda_context_in_non_torch_bytes": vllm.CUDA_CONTEXT_IN_NON_TORCH_BYTES,
@@ -123,6 +128,9 @@ def calculator_data(catalogue) -> dict:
             "allocator_slack_fraction": est.ALLOCATOR_SLACK_FRACTION,
             "quant_group_size": est.QUANT_GROUP_SIZE,
             "max_cards": gpu_fit.MAX_CARDS,
+            # Hybrid-state models: the element size each engine keeps a state layer's recurrent state in.
+            "transformers_recurrent_state_bytes": est.TRANSFORMERS_RECURRENT_STATE_BYTES,
+            "llama_cpp_state_bytes": est.LLAMA_CPP_STATE_BYTES,
         },
         "config": {
             # The family table (generator/families/table.py) the page reads pasted config.json files with.

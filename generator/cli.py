@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
-from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
+                             runnable_framework)
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
@@ -28,7 +29,7 @@ from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, json_safe, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
@@ -208,6 +209,13 @@ def run_estimate(args, out, err=None) -> int:
         print(f"note: {note}", file=sys.stderr if err is None else err)
     spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
     framework = parse_framework(spec, catalogue.frameworks)
+    if not args.framework:
+        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
+        runnable = runnable_framework(arch, framework, catalogue.frameworks)
+        if runnable is not framework:
+            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
+                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
+            framework = runnable
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
@@ -226,7 +234,7 @@ def run_estimate(args, out, err=None) -> int:
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
         "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
         "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
@@ -250,7 +258,7 @@ def run_estimate(args, out, err=None) -> int:
         report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
         report["fits"] = fits(result, gpu.memory_bytes)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
         out.write(_readable(report))
     return EXIT_OK
@@ -323,7 +331,7 @@ def _vllm_report(plan) -> dict:
             "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
             "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
-            "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
             "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
@@ -333,8 +341,10 @@ def _readable(report: dict) -> str:
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
              f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
              + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
-                       ("overhead_gib", "overhead")):
+    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("state_gib", "state"),
+                       ("activations_gib", "activations"), ("overhead_gib", "overhead")):
+        if key == "state_gib" and not report[key]:
+            continue  # only hybrid models (linear attention, Mamba2) keep a per-sequence state
         lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
     lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
                  "summed over GPUs")
@@ -348,7 +358,8 @@ def _readable(report: dict) -> str:
         lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
                      f"max_num_batched_tokens {v['max_num_batched_tokens']}; per GPU {v['gpu_memory_utilization']:g} x "
                      f"total = {v['budget_gib']:.2f} GiB - weights {v['weights_per_gpu_gib']:.2f} - activation peak "
-                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f} = KV cache "
+                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f}"
+                     + (f" - CUDA graphs {v['cuda_graph_gib']:.2f}" if v["cuda_graph_gib"] else "") + " = KV cache "
                      f"{v['kv_cache_budget_gib']:.2f} GiB")
     if "kv_cache_capacity_tokens" in report:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
@@ -457,6 +468,20 @@ def _report(report, out, build_command: str) -> int:
     return EXIT_MISMATCH
 
 
+class _TerminalSafe:
+    """A text stream whose writes have control characters escaped (errors.terminal_safe): a string from a file
+    (a model name, a GGUF field, a published page in a diff) never reaches the terminal as an ANSI sequence."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -466,6 +491,7 @@ def main(argv=None, out=None, err=None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
         args = make_parser().parse_args(argv)
         if args.verb == "estimate":
