@@ -247,6 +247,7 @@ PAGE_WORDS = {
     "label.ubatch": {"zh-CN": "微批大小", "en": "Micro-batch size"},
     "label.n-gpu-layers": {"zh-CN": "GPU 层数", "en": "GPU layers"},
     "option.default": {"zh-CN": "{name}（默认）", "en": "{name} (default)"},
+    "input.utilization": {"zh-CN": "--gpu-memory-utilization 必须大于 0 且不超过 1", "en": "--gpu-memory-utilization must be above 0 and at most 1"},
     "input.paste-config": {"zh-CN": "请粘贴模型的 config.json", "en": "Paste the model's config.json"},
     "input.pick-model": {"zh-CN": "请选择一个模型", "en": "Pick a model"},
     "input.no-config": {"zh-CN": "模型 {model} 没有 config.json 数据", "en": "Model {model} has no config.json data"},
@@ -347,6 +348,12 @@ PAGE_TEXT_ENGLISH = {
     "显存计算器 · ": "VRAM calculator · ",
     "大模型推理显存计算器": "LLM inference VRAM calculator",
     "显存计算器": "VRAM calculator",
+    "vLLM 参数（留空为该版本的默认值）": "vLLM settings (blank: the version's default)",
+    "引擎：默认": "Engine: default",
+    "\"引擎\"": "\"Engine\"",
+    "CUDA graph（默认）": "CUDA graph (default)",
+    "线性注意力 / Mamba2 层每个序列的固定状态（conv + recurrent），与上下文长度无关":
+        "The fixed state per sequence of linear-attention / Mamba2 layers (conv + recurrent), whatever the context length",
     "选一个模型（或粘贴它的 config.json），填上量化方式、上下文长度和推理框架，即可算出权重、KV cache、激活和峰值显存。算法与 ":
         "Pick a model (or paste its config.json), a quantization, a context length and an inference framework, and "
         "get its weights, KV cache, activations and peak memory. The method is exactly that of ",

@@ -431,7 +431,9 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
             continue
         if "refused_framework" in expected:
             assert result["report"] is None, case
-            assert result["errors"]["err-framework"] == expected["refused_framework"], (case, result["errors"])
+            assert result["errors"]["err-framework"] == page_word("err.engine", "zh-CN",
+                                                                  detail=expected["refused_framework"]), \
+                (case, result["errors"])
             continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
@@ -478,7 +480,8 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
         expected = _python_report(case)
         if "refused" in expected:
             assert log.observed_kind == "refused" or log.max_model_len > 0
-            assert result["errors"]["err-gpu"] == expected["refused"], (log.id, result["errors"])
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (log.id, result["errors"])
             continue
         assert result["report"] == expected, log.id
     assert sum("refused" in _python_report(c) for c in cases) >= sum(log.observed_kind == "refused" for log in logs)
