@@ -2423,7 +2423,7 @@
       flags.gpu_memory_utilization = attempt(function () {
         var value = Number(text);
         if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value > 0 && value <= 1)) {
-          throw new EstimateError("--gpu-memory-utilization 必须大于 0 且不超过 1", "", "vllm-utilization");
+          throw inputError(msg("input.utilization"), "vllm-utilization");
         }
         return value;
       });
