@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import GeneratorError
+from .errors import GeneratorError, program
 from .site import MANIFEST, SitePlan
 from .tables import Table
 from .writer import output_lock, read_published, stale_paths
@@ -136,7 +136,7 @@ def compare_tables(path: str, published_text: str, expected_text: str, meta: tup
         findings.append(f"{path}:{table.line}: a table the build does not make (header: {' | '.join(table.header)}); "
                         "remove it or embed it with a table call in the post source")
     for index in missing:
-        findings.append(f"{path}: table {meta[index].name} is missing; run `python -m generator build`")
+        findings.append(f"{path}: table {meta[index].name} is missing; run `{program()} build`")
     return findings
 
 
@@ -196,7 +196,7 @@ def chart_findings(path: str, published: bytes, expected: bytes, limit: int = 5)
     """A chart whose data no longer matches the formulas, named down to the data point."""
     got, want = _chart_data(path, published), _chart_data(path, expected)
     if got is None:
-        return [f"{path}: a chart without readable data; run `python -m generator build`"]
+        return [f"{path}: a chart without readable data; run `{program()} build`"]
     differences = _differences(got, want)
     if not differences:
         return []  # same data, other bytes (e.g. a newer plotting library): the file diff still says so
@@ -213,7 +213,7 @@ def json_findings(path: str, published: bytes, expected: bytes, limit: int = 5) 
         got = json.loads(published.decode("utf-8"))
         differences = _differences(got, json.loads(expected.decode("utf-8")))
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return [f"{path}: not valid JSON, or nested too deep; run `python -m generator build`"]
+        return [f"{path}: not valid JSON, or nested too deep; run `{program()} build`"]
     lines = [f"{path}: {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]
     if len(differences) > limit:
         lines.append(f"{path}: {len(differences) - limit} more difference(s)")
@@ -262,7 +262,7 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
     """Compare a published site folder with the plan: table cells first, then whole files, then files the build
     does not make. Holds the output folder's lock, so no build swaps the site while it is read."""
     if not os.path.isdir(site_dir):
-        raise GeneratorError("site folder not found", site_dir, None, "run `python -m generator build` first")
+        raise GeneratorError("site folder not found", site_dir, None, f"run `{program()} build` first")
     with output_lock(site_dir, "check", required=False):
         return _check_locked(plan, site_dir)
 
@@ -275,10 +275,10 @@ def _check_locked(plan: SitePlan, site_dir: str) -> CheckReport:
         try:
             published = read_published(site_dir, rel)
         except OSError as exc:
-            report.findings.append(f"{shown}: cannot be read ({exc.strerror}); run `python -m generator build`")
+            report.findings.append(f"{shown}: cannot be read ({exc.strerror}); run `{program()} build`")
             continue
         if published is None:
-            report.findings.append(f"{shown}: missing; run `python -m generator build`")
+            report.findings.append(f"{shown}: missing; run `{program()} build`")
             continue
         meta = plan.tables.get(rel, ())
         count_tables(report, meta)
@@ -286,12 +286,12 @@ def _check_locked(plan: SitePlan, site_dir: str) -> CheckReport:
             continue  # the same bytes as a fresh build: every cell already matches the formulas
         report.findings.extend(_file_findings(shown, rel, published, expected, meta))
         if rel == MANIFEST or not _is_text(expected) or not _is_text(published):
-            report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
+            report.findings.append(f"{shown}: differs from a fresh build; run `{program()} build`")
         else:
             report.diffs.append(unified_diff(shown, published, expected))
     for rel in stale_paths(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: an earlier build wrote it, this one would not; "
-                               "run `python -m generator build` to delete it")
+                               f"run `{program()} build` to delete it")
     for rel in unmade_files(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: a file the build does not make, in a folder it "
                                f"writes ({_owner_folder(plan, rel)}/); remove it, or put the file outside the "
@@ -314,7 +314,7 @@ def _file_findings(shown: str, rel: str, published: bytes, expected: bytes, meta
             findings.extend(json_findings(shown, published, expected))
     except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
         findings.append(f"{shown}: cannot be read as the build writes it ({type(exc).__name__}); "
-                        "run `python -m generator build`")
+                        f"run `{program()} build`")
     return findings
 
 
@@ -390,7 +390,7 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
             report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
         except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
             report.findings.append(f"{path}: its tables cannot be read ({type(exc).__name__}); compare it with "
-                                   "`python -m generator build`")
+                                   f"`{program()} build`")
     return report
 
 

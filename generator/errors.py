@@ -42,3 +42,11 @@ def shown(value, limit: int = 60) -> str:
     except ValueError:  # an integer too long for str()
         return "a number too long to print"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def program() -> str:
+    """How the user started us, for messages and usage lines: ``generator`` (the installed command) or
+    ``python -m generator``."""
+    import os
+    import sys
+    return "generator" if os.path.basename(sys.argv[0] or "") == "generator" else "python -m generator"

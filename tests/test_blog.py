@@ -44,7 +44,7 @@ def existing_jekyll_blog(folder) -> str:
     """A blog as its author has it before adopting the plugin: config, layouts, posts, assets, no generator."""
     blog = folder / "blog"
     shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog"), blog)
-    for generated in ("generator.yml", ".generator-manifest", "_generator", "images", f"_posts/{EXAMPLE_POST}"):
+    for generated in (".generator-manifest", "_generator", "images", f"_posts/{EXAMPLE_POST}"):
         path = blog / generated
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     return str(blog)
@@ -67,7 +67,8 @@ def test_init_writes_generator_yml_and_the_sources_folder_only(tmp_path):
     assert result.code == 0, result.err
     after = snapshot(blog)
     assert {k: v for k, v in after.items() if k in before} == before
-    assert set(after) - set(before) == {"generator.yml"}
+    # The settings go where no engine publishes them (Jekyll skips folders starting with "_").
+    assert set(after) - set(before) == {"_generator/config.yml"}
     assert os.path.isdir(os.path.join(blog, "_generator", "posts"))
     config = load_blog(blog)
     assert config.engine.name == "jekyll" and config.posts == "_generator/posts" and config.language == "en"
@@ -76,7 +77,7 @@ def test_init_writes_generator_yml_and_the_sources_folder_only(tmp_path):
 
     again = run_cli("init", "--blog", blog, "--engine", "hugo")
     assert again.code == 2 and len(again.err.splitlines()) == 1
-    assert "generator.yml already exists" in again.err
+    assert "_generator/config.yml already exists" in again.err
     assert snapshot(blog) == after
 
 
@@ -89,11 +90,12 @@ def test_init_picks_a_sources_folder_the_engine_ignores_and_outside_its_posts(tm
 
 
 def test_generator_yml_errors_name_the_line(tmp_path):
-    (tmp_path / "generator.yml").write_text("engine: jekyll\nposts: ../elsewhere\n", encoding="utf-8")
+    (tmp_path / "_generator").mkdir()
+    (tmp_path / "_generator" / "config.yml").write_text("engine: jekyll\nposts: ../elsewhere\n", encoding="utf-8")
     result = run_cli("build", "--blog", str(tmp_path))
     assert result.code == 2
-    assert result.err.startswith(f"error: {tmp_path}/generator.yml:2: ")
-    (tmp_path / "generator.yml").write_text("engine: wordpress\nposts: p\n", encoding="utf-8")
+    assert result.err.startswith(f"error: {tmp_path}/_generator/config.yml:2: ")
+    (tmp_path / "_generator" / "config.yml").write_text("engine: wordpress\nposts: p\n", encoding="utf-8")
     result = run_cli("build", "--blog", str(tmp_path))
     assert result.code == 2 and ":1: " in result.err and "jekyll, hugo, mkdocs, hexo" in result.err
 
@@ -112,7 +114,7 @@ def test_jekyll_blog_adopts_the_seed_post_and_keeps_every_file_it_had(tmp_path):
         assert after[f"_posts/{SEED_NAME}"][0] == handle.read()
     # Nothing but the post, its linked workbook and header image, the manifest and the init's files is new.
     new = set(after) - set(authors)
-    assert new == {"generator.yml", ".generator-manifest", f"_generator/posts/{SEED_NAME}", f"_posts/{SEED_NAME}",
+    assert new == {"_generator/config.yml", ".generator-manifest", f"_generator/posts/{SEED_NAME}", f"_posts/{SEED_NAME}",
                    "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png",
                    "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"}
     # No layouts, config, index or stylesheet of the generator's own.
@@ -311,7 +313,7 @@ def test_a_near_miss_suggests_the_closest_ids():
 
 def test_a_blog_adds_and_overrides_catalogue_entries_with_located_errors(tmp_path):
     adopt(str(tmp_path), "jekyll", sources=(), language="en")
-    with open(tmp_path / "generator.yml", "a", encoding="utf-8") as handle:
+    with open(tmp_path / "_generator" / "config.yml", "a", encoding="utf-8") as handle:
         handle.write("catalogue: _generator\n")
     qwen = next(m for m in yaml.safe_load(open(os.path.join(ROOT, "content", "models.yaml"), encoding="utf-8"))["models"]
                 if m["id"] == "Qwen2.5-7B-Instruct")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ..check import CheckReport, chart_findings, compare_tables, count_tables, unified_diff
+from ..errors import program
 from .config import BlogConfig
 from .plan import BlogPlan
 from .write import published_bytes, digest, owned_plan, read_manifest, target
@@ -15,7 +16,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
     owned = read_manifest(blog)
     plan, _ = owned_plan(blog, blog_plan, owned)
     report = CheckReport()
-    build = f"run `python -m generator build --blog {blog.root}`"
+    build = f"run `{program()} build --blog {blog.root}`"
     for relative, expected in plan.files.items():
         shown = os.path.join(blog.root, relative)
         published = published_bytes(target(blog, relative))
@@ -31,7 +32,10 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
             report.findings.append(f"{shown}: not written by the generator, where the build would write; move it away")
             continue
         if digest(published) != owned[relative]:
-            report.findings.append(f"{shown}: edited by hand since the generator wrote it; edit the post source instead")
+            # The build refuses to overwrite a hand edit: restore the file or delete it, and edit the source.
+            report.findings.append(f"{shown}: edited by hand since the generator wrote it; restore it (e.g. `git "
+                                   f"checkout -- {shown}`) or delete it, put the change into the post source "
+                                   f"{os.path.join(blog.root, blog.posts)}/, then {build}")
         if meta:
             report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
                                                   expected.decode("utf-8"), meta))

@@ -45,7 +45,7 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
     for source in content.posts:
         post = render.render_post(source, content, env, estimator, link_models=False)
         posts.append(post)
-        path = f"{blog.engine.posts_dir}/{blog.engine.post_name(source)}"
+        path = f"{blog.posts_dir}/{blog.engine.post_name(source)}"
         body = body_for(blog.engine, post.body, path, blog.assets)
         files[path] = (blog.engine.front_matter(source) + body).encode("utf-8")
         placed[path] = post.tables
@@ -61,6 +61,6 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
 
 def _refuse_collisions(files: dict, blog: BlogConfig) -> None:
     for path in files:
-        if path == MANIFEST or path == "generator.yml" or path.startswith(blog.posts + "/"):
+        if path == MANIFEST or path in ("generator.yml", "_generator/config.yml") or path.startswith(blog.posts + "/"):
             raise GeneratorError(f"the build would write {path}, which is the generator's own input", blog.path,
                                  None, "set assets: to another folder")
