@@ -125,9 +125,12 @@ def _pair(published: list[ParsedTable], expected: list[ParsedTable]) -> tuple[li
     return pairs, extra, unmatched
 
 
-def compare_tables(path: str, published_text: str, expected_text: str, meta: tuple[Table, ...]) -> list[str]:
-    """One finding per wrong cell, missing or extra row, missing table, or table the build did not make."""
-    published, expected = tables_in(path, published_text), tables_in(path, expected_text)
+def compare_tables(path: str, published_text: str, expected_text: str, meta: tuple[Table, ...],
+                   html: bool | None = None) -> list[str]:
+    """One finding per wrong cell, missing or extra row, missing table, or table the build did not make.
+    ``html``: the tables are HTML (a .html file; a blog post whose engine reads tables as HTML)."""
+    is_html = path.endswith(".html") if html is None else html
+    published, expected = list(_tables_in(is_html, published_text)), list(_tables_in(is_html, expected_text))
     pairs, extra, missing = _pair(published, expected)
     findings = []
     for table, index in pairs:

@@ -110,8 +110,13 @@ def test_jekyll_blog_adopts_the_seed_post_and_keeps_every_file_it_had(tmp_path):
     assert result.code == 0, result.err
     after = snapshot(blog)
     assert {k: after[k] for k in authors} == authors  # bytes and modification times
-    with open(GOLDEN, "rb") as handle:
-        assert after[f"_posts/{SEED_NAME}"][0] == handle.read()
+    # Line for line the original post, each table inside its scrolling region (see test_wide_tables_scroll_...).
+    published = after[f"_posts/{SEED_NAME}"][0].decode("utf-8")
+    unwrapped = re.sub(r'<div class="vram-table" style="overflow-x:auto;max-width:100%" markdown="1">\n\n(.*?)\n\n</div>',
+                       r"\1", published, flags=re.S)
+    assert unwrapped != published
+    with open(GOLDEN, encoding="utf-8") as handle:
+        assert unwrapped == handle.read()
     # Nothing but the post, its linked workbook and header image, the manifest and the init's files is new.
     new = set(after) - set(authors)
     assert new == {"_generator/config.yml", ".generator-manifest", f"_generator/posts/{SEED_NAME}", f"_posts/{SEED_NAME}",
@@ -454,3 +459,227 @@ def test_mkdocs_plugin_renders_tables_and_check_verifies_the_built_pages(tmp_pat
     broken = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=site, capture_output=True, text=True,
                             timeout=300)
     assert broken.returncode != 0 and "vram.md:1" in broken.stderr
+
+
+# -- issue 18: the plugin in authors' real setups -----------------------------------------------------------------
+
+@pytest.mark.parametrize("engine,files,expected", [
+    ("jekyll", {"_config.yml": "title: 博客\nlang: zh-CN\n"}, "zh-CN"),
+    ("jekyll", {"_config.yml": "title: Blog\nlang: en-US\n"}, "en"),
+    ("hugo", {"hugo.toml": 'baseURL = "https://example.org/"\nlanguageCode = "zh-CN"\n'}, "zh-CN"),
+    ("hugo", {"config.toml": 'defaultContentLanguage = "zh"\n'}, "zh-CN"),  # Hugo's keys: any case
+    ("hugo", {"hugo.yaml": "LanguageCode: zh-Hans\n"}, "zh-CN"),
+    ("mkdocs", {"mkdocs.yml": "site_name: x\ntheme:\n  name: mkdocs\n  language: zh\n"
+                              "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:x.y\n"}, "zh-CN"),
+    ("mkdocs", {"mkdocs.yml": "site_name: x\ntheme: mkdocs\n"}, "en"),
+    ("hexo", {"_config.yml": "title: x\nlanguage:\n  - zh-CN\n  - en\n", "package.json": '{"hexo": {}}'}, "zh-CN"),
+    ("jekyll", {"_config.yml": "lang: fr\n"}, "en"),  # no table words in French yet: English, said so
+])
+def test_init_takes_the_blogs_language_from_its_engine_config(tmp_path, engine, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = run_cli("init", "--blog", str(tmp_path), "--engine", engine)
+    assert result.code == 0, result.err
+    assert load_blog(str(tmp_path)).language == expected
+    assert f"table language {expected} (" in result.out  # says what it chose and where from
+    name = next(iter(files))
+    assert name in result.out or "names no language" in result.out
+    if "fr" in files.get("_config.yml", ""):
+        assert "'fr', which has no table words yet" in result.out
+
+
+def test_init_language_flag_overrides_and_the_engine_is_found(tmp_path):
+    (tmp_path / "_config.yml").write_text("lang: zh-CN\n", encoding="utf-8")
+    result = run_cli("init", "--blog", str(tmp_path), "--language", "en")  # no --engine: _config.yml is Jekyll's
+    assert result.code == 0, result.err
+    config = load_blog(str(tmp_path))
+    assert (config.engine.name, config.language) == ("jekyll", "en")
+    assert "from --language" in result.out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("init", "--blog", str(empty))
+    assert result.code == 2 and "pass --engine" in result.err and len(result.err.splitlines()) == 1
+
+
+def _minima() -> None:
+    """Jekyll's default theme (`jekyll new` uses it): Debian's jekyll-theme-minima."""
+    _engine("ruby")
+    if subprocess.run(["ruby", "-e", 'gem "minima"'], capture_output=True).returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("the minima theme is not installed; .ci/run installs jekyll-theme-minima")
+        pytest.skip("the minima theme is not installed (apt-get install jekyll-theme-minima)")
+
+
+def _jekyll_minima_blog(folder, lang: str = "zh-CN"):
+    """A Jekyll blog as `jekyll new` makes it (theme minima), in Chinese; no generator."""
+    _minima()
+    blog = folder / "minima-blog"
+    (blog / "_posts").mkdir(parents=True)
+    (blog / "_config.yml").write_text(f"title: 显存笔记\nlang: {lang}\ntheme: minima\nmarkdown: kramdown\n"
+                                      "permalink: /:year/:month/:day/:title.html\n", encoding="utf-8")
+    (blog / "index.md").write_text("---\nlayout: home\n---\n", encoding="utf-8")
+    (blog / "_posts" / "2024-01-01-hello.md").write_text("---\nlayout: post\ntitle: 你好\n---\n第一篇。\n", "utf-8")
+    return blog
+
+
+@pytest.mark.e2e
+def test_a_chinese_jekyll_blog_gets_the_seed_post_and_publishes_nothing_of_the_plugin(tmp_path):
+    """Done when: an existing Jekyll blog with `lang: zh-CN` gets the seed post with its Chinese headers from init +
+    build, and Jekyll's _site/ holds nothing of the plugin's own (settings, manifest, post sources), with the
+    author's _config.yml untouched."""
+    program = _engine("jekyll")
+    blog = _jekyll_minima_blog(tmp_path)
+    config_before = (blog / "_config.yml").read_bytes()
+    assert run_cli("init", "--blog", str(blog)).code == 0
+    shutil.copy(SEED_SOURCE, blog / "_generator" / "posts")
+    assert run_cli("build", "--blog", str(blog)).code == 0
+    published = (blog / "_posts" / SEED_NAME).read_text(encoding="utf-8")
+    assert "| 模型参数（B） | 参数使用的位数（bits） | 加载需要显存（G） |" in published
+    assert (blog / "_config.yml").read_bytes() == config_before
+    result = subprocess.run([program, "build", "--disable-disk-cache", "-q", "-d", str(tmp_path / "out")], cwd=blog,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = sorted(os.path.relpath(os.path.join(d, n), tmp_path / "out") for d, _, ns in os.walk(tmp_path / "out")
+                   for n in ns)
+    assert not [p for p in built if "generator" in p.lower() or "manifest" in p.lower()], built
+    assert not [p for p in built if p.endswith(".md")], built
+    page = (tmp_path / "out" / "2024" / "09" / "03" / "how-much-vram-is-required-for-llm-inference.html").read_text("utf-8")
+    assert "<th>模型参数（B）</th>" in page.replace(' style="text-align: left"', "").replace(' style="text-align: right"', "")
+
+
+@pytest.mark.e2e
+def test_a_chinese_hugo_site_gets_chinese_headers_and_check_works_from_its_folder(tmp_path, monkeypatch):
+    program = _engine("hugo")
+    site = tmp_path / "site"
+    shutil.copytree(os.path.join(EXAMPLES, "hugo-site"), site)
+    for generated in (".generator-manifest", "_generator", "static/images", "layouts/shortcodes",
+                      "content/posts/vram-for-small-models.md"):
+        path = site / generated
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    toml = site / "hugo.toml"
+    toml.write_text(toml.read_text("utf-8").replace('languageCode = "en"', 'languageCode = "zh-CN"'), "utf-8")
+    assert run_cli("init", "--blog", str(site)).code == 0
+    assert load_blog(str(site)).language == "zh-CN"
+    shutil.copy(SEED_SOURCE, site / "_generator" / "posts")
+    monkeypatch.chdir(site)  # Hugo has a content/ folder of its own: the implied --blog . still applies
+    result = run_cli("build")
+    assert result.code == 0, result.err
+    post = (site / "content" / "posts" / "how-much-vram-is-required-for-llm-inference.md").read_text("utf-8")
+    assert "| 模型参数（B） | 参数使用的位数（bits） | 加载需要显存（G） |" in post
+    assert run_cli("check").code == 0
+    out = tmp_path / "out"
+    built = subprocess.run([program, "--quiet", "-d", str(out)], cwd=site, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (out / "posts" / "how-much-vram-is-required-for-llm-inference" / "index.html").read_text("utf-8")
+    assert "模型参数（B）" in page and 'class="vram-table"' in page
+    assert not [p for d, _, ns in os.walk(out) for p in ns if "generator" in p or "vram-table.html" in p]
+
+
+def test_hugo_section_is_a_setting(tmp_path):
+    adopt(str(tmp_path), "hugo", sources=(os.path.join(EXAMPLES, "jekyll-blog", "_generator", "posts", EXAMPLE_POST),))
+    with open(tmp_path / "_generator" / "config.yml", "a", encoding="utf-8") as handle:
+        handle.write("section: blog\n")
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    assert (tmp_path / "content" / "blog" / "vram-for-small-models.md").is_file()
+    assert not (tmp_path / "content" / "posts").exists()
+    (tmp_path / "_generator" / "config.yml").write_text(
+        (tmp_path / "_generator" / "config.yml").read_text("utf-8").replace("section: blog", "section: ../x"), "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2 and "config.yml:" in result.err and "'section' must be a folder name" in result.err
+
+
+def test_a_blog_set_up_with_generator_yml_still_builds_and_is_told_where_to_move_it(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    os.rename(os.path.join(blog, "_generator", "config.yml"), os.path.join(blog, "generator.yml"))
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 0, result.err
+    assert "move it to" in result.out and "_generator/config.yml" in result.out
+    assert run_cli("check", "--blog", blog).code == 0
+    shutil.copy(os.path.join(blog, "generator.yml"), os.path.join(blog, "_generator", "config.yml"))
+    result = run_cli("build", "--blog", blog)
+    assert result.code == 2 and "both _generator/config.yml and generator.yml" in result.err
+    assert run_cli("init", "--blog", str(tmp_path / "blog")).code == 2  # init refuses an existing config, either
+
+
+def test_a_post_names_models_as_the_cli_takes_them(tmp_path):
+    """Done when: a post naming a Hub-style id builds; a wrong one points to `generator models` with the nearest."""
+    adopt(str(tmp_path), "jekyll", sources=(), language="en")
+    post = tmp_path / "_generator" / "posts" / "2026-01-02-hub.md"
+    call = ('{{{{ memory_table(models=["{}"], quantizations=["bf16"], contexts=[4096], '
+            'framework="transformers==4.46.0") }}}}\n')
+    post.write_text("---\nlayout: post\ntitle: Hub ids\ndate: 2026-01-02\n---\n" +
+                    call.format("meta-llama/Llama-3.1-8B-Instruct"), "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 0, result.err
+    table = markdown_tables((tmp_path / "_posts" / "2026-01-02-hub.md").read_text("utf-8"))[0]
+    assert table.rows[1].cells[0] == "Llama-3.1-8B"  # the catalogue's entry the CLI also resolves it to
+    post.write_text(post.read_text("utf-8").replace("Llama-3.1-8B-Instruct", "Llama-3.1-9B-Instruct"), "utf-8")
+    result = run_cli("build", "--blog", str(tmp_path))
+    assert result.code == 2 and len(result.err.splitlines()) == 1
+    assert "2026-01-02-hub.md:6: unknown model" in result.err
+    assert "did you mean 'Llama-3.1-8B'" in result.err and "generator models` lists the ids" in result.err
+    assert "content/models.yaml" not in result.err
+
+
+def test_check_after_a_hand_edit_says_to_restore_or_delete(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll")
+    assert run_cli("build", "--blog", blog).code == 0
+    with open(os.path.join(blog, "_posts", SEED_NAME), "a", encoding="utf-8") as handle:
+        handle.write("\nmy note\n")
+    result = run_cli("check", "--blog", blog)
+    assert result.code == 1
+    line = next(l for l in result.out.splitlines() if "edited by hand" in l)
+    assert "restore it" in line and "or delete it" in line and "post source" in line
+
+
+def test_folders_the_generator_made_go_with_their_last_file(tmp_path):
+    blog = existing_jekyll_blog(tmp_path)
+    adopt(blog, "jekyll", sources=(os.path.join(EXAMPLES, "jekyll-blog", "_generator", "posts", EXAMPLE_POST),))
+    assert run_cli("build", "--blog", blog).code == 0
+    assert os.path.isdir(os.path.join(blog, "images", "charts"))
+    os.unlink(os.path.join(blog, "_generator", "posts", EXAMPLE_POST))
+    assert run_cli("build", "--blog", blog).code == 0
+    assert not os.path.exists(os.path.join(blog, "images"))  # images/charts/ and images/ were the generator's
+    assert os.path.isdir(os.path.join(blog, "_posts")) and os.path.isdir(os.path.join(blog, "_generator", "posts"))
+
+
+def test_build_in_a_folder_that_is_no_blog_says_to_run_init(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for verb in ("build", "check"):
+        result = run_cli(verb)
+        assert result.code == 2 and len(result.err.splitlines()) == 1
+        assert "init --blog ." in result.err
+
+
+def test_check_blog_help_describes_check():
+    import contextlib
+    import io
+    from generator.cli import make_parser
+    for verb, words in (("check", "recompute every table cell"), ("build", "render its post sources")):
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
+            make_parser().parse_args([verb, "--help"])
+        assert words in " ".join(text.getvalue().split()), verb
+
+
+def test_messages_name_the_installed_command(monkeypatch, tmp_path):
+    from generator.errors import program
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/generator"])
+    assert program() == "generator"
+    monkeypatch.chdir(tmp_path)
+    assert "`generator init --blog .`" in run_cli("build").err
+    monkeypatch.setattr(sys, "argv", ["/x/generator/__main__.py"])
+    assert program() == "python -m generator"
+
+
+def test_vllm_context_defaults_to_max_model_len():
+    common = ("estimate", "--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16", "--framework", "vllm==0.8.5",
+              "--gpu", "A100-80GB", "--max-model-len", "8192", "--json")
+    implied, explicit = run_cli(*common), run_cli(*common, "--context", "8192")
+    assert implied.code == 0, implied.err
+    import json
+    assert json.loads(implied.out) == json.loads(explicit.out) and json.loads(implied.out)["context"] == 8192
+    missing = run_cli("estimate", "--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16")
+    assert missing.code == 2 and "--context is required" in missing.err

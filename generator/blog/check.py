@@ -38,7 +38,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
                                    f"{os.path.join(blog.root, blog.posts)}/, then {build}")
         if meta:
             report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
-                                                  expected.decode("utf-8"), meta))
+                                                  expected.decode("utf-8"), meta, html=blog.engine.html_tables))
         if relative.endswith((".svg", ".png")):
             report.findings.extend(chart_findings(shown, published, expected))
         try:

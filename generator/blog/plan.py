@@ -12,7 +12,7 @@ from ..loading import Site, load_content
 from ..site import SitePlan, seed_artifacts
 from ..errors import GeneratorError
 from .config import BlogConfig
-from .engines import body_for
+from .engines import body_for, wrap_tables
 
 MANIFEST = ".generator-manifest"
 
@@ -46,11 +46,14 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
         post = render.render_post(source, content, env, estimator, link_models=False)
         posts.append(post)
         path = f"{blog.posts_dir}/{blog.engine.post_name(source)}"
-        body = body_for(blog.engine, post.body, path, blog.assets)
+        body = wrap_tables(blog.engine, body_for(blog.engine, post.body, path, blog.assets), post.tables)
         files[path] = (blog.engine.front_matter(source) + body).encode("utf-8")
         placed[path] = post.tables
         for chart_path, svg in post.charts:
             files[_asset_path(blog, chart_path)] = svg.encode("utf-8")
+    for support, data in blog.engine.support_files:
+        if placed and any(placed.values()):
+            files[support] = data
     optional = set()
     for site_path, data in seed_artifacts(content, posts, lambda p: previous(_asset_path(blog, p))).items():
         files[_asset_path(blog, site_path)] = data

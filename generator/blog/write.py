@@ -186,4 +186,18 @@ def write_blog(blog: BlogConfig, blog_plan: BlogPlan) -> BlogWriteResult:
         os.replace(temporary, path)
     for relative in stale:
         os.unlink(target(blog, relative))
+        _remove_emptied_folders(blog, relative)
     return BlogWriteResult(tuple(changed), tuple(stale), len(plan.files) - len(changed), tuple(kept))
+
+
+def _remove_emptied_folders(blog: BlogConfig, relative: str) -> None:
+    """The folders above a deleted file that it leaves empty (images/charts/ after the last chart), up to the
+    engine's own folders (posts, assets), which stay. Only empty folders go: rmdir refuses any other."""
+    keep = {".", "", blog.posts_dir, blog.assets, blog.posts}
+    folder = os.path.dirname(relative)
+    while folder not in keep:
+        try:
+            os.rmdir(target(blog, folder))
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
