@@ -683,3 +683,131 @@ def test_vllm_context_defaults_to_max_model_len():
     assert json.loads(implied.out) == json.loads(explicit.out) and json.loads(implied.out)["context"] == 8192
     missing = run_cli("estimate", "--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16")
     assert missing.code == 2 and "--context is required" in missing.err
+
+
+# -- MkDocs: pages that show template syntax, charts under --strict --------------------------------------------------
+
+_TEMPLATING_PAGE = """# Writing templates
+
+Use `{{ page.title }}` in a layout, or ``{% if page.toc %}`` inline. Prose may say {{ anything }} and {% this %}.
+
+```jinja
+{% for post in site.posts %}
+  {{ post.title }} {{ memory_table(models=["not rendered: code"]) }}
+{% endfor %}
+```
+
+~~~
+{{< hugo-shortcode >}}
+~~~
+"""
+
+
+def _mkdocs(site, *flags):
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", *flags], cwd=site, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.e2e
+def test_mkdocs_pages_with_template_syntax_and_charts_in_subfolders_build_strict(tmp_path):
+    """Done when: an MkDocs site with a templating page and a charted page builds, also with --strict."""
+    pytest.importorskip("mkdocs")
+    site = shutil.copytree(os.path.join(EXAMPLES, "mkdocs-site"), tmp_path / "site-src")
+    (site / "docs" / "templating.md").write_text(_TEMPLATING_PAGE, encoding="utf-8")
+    (site / "docs" / "guides").mkdir()
+    shutil.copy(site / "docs" / "vram.md", site / "docs" / "guides" / "deep.md")
+    (site / "docs" / "example.md").write_text(
+        "---\nvram_tables: false\n---\n# The call, shown\n\n{{ memory_table(models=['x']) }}\n", "utf-8")
+    result = _mkdocs(site, "--strict")
+    assert result.returncode == 0, result.stderr
+    templating = (site / "site" / "templating" / "index.html").read_text("utf-8")
+    for shown in ("{{ page.title }}", "{% if page.toc %}", "{{ anything }}", "{% this %}", "{{&lt; hugo-shortcode &gt;}}",
+                  "{{ post.title }} {{ memory_table(models=[&quot;not rendered: code&quot;]) }}"):
+        assert shown in templating, shown
+    assert "{{ memory_table(models=[&#39;x&#39;]) }}" in (site / "site" / "example" / "index.html").read_text("utf-8") \
+        or "{{ memory_table(models=['x']) }}" in (site / "site" / "example" / "index.html").read_text("utf-8")
+    for page, chart in (("vram", "vram-peak.svg"), ("guides/deep", "guides-deep-peak.svg")):
+        html = (site / "site" / page / "index.html").read_text("utf-8")
+        (src,) = re.findall(r'src="([^"]+\.svg)"', html)
+        assert os.path.normpath(os.path.join(site / "site" / page, src)) == str(site / "site" / "images" / "charts" / chart)
+        assert 'class="vram-table"' in html
+    assert run_cli("check", "--blog", str(site)).code == 0
+    (site / "docs" / "guides" / "broken.md").write_text(
+        "# Broken\n\nText with `{{ code }}`.\n\n{{ memory_table(models=['nope'], quantizations=['bf16'], "
+        "contexts=[4096], framework='transformers==4.46.0') }}\n", "utf-8")
+    broken = _mkdocs(site)
+    assert broken.returncode != 0 and "guides/broken.md:5: unknown model 'nope'" in broken.stderr
+
+
+def test_own_calls_are_found_outside_code_only():
+    from generator.mkdocs_plugin import own_calls
+    names = ("memory_table", "benchmark_row", "number")
+    text = ('a `{{ memory_table() }}` b\n```\n{{ memory_table() }}\n```\n{% set r = benchmark_row("a", "}}", 1) %}'
+            '{{ number(r.x) }} {{ r.y }} {{ other }} {% if x %}\n    {{ memory_table(models=[{"a": 1}]) }}\n')
+    found = [text[s:e] for s, e in own_calls(text, names)]
+    assert found == ['{% set r = benchmark_row("a", "}}", 1) %}', "{{ number(r.x) }}", "{{ r.y }}",
+                     '{{ memory_table(models=[{"a": 1}]) }}']
+
+
+# -- tables on a phone, in the engines' default themes ------------------------------------------------------------
+
+_WIDE_POST = ("---\nlayout: post\ntitle: 宽表格\ndate: 2026-01-03 08:00:00 +0800\n---\n正文。\n\n"
+              '{{ memory_table(models=["Qwen2.5-7B-Instruct", "Llama-3.1-8B"], quantizations=["bf16", "awq"], '
+              'contexts=[4096, 32768, 131072], framework="transformers==4.46.0") }}\n\n正文之后。\n')
+
+
+def _phone_widths(browser, folder, page: str) -> dict:
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    try:
+        tab = context.new_page()
+        tab.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), lambda route: route.abort())  # nothing from outside
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/{page}")
+        return tab.evaluate("""() => {
+            const region = document.querySelector('.vram-table'), table = region.querySelector('table');
+            return {page: document.documentElement.scrollWidth, view: window.innerWidth,
+                    table: table.scrollWidth, region: region.clientWidth, scrolls: region.scrollWidth};
+        }""")
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def _assert_scrolls_inside(widths, where):
+    assert widths["table"] > widths["view"], (where, widths)  # the table is wider than a phone...
+    assert widths["page"] <= widths["view"], (where, widths)  # ...yet the page does not scroll sideways
+    assert widths["scrolls"] > widths["region"], (where, widths)  # its own region does
+
+
+@pytest.mark.e2e
+def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390px(tmp_path, browser):
+    # Jekyll with its default theme, minima.
+    program = _engine("jekyll")
+    blog = _jekyll_minima_blog(tmp_path)
+    assert run_cli("init", "--blog", str(blog)).code == 0
+    (blog / "_generator" / "posts" / "2026-01-03-wide.md").write_text(_WIDE_POST, encoding="utf-8")
+    assert run_cli("build", "--blog", str(blog)).code == 0
+    built = subprocess.run([program, "build", "--disable-disk-cache", "-q", "-d", str(tmp_path / "jekyll")], cwd=blog,
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    _assert_scrolls_inside(_phone_widths(browser, tmp_path / "jekyll", "2026/01/03/wide.html"), "minima")
+    # Hugo has no default theme: the example site's own layouts, as an author who wrote a minimal one has them.
+    hugo = _engine("hugo")
+    site = shutil.copytree(os.path.join(EXAMPLES, "hugo-site"), tmp_path / "hugo-src")
+    (site / "_generator" / "posts" / "2026-01-03-wide.md").write_text(_WIDE_POST, encoding="utf-8")
+    assert run_cli("build", "--blog", str(site)).code == 0
+    built = subprocess.run([hugo, "--quiet", "-d", str(tmp_path / "hugo")], cwd=site, capture_output=True, text=True,
+                           timeout=300)
+    assert built.returncode == 0, built.stderr
+    _assert_scrolls_inside(_phone_widths(browser, tmp_path / "hugo", "posts/wide/"), "hugo")
+    # MkDocs' default theme, through its plugin.
+    pytest.importorskip("mkdocs")
+    docs = shutil.copytree(os.path.join(EXAMPLES, "mkdocs-site"), tmp_path / "mkdocs-src")
+    (docs / "docs" / "wide.md").write_text(_WIDE_POST.split("---\n", 2)[2], encoding="utf-8")
+    assert _mkdocs(docs).returncode == 0
+    _assert_scrolls_inside(_phone_widths(browser, docs / "site", "wide/"), "mkdocs")
