@@ -214,8 +214,10 @@ def _default_context(args) -> None:
     if vllm and args.max_model_len is not None:
         args.context = max(1, args.max_model_len - max(0, args.generate))
         return
-    raise GeneratorError("--context is required", fix="pass --context N (prompt tokens); with --framework vllm==X.Y.Z "
-                                                      "and --max-model-len it defaults to --max-model-len")
+    # Worded as argparse words a missing required option: one line, like every usage error.
+    raise GeneratorError("the following arguments are required: --context",
+                         fix=f"see `{program()} estimate --help` (with --framework vllm==X.Y.Z and --max-model-len, "
+                             "--context defaults to --max-model-len)")
 
 
 def run_estimate(args, out, err=None) -> int:

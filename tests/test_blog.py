@@ -682,7 +682,7 @@ def test_vllm_context_defaults_to_max_model_len():
     import json
     assert json.loads(implied.out) == json.loads(explicit.out) and json.loads(implied.out)["context"] == 8192
     missing = run_cli("estimate", "--config", "Qwen2.5-7B-Instruct", "--quantization", "bf16")
-    assert missing.code == 2 and "--context is required" in missing.err
+    assert missing.code == 2 and "required: --context" in missing.err and "defaults to --max-model-len" in missing.err
 
 
 # -- MkDocs: pages that show template syntax, charts under --strict --------------------------------------------------
