@@ -198,7 +198,8 @@ class _Pages:
         front = dict(meta)
         front.setdefault("lang", self.lang)
         post = PostSource(source_path, date(1970, 1, 1), slug, "", front, own_template(markdown, tags), first_line)
-        rendered = render.render_post(post, self.content, self.env, self.estimator, link_models=False)
+        rendered = render.render_post(post, self.content, self.env, self.estimator, link_models=False,
+                                      post_href=lambda post_id: None)  # no post ids in MkDocs: the text alone
         body = scroll_wrapped(splice(markdown, tags, rendered.body), rendered.tables)
         # Chart links relative to the page's source file: MkDocs checks them against its files (--strict) and
         # turns them into the built page's URLs itself.

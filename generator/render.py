@@ -43,8 +43,9 @@ class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
     def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post",
-                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True):
+                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True, post_href=None):
         self.content = content
+        self.post_href = post_href  # post id -> the link to it where this post is published; None: Jekyll's URL
         self.lang = lang
         self.link_models = link_models
         self.estimator = estimator
@@ -60,7 +61,7 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_logs")}
+                 "vllm_validation_summary_table", "vllm_logs", "post_link")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -70,6 +71,20 @@ class _TableCalls:
             table = tables.without_links(table)
         self.placed.append(table)
         return escape.MarkdownSafe(tables.table_markdown(table))
+
+    def post_link(self, text, post_id) -> str:
+        """A Markdown link to another post by its id ("2024-09-03-slug", the source's file name): this repository's
+        Jekyll URL here; in a blog, the engine's own link to that post (Jekyll's post_url, Hugo's relref, a relative
+        MkDocs page, Hexo's post_path), or the text alone where the blog does not have that post."""
+        if not isinstance(post_id, str) or not re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-([a-z0-9][a-z0-9-]*)", post_id):
+            raise GeneratorError(f"post_link() needs a post id such as '2024-09-03-slug', not {shown(post_id)}",
+                                 fix="pass the post source's file name without .md")
+        if not isinstance(text, str) or not text.strip():
+            raise GeneratorError("post_link() needs the link's text", fix='write post_link("this post", "2024-09-03-slug")')
+        year, month, day, slug = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-(.*)", post_id).groups()
+        href = f"/{year}/{month}/{day}/{slug}.html" if self.post_href is None else self.post_href(post_id)
+        shown_text = escape.markdown_text(text)
+        return escape.MarkdownSafe(f"[{shown_text}]({href})" if href else shown_text)
 
     def _model(self, model_id) -> str:
         """A model id as the CLI takes it (``--config``): the catalogue's id, the Hub's (org/name, any case), or a
@@ -379,10 +394,12 @@ def post_environment() -> jinja2.Environment:
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
-                estimator: guide_tables.Estimator | None = None, link_models: bool = True) -> RenderedPost:
-    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not)."""
+                estimator: guide_tables.Estimator | None = None, link_models: bool = True,
+                post_href=None) -> RenderedPost:
+    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not).
+    ``post_href``: post id -> link for ``post_link`` in a blog (None: this repository's Jekyll URLs)."""
     calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug, post_language(post, content),
-                        link_models)
+                        link_models, post_href)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
 

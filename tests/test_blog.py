@@ -811,3 +811,45 @@ def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390
     (docs / "docs" / "wide.md").write_text(_WIDE_POST.split("---\n", 2)[2], encoding="utf-8")
     assert _mkdocs(docs).returncode == 0
     _assert_scrolls_inside(_phone_widths(browser, docs / "site", "wide/"), "mkdocs")
+
+
+GUIDE_SOURCE = os.path.join(ROOT, "content", "posts", "2026-11-25-llm-inference-vram-guide.md")
+
+
+def test_a_copied_guide_post_has_no_links_to_this_repositorys_jekyll_urls(tmp_path):
+    adopt(str(tmp_path), "jekyll", sources=(GUIDE_SOURCE,))
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    post = (tmp_path / "_posts" / os.path.basename(GUIDE_SOURCE)).read_text(encoding="utf-8")
+    assert not re.search(r"\]\(/20\d\d/", post)  # the posts it names are not in this blog: their text, no link
+    assert "2024 年的那篇文章用一条经验公式" in post
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("engine,link,command,page", [
+    ("jekyll", "[2024 年的那篇文章]({% post_url 2024-09-03-how-much-vram-is-required-for-llm-inference %})",
+     ["build", "--disable-disk-cache", "-q", "-d"], "2026/11/25/llm-inference-vram-guide.html"),
+    ("hugo", '[2024 年的那篇文章]({{< relref "how-much-vram-is-required-for-llm-inference.md" >}})',
+     ["--quiet", "-d"], "posts/llm-inference-vram-guide/index.html"),
+])
+def test_links_between_copied_posts_are_the_engines_own(tmp_path, engine, link, command, page):
+    """Both posts copied: the link is the engine's own (any permalink), and the real engine resolves it."""
+    program = _engine(engine)
+    blog = tmp_path / "blog"
+    blog.mkdir()
+    if engine == "hugo":
+        (blog / "hugo.toml").write_text('baseURL = "https://example.org/"\nlanguageCode = "zh-CN"\n', "utf-8")
+        shutil.copytree(os.path.join(EXAMPLES, "hugo-site", "layouts"), blog / "layouts",
+                        ignore=shutil.ignore_patterns("shortcodes"))
+    else:
+        (blog / "_config.yml").write_text("lang: zh-CN\npermalink: /:year/:month/:day/:title.html\n", "utf-8")
+        shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog", "_layouts"), blog / "_layouts")
+    adopt(str(blog), engine, sources=(GUIDE_SOURCE, SEED_SOURCE))
+    assert run_cli("build", "--blog", str(blog)).code == 0
+    written = load_blog(str(blog)).posts_dir
+    name = os.path.basename(GUIDE_SOURCE) if engine == "jekyll" else "llm-inference-vram-guide.md"
+    assert link in (blog / written / name).read_text(encoding="utf-8")
+    result = subprocess.run([program, *command, str(tmp_path / "out")], cwd=blog, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "out" / page).read_text(encoding="utf-8")
+    assert re.search(r'href="[^"]*how-much-vram-is-required-for-llm-inference[^"]*">2024 年的那篇文章</a>', html), html[:3000]

@@ -199,3 +199,26 @@ def wrap_tables(engine_: Engine, body: str, placed) -> str:
         body = body[:found] + wrapped + body[found + len(markdown):]
         at = found + len(wrapped)
     return body
+
+
+def _post_href(engine_name: str, post_id: str, slug: str) -> str:
+    """The engine's own link to a post of the blog, whatever its permalink settings."""
+    if engine_name == "jekyll":
+        return "{% post_url " + post_id + " %}"
+    if engine_name == "hugo":
+        return '{{< relref "' + slug + '.md" >}}'
+    if engine_name == "hexo":
+        return "{% post_path " + slug + " %}"
+    return f"{slug}.md"  # MkDocs: a page beside this one in docs/posts/, which MkDocs checks and turns into a URL
+
+
+def post_hrefs(engine_: Engine, post_ids) -> "Callable[[str], str | None]":
+    """``post_link``'s links in a blog: only to the posts the blog has (a copied post's link to one it lacks
+    keeps its text, not a link that would break the engine's build)."""
+    known = set(post_ids)
+
+    def href(post_id: str) -> str | None:
+        if post_id not in known:
+            return None
+        return _post_href(engine_.name, post_id, post_id[11:])
+    return href

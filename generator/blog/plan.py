@@ -12,7 +12,7 @@ from ..loading import Site, load_content
 from ..site import SitePlan, seed_artifacts
 from ..errors import GeneratorError
 from .config import BlogConfig
-from .engines import body_for, wrap_tables
+from .engines import body_for, post_hrefs, wrap_tables
 
 MANIFEST = ".generator-manifest"
 
@@ -42,8 +42,9 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
     files: dict[str, bytes] = {}
     placed: dict[str, tuple] = {}
     posts = []
+    href = post_hrefs(blog.engine, (os.path.splitext(s.post_filename)[0] for s in content.posts))
     for source in content.posts:
-        post = render.render_post(source, content, env, estimator, link_models=False)
+        post = render.render_post(source, content, env, estimator, link_models=False, post_href=href)
         posts.append(post)
         path = f"{blog.posts_dir}/{blog.engine.post_name(source)}"
         body = wrap_tables(blog.engine, body_for(blog.engine, post.body, path, blog.assets), post.tables)
