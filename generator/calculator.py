@@ -89,6 +89,7 @@ def calculator_data(catalogue) -> dict:
             "block": {name: list(v) for name, v in gguf_mix.BLOCK.items()},
             "mix_default": dict(gguf_mix.MIX_DEFAULT),
             "fallback": dict(gguf_mix._FALLBACK),
+            "imatrix_mixes": list(gguf_mix.IMATRIX_MIXES),
         },
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,

@@ -132,8 +132,9 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
     estimate_parser.add_argument("--attn", choices=ATTN_IMPLEMENTATIONS, default=None,
                                  help="transformers: attn_implementation (default: sdpa, the library's default)")
-    estimate_parser.add_argument("--flash-attn", choices=("on", "off"), default=None,
-                                 help="llama.cpp: flash attention (default: the build's, off before b6327, on since)")
+    estimate_parser.add_argument("--flash-attn", choices=("on", "off", "auto"), default=None,
+                                 help="llama.cpp: -fa (default: the build's, off before b6327, auto since; auto "
+                                      "exists from b6327)")
     estimate_parser.add_argument("--ubatch", type=_whole_number("tokens"), default=None, metavar="N",
                                  help="llama.cpp: tokens per compute step, -ub (default: 512)")
     estimate_parser.add_argument("--n-gpu-layers", type=_whole_number("layers"), default=None, metavar="N",
@@ -235,7 +236,7 @@ def run_estimate(args, out, err=None) -> int:
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
     _check_engine_flags(args, framework)
-    flash = None if args.flash_attn is None else args.flash_attn == "on"
+    flash = {None: None, "on": True, "off": False, "auto": "auto"}[args.flash_attn]
     result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
                       gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
                       flash_attention=flash, ubatch=args.ubatch, n_gpu_layers=args.n_gpu_layers, attn=args.attn,

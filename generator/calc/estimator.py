@@ -45,15 +45,20 @@ QUANT_GROUP_SIZE = 128
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
 
 # --- Quantization formats ------------------------------------------------------------------------------------------
-# GGUF types the estimator knows, with a nominal bits per weight used only as a label (the quantization's
-# ``bits``). The bytes of a file come from its per-tensor types (generator/calc/gguf_mix.py): a Q2_K file of
-# Llama-3-8B is 3.16 bits per weight, not Q2_K's 2.625. Labels: averages llama.cpp's quantize tool reported for
-# 7B-8B Llama models (llama.cpp PR #1684 and examples/quantize/README.md).
+# GGUF types the estimator knows: every ``llama-quantize`` preset (tools/quantize/quantize.cpp QUANT_OPTIONS) and the
+# float files, with a nominal bits per weight used only as a label (the quantization's ``bits``). The bytes of a file
+# come from its per-tensor types (generator/calc/gguf_mix.py): a Q2_K file of Llama-3-8B is 3.16 bits per weight,
+# not Q2_K's 2.625. Labels: averages llama.cpp's quantize tool reported for 7B-8B Llama models (llama.cpp PR #1684
+# and examples/quantize/README.md) for the k-quants and legacy types; the "X bpw" of QUANT_OPTIONS' descriptions
+# for the i-quants, TQ1_0/TQ2_0, Q1_0 and Q2_0; the block's own bits (ggml-common.h) for MXFP4_MOE (17 bytes per
+# 32), NVFP4 (36 bytes per 64) and Q2_K_S (Q2_K's 84 bytes per 256).
 GGUF_BITS_PER_WEIGHT = {
     "f32": 32.0, "f16": 16.0, "bf16": 16.0,
     "q8_0": 8.5, "q6_k": 6.5625, "q5_k_m": 5.69, "q5_k_s": 5.54, "q5_1": 6.0, "q5_0": 5.5,
     "q4_k_m": 4.85, "q4_k_s": 4.58, "q4_1": 5.0, "q4_0": 4.5, "iq4_xs": 4.25, "iq4_nl": 4.5,
-    "q3_k_l": 4.27, "q3_k_m": 3.91, "q3_k_s": 3.5, "q2_k": 2.63, "iq3_xxs": 3.06, "iq2_xs": 2.31,
+    "q3_k_l": 4.27, "q3_k_m": 3.91, "q3_k_s": 3.5, "q2_k": 2.63, "q2_k_s": 2.625, "iq3_xxs": 3.06, "iq2_xs": 2.31,
+    "iq3_m": 3.66, "iq3_s": 3.44, "iq3_xs": 3.3, "iq2_m": 2.7, "iq2_s": 2.5, "iq2_xxs": 2.06, "iq1_m": 1.75,
+    "iq1_s": 1.56, "tq1_0": 1.69, "tq2_0": 2.06, "q1_0": 1.125, "q2_0": 2.25, "mxfp4_moe": 4.25, "nvfp4": 4.5,
 }
 
 
@@ -123,8 +128,10 @@ def parse_quantization(name) -> Quantization:
 
 
 # --- KV cache element types -----------------------------------------------------------------------------------
-# q8_0 / q4_0 are llama.cpp cache types: 34 and 18 bytes per 32 values (ggml-common.h) = 1.0625 and 0.5625 bytes.
-KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 1.0625, "q4_0": 0.5625}
+# q8_0, q4_0, q4_1, q5_0, q5_1 and iq4_nl are llama.cpp cache types (-ctk/-ctv): 34, 18, 20, 22, 24 and 18 bytes per
+# 32 values (ggml-common.h's block structs; generator/calc/gguf_mix.py BLOCK).
+KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32,
+                      "q5_0": 22 / 32, "q5_1": 24 / 32, "iq4_nl": 18 / 32}
 _KV_ALIASES = {"16bit": "16-bit", "bf16": "16-bit", "fp16": "16-bit", "f16": "16-bit", "auto": "16-bit",
                "f32": "fp32", "fp8-e4m3": "fp8", "fp8-e5m2": "fp8", "int8": "q8_0", "q8-0": "q8_0", "q4-0": "q4_0"}
 
@@ -137,7 +144,9 @@ class KvDtype:
 
 def parse_kv_dtype(name) -> KvDtype:
     key = str(name).strip().lower().replace("_", "-") if name is not None else "16-bit"
-    key = _KV_ALIASES.get(key, key).replace("q8-0", "q8_0").replace("q4-0", "q4_0")
+    key = _KV_ALIASES.get(key, key)
+    if key not in KV_BYTES_PER_VALUE and key.replace("-", "_") in KV_BYTES_PER_VALUE:
+        key = key.replace("-", "_")  # q8-0 -> q8_0, iq4-nl -> iq4_nl
     if key in KV_BYTES_PER_VALUE:
         return KvDtype(key, KV_BYTES_PER_VALUE[key])
     raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
@@ -158,6 +167,8 @@ class FrameworkProfile:
     profile_tokens: int = 0
     max_num_seqs: int = 0
     mla_compressed_cache: bool = False
+    # llama.cpp MLA: a V cache of kv_lora_rank values beside the latent K (PR #12801 until PR #19067).
+    mla_v_cache: bool = False
     cuda_graph_bytes: int = 0
     ubatch_tokens: int = 0
     flash_attention: bool = True
@@ -354,10 +365,12 @@ def bytes_to_gib(value: float) -> float:
 
 
 def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
-                               attention_extra: float = 0) -> float:
+                               attention_extra: float = 0, eager_scores: float = 0) -> float:
     """Largest transient set inside one decoder layer during prefill (besides weights and cache).
 
     ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
+    ``eager_scores``: without flash attention, the score matrix at its peak and the mask
+    (transformers_engine.eager_attention_bytes).
     """
     h = arch.hidden_size
     # Residual stream plus the normed copy entering the block.
@@ -377,19 +390,19 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
     if flash:
         attention = 2 * qkv + tokens * q_width * act_bytes
     else:
-        # Eager attention materialises scores (16-bit), the masked copy and fp32 softmax per head.
-        attention = qkv + arch.heads * tokens * tokens * (2 * act_bytes + 4)
+        attention = qkv + eager_scores
     return stream + max(mlp, attention + attention_extra)
 
 
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
-             gpu_memory_bytes: int | None = None, flash_attention: bool | None = None, ubatch: int | None = None,
+             gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None, ubatch: int | None = None,
              n_gpu_layers: int | None = None, attn: str | None = None,
              vllm_settings: vllm_engine.VllmSettings | None = None) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
 
-    ``flash_attention``: llama.cpp's -fa (None: the build's default); vLLM always uses flash attention.
+    ``flash_attention``: llama.cpp's -fa: True, False, "auto" (on where the backend supports it, which CUDA
+    does for these head sizes; from b6327) or None (the build's default); vLLM always uses flash attention.
     ``attn``: transformers' attn_implementation (None: sdpa, the library's default). ``ubatch`` and
     ``n_gpu_layers`` are llama.cpp's -ub and -ngl. ``vllm_settings``: the vLLM start-up settings
     (generator/calc/vllm.py VllmSettings).
@@ -444,7 +457,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         logits_16 = batch * vocab * act
         logits_32 = batch * vocab * 4
     logits = logits_16 + logits_32 + tokens * h * act
-    layer_peak = _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat)
+    eager = 0 if flash else tf_engine.eager_attention_bytes(arch, batch, context, context, act,
+                                                            tf_engine.computes_in_float16(quant))
+    layer_peak = _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat, eager)
     activations = max(logits, layer_peak)
 
     step_logits = batch * vocab * (act + 4)
@@ -585,7 +600,8 @@ def _smaller_quantizations(quant: Quantization) -> tuple:
 
 
 # llama.cpp's cache types; the 16-bit cache is f16 there.
-_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0"}
+_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0", "q4_1": "q4_1", "q5_0": "q5_0",
+                 "q5_1": "q5_1", "iq4_nl": "iq4_nl"}
 # What each engine stores its KV cache in (vLLM: --kv-cache-dtype auto/fp8; transformers: the model dtype, or a
 # quantized cache that this estimator does not model).
 ENGINE_KV_DTYPES = {"llama.cpp": tuple(_LLAMA_CPP_KV), "vllm": ("16-bit", "fp8"), "transformers": ("16-bit", "fp32")}
@@ -617,9 +633,13 @@ def _llama_cpp_mix(quant: Quantization) -> str:
 def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype, flash_attention, ubatch,
                         n_gpu_layers):
     """llama.cpp's buffers: model, KV and compute per card, token_embd and CPU layers in host memory."""
-    flash = framework.flash_attention if flash_attention is None else flash_attention
+    if flash_attention == "auto" and not framework.flash_attention:
+        # -fa auto arrived with PR #15434 (b6327), which made it the default; before it -fa was on or off.
+        raise GeneratorError(f"{framework.label} has no -fa auto (it arrived in b6327)",
+                             fix="pass --flash-attn on or off, or a build from b6327")
+    flash = framework.flash_attention if flash_attention in (None, "auto") else flash_attention
     kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else "f16"
-    if kv_type in ("q8_0", "q4_0") and not flash:
+    if kv_type not in ("f16", "bf16", "f32") and not flash:
         raise GeneratorError(f"llama.cpp refuses a {kv_type} V cache without flash attention "
                              "(\"V cache quantization requires flash_attn\")",
                              fix="pass --flash-attn on, or use the 16-bit cache")
@@ -631,7 +651,7 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
     n_ctx = padded_ctx(max(context + generate, 1) * batch, flash)
     run = LlamaCppRun(n_ctx=n_ctx, n_ubatch=min(n_ubatch, n_ctx), flash_attention=flash, n_gpu_layers=n_gpu_layers,
                       gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
-                      mla_latent_cache=framework.mla_compressed_cache)
+                      mla_latent_cache=framework.mla_compressed_cache, mla_v_cache=framework.mla_v_cache)
     memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
     per_gpu = tuple(int(p) for p in memory.per_card)
     peak = sum(per_gpu)

@@ -301,7 +301,10 @@
   function parseKvDtype(name) {
     var K = DATA.kv_dtypes;
     var key = name === null || name === undefined ? "16-bit" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
-    key = (hasOwn(K.aliases, key) ? K.aliases[key] : key).replace("q8-0", "q8_0").replace("q4-0", "q4_0");
+    key = hasOwn(K.aliases, key) ? K.aliases[key] : key;
+    if (!hasOwn(K.bytes_per_value, key) && hasOwn(K.bytes_per_value, key.replace(/-/g, "_"))) {
+      key = key.replace(/-/g, "_");  // q8-0 -> q8_0, iq4-nl -> iq4_nl
+    }
     if (hasOwn(K.bytes_per_value, key)) { return { name: key, bytes_per_value: K.bytes_per_value[key] }; }
     throw new EstimateError("unknown KV cache type " + pyRepr(name),
       "use one of: " + Object.keys(K.bytes_per_value).sort().join(", "), "kv-dtype");
@@ -428,8 +431,9 @@
   }
 
   // --- The estimate -----------------------------------------------------------------------------------------------
-  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra) {
+  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores) {
     if (attentionExtra === undefined) { attentionExtra = 0; }
+    if (eagerScores === undefined) { eagerScores = 0; }
     var h = a.hidden_size;
     var stream = 2 * tokens * h * actBytes;
     var mlp;
@@ -447,14 +451,16 @@
     if (flash) {
       attention = 2 * qkv + tokens * qWidth * actBytes;
     } else {
-      attention = qkv + a.heads * tokens * tokens * (2 * actBytes + 4);
+      attention = qkv + eagerScores;
     }
     return stream + pyMax(mlp, attention + attentionExtra);
   }
 
   function makeEstimate(fields) { return fields; }
 
-  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, attn, vllmSettings) {
+  // llama: llama.cpp's settings, {flash_attention, ubatch, n_gpu_layers} (estimateLlamaCpp).
+  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, attn, vllmSettings,
+                    llama) {
     if (generate === undefined) { generate = C.default_generate; }
     if (batch === undefined) { batch = 1; }
     if (gpus === undefined) { gpus = 1; }
@@ -467,7 +473,7 @@
       return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, vllmSettings);
     }
     if (framework.engine === "llama.cpp") {
-      return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype);
+      return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype, llama);
     }
     if (attn === undefined || attn === null) { attn = DATA.transformers.default_attn; }
     if (DATA.transformers.attn_implementations.indexOf(attn) < 0) {
@@ -502,6 +508,20 @@
     return 2 * tokens * a.heads * a.head_dim * actBytes;
   }
 
+  // Eager attention's score matrix at its peak plus the shared 4-D mask (transformers_engine.py says why).
+  function eagerBytesPerScore(actBytes, float16) {
+    var FP32 = 4;
+    if (actBytes >= FP32) { return 2 * FP32; }
+    var softmax = FP32 + (float16 ? 0 : FP32), cast = FP32 + actBytes;
+    return actBytes + pyMax(softmax, cast);
+  }
+  function eagerAttentionBytes(a, batch, qLen, kLen, actBytes, float16) {
+    return batch * a.heads * qLen * kLen * eagerBytesPerScore(actBytes, float16) + batch * qLen * kLen * actBytes;
+  }
+  function computesInFloat16(quant) {
+    return quant.compute_bytes === 2 && (quant.name === "fp16" || quant.format === "gptq" || quant.format === "awq");
+  }
+
   function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, attn) {
     var wb = weightBytes(a, quant), weights = wb[0], largest = wb[1];
     var act = quant.compute_bytes;
@@ -529,7 +549,8 @@
       logits32 = batch * vocab * 4;
     }
     var logits = logits16 + logits32 + tokens * h * act;
-    var layerPeak = prefillLayerActivations(a, tokens, act, flash, prefillRepeat);
+    var eager = flash ? 0 : eagerAttentionBytes(a, batch, context, context, act, computesInFloat16(quant));
+    var layerPeak = prefillLayerActivations(a, tokens, act, flash, prefillRepeat, eager);
     var activations = pyMax(logits, layerPeak);
 
     var stepLogits = batch * vocab * (act + 4);
@@ -852,6 +873,11 @@
   var G = DATA.gguf;
   var FLOAT_TYPES = ["f32", "f16", "bf16"];
   var LOW_IQ = ["iq2_xxs", "iq2_xs", "iq1_s", "iq2_s", "iq2_m", "iq1_m"];
+  var Q5K_OUTPUT = LOW_IQ.concat(["iq3_xxs"]);
+  var EIGHT_EXPERT_O = ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s", "iq3_m",
+    "iq4_xs"];
+  var O_BUMP = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
+  var QK_BUMP = { iq3_xs: "iq3_xxs", iq3_xxs: "iq2_s" };
   function among(value, list) { return list.indexOf(value) >= 0; }
   function pyFloorDiv(a, b) { return Math.floor(a / b); }  // ints of either sign, exact below 2^53
   function pyMod(a, b) { return ((a % b) + b) % b; }
@@ -866,79 +892,90 @@
   function outputType(ctx, row) {
     var d = G.mix_default[ctx.mix];
     if (among(d, FLOAT_TYPES)) { return d; }
-    if (row % G.block[d][0] !== 0) { return "q8_0"; }
-    if (among(ctx.mix, LOW_IQ)) { return "q5_k"; }
+    if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
+    if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
     return d === "q8_0" ? d : "q6_k";
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
+    var d = G.mix_default[ctx.mix];
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (ctx.mix === "mxfp4_moe") { return "q8_0"; }
     if (among(ctx.mix, ["iq2_xxs", "iq2_xs", "iq1_s", "iq1_m"])) { return fallbackType("q2_k", row); }
     if (among(ctx.mix, ["iq2_s", "iq2_m", "iq3_xxs"])) { return fallbackType("iq3_s", row); }
-    return fallbackType(G.mix_default[ctx.mix], row);
+    if (among(ctx.mix, ["tq1_0", "tq2_0", "q2_0"])) { return fallbackType("q4_k", row); }
+    return fallbackType(d, row);
   }
   function attnVType(ctx, i, d) {
-    var mix = ctx.mix, gqa = ctx.gqa, n = ctx.n_layer, t = d;
-    if (among(mix, LOW_IQ)) {
-      if (gqa >= 4 || ctx.n_expert >= 4) { return "q4_k"; }
-      return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k";
-    }
+    var mix = ctx.mix, gqa = ctx.gqa, t = d;
     if (mix === "q2_k") { t = gqa >= 4 ? "q4_k" : "q3_k"; }
     else if (mix === "q2_k_s" && gqa >= 4) { t = "q4_k"; }
-    else if (mix === "iq3_xxs") { t = gqa >= 4 ? "q4_k" : "iq3_s"; }
+    else if (mix === "iq3_xxs") { t = gqa >= 4 ? "q4_k" : (ctx.imatrix ? "iq3_xxs" : "iq3_s"); }
     else if (among(mix, ["iq3_xs", "iq3_s"]) && gqa >= 4) { t = "q4_k"; }
     else if (mix === "iq3_m") { t = "q4_k"; }
     else if (mix === "q3_k_m") { t = i < 2 ? "q5_k" : "q4_k"; }
     else if (mix === "q3_k_l") { t = "q5_k"; }
     else if (among(mix, ["iq4_nl", "iq4_xs"]) && gqa >= 4) { t = "q5_k"; }
-    else if (among(mix, ["q4_k_m", "q5_k_m"]) && moreBits(i, n)) { t = "q6_k"; }
+    else if (among(mix, ["q4_k_m", "q5_k_m"]) && moreBits(i, ctx.n_layer)) { t = "q6_k"; }
     else if (mix === "q4_k_s" && i < 4) { t = "q5_k"; }
     if (ctx.is_70b && among(t, ["q3_k", "q4_k"])) { t = "q5_k"; }
     if (ctx.n_expert === 8) { t = "q8_0"; }
     return t;
   }
   function ffnDownType(ctx, i, d) {
-    var mix = ctx.mix, n = ctx.n_layer, n8 = pyFloorDiv(n, 8);
-    if (among(mix, LOW_IQ)) {
-      if (i < n8) { return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k"; }
-      return d;
-    }
+    var mix = ctx.mix, n = ctx.n_layer, n8 = pyFloorDiv(n, 8), falcon = ctx.falcon;
     if (mix === "q2_k") { return "q3_k"; }
     if (mix === "q2_k_s") { return i < n8 ? "q4_k" : d; }
-    if (mix === "iq3_xxs") { return i < n8 ? "q4_k" : "q3_k"; }
-    if (mix === "q3_k_m") { return i < pyFloorDiv(n, 16) ? "q5_k" : "q4_k"; }
-    if (mix === "iq3_m" && (i < n8 || (ctx.n_expert === 8 && moreBits(i, n)))) { return "q4_k"; }
-    if (mix === "q3_k_l") { return "q5_k"; }
-    if (mix === "q4_k_m") { return moreBits(i, n) ? "q6_k" : d; }
-    if (among(mix, ["iq4_nl", "iq4_xs"]) && i < n8) { return "q5_k"; }
+    if (mix === "iq3_xxs" && !ctx.imatrix) { return i < n8 ? "q4_k" : "q3_k"; }
+    if (mix === "iq3_xxs") { return d; }
+    if (mix === "q3_k_m") {
+      if (i < pyFloorDiv(n, 16)) { return "q5_k"; }
+      return !falcon || moreBits(i, n) ? "q4_k" : "q3_k";
+    }
+    if (mix === "iq3_m") { return i < n8 || (ctx.n_expert === 8 && moreBits(i, n)) ? "q4_k" : d; }
+    if (mix === "q3_k_l") { return falcon ? "q4_k" : "q5_k"; }
+    if (mix === "q4_k_m") {
+      if (falcon) { return i < pyFloorDiv(n, 16) ? "q6_k" : (moreBits(i, n) ? "q5_k" : "q4_k"); }
+      return moreBits(i, n) ? "q6_k" : d;
+    }
+    if (i < n8 && among(mix, ["iq4_nl", "iq4_xs"]) && !ctx.imatrix) { return "q5_k"; }
     if (mix === "q5_k_m" && moreBits(i, n)) { return "q6_k"; }
-    if (mix === "q4_k_s" && i < n8) { return "q5_k"; }
+    if (mix === "q4_k_s" && !falcon && i < n8) { return "q5_k"; }
+    if (among(mix, ["q4_0", "q5_0"]) && ctx.imatrix && i < n8) { return mix === "q4_0" ? "q4_1" : "q5_1"; }
     return d;
   }
   function attnOutputType(ctx, d) {
     var mix = ctx.mix;
-    if (among(mix, LOW_IQ)) {
+    if (ctx.falcon) { return mix === "q3_k_l" ? "q4_k" : d; }
+    if (ctx.n_expert === 8) { return among(mix, EIGHT_EXPERT_O) ? "q5_k" : d; }
+    return hasOwn(O_BUMP, mix) ? O_BUMP[mix] : d;
+  }
+  function lowIqType(ctx, category, downCounter, d) {
+    var mix = ctx.mix, higher = among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k";
+    if (category === "v") { return ctx.gqa >= 4 || ctx.n_expert >= 4 ? "q4_k" : higher; }
+    if (category === "k" && ctx.n_expert === 8) { return "q4_k"; }
+    if (category === "down") { return downCounter < pyFloorDiv(ctx.n_layer, 8) ? higher : d; }
+    if (category === "o") {
       if (ctx.n_expert === 8) { return "q5_k"; }
       if (among(mix, ["iq1_s", "iq1_m"])) { return "iq2_xxs"; }
       return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : d;
     }
-    if (ctx.n_expert === 8) {
-      return among(mix, ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s",
-        "iq3_m", "iq4_xs"]) ? "q5_k" : d;
-    }
-    var bump = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
-    return hasOwn(bump, mix) ? bump[mix] : d;
-  }
-  function qkType(ctx, d, isK) {
-    if (among(ctx.mix, LOW_IQ)) { return isK && ctx.n_expert === 8 ? "q4_k" : d; }
-    if (isK && ctx.n_expert === 8) { return "q8_0"; }
-    if (ctx.mix === "iq3_xs") { return "iq3_xxs"; }
-    if (ctx.mix === "iq3_xxs") { return "iq2_s"; }
     return d;
   }
-  function gateUpType(ctx, i, d) {
-    var n = ctx.n_layer;
-    if (ctx.mix === "iq3_xs" && pyFloorDiv(n, 8) <= i && i < pyFloorDiv(7 * n, 8)) { return "iq3_xxs"; }
-    return d;
+  function matrixType(ctx, category, i, row, expert, downCounter) {
+    var d = G.mix_default[ctx.mix], t, n = ctx.n_layer;
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (ctx.mix === "mxfp4_moe") { t = expert ? "mxfp4" : "q8_0"; }
+    else if (among(ctx.mix, LOW_IQ)) { t = lowIqType(ctx, category, downCounter, d); }
+    else if (category === "v") { t = attnVType(ctx, i, d); }
+    else if (category === "k") { t = ctx.n_expert === 8 ? "q8_0" : (hasOwn(QK_BUMP, ctx.mix) ? QK_BUMP[ctx.mix] : d); }
+    else if (category === "q") { t = hasOwn(QK_BUMP, ctx.mix) ? QK_BUMP[ctx.mix] : d; }
+    else if (category === "down") { t = ffnDownType(ctx, i, d); }
+    else if (category === "o") { t = attnOutputType(ctx, d); }
+    else if (category === "gate" || category === "up") {
+      t = ctx.mix === "iq3_xs" && pyFloorDiv(n, 8) <= i && i < pyFloorDiv(7 * n, 8) ? "iq3_xxs" : d;
+    } else { t = d; }
+    return fallbackType(t, row);
   }
   function mlaAttention(a) {
     var h = a.hidden_size, qk = a.qk_nope_head_dim + a.qk_rope_head_dim, parts = [];
@@ -949,29 +986,38 @@
       parts.push(["q", h, a.heads * qk]);
     }
     parts.push(["other", h, a.kv_lora_rank + a.qk_rope_head_dim]);
-    parts.push(["v", a.kv_lora_rank, a.heads * (a.qk_nope_head_dim + a.v_head_dim)]);
+    parts.push(["other", a.qk_nope_head_dim, a.heads * a.kv_lora_rank, true]);  // attn_k_b (3-D)
+    parts.push(["other", a.kv_lora_rank, a.heads * a.v_head_dim, true]);        // attn_v_b (3-D)
     parts.push(["o", a.heads * a.v_head_dim, h]);
     return parts;
   }
+  function isMoeLayer(a, i) {
+    if (!isMoe(a) || i < a.first_k_dense_replace) { return false; }
+    return pyMod(i - a.first_k_dense_replace + 1, pyMax(1, a.moe_layer_step || 1)) === 0;
+  }
   function layerMatrices(a, i) {
-    var h = a.hidden_size, parts;
+    var h = a.hidden_size, parts, gated = a.mlp_gated !== false;
     if (isMla(a)) {
-      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2]]; });
+      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2], p[3] === true]; });
     } else {
       var q = a.heads * a.head_dim, kv = a.kv_heads * a.head_dim;
-      parts = [["q", h, h * q], ["k", h, h * kv], ["v", h, h * kv], ["o", q, q * h]];
+      parts = [["q", h, h * q, false], ["k", h, h * kv, false], ["v", h, h * kv, false], ["o", q, q * h, false]];
     }
-    var moe = isMoe(a) && i >= a.first_k_dense_replace;
-    if (!moe) {
+    if (!isMoeLayer(a, i)) {
       var f = a.intermediate_size;
-      return parts.concat([["gate", h, h * f], ["up", h, h * f], ["down", f, f * h]]);
+      parts.push(["down", f, f * h, false]);
+      if (gated) { parts.push(["gate", h, h * f, false]); }
+      parts.push(["up", h, h * f, false]);
+      return parts;
     }
     var fe = a.moe_intermediate_size, e = a.num_experts;
-    parts = parts.concat([["gate", h, e * h * fe], ["up", h, e * h * fe], ["down", fe, e * fe * h]]);
     var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
-    if (shared) {
-      parts = parts.concat([["gate", h, h * shared], ["up", h, h * shared], ["down", shared, shared * h]]);
-    }
+    parts.push(["down", fe, e * fe * h, true]);
+    if (shared) { parts.push(["down", shared, shared * h, false]); }
+    if (gated) { parts.push(["gate", h, e * h * fe, true]); }
+    if (shared && gated) { parts.push(["gate", h, h * shared, false]); }
+    parts.push(["up", h, e * h * fe, true]);
+    if (shared) { parts.push(["up", h, h * shared, false]); }
     return parts;
   }
   function layerSmallBytes(a, i) {
@@ -982,32 +1028,30 @@
       if (a.qkv_bias) { count += (a.heads + 2 * a.kv_heads) * a.head_dim; }
       if (a.qk_norm) { count += 2 * a.head_dim; }
     }
-    if (isMoe(a) && i >= a.first_k_dense_replace) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
+    if (isMoeLayer(a, i)) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
     return count * 4;
   }
-  function matrixType(ctx, category, i, row) {
-    var d = G.mix_default[ctx.mix], t;
-    if (among(d, FLOAT_TYPES)) { return d; }
-    if (category === "v") { t = attnVType(ctx, i, d); }
-    else if (category === "down") { t = ffnDownType(ctx, i, d); }
-    else if (category === "o") { t = attnOutputType(ctx, d); }
-    else if (category === "q" || category === "k") { t = qkType(ctx, d, category === "k"); }
-    else if (category === "gate" || category === "up") { t = gateUpType(ctx, i, d); }
-    else { t = d; }
-    return fallbackType(t, row);
+  function mixContext(a, mix) {
+    var classes = a.architectures || [];
+    return { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
+      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a),
+      falcon: a.model_type === "falcon" || classes.indexOf("FalconForCausalLM") >= 0,
+      imatrix: among(mix, G.imatrix_mixes) };
   }
   var layoutCache = new Map();
   function ggufLayout(a, mix) {
     var byMix = layoutCache.get(a);
     if (!byMix) { byMix = {}; layoutCache.set(a, byMix); }
     if (hasOwn(byMix, mix)) { return byMix[mix]; }
-    var ctx = { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
-      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a) };
-    var layers = [];
+    var ctx = mixContext(a, mix);
+    var layers = [], downCounter = 0;
     for (var i = 0; i < a.layers; i++) {
       var total = layerSmallBytes(a, i);
       var mats = layerMatrices(a, i);
-      for (var j = 0; j < mats.length; j++) { total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1]), mats[j][2]); }
+      for (var j = 0; j < mats.length; j++) {
+        total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1], mats[j][3], downCounter), mats[j][2]);
+        if (mats[j][0] === "down") { downCounter++; }
+      }
       layers.push(total);
     }
     var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
@@ -1055,7 +1099,7 @@
   function kvLayerBytes(a, layer, run) {
     var size = L.kv_type_bytes[run.kv_type], values;
     if (isMla(a)) {
-      values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim
+      values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim + (run.mla_v_cache ? a.kv_lora_rank : 0)
         : a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
     } else {
       values = 2 * a.kv_heads * a.head_dim;
@@ -1131,17 +1175,30 @@
     }
   }
 
-  function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype) {
-    var flash = framework.flash_attention;
+  // options: {flash_attention: true | false | "auto" | null, ubatch: N | null, n_gpu_layers: N | null}
+  function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype, options) {
+    var o = options || {};
+    var wanted = o.flash_attention === undefined ? null : o.flash_attention;
+    if (wanted === "auto" && !framework.flash_attention) {
+      throw new EstimateError(frameworkLabel(framework) + " has no -fa auto (it arrived in b6327)",
+        "pass --flash-attn on or off, or a build from b6327", "flash-attn");
+    }
+    var flash = wanted === null || wanted === "auto" ? framework.flash_attention : wanted;
     var kvType = kvDtype ? L.kv_types[kvDtype.name] : "f16";
-    if ((kvType === "q8_0" || kvType === "q4_0") && !flash) {
+    if (!among(kvType, ["f16", "bf16", "f32"]) && !flash) {
       throw new EstimateError("llama.cpp refuses a " + kvType + " V cache without flash attention " +
         "(\"V cache quantization requires flash_attn\")", "pass --flash-attn on, or use the 16-bit cache", "kv-dtype");
     }
-    var nUbatch = framework.ubatch_tokens || 512;
+    var nUbatch = o.ubatch || framework.ubatch_tokens || 512;
+    if (nUbatch < 1) { throw new EstimateError("--ubatch must be at least 1", "pass --ubatch 512", "ubatch"); }
+    var ngl = o.n_gpu_layers === undefined ? null : o.n_gpu_layers;
+    if (ngl !== null && ngl < 0) {
+      throw new EstimateError("--n-gpu-layers must be 0 or more", "pass --n-gpu-layers 99 for every layer", "n-gpu-layers");
+    }
     var nCtx = paddedCtx(pyMax(context + generate, 1) * batch, flash);
-    var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: null, gpus: gpus,
-      kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache };
+    var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: ngl, gpus: gpus,
+      kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache,
+      mla_v_cache: framework.mla_v_cache };
     var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
     var memory = llamacppMemory(a, mix, run);
     var perGpu = [], peak = 0, weights = 0, kv = 0, compute = 0;
@@ -1608,7 +1665,9 @@
       "use one of: " + DATA.gpus.map(function (g) { return g.name; }).join(", "), "gpu");
   }
 
-  // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu}
+  // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu,
+  //           attn (transformers), flashAttn ("on", "off", "auto"), ubatch, nGpuLayers (llama.cpp; null: default)}
+  var FLASH_ATTN = { on: true, off: false, auto: "auto" };
   function report(request) {
     var quantization = parseQuantization(request.quantization);
     var framework = parseFramework(request.framework);
@@ -1624,8 +1683,15 @@
       vllmSettings = {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes : gpu.cuda_bytes, gpu_name: gpu.name,
         unified_memory: gpu.unified_memory};
     }
+    var llama = null;
+    if (framework.engine === "llama.cpp") {
+      llama = { flash_attention: request.flashAttn ? FLASH_ATTN[request.flashAttn] : null,
+        ubatch: request.ubatch === undefined ? null : request.ubatch,
+        n_gpu_layers: request.nGpuLayers === undefined ? null : request.nGpuLayers };
+    }
+    var attn = framework.engine === "transformers" ? (request.attn || null) : undefined;
     var result = estimate(arch, quantization, request.context, framework, request.generate, request.batch,
-      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, undefined, vllmSettings);
+      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, attn, vllmSettings, llama);
     if (result.refusal) { throw new EstimateError(result.refusal, "", "gpu"); }
     // Python's integers are exact at any size; past 2^53 these would no longer be (a pasted config of a giant).
     [result.weights, result.kv_cache, result.activations, result.peak, result.steady].forEach(function (v) {
@@ -1643,7 +1709,7 @@
       peak_gib: gib(result.peak), steady_gib: gib(result.steady),
       per_gpu_peak_gib: result.per_gpu_peak.map(gib),
     };
-    if (framework.engine === "transformers") { out.attn = DATA.transformers.default_attn; }
+    if (framework.engine === "transformers") { out.attn = request.attn || DATA.transformers.default_attn; }
     if (result.host !== undefined && result.host !== null) { out.host_gib = gib(result.host); }
     // As cli.py: a context beyond the model's maximum is a warning (vLLM refuses or warns through max_model_len).
     var warnings = [];
@@ -1684,6 +1750,7 @@
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
     gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu", vram: "err-gpu",
+    attn: "err-engine", "flash-attn": "err-engine", ubatch: "err-engine", "n-gpu-layers": "err-engine",
   };
   // "My VRAM": a card given by its size in GB (as sold: a 12 GB card has 12 GiB, see content/gpus.yaml).
   var MY_VRAM = "__my_vram__";
@@ -1784,6 +1851,15 @@
     var engine = $("framework").value;
     var version = $("framework-version").disabled ? "" : pyStrip($("framework-version").value);
     request.framework = version ? engine + "==" + version : engine;
+    // The engine's own settings (as --attn, --flash-attn, --ubatch, --n-gpu-layers); a blank field is the default.
+    if (engine === "transformers") { request.attn = $("attn").value || null; }
+    if (engine === "llama.cpp") {
+      request.flashAttn = $("flash-attn").value || null;
+      request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
+        return readInteger("ubatch", "微批大小", 1, 1000000); }) : null;
+      request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
+        return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
+    }
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
     return { request: request, errors: errors };
@@ -1872,13 +1948,22 @@
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
-    "framework-version", "gpu", "vram"];
+    "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers"];
+  // Settings that belong to one engine: shown (and put in the URL) only for it.
+  var ENGINE_FIELDS = { attn: "transformers", "flash-attn": "llama.cpp", ubatch: "llama.cpp",
+    "n-gpu-layers": "llama.cpp" };
+  function showEngineFields() {
+    Object.keys(ENGINE_FIELDS).forEach(function (id) {
+      $(id + "-field").hidden = $("framework").value !== ENGINE_FIELDS[id];
+    });
+  }
 
   function writeUrl() {
     var params = new URLSearchParams();
     URL_FIELDS.forEach(function (id) {
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
+      if (hasOwn(ENGINE_FIELDS, id) && (ENGINE_FIELDS[id] !== $("framework").value || !$(id).value)) { return; }
       params.set(id, $(id).value);
     });
     var hash = "#" + params.toString();
@@ -1907,6 +1992,7 @@
       })) { return; }  // an unknown model or card in an old link: keep the default
       element.value = value;
     });
+    showEngineFields();
   }
 
   var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
@@ -2057,6 +2143,15 @@
     engines.value = parts[0];
     $("framework-version").value = parts[1] || "";
 
+    var attnSelect = $("attn");
+    DATA.transformers.attn_implementations.forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      option.textContent = name === DATA.transformers.default_attn ? name + "（默认）" : name;
+      attnSelect.appendChild(option);
+    });
+    attnSelect.value = DATA.transformers.default_attn;
+
     var kv = $("kv-dtype");
     Object.keys(DATA.kv_dtypes.bytes_per_value).forEach(function (name) {
       var option = document.createElement("option");
@@ -2081,7 +2176,9 @@
     // A new engine starts from its own version: the default's for transformers, none (the newest profile) else.
     engines.addEventListener("change", function () {
       $("framework-version").value = engines.value === parts[0] ? (parts[1] || "") : "";
+      showEngineFields();
     });
+    showEngineFields();
 
     readUrl();
     window.addEventListener("hashchange", function () { readUrl(); update(); });
