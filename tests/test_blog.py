@@ -853,3 +853,19 @@ def test_links_between_copied_posts_are_the_engines_own(tmp_path, engine, link, 
     assert result.returncode == 0, result.stdout + result.stderr
     html = (tmp_path / "out" / page).read_text(encoding="utf-8")
     assert re.search(r'href="[^"]*how-much-vram-is-required-for-llm-inference[^"]*">2024 年的那篇文章</a>', html), html[:3000]
+
+
+def test_mkdocs_posts_carry_html_tables_in_their_region_and_check_reads_them(tmp_path):
+    adopt(str(tmp_path), "mkdocs", sources=(SEED_SOURCE,))
+    assert run_cli("build", "--blog", str(tmp_path)).code == 0
+    page = tmp_path / "docs" / "posts" / "how-much-vram-is-required-for-llm-inference.md"
+    text = page.read_text(encoding="utf-8")
+    # Python-Markdown keeps an HTML block as written: each table is HTML inside its scrolling region.
+    assert text.count('<div class="vram-table" style="overflow-x:auto;max-width:100%">\n') == text.count("<table") == 3
+    assert "| --- |" not in text
+    assert run_cli("check", "--blog", str(tmp_path)).code == 0
+    changed, count = re.subn(r"<td>144</td>", "<td>145</td>", text, count=1)
+    assert count == 1
+    page.write_text(changed, encoding="utf-8")
+    result = run_cli("check", "--blog", str(tmp_path))
+    assert result.code == 1 and "published 145, formulas give 144" in result.out, result.out
