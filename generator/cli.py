@@ -424,8 +424,10 @@ def _blog_root(args) -> str | None:
     if args.content is None and config_path(".") is not None:
         return "."
     if args.content is None:
-        if not os.path.isdir("content"):
-            raise GeneratorError("no content/ folder and no blog settings here", os.getcwd(), None,
+        # A blog that has not run init yet (a Hugo site has a content/ of its own, without our site.yaml).
+        if not os.path.isfile(os.path.join("content", "site.yaml")) and \
+                (not os.path.isdir("content") or guess_engine(".") is not None):
+            raise GeneratorError(f"no blog settings ({CONFIG_NAME}) and no content/site.yaml here", os.getcwd(), None,
                                  f"in a blog, run `{program()} init --blog .` first; else pass --content DIR or "
                                  "--blog DIR")
         args.content = "content"

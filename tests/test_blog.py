@@ -651,6 +651,14 @@ def test_build_in_a_folder_that_is_no_blog_says_to_run_init(tmp_path, monkeypatc
         result = run_cli(verb)
         assert result.code == 2 and len(result.err.splitlines()) == 1
         assert "init --blog ." in result.err
+    # A Hugo site before init: its content/ is Hugo's, not a generator content folder.
+    (tmp_path / "hugo.toml").write_text('title = "x"\n', encoding="utf-8")
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    before = snapshot(tmp_path)
+    for verb in ("build", "check"):
+        result = run_cli(verb)
+        assert result.code == 2 and "init --blog ." in result.err, result.err
+    assert snapshot(tmp_path) == before
 
 
 def test_check_blog_help_describes_check():
@@ -784,8 +792,26 @@ def _assert_scrolls_inside(widths, where):
     assert widths["scrolls"] > widths["region"], (where, widths)  # its own region does
 
 
+@pytest.fixture
+def own_browser():
+    """A Chromium of this test's own, closed with it: the session's shared one would stay a child process of the
+    worker, and tests/test_build.py asserts that a failed build leaves no child process behind."""
+    from conftest import CHROMIUM_ARGS, chromium_path, unavailable
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install playwright)")
+    if chromium_path() is None:
+        unavailable("Chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as manager:
+        instance = manager.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
 @pytest.mark.e2e
-def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390px(tmp_path, browser):
+def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390px(tmp_path, own_browser):
+    browser = own_browser
     # Jekyll with its default theme, minima.
     program = _engine("jekyll")
     blog = _jekyll_minima_blog(tmp_path)
