@@ -28,7 +28,7 @@ from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, program, shown
+from .errors import GeneratorError, json_safe, program, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
@@ -274,7 +274,7 @@ def run_estimate(args, out, err=None) -> int:
         report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
         report["fits"] = fits(result, gpu.memory_bytes)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
         out.write(_readable(report))
     return EXIT_OK
@@ -347,7 +347,7 @@ def _vllm_report(plan) -> dict:
             "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
             "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
-            "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
             "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
@@ -372,7 +372,8 @@ def _readable(report: dict) -> str:
         lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
                      f"max_num_batched_tokens {v['max_num_batched_tokens']}; per GPU {v['gpu_memory_utilization']:g} x "
                      f"total = {v['budget_gib']:.2f} GiB - weights {v['weights_per_gpu_gib']:.2f} - activation peak "
-                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f} = KV cache "
+                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f}"
+                     + (f" - CUDA graphs {v['cuda_graph_gib']:.2f}" if v["cuda_graph_gib"] else "") + " = KV cache "
                      f"{v['kv_cache_budget_gib']:.2f} GiB")
     if "kv_cache_capacity_tokens" in report:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
@@ -510,6 +511,20 @@ def _report(report, out, build_command: str) -> int:
     return EXIT_MISMATCH
 
 
+class _TerminalSafe:
+    """A text stream whose writes have control characters escaped (errors.terminal_safe): a string from a file
+    (a model name, a GGUF field, a published page in a diff) never reaches the terminal as an ANSI sequence."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -519,6 +534,7 @@ def main(argv=None, out=None, err=None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
         args = make_parser().parse_args(argv)
         if args.verb == "estimate":

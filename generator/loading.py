@@ -21,6 +21,7 @@ from .fields import (LANG, MAPPING, NAME, NAMES, NULLABLE_FLAG, TEXT, URL, VERSI
                      check_fields, check_value, type_name)
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
+from .safeio import MAX_TEXT_BYTES, read_bounded
 from .yamlio import LocatedDict, LocatedList, parse_yaml, read_text_file, read_yaml_file
 
 
@@ -414,9 +415,24 @@ def read_tree(folder: str) -> dict[str, bytes]:
             path = os.path.join(dirpath, name)
             if os.path.islink(path):
                 raise GeneratorError("a symlink among the templates", path, None, "replace it with the file itself")
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+            try:
+                found[os.path.relpath(path, folder).replace(os.sep, "/")] = read_bounded(path, MAX_TEXT_BYTES,
+                                                                                         "template", follow=False)
+            except OSError as exc:
+                raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, "check the file") \
+                    from None
     return found
+
+
+def contained(root: str, path: str, what: str = "a file") -> str:
+    """``path``, refused if it is (or lies under) a symlink that leads outside ``root`` (as Jekyll's safe mode
+    refuses a symlinked file outside the site)."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise GeneratorError(f"{what} is a symlink that leads outside {root} (to {real})", path, None,
+                             "copy the file in instead of linking to it")
+    return path
 
 
 def _files(directory: str, suffix: str) -> list[str]:

@@ -28,6 +28,9 @@ import os
 import sys
 from typing import Callable
 
+from .errors import GeneratorError
+from .safeio import MAX_PUBLISHED_BYTES, MAX_TEXT_BYTES, create_exclusive, read_bounded
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _writable = True
 
@@ -94,9 +97,8 @@ def get(kind: str, parts) -> bytes | None:
     if path is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            stored = handle.read()
-    except OSError:
+        stored = read_bounded(path, 32 + MAX_PUBLISHED_BYTES, "cache entry", follow=False)
+    except (OSError, GeneratorError):
         return None
     checksum, data = stored[:32], stored[32:]
     return data if len(stored) >= 32 and hashlib.sha256(data).digest() == checksum else None
@@ -106,15 +108,17 @@ def put(kind: str, parts, data: bytes) -> None:
     path = _path(kind, parts)
     if path is None or not _writable:
         return
-    temporary = f"{path}.{os.getpid()}.tmp"
+    temporary = None
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(hashlib.sha256(data).digest() + data)
+        # A fresh O_EXCL|O_NOFOLLOW file: a link planted at any name in the cache is never written through.
+        temporary = create_exclusive(os.path.dirname(path), os.path.basename(path),
+                                     hashlib.sha256(data).digest() + data)
         os.replace(temporary, path)
     except OSError:
         try:
-            os.unlink(temporary)
+            if temporary is not None:
+                os.unlink(temporary)
         except OSError:
             pass
 
@@ -162,8 +166,12 @@ def _walk(root: str, relative: str, parts: list[bytes], seen: set) -> None:
             if real not in seen:  # a symlink loop is walked once
                 _walk(root, rel, parts, seen | {real})
         elif stat.S_ISREG(mode):
-            with open(path, "rb") as handle:
-                parts += [b"file", handle.read()]
+            # Bounded like every read (a 2 GiB sparse file in content/ is never read whole); a file above the cap
+            # raises, and then nothing is cached (the build itself refuses such a file where it reads it).
+            try:
+                parts += [b"file", read_bounded(path, MAX_TEXT_BYTES, "content file")]
+            except GeneratorError as exc:
+                raise OSError(exc.message) from None
         else:
             parts.append(b"other:%o" % stat.S_IFMT(mode))  # a FIFO or device: never opened (it could block)
 

@@ -48,8 +48,15 @@ FRAMEWORK_FIELDS = {
     "large_card_rule": Choice("none", "h100-name", "70gib-not-a100"),
     "large_card_max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "large_card_max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
+    "huge_card_max_num_batched_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),  # cards of 160 GiB or more
     "v0_chunked_prefill_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "non_torch_context_engines": NAME,  # the engines whose non-torch figure includes the CUDA context
+    "vllm_hybrid_kv_cache": FLAG,  # V1 groups layers by attention type (generator/calc/vllm.py kv_layout)
+    "vllm_kv_report": Choice("blocks", "concurrency"),  # how "GPU KV cache size" is computed
+    "vllm_cuda_graph_estimate": FLAG,  # the CUDA-graph estimate is subtracted before sizing the cache
+    "vllm_free_memory_check": FLAG,
+    "vllm_sampler": Choice("sort", "triton"),  # how the sampler warm-up applies top-k/top-p  # V1 refuses when free memory < utilisation x total at start-up
+    "unmodelled": TEXT,  # releases this profile stands for but the estimator does not model: why (refused)
 }
 # Fields an engine's estimate reads unconditionally: a profile must state them.
 _ENGINE_NEEDS = {"vllm": ("gpu_memory_utilization", "max_num_seqs")}

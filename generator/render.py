@@ -61,7 +61,7 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_logs", "post_link")}
+                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -261,6 +261,9 @@ class _TableCalls:
     def vllm_validation_summary_table(self, name="vllm-validation-summary") -> str:
         return self._place(vllm_tables.vllm_validation_summary_table(name, self.content))
 
+    def vllm_refusal_table(self, name="vllm-refusals") -> str:
+        return self._place(vllm_tables.vllm_refusal_table(name, self.content))
+
     def vllm_logs(self):
         """The vLLM start-up logs (content/benchmarks/vllm-startup-logs.yaml): .logs, .excluded, .source."""
         return vllm_tables.vllm_logs(self.content)
@@ -356,6 +359,9 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
         line = _template_line(exc, filename)
         raise GeneratorError(f"error in a template expression: {type(exc).__name__}: {exc}", filename,
                              line + shift if line else None, "fix the expression at that line") from None
+    finally:
+        if isinstance(env, PostSandbox):
+            env.end_render()
 
 
 def _compiled(env: jinja2.Environment, source: str, filename: str):
@@ -446,9 +452,29 @@ def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
     # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), undefined=jinja2.StrictUndefined,
+    return jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
                               autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                               finalize=_page_value, bytecode_cache=_PageBytecode())
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a symlink out of the templates folder (Jekyll's safe mode
+    does the same), a FIFO or device, or a file too large to be a template."""
+
+    def get_source(self, environment, template):
+        from .loading import contained
+        from .safeio import MAX_TEXT_BYTES, check_regular
+        for folder in self.searchpath:
+            path = os.path.join(folder, *jinja2.loaders.split_template_path(template))
+            if os.path.lexists(path):
+                contained(folder, path, f"template {template!r}")
+                try:
+                    check_regular(path, MAX_TEXT_BYTES, "template")
+                except OSError as exc:
+                    raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, "check the file") \
+                        from None
+                break
+        return super().get_source(environment, template)
 
 
 def _page_value(value):

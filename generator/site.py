@@ -17,7 +17,8 @@ from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_j
 from .escape import script_json
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB
 from .guide_tables import Estimator
-from .loading import Content, load_content, read_tree
+from .loading import Content, contained, load_content, read_tree
+from .safeio import MAX_TEXT_BYTES, read_bounded
 from .tables import Table, table_html
 
 MANIFEST = ".generator-manifest"
@@ -73,8 +74,8 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
 def read_template(templates_dir: str, name: str) -> bytes:
     path = os.path.join(templates_dir, name)
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        contained(templates_dir, path, "a template")
+        return read_bounded(path, MAX_TEXT_BYTES, "template")
     except OSError as exc:
         raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, f"add {name} to the templates") from None
 

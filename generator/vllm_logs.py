@@ -46,11 +46,11 @@ def _positive_int(data, key: str, path: str) -> int:
     return value
 
 FILE_NAME = "vllm-startup-logs.yaml"
-_OBSERVED = ("gpu_blocks", "kv_cache_tokens", "kv_cache_gib")
+_OBSERVED = ("gpu_blocks", "kv_cache_tokens", "kv_cache_gib", "refused")
 _REQUIRED = ("id", "url", "version", "model", "quantization", "tensor_parallel", "gpu_memory_utilization",
              "max_model_len")
 _OPTIONAL = ("gpu", "gpu_memory_gib", "engine", "max_num_seqs", "max_num_batched_tokens", "kv_cache_dtype",
-             "enforce_eager", "note", "lines") + _OBSERVED
+             "enforce_eager", "note", "lines", "calibrated") + _OBSERVED
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class VllmLog:
     tensor_parallel: int
     gpu_memory_utilization: float
     max_model_len: int
-    observed_kind: str            # gpu_blocks | kv_cache_tokens | kv_cache_gib
-    observed_value: float
+    observed_kind: str            # gpu_blocks | kv_cache_tokens | kv_cache_gib | refused (vLLM did not start)
+    observed_value: object        # the figure, or the refusal as the log words it
     engine: str | None = None
     max_num_seqs: int | None = None
     max_num_batched_tokens: int | None = None
@@ -76,6 +76,7 @@ class VllmLog:
     enforce_eager: bool = False
     note: str = ""
     lines: tuple = ()
+    calibrated: str = ""          # the constant this log helped set (the rest are held out)
     path: str = ""
     line: int = 0
 
@@ -116,6 +117,8 @@ def _observed(entry, path) -> tuple:
         raise GeneratorError("a log gives exactly one of " + ", ".join(_OBSERVED), path, entry.line,
                              "keep the figure the log prints")
     key = given[0]
+    if key == "refused":
+        return key, _text(entry, key, path)
     value = _positive_number(entry, key, path) if key == "kv_cache_gib" else _positive_int(entry, key, path)
     return key, value
 
@@ -185,7 +188,8 @@ def _log(entry, catalogue: Catalogue, path) -> VllmLog:
         max_model_len=_positive_int(entry, "max_model_len", path), observed_kind=kind, observed_value=value,
         max_num_seqs=_optional_int(entry, "max_num_seqs", path),
         max_num_batched_tokens=_optional_int(entry, "max_num_batched_tokens", path),
-        note=_text(entry, "note", path) if "note" in entry else "", lines=_lines(entry, path), path=path,
+        note=_text(entry, "note", path) if "note" in entry else "", lines=_lines(entry, path),
+        calibrated=_text(entry, "calibrated", path) if "calibrated" in entry else "", path=path,
         line=entry.line, **settings)
 
 

@@ -6,7 +6,7 @@ The numbers come from generator/calc/vllm_validation.py; these functions only na
 from __future__ import annotations
 
 from .calc.estimator import parse_framework, parse_quantization
-from .calc.vllm_validation import compare_log, validate_logs
+from .calc.vllm_validation import check_refusal, compare_log, validate_logs
 from .errors import GeneratorError
 from .loading import Content
 from .tables import Cell, Column, Row, Table, _cell
@@ -26,9 +26,12 @@ def vllm_logs(content: Content):
     return content.vllm_logs
 
 
-def validate(content: Content):
+def validate(content: Content, held_out: bool = False):
+    """Every log that reports a cache (``held_out``: only those no constant was calibrated on)."""
     comparisons = []
     for log in vllm_logs(content).logs:
+        if log.observed_kind == "refused" or (held_out and log.calibrated):
+            continue
         arch = content.models[log.model].require_architecture()
         comparisons.append(compare_log(log, arch, parse_framework(log.framework, content.frameworks)))
     return validate_logs(comparisons)
@@ -50,8 +53,33 @@ def vllm_validation_table(name: str, content: Content) -> Table:
     return Table(name, VALIDATION_COLUMNS, tuple(rows), caption="vLLM 启动日志中的 KV cache 容量与本文估算")
 
 
+REFUSAL_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("显卡", "text"),
+                   Column("卡数", "int"), Column("vLLM", "text"), Column("gpu_memory_utilization", "g2"),
+                   Column("max_model_len", "int"), Column("估算是否拒绝启动", "text"))
+
+
+def refusals(content: Content) -> tuple:
+    found = []
+    for log in vllm_logs(content).logs:
+        if log.observed_kind == "refused":
+            arch = content.models[log.model].require_architecture()
+            found.append(check_refusal(log, arch, parse_framework(log.framework, content.frameworks)))
+    return tuple(found)
+
+
+def vllm_refusal_table(name: str, content: Content) -> Table:
+    """The logs where vLLM refused to start, and whether the estimate refuses the same settings."""
+    rows = []
+    for item in refusals(content):
+        log = item.log
+        values = (log.id, log.model, parse_quantization(log.quantization).name, _gpu_label(log), log.tensor_parallel,
+                  log.version, log.gpu_memory_utilization, log.max_model_len, "拒绝" if item.agrees else "启动")
+        rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, REFUSAL_COLUMNS))))
+    return Table(name, REFUSAL_COLUMNS, tuple(rows), caption="vLLM 拒绝启动的日志与本文估算")
+
+
 def vllm_validation_summary_table(name: str, content: Content) -> Table:
-    result = validate(content)
+    result = validate(content, held_out=True)
     values = (len(result.rows), result.mean_abs_error_pct, result.worst_abs_error_pct, result.worst.log.id)
     return Table(name, SUMMARY_COLUMNS, (Row("全部", tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))),),
                  caption="vLLM 启动日志：估算误差汇总")

@@ -160,6 +160,7 @@ KILLER = textwrap.dedent("""
         return real_open(file, mode, *args, **kwargs)
 
     writer.open = opened
+    writer.write_exclusive = step(writer.write_exclusive)  # how the stage's files are created
     from generator.cli import main
     code = main(["build"])
     if kill_at == 0:

@@ -9,11 +9,11 @@ from ..check import CheckReport, chart_findings, compare_tables, count_tables, r
 from ..errors import program
 from .config import BlogConfig
 from .plan import BlogPlan
-from .write import published_bytes, digest, owned_plan, read_manifest, target
+from .write import _what, digest, owned_plan, published_bytes, read_manifest, target
 
 
 def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
-    owned = read_manifest(blog)
+    owned = read_manifest(blog, blog_plan.site.files)
     plan, _ = owned_plan(blog, blog_plan, owned)
     report = CheckReport()
     build = f"run `{program()} build --blog {blog.root}`"
@@ -27,6 +27,9 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
             report.findings.append(f"{shown}: missing; {build}")
             continue
         if published == expected:
+            continue
+        if published.startswith(b"\0"):
+            report.findings.append(f"{shown}: {_what(published)}, where the build writes a file; move it away")
             continue
         if relative in owned and digest(published) == owned[relative] and reader_equivalent(relative, published, expected):
             continue  # written by this generator under another allowed library version; the same for a reader
@@ -50,7 +53,8 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
         except UnicodeDecodeError:
             report.findings.append(f"{shown}: differs from a fresh build; {build}")
     for relative in sorted(set(owned) - set(plan.files)):
-        if published_bytes(target(blog, relative)) is not None:
+        current = published_bytes(target(blog, relative))
+        if current is not None and not current.startswith(b"\0"):
             report.findings.append(f"{os.path.join(blog.root, relative)}: an earlier build wrote it, this one would "
                                    f"not; {build} to delete it")
     return report

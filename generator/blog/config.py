@@ -9,11 +9,13 @@ it (Jekyll publishes a top-level ``generator.yml``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 from ..errors import GeneratorError, program, shown
 from ..i18n import language
+from ..safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
 from ..yamlio import read_yaml_file
 from .engines import ENGINES, Engine, engine
 
@@ -94,9 +96,10 @@ def load_blog(root: str) -> BlogConfig:
     if not isinstance(title, str):
         raise GeneratorError(f"'title' must be text, not {shown(title)}", path, data.line_of("title"), "quote it")
     written = _posts_dir(engine_, data, path)
-    if posts == written or posts.startswith(written + "/") or written.startswith(posts + "/"):
+    if posts == written or posts.startswith(written + "/") or written.startswith(posts + "/") or posts == ".":
         raise GeneratorError(f"the post sources ({posts}/) and the posts the build writes ({written}/) overlap",
                              path, data.line_of("posts"), f"keep the sources elsewhere, e.g. posts: {engine_.sources_dir}")
+    _refuse_links(root, path, data, written, engine_, posts, assets, catalogue)
     return BlogConfig(root, path, engine_, posts, lang, assets, catalogue, title, written)
 
 
@@ -116,6 +119,33 @@ def _posts_dir(engine_: Engine, data, path: str) -> str:
         raise GeneratorError(f"'section' must be a folder name under content/, not {shown(section)}", path, line,
                              "write e.g. section: blog")
     return "content/" + section.strip().strip("/")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _refuse_links(root, path, data, posts_dir, engine_, posts, assets, catalogue) -> None:
+    """The folders the settings name must be real places inside the blog: not a symlink out of it, not the blog
+    folder itself, not the engine's posts folder (for the sources), and a folder where one is needed."""
+    real_root = os.path.realpath(root)
+    written = os.path.realpath(os.path.join(root, posts_dir))
+    for key, relative in (("posts", posts), ("assets", assets), ("catalogue", catalogue)):
+        if relative is None:
+            continue
+        line = data.line_of(key) if key in data else None
+        place = os.path.join(root, relative)
+        real = os.path.realpath(place)
+        if not _inside(real, real_root):
+            raise GeneratorError(f"{key}: {relative} resolves through a symlink out of the blog folder (to {real})",
+                                 path, line, f"make {relative} a real folder inside the blog")
+        if os.path.exists(real) and not os.path.isdir(real):
+            raise GeneratorError(f"{key}: {relative} is a file, not a folder", path, line,
+                                 f"name a folder for {key}: in {CONFIG_NAME}")
+        if key == "posts" and (real == real_root or _inside(real, written) or _inside(written, real)):
+            what = "the blog folder itself" if real == real_root else f"the posts the build writes ({posts_dir}/)"
+            raise GeneratorError(f"posts: {relative} resolves to {what}", path, line,
+                                 f"keep the sources in a folder of their own, e.g. posts: {engine_.sources_dir}")
 
 
 def config_text(engine_: Engine, lang: str, lang_note: str = "") -> str:
@@ -147,28 +177,41 @@ def init_blog(root: str, engine_name: str, lang: str, lang_note: str = "") -> li
         raise GeneratorError(f"{os.path.relpath(existing, root)} already exists; init changes nothing", existing,
                              None, "edit it, or remove it to start again")
     path = os.path.join(root, *CONFIG_NAME.split("/"))
-    created = []
+    sources = os.path.join(root, engine_.sources_dir)
+    real_root = os.path.realpath(root)
+    for place, name in ((os.path.dirname(path), os.path.dirname(CONFIG_NAME)), (sources, engine_.sources_dir)):
+        if not _inside(os.path.realpath(place), real_root):
+            raise GeneratorError(f"{name} resolves through a symlink out of the blog folder; init changes nothing",
+                                 place, None, "remove the symlink, then run init again")
+        if os.path.exists(place) and not os.path.isdir(place):
+            raise GeneratorError(f"{name} is a file where init would make a folder; init changes nothing", place,
+                                 None, "move the file away, then run init again")
+    made: list[str] = []  # folders made here, deepest last: removed again if anything fails
     try:
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            os.makedirs(folder)
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(config_text(engine_, lang, lang_note))
-        created.append(path)
-        sources = os.path.join(root, engine_.sources_dir)
-        if not os.path.isdir(sources):
-            os.makedirs(sources)
-            created.append(sources + os.sep)
+        folder = real_root
+        for part in os.path.normpath(engine_.sources_dir).split(os.sep):
+            folder = os.path.join(folder, part)
+            if not os.path.isdir(folder):
+                os.mkdir(folder)
+                made.append(folder)
+        write_exclusive(path, config_text(engine_, lang, lang_note).encode("utf-8"), 0o644)
     except OSError as exc:
-        raise GeneratorError(f"cannot write {CONFIG_NAME}: {exc.strerror}", path, None, "check permissions") from None
-    return created
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise GeneratorError(f"cannot write {CONFIG_NAME}: {exc.strerror}; init changed nothing", path, None,
+                             "check permissions") from None
+    return [path] + ([sources + os.sep] if made else [])
 
 
 def guess_engine(root: str) -> str | None:
     """The engine whose marker files the folder has (Hexo and Jekyll both have _config.yml: package.json with
     hexo tells them apart)."""
-    hexo = os.path.isfile(os.path.join(root, "package.json")) and \
-        '"hexo"' in open(os.path.join(root, "package.json"), encoding="utf-8", errors="replace").read()
+    try:
+        package = read_bounded_or_none(os.path.join(root, "package.json"), MAX_TEXT_BYTES, "package.json") or b""
+    except (OSError, GeneratorError):
+        package = b""
+    hexo = b'"hexo"' in package
     for name, engine_ in ENGINES.items():
         if name == "hexo" and not hexo or name == "jekyll" and hexo:
             continue

@@ -187,8 +187,15 @@ class FrameworkProfile:
     large_card_rule: str = "none"
     large_card_max_num_batched_tokens: int = 0
     large_card_max_num_seqs: int = 0
+    huge_card_max_num_batched_tokens: int = 0
     v0_chunked_prefill_tokens: int = 0
     non_torch_context_engines: str = ""
+    vllm_hybrid_kv_cache: bool = False
+    vllm_kv_report: str = "blocks"
+    vllm_cuda_graph_estimate: bool = False
+    vllm_free_memory_check: bool = False
+    vllm_sampler: str = "sort"
+    unmodelled: str = ""
 
     @property
     def label(self) -> str:
@@ -222,6 +229,14 @@ def version_tuple(text: str) -> tuple:
 _FRAMEWORK_SPEC = re.compile(r"^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*(v?b?)([0-9][0-9a-z.\-+]*))?\s*$", re.IGNORECASE)
 
 
+def _before(version: str) -> str:
+    """The release just below ``version`` as a reader would type it (0.34.0 -> 0.33.0)."""
+    parts = [int(p) for p in version.split(".")]
+    if len(parts) > 1 and parts[1] > 0:
+        return f"{parts[0]}.{parts[1] - 1}.0"
+    return version
+
+
 def parse_framework(spec, profiles) -> FrameworkProfile:
     """``transformers==4.38.2``, ``vllm==0.6.3``, ``vllm``, ``llama.cpp``: the profile whose range holds the version."""
     match = _FRAMEWORK_SPEC.match(str(spec)) if spec is not None else None
@@ -234,16 +249,24 @@ def parse_framework(spec, profiles) -> FrameworkProfile:
     candidates = [p for p in profiles if p.engine == engine]
     if not candidates:
         raise GeneratorError(f"unknown framework {engine!r}", fix="use one of: " + ", ".join(engines))
+    modelled = [p for p in candidates if not p.unmodelled]
     if version is None:
         if engine == "transformers":
             raise GeneratorError("transformers needs a version (memory behaviour changed across versions)",
                                  fix="write e.g. transformers==4.38.2")
-        chosen = max(candidates, key=lambda p: p.min_version or (0, 0, 0))
+        # The newest profile the estimator models (a profile marked unmodelled never stands in for a bare name).
+        chosen = max(modelled or candidates, key=lambda p: p.min_version or (0, 0, 0))
         return chosen
     wanted = version_tuple(version)
     for profile in candidates:
         if (profile.min_version is None or wanted >= profile.min_version) and \
                 (profile.max_version is None or wanted < profile.max_version):
+            if profile.unmodelled:
+                newest = max(modelled, key=lambda p: p.min_version or (0, 0, 0)) if modelled else None
+                last = ".".join(str(n) for n in newest.max_version) if newest and newest.max_version else ""
+                raise GeneratorError(f"{engine} {version} is not modelled: {profile.unmodelled}",
+                                     fix=f"use a release before {last}, e.g. --framework {engine}=={_before(last)}"
+                                     if last else "use an earlier release")
             return FrameworkProfile(**{**profile.__dict__, "version": version})
     raise GeneratorError(f"no {engine} profile covers version {version}", fix="add a range to content/frameworks.yaml")
 
@@ -549,19 +572,30 @@ def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
         max_num_batched_tokens=framework.max_num_batched_tokens or 2048, large_card_rule=framework.large_card_rule,
         large_card_max_num_batched_tokens=framework.large_card_max_num_batched_tokens or 8192,
         large_card_max_num_seqs=framework.large_card_max_num_seqs or 256,
+        huge_card_max_num_batched_tokens=framework.huge_card_max_num_batched_tokens,
         v0_chunked_prefill_tokens=framework.v0_chunked_prefill_tokens or 512,
         non_torch_context_engines=tuple(framework.non_torch_context_engines.split()),
-        mla_compressed_cache=framework.mla_compressed_cache)
+        mla_compressed_cache=framework.mla_compressed_cache, hybrid_kv_cache=framework.vllm_hybrid_kv_cache,
+        kv_report=framework.vllm_kv_report, cuda_graph_estimate=framework.vllm_cuda_graph_estimate,
+        free_memory_check=framework.vllm_free_memory_check, sampler=framework.vllm_sampler)
 
 
 def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings):
     """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
+    note = ()
+    if quant.format == "float" and quant.bits > 16:
+        # vLLM runs a float32 checkpoint in 16 bits unless --dtype float32 is given (ModelConfig
+        # _get_and_verify_dtype: "auto" turns float32 into bfloat16 where the card has it, float16 before v0.7).
+        quant = _FLOAT_QUANTS["bf16"]
+        note = ("vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16",)
     weights, _ = weight_bytes(arch, quant)
     act = quant.compute_bytes
     request = max(context + generate, 1)
     rules = vllm_rules(framework)
     kv_value = kv_dtype.bytes_per_value if kv_dtype else None
-    plan = vllm_engine.plan(arch, weights, act, rules, settings, request, kv_value)
+    plan = vllm_engine.plan(arch, weights, act, rules, settings, request, kv_value, quant.format)
+    if note:
+        plan = replace(plan, warnings=note + plan.warnings)
     refusal = vllm_engine.check(arch, plan, rules, settings, request, kv_dtype.name if kv_dtype else "16-bit")
     if refusal and settings.gpu_memory_bytes:
         refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,

@@ -39,10 +39,32 @@ V0_LONG_CONTEXT = 32 * 1024
 # fused_moe processes at most VLLM_FUSED_MOE_CHUNK_SIZE tokens at once (vllm/envs.py default 64 * 1024) and
 # sizes its intermediate caches for that chunk.
 FUSED_MOE_CHUNK_TOKENS = 64 * 1024
-# V1's dummy sampler run (GPUModelRunner._dummy_sampler_run): the logits in the model dtype (2 bytes), their fp32
-# copy (Sampler: logits.to(torch.float32)), softmax probabilities (fp32) and the exponential noise the random
-# sampler divides them by (torch.empty_like(probs).exponential_()): 14 bytes per logit.
-V1_SAMPLER_BYTES_PER_LOGIT = 14
+# The sampler warm-up of the profiling pass sorts every logit: V1 GPUModelRunner._dummy_sampler_run (top-k =
+# vocab - 1, top-p 0.9) and V0 ModelRunner.profile_run (SamplingParams(top_p=0.99, top_k=vocab - 1)) both reach
+# apply_top_k_top_p's logits.sort (vllm/v1/sample/ops/topk_topp_sampler.py at v0.11.0). While torch.sort runs, per
+# logit: the logits in the model dtype (2 bytes, still referenced by the caller), their fp32 copy (Sampler:
+# logits.to(torch.float32), 4), torch.sort's int64 index input (8), its outputs (fp32 values 4, int64 indices 8)
+# and the alternate key/value buffers cub's segmented radix sort keeps in its temporary storage (4 + 8): 38 bytes
+# per logit (2 of them the model dtype's). The issue's v0.11 H100 logs imply about 38; the V0 TP=2 RTX 4090 log
+# (issue #13061) about 34 (rank 0's cache is 1.23 GiB smaller than rank 1's over 256 x 152064 logits).
+SAMPLER_SORT_BYTES_PER_LOGIT = 38
+# From v0.17.0 top-k/top-p run in place in a Triton kernel (batches of 8 or more): per logit the model-dtype logits
+# (2), the fp32 copy (4), the softmax probabilities (4), the exponential noise (torch.empty_like(probs), 4) and
+# probs.div(q) (4): 18 bytes (random_sample, vllm/v1/sample/ops/topk_topp_sampler.py at v0.20.0).
+SAMPLER_TRITON_BYTES_PER_LOGIT = 18
+# CUDA-graph memory that vLLM subtracts before sizing the cache (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, default
+# on from v0.20.0; GPUModelRunner.profile_cudagraph_memory: the first capture plus the second capture's increase
+# times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
+# #50780); 16 piecewise graphs logged "Estimated CUDA graph memory: 0.36 GiB total" (23 MiB each, gpustack/runner
+# PR #251, vLLM 0.27.1).
+CUDA_GRAPH_BYTES = 24 * 2 ** 20
+# What the CUDA context and cuBLAS hold before vLLM's start-up snapshot: 0.35 GiB (non_torch_memory of an RTX 3090
+# at TP=1, vLLM 0.6.4, issue #10517, measured as total - free - torch). V1 refuses to start when the free memory
+# is below gpu_memory_utilization x total ("Free memory on device ... on startup is less than desired GPU memory
+# utilization", gpu_worker.py init_device, v0.9.1 on: issue #20305).
+STARTUP_USED_BYTES = int(0.35 * GIB)
+# The "would fit" advice never proposes more than this utilisation (V1's start-up check above; other processes).
+MAX_SUGGESTED_UTILISATION = 0.98
 # Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces,
 # 0.03-0.16 GiB in logs of v0.7-v0.8 (content/benchmarks/vllm-startup-logs.yaml: RTX 4060, H100). Tensor
 # parallel: the NCCL communicator and the custom all-reduce buffers add about 0.2 GiB per rank (0.20-0.43 GiB in
@@ -53,6 +75,8 @@ NON_TORCH_TP_BYTES = int(0.2 * GIB)
 # allocated, which includes the CUDA context and the cuBLAS handle: 0.35 GiB on an RTX 3090 with TP=1 (vLLM 0.6.4,
 # issue #10517), 0.25 GiB above the later baseline-relative figure.
 CUDA_CONTEXT_IN_NON_TORCH_BYTES = int(0.25 * GIB)
+# EngineArgs (v0.28.0 on): "device_memory >= 160 * GiB_bytes" selects the largest `vllm serve` defaults.
+HUGE_CARD_BYTES = 160 * GIB
 KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
 ENGINES = ("v0", "v1")
 
@@ -70,9 +94,15 @@ class VllmRules:
     large_card_rule: str = "none"            # none | h100-name | 70gib-not-a100
     large_card_max_num_batched_tokens: int = 8192
     large_card_max_num_seqs: int = 256
+    huge_card_max_num_batched_tokens: int = 0  # v0.28 on: cards of HUGE_CARD_BYTES or more (0: no such tier)
     v0_chunked_prefill_tokens: int = 512     # V0 max_num_batched_tokens when chunked prefill is on
     non_torch_context_engines: tuple = ()    # engines whose non-torch figure includes the CUDA context
     mla_compressed_cache: bool = False
+    hybrid_kv_cache: bool = False            # V1 groups layers by attention type (v0.9.2 on)
+    kv_report: str = "blocks"                # blocks: num_blocks // groups x 16; concurrency: max_concurrency x len
+    cuda_graph_estimate: bool = False        # V1 subtracts the CUDA-graph estimate before sizing (v0.20.0 on)
+    free_memory_check: bool = False          # V1 refuses when free memory < utilisation x total (v0.9.1 on)
+    sampler: str = "sort"                    # sort | triton (v0.17.0 on): the warm-up's top-k/top-p
 
 
 @dataclass(frozen=True)
@@ -111,10 +141,21 @@ class VllmPlan:
     num_blocks: int
     refusal: str | None = None
     warnings: tuple = field(default=())
+    # The KV cache layout (generator/calc/vllm.py kv_layout) and what vLLM reports and admits.
+    reported_tokens: int = 0                 # "GPU KV cache size: N tokens"
+    kv_groups: int = 1
+    kv_needed_bytes: int = 0                 # one max_model_len request, as check_enough_kv_cache_memory sums it
+    cuda_graphs: int = 0
+    cuda_graph_bytes: int = 0
 
     @property
     def capacity_tokens(self) -> int:
-        return self.num_blocks * BLOCK_TOKENS
+        return self.reported_tokens
+
+    @property
+    def admits(self) -> bool:
+        """vLLM starts: room for one max_model_len request (V1 sums every layer's need; V0 counts tokens)."""
+        return self.num_blocks > 0 and self.kv_budget >= self.kv_needed_bytes
 
     def concurrency(self, tokens: int) -> float:
         return self.capacity_tokens / max(tokens, 1)
@@ -125,12 +166,15 @@ def batch_defaults(rules: VllmRules, engine: str, gpu_memory_bytes: int, gpu_nam
 
     V1 from v0.8.0 (EngineArgs._set_default_args_v1): 2048 tokens and 256 sequences, except on "large" cards:
     v0.8.x when the device name contains "h100" or "h200" (8192 tokens); from v0.9.0 any card of at least 70 GiB
-    whose name does not contain "a100" (8192 tokens and 1024 sequences; the A100 exception is vLLM PR #17885).
+    whose name does not contain "a100" (8192 tokens and 1024 sequences; the A100 exception is vLLM PR #17885);
+    from v0.28.0 any card of at least 160 GiB (B200) 16384 tokens and 1024 sequences.
     V0 sizes the batch from max_model_len instead (see plan()).
     """
     name = gpu_name.lower()
     large = (rules.large_card_rule == "h100-name" and ("h100" in name or "h200" in name)) or \
         (rules.large_card_rule == "70gib-not-a100" and gpu_memory_bytes >= 70 * GIB and "a100" not in name)
+    if engine == "v1" and rules.huge_card_max_num_batched_tokens and gpu_memory_bytes >= HUGE_CARD_BYTES:
+        return rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs
     if engine == "v1" and large:
         return rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs
     return rules.max_num_batched_tokens, rules.max_num_seqs
@@ -143,9 +187,13 @@ def kv_heads_per_rank(arch: Architecture, tp: int) -> int:
 def kv_bytes_per_token_per_rank(arch: Architecture, tp: int, bytes_per_value: float, mla_compressed: bool) -> float:
     """K and V of every layer for one token on one rank, as vLLM's block size counts it (no sliding-window saving)."""
     if arch.is_mla:
-        per_token = kv_cache_bytes_per_token(arch, bytes_per_value, mla_compressed)
-        # The compressed latent is one vector per layer, replicated on every rank; the full cache splits by heads.
-        return per_token if mla_compressed else per_token / tp
+        if mla_compressed:
+            # The compressed latent is one vector per layer, replicated on every rank.
+            return kv_cache_bytes_per_token(arch, bytes_per_value, True)
+        # Before MLA-aware attention (v0.7.1) DeepSeek's K and V share one head size: V (v_head_dim) is padded to
+        # K's qk_nope + qk_rope (128 -> 192 for DeepSeek-V2/V3), and the full cache splits by heads.
+        qk_head = arch.qk_nope_head_dim + arch.qk_rope_head_dim
+        return 2 * arch.layers * arch.heads * max(qk_head, arch.v_head_dim) * bytes_per_value / tp
     return 2 * arch.layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
 
 
@@ -186,14 +234,85 @@ def layer_activation_peak(arch: Architecture, tokens: int, tp: int, act_bytes: i
     return max(mlp_values, attention_values) * act_bytes
 
 
-def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int) -> float:
-    """V1's dummy sampler run: logits for ``num_seqs`` requests over the whole vocabulary (gathered on rank 0)."""
-    return num_seqs * arch.vocab_size * (V1_SAMPLER_BYTES_PER_LOGIT - 2 + act_bytes)
+def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int, sampler: str = "sort") -> float:
+    """The sampler warm-up: ``num_seqs`` rows of logits over the whole vocabulary through the sort path.
+
+    V1 samples on every rank; V0 on rank 0 only. Either way the engine sizes every rank's cache by the smallest
+    block count over the ranks (V0 determine_num_available_blocks, V1 get_kv_cache_configs min_num_blocks), so the
+    sampler's rank decides the cache.
+    """
+    per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT if sampler == "triton" and num_seqs >= 8 else \
+        SAMPLER_SORT_BYTES_PER_LOGIT
+    return num_seqs * arch.vocab_size * (per_logit - 2 + act_bytes)
 
 
 def non_torch_bytes(rules: VllmRules, engine: str, tp: int) -> int:
     extra = CUDA_CONTEXT_IN_NON_TORCH_BYTES if engine in rules.non_torch_context_engines else 0
     return NON_TORCH_BASE_BYTES + (NON_TORCH_TP_BYTES if tp > 1 else 0) + extra
+
+
+def cuda_graph_capture_sizes(max_num_seqs: int, max_num_batched_tokens: int) -> list:
+    """The batch sizes V1 captures by default (VllmConfig: [1, 2, 4] + range(8, 256, 8) + range(256, max + 1, 16)
+    with max = min(2 x max_num_seqs, 512), none above max_num_batched_tokens; vllm/config/vllm.py at v0.20.0)."""
+    largest = min(max_num_seqs * 2, 512)
+    sizes = [1, 2, 4] + list(range(8, 256, 8)) + list(range(256, largest + 1, 16))
+    return [n for n in sizes if n <= min(largest, max_num_batched_tokens)]
+
+
+def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int) -> int:
+    """FULL_AND_PIECEWISE (the default cudagraph_mode): a piecewise graph per capture size, and a full decode graph
+    per size up to max_num_seqs (uniform decode batches of one token per request)."""
+    sizes = cuda_graph_capture_sizes(max_num_seqs, max_num_batched_tokens)
+    return len(sizes) + sum(1 for n in sizes if n <= max_num_seqs)
+
+
+def _blocks(tokens: int) -> int:
+    return -(-tokens // BLOCK_TOKENS)
+
+
+def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, engine: str, max_model_len: int,
+              batched: int, kv_budget: float) -> tuple:
+    """(num_blocks, reported_tokens, groups, needed_bytes) of the KV cache vLLM builds in ``kv_budget`` bytes.
+
+    One attention type (or V0, or V1 before the hybrid manager of v0.9.2): every layer in one block table, blocks
+    of 16 tokens x every layer. Hybrid (V1 from v0.9.2, vllm/v1/core/kv_cache_utils.py
+    _get_kv_cache_groups_uniform_page_size): full and sliding-window (or Llama 4 chunked) layers with the same page
+    size are split into groups of g = min(full, sliding) layers, padded to whole groups; the cache is g tensors
+    of num_blocks = budget // (page x g) pages, shared by the groups; "GPU KV cache size" is num_blocks // groups
+    x 16 (v0.9.2-v0.20) or max_concurrency x max_model_len (v0.21 on, _report_kv_cache_config). One request
+    needs (check_enough_kv_cache_memory, summed over layers): a full layer cdiv(max_model_len, 16) pages, a
+    sliding layer cdiv(min(window - 1 + max_num_batched_tokens, max_model_len), 16) + 1 (SlidingWindowSpec), a
+    chunked layer cdiv(min(chunk + max_num_batched_tokens, max_model_len), 16) (ChunkedLocalAttentionSpec).
+    """
+    per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
+    if not per_token:
+        return 0, 0, 1, 0
+    block = per_token * BLOCK_TOKENS
+    sliding = arch.sliding_window_layers if arch.sliding_window and not arch.is_mla else 0
+    if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
+        blocks = max(0, int(kv_budget // block))
+        return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block)
+    page = block / arch.layers                       # one layer's 16 tokens
+    full = arch.layers - sliding
+    if arch.model_type == "llama4":                  # attention_chunk_size: chunked local attention
+        local_pages = _blocks(min(arch.sliding_window + batched, max_model_len))
+    else:
+        local_pages = _blocks(min(arch.sliding_window - 1 + batched, max_model_len)) + 1
+    full_pages = _blocks(max_model_len)
+    needed = int((full * full_pages + sliding * local_pages) * page)
+    if not full:                                     # every layer sliding: one group
+        blocks = max(0, int(kv_budget // block))
+        return blocks, blocks * BLOCK_TOKENS, 1, needed
+    group = min(full, sliding)
+    full_groups, local_groups = -(-full // group), -(-sliding // group)
+    groups = full_groups + local_groups
+    blocks = max(0, int(kv_budget // (page * group)))
+    if rules.kv_report == "concurrency":
+        per_request = full_groups * full_pages + local_groups * local_pages
+        reported = int(blocks / per_request * max_model_len)
+    else:
+        reported = blocks // groups * BLOCK_TOKENS
+    return blocks, reported, groups, needed
 
 
 def _scheduler(rules: VllmRules, s: VllmSettings, engine: str, max_model_len: int) -> tuple:
@@ -210,12 +329,36 @@ def _scheduler(rules: VllmRules, s: VllmSettings, engine: str, max_model_len: in
     return max(max_model_len, V0_MIN_BATCHED_TOKENS), seqs, False
 
 
-def weights_per_rank(weights: int, arch: Architecture, tp: int, act_bytes: int) -> int:
-    return int(weights / tp + rotary_cache_bytes(arch, act_bytes))
+def mxfp4_padding_bytes(arch: Architecture, tp: int, gpu_name: str) -> int:
+    """Bytes vLLM adds to MXFP4 expert weights on one rank by padding them for its MoE kernel.
+
+    Cards without native FP4 (before Blackwell) run GPT-OSS's MXFP4 experts through the Marlin kernel, which needs
+    the intermediate size per rank rounded up to 128 and the hidden size to 256 (Mxfp4MoEMethod.create_weights,
+    vllm/model_executor/layers/quantization/mxfp4.py at v0.10.1: 2880 x 2880 -> 2944 x 3072 for GPT-OSS, 9% more).
+    Blackwell's FlashInfer path rounds both to 256. GPT-OSS-120B on an H100 logs "Model loading took 65.97 GiB"
+    (issue #23278) where the unpadded experts make 60.8.
+    """
+    if not arch.is_moe:
+        return 0
+    name = gpu_name.lower()
+    blackwell = any(tag in name for tag in ("b200", "b100", "gb200", "rtx 50", "5090", "5080", "rtx pro 6000"))
+    inter = -(-arch.moe_intermediate_size // tp)
+    if blackwell:
+        padded_inter, padded_hidden = -(-inter // 256) * 256, -(-arch.hidden_size // 256) * 256
+    else:
+        padded_inter, padded_hidden = -(-inter // 128) * 128, -(-arch.hidden_size // 256) * 256
+    per_expert = 3 * (padded_inter * padded_hidden - inter * arch.hidden_size) * 4.25 / 8
+    return int(arch.moe_layers * arch.num_experts * per_expert)
+
+
+def weights_per_rank(weights: int, arch: Architecture, tp: int, act_bytes: int, quant_format: str = "",
+                     gpu_name: str = "") -> int:
+    padding = mxfp4_padding_bytes(arch, tp, gpu_name) if quant_format == "mxfp4" else 0
+    return int(weights / tp + padding + rotary_cache_bytes(arch, act_bytes))
 
 
 def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings,
-         request_tokens: int, kv_bytes_per_value: float | None = None) -> VllmPlan:
+         request_tokens: int, kv_bytes_per_value: float | None = None, quant_format: str = "") -> VllmPlan:
     """vLLM's start-up for this model and these flags; ``refusal`` says why vLLM would not start (or not at all)."""
     engine = s.engine or rules.default_engine
     tp = s.tensor_parallel
@@ -229,17 +372,22 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     batched, seqs, chunked = _scheduler(rules, s, engine, max_model_len)
     kv_value = act_bytes if kv_bytes_per_value is None else kv_bytes_per_value
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
-    w = weights_per_rank(weights, arch, tp, act_bytes)
+    w = weights_per_rank(weights, arch, tp, act_bytes, quant_format, s.gpu_name)
     layer = layer_activation_peak(arch, batched, tp, act_bytes)
-    sampler = sampler_peak(arch, min(seqs, batched), act_bytes) if engine == "v1" else 0
+    sampler = sampler_peak(arch, min(seqs, batched), act_bytes, rules.sampler)
     activation = int(max(layer, sampler))
     non_torch = non_torch_bytes(rules, engine, tp)
+    # gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
+    rocm = s.gpu_name.lower().startswith("mi")
+    graphs = cuda_graph_count(seqs, batched) if rules.cuda_graph_estimate and engine == "v1" and \
+        not s.enforce_eager and not rocm else 0
+    graph_bytes = graphs * CUDA_GRAPH_BYTES
     budget = int(s.gpu_memory_bytes * util)
-    kv_budget = budget - w - activation - non_torch
-    blocks = max(0, int(kv_budget // (per_token * BLOCK_TOKENS))) if per_token else 0
-    result = VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
-                      int(kv_budget), per_token, blocks, None, tuple(warnings))
-    return result
+    kv_budget = budget - w - activation - non_torch - graph_bytes
+    blocks, reported, groups, needed = kv_layout(arch, tp, kv_value, rules, engine, max_model_len, batched, kv_budget)
+    return VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
+                    int(kv_budget), per_token, blocks, None, tuple(warnings), reported, groups, needed, graphs,
+                    graph_bytes)
 
 
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
@@ -258,21 +406,41 @@ def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSetting
         return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
     if not s.gpu_memory_bytes:
         return None
+    if rules.free_memory_check and result.engine == "v1" and \
+            result.budget > s.gpu_memory_bytes - STARTUP_USED_BYTES:
+        return (f"vLLM would not start: free memory on the device at start-up (about "
+                f"{(s.gpu_memory_bytes - STARTUP_USED_BYTES) / GIB:.2f}/{s.gpu_memory_bytes / GIB:.2f} GiB after the "
+                f"CUDA context) is less than the desired GPU memory utilization ({result.gpu_memory_utilization:g}, "
+                f"{result.budget / GIB:.2f} GiB)")
     if result.num_blocks <= 0:
         return (f"vLLM would not start: weights {result.weights / GIB:.2f} GiB, activation peak "
-                f"{result.activation_peak / GIB:.2f} GiB and non-torch {result.non_torch / GIB:.2f} GiB per GPU "
-                f"leave no room for the KV cache in {result.budget / GIB:.2f} GiB "
+                f"{result.activation_peak / GIB:.2f} GiB, non-torch {result.non_torch / GIB:.2f} GiB"
+                + (f" and CUDA graphs {result.cuda_graph_bytes / GIB:.2f} GiB" if result.cuda_graph_bytes else "")
+                + f" per GPU leave no room for the KV cache in {result.budget / GIB:.2f} GiB "
                 f"({result.gpu_memory_utilization:g} x {s.gpu_memory_bytes / GIB:.2f} GiB)")
-    if result.capacity_tokens < result.max_model_len:
+    if not result.admits and result.kv_groups == 1:
         return (f"vLLM would not start: its KV cache holds {result.capacity_tokens} tokens, less than one "
                 f"max_model_len request ({result.max_model_len} tokens)")
+    if not result.admits:
+        return (f"vLLM would not start: one max_model_len request ({result.max_model_len} tokens) needs "
+                f"{result.kv_needed_bytes / GIB:.2f} GiB of KV cache per GPU, more than the "
+                f"{result.kv_budget / GIB:.2f} GiB left (the cache holds {result.capacity_tokens} tokens)")
     if request_tokens > result.max_model_len:
         return f"vLLM refuses the request: {request_tokens} tokens is more than max_model_len ({result.max_model_len})"
     return None
 
 
 def _starts(result: VllmPlan, request_tokens: int) -> bool:
-    return result.num_blocks > 0 and result.capacity_tokens >= result.max_model_len >= request_tokens
+    return result.admits and result.max_model_len >= request_tokens
+
+
+def max_utilisation(rules: VllmRules, gpu_memory_bytes: int) -> float:
+    """The highest --gpu-memory-utilization worth suggesting: V1's start-up check (free memory after the CUDA
+    context) where the version has it, and never above MAX_SUGGESTED_UTILISATION."""
+    bound = MAX_SUGGESTED_UTILISATION
+    if rules.free_memory_check:
+        bound = min(bound, math.floor((gpu_memory_bytes - STARTUP_USED_BYTES) / gpu_memory_bytes * 100) / 100)
+    return bound
 
 
 def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int, kv_value,
@@ -282,36 +450,37 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
         return ""
     weights = weights_of(quant)
     options = []
-    longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value)
+    longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value, quant_format=quant.format)
     if 0 < longest < result.max_model_len:
         options.append(f"--max-model-len {longest} (the longest that fits)")
-    needed = result.weights + result.activation_peak + result.non_torch + \
-        math.ceil(max(result.max_model_len, request_tokens) / BLOCK_TOKENS) * BLOCK_TOKENS * result.kv_bytes_per_token
+    needed = result.weights + result.activation_peak + result.non_torch + result.cuda_graph_bytes + \
+        max(result.kv_needed_bytes, _blocks(request_tokens) * BLOCK_TOKENS * result.kv_bytes_per_token)
     utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
-    if result.gpu_memory_utilization < utilisation <= 0.99:
+    if result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
     for tp in range(s.tensor_parallel + 1, 17):
         if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
-                                                 request_tokens, kv_value), request_tokens):
+                                                 request_tokens, kv_value, quant.format), request_tokens):
             options.append(f"--gpus {tp}")
             break
     for other in smaller:
-        if _starts(plan(arch, weights_of(other), act_bytes, rules, s, request_tokens, kv_value), request_tokens):
+        if _starts(plan(arch, weights_of(other), act_bytes, rules, s, request_tokens, kv_value, other.format),
+                   request_tokens):
             options.append(f"--quantization {other.name}")
             break
     return ("; would fit: " + ", ".join(options)) if options else "; nothing smaller fits on this card"
 
 
 def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
-                          granularity: int = BLOCK_TOKENS) -> int:
+                          granularity: int = BLOCK_TOKENS, quant_format: str = "") -> int:
     """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows)."""
     top = s.max_model_len or arch.max_position_embeddings or 2 ** 20
     low, high = 0, top // granularity
     while low < high:
         middle = (low + high + 1) // 2
         tokens = middle * granularity
-        trial = plan(arch, weights, act_bytes, rules, replace(s, max_model_len=tokens), tokens, kv_value)
-        if trial.num_blocks > 0 and trial.capacity_tokens >= tokens:
+        trial = plan(arch, weights, act_bytes, rules, replace(s, max_model_len=tokens), tokens, kv_value, quant_format)
+        if trial.admits:
             low = middle
         else:
             high = middle - 1

@@ -41,12 +41,16 @@ def settings_of(log) -> vllm.VllmSettings:
                              log.enforce_eager, log.kv_cache_dtype)
 
 
-def observed_tokens(log, kv_bytes_per_token: float) -> int:
-    """The capacity the log reports, in tokens. A KV size in GiB becomes whole 16-token blocks, as vLLM counts."""
+def observed_tokens(log, kv_bytes_per_token: float, layout=None) -> int:
+    """The capacity the log reports, in tokens. A KV size in GiB ("Available KV cache memory") becomes what vLLM
+    would report for that budget: whole 16-token blocks, through the hybrid layout where the version has it
+    (``layout``: bytes -> reported tokens, generator/calc/vllm.py kv_layout)."""
     if log.observed_kind == "gpu_blocks":
         return int(log.observed_value) * vllm.BLOCK_TOKENS
     if log.observed_kind == "kv_cache_tokens":
         return int(log.observed_value)
+    if layout is not None:
+        return layout(log.observed_value * GIB)
     block = kv_bytes_per_token * vllm.BLOCK_TOKENS
     return int(log.observed_value * GIB // block) * vllm.BLOCK_TOKENS
 
@@ -56,14 +60,41 @@ def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComp
     kv_dtype = parse_kv_dtype(log.kv_cache_dtype)
     kv_value = None if kv_dtype.name == "16-bit" else kv_dtype.bytes_per_value
     weights, _ = weight_bytes(arch, quant)
-    plan = vllm.plan(arch, weights, quant.compute_bytes, vllm_rules(framework), settings_of(log), log.max_model_len,
-                     kv_value)
-    observed = observed_tokens(log, plan.kv_bytes_per_token)
+    rules = vllm_rules(framework)
+    plan = vllm.plan(arch, weights, quant.compute_bytes, rules, settings_of(log), log.max_model_len, kv_value,
+                     quant.format)
+    kv = quant.compute_bytes if kv_value is None else kv_value
+    observed = observed_tokens(log, plan.kv_bytes_per_token, lambda budget: vllm.kv_layout(
+        arch, log.tensor_parallel, kv, rules, plan.engine, plan.max_model_len, plan.max_num_batched_tokens,
+        budget)[1])
     if observed <= 0:
         raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
                              "check the figure and its unit")
     error = 100.0 * (plan.capacity_tokens - observed) / observed
     return LogComparison(log, observed, plan.capacity_tokens, error, plan)
+
+
+@dataclass(frozen=True)
+class RefusalCheck:
+    log: object
+    refusal: str | None           # the estimate's reason to refuse (None: the estimate says vLLM starts)
+    plan: vllm.VllmPlan
+
+    @property
+    def agrees(self) -> bool:
+        return self.refusal is not None
+
+
+def check_refusal(log, arch: Architecture, framework: FrameworkProfile) -> RefusalCheck:
+    """A log where vLLM did not start: does the estimate refuse the same settings?"""
+    quant = parse_quantization(log.quantization)
+    kv_dtype = parse_kv_dtype(log.kv_cache_dtype)
+    kv_value = None if kv_dtype.name == "16-bit" else kv_dtype.bytes_per_value
+    weights, _ = weight_bytes(arch, quant)
+    rules = vllm_rules(framework)
+    settings = settings_of(log)
+    plan = vllm.plan(arch, weights, quant.compute_bytes, rules, settings, log.max_model_len, kv_value, quant.format)
+    return RefusalCheck(log, vllm.check(arch, plan, rules, settings, log.max_model_len, kv_dtype.name), plan)
 
 
 def validate_logs(comparisons) -> LogValidation:

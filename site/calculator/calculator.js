@@ -330,6 +330,20 @@
     return profile.version ? profile.engine + "==" + profile.version : profile.engine;
   }
 
+  function newestProfile(list) {
+    var chosen = list[0];
+    for (var i = 1; i < list.length; i++) {
+      if (compareTuples(list[i].min_version || [0, 0, 0], chosen.min_version || [0, 0, 0]) > 0) { chosen = list[i]; }
+    }
+    return chosen;
+  }
+
+  // estimator.py _before: the release just below a version (0.34.0 -> 0.33.0).
+  function releaseBefore(version) {
+    var parts = version.split(".").map(function (x) { return parseInt(x, 10); });
+    return parts.length > 1 && parts[1] > 0 ? parts[0] + "." + (parts[1] - 1) + ".0" : version;
+  }
+
   function parseFramework(spec) {
     var profiles = DATA.frameworks;
     var match = spec === null || spec === undefined ? null : FRAMEWORK_SPEC.exec(String(spec));
@@ -344,24 +358,27 @@
     if (!candidates.length) {
       throw new EstimateError("unknown framework " + pyRepr(engine), "use one of: " + engines.join(", "), "framework");
     }
+    var modelled = candidates.filter(function (p) { return !p.unmodelled; });
     if (version === undefined) {
       if (engine === "transformers") {
         throw new EstimateError("transformers needs a version (memory behaviour changed across versions)",
           "write e.g. transformers==4.38.2", "framework");
       }
-      var chosen = candidates[0];
-      for (var i = 1; i < candidates.length; i++) {
-        if (compareTuples(candidates[i].min_version || [0, 0, 0], chosen.min_version || [0, 0, 0]) > 0) {
-          chosen = candidates[i];
-        }
-      }
-      return chosen;
+      // The newest profile the estimator models (an unmodelled profile never stands in for a bare name).
+      return newestProfile(modelled.length ? modelled : candidates);
     }
     var wanted = versionTuple(version);
     for (var j = 0; j < candidates.length; j++) {
       var p = candidates[j];
       if ((p.min_version === null || compareTuples(wanted, p.min_version) >= 0) &&
           (p.max_version === null || compareTuples(wanted, p.max_version) < 0)) {
+        if (p.unmodelled) {
+          var newest = modelled.length ? newestProfile(modelled) : null;
+          var last = newest && newest.max_version ? newest.max_version.join(".") : "";
+          throw new EstimateError(engine + " " + version + " is not modelled: " + p.unmodelled,
+            last ? "use a release before " + last + ", e.g. --framework " + engine + "==" + releaseBefore(last) :
+              "use an earlier release", "framework");
+        }
         return Object.assign({}, p, { version: version });
       }
     }
@@ -634,9 +651,12 @@
       max_num_batched_tokens: framework.max_num_batched_tokens || 2048, large_card_rule: framework.large_card_rule,
       large_card_max_num_batched_tokens: framework.large_card_max_num_batched_tokens || 8192,
       large_card_max_num_seqs: framework.large_card_max_num_seqs || 256,
+      huge_card_max_num_batched_tokens: framework.huge_card_max_num_batched_tokens,
       v0_chunked_prefill_tokens: framework.v0_chunked_prefill_tokens || 512,
       non_torch_context_engines: framework.non_torch_context_engines ? framework.non_torch_context_engines.split(" ") : [],
-      mla_compressed_cache: framework.mla_compressed_cache,
+      mla_compressed_cache: framework.mla_compressed_cache, hybrid_kv_cache: framework.vllm_hybrid_kv_cache,
+      kv_report: framework.vllm_kv_report, cuda_graph_estimate: framework.vllm_cuda_graph_estimate,
+      free_memory_check: framework.vllm_free_memory_check, sampler: framework.vllm_sampler,
     };
   }
 
@@ -644,6 +664,9 @@
     var name = gpuName.toLowerCase();
     var large = (rules.large_card_rule === "h100-name" && (name.indexOf("h100") >= 0 || name.indexOf("h200") >= 0)) ||
       (rules.large_card_rule === "70gib-not-a100" && gpuMemoryBytes >= 70 * GIB && name.indexOf("a100") < 0);
+    if (engine === "v1" && rules.huge_card_max_num_batched_tokens && gpuMemoryBytes >= V.huge_card_bytes) {
+      return [rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs];
+    }
     if (engine === "v1" && large) { return [rules.large_card_max_num_batched_tokens, rules.large_card_max_num_seqs]; }
     return [rules.max_num_batched_tokens, rules.max_num_seqs];
   }
@@ -652,8 +675,10 @@
 
   function vllmKvBytesPerTokenPerRank(a, tp, bytesPerValue, mlaCompressed) {
     if (isMla(a)) {
-      var perToken = kvCacheBytesPerToken(a, bytesPerValue, mlaCompressed, 0);
-      return mlaCompressed ? perToken : perToken / tp;
+      if (mlaCompressed) { return kvCacheBytesPerToken(a, bytesPerValue, true, 0); }
+      // Before v0.7.1 V is padded to K's head size (qk_nope + qk_rope).
+      var qkHead = a.qk_nope_head_dim + a.qk_rope_head_dim;
+      return 2 * a.layers * a.heads * pyMax(qkHead, a.v_head_dim) * bytesPerValue / tp;
     }
     return 2 * a.layers * kvHeadsPerRank(a, tp) * a.head_dim * bytesPerValue;
   }
@@ -685,8 +710,71 @@
     return pyMax(mlpValues, attentionValues) * actBytes;
   }
 
-  function vllmSamplerPeak(a, numSeqs, actBytes) {
-    return numSeqs * a.vocab_size * (V.v1_sampler_bytes_per_logit - 2 + actBytes);
+  function vllmSamplerPeak(a, numSeqs, actBytes, sampler) {
+    var perLogit = sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit :
+      V.sampler_sort_bytes_per_logit;
+    return numSeqs * a.vocab_size * (perLogit - 2 + actBytes);
+  }
+
+  function cudaGraphCaptureSizes(maxNumSeqs, maxNumBatchedTokens) {
+    var largest = pyMin(maxNumSeqs * 2, 512), sizes = [1, 2, 4], n;
+    for (n = 8; n < 256; n += 8) { sizes.push(n); }
+    for (n = 256; n <= largest; n += 16) { sizes.push(n); }
+    return sizes.filter(function (x) { return x <= pyMin(largest, maxNumBatchedTokens); });
+  }
+
+  function cudaGraphCount(maxNumSeqs, maxNumBatchedTokens) {
+    var sizes = cudaGraphCaptureSizes(maxNumSeqs, maxNumBatchedTokens);
+    return sizes.length + sizes.filter(function (x) { return x <= maxNumSeqs; }).length;
+  }
+
+  function cdivBlocks(tokens) { return Math.ceil(tokens / V.block_tokens); }
+
+  // vllm.py kv_layout: [num_blocks, reported_tokens, groups, needed_bytes].
+  function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget) {
+    var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
+    if (!perToken) { return [0, 0, 1, 0]; }
+    var block = perToken * V.block_tokens;
+    var sliding = a.sliding_window && !isMla(a) ? a.sliding_window_layers : 0;
+    var blocks;
+    if (!(rules.hybrid_kv_cache && engine === "v1" && sliding)) {
+      blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
+      return [blocks, blocks * V.block_tokens, 1, Math.trunc(cdivBlocks(maxModelLen) * block)];
+    }
+    var page = block / a.layers, full = a.layers - sliding, localPages;
+    if (a.model_type === "llama4") { localPages = cdivBlocks(pyMin(a.sliding_window + batched, maxModelLen)); }
+    else { localPages = cdivBlocks(pyMin(a.sliding_window - 1 + batched, maxModelLen)) + 1; }
+    var fullPages = cdivBlocks(maxModelLen);
+    var needed = Math.trunc((full * fullPages + sliding * localPages) * page);
+    if (!full) {
+      blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
+      return [blocks, blocks * V.block_tokens, 1, needed];
+    }
+    var group = pyMin(full, sliding);
+    var fullGroups = Math.ceil(full / group), localGroups = Math.ceil(sliding / group);
+    var groups = fullGroups + localGroups;
+    blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
+    var reported;
+    if (rules.kv_report === "concurrency") {
+      reported = Math.trunc(blocks / (fullGroups * fullPages + localGroups * localPages) * maxModelLen);
+    } else {
+      reported = Math.floor(blocks / groups) * V.block_tokens;
+    }
+    return [blocks, reported, groups, needed];
+  }
+
+  // vllm.py mxfp4_padding_bytes: the Marlin (before Blackwell) or FlashInfer padding of MXFP4 experts.
+  function mxfp4PaddingBytes(a, tp, gpuName) {
+    if (!isMoe(a)) { return 0; }
+    var name = gpuName.toLowerCase();
+    var blackwell = ["b200", "b100", "gb200", "rtx 50", "5090", "5080", "rtx pro 6000"].some(function (t) {
+      return name.indexOf(t) >= 0;
+    });
+    var inter = Math.ceil(a.moe_intermediate_size / tp);
+    var paddedInter = Math.ceil(inter / (blackwell ? 256 : 128)) * (blackwell ? 256 : 128);
+    var paddedHidden = Math.ceil(a.hidden_size / 256) * 256;
+    var perExpert = 3 * (paddedInter * paddedHidden - inter * a.hidden_size) * 4.25 / 8;
+    return Math.trunc(moeLayers(a) * a.num_experts * perExpert);
   }
 
   function vllmNonTorchBytes(rules, engine, tp) {
@@ -707,7 +795,7 @@
 
   // s: {gpu_memory_bytes, gpu_name, tensor_parallel, gpu_memory_utilization, max_model_len, max_num_seqs,
   //     max_num_batched_tokens, engine, unified_memory} (null: vLLM's default)
-  function vllmPlan(a, weights, actBytes, rules, s, requestTokens, kvBytesPerValue) {
+  function vllmPlan(a, weights, actBytes, rules, s, requestTokens, kvBytesPerValue, quantFormat) {
     var engine = s.engine || rules.default_engine;
     var tp = s.tensor_parallel;
     var util = s.gpu_memory_utilization === null ? rules.gpu_memory_utilization : s.gpu_memory_utilization;
@@ -722,19 +810,26 @@
     var batched = sched[0], seqs = sched[1];
     var kvValue = kvBytesPerValue === null ? actBytes : kvBytesPerValue;
     var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
-    var w = Math.trunc(weights / tp + rotaryCacheBytes(a, actBytes));
+    var padding = quantFormat === "mxfp4" ? mxfp4PaddingBytes(a, tp, s.gpu_name || "") : 0;
+    var w = Math.trunc(weights / tp + padding + rotaryCacheBytes(a, actBytes));
     var layer = vllmLayerActivationPeak(a, batched, tp, actBytes);
-    var sampler = engine === "v1" ? vllmSamplerPeak(a, pyMin(seqs, batched), actBytes) : 0;
+    var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, rules.sampler);
     var activation = Math.trunc(pyMax(layer, sampler));
     var nonTorch = vllmNonTorchBytes(rules, engine, tp);
+    // gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
+    var rocm = (s.gpu_name || "").toLowerCase().indexOf("mi") === 0;
+    var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager && !rocm ?
+      cudaGraphCount(seqs, batched) : 0;
+    var graphBytes = graphs * V.cuda_graph_bytes;
     var budget = Math.trunc(s.gpu_memory_bytes * util);
-    var kvBudget = budget - w - activation - nonTorch;
-    var blocks = perToken ? pyMax(0, Math.trunc(floorDiv(kvBudget, perToken * V.block_tokens))) : 0;
+    var kvBudget = budget - w - activation - nonTorch - graphBytes;
+    var layout = vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget);
     return {
       engine: engine, max_model_len: maxModelLen, max_num_seqs: seqs, max_num_batched_tokens: batched,
       chunked_prefill: sched[2], gpu_memory_utilization: util, budget: budget, weights: w, activation_peak: activation,
-      non_torch: nonTorch, kv_budget: Math.trunc(kvBudget), kv_bytes_per_token: perToken, num_blocks: blocks,
-      capacity_tokens: blocks * V.block_tokens, warnings: warnings,
+      non_torch: nonTorch, kv_budget: Math.trunc(kvBudget), kv_bytes_per_token: perToken, num_blocks: layout[0],
+      capacity_tokens: layout[1], kv_groups: layout[2], kv_needed_bytes: layout[3], cuda_graphs: graphs,
+      cuda_graph_bytes: graphBytes, warnings: warnings,
     };
   }
 
@@ -756,15 +851,28 @@
       return "vLLM has no " + kvDtype + " KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8";
     }
     if (!s.gpu_memory_bytes) { return null; }
+    if (rules.free_memory_check && plan.engine === "v1" && plan.budget > s.gpu_memory_bytes - V.startup_used_bytes) {
+      return "vLLM would not start: free memory on the device at start-up (about " +
+        formatFixed((s.gpu_memory_bytes - V.startup_used_bytes) / GIB, 2) + "/" +
+        formatFixed(s.gpu_memory_bytes / GIB, 2) + " GiB after the CUDA context) is less than the desired GPU " +
+        "memory utilization (" + formatG(plan.gpu_memory_utilization) + ", " + formatFixed(plan.budget / GIB, 2) +
+        " GiB)";
+    }
     if (plan.num_blocks <= 0) {
       return "vLLM would not start: weights " + formatFixed(plan.weights / GIB, 2) + " GiB, activation peak " +
-        formatFixed(plan.activation_peak / GIB, 2) + " GiB and non-torch " + formatFixed(plan.non_torch / GIB, 2) +
-        " GiB per GPU leave no room for the KV cache in " + formatFixed(plan.budget / GIB, 2) + " GiB (" +
+        formatFixed(plan.activation_peak / GIB, 2) + " GiB, non-torch " + formatFixed(plan.non_torch / GIB, 2) +
+        " GiB" + (plan.cuda_graph_bytes ? " and CUDA graphs " + formatFixed(plan.cuda_graph_bytes / GIB, 2) + " GiB" : "") +
+        " per GPU leave no room for the KV cache in " + formatFixed(plan.budget / GIB, 2) + " GiB (" +
         formatG(plan.gpu_memory_utilization) + " x " + formatFixed(s.gpu_memory_bytes / GIB, 2) + " GiB)";
     }
-    if (plan.capacity_tokens < plan.max_model_len) {
+    if (!vllmAdmits(plan) && plan.kv_groups === 1) {
       return "vLLM would not start: its KV cache holds " + plan.capacity_tokens + " tokens, less than one " +
         "max_model_len request (" + plan.max_model_len + " tokens)";
+    }
+    if (!vllmAdmits(plan)) {
+      return "vLLM would not start: one max_model_len request (" + plan.max_model_len + " tokens) needs " +
+        formatFixed(plan.kv_needed_bytes / GIB, 2) + " GiB of KV cache per GPU, more than the " +
+        formatFixed(plan.kv_budget / GIB, 2) + " GiB left (the cache holds " + plan.capacity_tokens + " tokens)";
     }
     if (requestTokens > plan.max_model_len) {
       return "vLLM refuses the request: " + requestTokens + " tokens is more than max_model_len (" +
@@ -776,20 +884,29 @@
   // Python's format(x, "g") for the utilisations printed here (0 < x <= 1, at most 6 significant digits).
   function formatG(x) { return String(Number(x.toPrecision(6))); }
 
-  function vllmStarts(plan, requestTokens) {
-    return plan.num_blocks > 0 && plan.capacity_tokens >= plan.max_model_len && plan.max_model_len >= requestTokens;
+  function vllmAdmits(plan) { return plan.num_blocks > 0 && plan.kv_budget >= plan.kv_needed_bytes; }
+
+  function vllmStarts(plan, requestTokens) { return vllmAdmits(plan) && plan.max_model_len >= requestTokens; }
+
+  function vllmMaxUtilisation(rules, gpuMemoryBytes) {
+    var bound = V.max_suggested_utilisation;
+    if (rules.free_memory_check) {
+      bound = pyMin(bound, Math.floor((gpuMemoryBytes - V.startup_used_bytes) / gpuMemoryBytes * 100) / 100);
+    }
+    return bound;
   }
 
   function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
 
-  function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue) {
+  function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quantFormat) {
     var top = s.max_model_len || a.max_position_embeddings || 1048576;
     var low = 0, high = Math.floor(top / V.block_tokens);
     while (low < high) {
       var middle = Math.floor((low + high + 1) / 2);
       var tokens = middle * V.block_tokens;
-      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue);
-      if (trial.num_blocks > 0 && trial.capacity_tokens >= tokens) { low = middle; } else { high = middle - 1; }
+      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
+        quantFormat);
+      if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
     }
     return low * V.block_tokens;
   }
@@ -805,27 +922,27 @@
     if (s.unified_memory || a.heads % s.tensor_parallel || plan.num_blocks < 0) { return ""; }
     var weights = weightBytes(a, quant)[0];
     var options = [];
-    var longest = vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue);
+    var longest = vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quant.format);
     if (longest > 0 && longest < plan.max_model_len) {
       options.push("--max-model-len " + longest + " (the longest that fits)");
     }
-    var needed = plan.weights + plan.activation_peak + plan.non_torch +
-      Math.ceil(pyMax(plan.max_model_len, requestTokens) / V.block_tokens) * V.block_tokens * plan.kv_bytes_per_token;
+    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes +
+      pyMax(plan.kv_needed_bytes, cdivBlocks(requestTokens) * V.block_tokens * plan.kv_bytes_per_token);
     var utilisation = Math.ceil(needed / s.gpu_memory_bytes * 100) / 100;
-    if (plan.gpu_memory_utilization < utilisation && utilisation <= 0.99) {
+    if (plan.gpu_memory_utilization < utilisation && utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
     for (var tp = s.tensor_parallel + 1; tp < 17; tp++) {
       if (a.heads % tp === 0 && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
-          requestTokens, kvValue), requestTokens)) {
+          requestTokens, kvValue, quant.format), requestTokens)) {
         options.push("--gpus " + tp);
         break;
       }
     }
     var smaller = smallerQuantizations(quant);
     for (var i = 0; i < smaller.length; i++) {
-      if (vllmStarts(vllmPlan(a, weightBytes(a, smaller[i])[0], actBytes, rules, s, requestTokens, kvValue),
-          requestTokens)) {
+      if (vllmStarts(vllmPlan(a, weightBytes(a, smaller[i])[0], actBytes, rules, s, requestTokens, kvValue,
+          smaller[i].format), requestTokens)) {
         options.push("--quantization " + smaller[i].name);
         break;
       }
@@ -835,15 +952,22 @@
 
   // generator/calc/estimator.py _estimate_vllm: tensor parallel over ``gpus``, vLLM's own start-up arithmetic.
   function estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, settings) {
+    var note = [];
+    if (quant.format === "float" && quant.bits > 16) {
+      // vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimator.py _estimate_vllm.
+      quant = Q.formats.bf16;
+      note = ["vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16"];
+    }
     var weights = weightBytes(a, quant)[0];
     var act = quant.compute_bytes;
     var request = pyMax(context + generate, 1);
     var rules = vllmRules(framework);
     var s = Object.assign({gpu_memory_bytes: gpuMemoryBytes || 0, gpu_name: "", gpu_memory_utilization: null,
-      max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null, engine: null, unified_memory: false},
-      settings || {}, {tensor_parallel: gpus});
+      max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null, engine: null, enforce_eager: false,
+      unified_memory: false}, settings || {}, {tensor_parallel: gpus});
     var kvValue = kvDtype ? kvDtype.bytes_per_value : null;
-    var plan = vllmPlan(a, weights, act, rules, s, request, kvValue);
+    var plan = vllmPlan(a, weights, act, rules, s, request, kvValue, quant.format);
+    if (note.length) { plan.warnings = note.concat(plan.warnings); }
     var refusal = vllmCheck(a, plan, rules, s, request, kvDtype ? kvDtype.name : "16-bit");
     if (refusal && s.gpu_memory_bytes) {
       refusal += vllmWhatWouldFit(a, plan, rules, s, request, kvValue, act, quant);
@@ -1680,8 +1804,8 @@
     var vllmSettings = null;
     if (framework.engine === "vllm") {
       // vLLM budgets the total CUDA reports, and picks some defaults by the card's name and size.
-      vllmSettings = {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes : gpu.cuda_bytes, gpu_name: gpu.name,
-        unified_memory: gpu.unified_memory};
+      vllmSettings = Object.assign({}, request.vllm || {}, {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes :
+        gpu.cuda_bytes, gpu_name: gpu.name, unified_memory: gpu.unified_memory});
     }
     var llama = null;
     if (framework.engine === "llama.cpp") {
@@ -1727,7 +1851,7 @@
       out.vllm = {engine: v.engine, max_model_len: v.max_model_len, max_num_seqs: v.max_num_seqs,
         max_num_batched_tokens: v.max_num_batched_tokens, gpu_memory_utilization: v.gpu_memory_utilization,
         budget_gib: gib(v.budget), weights_per_gpu_gib: gib(v.weights), activation_peak_gib: gib(v.activation_peak),
-        non_torch_gib: gib(v.non_torch), kv_cache_budget_gib: gib(v.kv_budget),
+        non_torch_gib: gib(v.non_torch), cuda_graph_gib: gib(v.cuda_graph_bytes), kv_cache_budget_gib: gib(v.kv_budget),
         max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
     }
     warnings = warnings.concat(result.warnings || []);
@@ -1751,7 +1875,34 @@
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
     gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu", vram: "err-gpu",
     attn: "err-engine", "flash-attn": "err-engine", ubatch: "err-engine", "n-gpu-layers": "err-engine",
+    "vllm-utilization": "err-vllm", "vllm-max-model-len": "err-vllm", "vllm-max-num-seqs": "err-vllm",
+    "vllm-max-num-batched-tokens": "err-vllm",
   };
+  // vLLM's own flags (cli.py _vllm_settings): empty means the version's default.
+  var VLLM_INTEGER_FLAGS = [["vllm-max-model-len", "max_model_len", "--max-model-len"],
+    ["vllm-max-num-seqs", "max_num_seqs", "--max-num-seqs"],
+    ["vllm-max-num-batched-tokens", "max_num_batched_tokens", "--max-num-batched-tokens"]];
+
+  function readVllmFlags(attempt) {
+    var flags = {gpu_memory_utilization: null, max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null,
+      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1"};
+    var text = pyStrip($("vllm-utilization").value);
+    if (text !== "") {
+      flags.gpu_memory_utilization = attempt(function () {
+        var value = Number(text);
+        if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value > 0 && value <= 1)) {
+          throw new EstimateError("--gpu-memory-utilization 必须大于 0 且不超过 1", "", "vllm-utilization");
+        }
+        return value;
+      });
+    }
+    VLLM_INTEGER_FLAGS.forEach(function (flag) {
+      if (pyStrip($(flag[0]).value) !== "") {
+        flags[flag[1]] = attempt(function () { return readInteger(flag[0], flag[2], 1, 16777216); });
+      }
+    });
+    return flags;
+  }
   // "My VRAM": a card given by its size in GB (as sold: a 12 GB card has 12 GiB, see content/gpus.yaml).
   var MY_VRAM = "__my_vram__";
   var MAX_VRAM_GB = 4096;
@@ -1860,6 +2011,7 @@
       request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
         return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
     }
+    if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
     return { request: request, errors: errors };
@@ -1885,8 +2037,9 @@
     var kv = request.kvDtype ? parseKvDtype(request.kvDtype) : null;
     function startsOn(mib) {
       var bytes = mib * 1048576;
+      var flags = request.vllm ? Object.assign({}, request.vllm, {gpu_memory_bytes: bytes, gpu_name: ""}) : undefined;
       return fits(estimate(arch, quant, request.context, framework, request.generate, request.batch, request.gpus,
-        kv, bytes), bytes);
+        kv, bytes, undefined, flags), bytes);
     }
     var low = 1, high = MAX_VRAM_GB * 1024;
     if (!startsOn(high)) { return null; }
@@ -1948,7 +2101,8 @@
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
-    "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers"];
+    "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers", "vllm-utilization",
+    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
   // Settings that belong to one engine: shown (and put in the URL) only for it.
   var ENGINE_FIELDS = { attn: "transformers", "flash-attn": "llama.cpp", ubatch: "llama.cpp",
     "n-gpu-layers": "llama.cpp" };
@@ -1962,6 +2116,7 @@
     var params = new URLSearchParams();
     URL_FIELDS.forEach(function (id) {
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
+      if (id.indexOf("vllm-") === 0 && ($("framework").value !== "vllm" || !$(id).value)) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
       if (hasOwn(ENGINE_FIELDS, id) && (ENGINE_FIELDS[id] !== $("framework").value || !$(id).value)) { return; }
       params.set(id, $(id).value);
@@ -2054,6 +2209,7 @@
   function update() {
     $("config-field").hidden = $("model").value !== CUSTOM;
     $("vram-field").hidden = $("gpu").value !== MY_VRAM;
+    $("vllm-field").hidden = $("framework").value !== "vllm";
     $("vllm-summary").hidden = true;
     renderWarnings([]);
     renderCompact(null);
