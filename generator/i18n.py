@@ -67,6 +67,7 @@ _ENGLISH = {
     "估算（Token）": "Estimate (tokens)",
     "误差": "Error",
     "日志数": "Logs",
+    "估算是否拒绝启动": "Estimate refuses to start",
     "平均绝对误差": "Mean absolute error",
     "最大绝对误差": "Largest absolute error",
     "最大误差的日志": "Log with the largest error",
