@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
-from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
+                             runnable_framework)
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
@@ -232,6 +233,13 @@ def run_estimate(args, out, err=None) -> int:
         print(f"note: {note}", file=sys.stderr if err is None else err)
     spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
     framework = parse_framework(spec, catalogue.frameworks)
+    if not args.framework:
+        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
+        runnable = runnable_framework(arch, framework, catalogue.frameworks)
+        if runnable is not framework:
+            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
+                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
+            framework = runnable
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
@@ -250,7 +258,7 @@ def run_estimate(args, out, err=None) -> int:
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
         "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
         "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
@@ -357,8 +365,10 @@ def _readable(report: dict) -> str:
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
              f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
              + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
-                       ("overhead_gib", "overhead")):
+    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("state_gib", "state"),
+                       ("activations_gib", "activations"), ("overhead_gib", "overhead")):
+        if key == "state_gib" and not report[key]:
+            continue  # only hybrid models (linear attention, Mamba2) keep a per-sequence state
         lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
     lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
                  "summed over GPUs")

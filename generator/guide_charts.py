@@ -116,6 +116,9 @@ def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framew
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
     segments = [(text(label, lang), [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
+    if any(r.state for r in results):
+        # Hybrid models (linear attention, Mamba2): their fixed per-sequence state, beside the KV cache.
+        segments.insert(2, (text("state（线性注意力/Mamba 状态）", lang), [r.state / GIB for r in results]))
     full_title = text(f"{title}（{tokens_label(context)} 上下文）", lang)
     totals = [sum(values[j] for _, values in segments) for j in range(len(categories))]
     top = max(range(len(categories)), key=lambda j: totals[j])
