@@ -21,7 +21,7 @@ from markupsafe import Markup
 from . import charts, escape, guide_charts, guide_tables, i18n, memo, tables, vllm_tables
 from .calc.estimator import parse_framework, parse_quantization
 from . import limits
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, program, shown
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
 from .post_sandbox import PostSandbox
@@ -43,8 +43,9 @@ class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
     def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post",
-                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True):
+                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True, post_href=None):
         self.content = content
+        self.post_href = post_href  # post id -> the link to it where this post is published; None: Jekyll's URL
         self.lang = lang
         self.link_models = link_models
         self.estimator = estimator
@@ -60,7 +61,7 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs")}
+                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link")}
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):
@@ -71,10 +72,45 @@ class _TableCalls:
         self.placed.append(table)
         return escape.MarkdownSafe(tables.table_markdown(table))
 
+    def post_link(self, text, post_id) -> str:
+        """A Markdown link to another post by its id ("2024-09-03-slug", the source's file name): this repository's
+        Jekyll URL here; in a blog, the engine's own link to that post (Jekyll's post_url, Hugo's relref, a relative
+        MkDocs page, Hexo's post_path), or the text alone where the blog does not have that post."""
+        if not isinstance(post_id, str) or not re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-([a-z0-9][a-z0-9-]*)", post_id):
+            raise GeneratorError(f"post_link() needs a post id such as '2024-09-03-slug', not {shown(post_id)}",
+                                 fix="pass the post source's file name without .md")
+        if not isinstance(text, str) or not text.strip():
+            raise GeneratorError("post_link() needs the link's text", fix='write post_link("this post", "2024-09-03-slug")')
+        year, month, day, slug = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-(.*)", post_id).groups()
+        href = f"/{year}/{month}/{day}/{slug}.html" if self.post_href is None else self.post_href(post_id)
+        shown_text = escape.markdown_text(text)
+        return escape.MarkdownSafe(f"[{shown_text}]({href})" if href else shown_text)
+
     def _model(self, model_id) -> str:
-        if not isinstance(model_id, str) or model_id not in self.content.models:
-            raise GeneratorError(f"unknown model {shown(model_id)}", fix="use a model id from content/models.yaml")
-        return model_id
+        """A model id as the CLI takes it (``--config``): the catalogue's id, the Hub's (org/name, any case), or a
+        fine-tuned variant of a catalogue model; an unknown one names the nearest ids."""
+        if isinstance(model_id, str) and model_id in self.content.models:
+            return model_id
+        from .catalogue import resolve_model_id, unknown_model_error
+        if not isinstance(model_id, str) or not model_id.strip():
+            raise GeneratorError(f"a model id must be text such as 'Qwen2.5-7B-Instruct', not {shown(model_id)}",
+                                 fix=f"`{program()} models` lists the ids")
+        found = resolve_model_id(model_id.strip(), self.content.models)
+        if found is None:
+            error = unknown_model_error(model_id, self.content.models)
+            suggestion = error.fix + "; " if error.fix and error.fix.startswith("did you mean") else ""
+            raise GeneratorError(error.message, fix=suggestion + f"`{program()} models` lists the ids (a blog "
+                                 "adds its own with `catalogue:` in its settings)")
+        return found
+
+    def _runs(self, runs):
+        """``runs`` lists whose first item is a model id: that id resolved as :meth:`_model` does."""
+        if not isinstance(runs, (list, tuple)):
+            return runs
+        return [[self._model(run[0]), *run[1:]] if isinstance(run, (list, tuple)) and run else run for run in runs]
+
+    def _model_list(self, models):
+        return [self._model(m) for m in models] if isinstance(models, (list, tuple)) else models
 
     def _models(self, models) -> list[str]:
         if not isinstance(models, (list, tuple)) or not models:
@@ -158,21 +194,22 @@ class _TableCalls:
             raise GeneratorError(str(exc), fix="use a format from generator/formatting.py") from None
 
     def memory_table(self, models, quantizations, contexts, framework, name="memory") -> str:
-        return self._place(guide_tables.memory_table(name, self.content, self.estimator, models, quantizations,
+        return self._place(guide_tables.memory_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                      contexts, framework))
 
     def gpu_catalogue_table(self, name="gpus") -> str:
         return self._place(guide_tables.gpu_catalogue_table(name, self.content))
 
     def gpu_fit_table(self, models, quantizations, contexts, framework, gpus, multi_card, name="gpu-fit") -> str:
-        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, models, quantizations,
+        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                       contexts, framework, gpus, multi_card))
 
     def max_context_table(self, runs, gpus, framework, name="max-context") -> str:
-        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, runs, gpus, framework))
+        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, self._runs(runs), gpus,
+                                                          framework))
 
     def vllm_capacity_table(self, runs, framework, request_tokens, name="vllm") -> str:
-        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, runs, framework,
+        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, self._runs(runs), framework,
                                                             request_tokens))
 
     def _place_chart(self, name, title, svg: str) -> str:
@@ -191,12 +228,12 @@ class _TableCalls:
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)
-        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, runs, contexts,
+        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, self._runs(runs), contexts,
                                                                         framework, gpus, lang=self.lang))
 
     def breakdown_chart(self, name, title, runs, context, framework) -> str:
         context = _positive(context, "context", whole=True)
-        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, runs, context,
+        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, self._runs(runs), context,
                                                                           framework, lang=self.lang))
 
     def validation_chart(self, name, title, benchmark) -> str:
@@ -363,10 +400,12 @@ def post_environment() -> jinja2.Environment:
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
-                estimator: guide_tables.Estimator | None = None, link_models: bool = True) -> RenderedPost:
-    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not)."""
+                estimator: guide_tables.Estimator | None = None, link_models: bool = True,
+                post_href=None) -> RenderedPost:
+    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not).
+    ``post_href``: post id -> link for ``post_link`` in a blog (None: this repository's Jekyll URLs)."""
     calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug, post_language(post, content),
-                        link_models)
+                        link_models, post_href)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
 
