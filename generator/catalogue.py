@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 
-from .errors import GeneratorError
+from .errors import GeneratorError, program
 
 CATALOGUE_FILES = ("models.yaml", "gpus.yaml", "frameworks.yaml")
 
@@ -92,5 +92,5 @@ def unknown_model_error(text: str, model_ids, path: str | None = None, line: int
     if suggestions:
         fix = "did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
     else:
-        fix = "give a config.json, a model folder, or a model id (`python -m generator models` lists them)"
+        fix = f"give a config.json, a model folder, or a model id (`{program()} models` lists them)"
     return GeneratorError(problem, path, line, fix)

@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import GeneratorError
+from .errors import GeneratorError, program
 from .site import MANIFEST, SitePlan
 from .tables import Table
 from .safeio import MAX_PUBLISHED_BYTES, read_bounded
@@ -126,9 +126,12 @@ def _pair(published: list[ParsedTable], expected: list[ParsedTable]) -> tuple[li
     return pairs, extra, unmatched
 
 
-def compare_tables(path: str, published_text: str, expected_text: str, meta: tuple[Table, ...]) -> list[str]:
-    """One finding per wrong cell, missing or extra row, missing table, or table the build did not make."""
-    published, expected = tables_in(path, published_text), tables_in(path, expected_text)
+def compare_tables(path: str, published_text: str, expected_text: str, meta: tuple[Table, ...],
+                   html: bool | None = None) -> list[str]:
+    """One finding per wrong cell, missing or extra row, missing table, or table the build did not make.
+    ``html``: the tables are HTML (a .html file; a blog post whose engine reads tables as HTML)."""
+    is_html = path.endswith(".html") if html is None else html
+    published, expected = list(_tables_in(is_html, published_text)), list(_tables_in(is_html, expected_text))
     pairs, extra, missing = _pair(published, expected)
     findings = []
     for table, index in pairs:
@@ -137,7 +140,7 @@ def compare_tables(path: str, published_text: str, expected_text: str, meta: tup
         findings.append(f"{path}:{table.line}: a table the build does not make (header: {' | '.join(table.header)}); "
                         "remove it or embed it with a table call in the post source")
     for index in missing:
-        findings.append(f"{path}: table {meta[index].name} is missing; run `python -m generator build`")
+        findings.append(f"{path}: table {meta[index].name} is missing; run `{program()} build`")
     return findings
 
 
@@ -197,7 +200,7 @@ def chart_findings(path: str, published: bytes, expected: bytes, limit: int = 5)
     """A chart whose data no longer matches the formulas, named down to the data point."""
     got, want = _chart_data(path, published), _chart_data(path, expected)
     if got is None:
-        return [f"{path}: a chart without readable data; run `python -m generator build`"]
+        return [f"{path}: a chart without readable data; run `{program()} build`"]
     differences = _differences(got, want)
     if not differences:
         return []  # same data, other bytes (e.g. a newer plotting library): the file diff still says so
@@ -214,11 +217,84 @@ def json_findings(path: str, published: bytes, expected: bytes, limit: int = 5) 
         got = json.loads(published.decode("utf-8"))
         differences = _differences(got, json.loads(expected.decode("utf-8")))
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return [f"{path}: not valid JSON, or nested too deep; run `python -m generator build`"]
+        return [f"{path}: not valid JSON, or nested too deep; run `{program()} build`"]
     lines = [f"{path}: {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]
     if len(differences) > limit:
         lines.append(f"{path}: {len(differences) - limit} more difference(s)")
     return lines
+
+
+# -- what a reader sees: the same under any version of the libraries that write the bytes ----------------------
+
+class _ReaderView(HTMLParser):
+    """A page as its reader meets it: each element with its attributes, and its text with runs of white space as
+    one space. What a new Markdown release changes (line breaks between tags, `&quot;` or `"`, `<br>` or `<br />`,
+    the order of attributes) is not in it; a changed word, cell, link or element is."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.items: list = []
+
+    def handle_starttag(self, tag, attrs):
+        self.items.append(("<", tag, tuple(sorted((k, " ".join((v or "").split())) for k, v in attrs))))
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self.items.append((">", tag))
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if not text:
+            return
+        if self.items and self.items[-1][0] == "t":
+            self.items[-1] = ("t", self.items[-1][1] + " " + text)
+        else:
+            self.items.append(("t", text))
+
+
+def html_reader_view(text: str) -> list:
+    parser = _ReaderView()
+    parser.feed(text)
+    parser.close()
+    return parser.items
+
+
+def workbook_reader_view(data: bytes) -> list:
+    """Every sheet of a workbook: its name, each cell's formula or value and number format, merged ranges and column
+    widths; not the bytes of the file (an openpyxl release may zip and order its parts differently)."""
+    import io
+    import warnings
+    from openpyxl import load_workbook
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(io.BytesIO(data), data_only=False)
+    view = []
+    for sheet in book.worksheets:
+        cells = [(c.coordinate, c.value, c.number_format) for row in sheet.iter_rows() for c in row
+                 if c.value is not None]
+        widths = sorted((k, round(d.width or 0, 3)) for k, d in sheet.column_dimensions.items() if d.width)
+        view.append((sheet.title, cells, sorted(str(r) for r in sheet.merged_cells.ranges), widths))
+    return view
+
+
+def reader_equivalent(rel: str, published: bytes, expected: bytes) -> bool:
+    """True when ``published`` shows its reader what ``expected`` does, written by another version of a library
+    the pyproject range allows: a page (Markdown -> HTML), the seed's workbook (openpyxl) or its header image
+    (matplotlib; compared by the chart data it carries, with its fingerprint intact). Other files are ours
+    byte for byte, under any library version."""
+    try:
+        if rel.endswith((".html", ".htm")):
+            return html_reader_view(published.decode("utf-8")) == html_reader_view(expected.decode("utf-8"))
+        if rel.endswith(".xlsx"):
+            return workbook_reader_view(published) == workbook_reader_view(expected)
+        if rel.endswith(".png"):
+            from . import charts
+            from .site import _fingerprint_holds
+            return _fingerprint_holds(published) and charts.png_chart_data(published) == charts.png_chart_data(expected)
+    except Exception:  # noqa: BLE001 - bytes that cannot be read are not what the build writes
+        return False
+    return False
 
 
 def _is_text(data: bytes) -> bool:
@@ -263,7 +339,7 @@ def check_site(plan: SitePlan, site_dir: str) -> CheckReport:
     """Compare a published site folder with the plan: table cells first, then whole files, then files the build
     does not make. Holds the output folder's lock, so no build swaps the site while it is read."""
     if not os.path.isdir(site_dir):
-        raise GeneratorError("site folder not found", site_dir, None, "run `python -m generator build` first")
+        raise GeneratorError("site folder not found", site_dir, None, f"run `{program()} build` first")
     with output_lock(site_dir, "check", required=False):
         return _check_locked(plan, site_dir)
 
@@ -276,23 +352,26 @@ def _check_locked(plan: SitePlan, site_dir: str) -> CheckReport:
         try:
             published = read_published(site_dir, rel)
         except OSError as exc:
-            report.findings.append(f"{shown}: cannot be read ({exc.strerror}); run `python -m generator build`")
+            report.findings.append(f"{shown}: cannot be read ({exc.strerror}); run `{program()} build`")
             continue
         if published is None:
-            report.findings.append(f"{shown}: missing; run `python -m generator build`")
+            report.findings.append(f"{shown}: missing; run `{program()} build`")
             continue
         meta = plan.tables.get(rel, ())
         count_tables(report, meta)
         if published == expected:
             continue  # the same bytes as a fresh build: every cell already matches the formulas
-        report.findings.extend(_file_findings(shown, rel, published, expected, meta))
+        findings = _file_findings(shown, rel, published, expected, meta)
+        report.findings.extend(findings)
+        if not findings and reader_equivalent(rel, published, expected):
+            continue  # other bytes, the same for the reader: written by another allowed library version
         if rel == MANIFEST or not _is_text(expected) or not _is_text(published):
-            report.findings.append(f"{shown}: differs from a fresh build; run `python -m generator build`")
+            report.findings.append(f"{shown}: differs from a fresh build; run `{program()} build`")
         else:
             report.diffs.append(unified_diff(shown, published, expected))
     for rel in stale_paths(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: an earlier build wrote it, this one would not; "
-                               "run `python -m generator build` to delete it")
+                               f"run `{program()} build` to delete it")
     for rel in unmade_files(plan, site_dir):
         report.findings.append(f"{os.path.join(site_dir, rel)}: a file the build does not make, in a folder it "
                                f"writes ({_owner_folder(plan, rel)}/); remove it, or put the file outside the "
@@ -315,7 +394,7 @@ def _file_findings(shown: str, rel: str, published: bytes, expected: bytes, meta
             findings.extend(json_findings(shown, published, expected))
     except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
         findings.append(f"{shown}: cannot be read as the build writes it ({type(exc).__name__}); "
-                        "run `python -m generator build`")
+                        f"run `{program()} build`")
     return findings
 
 
@@ -389,7 +468,7 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
             report.findings.extend(compare_tables(path, published, plan.files[rel].decode("utf-8"), meta))
         except Exception as exc:  # noqa: BLE001 - hostile bytes in a published file are a mismatch, not a crash
             report.findings.append(f"{path}: its tables cannot be read ({type(exc).__name__}); compare it with "
-                                   "`python -m generator build`")
+                                   f"`{program()} build`")
     return report
 
 

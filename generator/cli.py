@@ -18,18 +18,19 @@ from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
-from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
+                             runnable_framework)
 from . import glossary
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
 from .blog.check import check_blog
-from .blog.config import CONFIG_NAME, init_blog, load_blog
+from .blog.config import CONFIG_NAME, blog_language, config_path, guess_engine, init_blog, load_blog
 from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, json_safe, shown, terminal_safe
+from .errors import GeneratorError, json_safe, program, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
@@ -58,24 +59,27 @@ def _whole_number(what: str):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m generator", description="Build and verify the VRAM blog from content/.",
+    parser = _Parser(prog=program(), description="Build and verify the VRAM blog from content/, or the VRAM tables "
+                                                 "of an existing blog (--blog DIR; see `init`).",
                      epilog="Exit codes: 0 all good; 1 check found a mismatch; 2 bad input or usage; 3 internal error.")
     verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
 
-    def common(sub):
-        sub.add_argument("--content", default="content", help="content folder (default: content)")
+    def common(sub, blog_help):
+        sub.add_argument("--content", default=None, help="content folder (default: content)")
         sub.add_argument("--templates", default="templates", help="templates folder (default: templates)")
-        sub.add_argument("--blog", default=None, metavar="DIR",
-                         help="a Jekyll, Hugo, MkDocs or Hexo blog with a generator.yml (see `init`): render its post "
-                              "sources into it, touching only the files the generator owns")
+        sub.add_argument("--blog", default=None, metavar="DIR", help=blog_help)
 
-    init = verbs.add_parser("init", help="adopt the generator in an existing blog: writes DIR/generator.yml only",
-                            description="Write generator.yml (engine, post sources folder, language, assets folder) "
+    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} only",
+                            description=f"Write {CONFIG_NAME} (engine, post sources folder, language, assets folder) "
                                         "into the blog folder and create the post sources folder. Changes no other "
-                                        "file; refuses when generator.yml exists.")
+                                        "file; refuses when the blog has its settings already.")
     init.add_argument("--blog", required=True, metavar="DIR", help="the blog's folder")
-    init.add_argument("--engine", required=True, choices=sorted(ENGINES), help="the blog's static site generator")
-    init.add_argument("--language", default="en", help="table headers and chart labels: en or zh-CN (default: en)")
+    init.add_argument("--engine", default=None, choices=sorted(ENGINES),
+                      help="the blog's static site generator (default: the one whose config file the folder has)")
+    init.add_argument("--language", default=None,
+                      help="table headers and chart labels: en or zh-CN (default: the language of the blog's own "
+                           "config: Jekyll's lang, Hugo's languageCode, MkDocs' theme.language, Hexo's language; "
+                           "else en)")
 
     verbs.add_parser("models", help="list the model ids of the catalogue",
                      description="List the catalogue's model ids (what --config and table calls accept).")
@@ -83,13 +87,17 @@ def make_parser() -> argparse.ArgumentParser:
     build = verbs.add_parser("build", help="render content/ into site/ (only changed files are written)",
                              description="Render every post, table and page; write the site only if all of it "
                                          "succeeded, and only the files whose bytes changed.")
-    common(build)
+    common(build, "a Jekyll, Hugo, MkDocs or Hexo blog set up with `init`: render its post sources into it, touching "
+                  "only the files the generator owns (default: the working folder when it has _generator/config.yml)")
     build.add_argument("--out", default="site", help="output folder (default: site)")
 
     check = verbs.add_parser("check", help="verify every published number and file; writes nothing",
                              description="Recompute every table cell from content/ and the formulas and compare it "
                                          "with what is published; report files that differ from a fresh build.")
-    common(check)
+    common(check, "a blog set up with `init`: recompute every table cell of the posts the build wrote there and "
+                  "compare them, and every file the generator owns, with a fresh build; an MkDocs site with the "
+                  "vram-tables plugin: check the pages `mkdocs build` wrote (default: the working folder when it has "
+                  "_generator/config.yml)")
     check.add_argument("--site", default="site", help="published site folder (default: site)")
     check.add_argument("files", nargs="*", metavar="FILE",
                        help="published posts to check instead of --site (e.g. _posts/2024-09-03-slug.md in a Jekyll repo)")
@@ -97,13 +105,13 @@ def make_parser() -> argparse.ArgumentParser:
     estimate_parser = verbs.add_parser(
         "estimate", help="estimate a model's GPU memory from its architecture",
         description="Estimate weights, KV cache, activations and overhead, the prefill peak and the decode steady "
-                    "state, from a model's architecture (a config.json file or a model id from content/models.yaml).")
+                    "state, from a model's architecture (a config.json file, a GGUF file, a catalogue model id or a Hub id).")
     estimate_parser.add_argument("--content", default=None, metavar="DIR",
                                  help="a folder whose models.yaml, gpus.yaml and frameworks.yaml add to the package's "
                                       "catalogue (default: ./content if it exists)")
     estimate_parser.add_argument("--config", required=True, metavar="PATH_OR_MODEL",
                                  help="a config.json file, a model folder (config.json + *.safetensors), a .gguf "
-                                      "file, a model id from content/models.yaml, or a Hub id (org/name)")
+                                      "file, a model id of the catalogue (`generator models` lists them), or a Hub id (org/name)")
     estimate_parser.add_argument("--quantization", default="auto", metavar="Q",
                                  help="auto (default: what the checkpoint's config.json declares, quantization_config "
                                       "or torch_dtype), bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq, nf4, int8 "
@@ -111,8 +119,9 @@ def make_parser() -> argparse.ArgumentParser:
                                       "as GPTQ-Int4 (any case)")
     estimate_parser.add_argument("--text-only", action="store_true",
                                  help="leave out the vision/audio tower and projector of a multimodal model")
-    estimate_parser.add_argument("--context", required=True, type=_whole_number("tokens"), metavar="N",
-                                 help="prompt tokens")
+    estimate_parser.add_argument("--context", default=None, type=_whole_number("tokens"), metavar="N",
+                                 help="prompt tokens (required; with vLLM it defaults to --max-model-len less "
+                                      "--generate: the longest request vLLM admits)")
     estimate_parser.add_argument("--generate", type=_whole_number("new tokens"), default=0, metavar="M", help="new tokens (default: 0)")
     estimate_parser.add_argument("--batch", type=_whole_number("sequences"), default=1, metavar="B", help="sequences (default: 1)")
     estimate_parser.add_argument("--framework", default=None,
@@ -199,7 +208,23 @@ def _check_estimate_args(args) -> None:
                                  fix=f"pass a shorter {flag}")
 
 
+def _default_context(args) -> None:
+    """--context is required, except with vLLM and --max-model-len: the longest request vLLM admits (its
+    scheduler refuses a prompt plus new tokens above max_model_len)."""
+    if args.context is not None:
+        return
+    vllm = str(args.framework or "").strip().lower().startswith("vllm")
+    if vllm and args.max_model_len is not None:
+        args.context = max(1, args.max_model_len - max(0, args.generate))
+        return
+    # Worded as argparse words a missing required option: one line, like every usage error.
+    raise GeneratorError("the following arguments are required: --context",
+                         fix=f"see `{program()} estimate --help` (with --framework vllm==X.Y.Z and --max-model-len, "
+                             "--context defaults to --max-model-len)")
+
+
 def run_estimate(args, out, err=None) -> int:
+    _default_context(args)
     _check_estimate_args(args)
     catalogue = load_catalogue(_estimate_content(args))
     source = read_model_source(args.config, catalogue, text_only=args.text_only)
@@ -209,6 +234,13 @@ def run_estimate(args, out, err=None) -> int:
         print(f"note: {note}", file=sys.stderr if err is None else err)
     spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
     framework = parse_framework(spec, catalogue.frameworks)
+    if not args.framework:
+        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
+        runnable = runnable_framework(arch, framework, catalogue.frameworks)
+        if runnable is not framework:
+            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
+                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
+            framework = runnable
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
@@ -227,7 +259,7 @@ def run_estimate(args, out, err=None) -> int:
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
         "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
         "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
@@ -354,7 +386,8 @@ def _readable(report: dict) -> str:
         lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   {terms['peak']['text']}")
         for label, value in glossary.drawn_parts(report["peak_gib"], [
                 ("weights", report["weights_gib"]), ("KV cache", report["kv_cache_gib"]),
-                ("activations", report["activations_gib"]), ("overhead", report["overhead_gib"])], lang="en"):
+                ("state", report.get("state_gib", 0)), ("activations", report["activations_gib"]),
+                ("overhead", report["overhead_gib"])], lang="en"):
             lines.append(f"    {label:<11}{value:>10.2f} GiB")
     lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   {terms['steady']['text']}")
     if "host_gib" in report:
@@ -384,11 +417,24 @@ def _readable(report: dict) -> str:
 
 
 def run_init(args, out) -> int:
-    for path in init_blog(args.blog, args.engine, args.language):
+    name = args.engine
+    if name is None:
+        name = guess_engine(args.blog) if os.path.isdir(args.blog) else None
+        if name is None:
+            raise GeneratorError("no _config.yml, hugo.toml or mkdocs.yml here: which engine builds this blog?",
+                                 args.blog, None, "pass --engine " + "|".join(sorted(ENGINES)))
+    if args.language is not None:
+        lang, how = args.language, "from --language"
+    else:
+        lang, how = blog_language(args.blog, name) if os.path.isdir(args.blog) else ("en", "")
+    note = "" if args.language is not None else how
+    for path in init_blog(args.blog, name, lang, note):
         print(f"wrote {path}" if not path.endswith(os.sep) else f"created {path}", file=out)
-    engine = ENGINES[args.engine]
+    engine = ENGINES[name]
+    print(f"init: engine {name}{'' if args.engine else ' (from its config file)'}; table language "
+          f"{load_blog(args.blog).language} ({how}; pass --language en or zh-CN to choose)", file=out)
     print(f"init: put post sources (YYYY-MM-DD-slug.md with table calls) in {os.path.join(args.blog, engine.sources_dir)}"
-          f", then run `python -m generator build --blog {args.blog}`", file=out)
+          f", then run `{program()} build --blog {args.blog}`", file=out)
     return EXIT_OK
 
 
@@ -400,16 +446,32 @@ def run_models(args, out) -> int:
 
 
 def _blog_root(args) -> str | None:
-    """--blog, or the working folder when it is a blog (has generator.yml) and has no content/ of its own."""
+    """--blog, or the working folder when it is a blog (has _generator/config.yml or generator.yml) and --content
+    was not given (a Hugo site has a content/ folder of its own: it is the site's, not ours)."""
     if args.blog is not None:
         return args.blog
-    if not os.path.isdir(args.content) and os.path.isfile(CONFIG_NAME):
+    if args.content is None and config_path(".") is not None:
         return "."
+    if args.content is None:
+        # A blog that has not run init yet (a Hugo site has a content/ of its own, without our site.yaml).
+        if not os.path.isfile(os.path.join("content", "site.yaml")) and \
+                (not os.path.isdir("content") or guess_engine(".") is not None):
+            raise GeneratorError(f"no blog settings ({CONFIG_NAME}) and no content/site.yaml here", os.getcwd(), None,
+                                 f"in a blog, run `{program()} init --blog .` first; else pass --content DIR or "
+                                 "--blog DIR")
+        args.content = "content"
     return None
+
+
+def _legacy_note(blog, out) -> None:
+    if blog.legacy:
+        print(f"note: {blog.path} is the old place of the settings (Jekyll publishes it); move it to "
+              f"{os.path.join(blog.root, CONFIG_NAME)}", file=out)
 
 
 def run_blog_build(root: str, out) -> int:
     blog = load_blog(root)
+    _legacy_note(blog, out)
     with blog_lock(blog):
         plan = plan_blog(blog, previous=lambda rel: _blog_file(blog, rel))
         result = write_blog(blog, plan)
@@ -436,13 +498,13 @@ def _blog_file(blog, relative: str) -> bytes | None:
 
 def run_blog_check(root: str, out) -> int:
     mkdocs_yml = os.path.join(root, "mkdocs.yml")
-    if not os.path.isfile(os.path.join(root, CONFIG_NAME)) and os.path.isfile(mkdocs_yml):
+    if config_path(root) is None and os.path.isfile(mkdocs_yml):
         from .mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
         return _report(check_built_site(mkdocs_yml), out, "mkdocs build")
     blog = load_blog(root)
     with blog_lock(blog):
         report = check_blog(blog, plan_blog(blog, previous=lambda rel: _blog_file(blog, rel)))
-    return _report(report, out, f"python -m generator build --blog {root}")
+    return _report(report, out, f"{program()} build --blog {root}")
 
 
 def run_build(args, out) -> int:
@@ -460,7 +522,7 @@ def run_check(args, out) -> int:
     memo.allow_writes(False)  # check writes nothing, not even to the cache
     plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
-    return _report(report, out, "python -m generator build")
+    return _report(report, out, f"{program()} build")
 
 
 def _report(report, out, build_command: str) -> int:

@@ -46,6 +46,14 @@ def shown(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def program() -> str:
+    """How the user started us, for messages and usage lines: ``generator`` (the installed command) or
+    ``python -m generator``."""
+    import os
+    import sys
+    return "generator" if os.path.basename(sys.argv[0] or "") == "generator" else "python -m generator"
+
+
 # Characters that must not reach a terminal raw: C0 controls but tab and newline (ESC starts an ANSI sequence that
 # can recolour, move the cursor or set the window title; CR overwrites a line), DEL, C1 controls (U+009B is a
 # one-character CSI) and the bidirectional overrides that reorder what is shown.

@@ -117,6 +117,9 @@ def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framew
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
     segments = [(text(label, lang), [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
+    if any(r.state for r in results):
+        # Hybrid models (linear attention, Mamba2): their fixed per-sequence state, beside the KV cache.
+        segments.insert(2, (text("state（线性注意力/Mamba 状态）", lang), [r.state / GIB for r in results]))
     full_title = text(f"{title}（{tokens_label(context)} 上下文）", lang)
     totals = [sum(values[j] for _, values in segments) for j in range(len(categories))]
     top = max(range(len(categories)), key=lambda j: totals[j])
@@ -147,7 +150,8 @@ def validation_chart(content, title: str, benchmark_id: str, lang: str = DEFAULT
                   desc=desc, log_scale=True)
 
 
-def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str) -> str:
+def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str,
+                lang: str = DEFAULT_LANGUAGE) -> str:
     """A model page's chart: peak against context, one line per quantization, and the cards near that range."""
     runs = [[model_id, q] for q in quantizations]
     biggest = max(estimator(model_id, q, max(contexts), framework).peak / GIB for q in quantizations)
@@ -157,8 +161,8 @@ def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gp
     for gpu in gpus:
         sizes.setdefault(estimator.limit_bytes(gpu), gpu)
     cards = [g for size, g in sorted(sizes.items()) if size / GIB <= max(24.0, biggest * 1.25)]
-    return context_chart(estimator, f"{model_id}：峰值显存与上下文长度", runs, contexts, framework, cards[-4:],
-                         label_with_model=False)
+    return context_chart(estimator, text(f"{model_id}：峰值显存与上下文长度", lang), runs, contexts, framework,
+                         cards[-4:], label_with_model=False, lang=lang)
 
 
 SEED_HEADER = ("Memory to load an LLM's weights at 16 bits", "GiB")

@@ -10,9 +10,10 @@ import re
 from functools import lru_cache
 
 from .calc import gpu_fit
-from .calc.architecture import kv_cache_bytes_per_token, params_total
+from .calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from .calc import vllm as vllm_engine
-from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization, vllm_rules, weight_bytes
+from .calc.estimator import (GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework,
+                             vllm_rules, weight_bytes)
 from .calc.vllm import VllmSettings
 from .errors import GeneratorError, shown
 from .escape import path_slug
@@ -112,6 +113,8 @@ class Estimator:
             card = self._gpus[str(gpu).lower()]
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory,
                                     max_model_len=max_model_len)
+        # A family newer than the table's transformers release is shown under its first release (issue 21).
+        profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
 
@@ -360,6 +363,13 @@ def architecture_table(name: str, content: Content, estimator: Estimator, model_
         facts += [("MLA 潜向量维度", arch.kv_lora_rank)]
     if arch.sliding_window:
         facts += [("滑动窗口（Token）", arch.sliding_window), ("滑动窗口层数", arch.sliding_window_layers)]
+    if arch.is_hybrid:
+        # The state the version's transformers keeps (conv state at the full kernel in bf16, recurrent state fp32).
+        state = state_bytes_per_sequence(arch, 2, 4, conv_columns=arch.conv_kernel)
+        facts += [("存 KV 的注意力层", arch.attention_layers),
+                  ("线性注意力 / Mamba2 层（存固定状态）", arch.state_layers),
+                  ("KV cache 每 1K Token（16 位，MiB）", f"{kv_cache_bytes_per_token(arch, 2) * 1024 / 2 ** 20:.1f}"),
+                  ("state 每个序列（transformers，MiB，与上下文长度无关）", f"{state / 2 ** 20:.1f}")]
     columns = (Column("项目", "text"), Column("值", "text"))
     return Table(name, columns, tuple(Row(label, (Cell(label), Cell(_thousands(value)))) for label, value in facts),
                  caption=f"{model_id} 的架构（来自 config.json）")

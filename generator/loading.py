@@ -229,6 +229,15 @@ CONFIG_FIELDS = {
     "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
     "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
     "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
+    # Hybrid-state families (issue 21): Gated DeltaNet (Qwen3-Next) and Mamba2 (Nemotron-H) layer settings.
+    "full_attention_interval": Whole(1, limits.MAX_LAYERS, "layers"),
+    "decoder_sparse_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "linear_conv_kernel_dim": _OPTIONAL_DIMENSION, "linear_key_head_dim": _OPTIONAL_DIMENSION,
+    "linear_value_head_dim": _OPTIONAL_DIMENSION, "linear_num_key_heads": _HEADS, "linear_num_value_heads": _HEADS,
+    "hybrid_override_pattern": NAME, "mamba_num_heads": _HEADS, "mamba_head_dim": _OPTIONAL_DIMENSION,
+    "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
+    "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
 }
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.

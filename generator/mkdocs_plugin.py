@@ -8,14 +8,20 @@ Enable it in ``mkdocs.yml``::
           language: en          # table headers and chart labels (a page's own `lang:` meta wins)
           catalogue: vram-data  # optional: a folder of models.yaml / gpus.yaml / ... adding to the package's
 
-A page that has no ``{{`` or ``{%`` is left exactly as it is. Charts are written into the built site under
-``images/charts/`` and linked relative to the page. ``python -m generator check --blog DIR`` verifies the built
-pages' tables cell by cell (see :func:`check_built_site`).
+Only the plugin's own calls are rendered: ``{{ memory_table(...) }}`` and the other table and chart calls,
+``{% set x = benchmark_row(...) %}`` and ``{{ x... }}`` for a name set so, outside code. Anything else is left
+exactly as written: ``{{``/``{%`` in inline code, in fenced code blocks or in prose (a page documenting Jinja,
+Liquid or Hugo templates), and every page without calls. A page opts out entirely with ``vram_tables: false`` in
+its meta. An error names the page and its line. Charts are added to MkDocs' files (under ``images/charts/``) and
+linked relative to the page's source, so ``mkdocs build --strict`` finds them wherever the page sits; each table
+is wrapped in a region that scrolls sideways by itself on a narrow screen. ``generator check --blog DIR``
+verifies the built pages' tables cell by cell (see :func:`check_built_site`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 from mkdocs.config import config_options
@@ -30,9 +36,142 @@ from .yamlio import read_text_file
 from .guide_tables import Estimator
 from .i18n import language
 from .loading import PostSource, Site, load_content
-from .tables import table_html
+from .tables import table_html, table_markdown
 
 PLUGIN_NAME = "vram-tables"
+OPT_OUT = "vram_tables"  # a page's meta `vram_tables: false` leaves the page as written
+SCROLL_OPEN = '<div class="vram-table" style="overflow-x:auto;max-width:100%">'
+_OPEN, _CLOSE = "\x02", "\x03"  # around each own call in the template; never in a page or a rendered table
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every fenced code block and inline code span: text that is shown, never evaluated."""
+    spans = []
+    fence = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*$", re.M)
+    at = 0
+    while True:
+        opening = fence.search(text, at)
+        if opening is None:
+            break
+        mark = opening.group(2)
+        closing = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$", re.M).search(text, opening.end())
+        end = closing.end() if closing else len(text)
+        spans.append((opening.start(), end))
+        at = end
+    inline = []
+    outside = _outside(text, spans)
+    for start, end in outside:
+        part = text[start:end]
+        i = 0
+        while True:
+            tick = re.compile(r"(?<!`)(`+)(?!`)").search(part, i)
+            if tick is None:
+                break
+            run = tick.group(1)
+            close = re.compile(rf"(?<!`){run}(?!`)").search(part, tick.end())
+            if close is None:
+                i = tick.end()
+                continue
+            inline.append((start + tick.start(), start + close.end()))
+            i = close.end()
+    return sorted(spans + inline)
+
+
+def _outside(text: str, spans) -> list[tuple[int, int]]:
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start > at:
+            out.append((at, start))
+        at = max(at, end)
+    if at < len(text):
+        out.append((at, len(text)))
+    return out
+
+
+def _tag_end(text: str, at: int, close: str) -> int | None:
+    """The index after the ``}}`` or ``%}`` that ends the tag opened at ``at``: quotes and brackets skipped."""
+    depth, quote, i = 0, None, at + 2
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}" and not (depth == 0 and text.startswith(close, i)):
+            depth -= 1
+        elif depth <= 0 and text.startswith(close, i):
+            return i + 2
+        i += 1
+    return None
+
+
+_EXPRESSION = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)")
+_SET = re.compile(r"\{%-?\s*set\s+([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*\(")
+
+
+def own_calls(text: str, names) -> list[tuple[int, int]]:
+    """(start, end) of each of the plugin's own tags in a page's Markdown, outside code: an expression that starts
+    with a call's name (or a name an own ``{% set %}`` defined), or a ``{% set NAME = call(...) %}``."""
+    names, defined, found = set(names), set(), []
+    for start, end in _outside(text, _code_spans(text)):
+        i = start
+        while True:
+            at = min((p for p in (text.find("{{", i, end), text.find("{%", i, end)) if p >= 0), default=-1)
+            if at < 0:
+                break
+            if text.startswith("{{", at):
+                match = _EXPRESSION.match(text, at)
+                own = match is not None and (match.group(1) in names or match.group(1) in defined)
+                close = "}}"
+            else:
+                match = _SET.match(text, at)
+                own = match is not None and match.group(2) in names
+                close = "%}"
+            finish = _tag_end(text, at, close) if own else None
+            if finish is None or finish > end:
+                i = at + 2
+                continue
+            if close == "%}":
+                defined.add(match.group(1))
+            found.append((at, finish))
+            i = finish
+    return found
+
+
+def own_template(text: str, tags) -> str:
+    """The page as a template of its own tags alone, each between markers, on the lines where the page has them
+    (so an error names the page's line); the text between is kept as its line breaks only."""
+    parts, at = [], 0
+    for start, end in tags:
+        parts.append("\n" * text.count("\n", at, start))
+        parts.append(_OPEN + text[start:end] + _CLOSE)
+        at = end
+    return "".join(parts)
+
+
+def splice(text: str, tags, rendered: str) -> str:
+    """The page with each own tag replaced by what it rendered to; everything else as written."""
+    outputs = re.findall(re.escape(_OPEN) + "(.*?)" + re.escape(_CLOSE), rendered, re.S)
+    parts, at = [], 0
+    for (start, end), output in zip(tags, outputs):
+        parts.append(text[at:start])
+        parts.append(output)
+        at = end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def scroll_wrapped(body: str, placed) -> str:
+    """Each placed table as HTML inside a region that scrolls sideways by itself: a wide table never makes a
+    narrow page scroll (Python-Markdown passes a raw HTML block through as written)."""
+    for table in placed:
+        body = body.replace(table_markdown(table), f"{SCROLL_OPEN}\n{table_html(table)}\n</div>\n", 1)
+    return body
 
 
 class _Pages:
@@ -46,16 +185,35 @@ class _Pages:
                                     site=Site("", self.lang, "", config_file))
         self.estimator = Estimator(self.content)
         self.env = render.post_environment()
+        self.names = tuple(render._TableCalls(self.content, self.estimator).functions())
 
     def render(self, source_path: str, src_uri: str, markdown: str, meta: dict):
-        """(Markdown with the tables in place, {chart path: SVG}, tables) for one page."""
+        """(Markdown with the tables in place, {chart path: SVG}, tables) for one page; the page as it is where it
+        has no calls of ours or opts out."""
+        if _opted_out(meta):
+            return markdown, {}, ()
+        tags = own_calls(markdown, self.names)
+        if not tags:
+            return markdown, {}, ()
         first_line = _body_first_line(source_path, markdown)
         slug = os.path.splitext(src_uri)[0].replace("/", "-").replace("\\", "-").lower() or "page"
         front = dict(meta)
         front.setdefault("lang", self.lang)
-        post = PostSource(source_path, date(1970, 1, 1), slug, "", front, markdown, first_line)
-        rendered = render.render_post(post, self.content, self.env, self.estimator, link_models=False)
-        return rendered.body, dict(rendered.charts), rendered.tables
+        post = PostSource(source_path, date(1970, 1, 1), slug, "", front, own_template(markdown, tags), first_line)
+        rendered = render.render_post(post, self.content, self.env, self.estimator, link_models=False,
+                                      post_href=lambda post_id: None)  # no post ids in MkDocs: the text alone
+        body = scroll_wrapped(splice(markdown, tags, rendered.body), rendered.tables)
+        # Chart links relative to the page's source file: MkDocs checks them against its files (--strict) and
+        # turns them into the built page's URLs itself.
+        up = "../" * src_uri.count("/")
+        for path, _ in rendered.charts:
+            body = body.replace(f"](/{path})", f"]({up}{path})")
+        return body, dict(rendered.charts), rendered.tables
+
+
+def _opted_out(meta) -> bool:
+    value = meta.get(OPT_OUT, True) if isinstance(meta, dict) else True
+    return value is False or str(value).strip().lower() in ("false", "no", "off", "0")
 
 
 def _catalogue_folder(root: str, catalogue, config_file: str) -> str:
@@ -88,10 +246,6 @@ def _body_first_line(path: str, body: str) -> int:
     return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
-def _has_calls(markdown: str) -> bool:
-    return "{{" in markdown or "{%" in markdown
-
-
 class VramTablesPlugin(BasePlugin):
     config_scheme = (
         ("language", config_options.Type(str, default="en")),
@@ -104,25 +258,51 @@ class VramTablesPlugin(BasePlugin):
         except GeneratorError as exc:
             raise PluginError(f"vram-tables: {exc}") from None
         self.charts: dict[str, str] = {}
+        self.rendered: dict[str, tuple[str, str]] = {}
         return config
 
-    def on_page_markdown(self, markdown, page, config, files):
-        if not _has_calls(markdown):
-            return markdown
+    def on_files(self, files, config):
+        """Render every page with calls now, so that its charts are among MkDocs' files before any page links
+        them (``--strict`` checks each link against the files)."""
+        from mkdocs.structure.files import File
+        from mkdocs.utils.meta import get_data
+
+        for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
+            try:
+                text = _page_text(file.abs_src_path) if file.abs_src_path else file.content_string
+            except GeneratorError as exc:
+                raise PluginError(f"vram-tables: {exc}") from None
+            markdown, meta = get_data(text)
+            body, charts = self._render(file, markdown, meta)
+            self.rendered[file.src_uri] = (markdown, body)
+            for path, svg in sorted(charts.items()):
+                if path not in self.charts and files.get_file_from_path(path) is None:
+                    files.append(File.generated(config, path, content=svg))
+                self.charts[path] = svg
+        return files
+
+    def _render(self, file, markdown, meta):
         try:
-            body, charts, _ = self.pages.render(page.file.abs_src_path, page.file.src_uri, markdown, page.meta)
+            body, charts, _ = self.pages.render(file.abs_src_path or file.src_uri, file.src_uri, markdown, meta)
         except GeneratorError as exc:
             raise PluginError(f"vram-tables: {exc}") from None
-        self.charts.update(charts)
-        up = "../" * page.url.count("/") if config.get("use_directory_urls", True) else \
-            "../" * page.file.src_uri.count("/")
-        for path in charts:
-            body = body.replace(f"](/{path})", f"]({up}{path})")
+        return body, charts
+
+    def on_page_markdown(self, markdown, page, config, files):
+        known = self.rendered.get(page.file.src_uri)
+        if known is not None and known[0] == markdown:
+            return known[1]
+        # Another plugin changed the page since: render what MkDocs has now (its charts are written at the end).
+        body, charts = self._render(page.file, markdown, page.meta)
+        for path, svg in charts.items():
+            if files.get_file_from_path(path) is None:
+                self.late_charts = getattr(self, "late_charts", {})
+                self.late_charts[path] = svg
         return body
 
     def on_post_build(self, config):
         site_dir = os.path.realpath(config["site_dir"])
-        for path, svg in sorted(self.charts.items()):
+        for path, svg in sorted(getattr(self, "late_charts", {}).items()):
             target = os.path.join(site_dir, *path.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             if os.path.commonpath([site_dir, os.path.realpath(os.path.dirname(target))]) != site_dir:
@@ -135,6 +315,8 @@ class VramTablesPlugin(BasePlugin):
 
 def check_built_site(config_file: str) -> CheckReport:
     """Every table of every page with table calls, as `mkdocs build` published it, against the formulas."""
+    from mkdocs.utils.meta import get_data
+
     config = _load_mkdocs_config(config_file)
     plugin = config["plugins"].get(PLUGIN_NAME)
     if plugin is None:
@@ -149,10 +331,10 @@ def check_built_site(config_file: str) -> CheckReport:
             source = os.path.join(folder, name)
             src_uri = os.path.relpath(source, docs).replace(os.sep, "/")
             text = _page_text(source)
-            meta, markdown = _split_meta(text)
-            if not _has_calls(markdown):
-                continue
+            markdown, meta = get_data(text)
             _, charts, placed = pages.render(source, src_uri, markdown, meta)
+            if not placed and not charts:
+                continue
             built = _built_page(site, src_uri, config.get("use_directory_urls", True))
             report.files += 1
             count_tables(report, placed)
@@ -222,19 +404,6 @@ def _page_findings(path: str, published_html: str, placed) -> list[str]:
         findings.extend(compare_one_table(path, published[index], want, meta))
         start = index + 1
     return findings
-
-
-def _split_meta(text: str) -> tuple[dict, str]:
-    import yaml
-    if text.startswith("---\n"):
-        end = text.find("\n---\n", 4)
-        if end > 0:
-            try:
-                meta = yaml.safe_load(text[4:end]) or {}
-            except yaml.YAMLError:
-                meta = {}
-            return (meta if isinstance(meta, dict) else {}), text[end + 5:]
-    return {}, text
 
 
 def _built_page(site: str, src_uri: str, directory_urls: bool) -> str:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from . import charts, escape, guide_charts, guide_tables, i18n, memo, tables, vllm_tables
 from .calc.estimator import parse_framework, parse_quantization
 from . import limits
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, program, shown
 from .formatting import format_number
 from .loading import BenchmarkRow, Content, PostSource
 from .post_sandbox import PostSandbox
@@ -43,8 +43,9 @@ class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
     def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post",
-                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True):
+                 lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True, post_href=None):
         self.content = content
+        self.post_href = post_href  # post id -> the link to it where this post is published; None: Jekyll's URL
         self.lang = lang
         self.link_models = link_models
         self.estimator = estimator
@@ -60,7 +61,7 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "glossary")}
+                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link", "glossary")}
 
     def glossary(self) -> str:
         """The terms every figure uses (generator/glossary.py), as a Markdown list in the post's language."""
@@ -76,10 +77,45 @@ class _TableCalls:
         self.placed.append(table)
         return escape.MarkdownSafe(tables.table_markdown(table))
 
+    def post_link(self, text, post_id) -> str:
+        """A Markdown link to another post by its id ("2024-09-03-slug", the source's file name): this repository's
+        Jekyll URL here; in a blog, the engine's own link to that post (Jekyll's post_url, Hugo's relref, a relative
+        MkDocs page, Hexo's post_path), or the text alone where the blog does not have that post."""
+        if not isinstance(post_id, str) or not re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-([a-z0-9][a-z0-9-]*)", post_id):
+            raise GeneratorError(f"post_link() needs a post id such as '2024-09-03-slug', not {shown(post_id)}",
+                                 fix="pass the post source's file name without .md")
+        if not isinstance(text, str) or not text.strip():
+            raise GeneratorError("post_link() needs the link's text", fix='write post_link("this post", "2024-09-03-slug")')
+        year, month, day, slug = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})-(.*)", post_id).groups()
+        href = f"/{year}/{month}/{day}/{slug}.html" if self.post_href is None else self.post_href(post_id)
+        shown_text = escape.markdown_text(text)
+        return escape.MarkdownSafe(f"[{shown_text}]({href})" if href else shown_text)
+
     def _model(self, model_id) -> str:
-        if not isinstance(model_id, str) or model_id not in self.content.models:
-            raise GeneratorError(f"unknown model {shown(model_id)}", fix="use a model id from content/models.yaml")
-        return model_id
+        """A model id as the CLI takes it (``--config``): the catalogue's id, the Hub's (org/name, any case), or a
+        fine-tuned variant of a catalogue model; an unknown one names the nearest ids."""
+        if isinstance(model_id, str) and model_id in self.content.models:
+            return model_id
+        from .catalogue import resolve_model_id, unknown_model_error
+        if not isinstance(model_id, str) or not model_id.strip():
+            raise GeneratorError(f"a model id must be text such as 'Qwen2.5-7B-Instruct', not {shown(model_id)}",
+                                 fix=f"`{program()} models` lists the ids")
+        found = resolve_model_id(model_id.strip(), self.content.models)
+        if found is None:
+            error = unknown_model_error(model_id, self.content.models)
+            suggestion = error.fix + "; " if error.fix and error.fix.startswith("did you mean") else ""
+            raise GeneratorError(error.message, fix=suggestion + f"`{program()} models` lists the ids (a blog "
+                                 "adds its own with `catalogue:` in its settings)")
+        return found
+
+    def _runs(self, runs):
+        """``runs`` lists whose first item is a model id: that id resolved as :meth:`_model` does."""
+        if not isinstance(runs, (list, tuple)):
+            return runs
+        return [[self._model(run[0]), *run[1:]] if isinstance(run, (list, tuple)) and run else run for run in runs]
+
+    def _model_list(self, models):
+        return [self._model(m) for m in models] if isinstance(models, (list, tuple)) else models
 
     def _models(self, models) -> list[str]:
         if not isinstance(models, (list, tuple)) or not models:
@@ -163,21 +199,22 @@ class _TableCalls:
             raise GeneratorError(str(exc), fix="use a format from generator/formatting.py") from None
 
     def memory_table(self, models, quantizations, contexts, framework, name="memory") -> str:
-        return self._place(guide_tables.memory_table(name, self.content, self.estimator, models, quantizations,
+        return self._place(guide_tables.memory_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                      contexts, framework))
 
     def gpu_catalogue_table(self, name="gpus") -> str:
         return self._place(guide_tables.gpu_catalogue_table(name, self.content))
 
     def gpu_fit_table(self, models, quantizations, contexts, framework, gpus, multi_card, name="gpu-fit") -> str:
-        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, models, quantizations,
+        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                       contexts, framework, gpus, multi_card))
 
     def max_context_table(self, runs, gpus, framework, name="max-context") -> str:
-        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, runs, gpus, framework))
+        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, self._runs(runs), gpus,
+                                                          framework))
 
     def vllm_capacity_table(self, runs, framework, request_tokens, name="vllm") -> str:
-        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, runs, framework,
+        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, self._runs(runs), framework,
                                                             request_tokens))
 
     def _place_chart(self, name, title, svg: str) -> str:
@@ -196,12 +233,12 @@ class _TableCalls:
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         contexts = guide_tables._context_list(contexts)
-        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, runs, contexts,
+        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, self._runs(runs), contexts,
                                                                         framework, gpus, lang=self.lang))
 
     def breakdown_chart(self, name, title, runs, context, framework) -> str:
         context = _positive(context, "context", whole=True)
-        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, runs, context,
+        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, self._runs(runs), context,
                                                                           framework, lang=self.lang))
 
     def validation_chart(self, name, title, benchmark) -> str:
@@ -368,10 +405,12 @@ def post_environment() -> jinja2.Environment:
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
-                estimator: guide_tables.Estimator | None = None, link_models: bool = True) -> RenderedPost:
-    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not)."""
+                estimator: guide_tables.Estimator | None = None, link_models: bool = True,
+                post_href=None) -> RenderedPost:
+    """``link_models``: model names in tables link to their pages (our own site has them; a blog does not).
+    ``post_href``: post id -> link for ``post_link`` in a blog (None: this repository's Jekyll URLs)."""
     calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug, post_language(post, content),
-                        link_models)
+                        link_models, post_href)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
 
@@ -398,13 +437,54 @@ def _markdown(text: str) -> bytes:
     return _MARKDOWN[0].reset().convert(text).encode("utf-8")
 
 
+# Chinese, Japanese and Korean characters and their punctuation (CJK ideographs, kana, hangul, full-width forms).
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+# A CJK character at the end of a line (before any closing emphasis) and at the start of the next (after any
+# opening emphasis or link bracket).
+_ENDS_CJK = re.compile(f"[{_CJK}][*_]*$")
+_STARTS_CJK = re.compile(f"^[ \t]*[*_\\[]*[{_CJK}]")
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_BLOCK_LINE = re.compile(r"^[ \t]*(#|\||<|```|~~~)")
+
+
+def join_cjk_lines(text: str) -> str:
+    """A line break between two CJK characters removed, outside code: Markdown (and HTML) turn a line break
+    inside a paragraph into a space, which Chinese text does not have ("主体。 从" where the source wrapped).
+    Lines of headings, tables and HTML blocks, fenced code and indented code are left as they are."""
+    lines = text.split("\n")
+    out: list[str] = []
+    fence = None
+    for line in lines:
+        marker = _FENCE.match(line)
+        if fence is not None:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if marker:
+            fence = marker.group(1)
+            out.append(line)
+            continue
+        previous = out[-1] if out else None
+        if (previous is not None and _ENDS_CJK.search(previous) and _STARTS_CJK.match(line)
+                and not _BLOCK_LINE.match(previous) and not _BLOCK_LINE.match(line)
+                and not previous.startswith(("    ", "\t"))
+                and previous.count("`") % 2 == 0):
+            out[-1] = previous + line.lstrip(" \t")
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def markdown_to_html(text: str, placed: tuple = ()) -> str:
     """Markdown to HTML. The tables the build placed are written as HTML directly: the Markdown library's
     inline pass over thousands of cells was most of a build's time, and the cells need no Markdown. The
     conversion comes from the cache of rendered bytes (memo.py) when the same text was converted before, so an
-    up-to-date build does not even import the markdown package."""
+    up-to-date build does not even import the markdown package. A line break between two CJK characters is
+    joined without a space (:func:`join_cjk_lines`)."""
     for index, table in enumerate(placed):
         text = text.replace(tables.table_markdown(table), f"\n\n{_TABLE_MARK}{index}\n\n")
+    text = join_cjk_lines(text)
     converted = memo.cached("markdown", [text], lambda: _markdown(text)).decode("utf-8")
     for index, table in enumerate(placed):
         converted = converted.replace(f"<p>{_TABLE_MARK}{index}</p>", tables.table_html(table))
@@ -418,9 +498,33 @@ def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
     # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
-    return jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
-                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              finalize=_page_value, bytecode_cache=_PageBytecode())
+    env = jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
+                             autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_page_value, bytecode_cache=_PageBytecode())
+    env.globals.update(t=_page_word, page_words_json=_page_words_json)
+    return env
+
+
+def _page_lang(context) -> str:
+    lang = context.get("lang")
+    try:
+        return i18n.language(lang) if isinstance(lang, str) else i18n.DEFAULT_LANGUAGE
+    except GeneratorError:
+        return i18n.DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def _page_word(context, key: str, **values) -> str:
+    """``{{ t("nav.posts") }}``: one of i18n.PAGE_WORDS in the page's language (its ``lang``)."""
+    return i18n.page_word(key, _page_lang(context), **values)
+
+
+@jinja2.pass_context
+def _page_words_json(context) -> Markup:
+    """The page's words for its scripts, as JSON to place in ``<script type="application/json">``."""
+    import json
+    return escape.script_json(json.dumps(i18n.page_words(_page_lang(context)), sort_keys=True, ensure_ascii=False,
+                                         separators=(",", ":")))
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
@@ -447,7 +551,27 @@ def _page_value(value):
     return Markup(escape.html_text(value)) if isinstance(value, str) else value
 
 
+class _EnglishLoader(_ContainedLoader):
+    """The page templates (written in Chinese) with their own text in English (i18n.english_page); scripts and
+    stylesheets they include, and every value rendered into them, are left as they are."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (i18n.english_page(source) if template.endswith(".j2") else source), filename, uptodate
+
+
+def _english_environment(env: jinja2.Environment) -> jinja2.Environment:
+    english = getattr(env, "_english", None)
+    if english is None:
+        english = env.overlay(loader=_EnglishLoader(env.loader.searchpath))
+        env._english = english
+    return english
+
+
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
+    if _page_lang(context) == "en":
+        # The templates are written in Chinese; an English page has their words in English.
+        env = _english_environment(env)
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateNotFound:
@@ -457,8 +581,9 @@ def render_page(env: jinja2.Environment, template_name: str, context: dict) -> s
         raise GeneratorError(f"template syntax error: {exc.message}", exc.filename, exc.lineno,
                              "fix the template at that line") from None
     try:
-        return template.render(context)
+        page = template.render(context)
     except jinja2.UndefinedError as exc:
         line = _template_line(exc, template.filename)
         raise GeneratorError(f"undefined name in template: {exc.message}", template.filename, line,
                              "pass the variable to the template or fix the spelling") from None
+    return page

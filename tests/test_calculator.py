@@ -12,8 +12,11 @@ import json
 import os
 import random
 import time
+from pathlib import Path
 
 import pytest
+
+from generator.i18n import page_word
 
 from generator import calculator, cli, render
 from generator.calc.architecture import Architecture
@@ -63,7 +66,8 @@ def test_json_round_trips_the_catalogue(catalogue):
         model = catalogue.models[entry["id"]]
         assert entry["params_b"] == model.params_b
         fields = entry["architecture"]
-        assert Architecture(**{**fields, "architectures": tuple(fields["architectures"])}) == model.architecture
+        assert Architecture(**{**fields, "architectures": tuple(fields["architectures"]),
+                               "mixer_shapes": tuple(tuple(s) for s in fields["mixer_shapes"])}) == model.architecture
     profiles = []
     for fields in data["frameworks"]:
         bounds = {k: tuple(fields[k]) if fields[k] is not None else None for k in ("min_version", "max_version")}
@@ -107,6 +111,9 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    # The site's icon, which every page links (site.py writes it beside the calculator).
+    (folder / "assets").mkdir(exist_ok=True)
+    (folder / "assets" / "favicon.svg").write_bytes((Path(TEMPLATES) / "favicon.svg").read_bytes())
     return folder
 
 
@@ -180,7 +187,7 @@ _RUN_CASES = """(cases) => {
 
 FRAMEWORKS = ["transformers==4.38.2", "transformers==4.43.0", "transformers==4.46.0", "vllm==0.6.3", "vllm==0.8.0",
               "llama.cpp", "transformers==4.56.0", "llama.cpp==b4000", "llama.cpp==b7000", "llama.cpp==b5500",
-              "vllm==0.11.0", "vllm==0.20.0", "vllm"]
+              "vllm==0.11.0", "vllm==0.20.0", "vllm", "transformers==5.3.0"]
 # The extreme cases keep the first six: their seeded inputs stay within what the browser computes exactly.
 EXTREME_FRAMEWORKS = FRAMEWORKS[:6]
 KV_DTYPES = ["", "16-bit", "fp32", "fp8", "q8_0", "q4_0", "q5_1", "iq4_nl"]
@@ -303,6 +310,13 @@ PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in ("falcon-7b", "falc
 _CATALOGUE_FILES = {m["id"]: m["config"] for m in read_yaml_file(os.path.join(CONTENT, "models.yaml"))["models"]}
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-3-4b-it", "Llama-4-Maverick-17B-128E", "gpt-oss-20b",
                                                        "Phi-3.5-MoE-instruct", "DeepSeek-V3", "Qwen2.5-VL-7B-Instruct")]
+# Issue 21: the hybrid-state families and the other new readers, through the page's own reader.
+PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
+    "Qwen3-Next-80B-A3B-Instruct", "phi-2", "SmolLM3-3B", "OLMo-2-1124-7B", "c4ai-command-r7b-12-2024", "starcoder2-3b",
+    "granite-3.0-3b-a800m-instruct", "qwen3_5-defaults", "qwen3_5_moe-defaults", "nemotron_h-defaults",
+    "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults", "gemma4-defaults",
+    "gemma4-towers-k-eq-v", "gemma4-moe")]
+PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("Qwen3.5-35B-A3B", "Nemotron-3-Nano-30B-A3B", "Kimi-K2-Instruct")]
 
 
 def _pasted_cases(seed, config_dir):
@@ -368,6 +382,9 @@ def _python_report(case) -> dict:
     if code == 2 and case["engine"] == "vllm":
         # A run vLLM would refuse (it would not start, or not serve this request): the page must say the same.
         return {"refused": err.getvalue().strip().removeprefix("error: ")}
+    if code == 2 and case["engine"] == "transformers" and "cannot run" in err.getvalue():
+        # A release older than the family's first (estimator.check_family_release): the page refuses it the same.
+        return {"refused_framework": err.getvalue().strip().removeprefix("error: ")}
     assert code == 0, (argv, err.getvalue())
     return json.loads(out.getvalue())
 
@@ -414,13 +431,21 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
         pasted += bool(case["config"])
         if "refused" in expected:
             assert result["report"] is None, case
-            assert result["errors"]["err-gpu"] == expected["refused"], (case, result["errors"])
+            # The CLI's words, introduced in the page's language (zh-CN here).
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (case, result["errors"])
             refused += 1
+            continue
+        if "refused_framework" in expected:
+            assert result["report"] is None, case
+            assert result["errors"]["err-framework"] == page_word("err.engine", "zh-CN",
+                                                                  detail=expected["refused_framework"]), \
+                (case, result["errors"])
             continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
             # Past 2^53 bytes (a 671B model at the page's limits) a JS number is no longer exact: the page says so.
-            assert "too large to compute exactly" in result["errors"]["err-status"], case
+            assert page_word("err.too-large", "zh-CN") in result["errors"]["err-status"], case
             too_large += 1
             continue
         assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
@@ -462,7 +487,8 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
         expected = _python_report(case)
         if "refused" in expected:
             assert log.observed_kind == "refused" or log.max_model_len > 0
-            assert result["errors"]["err-gpu"] == expected["refused"], (log.id, result["errors"])
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (log.id, result["errors"])
             continue
         assert result["report"] == expected, log.id
     assert sum("refused" in _python_report(c) for c in cases) >= sum(log.observed_kind == "refused" for log in logs)
@@ -513,11 +539,12 @@ INVALID = [
     ({"batch": ""}, "err-batch", "不能为空"),
     ({"gpus": "1.25"}, "err-gpus", "必须是整数"),
     ({"gpus": "-2"}, "err-gpus", "至少为 1"),
-    ({"quantization": "q9_z"}, "err-quantization", "unknown quantization 'q9_z'"),
-    ({"quantization": ""}, "err-quantization", "unknown quantization"),
-    ({"engine": "transformers", "version": ""}, "err-framework", "transformers needs a version"),
-    ({"engine": "transformers", "version": "3.0.0"}, "err-framework", "no transformers profile covers version 3.0.0"),
-    ({"engine": "transformers", "version": "4.x 1"}, "err-framework", "bad framework"),
+    # The page's words (zh-CN), naming the value the reader gave.
+    ({"quantization": "q9_z"}, "err-quantization", "不认识的量化 “q9_z”"),
+    ({"quantization": ""}, "err-quantization", "不认识的量化"),
+    ({"engine": "transformers", "version": ""}, "err-framework", "transformers 需要填写版本号"),
+    ({"engine": "transformers", "version": "3.0.0"}, "err-framework", "没有 transformers 3.0.0 版本的显存数据"),
+    ({"engine": "transformers", "version": "4.x 1"}, "err-framework", "推理框架写法不对：“transformers==4.x 1”"),
     ({"engine": "vllm", "version": "0.6.3", "gpu": ""}, "err-gpu", "vLLM"),
     ({"model": "__config_json__", "config": ""}, "err-config", "config.json"),
     ({"model": "__config_json__", "config": "{\"hidden_size\": 4096,"}, "err-config", "invalid JSON"),
@@ -607,7 +634,7 @@ def test_config_errors_match_the_cli(page, tmp_path):
     # The bounds (architectures as text, at most MAX_FIELD, MAX_PARAMS) exist only where model_config.py has them.
     assert len(cases) >= 11
     for (config, want), result in zip(expected, page.run(cases)):
-        assert result["errors"]["err-config"] == want, config
+        assert result["errors"]["err-config"] == page_word("err.config", "zh-CN", detail=want), config
         assert result["report"] is None
     page.check_clean()
 

@@ -92,7 +92,7 @@ def test_a_post_sources_folder_linked_out_of_the_blog_is_refused(tmp_path):
     os.symlink(tmp_path / "outside" / "posts", sources)
     before = tree(tmp_path)
     line = one_error_line(run_limited("build", "--blog", blog))
-    assert "out of the blog folder" in line and "generator.yml" in line
+    assert "out of the blog folder" in line and "_generator/config.yml" in line
     assert tree(tmp_path) == before
 
 
@@ -122,7 +122,8 @@ def test_manifest_lines_for_files_the_generator_never_writes_are_ignored(tmp_pat
     victim = tmp_path / "outside" / "victim.txt"
     source = os.path.join("_generator", "posts", EXAMPLE_POST)
     _append_manifest(blog, f"{_sha(os.path.join(blog, '_config.yml'))}  _config.yml",
-                     f"{_sha(os.path.join(blog, 'generator.yml'))}  generator.yml",
+                     f"{_sha(os.path.join(blog, '_generator', 'config.yml'))}  _generator/config.yml",
+                     f"{_sha(os.path.join(blog, '_generator', 'config.yml'))}  generator.yml",
                      f"{_sha(os.path.join(blog, 'index.md'))}  index.md",
                      f"{_sha(os.path.join(blog, source))}  {source}",
                      f"{_sha(os.path.join(blog, '_layouts', 'default.html'))}  _layouts/default.html",
@@ -225,7 +226,7 @@ def test_generator_yml_folders_must_be_real_folders_of_their_own(tmp_path, setti
     os.symlink(os.path.join(blog, "_posts"), os.path.join(blog, "srclink"))
     os.symlink(blog, os.path.join(blog, "rootlink"))
     os.symlink(tmp_path / "outside", os.path.join(blog, "outlink"))
-    config = os.path.join(blog, "generator.yml")
+    config = os.path.join(blog, "_generator", "config.yml")
     text = open(config, encoding="utf-8").read()
     key = setting.split(":")[0]
     lines = [line for line in text.splitlines() if not line.startswith(key + ":")]
@@ -234,7 +235,7 @@ def test_generator_yml_folders_must_be_real_folders_of_their_own(tmp_path, setti
     before = tree(tmp_path)
     for verb in ("build", "check"):
         line = one_error_line(run_limited(verb, "--blog", blog))
-        assert expected in line and "generator.yml" in line, line
+        assert expected in line and "_generator/config.yml" in line, line
     assert tree(tmp_path) == before
 
 
@@ -264,8 +265,7 @@ def test_a_failed_build_leaves_no_staging_files(tmp_path):
 def test_init_does_not_follow_a_generator_folder_linked_out_of_the_blog(tmp_path):
     blog = tmp_path / "blog"
     shutil.copytree(os.path.join(EXAMPLES, "jekyll-blog"), blog)
-    os.unlink(blog / "generator.yml")
-    shutil.rmtree(blog / "_generator")
+    shutil.rmtree(blog / "_generator")  # the settings (_generator/config.yml) and the post sources
     os.makedirs(tmp_path / "outside")
     os.symlink(tmp_path / "outside", blog / "_generator")
     before = tree(tmp_path)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from ..check import CheckReport, chart_findings, compare_tables, count_tables, unified_diff
+from ..check import CheckReport, chart_findings, compare_tables, count_tables, reader_equivalent, unified_diff
+from ..errors import program
 from .config import BlogConfig
 from .plan import BlogPlan
 from .write import _what, digest, owned_plan, published_bytes, read_manifest, target
@@ -15,7 +16,7 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
     owned = read_manifest(blog, blog_plan.site.files)
     plan, _ = owned_plan(blog, blog_plan, owned)
     report = CheckReport()
-    build = f"run `python -m generator build --blog {blog.root}`"
+    build = f"run `{program()} build --blog {blog.root}`"
     for relative, expected in plan.files.items():
         shown = os.path.join(blog.root, relative)
         published = published_bytes(target(blog, relative))
@@ -30,14 +31,19 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
         if published.startswith(b"\0"):
             report.findings.append(f"{shown}: {_what(published)}, where the build writes a file; move it away")
             continue
+        if relative in owned and digest(published) == owned[relative] and reader_equivalent(relative, published, expected):
+            continue  # written by this generator under another allowed library version; the same for a reader
         if relative not in owned:
             report.findings.append(f"{shown}: not written by the generator, where the build would write; move it away")
             continue
         if digest(published) != owned[relative]:
-            report.findings.append(f"{shown}: edited by hand since the generator wrote it; edit the post source instead")
+            # The build refuses to overwrite a hand edit: restore the file or delete it, and edit the source.
+            report.findings.append(f"{shown}: edited by hand since the generator wrote it; restore it (e.g. `git "
+                                   f"checkout -- {shown}`) or delete it, put the change into the post source "
+                                   f"{os.path.join(blog.root, blog.posts)}/, then {build}")
         if meta:
             report.findings.extend(compare_tables(shown, published.decode("utf-8", "replace"),
-                                                  expected.decode("utf-8"), meta))
+                                                  expected.decode("utf-8"), meta, html=blog.engine.html_tables))
         if relative.endswith((".svg", ".png")):
             report.findings.extend(chart_findings(shown, published, expected))
         try:

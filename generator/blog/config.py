@@ -1,4 +1,11 @@
-"""A blog's ``generator.yml``: which engine, where its post sources are, its language, where assets go."""
+"""A blog's settings (``_generator/config.yml``): which engine, where its post sources are, its language, where
+assets go.
+
+Everything of the plugin's own lives where no engine publishes it without the author touching their config: the
+settings and post sources in ``_generator/`` (Jekyll and Hexo skip folders starting with ``_``; Hugo, MkDocs and
+Hexo read only their content folders), the manifest in ``.generator-manifest`` (a dotfile: skipped by all four).
+A blog set up before keeps its ``generator.yml`` at the top; it is read as before, and ``build`` says how to move
+it (Jekyll publishes a top-level ``generator.yml``)."""
 
 from __future__ import annotations
 
@@ -6,26 +13,42 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-from ..errors import GeneratorError, shown
+from ..errors import GeneratorError, program, shown
 from ..i18n import language
 from ..safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
 from ..yamlio import read_yaml_file
 from .engines import ENGINES, Engine, engine
 
-CONFIG_NAME = "generator.yml"
-_KEYS = ("engine", "posts", "language", "assets", "catalogue", "title")
+CONFIG_NAME = "_generator/config.yml"
+LEGACY_CONFIG_NAME = "generator.yml"  # the name before: read still, published by Jekyll unless excluded
+_KEYS = ("engine", "posts", "language", "assets", "catalogue", "title", "section")
+
+
+def config_path(root: str) -> str | None:
+    """The blog's settings file: ``_generator/config.yml``, else a ``generator.yml`` from before; None if neither."""
+    for name in (CONFIG_NAME, LEGACY_CONFIG_NAME):
+        path = os.path.join(root, *name.split("/"))
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 @dataclass(frozen=True)
 class BlogConfig:
     root: str  # the blog folder
-    path: str  # its generator.yml
+    path: str  # its settings: _generator/config.yml (or a generator.yml from before)
     engine: Engine
     posts: str  # post sources, relative to root
     language: str
     assets: str  # where generated images go, relative to root ("." = root)
     catalogue: str | None  # a folder of catalogue files adding to the package's, relative to root
     title: str
+    posts_dir: str = ""  # where the engine reads posts (Hugo: content/<section>), relative to root
+
+    @property
+    def legacy(self) -> bool:
+        """Settings in a top-level generator.yml (Jekyll publishes it): the build says how to move them."""
+        return os.path.basename(self.path) == LEGACY_CONFIG_NAME
 
     def at(self, relative: str) -> str:
         return os.path.normpath(os.path.join(self.root, relative))
@@ -45,15 +68,19 @@ def _relative_folder(data, key: str, path: str) -> str:
 
 
 def load_blog(root: str) -> BlogConfig:
-    path = os.path.join(root, CONFIG_NAME)
     if not os.path.isdir(root):
         raise GeneratorError("blog folder not found", root, None, "pass --blog DIR, the folder of your blog")
-    if not os.path.isfile(path):
+    path = config_path(root)
+    if path is None:
         raise GeneratorError(f"no {CONFIG_NAME} in the blog folder", root, None,
-                             f"run `python -m generator init --blog {root} --engine jekyll` (or hugo, mkdocs, hexo)")
+                             f"run `{program()} init --blog {root}` first")
+    legacy = os.path.join(root, LEGACY_CONFIG_NAME)
+    if not path.endswith(LEGACY_CONFIG_NAME) and os.path.isfile(legacy):
+        raise GeneratorError(f"both {CONFIG_NAME} and {LEGACY_CONFIG_NAME} are here", legacy, None,
+                             f"keep one: delete {LEGACY_CONFIG_NAME} (the settings are read from {CONFIG_NAME})")
     data = read_yaml_file(path)
     if not isinstance(data, dict):
-        raise GeneratorError(f"{CONFIG_NAME} must be a mapping of settings", path, 1, "write 'key: value' lines")
+        raise GeneratorError("the settings must be a mapping", path, 1, "write 'key: value' lines")
     for key in data:
         if key not in _KEYS:
             raise GeneratorError(f"unknown setting {key!r}", path, data.line_of(key), "use one of: " + ", ".join(_KEYS))
@@ -68,23 +95,41 @@ def load_blog(root: str) -> BlogConfig:
     title = data.get("title", os.path.basename(os.path.abspath(root)))
     if not isinstance(title, str):
         raise GeneratorError(f"'title' must be text, not {shown(title)}", path, data.line_of("title"), "quote it")
-    written = os.path.normpath(engine_.posts_dir)
+    written = _posts_dir(engine_, data, path)
     if posts == written or posts.startswith(written + "/") or written.startswith(posts + "/") or posts == ".":
         raise GeneratorError(f"the post sources ({posts}/) and the posts the build writes ({written}/) overlap",
                              path, data.line_of("posts"), f"keep the sources elsewhere, e.g. posts: {engine_.sources_dir}")
-    _refuse_links(root, path, data, engine_, posts, assets, catalogue)
-    return BlogConfig(root, path, engine_, posts, lang, assets, catalogue, title)
+    _refuse_links(root, path, data, written, engine_, posts, assets, catalogue)
+    return BlogConfig(root, path, engine_, posts, lang, assets, catalogue, title, written)
+
+
+def _posts_dir(engine_: Engine, data, path: str) -> str:
+    """Where the build writes posts: the engine's folder; for Hugo, content/<section> (``section: posts`` by
+    default; a site whose posts live in content/blog/ writes ``section: blog``)."""
+    if "section" not in data:
+        return os.path.normpath(engine_.posts_dir).replace(os.sep, "/")
+    line = data.line_of("section")
+    if engine_.name != "hugo":
+        raise GeneratorError(f"'section' is a Hugo setting; {engine_.name} reads posts from {engine_.posts_dir}/",
+                             path, line, "remove the line")
+    section = data["section"]
+    if not isinstance(section, str) or not section.strip() or \
+            not all(part and part not in (".", "..") for part in section.strip().strip("/").split("/")) or \
+            "\0" in section or "\\" in section:
+        raise GeneratorError(f"'section' must be a folder name under content/, not {shown(section)}", path, line,
+                             "write e.g. section: blog")
+    return "content/" + section.strip().strip("/")
 
 
 def _inside(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
-def _refuse_links(root, path, data, engine_, posts, assets, catalogue) -> None:
-    """The folders generator.yml names must be real places inside the blog: not a symlink out of it, not the blog
+def _refuse_links(root, path, data, posts_dir, engine_, posts, assets, catalogue) -> None:
+    """The folders the settings name must be real places inside the blog: not a symlink out of it, not the blog
     folder itself, not the engine's posts folder (for the sources), and a folder where one is needed."""
     real_root = os.path.realpath(root)
-    written = os.path.realpath(os.path.join(root, engine_.posts_dir))
+    written = os.path.realpath(os.path.join(root, posts_dir))
     for key, relative in (("posts", posts), ("assets", assets), ("catalogue", catalogue)):
         if relative is None:
             continue
@@ -98,41 +143,49 @@ def _refuse_links(root, path, data, engine_, posts, assets, catalogue) -> None:
             raise GeneratorError(f"{key}: {relative} is a file, not a folder", path, line,
                                  f"name a folder for {key}: in {CONFIG_NAME}")
         if key == "posts" and (real == real_root or _inside(real, written) or _inside(written, real)):
-            what = "the blog folder itself" if real == real_root else f"the posts the build writes ({engine_.posts_dir}/)"
+            what = "the blog folder itself" if real == real_root else f"the posts the build writes ({posts_dir}/)"
             raise GeneratorError(f"posts: {relative} resolves to {what}", path, line,
                                  f"keep the sources in a folder of their own, e.g. posts: {engine_.sources_dir}")
 
 
-def config_text(engine_: Engine, lang: str) -> str:
-    return (f"# Settings of the VRAM tables plugin (`python -m generator`); the rest of the blog is yours.\n"
-            f"# Post sources with table calls go in `posts`; `python -m generator build --blog .` renders them\n"
-            f"# into {engine_.posts_dir}/ and writes only files it owns (listed in .generator-manifest).\n"
+def config_text(engine_: Engine, lang: str, lang_note: str = "") -> str:
+    section = "# section: posts  # Hugo: the content/ section the build writes posts into\n" \
+        if engine_.name == "hugo" else ""
+    return (f"# Settings of the VRAM tables plugin (`generator`); the rest of the blog is yours. This folder\n"
+            f"# (_generator/) is never published. Post sources with table calls go in `posts`;\n"
+            f"# `generator build --blog .` renders them into {engine_.posts_dir}/ and writes only files it owns\n"
+            f"# (listed in .generator-manifest).\n"
             f"engine: {engine_.name}  # {engine_.docs}\n"
             f"posts: {engine_.sources_dir}\n"
-            f"language: {lang}  # table headers and chart labels, unless a post's front matter has `lang`\n"
+            f"language: {lang}  # table headers and chart labels, unless a post's front matter has `lang`"
+            f"{'; ' + lang_note if lang_note else ''}\n"
             f"assets: {engine_.assets_dir}  # charts and images go under {engine_.assets_dir}/images/\n"
+            f"{section}"
             f"# catalogue: _generator  # a folder of models.yaml / gpus.yaml / frameworks.yaml / benchmarks/ adding\n"
             f"#                        # to the package's catalogue (same schema)\n")
 
 
-def init_blog(root: str, engine_name: str, lang: str = "en") -> list[str]:
-    """Write ``generator.yml`` and create the post sources folder; nothing else. Refuses an existing config."""
+def init_blog(root: str, engine_name: str, lang: str, lang_note: str = "") -> list[str]:
+    """Write ``_generator/config.yml`` and create the post sources folder; nothing else. Refuses an existing
+    config (this name or the older generator.yml)."""
     engine_ = engine(engine_name)
     lang = language(lang)
     if not os.path.isdir(root):
         raise GeneratorError("blog folder not found", root, None, "create it or pass the folder of your blog")
-    path = os.path.join(root, CONFIG_NAME)
-    if os.path.lexists(path):
-        raise GeneratorError(f"{CONFIG_NAME} already exists; init changes nothing", path, None,
-                             "edit it, or remove it to start again")
+    existing = config_path(root)
+    if existing is not None:
+        raise GeneratorError(f"{os.path.relpath(existing, root)} already exists; init changes nothing", existing,
+                             None, "edit it, or remove it to start again")
+    path = os.path.join(root, *CONFIG_NAME.split("/"))
     sources = os.path.join(root, engine_.sources_dir)
     real_root = os.path.realpath(root)
-    if not _inside(os.path.realpath(sources), real_root):
-        raise GeneratorError(f"{engine_.sources_dir} resolves through a symlink out of the blog folder; init "
-                             "changes nothing", sources, None, "remove the symlink, then run init again")
-    if os.path.exists(sources) and not os.path.isdir(sources):
-        raise GeneratorError(f"{engine_.sources_dir} is a file where init would make the post sources folder; init "
-                             "changes nothing", sources, None, "move the file away, then run init again")
+    for place, name in ((os.path.dirname(path), os.path.dirname(CONFIG_NAME)), (sources, engine_.sources_dir)):
+        if not _inside(os.path.realpath(place), real_root):
+            raise GeneratorError(f"{name} resolves through a symlink out of the blog folder; init changes nothing",
+                                 place, None, "remove the symlink, then run init again")
+        if os.path.exists(place) and not os.path.isdir(place):
+            raise GeneratorError(f"{name} is a file where init would make a folder; init changes nothing", place,
+                                 None, "move the file away, then run init again")
     made: list[str] = []  # folders made here, deepest last: removed again if anything fails
     try:
         folder = real_root
@@ -141,7 +194,7 @@ def init_blog(root: str, engine_name: str, lang: str = "en") -> list[str]:
             if not os.path.isdir(folder):
                 os.mkdir(folder)
                 made.append(folder)
-        write_exclusive(path, config_text(engine_, lang).encode("utf-8"), 0o644)
+        write_exclusive(path, config_text(engine_, lang, lang_note).encode("utf-8"), 0o644)
     except OSError as exc:
         for folder in reversed(made):
             with contextlib.suppress(OSError):
@@ -165,3 +218,86 @@ def guess_engine(root: str) -> str | None:
         if any(os.path.isfile(os.path.join(root, m)) for m in engine_.markers):
             return name
     return None
+
+
+# Where each engine keeps the site's language: (config files in the order the engine reads them, keys tried in
+# order; "a.b" is a nested key). Hugo's keys are case-insensitive; Hugo's docs:
+# https://gohugo.io/getting-started/configuration/#languagecode, Jekyll themes read `lang` (minima's
+# _layouts/default.html: <html lang="{{ site.lang | default: "en" }}">), MkDocs: theme.language
+# (https://www.mkdocs.org/user-guide/configuration/#theme), Hexo: language (https://hexo.io/docs/configuration).
+_LANGUAGE_KEYS = {
+    "jekyll": (("_config.yml", "_config.yaml"), ("lang", "locale")),
+    "hugo": (("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
+              "config.json"), ("languagecode", "defaultcontentlanguage")),
+    "mkdocs": (("mkdocs.yml", "mkdocs.yaml"), ("theme.language",)),
+    "hexo": (("_config.yml",), ("language",)),
+}
+
+
+def _read_site_config(path: str):
+    """A site's own config as a mapping (TOML, JSON or YAML), None where it cannot be read. Tags such as
+    MkDocs' ``!!python/name:`` are read as plain values: only the language is wanted."""
+    import json
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(1_000_000)
+        if path.endswith(".toml"):
+            import tomllib
+            return tomllib.loads(raw.decode("utf-8"))
+        if path.endswith(".json"):
+            return json.loads(raw.decode("utf-8"))
+        import yaml
+
+        class _Loader(yaml.SafeLoader):
+            pass
+        _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+        return yaml.load(raw.decode("utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except (OSError, ValueError, UnicodeDecodeError, Exception):  # noqa: BLE001 - no language found, not an error
+        return None
+
+
+def _lookup(data, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(data, dict):
+            return None
+        folded = {str(k).casefold(): v for k, v in data.items()}
+        data = folded.get(part)
+    if isinstance(data, list) and data:  # Hexo: `language: [zh-CN, en]`, the first is the default
+        data = data[0]
+    return data if isinstance(data, str) and data.strip() else None
+
+
+def _words_for(tag: str) -> str | None:
+    """The language we have table words for that a site's tag asks for: zh-CN for Simplified Chinese tags
+    (zh, zh-CN, zh-Hans, zh-SG), en for any English one; None for others (zh-TW has other characters)."""
+    try:
+        return language(tag)
+    except GeneratorError:
+        pass
+    folded = tag.strip().replace("_", "-").casefold()
+    if folded == "en" or folded.startswith("en-"):
+        return "en"
+    if folded.startswith(("zh-hans", "zh-cn", "zh-sg", "zh-my")):
+        return "zh-CN"
+    return None
+
+
+def blog_language(root: str, engine_name: str) -> tuple[str, str]:
+    """(language, how it was chosen) for ``init``: the engine config's language where we have its words, else en."""
+    names, keys = _LANGUAGE_KEYS.get(engine_name, ((), ()))
+    for name in names:
+        path = os.path.join(root, name)
+        if not os.path.isfile(path):
+            continue
+        data = _read_site_config(path)
+        for key in keys:
+            tag = _lookup(data, key)
+            if tag is None:
+                continue
+            shown_key = {"languagecode": "languageCode", "defaultcontentlanguage": "defaultContentLanguage"}.get(key, key)
+            found = _words_for(tag)
+            if found is None:
+                return "en", f"{name} has {shown_key} {tag!r}, which has no table words yet: en"
+            return found, f"from {name} ({shown_key}: {tag})"
+        break  # the engine reads the first config file it finds
+    return "en", "the site's config names no language: en"

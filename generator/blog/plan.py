@@ -12,7 +12,7 @@ from ..loading import Site, load_content
 from ..site import SitePlan, seed_artifacts
 from ..errors import GeneratorError
 from .config import BlogConfig
-from .engines import body_for
+from .engines import body_for, post_hrefs, wrap_tables
 
 MANIFEST = ".generator-manifest"
 
@@ -42,15 +42,19 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
     files: dict[str, bytes] = {}
     placed: dict[str, tuple] = {}
     posts = []
+    href = post_hrefs(blog.engine, (os.path.splitext(s.post_filename)[0] for s in content.posts))
     for source in content.posts:
-        post = render.render_post(source, content, env, estimator, link_models=False)
+        post = render.render_post(source, content, env, estimator, link_models=False, post_href=href)
         posts.append(post)
-        path = f"{blog.engine.posts_dir}/{blog.engine.post_name(source)}"
-        body = body_for(blog.engine, post.body, path, blog.assets)
+        path = f"{blog.posts_dir}/{blog.engine.post_name(source)}"
+        body = wrap_tables(blog.engine, body_for(blog.engine, post.body, path, blog.assets), post.tables)
         files[path] = (blog.engine.front_matter(source) + body).encode("utf-8")
         placed[path] = post.tables
         for chart_path, svg in post.charts:
             files[_asset_path(blog, chart_path)] = svg.encode("utf-8")
+    for support, data in blog.engine.support_files:
+        if placed and any(placed.values()):
+            files[support] = data
     optional = set()
     for site_path, data in seed_artifacts(content, posts, lambda p: previous(_asset_path(blog, p))).items():
         files[_asset_path(blog, site_path)] = data
@@ -61,6 +65,6 @@ def plan_blog(blog: BlogConfig, previous=lambda path: None) -> BlogPlan:
 
 def _refuse_collisions(files: dict, blog: BlogConfig) -> None:
     for path in files:
-        if path == MANIFEST or path == "generator.yml" or path.startswith(blog.posts + "/"):
+        if path == MANIFEST or path in ("generator.yml", "_generator/config.yml") or path.startswith(blog.posts + "/"):
             raise GeneratorError(f"the build would write {path}, which is the generator's own input", blog.path,
                                  None, "set assets: to another folder")

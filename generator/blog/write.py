@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from ..errors import GeneratorError
 from ..safeio import MAX_MANIFEST_BYTES, MAX_PUBLISHED_BYTES, TMP_SUFFIX, create_exclusive, read_bounded
 from ..site import SEED_HEADER_IMAGE, SEED_WORKBOOK, SitePlan
-from .config import CONFIG_NAME, BlogConfig
+from .config import CONFIG_NAME, LEGACY_CONFIG_NAME, BlogConfig
 from .plan import MANIFEST, BlogPlan
 
 _HEADER = ("# Files written by `python -m generator build --blog`, with the SHA-256 of the bytes written.\n"
@@ -89,13 +89,16 @@ def may_own(blog: BlogConfig, relative: str, planned=()) -> bool:
         return False
     name = relative.rsplit("/", 1)[-1]
     top_level = "/" not in relative
-    if relative in (MANIFEST, CONFIG_NAME) or top_level and (name in _CONFIG_FILES or name in blog.engine.markers):
+    if relative in (MANIFEST, CONFIG_NAME, LEGACY_CONFIG_NAME) or \
+            top_level and (name in _CONFIG_FILES or name in blog.engine.markers):
         return False
     if _under(relative, blog.posts) or (blog.catalogue and _under(relative, blog.catalogue)):
         return False
     if relative in planned:
         return True
-    posts_dir = os.path.normpath(blog.engine.posts_dir).replace(os.sep, "/")
+    if any(relative == support for support, _ in blog.engine.support_files):  # Hugo's table shortcode
+        return True
+    posts_dir = blog.posts_dir or os.path.normpath(blog.engine.posts_dir).replace(os.sep, "/")
     if relative.startswith(posts_dir + "/") and "/" not in relative[len(posts_dir) + 1:] and name.endswith(".md"):
         return True
     charts = _asset(blog, "images/charts") + "/"
@@ -312,6 +315,7 @@ def write_blog(blog: BlogConfig, blog_plan: BlogPlan) -> BlogWriteResult:
             current = published_bytes(path)
             if current is not None and not current.startswith(b"\0") and digest(current) == owned[relative]:
                 os.unlink(path)
+                _remove_emptied_folders(blog, relative)
         if published_bytes(manifest_path) != manifest:
             _replace_manifest(blog, manifest_path, manifest)
     except OSError as exc:
@@ -349,3 +353,16 @@ def _remove_leftover_staging(blog: BlogConfig, plan: SitePlan) -> None:
             with contextlib.suppress(OSError):
                 if _STAGING.match(name) and stat.S_ISREG(os.lstat(path).st_mode):
                     os.unlink(path)
+
+
+def _remove_emptied_folders(blog: BlogConfig, relative: str) -> None:
+    """The folders above a deleted file that it leaves empty (images/charts/ after the last chart), up to the
+    engine's own folders (posts, assets), which stay. Only empty folders go: rmdir refuses any other."""
+    keep = {".", "", blog.posts_dir, blog.assets, blog.posts}
+    folder = os.path.dirname(relative)
+    while folder not in keep:
+        try:
+            os.rmdir(target(blog, folder))
+        except OSError:
+            return
+        folder = os.path.dirname(folder)

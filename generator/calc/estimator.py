@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import GeneratorError
-from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown
+from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
 from .gguf_mix import gguf_layout
 from . import transformers_engine as tf_engine
-from .llamacpp import LlamaCppRun, llamacpp_memory, padded_ctx
+from .llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
 from . import vllm as vllm_engine
 
 GIB = 2 ** 30
@@ -372,6 +372,9 @@ class Estimate:
     vllm: object | None = None
     refusal: str | None = None
     warnings: tuple = ()
+    # Hybrid-state models: the conv + recurrent state of the linear-attention / Mamba2 layers for every sequence,
+    # beside the KV cache (included in peak and steady; independent of the context length).
+    state: int = 0
 
     @property
     def peak_gib(self) -> float:
@@ -457,16 +460,52 @@ def estimate(arch: Architecture, quantization: Quantization, context: int, frame
     return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, attn)
 
 
+# transformers keeps a state layer's conv state at the full kernel width in the model dtype and its recurrent state
+# in fp32: cache_utils.LinearAttentionLayer.lazy_initialization allocates conv_states (batch, conv_dim,
+# conv_kernel_size) in the dtype of the conv input, and recurrent_states zeros_like the kernel's final state, which
+# torch_chunk_gated_delta_rule (Qwen3-Next / Qwen3.5) and mamba2_chunk_scan (Nemotron-H, Granite 4) compute in
+# float32 (transformers 5.24.0, cache_utils.py and modeling_qwen3_next.py / modeling_nemotron_h.py).
+TRANSFORMERS_RECURRENT_STATE_BYTES = 4
+
+
+def transformers_state_bytes(arch: Architecture, act_bytes: int, batch: int) -> int:
+    return int(batch * state_bytes_per_sequence(arch, act_bytes, TRANSFORMERS_RECURRENT_STATE_BYTES,
+                                                conv_columns=arch.conv_kernel))
+
+
+def check_family_release(arch: Architecture, framework: FrameworkProfile) -> None:
+    """Refuse a transformers release older than the first one with the family's classes."""
+    from ..families.table import FAMILIES  # data only; imported here to keep calc free of the readers
+    first = FAMILIES.get(arch.model_type, {}).get("first_release")
+    if first and framework.version and version_tuple(framework.version) < version_tuple(first):
+        raise GeneratorError(f"transformers {framework.version} cannot run {arch.model_type} models: its classes "
+                             f"arrived in transformers {first}", fix=f"use --framework transformers=={first} or later")
+
+
+def runnable_framework(arch: Architecture, framework: FrameworkProfile, profiles) -> FrameworkProfile:
+    """The transformers profile a table can show the model under: its own, or the family's first release when the
+    table's release predates the family (a hybrid model in a table of transformers 4.46 runs on 4.57 or later)."""
+    from ..families.table import FAMILIES
+    first = FAMILIES.get(arch.model_type, {}).get("first_release")
+    if framework.engine != "transformers" or not first or not framework.version or \
+            version_tuple(framework.version) >= version_tuple(first):
+        return framework
+    return parse_framework(f"transformers=={first}", profiles)
+
+
 def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, attn):
+    check_family_release(arch, framework)
     weights, largest = weight_bytes(arch, quant)
     act = quant.compute_bytes
     kv_value = kv_dtype.bytes_per_value if kv_dtype else act
     total_tokens = context + generate
     # The version's cache: sliding layers keep every token until the sliding-window cache layers (4.56).
     cache_arch = tf_engine.cache_architecture(arch, framework)
-    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, False, total_tokens) * total_tokens * batch
-    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, False, context) * context * batch
-    layer_kv_full = kv_full / arch.layers
+    latent = framework.mla_compressed_cache  # 5.15+: MLA caches the latent (content/frameworks.yaml)
+    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, latent, total_tokens) * total_tokens * batch
+    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, latent, context) * context * batch
+    layer_kv_full = kv_full / max(1, arch.attention_layers)
+    state = transformers_state_bytes(arch, act, batch)
 
     # Overheads that live as long as the model does.
     rope = tf_engine.rope_table_bytes(arch, framework, act)
@@ -500,21 +539,23 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
     fixed = rope + scratch_per_gpu * gpus
     if gpus == 1:
-        prefill = kv_prompt + activations
-        decode = decode_kv + step_logits + decode_repeat
+        prefill = kv_prompt + state + activations
+        decode = decode_kv + state + step_logits + decode_repeat
         peak = weights + fixed + max(prefill, decode)
         per_gpu = (int(peak),)
     else:
         copies = max(1, framework.kv_cache_copies_in_decode)
-        per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full,
-                                     decode_kv, logits, logits_32, layer_peak, step_logits, copies, decode_repeat)
+        # The state is spread over the cards with its layers, as the K/V is.
+        per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt + state,
+                                     kv_full + state, decode_kv + state, logits, logits_32, layer_peak, step_logits,
+                                     copies, decode_repeat)
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
-    steady = weights + fixed + kv_full + step_logits + decode_repeat
+    steady = weights + fixed + kv_full + state + step_logits + decode_repeat
     return Estimate(
         weights=int(weights), kv_cache=int(kv_full), activations=int(activations), overhead=int(fixed),
         peak=int(peak), steady=int(steady), per_gpu_peak=tuple(int(p) for p in per_gpu), gpus=gpus,
-        context=context, generate=generate, batch=batch,
+        context=context, generate=generate, batch=batch, state=state,
     )
 
 
@@ -608,14 +649,19 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
         refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,
                                               lambda q: weight_bytes(arch, q)[0], quant, _smaller_quantizations(quant))
     kv_needed = int(plan.kv_bytes_per_token * request * batch * gpus)
+    # Hybrid models: vLLM keeps one state slot per running sequence (conv state in the model dtype, the SSM /
+    # recurrent state in mamba_ssm_cache_dtype, "auto" = the model dtype); generator/calc/vllm.py sizes the slots.
+    state = int(batch * state_bytes_per_sequence(arch, act, act))
     if not settings.gpu_memory_bytes:
         # No card: what this request needs on each GPU (vLLM itself would take utilisation x the card).
-        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch)
+        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch
+                      + state / gpus)
         return Estimate(
             weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
             overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
-            steady=int(weights + kv_needed + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus, gpus=gpus,
-            context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal, warnings=plan.warnings)
+            steady=int(weights + kv_needed + state + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus,
+            gpus=gpus, context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal,
+            warnings=plan.warnings, state=state)
     per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
         weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
@@ -694,10 +740,36 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
                       gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
                       mla_latent_cache=framework.mla_compressed_cache, mla_v_cache=framework.mla_v_cache)
     memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
-    per_gpu = tuple(int(p) for p in memory.per_card)
+    state_cards, state_host = llamacpp_state_bytes(arch, batch, n_gpu_layers, gpus)
+    per_gpu = tuple(int(p + s) for p, s in zip(memory.per_card, state_cards))
     peak = sum(per_gpu)
     return Estimate(
         weights=int(sum(memory.model)), kv_cache=int(sum(memory.kv)), activations=int(sum(memory.compute)),
         overhead=0, peak=peak, steady=peak, per_gpu_peak=per_gpu, gpus=gpus, context=context, generate=generate,
-        batch=batch, host=int(memory.host),
+        batch=batch, host=int(memory.host + state_host), state=int(sum(state_cards)),
     )
+
+
+# llama.cpp's recurrent memory (src/llama-memory-recurrent.cpp, made by llama_model::create_memory for hybrid and
+# recurrent architectures): per state layer one r tensor of n_embd_r() = (ssm_d_conv - 1) x conv channels and one
+# s tensor of n_embd_s() = ssm_d_state x ssm_d_inner (for Gated DeltaNet: key head dim x value heads x value head
+# dim), both GGML_TYPE_F32, times mem_size = max(1, n_seq_max) sequence slots, on the layer's device (offload_kqv).
+LLAMA_CPP_STATE_BYTES = 4
+
+
+def llamacpp_state_bytes(arch: Architecture, sequences: int, n_gpu_layers, gpus: int) -> tuple:
+    """([bytes per card], bytes in host memory) of the recurrent-state buffer for ``sequences`` slots."""
+    cards = [0.0] * gpus
+    if not arch.is_hybrid:
+        return cards, 0.0
+    per_layer = state_bytes_per_sequence(arch, LLAMA_CPP_STATE_BYTES, LLAMA_CPP_STATE_BYTES) / arch.state_layers
+    per_layer *= max(1, sequences)
+    devices, _ = layer_devices(arch.layers, n_gpu_layers, gpus)
+    host = 0.0
+    for index, card in enumerate(devices):
+        if arch.holds_state(index):
+            if card is None:
+                host += per_layer
+            else:
+                cards[card] += per_layer
+    return cards, host

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .architecture import Architecture
+from .architecture import Architecture, param_breakdown
 
 # ggml block layouts: (weights per block, bytes per block), from ggml-common.h's block structs (QK_K = 256):
 # q4_0 = d(2) + 16, q4_1 = 2*2 + 16, q5_0 = 2 + 4 + 16, q5_1 = 4 + 4 + 16, q8_0 = 2 + 32, q2_K = 16 + 64 + 4,
@@ -408,11 +408,14 @@ def gguf_layout(arch: Architecture, mix: str) -> GgufLayout:
     cached = _layout_cache.get(key)
     if cached is not None:
         return cached
-    layers = [_layer_small_bytes(arch, i) for i in range(arch.layers)]
+    # Layers that differ from one another are sized from their own matrices (_uneven_layers, issue 21).
+    uneven = _uneven_layers(arch, mix_context(arch, mix))
+    layers = [_layer_small_bytes(arch, i) for i in range(arch.layers)] if uneven is None else list(uneven)
     embd = output = 0.0
     for layer, category, ggml_type, count in tensor_types(arch, mix):
         if layer is not None:
-            layers[layer] += type_bytes(ggml_type, count)
+            if uneven is None:
+                layers[layer] += type_bytes(ggml_type, count)
         elif category == "token_embd":
             embd = type_bytes(ggml_type, count)
         else:
@@ -423,6 +426,27 @@ def gguf_layout(arch: Architecture, mix: str) -> GgufLayout:
     result = GgufLayout(tuple(layers), embd, output, h * 4.0, arch.tie_word_embeddings)
     _layout_cache[key] = result
     return result
+
+
+def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
+    """Layers that differ from one another (issue 21: hybrid-state models' linear-attention / Mamba2 layers, Gemma
+    4's global and KV-sharing layers, GLM-5's indexer): the per-layer tensor rules above assume one layout for
+    every layer, so these files are sized from the architecture's own matrices at the mix's default type (f32 for
+    norms, biases and routers), spread evenly over the layers. An approximation of the per-tensor choices; the
+    total follows the model's parameters. None: every layer alike, the rules above apply."""
+    if not (arch.layer_kinds or arch.mixer_shapes or arch.attention_shapes_given):
+        return None
+    b = param_breakdown(arch)
+    default = MIX_DEFAULT[ctx.mix]
+    total = 0.0
+    for in_features, out_features, count in b.linear_shapes:
+        kind = default if default in _FLOAT else _fallback(default, in_features)
+        total += type_bytes(kind, in_features * out_features * count)
+    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
+    extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
+    total += type_bytes(extra_type, arch.extra_params)
+    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * 4
+    return [total / arch.layers] * arch.layers
 
 
 def bits_per_weight(arch: Architecture, mix: str, params: int) -> float:

@@ -127,6 +127,8 @@ def _is_swa_layer(arch: Architecture, layer: int) -> bool:
 
 
 def kv_layer_bytes(arch: Architecture, layer: int, run: LlamaCppRun) -> float:
+    if not arch.holds_kv(layer):
+        return 0.0  # a hybrid model's state layer: its recurrent state is estimator.llamacpp_state_bytes
     size = KV_TYPE_BYTES[run.kv_type]
     if arch.is_mla:
         if run.mla_latent_cache:

@@ -155,13 +155,42 @@
   // --- generator/calc/architecture.py ----------------------------------------------------------------------------
   function isMoe(a) { return a.num_experts > 0; }
   function isMla(a) { return a.kv_lora_rank > 0; }
+  function overridden(value) { return value !== undefined && value !== null && value >= 0; }
   function moeLayers(a) {
     if (!isMoe(a)) { return 0; }
+    if (overridden(a.moe_layers_override)) { return a.moe_layers_override; }
     return Math.floor(pyMax(0, a.layers - a.first_k_dense_replace) / pyMax(1, a.moe_layer_step || 1));
   }
-  function denseLayers(a) { return a.layers - moeLayers(a); }
+  function denseLayers(a) { return overridden(a.mlp_layers_override) ? a.mlp_layers_override : a.layers - moeLayers(a); }
 
-  function attentionShapes(a) {
+  // Hybrid-state models (architecture.py layer_kinds): "A" attention, "S" state layer, "F" feed-forward block.
+  function countKind(a, kind) {
+    var n = 0, kinds = a.layer_kinds || "";
+    for (var i = 0; i < kinds.length; i++) { if (kinds.charAt(i) === kind) { n += 1; } }
+    return n;
+  }
+  function attentionLayers(a) { return a.layer_kinds ? countKind(a, "A") : a.layers; }
+  function stateLayers(a) { return countKind(a, "S"); }
+  function isHybrid(a) { return stateLayers(a) > 0; }
+  function holdsKv(a, layer) { return !a.layer_kinds || a.layer_kinds.charAt(layer) === "A"; }
+  function holdsState(a, layer) { return !!a.layer_kinds && a.layer_kinds.charAt(layer) === "S"; }
+  function attentionGroups(a) {
+    var layers = attentionLayers(a);
+    if (!(a.global_head_dim || a.global_kv_heads) || !a.sliding_window_layers) {
+      return [[layers, a.head_dim, a.kv_heads]];
+    }
+    var local = pyMin(a.sliding_window_layers, layers);
+    return [[local, a.head_dim, a.kv_heads],
+      [layers - local, a.global_head_dim || a.head_dim, a.global_kv_heads || a.kv_heads]];
+  }
+  function stateBytesPerSequence(a, convBytes, recurrentBytes, convColumns) {
+    if (!isHybrid(a)) { return 0.0; }
+    var columns = convColumns === undefined || convColumns === null ? a.conv_kernel - 1 : convColumns;
+    return stateLayers(a) * a.conv_dim * columns * convBytes +
+      stateLayers(a) * a.recurrent_state_values * recurrentBytes;
+  }
+
+  function attentionShapes(a, headDim, kvHeads) {
     var h = a.hidden_size;
     if (isMla(a)) {
       var qkHead = a.qk_nope_head_dim + a.qk_rope_head_dim;
@@ -177,15 +206,24 @@
       shapes.push([a.heads * a.v_head_dim, h]);
       return shapes;
     }
-    var qOut = a.heads * a.head_dim, kvOut = a.kv_heads * a.head_dim;
-    return [[h, qOut], [h, kvOut], [h, kvOut], [qOut, h]];
+    headDim = headDim || a.head_dim;
+    kvHeads = kvHeads || a.kv_heads;
+    var qOut = a.heads * headDim, kvOut = kvHeads * headDim, gate = a.attention_output_gate ? 2 : 1;
+    return [[h, gate * qOut], [h, kvOut], [h, kvOut], [qOut, h]];
   }
 
-  function attentionExtra(a) {
+  function attentionExtra(a, headDim, kvHeads) {
     if (isMla(a)) { return [0, a.kv_lora_rank + (a.q_lora_rank ? a.q_lora_rank : 0)]; }
-    var bias = a.qkv_bias ? (a.heads + 2 * a.kv_heads) * a.head_dim : 0;
+    headDim = headDim || a.head_dim;
+    kvHeads = kvHeads || a.kv_heads;
+    var bias = a.qkv_bias ? (a.heads + 2 * kvHeads) * headDim : 0;
     bias += a.o_bias ? a.hidden_size : 0;
-    var norms = a.qk_norm ? 2 * a.head_dim : 0;
+    var norms;
+    if (a.qk_norm_full) {
+      norms = (a.heads + kvHeads) * headDim;
+    } else {
+      norms = a.qk_norm ? 2 * headDim : 0;
+    }
     norms += a.attention_sinks ? a.heads : 0;
     return [bias, norms];
   }
@@ -217,11 +255,22 @@
     var cached = breakdownCache.get(a);
     if (cached) { return cached; }
     var h = a.hidden_size;
-    var attn = attentionShapes(a);
-    var extra = attentionExtra(a);
-    var shapes = attn.map(function (s) { return [s[0], s[1], a.layers]; });
-    var kinds = attn.map(function () { return "attention"; });
-    var attentionLinear = a.layers * sumProducts(attn);
+    var shapes = [], attentionLinear = 0, attentionBias = 0, attentionNorms = 0;
+    attentionGroups(a).forEach(function (g) {
+      var count = g[0];
+      if (!count || a.attention_shapes_given) { return; }
+      var groupShapes = attentionShapes(a, g[1], g[2]), extra = attentionExtra(a, g[1], g[2]);
+      groupShapes.forEach(function (s) { shapes.push([s[0], s[1], count]); });
+      attentionLinear += count * sumProducts(groupShapes);
+      attentionBias += count * extra[0];
+      attentionNorms += count * extra[1];
+    });
+    // State layers' (and other extra) mixer matrices: quantized like attention.
+    (a.mixer_shapes || []).forEach(function (m) {
+      shapes.push([m[0], m[1], m[2]]);
+      attentionLinear += m[0] * m[1] * m[2];
+    });
+    var kinds = shapes.map(function () { return "attention"; });
     var mlpLinear = 0, expertsLinear = 0, router = 0, mlpBias = 0;
     var dense = denseLayers(a), moe = moeLayers(a);
     if (dense) {
@@ -232,11 +281,12 @@
     }
     if (moe) {
       var expert = gatedMlpShapes(h, a.moe_intermediate_size);
+      if (a.experts_gated === false) { expert = expert.slice(1); }
       expertsLinear = moe * a.num_experts * sumProducts(expert);
       expert.forEach(function (s) { shapes.push([s[0], s[1], moe * a.num_experts]); kinds.push("experts"); });
       var sharedIntermediate = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
       if (sharedIntermediate) {
-        var shared = gatedMlpShapes(h, sharedIntermediate);
+        var shared = denseMlpShapes(a, sharedIntermediate);
         mlpLinear += moe * sumProducts(shared);
         shared.forEach(function (s) { shapes.push([s[0], s[1], moe]); kinds.push("mlp"); });
       }
@@ -244,7 +294,7 @@
       if (a.expert_bias) { router += moe * a.num_experts * (1 + 2 * a.moe_intermediate_size + h); }
     }
     var normSize = a.norm_bias ? 2 * h : h;
-    var norms = a.layers * (a.norms_per_layer * normSize + extra[1]);
+    var norms = a.layers * a.norms_per_layer * normSize + attentionNorms;
     norms += a.final_norm === false ? 0 : normSize;
     var embedding = (a.vocab_size + (a.position_embeddings || 0)) * h;
     var lmHead = a.tie_word_embeddings ? 0 : a.vocab_size * h;
@@ -252,7 +302,7 @@
     shapes.forEach(function (s) { largest = pyMax(largest, s[0] * s[1]); });
     var b = {
       embedding: embedding, lm_head: lmHead, attention_linear: attentionLinear,
-      attention_bias: a.layers * extra[0] + mlpBias, mlp_linear: mlpLinear, experts_linear: expertsLinear,
+      attention_bias: attentionBias + mlpBias, mlp_linear: mlpLinear, experts_linear: expertsLinear,
       router: router, norms: norms + (a.extra_params || 0), linear_shapes: shapes, largest_linear: largest,
       vision: a.vision_params || 0, linear_kinds: kinds,
     };
@@ -272,15 +322,18 @@
       } else {
         perLayer = a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
       }
-      return a.layers * perLayer * bytesPerValue;
+      return attentionLayers(a) * perLayer * bytesPerValue +
+        (a.indexer_layers || 0) * (a.indexer_head_dim || 0) * bytesPerValue;
+    }
+    var groups = attentionGroups(a);
+    var local = a.sliding_window ? pyMin(a.sliding_window_layers, attentionLayers(a)) : 0;
+    var fraction = local && context && context > a.sliding_window ? a.sliding_window / context : 1.0;
+    if (groups.length === 2) {
+      return 2 * bytesPerValue * (groups[0][0] * groups[0][2] * groups[0][1] * fraction +
+        groups[1][0] * groups[1][2] * groups[1][1]);
     }
     perLayer = 2 * a.kv_heads * a.head_dim * bytesPerValue;
-    var local = a.sliding_window ? a.sliding_window_layers : 0;
-    if (local && context && context > a.sliding_window) {
-      var fraction = a.sliding_window / context;
-      return perLayer * ((a.layers - local) + local * fraction);
-    }
-    return perLayer * a.layers;
+    return perLayer * ((attentionLayers(a) - local) + local * fraction);
   }
 
   // --- Quantization, KV dtype, framework: generator/calc/estimator.py -------------------------------------------
@@ -525,6 +578,16 @@
     return 2 * tokens * a.heads * a.head_dim * actBytes;
   }
 
+  // estimator.py check_family_release: a release older than the family's first one is refused.
+  function checkFamilyRelease(a, framework) {
+    var spec = hasOwn(DATA.config.families, a.model_type) ? DATA.config.families[a.model_type] : null;
+    var first = spec && spec.first_release;
+    if (first && framework.version && compareTuples(versionTuple(framework.version), versionTuple(first)) < 0) {
+      throw new EstimateError("transformers " + framework.version + " cannot run " + a.model_type + " models: its " +
+        "classes arrived in transformers " + first, "use --framework transformers==" + first + " or later", "framework");
+    }
+  }
+
   // Eager attention's score matrix at its peak plus the shared 4-D mask (transformers_engine.py says why).
   function eagerBytesPerScore(actBytes, float16) {
     var FP32 = 4;
@@ -540,14 +603,17 @@
   }
 
   function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, attn) {
+    checkFamilyRelease(a, framework);
     var wb = weightBytes(a, quant), weights = wb[0], largest = wb[1];
     var act = quant.compute_bytes;
     var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
     var totalTokens = context + generate;
     var cacheArch = cacheArchitecture(a, framework);
-    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, false, totalTokens) * totalTokens * batch;
-    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, false, context) * context * batch;
-    var layerKvFull = kvFull / a.layers;
+    var latent = !!framework.mla_compressed_cache;
+    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, latent, totalTokens) * totalTokens * batch;
+    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, latent, context) * context * batch;
+    var layerKvFull = kvFull / pyMax(1, attentionLayers(a));
+    var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
     var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + 128 : 0;
@@ -581,23 +647,23 @@
     var fixed = rope + scratchPerGpu * gpus;
     var peak, perGpu;
     if (gpus === 1) {
-      var prefill = kvPrompt + activations;
-      var decode = decodeKv + stepLogits + decodeRepeat;
+      var prefill = kvPrompt + state + activations;
+      var decode = decodeKv + state + stepLogits + decodeRepeat;
       peak = weights + fixed + pyMax(prefill, decode);
       perGpu = [Math.trunc(peak)];
     } else {
       var copies = pyMax(1, framework.kv_cache_copies_in_decode);
-      perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt, kvFull, decodeKv, logits,
-        logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
+      perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt + state, kvFull + state,
+        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
       peak = 0;
       perGpu.forEach(function (p) { peak += p; });
     }
-    var steady = weights + fixed + kvFull + stepLogits + decodeRepeat;
+    var steady = weights + fixed + kvFull + state + stepLogits + decodeRepeat;
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: Math.trunc(kvFull), activations: Math.trunc(activations),
       overhead: Math.trunc(fixed), peak: Math.trunc(peak), steady: Math.trunc(steady),
       per_gpu_peak: perGpu.map(Math.trunc), gpus: gpus, context: context, generate: generate, batch: batch,
-      kv_cache_capacity_tokens: null, max_concurrency: null,
+      kv_cache_capacity_tokens: null, max_concurrency: null, state: state,
     });
   }
 
@@ -973,10 +1039,12 @@
       refusal += vllmWhatWouldFit(a, plan, rules, s, request, kvValue, act, quant);
     }
     var kvNeeded = Math.trunc(plan.kv_bytes_per_token * request * batch * gpus);
-    var perGpuPeak, capacity = null, concurrency = null;
+    var state = Math.trunc(batch * stateBytesPerSequence(a, act, act));
+    var perGpuPeak, capacity = null, concurrency = null, steadyState = 0;
     if (!s.gpu_memory_bytes) {
       perGpuPeak = Math.trunc(plan.weights + plan.activation_peak + plan.non_torch +
-        plan.kv_bytes_per_token * request * batch);
+        plan.kv_bytes_per_token * request * batch + state / gpus);
+      steadyState = state;
     } else {
       perGpuPeak = Math.trunc(pyMax(plan.budget, plan.weights + plan.activation_peak + plan.non_torch));
       capacity = plan.capacity_tokens;
@@ -987,9 +1055,9 @@
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: kvNeeded, activations: plan.activation_peak * gpus,
       overhead: plan.non_torch * gpus, peak: perGpuPeak * gpus,
-      steady: Math.trunc(weights + kvNeeded + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
+      steady: Math.trunc(weights + kvNeeded + steadyState + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
       context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
-      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings,
+      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: steadyState,
     });
   }
 
@@ -1163,20 +1231,39 @@
       imatrix: among(mix, G.imatrix_mixes) };
   }
   var layoutCache = new Map();
+  // gguf_mix.py _uneven_layers: hybrid / heterogeneous layers, sized from the architecture's own matrices.
+  function unevenLayers(a, ctx) {
+    if (!(a.layer_kinds || (a.mixer_shapes && a.mixer_shapes.length) || a.attention_shapes_given)) { return null; }
+    var b = paramBreakdown(a), d = G.mix_default[ctx.mix], total = 0.0;
+    b.linear_shapes.forEach(function (sh) {
+      var kind = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, sh[0]);
+      total += typeBytes(kind, sh[0] * sh[1] * sh[2]);
+    });
+    var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
+    total += typeBytes(extraType, a.extra_params || 0);
+    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * 4;
+    var out = [];
+    for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
+    return out;
+  }
+
   function ggufLayout(a, mix) {
     var byMix = layoutCache.get(a);
     if (!byMix) { byMix = {}; layoutCache.set(a, byMix); }
     if (hasOwn(byMix, mix)) { return byMix[mix]; }
     var ctx = mixContext(a, mix);
-    var layers = [], downCounter = 0;
-    for (var i = 0; i < a.layers; i++) {
-      var total = layerSmallBytes(a, i);
-      var mats = layerMatrices(a, i);
-      for (var j = 0; j < mats.length; j++) {
-        total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1], mats[j][3], downCounter), mats[j][2]);
-        if (mats[j][0] === "down") { downCounter++; }
+    var layers = unevenLayers(a, ctx), downCounter = 0;
+    if (layers === null) {
+      layers = [];
+      for (var i = 0; i < a.layers; i++) {
+        var total = layerSmallBytes(a, i);
+        var mats = layerMatrices(a, i);
+        for (var j = 0; j < mats.length; j++) {
+          total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1], mats[j][3], downCounter), mats[j][2]);
+          if (mats[j][0] === "down") { downCounter++; }
+        }
+        layers.push(total);
       }
-      layers.push(total);
     }
     var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
     var result = { layer_bytes: layers, token_embd_bytes: typeBytes(tokenEmbdType(ctx, h, tied), vocab * h),
@@ -1221,6 +1308,7 @@
     return run.n_ctx;
   }
   function kvLayerBytes(a, layer, run) {
+    if (!holdsKv(a, layer)) { return 0.0; }
     var size = L.kv_type_bytes[run.kv_type], values;
     if (isMla(a)) {
       values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim + (run.mla_v_cache ? a.kv_lora_rank : 0)
@@ -1325,9 +1413,11 @@
       mla_v_cache: framework.mla_v_cache };
     var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
     var memory = llamacppMemory(a, mix, run);
+    var st = llamacppStateBytes(a, batch, ngl, gpus), stateCards = st[0], stateTotal = 0;
+    stateCards.forEach(function (x) { stateTotal += x; });
     var perGpu = [], peak = 0, weights = 0, kv = 0, compute = 0;
     for (var i = 0; i < gpus; i++) {
-      var p = Math.trunc(memory.model[i] + memory.kv[i] + memory.compute[i]);
+      var p = Math.trunc(memory.model[i] + memory.kv[i] + memory.compute[i] + stateCards[i]);
       perGpu.push(p);
       peak += p;
     }
@@ -1338,8 +1428,24 @@
       weights: Math.trunc(weights), kv_cache: Math.trunc(kv), activations: Math.trunc(compute), overhead: 0,
       peak: peak, steady: peak, per_gpu_peak: perGpu, gpus: gpus, context: context,
       generate: generate, batch: batch, kv_cache_capacity_tokens: null, max_concurrency: null,
-      host: Math.trunc(memory.host),
+      host: Math.trunc(memory.host + st[1]), state: Math.trunc(stateTotal),
     });
+  }
+
+  // estimator.py llamacpp_state_bytes: the recurrent-state buffer, f32, one slot per sequence, with its layer.
+  function llamacppStateBytes(a, sequences, nGpuLayers, gpus) {
+    var cards = [];
+    for (var c = 0; c < gpus; c++) { cards.push(0.0); }
+    if (!isHybrid(a)) { return [cards, 0.0]; }
+    var perLayer = stateBytesPerSequence(a, C.llama_cpp_state_bytes, C.llama_cpp_state_bytes) / stateLayers(a);
+    perLayer *= pyMax(1, sequences);
+    var devices = layerDevices(a.layers, nGpuLayers, gpus)[0], host = 0.0;
+    for (var i = 0; i < devices.length; i++) {
+      if (holdsState(a, i)) {
+        if (devices[i] === null) { host += perLayer; } else { cards[devices[i]] += perLayer; }
+      }
+    }
+    return [cards, host];
   }
 
   // --- generator/calc/gpu_fit.py --------------------------------------------------------------------------------
@@ -1536,6 +1642,218 @@
     return fields;
   }
 
+  // --- reader.py: hybrid-state layers (issue 21) -------------------------------------------------------------------
+  var LAYER_KIND = { full_attention: "A", attention: "A", sliding_attention: "A", "*": "A",
+    linear_attention: "S", mamba: "S", M: "S", mlp: "F", moe: "F", "-": "F", E: "F" };
+
+  function layerKindsOf(f, layers, rule) {
+    var key = "layer_types", types = getKey(f.config, "layer_types");
+    if (types === null && rule === "mamba2") { key = "layers_block_type"; types = getKey(f.config, key); }
+    var i;
+    if (types === null && rule === "gdn") {
+      var interval = f.optional("full_attention_interval", 4) || 4, out = "";
+      for (i = 0; i < layers; i++) { out += (i + 1) % interval ? "S" : "A"; }
+      return out;
+    }
+    if (typeof types === "string") { types = types.split(""); }
+    if (!Array.isArray(types) || !types.every(function (t) { return typeof t === "string" && hasOwn(LAYER_KIND, t); })) {
+      throw new EstimateError("field " + pyRepr(key) + " must list each layer's type (" +
+        Object.keys(LAYER_KIND).sort().join(", ") + "), got " + pyRepr(types), "give the model's config.json as published",
+        "config");
+    }
+    if (types.length !== layers) {
+      throw new EstimateError("field " + pyRepr(key) + " has " + types.length + " entries for " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    return types.map(function (t) { return LAYER_KIND[t]; }).join("");
+  }
+
+  function blockPatternOf(f) {
+    var pattern = getKey(f.config, "hybrid_override_pattern");
+    if (pattern === null) { pattern = truthy(getKey(f.config, "layer_types")) ? f.config.layer_types : getKey(f.config, "layers_block_type"); }
+    var letters = { linear_attention: "M", mamba: "M", full_attention: "*", attention: "*", mlp: "-", moe: "E" };
+    if (Array.isArray(pattern)) {
+      pattern = pattern.map(function (t) { return typeof t === "string" && hasOwn(letters, t) ? letters[t] : "?"; }).join("");
+    }
+    if (typeof pattern !== "string" || !pattern || !/^[M*\-E]+$/.test(pattern)) {
+      throw new EstimateError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got " +
+        pyRepr(pattern), "give the model's config.json as published", "config");
+    }
+    return pattern;
+  }
+
+  function hybridFieldsOf(f, rule, hidden, layers) {
+    var kinds;
+    if (rule === "mamba2_blocks") {
+      kinds = blockPatternOf(f).split("").map(function (c) { return c === "M" ? "S" : (c === "*" ? "A" : "F"); }).join("");
+    } else {
+      kinds = layerKindsOf(f, layers, rule);
+    }
+    var states = kinds.split("").filter(function (c) { return c === "S"; }).length;
+    var fields = {}, shapes, extra, recurrent, convDim, kernel;
+    if (rule === "gdn") {
+      var nk = f.need("linear_num_key_heads"), nv = f.need("linear_num_value_heads");
+      var dk = f.need("linear_key_head_dim"), dv = f.need("linear_value_head_dim");
+      kernel = f.need("linear_conv_kernel_dim");
+      var keyDim = nk * dk, valueDim = nv * dv;
+      convDim = 2 * keyDim + valueDim;
+      shapes = [[hidden, convDim + valueDim, states], [hidden, 2 * nv, states], [valueDim, hidden, states]];
+      extra = states * (convDim * kernel + 2 * nv + dv);
+      recurrent = nv * dk * dv;
+      fields.attention_output_gate = true;
+    } else {
+      var heads, headDim, dState, groups, inner, convBias, projBias;
+      if (rule === "mamba2_blocks") {
+        heads = f.need("mamba_num_heads"); headDim = f.need("mamba_head_dim");
+        dState = f.need("ssm_state_size"); groups = f.need("n_groups"); kernel = f.need("conv_kernel");
+        inner = heads * headDim;
+        convBias = hasOwn(f.config, "use_conv_bias") ? f.config.use_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "use_bias") ? f.config.use_bias : false);
+      } else {
+        heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
+        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
+        if (expand instanceof PyFloat) { expand = expand.value; }
+        if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
+          throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
+            "give the model's config.json as published", "config");
+        }
+        inner = Math.trunc(expand * hidden);
+        headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
+        headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
+        convBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
+      }
+      convDim = inner + 2 * groups * dState;
+      shapes = [[hidden, inner + convDim + heads, states], [inner, hidden, states]];
+      extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + inner +
+        (projBias ? inner + convDim + heads + hidden : 0));
+      recurrent = heads * headDim * dState;
+    }
+    fields.layer_kinds = kinds; fields.conv_dim = convDim; fields.conv_kernel = kernel;
+    fields.recurrent_state_values = recurrent; fields.mixer_shapes = shapes;
+    return [fields, extra];
+  }
+
+  // reader.py _indexer_layers: GLM-5's layers with their own indexer.
+  function indexerLayersOf(f, layers) {
+    var types = getKey(f.config, "indexer_types"), key = "indexer_types", i, n = 0;
+    if (types === null && getKey(f.config, "index_topk_pattern") !== null) {
+      key = "index_topk_pattern";
+      var pattern = f.config.index_topk_pattern;
+      types = typeof pattern === "string" ? pattern.split("").map(function (c) {
+        return c === "F" ? "full" : (c === "S" ? "shared" : c); }) : pattern;
+    }
+    if (types === null) {
+      var freq = pyMax(f.optional("index_topk_freq", 1), 1), offset = f.optional("index_skip_topk_offset", 2);
+      for (i = 0; i < layers; i++) { if (pyMax(i - offset + 1, 0) % freq === 0) { n += 1; } }
+      return n;
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "full" || t === "shared"; })) {
+      throw new EstimateError("field " + pyRepr(key) + " must give full or shared for each of the " + layers +
+        " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    return types.filter(function (t) { return t === "full"; }).length;
+  }
+
+  // reader.py _gemma4_fields: Gemma 4's heterogeneous layers.
+  function mergedShapes(shapes) {
+    var order = [], counts = {};
+    shapes.forEach(function (s) {
+      var key = s[0] + "x" + s[1];
+      if (!hasOwn(counts, key)) { counts[key] = [s[0], s[1], 0]; order.push(key); }
+      counts[key][2] += s[2];
+    });
+    return order.map(function (k) { return counts[k]; });
+  }
+
+  function gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeads) {
+    var types = getKey(f.config, "layer_types"), i;
+    if (types === null) {
+      types = [];
+      for (i = 0; i < layers; i++) { types.push((i + 1) % 6 ? "sliding_attention" : "full_attention"); }
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "sliding_attention" || t === "full_attention"; })) {
+      throw new EstimateError("field 'layer_types' must list sliding_attention or full_attention for each of the " +
+        layers + " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    types = types.slice();
+    types[types.length - 1] = "full_attention";
+    var kEqV = truthy(hasOwn(f.config, "attention_k_eq_v") ? f.config.attention_k_eq_v : false);
+    var globalDim = f.optional("global_head_dim", 512) || 512;
+    var globalKv = kEqV ? f.optional("num_global_key_value_heads") : 0;
+    globalKv = globalKv || kvHeads;
+    var overrides = getKey(f.config, "per_layer_config");
+    if (isMapping(overrides)) {
+      var keys = Object.keys(overrides);
+      for (i = 0; i < keys.length; i++) {
+        var index = keys[i], values = overrides[index];
+        if (/^[0-9]+$/.test(index) && Number(index) < layers && types[Number(index)] === "full_attention" &&
+            isMapping(values)) {
+          globalDim = f.integer("per_layer_config", hasOwn(values, "head_dim") ? values.head_dim : globalDim, false);
+          globalKv = f.integer("per_layer_config", hasOwn(values, "num_key_value_heads") ? values.num_key_value_heads
+            : globalKv, false);
+          break;
+        }
+      }
+    }
+    var shared = f.optional("num_kv_shared_layers");
+    if (shared > layers) {
+      throw new EstimateError("field 'num_kv_shared_layers' (" + shared + ") exceeds the " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    var firstShared = layers - shared;
+    var doubleWide = truthy(hasOwn(f.config, "use_double_wide_mlp") ? f.config.use_double_wide_mlp : false);
+    var intermediate = f.need("intermediate_size");
+    var perLayer = f.optional("hidden_size_per_layer_input", 256);
+    var shapes = [], extra = 0, kinds = "";
+    for (i = 0; i < layers; i++) {
+      var isGlobal = types[i] === "full_attention";
+      var d = isGlobal ? globalDim : headDim, kv = isGlobal ? globalKv : kvHeads;
+      var reuse = i >= firstShared;
+      shapes.push([hidden, heads * d, 1], [heads * d, hidden, 1]);
+      extra += d;
+      if (!reuse) {
+        shapes.push([hidden, kv * d, 1]);
+        if (!(kEqV && isGlobal)) { shapes.push([hidden, kv * d, 1]); }
+        extra += d;
+      }
+      if (doubleWide && reuse) {
+        shapes.push([hidden, intermediate, 1], [hidden, intermediate, 1], [intermediate, hidden, 1]);
+      }
+      if (perLayer) {
+        shapes.push([hidden, perLayer, 1], [perLayer, hidden, 1]);
+        extra += hidden;
+      }
+      kinds += reuse ? "F" : "A";
+    }
+    var fields = { attention_shapes_given: true, layer_kinds: kinds };
+    if (perLayer) {
+      var vocabPerLayer = f.optional("vocab_size_per_layer_input", 262144) || f.need("vocab_size");
+      extra += vocabPerLayer * layers * perLayer + perLayer;
+      shapes.push([hidden, layers * perLayer, 1]);
+    }
+    if (truthy(getKey(f.config, "enable_moe_block"))) {
+      var experts = f.need("num_experts");
+      fields.num_experts = experts;
+      fields.experts_per_token = f.need("top_k_experts");
+      fields.moe_intermediate_size = f.need("moe_intermediate_size");
+      fields.moe_layers_override = layers;
+      fields.mlp_layers_override = layers;
+      extra += layers * (hidden + experts + 3 * hidden);
+    }
+    if (globalDim !== headDim || globalKv !== kvHeads) {
+      fields.global_head_dim = globalDim;
+      fields.global_kv_heads = globalKv;
+    }
+    fields.mixer_shapes = mergedShapes(shapes);
+    var window = f.optional("sliding_window"), cachedSliding = 0;
+    for (i = 0; i < firstShared; i++) { if (types[i] === "sliding_attention") { cachedSliding += 1; } }
+    return [fields, extra, window, window ? cachedSliding : 0];
+  }
+
   function linear(fanIn, fanOut, bias) { return fanIn * fanOut + (bias === false ? 0 : fanOut); }
 
   var TOWERS = {
@@ -1581,14 +1899,90 @@
     },
   };
 
+  TOWERS.qwen3_5 = function (get) {
+    var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
+    var channels = get("in_channels", "in_chans"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+      merge = get("spatial_merge_size");
+    var out = get("out_hidden_size"), positions = get("num_position_embeddings");
+    var block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + linear(d, inter) + linear(inter, d);
+    var context = d * merge * merge;
+    var merger = 2 * d + linear(context, context) + linear(context, out);
+    return linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger;
+  };
+  TOWERS.gemma4 = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var heads = get("num_attention_heads"), kvHeads = get("num_key_value_heads"), headDim = get("head_dim");
+    var patch = get("patch_size"), positions = get("position_embedding_size");
+    var layer = 4 * d + d * heads * headDim * 2 + d * kvHeads * headDim * 2 + 2 * headDim + 3 * d * inter;
+    return 3 * patch * patch * d + 2 * positions * d + layers * layer + d * textHidden;
+  };
+  TOWERS.gemma4_audio = function (get, textHidden) {
+    var h = get("hidden_size"), layers = get("num_hidden_layers"), heads = get("num_attention_heads"),
+      kernel = get("conv_kernel_size");
+    var c0 = get("subsampling_channels_0"), c1 = get("subsampling_channels_1"), out = get("output_proj_dims");
+    var headDim = Math.floor(h / heads);
+    var layer = 24 * h * h + 9 * h + h * kernel + headDim;
+    var subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + Math.floor(c0 / 4) * c1 * h;
+    return subsample + layers * layer + h * out + out + out * textHidden;
+  };
+  TOWERS.pixtral = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var channels = get("num_channels"), patch = get("patch_size"), merge = get("spatial_merge_size");
+    var layer = 2 * d + 4 * d * d + 3 * d * inter;
+    var projector = d + d * merge * merge * d + d * textHidden + textHidden * textHidden;
+    return channels * patch * patch * d + d + layers * layer + projector;
+  };
+
+  function towerParams(kind, vc, textHidden) {
+    var defaults = CFG.vision_defaults[kind];
+    function get() {
+      for (var i = 0; i < arguments.length; i++) {
+        var name = arguments[i];
+        var value = getKey(vc, name);
+        if (value !== null) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+            throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
+              pyRepr(value), "give the config.json as published", "config");
+          }
+          return value;
+        }
+      }
+      return defaults[arguments[0]];
+    }
+    return TOWERS[kind](get, textHidden);
+  }
+
   function visionParams(kind, config, textHidden) {
     if (!kind) { return 0; }
+    if (kind === "gemma4") {
+      var total = 0;
+      [["vision_config", "gemma4"], ["audio_config", "gemma4_audio"]].forEach(function (pair) {
+        var sub = getKey(config, pair[0]);
+        if (sub === null) { return; }
+        if (!isMapping(sub)) {
+          throw new EstimateError(pyRepr(pair[0]) + " must be a mapping", "give the config.json as published", "config");
+        }
+        var channels = getKey(sub, "subsampling_conv_channels");
+        if (pair[1] === "gemma4_audio" && channels !== null) {
+          if (!Array.isArray(channels) || channels.length !== 2) {
+            throw new EstimateError("audio_config field 'subsampling_conv_channels' must be two numbers, got " +
+              pyRepr(channels), "give the config.json as published", "config");
+          }
+          sub = Object.assign({}, sub, { subsampling_channels_0: channels[0], subsampling_channels_1: channels[1] });
+        }
+        total += towerParams(pair[1], sub, textHidden);
+      });
+      return total;
+    }
     var vc = getKey(config, "vision_config");
     if (vc === null) { vc = {}; }
     if (!isMapping(vc)) {
       throw new EstimateError("'vision_config' must be a mapping", "give the config.json as published", "config");
     }
     var defaults = CFG.vision_defaults[kind];
+    if (kind === "pixtral" && hasOwn(config, "spatial_merge_size")) {
+      vc = Object.assign({}, vc, { spatial_merge_size: config.spatial_merge_size });
+    }
     function get() {
       for (var i = 0; i < arguments.length; i++) {
         var name = arguments[i];
@@ -1626,7 +2020,8 @@
       }
     });
     var hidden = f.need("hidden_size");
-    var layers = f.need("num_hidden_layers");
+    var blocks = spec.hybrid === "mamba2_blocks" ? blockPatternOf(f) : null;
+    var layers = blocks ? blocks.length : f.need("num_hidden_layers");
     if (layers > CFG.max_layers) {
       var layersName = f.raw("num_hidden_layers")[0];
       throw new EstimateError("field " + pyRepr(layersName) + " must be at most " + thousands(CFG.max_layers) +
@@ -1663,7 +2058,10 @@
       intermediate = f.need(denseKey);
     }
     var tie = getKey(text, "tie_word_embeddings");
-    if (tie === null) {
+    if (spec.tie_top) {
+      tie = getKey(config, "tie_word_embeddings");
+      if (tie === null) { tie = spec.tie_default === undefined ? true : spec.tie_default; }
+    } else if (tie === null) {
       tie = hasOwn(config, "tie_word_embeddings") ? config.tie_word_embeddings :
         (spec.tie_default === undefined ? true : spec.tie_default);
     }
@@ -1688,6 +2086,37 @@
         qk_nope_head_dim: f.need("qk_nope_head_dim"), qk_rope_head_dim: f.need("qk_rope_head_dim"),
         v_head_dim: f.need("v_head_dim") };
     }
+    var hybrid = {};
+    if (spec.hybrid) {
+      var hf = hybridFieldsOf(f, spec.hybrid, hidden, layers);
+      hybrid = hf[0];
+      extra += hf[1];
+      if (spec.hybrid === "mamba2_blocks") {
+        hybrid.mlp_layers_override = blocks.split("").filter(function (c) { return c === "-"; }).length;
+        if (moe) { hybrid.moe_layers_override = blocks.split("").filter(function (c) { return c === "E"; }).length; }
+      }
+    }
+    if (spec.indexer) {
+      var indexHeads = f.need("index_n_heads"), indexDim = f.need("index_head_dim"), qRank = f.need("q_lora_rank");
+      var indexed = indexerLayersOf(f, layers);
+      hybrid.mixer_shapes = [[qRank, indexHeads * indexDim, indexed], [hidden, indexDim, indexed], [hidden, indexHeads, indexed]];
+      hybrid.indexer_head_dim = indexDim;
+      hybrid.indexer_layers = indexed;
+      extra += indexed * 2 * indexDim;
+    }
+    var gemmaSliding = 0;
+    if (spec.gemma4) {
+      var g = gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeadsOf(f, heads));
+      window = g[2];
+      gemmaSliding = g[3];
+      Object.keys(g[0]).forEach(function (k) { hybrid[k] = g[0][k]; });
+      extra += g[1];
+    }
+    var mlpTypes = getKey(f.config, "mlp_layer_types");
+    if (moe && Array.isArray(mlpTypes) && mlpTypes.length === layers) {
+      hybrid.mlp_layers_override = mlpTypes.filter(function (t) { return t === "dense"; }).length;
+      hybrid.moe_layers_override = layers - hybrid.mlp_layers_override;
+    }
     var arch = {
       family: architectures.length ? architectures[0] : family,
       hidden_size: hidden, layers: layers, heads: heads,
@@ -1695,12 +2124,12 @@
       head_dim: headDim, intermediate_size: intermediate, vocab_size: vocab,
       tie_word_embeddings: truthy(tie),
       qkv_bias: f.flag(spec.qkv_bias), o_bias: f.flag(spec.o_bias), mlp_bias: f.flag(spec.mlp_bias),
-      qk_norm: Boolean(spec.qk_norm),
+      qk_norm: Boolean(spec.qk_norm) && !spec.gemma4,
     };
     arch.norms_per_layer = normsPerLayerOf(f);
     arch.max_position_embeddings = f.optional("max_position_embeddings");
     arch.sliding_window = window;
-    arch.sliding_window_layers = window ? slidingLayersOf(f, layers, window) : 0;
+    arch.sliding_window_layers = spec.gemma4 ? gemmaSliding : (window ? slidingLayersOf(f, layers, window) : 0);
     arch.architectures = architectures;
     arch.model_type = family;
     arch.mlp_gated = (spec.mlp || "gated") === "gated";
@@ -1714,8 +2143,15 @@
       shared_expert_gate: false, n_shared_experts: 0, first_k_dense_replace: 0, moe_layer_step: 1, expert_bias: false,
       kv_lora_rank: 0, q_lora_rank: 0, qk_nope_head_dim: 0, qk_rope_head_dim: 0, v_head_dim: 0 };
     Object.keys(defaults).forEach(function (k) { arch[k] = defaults[k]; });
+    var hybridDefaults = { layer_kinds: "", conv_dim: 0, conv_kernel: 0, recurrent_state_values: 0, mixer_shapes: [],
+      attention_output_gate: false, qk_norm_full: Boolean(spec.qk_norm_full),
+      experts_gated: spec.experts_gated === undefined ? true : spec.experts_gated, moe_layers_override: -1,
+      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0, indexer_layers: 0,
+      attention_shapes_given: false };
+    Object.keys(hybridDefaults).forEach(function (k) { arch[k] = hybridDefaults[k]; });
     if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
     if (mla) { Object.keys(mla).forEach(function (k) { arch[k] = mla[k]; }); }
+    Object.keys(hybrid).forEach(function (k) { arch[k] = hybrid[k]; });
     if (paramsTotal(arch) > CFG.max_params) {
       throw new EstimateError("the architecture has " + paramsTotal(arch).toPrecision(3).replace(/\.?0+e/, "e") +
         " parameters, more than " + CFG.max_params.toExponential(0),
@@ -1849,7 +2285,7 @@
       model: request.name, params_total: paramsTotal(arch), quantization: quantization.name,
       framework: frameworkLabel(framework), context: request.context, generate: request.generate,
       batch: request.batch, gpus: request.gpus, kv_dtype: kvDtype ? kvDtype.name : "16-bit",
-      weights_gib: gib(result.weights), kv_cache_gib: gib(result.kv_cache),
+      weights_gib: gib(result.weights), kv_cache_gib: gib(result.kv_cache), state_gib: gib(result.state || 0),
       activations_gib: gib(result.activations), overhead_gib: gib(result.overhead),
       peak_gib: gib(result.peak), steady_gib: gib(result.steady),
       per_gpu_peak_gib: result.per_gpu_peak.map(gib),
@@ -1896,6 +2332,102 @@
   var CUSTOM = "__config_json__";
   var $ = function (id) { return document.getElementById(id); };
 
+  // The page's words in its language (i18n.PAGE_WORDS, embedded by the page as <script id="page-words">).
+  var WORDS = (function () {
+    var element = document.getElementById("page-words");
+    try { return element ? JSON.parse(element.textContent) : {}; } catch (error) { return {}; }
+  })();
+  function msg(key, values) {
+    var text = hasOwn(WORDS, key) ? WORDS[key] : key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  // A message already in the page's language, about one field; suggestions: values the reader may have meant.
+  function inputError(text, field, suggestions) {
+    var error = new EstimateError(text, "", field);
+    error.localized = true;
+    error.suggestions = suggestions || [];
+    return error;
+  }
+
+  // The nearest names to a typed or linked value, best first (as the CLI's "did you mean"): edit distance over
+  // the longer name, with a bonus for one containing the other and for a shared beginning.
+  function editDistance(a, b) {
+    var previous = [], current, i, j;
+    for (j = 0; j <= b.length; j++) { previous.push(j); }
+    for (i = 1; i <= a.length; i++) {
+      current = [i];
+      for (j = 1; j <= b.length; j++) {
+        current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      }
+      previous = current;
+    }
+    return previous[b.length];
+  }
+  function nearest(value, candidates, limit) {
+    function fold(text) { return String(text).toLowerCase().replace(/[\s_]+/g, "-"); }
+    var wanted = fold(pyStrip(String(value || "")));
+    if (!wanted) { return []; }
+    return candidates.map(function (name, index) {
+      var key = fold(name), prefix = 0;
+      while (prefix < Math.min(key.length, wanted.length) && key[prefix] === wanted[prefix]) { prefix++; }
+      var score = 1 - editDistance(wanted, key) / Math.max(wanted.length, key.length) + 0.3 * prefix / wanted.length;
+      if (key.indexOf(wanted) >= 0 || wanted.indexOf(key) >= 0) { score += 0.5; }
+      return { name: name, score: score, index: index };
+    }).filter(function (c) { return c.score >= 0.5; }).sort(function (x, y) {
+      return y.score - x.score || x.index - y.index;
+    }).slice(0, limit || 3).map(function (c) { return c.name; });
+  }
+  function engineNames() { return Array.from(new Set(DATA.frameworks.map(function (p) { return p.engine; }))).sort(); }
+  function unquote(text) { return String(text).replace(/^(['"])([\s\S]*)\1$/, "$2"); }
+
+  // The estimator's messages are the CLI's (English, the same words as `python -m generator estimate`); the page
+  // says them in its own language, naming the value and at most a few suggestions.
+  function localized(error) {
+    if (error.localized) { return { text: error.message, suggestions: error.suggestions || [] }; }
+    var m = error.message, match, field = error.field;
+    function say(key, values, suggestions) { return { text: msg(key, values), suggestions: suggestions || [] }; }
+    if (/^unknown quantization /.test(m)) {
+      var typed = $("quantization") ? $("quantization").value : unquote(m.slice(21));
+      return say("err.unknown-quantization", { value: pyStrip(typed) }, nearest(typed, Q.valid_names));
+    }
+    if ((match = /^bad framework ([\s\S]*)$/.exec(m))) {
+      return say("err.bad-framework", { value: unquote(match[1]), list: engineNames().join(msg("suggest.or")) });
+    }
+    if ((match = /^unknown framework ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-framework", { value: unquote(match[1]), list: engineNames().join(msg("suggest.or")) });
+    }
+    if (/^transformers needs a version/.test(m)) { return say("err.needs-version"); }
+    if ((match = /^no (\S+) profile covers version ([\s\S]+)$/.exec(m))) {
+      return say("err.no-profile", { engine: match[1], version: match[2] });
+    }
+    if ((match = /^(\S+) is a GGUF file type/.exec(m))) {
+      return say("err.gguf-engine", { quant: match[1], engine: $("framework") ? $("framework").value : "" });
+    }
+    if ((match = /^llama\.cpp does not load (\S+) checkpoints/.exec(m))) {
+      return say("err.llamacpp-format", { quant: match[1] });
+    }
+    if ((match = /^(\S+) has no (\S+) KV cache$/.exec(m))) {
+      return say("err.engine-kv", { engine: match[1], kv: match[2],
+        list: error.fix.replace(/^use one of: /, "").split(", ").join(msg("suggest.or")) });
+    }
+    if ((match = /^unknown KV cache type ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-kv", { value: unquote(match[1]) },
+        nearest(unquote(match[1]), Object.keys(DATA.kv_dtypes.bytes_per_value)));
+    }
+    if ((match = /^unknown GPU ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-gpu", { value: unquote(match[1]) },
+        nearest(unquote(match[1]), DATA.gpus.map(function (g) { return g.name; })));
+    }
+    if (/^vLLM's KV cache fills the card/.test(m)) { return say("err.vllm-needs-gpu"); }
+    if (/^numbers too large/.test(m)) { return say("err.too-large"); }
+    if (field === "config") { return say("err.config", { detail: String(error) }); }
+    return say("err.engine", { detail: String(error) });
+  }
+
   var FIELD_ERRORS = {
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
@@ -1917,7 +2449,7 @@
       flags.gpu_memory_utilization = attempt(function () {
         var value = Number(text);
         if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value > 0 && value <= 1)) {
-          throw new EstimateError("--gpu-memory-utilization 必须大于 0 且不超过 1", "", "vllm-utilization");
+          throw inputError(msg("input.utilization"), "vllm-utilization");
         }
         return value;
       });
@@ -1933,30 +2465,66 @@
   var MY_VRAM = "__my_vram__";
   var MAX_VRAM_GB = 4096;
 
-  // A whole number within [low, high]; the message says what is wrong (Chinese, as the page).
+  // A whole number within [low, high]; the message says what is wrong, in the page's language.
   function readInteger(id, label, low, high) {
     var text = pyStrip($(id).value);
-    if (text === "") { throw new EstimateError(label + "不能为空", "", id); }
+    if (text === "") { throw inputError(msg("input.empty", { label: label }), id); }
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-      throw new EstimateError(label + "必须是数字，而不是 “" + text + "”", "", id);
+      throw inputError(msg("input.not-number", { label: label, value: text }), id);
     }
     var value = Number(text);
     if (!Number.isInteger(value) || !/^[+-]?\d+$/.test(text)) {
-      throw new EstimateError(label + "必须是整数", "", id);
+      throw inputError(msg("input.not-whole", { label: label }), id);
     }
     if (value < low) {
-      throw new EstimateError(label + (low === 0 ? "不能为负数" : "至少为 " + low), "", id);
+      throw inputError(low === 0 ? msg("input.negative", { label: label }) : msg("input.at-least", { label: label, low: low }), id);
     }
-    if (value > high) { throw new EstimateError(label + "最多为 " + thousands(high), "", id); }
+    if (value > high) { throw inputError(msg("input.at-most", { label: label, high: thousands(high) }), id); }
     return value;
   }
 
-  function showError(field, message) {
+  // VRAM in GB as sold (a 12 GB card has 12 GiB, content/gpus.yaml), decimals allowed: {text as typed, value}.
+  function readGigabytes(id, label, high) {
+    var text = pyStrip($(id).value);
+    if (text === "") { throw inputError(msg("input.empty", { label: label }), id); }
+    if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+      throw inputError(msg("input.not-number", { label: label, value: text }), id);
+    }
+    var value = Number(text);
+    if (!(value > 0)) { throw inputError(msg("input.above-zero", { label: label }), id); }
+    if (value > high) { throw inputError(msg("input.at-most", { label: label, high: thousands(high) }), id); }
+    return { text: text.replace(/^\+/, ""), value: value };
+  }
+
+  // A message under its field; each suggestion a button that puts it in the field.
+  function showError(field, message, suggestions) {
     var element = $(FIELD_ERRORS[field] || "err-status");
-    element.textContent = element.textContent ? element.textContent + " " + message : message;
+    if (element.childNodes.length) { element.appendChild(document.createTextNode(" ")); }
+    element.appendChild(document.createTextNode(message));
+    var target = $(field);
+    if (suggestions && suggestions.length && target) {
+      element.appendChild(document.createTextNode(msg("suggest.did-you-mean")));
+      suggestions.forEach(function (value, index) {
+        if (index) { element.appendChild(document.createTextNode(msg("suggest.or"))); }
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "suggestion";
+        button.textContent = value;
+        button.addEventListener("click", function () {
+          delete fromUrl[field];
+          target.value = value;
+          if (field === "framework") { $("framework-version").value = ""; }
+          update();
+          target.focus();
+        });
+        element.appendChild(button);
+      });
+      element.appendChild(document.createTextNode(msg("suggest.end")));
+    } else if (hasOwn(fromUrl, field)) {
+      element.appendChild(document.createTextNode(msg("suggest.pick")));
+    }
     element.hidden = false;
-    var input = $(field);
-    if (input) { input.setAttribute("aria-invalid", "true"); }
+    if (target) { target.setAttribute("aria-invalid", "true"); }
   }
 
   function clearErrors() {
@@ -1991,13 +2559,18 @@
         throw error;
       }
     }
+    // A shared link that names a model, card, framework or cache type the page does not have: said, never
+    // replaced by the default without a word.
+    Object.keys(fromUrl).forEach(function (id) {
+      errors.push(inputError(msg("url.unknown-" + id, { value: fromUrl[id] }), id, nearest(fromUrl[id], urlChoices(id))));
+    });
     var modelValue = $("model").value;
     var name, arch;
     if (modelValue === CUSTOM) {
       name = "config.json";
       arch = attempt(function () {
         if (!pyStrip($("config").value)) {
-          throw new EstimateError("请粘贴模型的 config.json", "", "config");
+          throw inputError(msg("input.paste-config"), "config");
         }
         return parseConfigJson($("config").value);
       });
@@ -2005,25 +2578,26 @@
       var model = findModel(modelValue);
       name = modelValue;
       arch = attempt(function () {
-        if (!model) { throw new EstimateError("请选择一个模型", "", "model"); }
-        if (!model.architecture) { throw new EstimateError("模型 " + model.id + " 没有 config.json 数据", "", "model"); }
+        if (!model) { throw inputError(msg("input.pick-model"), "model"); }
+        if (!model.architecture) { throw inputError(msg("input.no-config", { model: model.id }), "model"); }
         return model.architecture;
       });
     }
     var request = {
       name: name, arch: arch,
       quantization: $("quantization").value,
-      context: attempt(function () { return readInteger("context", "上下文长度", 1, LIMITS.context); }),
-      generate: attempt(function () { return readInteger("generate", "生成 token 数", 0, LIMITS.generate); }),
-      batch: attempt(function () { return readInteger("batch", "批大小", 1, LIMITS.batch); }),
-      gpus: attempt(function () { return readInteger("gpus", "GPU 数量", 1, LIMITS.gpus); }),
+      context: attempt(function () { return readInteger("context", msg("label.context"), 1, LIMITS.context); }),
+      generate: attempt(function () { return readInteger("generate", msg("label.generate"), 0, LIMITS.generate); }),
+      batch: attempt(function () { return readInteger("batch", msg("label.batch"), 1, LIMITS.batch); }),
+      gpus: attempt(function () { return readInteger("gpus", msg("label.gpus"), 1, LIMITS.gpus); }),
       kvDtype: $("kv-dtype").value || null,
       gpu: $("gpu").value || null,
     };
     if (request.gpu === MY_VRAM) {
-      var gb = attempt(function () { return readInteger("vram", "显存（GB）", 1, MAX_VRAM_GB); });
+      var gb = attempt(function () { return readGigabytes("vram", msg("label.vram"), MAX_VRAM_GB); });
       request.gpu = null;
-      request.myVram = gb === undefined ? undefined : { name: "我的显卡（" + gb + " GB）", memory_bytes: gb * GIB };
+      request.myVram = gb === undefined ? undefined : { name: msg("option.my-card", { gb: gb.text }), typed: gb.text,
+        memory_bytes: Math.round(gb.value * GIB) };
     }
     // llama.cpp has one profile for every version: the version field is off and not part of the spec.
     var engine = $("framework").value;
@@ -2034,9 +2608,9 @@
     if (engine === "llama.cpp") {
       request.flashAttn = $("flash-attn").value || null;
       request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
-        return readInteger("ubatch", "微批大小", 1, 1000000); }) : null;
+        return readInteger("ubatch", msg("label.ubatch"), 1, 1000000); }) : null;
       request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
-        return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
+        return readInteger("n-gpu-layers", msg("label.n-gpu-layers"), 0, 1000000); }) : null;
     }
     if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
@@ -2082,19 +2656,18 @@
     var list = [];
     var limit = request.arch && request.arch.max_position_embeddings;
     if (limit && request.context + request.generate > limit) {
-      list.push("上下文加生成共 " + thousands(request.context + request.generate) + " token，超过了模型的最大长度 " +
-        thousands(limit) + "：模型没有为这个长度训练，结果只是按公式外推。");
+      list.push(msg("warn.context", { tokens: thousands(request.context + request.generate), limit: thousands(limit) }));
     }
     var quant = parseQuantization(request.quantization);
     var engine = parseFramework(request.framework).engine;
     if (quant.format === "gguf" && engine !== "llama.cpp") {
-      list.push("GGUF 量化（" + quant.name + "）是 llama.cpp 的格式，" + engine + " 通常不直接运行它；请把框架换成 llama.cpp。");
+      list.push(msg("warn.gguf", { quant: quant.name, engine: engine }));
     }
     if (quant.format !== "gguf" && engine === "llama.cpp") {
-      list.push("llama.cpp 运行 GGUF 文件（q4_k_m、q8_0 等）；" + quant.name + " 需要先转换成 GGUF。");
+      list.push(msg("warn.llamacpp", { quant: quant.name }));
     }
     if (r.steady_gib > r.peak_gib) {
-      list.push("稳态高于峰值：这次请求放不进 vLLM 预分配的 KV cache，实际会排队或报错。");
+      list.push(msg("warn.steady"));
     }
     return list;
   }
@@ -2113,7 +2686,7 @@
   function renderVllm(request, r) {
     var isVllm = r.kv_cache_capacity_tokens !== undefined;
     $("vllm-summary").hidden = !isVllm;
-    $("peak-label").textContent = isVllm ? "启动预留（vLLM，各卡之和）" : "峰值（各卡之和）";
+    $("peak-label").textContent = isVllm ? msg("result.vllm-peak") : msg("result.peak");
     if (!isVllm) { return; }
     var minimum = vllmMinimumCard(request);
     $("out-vllm-minimum").textContent = minimum === null ? "—" : formatFixed(minimum / GIB, 2);
@@ -2123,8 +2696,8 @@
 
   function renderCompact(r) {
     $("bar-peak").textContent = r ? formatFixed(r.peak_gib, 2) : "—";
-    $("bar-label").textContent = r && r.kv_cache_capacity_tokens !== undefined ? "启动预留" : "峰值";
-    $("bar-fits").textContent = !r || r.gpu === undefined ? "" : (r.fits ? " · 能装下" : " · 装不下");
+    $("bar-label").textContent = r && r.kv_cache_capacity_tokens !== undefined ? msg("result.bar-reserve") : msg("result.bar-peak");
+    $("bar-fits").textContent = !r || r.gpu === undefined ? "" : " · " + (r.fits ? msg("result.fits") : msg("result.no-fit"));
   }
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
@@ -2140,9 +2713,21 @@
     });
   }
 
+  // Values a shared link named that the page has no choice for ({field: value}): shown as an error and kept in
+  // the URL until the reader picks another.
+  var fromUrl = {};
+  function urlChoices(id) {
+    if (id === "model") { return DATA.models.filter(function (m) { return m.architecture; }).map(function (m) { return m.id; }); }
+    if (id === "gpu") { return DATA.gpus.map(function (g) { return g.name; }); }
+    if (id === "framework") { return engineNames(); }
+    if (id === "kv-dtype") { return Object.keys(DATA.kv_dtypes.bytes_per_value); }
+    return [];
+  }
+
   function writeUrl() {
     var params = new URLSearchParams();
     URL_FIELDS.forEach(function (id) {
+      if (hasOwn(fromUrl, id)) { params.set(id, fromUrl[id]); return; }
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
       if (id.indexOf("vllm-") === 0 && ($("framework").value !== "vllm" || !$(id).value)) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
@@ -2156,8 +2741,9 @@
   }
 
   function readUrl() {
+    fromUrl = {};
     var text = window.location.hash.replace(/^#/, "") || window.location.search.replace(/^\?/, "");
-    if (!text) { return; }
+    if (!text || text.indexOf("=") < 0) { return; }
     var params = new URLSearchParams(text);
     // Short names the picker writes: q (quantization), engine (framework==version).
     if (params.has("q") && !params.has("quantization")) { params.set("quantization", params.get("q")); }
@@ -2172,25 +2758,32 @@
       var element = $(id), value = params.get(id);
       if (element.tagName === "SELECT" && !Array.prototype.some.call(element.options, function (o) {
         return o.value === value;
-      })) { return; }  // an unknown model or card in an old link: keep the default
+      })) {
+        // An unknown model or card (a typo, an id renamed since): named on the page and kept in the URL.
+        var found = id === "gpu" ? DATA.gpus.filter(function (g) { return g.name.toLowerCase() === value.toLowerCase(); })[0] : null;
+        if (found) { element.value = found.name; } else if (value !== "") { fromUrl[id] = value; }
+        return;
+      }
       element.value = value;
     });
     showEngineFields();
   }
 
-  var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
-  var NOT_AT_ONCE = "不同时占用";
+  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["activations", msg("result.activations")],
+    ["overhead", msg("result.overhead")]];
+  var NOT_AT_ONCE = msg("result.not-at-once");
 
   // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, activations and overhead
   // (a "not at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as
-  // what it holds: weights, the activation peak, non-torch memory and the KV cache it pre-allocates.
+  // what it holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates.
   function headlineParts(r) {
     if (r.vllm && r.kv_cache_capacity_tokens !== undefined) {
       var v = r.vllm, g = r.gpus;
-      var others = [["weights", "权重", v.weights_per_gpu_gib * g], ["activations", "激活峰值", v.activation_peak_gib * g],
-        ["overhead", "非 torch", v.non_torch_gib * g], ["overhead", "CUDA graph", (v.cuda_graph_gib || 0) * g]];
+      var others = [["weights", msg("result.weights"), v.weights_per_gpu_gib * g],
+        ["activations", msg("result.activation-peak"), v.activation_peak_gib * g],
+        ["overhead", msg("result.non-torch"), v.non_torch_gib * g], ["overhead", "CUDA graph", (v.cuda_graph_gib || 0) * g]];
       var pool = r.peak_gib - others.reduce(function (a, p) { return a + p[2]; }, 0);
-      return drawnParts(r.peak_gib, others.concat([["kv_cache", "KV cache（预分配）", pool]]).map(function (p) {
+      return drawnParts(r.peak_gib, others.concat([["kv_cache", msg("result.kv-pool"), pool]]).map(function (p) {
         return [p[1], p[2], p[0]];
       }), NOT_AT_ONCE);
     }
@@ -2221,7 +2814,7 @@
       part.title = text;
       bar.appendChild(part);
     });
-    bar.setAttribute("aria-label", labels.join("，"));
+    bar.setAttribute("aria-label", labels.join(msg("result.separator")));
   }
 
   function renderReport(r) {
@@ -2231,6 +2824,7 @@
     setOutput("out-framework", r.framework);
     setOutput("out-weights", formatFixed(r.weights_gib, 2));
     setOutput("out-kv-cache", formatFixed(r.kv_cache_gib, 2));
+    setOutput("out-state", formatFixed(r.state_gib, 2));
     setOutput("out-activations", formatFixed(r.activations_gib, 2));
     setOutput("out-overhead", formatFixed(r.overhead_gib, 2));
     $("overhead-row").hidden = !r.overhead_gib;
@@ -2241,7 +2835,7 @@
       setOutput("out-gpu", r.gpu);
       setOutput("out-gpu-memory", formatFixed(r.gpu_memory_gib, 2));
       setOutput("out-gpu-usable", formatFixed(r.usable_gib, 2));
-      setOutput("out-fits", r.fits ? "能装下" : "装不下");
+      setOutput("out-fits", r.fits ? msg("result.fits") : msg("result.no-fit"));
       setOutput("out-busiest", formatFixed(r.busiest_gpu_needs_gib, 2));
     } else {
       ["out-gpu", "out-gpu-memory", "out-gpu-usable", "out-fits", "out-busiest"].forEach(function (id) { setOutput(id, "—"); });
@@ -2280,7 +2874,7 @@
     } catch (error) {
       clearOutputs();
       window.vramCalculator.last = null;
-      showError("status", "内部错误：" + error);
+      showError("status", msg("input.internal", { detail: String(error) }));
       return;
     }
     var errors = read.errors;
@@ -2288,6 +2882,7 @@
       try {
         var r = reportOnCard(read.request);
         renderReport(r);
+        if (read.request.myVram) { setOutput("out-gpu-memory", read.request.myVram.typed); }
         renderVllm(read.request, r);
         renderWarnings(warnings(read.request, r));
         renderCompact(r);
@@ -2297,12 +2892,13 @@
         window.vramCalculator.last = shown;
         $("err-status").hidden = true;
         $("err-status").textContent = "";
+        barError(null);
         return;
       } catch (error) {
         if (!(error instanceof EstimateError)) {
           clearOutputs();
           window.vramCalculator.last = null;
-          showError("status", "内部错误：" + error);
+          showError("status", msg("input.internal", { detail: String(error) }));
           return;
         }
         errors = [error];
@@ -2310,15 +2906,93 @@
     }
     clearOutputs();
     window.vramCalculator.last = null;
-    var general = [];
+    var general = [], first = null;
     errors.forEach(function (error) {
-      if (error.field && FIELD_ERRORS[error.field]) { showError(error.field, String(error)); }
-      else { general.push(String(error)); }
+      var said = localized(error);
+      if (error.field && FIELD_ERRORS[error.field]) {
+        showError(error.field, said.text, said.suggestions);
+        first = first || { field: error.field, text: said.text };
+      }
+      else { general.push(said.text); }
     });
     var status = $("err-status");
-    status.textContent = ["请先修正标出的输入。"].concat(general).join(" ");
+    status.textContent = [msg("input.fix-marked")].concat(general).join(" ");
     status.hidden = false;
+    barError(first || { field: null, text: general[0] || msg("input.fix-marked") });
     writeUrl();
+  }
+
+  // On a phone the pinned result bar says what is wrong, and takes the reader to the field.
+  function barError(error) {
+    var bar = $("result-bar");
+    if (!bar) { return; }
+    var note = bar.querySelector(".bar-error");
+    if (!note) {
+      note = document.createElement("button");
+      note.type = "button";
+      note.className = "bar-error";
+      note.tabIndex = -1;
+      note.addEventListener("click", function () {
+        var target = note.getAttribute("data-field") && $(note.getAttribute("data-field"));
+        (target || $("err-status")).scrollIntoView({ block: "center" });
+        if (target) { target.focus({ preventScroll: true }); }
+      });
+      bar.insertBefore(note, bar.firstChild);
+    }
+    note.hidden = !error;
+    bar.classList.toggle("has-error", !!error);
+    note.textContent = error ? error.text : "";
+    if (error && error.field) { note.setAttribute("data-field", error.field); } else { note.removeAttribute("data-field"); }
+  }
+
+  // "Copy link" (the URL holds the whole setup) and "Reset" (the page's defaults, the URL cleared).
+  function copyLink(status) {
+    var url = window.location.href;
+    function said(ok) {
+      status.textContent = msg(ok ? "link.copied" : "link.copy-failed");
+      window.setTimeout(function () { status.textContent = ""; }, 4000);
+    }
+    function fallback() {
+      var area = document.createElement("textarea");
+      area.value = url;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+      document.body.removeChild(area);
+      said(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () { said(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function shareButtons(container, onReset) {
+    var row = document.createElement("div");
+    row.className = "share";
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "copy-link";
+    copy.textContent = msg("link.copy");
+    var reset = document.createElement("button");
+    reset.type = "button";
+    reset.className = "reset";
+    reset.textContent = msg("link.reset");
+    var status = document.createElement("span");
+    status.className = "share-status";
+    status.setAttribute("role", "status");
+    copy.addEventListener("click", function () { copyLink(status); });
+    reset.addEventListener("click", onReset);
+    row.appendChild(copy);
+    row.appendChild(reset);
+    row.appendChild(status);
+    container.appendChild(row);
+    return row;
   }
 
   function setUp() {
@@ -2332,7 +3006,7 @@
     });
     var custom = document.createElement("option");
     custom.value = CUSTOM;
-    custom.textContent = "粘贴 config.json…";
+    custom.textContent = msg("option.paste-config");
     select.appendChild(custom);
     if (DATA.default_model) { select.value = DATA.default_model; }
 
@@ -2358,7 +3032,7 @@
     DATA.transformers.attn_implementations.forEach(function (name) {
       var option = document.createElement("option");
       option.value = name;
-      option.textContent = name === DATA.transformers.default_attn ? name + "（默认）" : name;
+      option.textContent = name === DATA.transformers.default_attn ? msg("option.default", { name: name }) : name;
       attnSelect.appendChild(option);
     });
     attnSelect.value = DATA.transformers.default_attn;
@@ -2375,12 +3049,12 @@
     DATA.gpus.forEach(function (card) {
       var option = document.createElement("option");
       option.value = card.name;
-      option.textContent = card.name + "（" + formatFixed(gib(card.memory_bytes), 0) + " GiB）";
+      option.textContent = msg("option.card", { name: card.name, gib: formatFixed(gib(card.memory_bytes), 0) });
       gpu.appendChild(option);
     });
     var mine = document.createElement("option");
     mine.value = MY_VRAM;
-    mine.textContent = "我的显存（手动填写 GB）";
+    mine.textContent = msg("option.my-vram");
     gpu.appendChild(mine);
     if (gpu.querySelector('option[value="RTX 4090"]')) { gpu.value = "RTX 4090"; }
 
@@ -2391,11 +3065,28 @@
     });
     showEngineFields();
 
+    var form = $("calculator");
+    // The defaults, for "Reset".
+    var defaults = {};
+    Array.prototype.forEach.call(form.elements, function (element) { if (element.id) { defaults[element.id] = element.value; } });
+    shareButtons(form, function () {
+      Object.keys(defaults).forEach(function (id) { $(id).value = defaults[id]; });
+      fromUrl = {};
+      if (window.history && window.history.replaceState) {
+        try { window.history.replaceState(null, "", window.location.pathname + window.location.search); } catch (error) { /* file:// */ }
+      }
+      update();
+    }).classList.add("field-wide");
+
     readUrl();
     window.addEventListener("hashchange", function () { readUrl(); update(); });
-    var form = $("calculator");
-    form.addEventListener("input", update);
-    form.addEventListener("change", update);
+    // The reader choosing a value replaces the one a link named.
+    function chosen(event) {
+      if (event.target && event.target.id) { delete fromUrl[event.target.id]; }
+      update();
+    }
+    form.addEventListener("input", chosen);
+    form.addEventListener("change", chosen);
     form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
     update();
   }
@@ -2407,6 +3098,7 @@
     architectureFromConfig: architectureFromConfig, paramBreakdown: paramBreakdown, paramsTotal: paramsTotal,
     weightBytes: weightBytes, kvCacheBytesPerToken: kvCacheBytesPerToken, busiestGpuBytes: busiestGpuBytes,
     fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
+    msg: msg, nearest: nearest, copyLink: copyLink, shareButtons: shareButtons,
     usableBytes: usableBytes, drawnParts: drawnParts,
   };
 
