@@ -177,7 +177,7 @@ def calculator_files(catalogue, page_env, site: dict, lang: str | None = None) -
     page = render.render_page(page_env, PAGE_TEMPLATE, {
         "site": site, "lang": lang or site.get("lang") or "zh-CN", "root": "../", "data_json": embedded,
         "script": "calculator.js", "slack_percent": est.ALLOCATOR_SLACK_FRACTION * 100,
-        "context_mib": est.CUDA_CONTEXT_BYTES // 2 ** 20, "glossary": glossary.definitions("zh-CN")})
+        "context_mib": est.CUDA_CONTEXT_BYTES // 2 ** 20, "glossary": glossary.definitions("en" if (lang or site.get("lang")) == "en" else "zh-CN")})
     return {
         DATA_PATH: text.encode("utf-8"),
         SCRIPT_PATH: _script_source(templates_dir),
