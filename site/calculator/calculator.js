@@ -2843,7 +2843,7 @@
     $("out-fits").className = r.gpu === undefined ? "value" : (r.fits ? "value yes" : "value no");
     if (r.kv_cache_capacity_tokens !== undefined) {
       setOutput("out-capacity", thousands(r.kv_cache_capacity_tokens));
-      setOutput("out-concurrency", thousands(r.concurrent_requests) + " 个");
+      setOutput("out-concurrency", thousands(r.concurrent_requests) + msg("result.requests-unit"));
     } else {
       setOutput("out-capacity", "—");
       setOutput("out-concurrency", "—");
