@@ -24,6 +24,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "data", "transformers_param_counts.yaml")
 # Families whose published checkpoints need remote code (trust_remote_code): transformers has no class for them.
 NO_TRANSFORMERS_CLASS = {"chatglm"}
+# model_type values transformers has no config class for, built with the class their checkpoint names: Kimi-K2's
+# config.json says model_type kimi_k2 (remote code) and architectures DeepseekV3ForCausalLM.
+BUILT_AS = {"kimi_k2": "deepseek_v3"}
 # Keys of models.yaml entries that are not config.json keys.
 NOT_CONFIG = {"params_total", "params_active_per_token"}
 
@@ -51,7 +54,7 @@ def count(config) -> int:
     import transformers
 
     config = {k: v for k, v in config.items() if k not in NOT_CONFIG and k != "quantization_config"}
-    model_type = _model_type(config)
+    model_type = BUILT_AS.get(_model_type(config), _model_type(config))
     hf_config = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items() if k != "model_type"})
     class_name = (config.get("architectures") or [None])[0]
     cls = getattr(transformers, class_name, None) if class_name else None

@@ -13,7 +13,9 @@ import signal
 from typing import Callable
 
 
-class _Done:
+class Done:
+    """Work already done (the same interface as a child's)."""
+
     def __init__(self, value):
         self.value = value
 
@@ -27,17 +29,22 @@ class _Done:
 class _Child:
     def __init__(self, pid: int, read_end: int, work: Callable[[], dict]):
         self.pid, self.read_end, self.work = pid, read_end, work
+        self.running = True
 
     def result(self) -> dict:
         with os.fdopen(self.read_end, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(self.pid, 0)
+        self.running = False
         if status == 0 and payload:
             return pickle.loads(payload)
         return self.work()
 
     def cancel(self) -> None:
         """The build failed elsewhere: stop the child and collect it, so nothing is left behind."""
+        if not self.running:
+            return  # already collected by result()
+        self.running = False
         os.close(self.read_end)
         try:
             os.kill(self.pid, signal.SIGKILL)
@@ -49,7 +56,7 @@ class _Child:
 def in_background(work: Callable[[], dict]):
     """Start ``work`` now; ``.result()`` waits for it, ``.cancel()`` abandons it."""
     if not hasattr(os, "fork"):
-        return _Done(work())
+        return Done(work())
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: do the work, hand the bytes over, leave without running the parent's cleanup

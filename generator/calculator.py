@@ -89,6 +89,7 @@ def calculator_data(catalogue) -> dict:
             "block": {name: list(v) for name, v in gguf_mix.BLOCK.items()},
             "mix_default": dict(gguf_mix.MIX_DEFAULT),
             "fallback": dict(gguf_mix._FALLBACK),
+            "imatrix_mixes": list(gguf_mix.IMATRIX_MIXES),
         },
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
@@ -127,6 +128,9 @@ def calculator_data(catalogue) -> dict:
             "allocator_slack_fraction": est.ALLOCATOR_SLACK_FRACTION,
             "quant_group_size": est.QUANT_GROUP_SIZE,
             "max_cards": gpu_fit.MAX_CARDS,
+            # Hybrid-state models: the element size each engine keeps a state layer's recurrent state in.
+            "transformers_recurrent_state_bytes": est.TRANSFORMERS_RECURRENT_STATE_BYTES,
+            "llama_cpp_state_bytes": est.LLAMA_CPP_STATE_BYTES,
         },
         "config": {
             # The family table (generator/families/table.py) the page reads pasted config.json files with.

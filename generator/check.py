@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from .errors import GeneratorError
 from .site import MANIFEST, SitePlan
 from .tables import Table
+from .safeio import MAX_PUBLISHED_BYTES, read_bounded
 from .writer import output_lock, read_published, stale_paths
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -321,8 +322,7 @@ def _file_findings(shown: str, rel: str, published: bytes, expected: bytes, meta
 def _unplanned_tables(site_dir: str, rel: str) -> list[str]:
     path = os.path.join(site_dir, rel)
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", "replace")
+        text = read_bounded(path, MAX_PUBLISHED_BYTES, "page", follow=False).decode("utf-8", "replace")
         return [f"{path}:{table.line}: a table the build does not make (header: {' | '.join(table.header)}); "
                 "remove it or generate it from content/" for table in tables_in(rel, text)]
     except Exception as exc:  # noqa: BLE001 - not ours to parse cleanly; say so rather than crash
@@ -379,8 +379,7 @@ def check_files(plan: SitePlan, paths: list[str]) -> CheckReport:
     for path in paths:
         rel = _planned_counterpart(plan, path)
         try:
-            with open(path, "rb") as handle:
-                published = handle.read().decode("utf-8", "replace")
+            published = read_bounded(path, MAX_PUBLISHED_BYTES, "post").decode("utf-8", "replace")
         except OSError as exc:
             raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
         meta = plan.tables.get(rel, ())

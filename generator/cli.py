@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from . import limits
 from .calc.architecture import params_total
-from .calc.estimator import DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization
+from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
+                             runnable_framework)
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
@@ -28,12 +29,13 @@ from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, shown
+from .errors import GeneratorError, json_safe, shown, terminal_safe
 from .loading import load_catalogue
 from .families.sources import read_model_source
 from .profiles import gpu_spec
-from .site import build_plan
+from .site import build_plan, build_plan_for_writing
 from .writer import published_reader, refuse_overlap, write_plan
+from . import memo
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -123,8 +125,9 @@ def make_parser() -> argparse.ArgumentParser:
                                  help="a GPU from content/gpus.yaml: says whether it fits; vLLM's KV cache capacity")
     estimate_parser.add_argument("--attn", choices=ATTN_IMPLEMENTATIONS, default=None,
                                  help="transformers: attn_implementation (default: sdpa, the library's default)")
-    estimate_parser.add_argument("--flash-attn", choices=("on", "off"), default=None,
-                                 help="llama.cpp: flash attention (default: the build's, off before b6327, on since)")
+    estimate_parser.add_argument("--flash-attn", choices=("on", "off", "auto"), default=None,
+                                 help="llama.cpp: -fa (default: the build's, off before b6327, auto since; auto "
+                                      "exists from b6327)")
     estimate_parser.add_argument("--ubatch", type=_whole_number("tokens"), default=None, metavar="N",
                                  help="llama.cpp: tokens per compute step, -ub (default: 512)")
     estimate_parser.add_argument("--n-gpu-layers", type=_whole_number("layers"), default=None, metavar="N",
@@ -206,11 +209,18 @@ def run_estimate(args, out, err=None) -> int:
         print(f"note: {note}", file=sys.stderr if err is None else err)
     spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
     framework = parse_framework(spec, catalogue.frameworks)
+    if not args.framework:
+        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
+        runnable = runnable_framework(arch, framework, catalogue.frameworks)
+        if runnable is not framework:
+            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
+                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
+            framework = runnable
     kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
     gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
     settings = _vllm_settings(args, framework, gpu)
     _check_engine_flags(args, framework)
-    flash = None if args.flash_attn is None else args.flash_attn == "on"
+    flash = {None: None, "on": True, "off": False, "auto": "auto"}[args.flash_attn]
     result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
                       gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
                       flash_attention=flash, ubatch=args.ubatch, n_gpu_layers=args.n_gpu_layers, attn=args.attn,
@@ -224,7 +234,7 @@ def run_estimate(args, out, err=None) -> int:
         "model": name, "params_total": params_total(arch), "quantization": quantization.name,
         "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
         "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache),
+        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
         "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
         "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
         "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
@@ -248,7 +258,7 @@ def run_estimate(args, out, err=None) -> int:
         report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
         report["fits"] = fits(result, gpu.memory_bytes)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, sort_keys=False), file=out)
+        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
         out.write(_readable(report))
     return EXIT_OK
@@ -331,8 +341,10 @@ def _readable(report: dict) -> str:
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
              f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
              + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("activations_gib", "activations"),
-                       ("overhead_gib", "overhead")):
+    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("state_gib", "state"),
+                       ("activations_gib", "activations"), ("overhead_gib", "overhead")):
+        if key == "state_gib" and not report[key]:
+            continue  # only hybrid models (linear attention, Mamba2) keep a per-sequence state
         lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
     lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
                  "summed over GPUs")
@@ -428,14 +440,16 @@ def run_build(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_build(root, out)
     refuse_overlap(args.out, args.content, args.templates)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.out))
+    memo.allow_writes(True)
+    plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
 
 
 def run_check(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_check(root, out)
-    plan = build_plan(args.content, args.templates, previous=published_reader(args.site))
+    memo.allow_writes(False)  # check writes nothing, not even to the cache
+    plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     return _report(report, out, "python -m generator build")
 
@@ -454,6 +468,20 @@ def _report(report, out, build_command: str) -> int:
     return EXIT_MISMATCH
 
 
+class _TerminalSafe:
+    """A text stream whose writes have control characters escaped (errors.terminal_safe): a string from a file
+    (a model name, a GGUF field, a published page in a diff) never reaches the terminal as an ANSI sequence."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv=None, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -463,6 +491,7 @@ def main(argv=None, out=None, err=None) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
         args = make_parser().parse_args(argv)
         if args.verb == "estimate":

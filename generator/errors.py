@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class GeneratorError(Exception):
     """Bad input, located: ``path:line: message; fix``.
@@ -42,3 +44,21 @@ def shown(value, limit: int = 60) -> str:
     except ValueError:  # an integer too long for str()
         return "a number too long to print"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Characters that must not reach a terminal raw: C0 controls but tab and newline (ESC starts an ANSI sequence that
+# can recolour, move the cursor or set the window title; CR overwrites a line), DEL, C1 controls (U+009B is a
+# one-character CSI) and the bidirectional overrides that reorder what is shown.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that a terminal would interpret written as an escape (``\\x1b``)."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                       text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters of :func:`terminal_safe` as JSON escapes (json.dumps leaves DEL, C1 and
+    the bidirectional overrides raw with ensure_ascii=False)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -5,7 +5,7 @@ The numbers come from the same estimator and tables as the published tables; gen
 
 from __future__ import annotations
 
-from . import charts
+from . import charts, memo
 from .i18n import DEFAULT_LANGUAGE, text
 from .calc.estimator import GIB, parse_quantization
 from .errors import GeneratorError
@@ -26,10 +26,23 @@ def _runs(runs, size: int, example: str) -> list:
 
 
 def _drawn(function, *args, **kwargs) -> str:
-    try:
-        return function(*args, **kwargs)
-    except ValueError as exc:
-        raise GeneratorError(f"cannot draw the chart: {exc}", fix="check the chart call's arguments") from None
+    """The chart's SVG. Drawing is a pure function of the numbers and labels passed here (computed afresh by
+    every build and check), so the SVG comes from the cache of rendered bytes (memo.py) when those are the same."""
+    def draw() -> bytes:
+        try:
+            return function(*args, **kwargs).encode("utf-8")
+        except ValueError as exc:
+            raise GeneratorError(f"cannot draw the chart: {exc}", fix="check the chart call's arguments") from None
+    inputs = (args, sorted(kwargs.items()))
+    parts = [function.__qualname__, repr(inputs)] if _plain(inputs) else None
+    return memo.cached("svg", parts, draw).decode("utf-8")
+
+
+def _plain(value) -> bool:
+    """Only text, numbers and lists of them: values whose repr() is all there is to them."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    return value is None or type(value) in (str, int, float, bool)
 
 
 def _reference_lines(estimator: Estimator, gpus) -> list[tuple[str, float]]:
@@ -103,6 +116,9 @@ def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framew
     results = [estimator(m, q, context, framework) for m, q in runs]
     categories = [f"{m} {parse_quantization(q).name}" for m, q in runs]
     segments = [(text(label, lang), [getattr(r, field) / GIB for r in results]) for field, label in BREAKDOWN]
+    if any(r.state for r in results):
+        # Hybrid models (linear attention, Mamba2): their fixed per-sequence state, beside the KV cache.
+        segments.insert(2, (text("state（线性注意力/Mamba 状态）", lang), [r.state / GIB for r in results]))
     full_title = text(f"{title}（{tokens_label(context)} 上下文）", lang)
     totals = [sum(values[j] for _, values in segments) for j in range(len(categories))]
     top = max(range(len(categories)), key=lambda j: totals[j])

@@ -10,8 +10,8 @@ import re
 from functools import lru_cache
 
 from .calc import gpu_fit
-from .calc.architecture import kv_cache_bytes_per_token, params_total
-from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization
+from .calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
+from .calc.estimator import GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework
 from .calc.vllm import VllmSettings
 from .errors import GeneratorError, shown
 from .escape import path_slug
@@ -57,11 +57,15 @@ class Estimator:
         self._cached = lru_cache(maxsize=None)(self._estimate)
         self._gpu_bytes = {gpu.name.lower(): gpu.memory_bytes for gpu in content.gpus.values()}
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
+        self._frameworks: dict = {}
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
-        spec = "llama.cpp" if parse_quantization(quantization).format == "gguf" else framework
-        return parse_framework(spec, self.content.frameworks)
+        key = (quantization, framework)
+        if key not in self._frameworks:  # the same few pairs, asked for by every estimate
+            spec = "llama.cpp" if parse_quantization(quantization).format == "gguf" else framework
+            self._frameworks[key] = parse_framework(spec, self.content.frameworks)
+        return self._frameworks[key]
 
     def architecture(self, model_id: str):
         model = self.content.models.get(model_id)
@@ -91,6 +95,8 @@ class Estimator:
             self.gpu_bytes(gpu)
             card = self._gpus[str(gpu).lower()]
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory)
+        # A family newer than the table's transformers release is shown under its first release (issue 21).
+        profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
 
@@ -170,12 +176,17 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
     if context > estimator.max_context(model_id):
         return NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    for gpu in sorted(gpus, key=lambda g: (estimator.gpu_bytes(g), gpus.index(g))):
-        if gpu_fit.fits(single, estimator.gpu_bytes(gpu)):
+    for gpu, card_bytes in _smallest_first(estimator, gpus):
+        if gpu_fit.fits(single, card_bytes):
             return gpu
     cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
                                  estimator.gpu_bytes(multi_card))
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
+
+
+def _smallest_first(estimator: Estimator, gpus: list[str]) -> list[tuple[str, int]]:
+    """(card, bytes), smallest first; equal sizes in the order given."""
+    return sorted(((g, estimator.gpu_bytes(g)) for g in gpus), key=lambda pair: pair[1])
 
 
 def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,
@@ -284,6 +295,13 @@ def architecture_table(name: str, content: Content, estimator: Estimator, model_
         facts += [("MLA 潜向量维度", arch.kv_lora_rank)]
     if arch.sliding_window:
         facts += [("滑动窗口（Token）", arch.sliding_window), ("滑动窗口层数", arch.sliding_window_layers)]
+    if arch.is_hybrid:
+        # The state the version's transformers keeps (conv state at the full kernel in bf16, recurrent state fp32).
+        state = state_bytes_per_sequence(arch, 2, 4, conv_columns=arch.conv_kernel)
+        facts += [("存 KV 的注意力层", arch.attention_layers),
+                  ("线性注意力 / Mamba2 层（存固定状态）", arch.state_layers),
+                  ("KV cache 每 1K Token（16 位，MiB）", f"{kv_cache_bytes_per_token(arch, 2) * 1024 / 2 ** 20:.1f}"),
+                  ("state 每个序列（transformers，MiB，与上下文长度无关）", f"{state / 2 ** 20:.1f}")]
     columns = (Column("项目", "text"), Column("值", "text"))
     return Table(name, columns, tuple(Row(label, (Cell(label), Cell(_thousands(value)))) for label, value in facts),
                  caption=f"{model_id} 的架构（来自 config.json）")

@@ -21,6 +21,7 @@ from .fields import (LANG, MAPPING, NAME, NAMES, NULLABLE_FLAG, TEXT, URL, VERSI
                      check_fields, check_value, type_name)
 from .model_config import architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
+from .safeio import MAX_TEXT_BYTES, read_bounded
 from .yamlio import LocatedDict, LocatedList, parse_yaml, read_text_file, read_yaml_file
 
 
@@ -219,6 +220,15 @@ CONFIG_FIELDS = {
     "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
     "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
     "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
+    # Hybrid-state families (issue 21): Gated DeltaNet (Qwen3-Next) and Mamba2 (Nemotron-H) layer settings.
+    "full_attention_interval": Whole(1, limits.MAX_LAYERS, "layers"),
+    "decoder_sparse_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "linear_conv_kernel_dim": _OPTIONAL_DIMENSION, "linear_key_head_dim": _OPTIONAL_DIMENSION,
+    "linear_value_head_dim": _OPTIONAL_DIMENSION, "linear_num_key_heads": _HEADS, "linear_num_value_heads": _HEADS,
+    "hybrid_override_pattern": NAME, "mamba_num_heads": _HEADS, "mamba_head_dim": _OPTIONAL_DIMENSION,
+    "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
+    "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
 }
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.
@@ -414,9 +424,24 @@ def read_tree(folder: str) -> dict[str, bytes]:
             path = os.path.join(dirpath, name)
             if os.path.islink(path):
                 raise GeneratorError("a symlink among the templates", path, None, "replace it with the file itself")
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+            try:
+                found[os.path.relpath(path, folder).replace(os.sep, "/")] = read_bounded(path, MAX_TEXT_BYTES,
+                                                                                         "template", follow=False)
+            except OSError as exc:
+                raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, "check the file") \
+                    from None
     return found
+
+
+def contained(root: str, path: str, what: str = "a file") -> str:
+    """``path``, refused if it is (or lies under) a symlink that leads outside ``root`` (as Jekyll's safe mode
+    refuses a symlinked file outside the site)."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise GeneratorError(f"{what} is a symlink that leads outside {root} (to {real})", path, None,
+                             "copy the file in instead of linking to it")
+    return path
 
 
 def _files(directory: str, suffix: str) -> list[str]:

@@ -25,6 +25,8 @@ from mkdocs.plugins import BasePlugin
 from . import render
 from .check import CheckReport, compare_one_table, count_tables, tables_in
 from .errors import GeneratorError
+from .safeio import MAX_PUBLISHED_BYTES, create_exclusive, read_bounded
+from .yamlio import read_text_file
 from .guide_tables import Estimator
 from .i18n import language
 from .loading import PostSource, Site, load_content
@@ -39,7 +41,7 @@ class _Pages:
     def __init__(self, config_file: str, lang: str, catalogue: str):
         root = os.path.dirname(os.path.abspath(config_file))
         self.lang = language(lang, config_file)
-        overlay = os.path.join(root, catalogue) if catalogue else None
+        overlay = _catalogue_folder(root, catalogue, config_file) if catalogue else None
         self.content = load_content(overlay, posts_dir=os.path.join(root, ".no-posts"),
                                     site=Site("", self.lang, "", config_file))
         self.estimator = Estimator(self.content)
@@ -56,12 +58,31 @@ class _Pages:
         return rendered.body, dict(rendered.charts), rendered.tables
 
 
+def _catalogue_folder(root: str, catalogue, config_file: str) -> str:
+    """The plugin's ``catalogue:`` folder, confined to the site as generator.yml's is: relative, inside the folder
+    of mkdocs.yml, not through a symlink out of it."""
+    if not isinstance(catalogue, str) or os.path.isabs(catalogue) or "\0" in catalogue \
+            or ".." in catalogue.replace("\\", "/").split("/"):
+        raise GeneratorError(f"the {PLUGIN_NAME} option catalogue: must be a folder inside the site, not "
+                             f"{catalogue!r}", config_file, None, "write catalogue: as a path relative to mkdocs.yml")
+    folder = os.path.join(root, catalogue)
+    real_root, real = os.path.realpath(root), os.path.realpath(folder)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise GeneratorError(f"the {PLUGIN_NAME} option catalogue: {catalogue} resolves through a symlink out of the "
+                             f"site (to {real})", config_file, None, "make it a real folder inside the site")
+    return folder
+
+
+def _page_text(path: str) -> str:
+    """A page source's text: bounded, UTF-8 (a BOM dropped), or one located error."""
+    return read_text_file(path)
+
+
 def _body_first_line(path: str, body: str) -> int:
     """The source line where MkDocs' page body starts (after its YAML meta block), so errors point at the file."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except OSError:
+        text = _page_text(path)
+    except GeneratorError:
         return 1
     at = text.find(body[:200]) if body else -1
     return text.count("\n", 0, at) + 1 if at >= 0 else 1
@@ -100,18 +121,21 @@ class VramTablesPlugin(BasePlugin):
         return body
 
     def on_post_build(self, config):
+        site_dir = os.path.realpath(config["site_dir"])
         for path, svg in sorted(self.charts.items()):
-            target = os.path.join(config["site_dir"], *path.split("/"))
+            target = os.path.join(site_dir, *path.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "w", encoding="utf-8") as handle:
-                handle.write(svg)
+            if os.path.commonpath([site_dir, os.path.realpath(os.path.dirname(target))]) != site_dir:
+                raise PluginError(f"vram-tables: {os.path.dirname(target)} is a symlink out of the site folder; "
+                                  "the charts are not written through it")
+            # A fresh file renamed over the target: a link at the target is replaced, never followed.
+            os.replace(create_exclusive(os.path.dirname(target), os.path.basename(target), svg.encode("utf-8")),
+                       target)
 
 
 def check_built_site(config_file: str) -> CheckReport:
     """Every table of every page with table calls, as `mkdocs build` published it, against the formulas."""
-    from mkdocs.config import load_config
-
-    config = load_config(config_file)
+    config = _load_mkdocs_config(config_file)
     plugin = config["plugins"].get(PLUGIN_NAME)
     if plugin is None:
         raise GeneratorError(f"the {PLUGIN_NAME} plugin is not enabled", config_file, None,
@@ -124,8 +148,7 @@ def check_built_site(config_file: str) -> CheckReport:
         for name in sorted(n for n in names if n.endswith(".md")):
             source = os.path.join(folder, name)
             src_uri = os.path.relpath(source, docs).replace(os.sep, "/")
-            with open(source, encoding="utf-8-sig") as handle:
-                text = handle.read()
+            text = _page_text(source)
             meta, markdown = _split_meta(text)
             if not _has_calls(markdown):
                 continue
@@ -136,15 +159,52 @@ def check_built_site(config_file: str) -> CheckReport:
             if not os.path.isfile(built):
                 report.findings.append(f"{built}: missing; run `mkdocs build`")
                 continue
-            with open(built, encoding="utf-8", errors="replace") as handle:
-                published = handle.read()
+            published = _published_text(built)
             report.findings.extend(_page_findings(built, published, placed))
             for path, svg in charts.items():
                 chart = os.path.join(site, *path.split("/"))
                 report.files += 1
-                if not os.path.isfile(chart) or open(chart, encoding="utf-8", errors="replace").read() != svg:
+                if not os.path.isfile(chart) or _published_text(chart) != svg:
                     report.findings.append(f"{chart}: missing or not what the formulas give; run `mkdocs build`")
     return report
+
+
+def _published_text(path: str) -> str:
+    try:
+        return read_bounded(path, MAX_PUBLISHED_BYTES, "built page").decode("utf-8", "replace")
+    except OSError as exc:
+        raise GeneratorError(f"cannot read: {exc.strerror}", path, None, "run `mkdocs build` again") from None
+
+
+def _load_mkdocs_config(config_file: str):
+    """mkdocs.yml as MkDocs reads it; a configuration error (a plugin option of the wrong type, say) is one
+    located line, not MkDocs' log lines and an abort."""
+    import logging
+
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("mkdocs")
+    handler, propagate, level = _Collect(logging.WARNING), logger.propagate, logger.level
+    saved = logger.handlers[:]
+    logger.handlers, logger.propagate = [handler], False
+    logger.setLevel(logging.WARNING)
+    try:
+        return load_config(config_file)
+    except (MkDocsException, SystemExit, ValueError, TypeError, OSError) as exc:
+        detail = " ".join(messages) or str(exc) or type(exc).__name__
+        raise GeneratorError(f"MkDocs cannot load this configuration: {detail}", config_file, None,
+                             "fix the setting it names (plugin options: language: en or zh-CN, catalogue: a "
+                             "folder)") from None
+    finally:
+        logger.handlers, logger.propagate = saved, propagate
+        logger.setLevel(level)
 
 
 def _page_findings(path: str, published_html: str, placed) -> list[str]:

@@ -8,7 +8,15 @@ build do (the maxima are in generator/limits.py):
   the big ones are built;
 * loop iterations, calls and output pieces count as steps, at most MAX_TEMPLATE_STEPS per post, and the text a
   post writes (macros and ``{% set %}`` blocks included) at most 16 x MAX_TEMPLATE_STRING characters;
-* a post's rendering may use MAX_RENDER_SECONDS of CPU time.
+* a post's rendering may use MAX_RENDER_SECONDS of CPU time, enforced by a CPU timer (``setitimer(ITIMER_PROF)``)
+  that interrupts a long expression, not only checked between steps (the build's own table calls pause it);
+* integers stay within MAX_INT_BITS bits: ``*`` and ``**`` are sized before they compute, so twenty chained
+  ``x*x`` are refused at the first that would pass the bound instead of running for minutes;
+* a format string's width and precision, including ones built from its arguments (``'{0:{1}{2}}'``), are checked
+  before formatting;
+* ``lipsum`` and anything non-deterministic (the ``random`` filter) are not available, ``range`` is bounded by
+  the loop steps, and no attribute named ``path`` (the build machine's file paths: ``model(id).path``) or holding
+  an absolute path is readable, so no filesystem path reaches a published page.
 
 A post over a limit gets a GeneratorError, which render.py locates at the post's line.
 """
@@ -16,12 +24,16 @@ A post over a limit gets a GeneratorError, which render.py locates at the post's
 from __future__ import annotations
 
 import functools
+import os
 import re
+import signal
+import threading
 import time
 
 import jinja2
 import jinja2.sandbox
 from jinja2 import nodes
+from markupsafe import Markup
 from jinja2.visitor import NodeTransformer
 
 from . import limits
@@ -30,6 +42,14 @@ from .errors import GeneratorError, shown
 MAX_STRING = limits.MAX_TEMPLATE_STRING
 MAX_OUTPUT = 16 * limits.MAX_TEMPLATE_STRING
 _SIZED = (str, list, tuple, dict, set, frozenset)
+# The largest integer a post may compute, in bits: 4096 bits is a 1,234-digit number, far beyond any count, byte
+# size or product of them a post has reason for (10**15 parameters x 2**24 tokens x 2**16 sequences is ~106 bits),
+# and small enough that multiplying two of them takes microseconds. Python itself refuses to print integers of more
+# than 4,300 digits (sys.int_info.default_max_str_digits).
+MAX_INT_BITS = 4096
+# Attributes a post never reads: where the build machine keeps files (Model.path, Benchmark.path, a mapping's
+# source path) and the bookkeeping behind error messages.
+_HIDDEN_ATTRIBUTES = frozenset({"path", "source_path", "root", "key_lines", "item_lines", "posts_dir"})
 # A width or precision in a format string ("%999999999d", "{:>999999999}").
 _FORMAT_NUMBER = re.compile(r"\d{7,}")
 
@@ -119,6 +139,55 @@ def _guarded_filter(name: str, function):
 
 # Filters a post does not get: wordwrap takes seconds on a long line; random would make the build nondeterministic.
 _LEFT_OUT = ("wordwrap", "random")
+_MAX_RANGE = jinja2.sandbox.MAX_RANGE  # 100,000: what Jinja's sandbox allows a range()
+# Globals a post does not get: lipsum (random text, and seconds of CPU for a large n).
+_LEFT_OUT_GLOBALS = ("lipsum",)
+
+
+def _integer_too_large(bits: int) -> GeneratorError:
+    return GeneratorError(f"this would compute an integer of about {bits:,} bits, more than {MAX_INT_BITS:,}",
+                          fix="use numbers from data, or smaller exponents and products")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_number(value):
+    if _is_int(value) and value.bit_length() > MAX_INT_BITS:
+        raise _integer_too_large(value.bit_length())
+    return value
+
+
+def _check_spec(spec: str) -> None:
+    """A resolved format spec (``>30000``): every width or precision in it at most MAX_STRING."""
+    for number in re.findall(r"\d+", spec):
+        if len(number) > 7 or int(number) > MAX_STRING:
+            raise GeneratorError(f"a format width or precision of {shown(number)} is too large",
+                                 fix=f"use widths up to {MAX_STRING:,}")
+
+
+class _BoundedFormatter(jinja2.sandbox.SandboxedFormatter):
+    """Jinja's sandboxed str.format, with each field's spec checked after its nested fields are filled in and
+    before the field is formatted (``'{0:{1}{2}}'.format(1, '30000', '00000')`` is a width of 3,000,000,000)."""
+
+    def format_field(self, value, format_spec):
+        _check_spec(format_spec)
+        check_number(value)
+        return check_size(super().format_field(value, format_spec))
+
+
+class _BoundedEscapeFormatter(_BoundedFormatter, jinja2.sandbox.SandboxedEscapeFormatter):
+    pass
+
+
+class _CpuTimeUp(GeneratorError):
+    pass
+
+
+def _cpu_time_up(signum, frame):
+    raise _CpuTimeUp(f"the post takes more than {limits.MAX_RENDER_SECONDS:g} s of CPU time to render",
+                     fix="render fewer or smaller tables; loop over data, not over large ranges")
 
 
 class _Guards(NodeTransformer):
@@ -155,13 +224,56 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()
                         if name not in _LEFT_OUT}
+        for name in _LEFT_OUT_GLOBALS:
+            self.globals.pop(name, None)
+        self.globals["range"] = self.guarded_range
+        self._timer = None
         self.start_render()
 
     def start_render(self) -> None:
-        """A fresh budget: call before rendering each post."""
+        """A fresh budget: call before rendering each post (and :meth:`end_render` after it)."""
         self.steps = 0
         self.output = 0
         self.deadline = time.process_time() + limits.MAX_RENDER_SECONDS
+        self._arm_timer(limits.MAX_RENDER_SECONDS)
+
+    def end_render(self) -> None:
+        """Stop the CPU timer and put back whatever SIGPROF handler was there."""
+        if self._timer is not None:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self._timer)
+            self._timer = None
+
+    def _arm_timer(self, seconds: float) -> None:
+        """A CPU timer (SIGPROF after ``seconds`` of this process's CPU time) where signals can be used: the main
+        thread of a platform with setitimer. Elsewhere the step checks below still bound the time."""
+        self.end_render()
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            self._timer = signal.signal(signal.SIGPROF, _cpu_time_up)
+        except (ValueError, OSError):
+            return
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+
+    def guarded_range(self, *args):
+        """``range`` with whole-number, bounded arguments, at most Jinja's own sandbox maximum long (a loop over it
+        is stopped by the step count anyway)."""
+        for value in args:
+            if not _is_int(value):
+                raise GeneratorError(f"range() takes whole numbers, not {shown(value)}", fix="use whole numbers")
+            check_number(value)
+        result = range(*args)
+        if len(result) > _MAX_RANGE:
+            raise GeneratorError(f"range() of {len(result):,} numbers, more than a post may make ({_MAX_RANGE:,})",
+                                 fix="loop over data, not over large ranges")
+        return result
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if attr in _HIDDEN_ATTRIBUTES or isinstance(value, str) and len(value) < 4096 and \
+                (os.path.isabs(value) and os.path.exists(value)):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
     def _parse(self, source, name, filename):
         return _Guards().visit(super()._parse(source, name, filename))
@@ -200,19 +312,27 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         return "".join(pieces)
 
     def wrap_str_format(self, value):
-        """``"{:>9}".format(...)``: Jinja wraps str.format in its own safe formatter; size it like ``%``."""
-        formatter = super().wrap_str_format(value)
-        if formatter is None:
+        """``"{:>9}".format(...)``: Jinja's sandboxed formatter, with every field's resolved spec checked before it
+        formats (see _BoundedFormatter); sized like ``%``."""
+        if super().wrap_str_format(value) is None:
             return None
-        _check_format(value.__self__)
+        template = value.__self__
+        _check_format(template)
+        formatter = _BoundedEscapeFormatter(self, escape=template.escape) if isinstance(template, Markup) \
+            else _BoundedFormatter(self)
+        is_format_map = value.__name__ == "format_map"
 
         def guarded(*args, **kwargs):
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
             _check_numbers(list(args) + list(kwargs.values()))
             for argument in list(args) + list(kwargs.values()):
                 _check_format(argument)
-            return check_size(formatter(*args, **kwargs))
+            return check_size(type(template)(formatter.vformat(template, args, kwargs)))
 
-        return guarded
+        return functools.update_wrapper(guarded, value)
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
@@ -220,17 +340,21 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
                     isinstance(left, (int, float)) and abs(left) > 2 ** 64:
                 raise GeneratorError(f"{shown(left)} ** {shown(right)} is too large to compute",
                                      fix="use numbers from data, or smaller exponents")
+            if _is_int(left) and _is_int(right) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
+                raise _integer_too_large(left.bit_length() * right)
         elif operator == "*":
             for sized, count in ((left, right), (right, left)):
                 if isinstance(sized, _SIZED) and isinstance(count, int) and len(sized) * count > MAX_STRING:
                     raise _too_large(len(sized) * count)
+            if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise _integer_too_large(left.bit_length() + right.bit_length())
         elif operator == "+" and isinstance(left, _SIZED) and isinstance(right, _SIZED):
             if len(left) + len(right) > MAX_STRING:
                 raise _too_large(len(left) + len(right))
         elif operator == "%" and isinstance(left, str):
             _check_format(left)
             _check_numbers(right if isinstance(right, (tuple, list)) else [right])
-        return check_size(super().call_binop(context, operator, left, right))
+        return check_number(check_size(super().call_binop(context, operator, left, right)))
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
         __self.step()
@@ -248,10 +372,15 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
                 raise _too_large(_expected_size(name, (owner,) + args, kwargs))
         trusted = getattr(__obj, "trusted", False)
         started = time.process_time()
-        result = super().call(__context, __obj, *args, **kwargs)
+        paused = signal.setitimer(signal.ITIMER_PROF, 0)[0] if trusted and __self._timer is not None else 0
+        try:
+            result = super().call(__context, __obj, *args, **kwargs)
+        finally:
+            if paused:
+                signal.setitimer(signal.ITIMER_PROF, paused)
         if trusted:
             # The build's own table calls are bounded by their arguments; their time is not the author's.
             __self.deadline += time.process_time() - started
         if isinstance(owner, _SIZED):
             check_size(owner, "a list or mapping")
-        return result if trusted else check_size(result)
+        return result if trusted else check_number(check_size(result))

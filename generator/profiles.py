@@ -29,6 +29,8 @@ FRAMEWORK_FIELDS = {
     "profile_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "max_num_seqs": Whole(1, limits.MAX_BATCH, "sequences"),
     "mla_compressed_cache": FLAG,
+    # llama.cpp MLA: a V cache of kv_lora_rank values beside the latent K (PR #12801 until PR #19067).
+    "mla_v_cache": FLAG,
     "cuda_graph_bytes": Whole(0, limits.MAX_BYTES, "bytes"),
     "ubatch_tokens": Whole(1, limits.MAX_TOKENS, "tokens"),
     "flash_attention": FLAG,

@@ -8,6 +8,7 @@ A post's body is a Jinja template whose globals are the table calls (``load_tabl
 from __future__ import annotations
 
 import inspect
+import marshal
 import os
 import re
 import traceback
@@ -15,10 +16,9 @@ from dataclasses import dataclass
 
 import jinja2
 import jinja2.sandbox
-import markdown
 from markupsafe import Markup
 
-from . import charts, escape, guide_charts, guide_tables, i18n, tables, vllm_tables
+from . import charts, escape, guide_charts, guide_tables, i18n, memo, tables, vllm_tables
 from .calc.estimator import parse_framework, parse_quantization
 from . import limits
 from .errors import GeneratorError, shown
@@ -300,7 +300,7 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
     if isinstance(env, PostSandbox):
         env.start_render()
     try:
-        code = env.compile(template_source, filename=filename)
+        code = _compiled(env, template_source, filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
         return template.render(context)
     except GeneratorError as exc:
@@ -322,6 +322,37 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
         line = _template_line(exc, filename)
         raise GeneratorError(f"error in a template expression: {type(exc).__name__}: {exc}", filename,
                              line + shift if line else None, "fix the expression at that line") from None
+    finally:
+        if isinstance(env, PostSandbox):
+            env.end_render()
+
+
+def _compiled(env: jinja2.Environment, source: str, filename: str):
+    """Jinja's compile of a post to Python code; from the cache of rendered bytes (memo.py) when the same source
+    was compiled by the same environment class, this package's code and Jinja's version."""
+    parts = [type(env).__qualname__, filename, source]
+    data = memo.get("jinja-post", parts)
+    if data is not None:
+        try:
+            return marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            pass  # not code this Python can load: compile afresh
+    code = env.compile(source, filename=filename)
+    memo.put("jinja-post", parts, marshal.dumps(code))
+    return code
+
+
+class _PageBytecode(jinja2.BytecodeCache):
+    """Page templates' compiled code in the cache of rendered bytes, by the template's path and source checksum
+    (Jinja's own bucket also refuses code from another Jinja or Python version)."""
+
+    def load_bytecode(self, bucket) -> None:
+        data = memo.get("jinja-page", [bucket.key, bucket.checksum])
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        memo.put("jinja-page", [bucket.key, bucket.checksum], bucket.bytecode_to_string())
 
 
 def post_environment() -> jinja2.Environment:
@@ -349,16 +380,27 @@ def post_language(post: PostSource, content: Content) -> str:
     return i18n.language(content.site.lang, content.site.path, None)
 
 
-_MARKDOWN = markdown.Markdown(extensions=["tables"], output_format="html")
+_MARKDOWN = []
+
+
+def _markdown(text: str) -> bytes:
+    # One converter, reset between uses: building a new one per call cost more than the conversion. Its table
+    # extension is passed as an object: by name, Markdown would scan every installed package's entry points.
+    if not _MARKDOWN:
+        import markdown
+        from markdown.extensions.tables import TableExtension
+        _MARKDOWN.append(markdown.Markdown(extensions=[TableExtension()], output_format="html"))
+    return _MARKDOWN[0].reset().convert(text).encode("utf-8")
 
 
 def markdown_to_html(text: str, placed: tuple = ()) -> str:
     """Markdown to HTML. The tables the build placed are written as HTML directly: the Markdown library's
-    inline pass over thousands of cells was most of a build's time, and the cells need no Markdown."""
+    inline pass over thousands of cells was most of a build's time, and the cells need no Markdown. The
+    conversion comes from the cache of rendered bytes (memo.py) when the same text was converted before, so an
+    up-to-date build does not even import the markdown package."""
     for index, table in enumerate(placed):
         text = text.replace(tables.table_markdown(table), f"\n\n{_TABLE_MARK}{index}\n\n")
-    # One converter, reset between uses: building a new one per call cost more than the conversion.
-    converted = _MARKDOWN.reset().convert(text)
+    converted = memo.cached("markdown", [text], lambda: _markdown(text)).decode("utf-8")
     for index, table in enumerate(placed):
         converted = converted.replace(f"<p>{_TABLE_MARK}{index}</p>", tables.table_html(table))
     return converted
@@ -371,9 +413,29 @@ def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
     # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), undefined=jinja2.StrictUndefined,
+    return jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
                               autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              finalize=_page_value)
+                              finalize=_page_value, bytecode_cache=_PageBytecode())
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a symlink out of the templates folder (Jekyll's safe mode
+    does the same), a FIFO or device, or a file too large to be a template."""
+
+    def get_source(self, environment, template):
+        from .loading import contained
+        from .safeio import MAX_TEXT_BYTES, check_regular
+        for folder in self.searchpath:
+            path = os.path.join(folder, *jinja2.loaders.split_template_path(template))
+            if os.path.lexists(path):
+                contained(folder, path, f"template {template!r}")
+                try:
+                    check_regular(path, MAX_TEXT_BYTES, "template")
+                except OSError as exc:
+                    raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, "check the file") \
+                        from None
+                break
+        return super().get_source(environment, template)
 
 
 def _page_value(value):

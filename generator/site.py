@@ -10,14 +10,15 @@ import re
 
 from markupsafe import Markup
 
-from . import charts, guide_charts, guide_tables
+from . import charts, guide_charts, guide_tables, memo
 from .errors import GeneratorError
 from .background import in_background
 from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
 from .escape import script_json
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB
 from .guide_tables import Estimator
-from .loading import Content, load_content, read_tree
+from .loading import Content, contained, load_content, read_tree
+from .safeio import MAX_TEXT_BYTES, read_bounded
 from .tables import Table, table_html
 
 MANIFEST = ".generator-manifest"
@@ -73,8 +74,8 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
 def read_template(templates_dir: str, name: str) -> bytes:
     path = os.path.join(templates_dir, name)
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        contained(templates_dir, path, "a template")
+        return read_bounded(path, MAX_TEXT_BYTES, "template")
     except OSError as exc:
         raise GeneratorError(f"cannot read a template: {exc.strerror}", path, None, f"add {name} to the templates") from None
 
@@ -357,3 +358,39 @@ def _claim(owners: dict[str, str], paths, source: str, line: int | None) -> None
 
 def build_plan(content_dir: str, templates_dir: str, previous=lambda path: None) -> SitePlan:
     return plan_site(load_content(content_dir), templates_dir, previous)
+
+
+def build_plan_for_writing(content_dir: str, templates_dir: str, previous=lambda path: None) -> SitePlan:
+    """The files ``build`` writes. The whole site is a pure function of the content and template folders, this
+    package's code and the installed libraries, so an earlier build's files are taken from the cache of rendered
+    bytes (memo.py) when every one of those bytes is the same (file kinds and symlinks included): an up-to-date
+    build renders nothing. ``check`` never uses this: it recomputes every number from the data."""
+    inputs = memo.folder_bytes(content_dir), memo.folder_bytes(templates_dir)
+    parts = None if None in inputs else [content_dir, templates_dir, *inputs[0], b"\0templates\0", *inputs[1]]
+    stored = memo.get("site", parts)
+    if stored is not None:
+        return SitePlan(_unpacked(stored), {}, ())
+    plan = build_plan(content_dir, templates_dir, previous)
+    memo.put("site", parts, _packed(plan.files))
+    memo.prune("site", keep=8)
+    return plan
+
+
+def _packed(files: dict[str, bytes]) -> bytes:
+    out = []
+    for path, data in files.items():
+        name = path.encode("utf-8")
+        out += [len(name).to_bytes(4, "big"), name, len(data).to_bytes(8, "big"), data]
+    return b"".join(out)
+
+
+def _unpacked(data: bytes) -> dict[str, bytes]:
+    files, offset = {}, 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset:offset + 4], "big")
+        name = data[offset + 4:offset + 4 + size].decode("utf-8")
+        offset += 4 + size
+        size = int.from_bytes(data[offset:offset + 8], "big")
+        files[name] = data[offset + 8:offset + 8 + size]
+        offset += 8 + size
+    return files

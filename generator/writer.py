@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 from .errors import GeneratorError
+from .safeio import MAX_PUBLISHED_BYTES, write_exclusive
 from .site import MANIFEST, SitePlan, manifest_paths
 
 TMP_SUFFIX = ".generator-tmp"
@@ -69,16 +70,22 @@ def _target(out_dir: str, relative: str) -> bytes:
 
 def _read(path: bytes) -> bytes | None:
     """A regular file's bytes; None when there is none (a folder, a FIFO or a device is not a file of the site:
-    opened without blocking, so a FIFO put where a page belongs cannot hang a build or a check)."""
+    opened without blocking, so a FIFO put where a page belongs cannot hang a build or a check). A file larger
+    than any the build writes (safeio.MAX_PUBLISHED_BYTES) is not read: it gets bytes no build writes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         return None
+    if info.st_size > MAX_PUBLISHED_BYTES:
+        os.close(fd)
+        return b"\0too large"
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        data = handle.read(MAX_PUBLISHED_BYTES + 1)
+    return data if len(data) <= MAX_PUBLISHED_BYTES else b"\0too large"
 
 
 def read_published(out_dir: str, relative: str) -> bytes | None:
@@ -93,11 +100,27 @@ def published_reader(out_dir: str):
 
 
 def stale_paths(plan: SitePlan, out_dir: str) -> list[str]:
-    """Files an earlier build wrote (its manifest says so) that this plan no longer has."""
+    """Files an earlier build wrote (its manifest says so) that this plan no longer has. The manifest is not taken
+    on trust: a line counts only for a plain relative path inside a folder this plan writes into (``posts/``,
+    ``models/``, ``images/charts/``, ...), never a file at the site's top (``CNAME``, say), a hidden or ``..`` path,
+    or anything that is not a regular file of the site."""
     old = read_published(out_dir, MANIFEST)
     if old is None:
         return []
-    return [p for p in manifest_paths(old) if p not in plan.files and read_published(out_dir, p) is not None]
+    folders = {rel.rsplit("/", 1)[0] for rel in plan.files if "/" in rel}
+    found = []
+    for path in manifest_paths(old):
+        parts = path.split("/")
+        if path in plan.files or len(parts) < 2 or any(not p or p.startswith(".") or p == ".." for p in parts) \
+                or "\\" in path or any(ord(c) < 32 for c in path) \
+                or not any("/".join(parts[:n]) in folders for n in range(1, len(parts))):
+            continue
+        try:
+            if read_published(out_dir, path) is not None:
+                found.append(path)
+        except GeneratorError:
+            continue  # through a link out of the site: not the build's
+    return found
 
 
 # -- one build or check at a time --------------------------------------------------------------------------------
@@ -114,12 +137,13 @@ def lock_path(out_dir: str) -> bytes:
 
 def _open_lock(path: bytes, required: bool) -> int | None:
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # O_NOFOLLOW: a link planted at the lock's name is refused, never followed (the lock file is truncated).
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or required:
             raise
     try:  # a read-only place: nobody can be building here unless a lock file is already there
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
 
@@ -196,7 +220,10 @@ def _named(option: str) -> str:
 
 def refuse_overlap(out_dir: str, content_dir: str, templates_dir: str) -> None:
     """The output folder is swapped as a whole: it must not be, or be inside, or hold the content, the templates
-    or the generator's own code."""
+    or the generator's own code; nor a symlink (the build swaps the folder itself, never through a link)."""
+    if os.path.islink(out_dir.rstrip("/") or out_dir):
+        raise GeneratorError("the output folder is a symlink; the build swaps the folder itself and never writes "
+                             "through a link", out_dir, None, "pass the real folder as --out")
     out = os.path.realpath(_bytes(out_dir))
     for option, folder in (("--content", content_dir), ("--templates", templates_dir),
                            ("the generator's package", _PACKAGE_DIR)):
@@ -281,6 +308,9 @@ def recover(out_dir: str) -> None:
     real = os.path.realpath(_bytes(out_dir))
     stage, ready, old = _siblings(real)
     _remove_tree(stage)  # never complete (or the old tree after an exchange): either way not the site
+    for sibling in (ready, old):
+        if os.path.islink(sibling):  # never a build's (they are folders): a planted link is removed, not followed
+            os.unlink(sibling)
     if os.path.lexists(ready):
         if not os.path.lexists(real):
             os.rename(ready, real)  # the swap got as far as moving the old site away: complete it
@@ -336,8 +366,7 @@ def _stage(real_out: bytes, stage: bytes, changed: dict[str, bytes], skip: set[s
         if os.path.commonpath([real_stage, os.path.realpath(path)]) != real_stage:
             raise GeneratorError(f"output path {relative!r} goes through a symlink in the output folder",
                                  _text(real_out), None, "remove the symlink from the output folder")
-        with open(path, "wb") as handle:
-            handle.write(data)
+        write_exclusive(path, data)  # a new file in a new tree: O_EXCL|O_NOFOLLOW, never through a link
     for folder, mode in reversed(modes):  # deepest first, so a read-only folder does not block its children
         os.chmod(folder, 0o777 & ~_umask() if mode is None else mode)
 
@@ -367,6 +396,9 @@ def _shown_path(exc: OSError, out_dir: str) -> str:
 
 
 def write_plan(plan: SitePlan, out_dir: str) -> WriteResult:
+    if os.path.islink(out_dir.rstrip("/") or out_dir):
+        raise GeneratorError("the output folder is a symlink; the build swaps the folder itself and never writes "
+                             "through a link", out_dir, None, "pass the real folder as --out")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise GeneratorError("the output path is not a folder", out_dir, None, "pass --out DIR")
     real = os.path.realpath(_bytes(out_dir))

@@ -12,6 +12,7 @@ import re
 import yaml
 
 from .errors import GeneratorError
+from .safeio import MAX_TEXT_BYTES, read_bounded
 
 
 class LocatedDict(dict):
@@ -257,8 +258,7 @@ def _shift_lines(node, shift: int) -> None:
 def read_text_file(path: str) -> str:
     """A UTF-8 text file's text (the only I/O in this module); every reader of input comes through here."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bounded(path, MAX_TEXT_BYTES)
     except OSError as exc:
         raise GeneratorError(f"cannot read file: {exc.strerror}", path, None, "check the path") from None
     return decode_utf8(data, path)

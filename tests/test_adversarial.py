@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, snapshot
+from conftest import ROOT, copy_built, snapshot
 from generator.cli import main
 
 CORPUS = os.path.join(ROOT, "tests", "corpus")
@@ -45,15 +45,12 @@ def run(argv):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """A built copy of content/ and templates/, the working directory for the module's tests."""
+def project(tmp_path_factory, built_once):
+    """A built copy of content/ and templates/ (the session's build), the working directory for the module's tests."""
     root = tmp_path_factory.mktemp("adversarial")
-    for name in ("content", "templates"):
-        shutil.copytree(os.path.join(ROOT, name), root / name)
+    copy_built(built_once, root)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
-        code, _, err = run(["build"])
-        assert code == 0, err
         yield root
 
 

@@ -4,16 +4,15 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, SEED_POST, run_cli, snapshot
-from generator.site import build_plan
+from conftest import ROOT, SEED_POST, repo_plan, run_cli, snapshot
 
 
-def test_two_builds_are_byte_identical(project, tmp_path):
+def test_two_builds_are_byte_identical(no_render_cache, project, tmp_path):
     assert run_cli("build", "--out", str(tmp_path / "a")).code == 0
     assert run_cli("build", "--out", str(tmp_path / "b")).code == 0
     a = {k: v[0] for k, v in snapshot(tmp_path / "a").items()}
     b = {k: v[0] for k, v in snapshot(tmp_path / "b").items()}
-    assert a == b and set(a) == set(build_plan("content", "templates").files)
+    assert a == b and set(a) == set(repo_plan().files)  # the same content as the repository's
 
 
 def test_rebuild_with_nothing_changed_rewrites_nothing(built):
@@ -60,7 +59,7 @@ def test_build_refuses_a_symlink_that_leaves_the_site(built, tmp_path):
     assert list(outside.iterdir()) == []
 
 
-def test_output_is_the_same_in_another_locale_timezone_and_hash_seed(built, tmp_path):
+def test_output_is_the_same_in_another_locale_timezone_and_hash_seed(no_render_cache, built, tmp_path):
     env = dict(os.environ, TZ="America/Los_Angeles", LANG="C", LC_ALL="C", PYTHONHASHSEED="12345",
                PYTHONPATH=ROOT)
     subprocess.run([sys.executable, "-m", "generator", "build", "--out", str(tmp_path / "other")], check=True,
@@ -92,7 +91,7 @@ def test_background_work_returns_the_childs_result_and_falls_back_when_it_fails(
     assert calls == [parent]  # the child's attempt is not seen here; the parent did the work itself
 
 
-def test_a_failed_build_leaves_no_background_process_behind(built):
+def test_a_failed_build_leaves_no_background_process_behind(no_render_cache, built):
     template = built / "templates" / "model.html.j2"
     template.write_text(template.read_text(encoding="utf-8").replace("{{ model.id }}", "{{ nope }}", 1),
                         encoding="utf-8")

@@ -2,14 +2,14 @@
 
 import pytest
 
-from conftest import ROOT, SEED_HTML, SEED_POST, run_cli, snapshot
+from conftest import ROOT, SEED_HTML, SEED_POST, repo_plan, run_cli, snapshot
 from generator.check import compare_one_table, compare_tables, html_tables, markdown_tables, shift_lines
-from generator.site import build_plan, post_html_path, post_markdown_path
+from generator.site import post_html_path, post_markdown_path
 
 
 @pytest.fixture(scope="module")
 def plan():
-    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    return repo_plan()
 
 
 def test_check_passes_on_a_fresh_build(built):
@@ -24,7 +24,7 @@ def test_check_passes_on_the_committed_site(monkeypatch):
     assert result.code == 0, result.out + result.err
 
 
-TABLE_FILES = sorted(rel for rel, meta in build_plan(f"{ROOT}/content", f"{ROOT}/templates").tables.items() if meta)
+TABLE_FILES = sorted(rel for rel, meta in repo_plan().tables.items() if meta)
 
 
 def test_every_post_in_markdown_and_html_is_mutated(plan):

@@ -236,8 +236,9 @@ def test_a_failed_write_leaves_the_site_and_nothing_beside_it(built, monkeypatch
         message = "cannot put the new site in place: Permission denied"
     else:
         calls = 0 if where == "the first file written" else 9
-        monkeypatch.setattr(writer, "open", _failing_after(open, calls, OSError(
-            errno.ENOSPC, os.strerror(errno.ENOSPC), "site/x"), writes_only=True), raising=False)
+        # Every file the stage gets is created through writer.write_exclusive (O_CREAT|O_EXCL|O_NOFOLLOW).
+        monkeypatch.setattr(writer, "write_exclusive", _failing_after(writer.write_exclusive, calls, OSError(
+            errno.ENOSPC, os.strerror(errno.ENOSPC), "site/x")))
         message = "cannot write the site: No space left on device"
     result = run_cli("build")
     assert result.code == 2 and message in result.err and result.err.count("\n") == 1, result.err
@@ -311,8 +312,16 @@ def _modes_apply_to_root(monkeypatch) -> None:
             raise denied(file)
         return real_open(file, mode, *args, **kwargs)
 
+    real_exclusive = writer.write_exclusive
+
+    def exclusive(path, *args, **kwargs):
+        if not _parent_mode(path) & stat.S_IWUSR:
+            raise denied(path)
+        return real_exclusive(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "access", access)
     monkeypatch.setattr(writer, "open", opened, raising=False)
+    monkeypatch.setattr(writer, "write_exclusive", exclusive)
 
 
 @pytest.mark.parametrize("read_only", ["site", "site/posts"])

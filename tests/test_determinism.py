@@ -15,7 +15,9 @@ import pytest
 
 from conftest import ROOT, run_cli, snapshot
 
-ENV = dict(os.environ, PYTHONPATH=ROOT)
+def environment(**extra) -> dict:
+    """This process's environment (read now: fixtures may have set GENERATOR_CACHE_DIR) for a subprocess."""
+    return dict(os.environ, PYTHONPATH=ROOT, **extra)
 
 
 def files(folder) -> dict:
@@ -24,7 +26,7 @@ def files(folder) -> dict:
 
 def build_in_subprocess(project, out, env=None, prefix=()):
     result = subprocess.run([*prefix, sys.executable, "-m", "generator", "build", "--out", str(out)], cwd=project,
-                            env=dict(ENV, **(env or {})), capture_output=True, text=True)
+                            env=environment(**(env or {})), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -35,7 +37,7 @@ def build_in_subprocess(project, out, env=None, prefix=()):
     {"TZ": "UTC", "LANG": "tr_TR.UTF-8", "LC_ALL": "tr_TR.UTF-8", "PYTHONHASHSEED": "random"},
     {"TZ": "Asia/Shanghai", "LANG": "zh_CN.GB18030", "LC_ALL": "POSIX", "PYTHONHASHSEED": "0", "PYTHONUTF8": "0"},
 ], ids=["kiritimati-C", "los-angeles-de", "utc-tr", "shanghai-posix"])
-def test_same_bytes_across_timezone_locale_and_hash_seed(built, tmp_path, env):
+def test_same_bytes_across_timezone_locale_and_hash_seed(no_render_cache, built, tmp_path, env):
     build_in_subprocess(built, tmp_path / "other", env)
     assert files(tmp_path / "other") == files(built / "site")
     # and building into the published site in that environment rewrites nothing
@@ -43,14 +45,15 @@ def test_same_bytes_across_timezone_locale_and_hash_seed(built, tmp_path, env):
     assert "build: 0 written, 0 deleted" in result.stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("faketime") is None, reason="faketime is not installed (apt-get install faketime)")
 @pytest.mark.parametrize("when", ["1999-12-31 23:59:59", "2038-01-19 03:14:08", "2100-02-28 12:00:00"])
-def test_same_bytes_on_another_date_faketime(built, tmp_path, when):
+def test_same_bytes_on_another_date_faketime(no_render_cache, built, tmp_path, when):
     build_in_subprocess(built, tmp_path / "other", prefix=("faketime", "-f", f"@{when}"))
     assert files(tmp_path / "other") == files(built / "site")
 
 
-def test_same_bytes_on_another_date_in_process(built, tmp_path, monkeypatch):
+def test_same_bytes_on_another_date_in_process(no_render_cache, built, tmp_path, monkeypatch):
     fake = time.mktime((2099, 6, 15, 12, 0, 0, 0, 0, -1))
     monkeypatch.setattr(time, "time", lambda: fake)
     monkeypatch.setattr(time, "time_ns", lambda: int(fake * 1e9))
@@ -58,7 +61,7 @@ def test_same_bytes_on_another_date_in_process(built, tmp_path, monkeypatch):
     assert files(tmp_path / "other") == files(built / "site")
 
 
-def test_same_bytes_whatever_the_file_system_order(built, tmp_path, monkeypatch):
+def test_same_bytes_whatever_the_file_system_order(no_render_cache, built, tmp_path, monkeypatch):
     # A content copy whose files were created in reverse order ...
     reverse = tmp_path / "reversed"
     sources = []
@@ -157,6 +160,7 @@ KILLER = textwrap.dedent("""
         return real_open(file, mode, *args, **kwargs)
 
     writer.open = opened
+    writer.write_exclusive = step(writer.write_exclusive)  # how the stage's files are created
     from generator.cli import main
     code = main(["build"])
     if kill_at == 0:
@@ -167,7 +171,7 @@ KILLER = textwrap.dedent("""
 
 def _killed_build(project, kill_at: int, exchange: bool):
     return subprocess.run([sys.executable, "-c", KILLER], cwd=project, capture_output=True, text=True,
-                          env=dict(ENV, KILL_AT=str(kill_at), EXCHANGE="1" if exchange else "0"))
+                          env=environment(KILL_AT=str(kill_at), EXCHANGE="1" if exchange else "0"))
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
@@ -212,16 +216,16 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(built, tmp_path, exch
 
 # -- check is sound -------------------------------------------------------------------------------------------------
 
-def test_check_raises_no_false_alarm_on_20_clean_builds(project, tmp_path):
+def test_check_raises_no_false_alarm_on_20_clean_builds(no_render_cache, project, tmp_path):
     seeds = [str(seed) for seed in range(20)]
     builds = [subprocess.Popen([sys.executable, "-m", "generator", "build", "--out", str(tmp_path / f"site-{seed}")],
-                               cwd=project, env=dict(ENV, PYTHONHASHSEED=seed), stdout=subprocess.PIPE,
+                               cwd=project, env=environment(PYTHONHASHSEED=seed), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True) for seed in seeds]
     for process in builds:
         out, err = process.communicate()
         assert process.returncode == 0, out + err
     checks = [subprocess.Popen([sys.executable, "-m", "generator", "check", "--site", str(tmp_path / f"site-{seed}")],
-                               cwd=project, env=dict(ENV, PYTHONHASHSEED=str(99 - int(seed))),
+                               cwd=project, env=environment(PYTHONHASHSEED=str(99 - int(seed))),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in seeds]
     for seed, process in zip(seeds, checks):
         out, err = process.communicate()

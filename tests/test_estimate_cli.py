@@ -144,6 +144,8 @@ def test_llama_cpp_ubatch_and_partial_offload(monkeypatch):
     (("--quantization", "q4_k_m", "--framework", "llama.cpp==b4000", "--kv-dtype", "q8_0"), "requires flash_attn"),
     (("--quantization", "q4_k_m", "--framework", "llama.cpp", "--kv-dtype", "fp8"), "no fp8 KV cache"),
     (("--quantization", "bf16", "--framework", "transformers==4.46.0", "--flash-attn", "on"), "llama.cpp setting"),
+    (("--quantization", "q4_k_m", "--framework", "llama.cpp==b5000", "--flash-attn", "auto"), "no -fa auto"),
+    (("--quantization", "iq3_m", "--framework", "llama.cpp", "--flash-attn", "sometimes"), "invalid choice"),
 ])
 def test_impossible_runs_are_refused(monkeypatch, argv, message):
     monkeypatch.chdir(ROOT)
@@ -170,3 +172,21 @@ def test_transformers_attention_flag(monkeypatch):
     refused = run_cli("estimate", "--config", "Llama-3.1-8B", "--quantization", "q4_k_m", "--context", "8192",
                       "--attn", "eager")
     assert refused.code == 2 and "--attn is a transformers setting" in refused.err
+
+
+def test_llama_cpp_flash_attn_auto_and_every_setting_of_a_log(monkeypatch):
+    """-fa auto is the default from b6327 (it did not exist before); a log's build, -fa, -ub, -ngl and cache type
+    all go on the command line, with the host memory of the layers left on the CPU."""
+    monkeypatch.chdir(ROOT)
+    auto = _cpp("--context", "8192", "--framework", "llama.cpp==b7000", "--flash-attn", "auto")
+    assert auto == _cpp("--context", "8192", "--framework", "llama.cpp==b7000")
+    assert auto == _cpp("--context", "8192", "--framework", "llama.cpp==b7000", "--flash-attn", "on")
+    log = _cpp("--context", "32768", "--framework", "llama.cpp==b5505", "--flash-attn", "on", "--ubatch", "256",
+               "--n-gpu-layers", "20", "--kv-dtype", "q8_0")
+    # 20 of 32 layers on the card: their KV cache, 20 x 1024 x 2 x 34/32 bytes x 32768 cells.
+    assert log["kv_cache_gib"] == round(20 * 1024 * 2 * 34 / 32 * 32768 / 2 ** 30, 4)
+    assert log["host_gib"] > 1.5 and log["framework"] == "llama.cpp==b5505"
+    # Every llama.cpp cache type (-ctk/-ctv): q5_1 is 24 bytes per 32 values (ggml-common.h block_q5_1).
+    q5 = _cpp("--context", "8192", "--framework", "llama.cpp", "--kv-dtype", "Q5_1")
+    assert q5["kv_dtype"] == "q5_1" and q5["kv_cache_gib"] == round(32 * 1024 * 2 * 24 / 32 * 8192 / 2 ** 30, 4)
+    assert _cpp("--context", "8192", "--framework", "llama.cpp", "--kv-dtype", "iq4-nl")["kv_dtype"] == "iq4_nl"

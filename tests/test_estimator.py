@@ -174,8 +174,9 @@ def test_vllm_mla_cache_by_version():
     gpu = 80 * GIB
     old = estimate(arch, BF16, 4096, VLLM, gpu_memory_bytes=gpu)
     new = estimate(arch, BF16, 4096, parse_framework("vllm==0.8.0", PROFILES), gpu_memory_bytes=gpu)
-    # Before v0.7.1 vLLM caches K and V per head with V padded to K's head size: 16 heads x (192 + 192) = 6144
-    # values a layer; the MLA latent is kv_lora_rank 512 + rope 64 = 576.
+    # DeepSeek-V2-Lite: 16 heads, qk_nope 128 + qk_rope 64 = 192, v_head_dim 128, kv_lora_rank 512 + rope 64 = 576.
+    # Before v0.7.1 vLLM keeps K and V per head with V padded to K's 192 (16 x (192 + 192) = 6144 values per layer
+    # and token); from then on the 576-value latent alone.
     assert new.kv_cache * 6144 / 576 == pytest.approx(old.kv_cache, rel=1e-3)
     assert new.kv_cache_capacity_tokens > 8 * old.kv_cache_capacity_tokens
 
@@ -305,6 +306,36 @@ def test_sdpa_repeats_grouped_kv_heads_until_4_56():
     assert eager.activations >= arch.heads * 8192 * 8192 * (2 * 2 + 4)
 
 
+# Eager attention (transformers eager_attention_forward / LlamaAttention.forward):
+#     attn_weights = torch.matmul(query, key.transpose(2, 3)) * scaling
+#     attn_weights = attn_weights + causal_mask
+#     attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query.dtype)
+# The masked scores stay bound to attn_weights until the last assignment completes. PyTorch's softmax(dtype=float32)
+# (aten/src/ATen/native/SoftMax.cpp) uses a fused half->float kernel only for CUDA float16 input; otherwise it copies
+# the input to float32 first, then writes a float32 result. Bytes live per score element at the peak:
+EAGER_BYTES_PER_SCORE = {"bf16": 2 + 4 + 4,          # scores, fp32 copy, fp32 softmax (then 2 + 4 + 2 for the cast)
+                         "fp16": 2 + 4 + 2,          # scores, fused fp32 softmax, the fp16 cast
+                         "fp32": 4 + 4}              # scores, softmax; toType and .to are no-ops
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "fp16", "fp32"])
+def test_eager_attention_peak_per_score_element(dtype):
+    """One layer's prefill peak: residual + normed input, Q/K/V, K/V repeated to every head, the batch x heads x
+    q x k scores at their peak, and the shared 4-D mask (batch x q x k in the model dtype)."""
+    arch = ARCH["Llama-3.1-8B"]
+    quant = parse_quantization(dtype)
+    act = quant.compute_bytes
+    for batch, context in ((1, 8192), (2, 4096)):
+        tokens = batch * context
+        stream = 2 * tokens * arch.hidden_size * act
+        qkv = tokens * (arch.heads + 2 * arch.kv_heads) * arch.head_dim * act
+        repeated = 2 * tokens * arch.heads * arch.head_dim * act   # repeat_kv, 4.46 (sdpa_repeats_kv)
+        scores = batch * arch.heads * context * context * EAGER_BYTES_PER_SCORE[dtype]
+        mask = batch * context * context * act
+        got = estimate(arch, quant, context, _tf("4.46.0"), batch=batch, attn="eager").activations
+        assert got == stream + qkv + repeated + scores + mask, (dtype, batch)
+
+
 def test_rope_tables_only_where_the_family_kept_them():
     llama, qwen = ARCH["Llama-3.1-8B"], ARCH["Qwen2-7B-Instruct"]
     def overhead(arch, version):
@@ -326,3 +357,33 @@ def test_layer_types_decide_the_sliding_layers():
 def test_unknown_attention_is_refused():
     with pytest.raises(GeneratorError, match="attention implementation"):
         estimate(ARCH["Llama-3.1-8B"], BF16, 1024, _tf("4.46.0"), attn="flash_attention_3")
+
+
+# --- llama.cpp's MLA cache by build (generator/calc/llamacpp.py, content/frameworks.yaml) -------------------------
+def _cpp(build):
+    return parse_framework(f"llama.cpp=={build}", PROFILES)
+
+
+def test_llama_cpp_mla_cache_by_build():
+    """DeepSeek-V3 (128 heads, qk_nope 128, qk_rope 64, v_head 128, kv_lora_rank 512), per layer and cell:
+    before PR #12801 full per-head K and V, "n_embd_k_gqa = 24576, n_embd_v_gqa = 16384" (PR #11397's logs);
+    PR #12801 to #19067 the latent as K, "n_embd_head_k = 576", plus V, "n_embd_head_v = 512" (ollama issue
+    #15855's GLM-4.7-Flash log); since PR #19067 ("support V-less cache") K only."""
+    arch = ARCH["DeepSeek-V3"]
+    n_ctx = 4096  # a multiple of 256: no padding
+    per_layer = {"b4000": 24576 + 16384, "b6000": 576 + 512, "b7000": 576 + 512, "b8000": 576}
+    for build, values in per_layer.items():
+        got = estimate(arch, parse_quantization("q4_k_m"), n_ctx, _cpp(build), flash_attention=True).kv_cache
+        assert got == arch.layers * values * n_ctx * 2, build
+    assert estimate(arch, parse_quantization("q4_k_m"), n_ctx, parse_framework("llama.cpp", PROFILES),
+                    flash_attention=True).kv_cache == arch.layers * 576 * n_ctx * 2
+
+
+def test_llama_cpp_flash_attention_auto_exists_from_b6327():
+    arch = ARCH["Llama-3.1-8B"]
+    q = parse_quantization("q4_k_m")
+    assert estimate(arch, q, 8192, _cpp("b7000"), flash_attention="auto") == estimate(arch, q, 8192, _cpp("b7000"))
+    assert estimate(arch, q, 8192, _cpp("b7000"), flash_attention="auto") == \
+        estimate(arch, q, 8192, _cpp("b7000"), flash_attention=True)
+    with pytest.raises(GeneratorError, match="no -fa auto"):
+        estimate(arch, q, 8192, _cpp("b5000"), flash_attention="auto")

@@ -167,3 +167,154 @@ def test_bitsandbytes_and_dtype():
     assert quantization_from_config({}) is None
     with pytest.raises(GeneratorError):
         quantization_from_config({"quantization_config": {"quant_method": "hqq"}})
+
+
+# --- Issue 21: hybrid-state models --------------------------------------------------------------------------------
+from generator.calc.architecture import state_bytes_per_sequence  # noqa: E402
+from generator.calc.estimator import estimate, parse_framework, parse_kv_dtype  # noqa: E402
+
+GIB = 2 ** 30
+
+
+def _framework(spec):
+    return parse_framework(spec, CATALOGUE.frameworks)
+
+
+def test_qwen3_next_layers_and_state_from_its_config():
+    arch = _architecture("Qwen3-Next-80B-A3B-Instruct")
+    # full_attention_interval 4 over 48 layers: 12 attention layers, 36 Gated DeltaNet layers.
+    assert arch.attention_layers == 12 and arch.state_layers == 36
+    # conv channels: 2 x 16 key heads x 128 + 32 value heads x 128 = 8192; recurrent: 32 x 128 x 128 per layer.
+    assert arch.conv_dim == 8192 and arch.conv_kernel == 4 and arch.recurrent_state_values == 32 * 128 * 128
+    # K/V only on the 12 attention layers: 2 x 2 KV heads x 256 x 2 bytes each.
+    assert kv_cache_bytes_per_token(arch, 2) == 12 * 2 * 2 * 256 * 2
+    # transformers: conv state at the full kernel in bf16, recurrent state fp32 (cache_utils.LinearAttentionLayer).
+    assert state_bytes_per_sequence(arch, 2, 4, conv_columns=4) == 36 * (8192 * 4 * 2 + 32 * 128 * 128 * 4)
+
+
+def test_hybrid_estimate_grows_only_by_attention_kv():
+    arch = _architecture("Qwen3-Next-80B-A3B-Instruct")
+    quant = parse_quantization("bf16")
+    framework = _framework("transformers==5.3.0")
+    short = estimate(arch, quant, 1024, framework)
+    long = estimate(arch, quant, 131072, framework)
+    assert short.state == long.state > 0
+    assert long.kv_cache - short.kv_cache == (131072 - 1024) * 12 * 2 * 2 * 256 * 2
+    # The state is per sequence: a batch of 64 holds 64 of them, whatever the context.
+    batch = estimate(arch, quant, 128, framework, batch=64)
+    assert batch.state == 64 * short.state
+
+
+def test_hybrid_state_in_the_json_report(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(FAMILY_CONFIGS["Qwen3-Next-80B-A3B-Instruct"]["config"]))
+    code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024",
+                     "--framework", "transformers==5.3.0", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    arch = _architecture("Qwen3-Next-80B-A3B-Instruct")
+    assert code == 0 and report["state_gib"] == round(state_bytes_per_sequence(arch, 2, 4, 4) / GIB, 4)
+
+
+def test_release_without_the_family_is_refused_naming_the_first():
+    arch = _architecture("Qwen3-Next-80B-A3B-Instruct")
+    with pytest.raises(GeneratorError) as info:
+        estimate(arch, parse_quantization("bf16"), 1024, _framework("transformers==4.56.0"))
+    assert "4.57.0" in info.value.message and "4.57.0" in info.value.fix
+
+
+def test_llama_cpp_keeps_an_fp32_state_per_sequence_slot():
+    arch = _architecture("Qwen3-Next-80B-A3B-Instruct")
+    result = estimate(arch, parse_quantization("q8_0"), 4096, _framework("llama.cpp"), batch=4)
+    # n_embd_r = (ssm_d_conv - 1) x conv channels, n_embd_s = d_state x d_inner, both f32, x 4 slots.
+    assert result.state == 4 * 36 * ((4 - 1) * 8192 + 128 * 32 * 128) * 4
+    one = estimate(arch, parse_quantization("q8_0"), 4096, _framework("llama.cpp"), batch=1)
+    assert one.kv_cache * 1 > 0 and result.state == 4 * one.state
+
+
+def test_nemotron_h_blocks_and_granite_hybrid():
+    nemotron = _architecture("nemotron_h-defaults")
+    # NemotronHConfig's default blocks: linear_attention, moe, full_attention, mlp.
+    assert nemotron.layer_kinds == "SFAF" and nemotron.moe_layers == 1 and nemotron.dense_layers == 1
+    # Mamba2 state: heads x head_dim x d_state; conv channels: heads x head_dim + 2 x groups x d_state.
+    assert nemotron.recurrent_state_values == 128 * 64 * 128 and nemotron.conv_dim == 128 * 64 + 2 * 8 * 128
+    granite = _architecture("granitemoehybrid-defaults")
+    assert granite.state_layers == granite.layers and granite.attention_layers == 0
+
+
+def test_glm5_indexer_key_is_cached_beside_mla():
+    arch = _architecture("glm_moe_dsa-defaults")
+    per_layer = 64 * (192 + 64 + 256) + 128  # full K and V per head, plus the indexer's 128-value key
+    assert kv_cache_bytes_per_token(arch, 2) == 78 * per_layer * 2
+
+
+def test_kimi_k2_reads_as_deepseek_v3():
+    arch = _architecture("Kimi-K2-Instruct")
+    assert arch.is_mla and arch.num_experts == 384 and arch.first_k_dense_replace == 1
+
+
+def test_transformers_cache_holds_what_the_estimator_says():
+    """benchmarks/measure_hybrid_state.py: tiny bf16 models, generate() on a batch, every cache tensor's bytes."""
+    with open("benchmarks/hybrid_state_measurements.json", encoding="utf-8") as handle:
+        measured = json.load(handle)
+    framework = _framework("transformers==" + measured["transformers_version"])
+    for name, run in measured["models"].items():
+        arch = architecture_from_config(run["config"])
+        result = estimate(arch, parse_quantization("bf16"), run["cached_tokens"], framework,
+                          batch=measured["batch"])
+        assert result.state == run["state_bytes"], name
+        if name == "gemma4":
+            # DynamicSlidingWindowLayer keeps sliding_window - 1 tokens; the estimator counts the window: one token
+            # per cached sliding layer (3 here: 2 KV heads x 16 x K and V x 2 bytes) per sequence more.
+            assert result.kv_cache - run["kv_bytes"] == 3 * 2 * 16 * 2 * 2 * measured["batch"]
+            continue
+        assert result.kv_cache == run["kv_bytes"], name
+
+
+def test_gemma4_global_layers_and_kv_sharing():
+    arch = _architecture("gemma4-towers-k-eq-v")
+    # 30 layers, every 6th global; the last 10 reuse earlier layers' K/V and cache nothing.
+    assert arch.layer_kinds == "A" * 20 + "F" * 10 and arch.attention_layers == 20
+    # Cached: 20 - 3 global (layers 5, 11, 17) = 17 sliding layers of 4 KV heads x 256, 3 global of 1 x 512.
+    assert arch.sliding_window_layers == 17 and (arch.global_head_dim, arch.global_kv_heads) == (512, 1)
+    assert kv_cache_bytes_per_token(arch, 2, context=256) == 2 * 2 * (17 * 4 * 256 + 3 * 1 * 512)
+    # Past the 512-token window only the global layers grow.
+    assert kv_cache_bytes_per_token(arch, 2, context=4096) * 4096 == \
+        2 * 2 * (17 * 4 * 256 * 512 + 3 * 1 * 512 * 4096)
+    assert arch.vision_params > 0
+    assert _architecture("gemma4-defaults").vision_params == 0
+
+
+@pytest.mark.parametrize("name,change,key", [
+    ("Qwen3-Next-80B-A3B-Instruct", {"layer_types": ["full_attention"] * 3}, "layer_types"),
+    ("Qwen3-Next-80B-A3B-Instruct", {"layer_types": ["linear_attention"] * 47 + ["wide_attention"]}, "layer_types"),
+    ("nemotron_h-defaults", {"layers_block_type": None, "hybrid_override_pattern": "M*X-"}, "hybrid_override_pattern"),
+    ("granitemoehybrid-defaults", {"mamba_expand": "2"}, "mamba_expand"),
+    ("glm_moe_dsa-defaults", {"indexer_types": ["full"] * 3}, "indexer_types"),
+])
+def test_hybrid_fields_refused_with_the_key(name, change, key):
+    config = dict(FAMILY_CONFIGS[name]["config"], **change)
+    with pytest.raises(GeneratorError) as info:
+        architecture_from_config(config)
+    assert key in info.value.message and "as published" in info.value.fix
+
+
+def test_gemma4_more_shared_layers_than_layers_is_refused():
+    config = dict(FAMILY_CONFIGS["gemma4-defaults"]["config"])
+    config["text_config"] = dict(config["text_config"], num_kv_shared_layers=99)
+    with pytest.raises(GeneratorError) as info:
+        architecture_from_config(config)
+    assert "num_kv_shared_layers" in info.value.message
+
+
+def test_no_framework_named_runs_a_new_family_on_its_first_release(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(FAMILY_CONFIGS["Qwen3-Next-80B-A3B-Instruct"]["config"]))
+    code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["framework"] == "transformers==4.57.0"
+    assert "needs transformers 4.57.0" in captured.err
+    # Named explicitly, an older release is refused.
+    code = cli.main(["estimate", "--config", str(path), "--quantization", "bf16", "--context", "1024",
+                     "--framework", "transformers==4.46.0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot run qwen3_next" in err and "transformers==4.57.0" in err

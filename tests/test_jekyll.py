@@ -6,11 +6,12 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, repo_plan
 from generator.check import html_tables
-from generator.site import build_plan, post_html_path, post_markdown_path
+from generator.site import post_html_path, post_markdown_path
 
 JEKYLL = shutil.which("jekyll")
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def jekyll_output(tmp_path_factory):
 
 
 def test_jekyll_renders_every_post_with_every_table_cell(jekyll_output):
-    plan = build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    plan = repo_plan()
     assert plan.posts
     for post in plan.posts:
         source = post.source
@@ -42,7 +43,7 @@ def test_jekyll_renders_every_post_with_every_table_cell(jekyll_output):
 
 def test_jekyll_output_has_every_image_the_posts_show(jekyll_output):
     import re
-    plan = build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    plan = repo_plan()
     shown = set()
     for post in plan.posts:
         shown.update(re.findall(r"!\[[^\]]*\]\(/([^)]+)\)", post.markdown))

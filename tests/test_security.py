@@ -166,7 +166,7 @@ def test_a_symlink_inside_the_content_folder_is_fine(built):
     assert run_cli("build").code == 0
 
 
-def test_no_network_at_build_or_check(project, monkeypatch):
+def test_no_network_at_build_or_check(no_render_cache, project, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args!r}")
 

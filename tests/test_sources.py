@@ -183,6 +183,7 @@ def hub(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-home" / "hub"))
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))  # the generator's own cache (Hub files)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     _Hub.files = {("someorg/tiny-llama", "config.json"): json.dumps(TINY).encode(),
                   ("someorg/tiny-llama", "model.safetensors"): _safetensors(_tiny_tensors())}
@@ -211,6 +212,7 @@ def test_offline_hub_id_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-home" / "hub"))
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
     code, out, err = _run(["estimate", "--config", "someorg/tiny-llama", "--context", "16"], capsys)
     assert code == 2 and err.count("\n") == 1 and "someorg/tiny-llama" in err
 

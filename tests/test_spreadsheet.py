@@ -10,11 +10,10 @@ import time
 import openpyxl
 import pytest
 
-from conftest import ROOT, SEED_POST
+from conftest import ROOT, SEED_POST, repo_plan
 from generator.check import markdown_tables
 from generator.formatting import format_number
 from generator.loading import load_content
-from generator.site import build_plan
 from generator.spreadsheet import FIRST_ROW, INPUT_SHEET, TABLE_SHEETS, workbook_bytes
 
 SEED_FILENAME = os.path.basename(SEED_POST)
@@ -32,8 +31,7 @@ RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture(scope="module")
 def seed():
-    plan = build_plan(os.path.join(ROOT, "content"), os.path.join(ROOT, "templates"))
-    post = plan.post_for(SEED_FILENAME)
+    post = repo_plan().post_for(SEED_FILENAME)
     assert post is not None
     return post.tables, load_content(os.path.join(ROOT, "content"))
 
@@ -112,6 +110,7 @@ def _shown(value, column) -> str:
     return "" if value is None else format_number(value, column.format)
 
 
+@pytest.mark.e2e
 def test_recalculated_values_match_the_published_post(seed, data, tmp_path):
     tables, _ = seed
     source = tmp_path / "seed.xlsx"

@@ -8,11 +8,11 @@ import os
 from ..check import CheckReport, chart_findings, compare_tables, count_tables, unified_diff
 from .config import BlogConfig
 from .plan import BlogPlan
-from .write import published_bytes, digest, owned_plan, read_manifest, target
+from .write import _what, digest, owned_plan, published_bytes, read_manifest, target
 
 
 def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
-    owned = read_manifest(blog)
+    owned = read_manifest(blog, blog_plan.site.files)
     plan, _ = owned_plan(blog, blog_plan, owned)
     report = CheckReport()
     build = f"run `python -m generator build --blog {blog.root}`"
@@ -26,6 +26,9 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
             report.findings.append(f"{shown}: missing; {build}")
             continue
         if published == expected:
+            continue
+        if published.startswith(b"\0"):
+            report.findings.append(f"{shown}: {_what(published)}, where the build writes a file; move it away")
             continue
         if relative not in owned:
             report.findings.append(f"{shown}: not written by the generator, where the build would write; move it away")
@@ -44,7 +47,8 @@ def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:
         except UnicodeDecodeError:
             report.findings.append(f"{shown}: differs from a fresh build; {build}")
     for relative in sorted(set(owned) - set(plan.files)):
-        if published_bytes(target(blog, relative)) is not None:
+        current = published_bytes(target(blog, relative))
+        if current is not None and not current.startswith(b"\0"):
             report.findings.append(f"{os.path.join(blog.root, relative)}: an earlier build wrote it, this one would "
                                    f"not; {build} to delete it")
     return report

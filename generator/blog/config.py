@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 from ..errors import GeneratorError, shown
 from ..i18n import language
+from ..safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
 from ..yamlio import read_yaml_file
 from .engines import ENGINES, Engine, engine
 
@@ -67,10 +69,38 @@ def load_blog(root: str) -> BlogConfig:
     if not isinstance(title, str):
         raise GeneratorError(f"'title' must be text, not {shown(title)}", path, data.line_of("title"), "quote it")
     written = os.path.normpath(engine_.posts_dir)
-    if posts == written or posts.startswith(written + "/") or written.startswith(posts + "/"):
+    if posts == written or posts.startswith(written + "/") or written.startswith(posts + "/") or posts == ".":
         raise GeneratorError(f"the post sources ({posts}/) and the posts the build writes ({written}/) overlap",
                              path, data.line_of("posts"), f"keep the sources elsewhere, e.g. posts: {engine_.sources_dir}")
+    _refuse_links(root, path, data, engine_, posts, assets, catalogue)
     return BlogConfig(root, path, engine_, posts, lang, assets, catalogue, title)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _refuse_links(root, path, data, engine_, posts, assets, catalogue) -> None:
+    """The folders generator.yml names must be real places inside the blog: not a symlink out of it, not the blog
+    folder itself, not the engine's posts folder (for the sources), and a folder where one is needed."""
+    real_root = os.path.realpath(root)
+    written = os.path.realpath(os.path.join(root, engine_.posts_dir))
+    for key, relative in (("posts", posts), ("assets", assets), ("catalogue", catalogue)):
+        if relative is None:
+            continue
+        line = data.line_of(key) if key in data else None
+        place = os.path.join(root, relative)
+        real = os.path.realpath(place)
+        if not _inside(real, real_root):
+            raise GeneratorError(f"{key}: {relative} resolves through a symlink out of the blog folder (to {real})",
+                                 path, line, f"make {relative} a real folder inside the blog")
+        if os.path.exists(real) and not os.path.isdir(real):
+            raise GeneratorError(f"{key}: {relative} is a file, not a folder", path, line,
+                                 f"name a folder for {key}: in {CONFIG_NAME}")
+        if key == "posts" and (real == real_root or _inside(real, written) or _inside(written, real)):
+            what = "the blog folder itself" if real == real_root else f"the posts the build writes ({engine_.posts_dir}/)"
+            raise GeneratorError(f"posts: {relative} resolves to {what}", path, line,
+                                 f"keep the sources in a folder of their own, e.g. posts: {engine_.sources_dir}")
 
 
 def config_text(engine_: Engine, lang: str) -> str:
@@ -95,25 +125,40 @@ def init_blog(root: str, engine_name: str, lang: str = "en") -> list[str]:
     if os.path.lexists(path):
         raise GeneratorError(f"{CONFIG_NAME} already exists; init changes nothing", path, None,
                              "edit it, or remove it to start again")
-    created = []
+    sources = os.path.join(root, engine_.sources_dir)
+    real_root = os.path.realpath(root)
+    if not _inside(os.path.realpath(sources), real_root):
+        raise GeneratorError(f"{engine_.sources_dir} resolves through a symlink out of the blog folder; init "
+                             "changes nothing", sources, None, "remove the symlink, then run init again")
+    if os.path.exists(sources) and not os.path.isdir(sources):
+        raise GeneratorError(f"{engine_.sources_dir} is a file where init would make the post sources folder; init "
+                             "changes nothing", sources, None, "move the file away, then run init again")
+    made: list[str] = []  # folders made here, deepest last: removed again if anything fails
     try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(config_text(engine_, lang))
-        created.append(path)
-        sources = os.path.join(root, engine_.sources_dir)
-        if not os.path.isdir(sources):
-            os.makedirs(sources)
-            created.append(sources + os.sep)
+        folder = real_root
+        for part in os.path.normpath(engine_.sources_dir).split(os.sep):
+            folder = os.path.join(folder, part)
+            if not os.path.isdir(folder):
+                os.mkdir(folder)
+                made.append(folder)
+        write_exclusive(path, config_text(engine_, lang).encode("utf-8"), 0o644)
     except OSError as exc:
-        raise GeneratorError(f"cannot write {CONFIG_NAME}: {exc.strerror}", path, None, "check permissions") from None
-    return created
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise GeneratorError(f"cannot write {CONFIG_NAME}: {exc.strerror}; init changed nothing", path, None,
+                             "check permissions") from None
+    return [path] + ([sources + os.sep] if made else [])
 
 
 def guess_engine(root: str) -> str | None:
     """The engine whose marker files the folder has (Hexo and Jekyll both have _config.yml: package.json with
     hexo tells them apart)."""
-    hexo = os.path.isfile(os.path.join(root, "package.json")) and \
-        '"hexo"' in open(os.path.join(root, "package.json"), encoding="utf-8", errors="replace").read()
+    try:
+        package = read_bounded_or_none(os.path.join(root, "package.json"), MAX_TEXT_BYTES, "package.json") or b""
+    except (OSError, GeneratorError):
+        package = b""
+    hexo = b'"hexo"' in package
     for name, engine_ in ENGINES.items():
         if name == "hexo" and not hexo or name == "jekyll" and hexo:
             continue

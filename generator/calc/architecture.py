@@ -69,6 +69,28 @@ class Architecture:
     attention_sinks: bool = False   # one learned sink logit per head and layer (GPT-OSS)
     extra_params: int = 0           # small tensors a family adds outside the layer pattern (lm_head bias, projections)
     vision_params: int = 0          # vision/audio tower and projector, kept at 16 bits by weight-only formats
+    # Hybrid-state models (issue 21). ``layer_kinds``: one letter per layer, "A" self-attention (holds K/V), "S" a
+    # linear-attention (Gated DeltaNet) or Mamba2 mixer (holds a fixed conv + recurrent state per sequence instead),
+    # "F" a feed-forward-only block (Nemotron-H's MLP/MoE blocks: neither); "" = every layer is attention.
+    layer_kinds: str = ""
+    conv_dim: int = 0               # channels of a state layer's causal conv1d (its conv state keeps conv_kernel columns)
+    conv_kernel: int = 0            # that convolution's kernel width
+    recurrent_state_values: int = 0  # values of one state layer's recurrent/SSM state for one sequence
+    mixer_shapes: tuple = ()        # (in, out, count) of the state layers' matrices (and other extra mixer matrices)
+    attention_output_gate: bool = False  # q_proj also emits a per-head output gate (Qwen3-Next/Qwen3.5): 2x its width
+    qk_norm_full: bool = False      # q/k RMSNorm over the whole projection width (OLMo-2), not one head_dim
+    experts_gated: bool = True      # routed experts are gate/up/down (False: up/down, Nemotron-H)
+    moe_layers_override: int = -1   # layers with routed experts when no first_k_dense/step rule says it (-1: the rule)
+    mlp_layers_override: int = -1   # layers with a dense MLP (-1: every layer that is not MoE)
+    # Gemma 4: the global (full-attention) layers' own head size and KV heads (0: the same as the sliding ones).
+    global_head_dim: int = 0
+    global_kv_heads: int = 0
+    # GLM-5 (glm_moe_dsa): the sparse-attention indexer caches one key of index_head_dim per token per layer.
+    indexer_head_dim: int = 0
+    indexer_layers: int = 0         # layers that run (and cache for) their own indexer; indexer_types "shared" reuse
+    # Gemma 4: every attention matrix is listed in mixer_shapes (layers differ: KV-sharing layers have no K/V
+    # projections, global layers their own head size); the layer_kinds "A" layers are the ones that cache K/V.
+    attention_shapes_given: bool = False
 
     @property
     def is_moe(self) -> bool:
@@ -83,11 +105,35 @@ class Architecture:
         """Layers i >= first_k_dense_replace with (i - first_k_dense_replace + 1) % moe_layer_step == 0."""
         if not self.is_moe:
             return 0
+        if self.moe_layers_override >= 0:
+            return self.moe_layers_override
         return max(0, self.layers - self.first_k_dense_replace) // max(1, self.moe_layer_step)
 
     @property
     def dense_layers(self) -> int:
+        if self.mlp_layers_override >= 0:
+            return self.mlp_layers_override
         return self.layers - self.moe_layers
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers that hold K/V (every layer unless ``layer_kinds`` says otherwise)."""
+        return self.layer_kinds.count("A") if self.layer_kinds else self.layers
+
+    @property
+    def state_layers(self) -> int:
+        """Layers that hold a fixed per-sequence state (linear attention, Mamba2) instead of K/V."""
+        return self.layer_kinds.count("S")
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.state_layers > 0
+
+    def holds_kv(self, layer: int) -> bool:
+        return not self.layer_kinds or self.layer_kinds[layer] == "A"
+
+    def holds_state(self, layer: int) -> bool:
+        return bool(self.layer_kinds) and self.layer_kinds[layer] == "S"
 
 
 @dataclass(frozen=True)
@@ -129,7 +175,7 @@ class ParamBreakdown:
         return max((i * o for i, o, _ in self.linear_shapes), default=0)
 
 
-def _attention_shapes(arch: Architecture) -> list:
+def _attention_shapes(arch: Architecture, head_dim: int | None = None, kv_heads: int | None = None) -> list:
     h = arch.hidden_size
     if arch.is_mla:
         qk_head = arch.qk_nope_head_dim + arch.qk_rope_head_dim
@@ -143,21 +189,39 @@ def _attention_shapes(arch: Architecture) -> list:
         shapes.append((arch.kv_lora_rank, arch.heads * (arch.qk_nope_head_dim + arch.v_head_dim)))
         shapes.append((arch.heads * arch.v_head_dim, h))
         return shapes
-    q_out = arch.heads * arch.head_dim
-    kv_out = arch.kv_heads * arch.head_dim
-    return [(h, q_out), (h, kv_out), (h, kv_out), (q_out, h)]
+    head_dim = head_dim or arch.head_dim
+    kv_heads = kv_heads or arch.kv_heads
+    q_out = arch.heads * head_dim
+    kv_out = kv_heads * head_dim
+    gate = 2 if arch.attention_output_gate else 1
+    return [(h, gate * q_out), (h, kv_out), (h, kv_out), (q_out, h)]
 
 
-def _attention_extra(arch: Architecture) -> tuple:
+def _attention_extra(arch: Architecture, head_dim: int | None = None, kv_heads: int | None = None) -> tuple:
     """(biases, norm weights) inside one attention block."""
     if arch.is_mla:
         norms = arch.kv_lora_rank + (arch.q_lora_rank if arch.q_lora_rank else 0)
         return 0, norms
-    bias = (arch.heads + 2 * arch.kv_heads) * arch.head_dim if arch.qkv_bias else 0
+    head_dim = head_dim or arch.head_dim
+    kv_heads = kv_heads or arch.kv_heads
+    bias = (arch.heads + 2 * kv_heads) * head_dim if arch.qkv_bias else 0
     bias += arch.hidden_size if arch.o_bias else 0
-    norms = 2 * arch.head_dim if arch.qk_norm else 0
+    if arch.qk_norm_full:
+        norms = (arch.heads + kv_heads) * head_dim
+    else:
+        norms = 2 * head_dim if arch.qk_norm else 0
     norms += arch.heads if arch.attention_sinks else 0
     return bias, norms
+
+
+def attention_groups(arch: Architecture) -> list:
+    """[(layers, head_dim, kv_heads)] of the attention layers: one group, or Gemma 4's sliding and global ones."""
+    layers = arch.attention_layers
+    if not (arch.global_head_dim or arch.global_kv_heads) or not arch.sliding_window_layers:
+        return [(layers, arch.head_dim, arch.kv_heads)]
+    local = min(arch.sliding_window_layers, layers)
+    return [(local, arch.head_dim, arch.kv_heads),
+            (layers - local, arch.global_head_dim or arch.head_dim, arch.global_kv_heads or arch.kv_heads)]
 
 
 def _gated_mlp_shapes(hidden: int, intermediate: int) -> list:
@@ -185,11 +249,21 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
     if cached is not None:
         return cached
     h = arch.hidden_size
-    attention_shapes = _attention_shapes(arch)
-    attention_bias, attention_norms = _attention_extra(arch)
-    shapes = [(i, o, arch.layers) for i, o in attention_shapes]
+    shapes = []
+    attention_linear = attention_bias = attention_norms = 0
+    for count, head_dim, kv_heads in attention_groups(arch):
+        if not count or arch.attention_shapes_given:
+            continue
+        group_shapes = _attention_shapes(arch, head_dim, kv_heads)
+        bias, norms_ = _attention_extra(arch, head_dim, kv_heads)
+        shapes += [(i, o, count) for i, o in group_shapes]
+        attention_linear += count * sum(i * o for i, o in group_shapes)
+        attention_bias += count * bias
+        attention_norms += count * norms_
+    # State layers' (and other extra) mixer matrices: quantized like attention.
+    shapes += [(i, o, c) for i, o, c in arch.mixer_shapes]
+    attention_linear += sum(i * o * c for i, o, c in arch.mixer_shapes)
     kinds = ["attention"] * len(shapes)
-    attention_linear = arch.layers * sum(i * o for i, o in attention_shapes)
 
     mlp_linear = 0
     experts_linear = 0
@@ -203,12 +277,14 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
         kinds += ["mlp"] * len(dense)
     if arch.moe_layers:
         expert = _gated_mlp_shapes(h, arch.moe_intermediate_size)
+        if not arch.experts_gated:
+            expert = expert[1:]
         experts_linear = arch.moe_layers * arch.num_experts * sum(i * o for i, o in expert)
         shapes += [(i, o, arch.moe_layers * arch.num_experts) for i, o in expert]
         kinds += ["experts"] * len(expert)
         shared_intermediate = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         if shared_intermediate:
-            shared = _gated_mlp_shapes(h, shared_intermediate)
+            shared = _dense_mlp_shapes(arch, shared_intermediate)
             mlp_linear += arch.moe_layers * sum(i * o for i, o in shared)
             shapes += [(i, o, arch.moe_layers) for i, o in shared]
             kinds += ["mlp"] * len(shared)
@@ -218,13 +294,13 @@ def param_breakdown(arch: Architecture) -> ParamBreakdown:
             router += arch.moe_layers * arch.num_experts * (1 + 2 * arch.moe_intermediate_size + h)
 
     norm_size = 2 * h if arch.norm_bias else h
-    norms = arch.layers * (arch.norms_per_layer * norm_size + attention_norms)
+    norms = arch.layers * arch.norms_per_layer * norm_size + attention_norms
     norms += norm_size if arch.final_norm else 0
     embedding = (arch.vocab_size + arch.position_embeddings) * h
     lm_head = 0 if arch.tie_word_embeddings else arch.vocab_size * h
     result = ParamBreakdown(
         embedding=embedding, lm_head=lm_head, attention_linear=attention_linear,
-        attention_bias=arch.layers * attention_bias + mlp_bias, mlp_linear=mlp_linear, experts_linear=experts_linear,
+        attention_bias=attention_bias + mlp_bias, mlp_linear=mlp_linear, experts_linear=experts_linear,
         router=router, norms=norms + arch.extra_params, linear_shapes=tuple(shapes), vision=arch.vision_params,
         linear_kinds=tuple(kinds),
     )
@@ -246,7 +322,7 @@ def params_active_per_token(arch: Architecture) -> int:
     breakdown = param_breakdown(arch)
     if not arch.is_moe:
         return breakdown.total
-    per_expert = 3 * arch.hidden_size * arch.moe_intermediate_size
+    per_expert = (3 if arch.experts_gated else 2) * arch.hidden_size * arch.moe_intermediate_size
     inactive = arch.moe_layers * (arch.num_experts - arch.experts_per_token) * per_expert
     return breakdown.total - inactive
 
@@ -264,10 +340,39 @@ def kv_cache_bytes_per_token(arch: Architecture, bytes_per_value: float, mla_com
             per_layer = arch.kv_lora_rank + arch.qk_rope_head_dim
         else:
             per_layer = arch.heads * (arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim)
-        return arch.layers * per_layer * bytes_per_value
+        return arch.attention_layers * per_layer * bytes_per_value + \
+            arch.indexer_layers * arch.indexer_head_dim * bytes_per_value
+    groups = attention_groups(arch)
+    local = min(arch.sliding_window_layers, arch.attention_layers) if arch.sliding_window else 0
+    fraction = arch.sliding_window / context if local and context and context > arch.sliding_window else 1.0
+    if len(groups) == 2:
+        (n_local, d_local, kv_local), (n_global, d_global, kv_global) = groups
+        return 2 * bytes_per_value * (n_local * kv_local * d_local * fraction + n_global * kv_global * d_global)
     per_layer = 2 * arch.kv_heads * arch.head_dim * bytes_per_value
-    local = arch.sliding_window_layers if arch.sliding_window else 0
-    if local and context and context > arch.sliding_window:
-        fraction = arch.sliding_window / context
-        return per_layer * ((arch.layers - local) + local * fraction)
-    return per_layer * arch.layers
+    return per_layer * ((arch.attention_layers - local) + local * fraction)
+
+
+# --- Hybrid-state models: the fixed per-sequence state of the linear-attention / Mamba2 layers ----------------------
+def conv_state_values(arch: Architecture, columns: int) -> int:
+    """Values of every state layer's conv state for one sequence, ``columns`` kernel positions kept."""
+    return arch.state_layers * arch.conv_dim * columns
+
+
+def recurrent_state_values(arch: Architecture) -> int:
+    return arch.state_layers * arch.recurrent_state_values
+
+
+def state_bytes_per_sequence(arch: Architecture, conv_bytes: float, recurrent_bytes: float,
+                             conv_columns: int | None = None) -> float:
+    """Bytes one sequence's state takes over all state layers, independent of its length.
+
+    ``conv_columns``: how many kernel positions the engine keeps (transformers keeps ``conv_kernel``, vLLM and
+    llama.cpp ``conv_kernel - 1``; None: conv_kernel - 1). ``conv_bytes``/``recurrent_bytes``: the element size
+    each engine keeps them in (transformers: model dtype / fp32; llama.cpp: fp32 / fp32; vLLM: model dtype and
+    mamba_ssm_cache_dtype). For vLLM (generator/calc/vllm.py): one such state per sequence slot (max_num_seqs),
+    divided over tensor-parallel ranks by heads.
+    """
+    if not arch.is_hybrid:
+        return 0.0
+    columns = arch.conv_kernel - 1 if conv_columns is None else conv_columns
+    return conv_state_values(arch, columns) * conv_bytes + recurrent_state_values(arch) * recurrent_bytes

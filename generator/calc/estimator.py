@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import GeneratorError
-from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown
+from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
 from .gguf_mix import gguf_layout
 from . import transformers_engine as tf_engine
-from .llamacpp import LlamaCppRun, llamacpp_memory, padded_ctx
+from .llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
 from . import vllm as vllm_engine
 
 GIB = 2 ** 30
@@ -45,15 +45,20 @@ QUANT_GROUP_SIZE = 128
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
 
 # --- Quantization formats ------------------------------------------------------------------------------------------
-# GGUF types the estimator knows, with a nominal bits per weight used only as a label (the quantization's
-# ``bits``). The bytes of a file come from its per-tensor types (generator/calc/gguf_mix.py): a Q2_K file of
-# Llama-3-8B is 3.16 bits per weight, not Q2_K's 2.625. Labels: averages llama.cpp's quantize tool reported for
-# 7B-8B Llama models (llama.cpp PR #1684 and examples/quantize/README.md).
+# GGUF types the estimator knows: every ``llama-quantize`` preset (tools/quantize/quantize.cpp QUANT_OPTIONS) and the
+# float files, with a nominal bits per weight used only as a label (the quantization's ``bits``). The bytes of a file
+# come from its per-tensor types (generator/calc/gguf_mix.py): a Q2_K file of Llama-3-8B is 3.16 bits per weight,
+# not Q2_K's 2.625. Labels: averages llama.cpp's quantize tool reported for 7B-8B Llama models (llama.cpp PR #1684
+# and examples/quantize/README.md) for the k-quants and legacy types; the "X bpw" of QUANT_OPTIONS' descriptions
+# for the i-quants, TQ1_0/TQ2_0, Q1_0 and Q2_0; the block's own bits (ggml-common.h) for MXFP4_MOE (17 bytes per
+# 32), NVFP4 (36 bytes per 64) and Q2_K_S (Q2_K's 84 bytes per 256).
 GGUF_BITS_PER_WEIGHT = {
     "f32": 32.0, "f16": 16.0, "bf16": 16.0,
     "q8_0": 8.5, "q6_k": 6.5625, "q5_k_m": 5.69, "q5_k_s": 5.54, "q5_1": 6.0, "q5_0": 5.5,
     "q4_k_m": 4.85, "q4_k_s": 4.58, "q4_1": 5.0, "q4_0": 4.5, "iq4_xs": 4.25, "iq4_nl": 4.5,
-    "q3_k_l": 4.27, "q3_k_m": 3.91, "q3_k_s": 3.5, "q2_k": 2.63, "iq3_xxs": 3.06, "iq2_xs": 2.31,
+    "q3_k_l": 4.27, "q3_k_m": 3.91, "q3_k_s": 3.5, "q2_k": 2.63, "q2_k_s": 2.625, "iq3_xxs": 3.06, "iq2_xs": 2.31,
+    "iq3_m": 3.66, "iq3_s": 3.44, "iq3_xs": 3.3, "iq2_m": 2.7, "iq2_s": 2.5, "iq2_xxs": 2.06, "iq1_m": 1.75,
+    "iq1_s": 1.56, "tq1_0": 1.69, "tq2_0": 2.06, "q1_0": 1.125, "q2_0": 2.25, "mxfp4_moe": 4.25, "nvfp4": 4.5,
 }
 
 
@@ -123,8 +128,10 @@ def parse_quantization(name) -> Quantization:
 
 
 # --- KV cache element types -----------------------------------------------------------------------------------
-# q8_0 / q4_0 are llama.cpp cache types: 34 and 18 bytes per 32 values (ggml-common.h) = 1.0625 and 0.5625 bytes.
-KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 1.0625, "q4_0": 0.5625}
+# q8_0, q4_0, q4_1, q5_0, q5_1 and iq4_nl are llama.cpp cache types (-ctk/-ctv): 34, 18, 20, 22, 24 and 18 bytes per
+# 32 values (ggml-common.h's block structs; generator/calc/gguf_mix.py BLOCK).
+KV_BYTES_PER_VALUE = {"16-bit": 2.0, "fp32": 4.0, "fp8": 1.0, "q8_0": 34 / 32, "q4_0": 18 / 32, "q4_1": 20 / 32,
+                      "q5_0": 22 / 32, "q5_1": 24 / 32, "iq4_nl": 18 / 32}
 _KV_ALIASES = {"16bit": "16-bit", "bf16": "16-bit", "fp16": "16-bit", "f16": "16-bit", "auto": "16-bit",
                "f32": "fp32", "fp8-e4m3": "fp8", "fp8-e5m2": "fp8", "int8": "q8_0", "q8-0": "q8_0", "q4-0": "q4_0"}
 
@@ -137,7 +144,9 @@ class KvDtype:
 
 def parse_kv_dtype(name) -> KvDtype:
     key = str(name).strip().lower().replace("_", "-") if name is not None else "16-bit"
-    key = _KV_ALIASES.get(key, key).replace("q8-0", "q8_0").replace("q4-0", "q4_0")
+    key = _KV_ALIASES.get(key, key)
+    if key not in KV_BYTES_PER_VALUE and key.replace("-", "_") in KV_BYTES_PER_VALUE:
+        key = key.replace("-", "_")  # q8-0 -> q8_0, iq4-nl -> iq4_nl
     if key in KV_BYTES_PER_VALUE:
         return KvDtype(key, KV_BYTES_PER_VALUE[key])
     raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
@@ -158,6 +167,8 @@ class FrameworkProfile:
     profile_tokens: int = 0
     max_num_seqs: int = 0
     mla_compressed_cache: bool = False
+    # llama.cpp MLA: a V cache of kv_lora_rank values beside the latent K (PR #12801 until PR #19067).
+    mla_v_cache: bool = False
     cuda_graph_bytes: int = 0
     ubatch_tokens: int = 0
     flash_attention: bool = True
@@ -354,6 +365,9 @@ class Estimate:
     vllm: object | None = None
     refusal: str | None = None
     warnings: tuple = ()
+    # Hybrid-state models: the conv + recurrent state of the linear-attention / Mamba2 layers for every sequence,
+    # beside the KV cache (included in peak and steady; independent of the context length).
+    state: int = 0
 
     @property
     def peak_gib(self) -> float:
@@ -377,10 +391,12 @@ def bytes_to_gib(value: float) -> float:
 
 
 def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
-                               attention_extra: float = 0) -> float:
+                               attention_extra: float = 0, eager_scores: float = 0) -> float:
     """Largest transient set inside one decoder layer during prefill (besides weights and cache).
 
     ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
+    ``eager_scores``: without flash attention, the score matrix at its peak and the mask
+    (transformers_engine.eager_attention_bytes).
     """
     h = arch.hidden_size
     # Residual stream plus the normed copy entering the block.
@@ -400,19 +416,19 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
     if flash:
         attention = 2 * qkv + tokens * q_width * act_bytes
     else:
-        # Eager attention materialises scores (16-bit), the masked copy and fp32 softmax per head.
-        attention = qkv + arch.heads * tokens * tokens * (2 * act_bytes + 4)
+        attention = qkv + eager_scores
     return stream + max(mlp, attention + attention_extra)
 
 
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
-             gpu_memory_bytes: int | None = None, flash_attention: bool | None = None, ubatch: int | None = None,
+             gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None, ubatch: int | None = None,
              n_gpu_layers: int | None = None, attn: str | None = None,
              vllm_settings: vllm_engine.VllmSettings | None = None) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
 
-    ``flash_attention``: llama.cpp's -fa (None: the build's default); vLLM always uses flash attention.
+    ``flash_attention``: llama.cpp's -fa: True, False, "auto" (on where the backend supports it, which CUDA
+    does for these head sizes; from b6327) or None (the build's default); vLLM always uses flash attention.
     ``attn``: transformers' attn_implementation (None: sdpa, the library's default). ``ubatch`` and
     ``n_gpu_layers`` are llama.cpp's -ub and -ngl. ``vllm_settings``: the vLLM start-up settings
     (generator/calc/vllm.py VllmSettings).
@@ -437,16 +453,52 @@ def estimate(arch: Architecture, quantization: Quantization, context: int, frame
     return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, attn)
 
 
+# transformers keeps a state layer's conv state at the full kernel width in the model dtype and its recurrent state
+# in fp32: cache_utils.LinearAttentionLayer.lazy_initialization allocates conv_states (batch, conv_dim,
+# conv_kernel_size) in the dtype of the conv input, and recurrent_states zeros_like the kernel's final state, which
+# torch_chunk_gated_delta_rule (Qwen3-Next / Qwen3.5) and mamba2_chunk_scan (Nemotron-H, Granite 4) compute in
+# float32 (transformers 5.24.0, cache_utils.py and modeling_qwen3_next.py / modeling_nemotron_h.py).
+TRANSFORMERS_RECURRENT_STATE_BYTES = 4
+
+
+def transformers_state_bytes(arch: Architecture, act_bytes: int, batch: int) -> int:
+    return int(batch * state_bytes_per_sequence(arch, act_bytes, TRANSFORMERS_RECURRENT_STATE_BYTES,
+                                                conv_columns=arch.conv_kernel))
+
+
+def check_family_release(arch: Architecture, framework: FrameworkProfile) -> None:
+    """Refuse a transformers release older than the first one with the family's classes."""
+    from ..families.table import FAMILIES  # data only; imported here to keep calc free of the readers
+    first = FAMILIES.get(arch.model_type, {}).get("first_release")
+    if first and framework.version and version_tuple(framework.version) < version_tuple(first):
+        raise GeneratorError(f"transformers {framework.version} cannot run {arch.model_type} models: its classes "
+                             f"arrived in transformers {first}", fix=f"use --framework transformers=={first} or later")
+
+
+def runnable_framework(arch: Architecture, framework: FrameworkProfile, profiles) -> FrameworkProfile:
+    """The transformers profile a table can show the model under: its own, or the family's first release when the
+    table's release predates the family (a hybrid model in a table of transformers 4.46 runs on 4.57 or later)."""
+    from ..families.table import FAMILIES
+    first = FAMILIES.get(arch.model_type, {}).get("first_release")
+    if framework.engine != "transformers" or not first or not framework.version or \
+            version_tuple(framework.version) >= version_tuple(first):
+        return framework
+    return parse_framework(f"transformers=={first}", profiles)
+
+
 def _estimate_transformers(arch, quant, context, framework, generate, batch, gpus, kv_dtype, attn):
+    check_family_release(arch, framework)
     weights, largest = weight_bytes(arch, quant)
     act = quant.compute_bytes
     kv_value = kv_dtype.bytes_per_value if kv_dtype else act
     total_tokens = context + generate
     # The version's cache: sliding layers keep every token until the sliding-window cache layers (4.56).
     cache_arch = tf_engine.cache_architecture(arch, framework)
-    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, False, total_tokens) * total_tokens * batch
-    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, False, context) * context * batch
-    layer_kv_full = kv_full / arch.layers
+    latent = framework.mla_compressed_cache  # 5.15+: MLA caches the latent (content/frameworks.yaml)
+    kv_full = kv_cache_bytes_per_token(cache_arch, kv_value, latent, total_tokens) * total_tokens * batch
+    kv_prompt = kv_cache_bytes_per_token(cache_arch, kv_value, latent, context) * context * batch
+    layer_kv_full = kv_full / max(1, arch.attention_layers)
+    state = transformers_state_bytes(arch, act, batch)
 
     # Overheads that live as long as the model does.
     rope = tf_engine.rope_table_bytes(arch, framework, act)
@@ -467,7 +519,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         logits_16 = batch * vocab * act
         logits_32 = batch * vocab * 4
     logits = logits_16 + logits_32 + tokens * h * act
-    layer_peak = _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat)
+    eager = 0 if flash else tf_engine.eager_attention_bytes(arch, batch, context, context, act,
+                                                            tf_engine.computes_in_float16(quant))
+    layer_peak = _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat, eager)
     activations = max(logits, layer_peak)
 
     step_logits = batch * vocab * (act + 4)
@@ -478,21 +532,23 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
     fixed = rope + scratch_per_gpu * gpus
     if gpus == 1:
-        prefill = kv_prompt + activations
-        decode = decode_kv + step_logits + decode_repeat
+        prefill = kv_prompt + state + activations
+        decode = decode_kv + state + step_logits + decode_repeat
         peak = weights + fixed + max(prefill, decode)
         per_gpu = (int(peak),)
     else:
         copies = max(1, framework.kv_cache_copies_in_decode)
-        per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt, kv_full,
-                                     decode_kv, logits, logits_32, layer_peak, step_logits, copies, decode_repeat)
+        # The state is spread over the cards with its layers, as the K/V is.
+        per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt + state,
+                                     kv_full + state, decode_kv + state, logits, logits_32, layer_peak, step_logits,
+                                     copies, decode_repeat)
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
-    steady = weights + fixed + kv_full + step_logits + decode_repeat
+    steady = weights + fixed + kv_full + state + step_logits + decode_repeat
     return Estimate(
         weights=int(weights), kv_cache=int(kv_full), activations=int(activations), overhead=int(fixed),
         peak=int(peak), steady=int(steady), per_gpu_peak=tuple(int(p) for p in per_gpu), gpus=gpus,
-        context=context, generate=generate, batch=batch,
+        context=context, generate=generate, batch=batch, state=state,
     )
 
 
@@ -586,14 +642,19 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
         refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,
                                               lambda q: weight_bytes(arch, q)[0], quant, _smaller_quantizations(quant))
     kv_needed = int(plan.kv_bytes_per_token * request * batch * gpus)
+    # Hybrid models: vLLM keeps one state slot per running sequence (conv state in the model dtype, the SSM /
+    # recurrent state in mamba_ssm_cache_dtype, "auto" = the model dtype); generator/calc/vllm.py sizes the slots.
+    state = int(batch * state_bytes_per_sequence(arch, act, act))
     if not settings.gpu_memory_bytes:
         # No card: what this request needs on each GPU (vLLM itself would take utilisation x the card).
-        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch)
+        per_gpu = int(plan.weights + plan.activation_peak + plan.non_torch + plan.kv_bytes_per_token * request * batch
+                      + state / gpus)
         return Estimate(
             weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
             overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
-            steady=int(weights + kv_needed + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus, gpus=gpus,
-            context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal, warnings=plan.warnings)
+            steady=int(weights + kv_needed + state + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus,
+            gpus=gpus, context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal,
+            warnings=plan.warnings, state=state)
     per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
         weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
@@ -619,7 +680,8 @@ def _smaller_quantizations(quant: Quantization) -> tuple:
 
 
 # llama.cpp's cache types; the 16-bit cache is f16 there.
-_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0"}
+_LLAMA_CPP_KV = {"16-bit": "f16", "fp32": "f32", "q8_0": "q8_0", "q4_0": "q4_0", "q4_1": "q4_1", "q5_0": "q5_0",
+                 "q5_1": "q5_1", "iq4_nl": "iq4_nl"}
 # What each engine stores its KV cache in (vLLM: --kv-cache-dtype auto/fp8; transformers: the model dtype, or a
 # quantized cache that this estimator does not model).
 ENGINE_KV_DTYPES = {"llama.cpp": tuple(_LLAMA_CPP_KV), "vllm": ("16-bit", "fp8"), "transformers": ("16-bit", "fp32")}
@@ -651,9 +713,13 @@ def _llama_cpp_mix(quant: Quantization) -> str:
 def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, kv_dtype, flash_attention, ubatch,
                         n_gpu_layers):
     """llama.cpp's buffers: model, KV and compute per card, token_embd and CPU layers in host memory."""
-    flash = framework.flash_attention if flash_attention is None else flash_attention
+    if flash_attention == "auto" and not framework.flash_attention:
+        # -fa auto arrived with PR #15434 (b6327), which made it the default; before it -fa was on or off.
+        raise GeneratorError(f"{framework.label} has no -fa auto (it arrived in b6327)",
+                             fix="pass --flash-attn on or off, or a build from b6327")
+    flash = framework.flash_attention if flash_attention in (None, "auto") else flash_attention
     kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else "f16"
-    if kv_type in ("q8_0", "q4_0") and not flash:
+    if kv_type not in ("f16", "bf16", "f32") and not flash:
         raise GeneratorError(f"llama.cpp refuses a {kv_type} V cache without flash attention "
                              "(\"V cache quantization requires flash_attn\")",
                              fix="pass --flash-attn on, or use the 16-bit cache")
@@ -665,12 +731,38 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
     n_ctx = padded_ctx(max(context + generate, 1) * batch, flash)
     run = LlamaCppRun(n_ctx=n_ctx, n_ubatch=min(n_ubatch, n_ctx), flash_attention=flash, n_gpu_layers=n_gpu_layers,
                       gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
-                      mla_latent_cache=framework.mla_compressed_cache)
+                      mla_latent_cache=framework.mla_compressed_cache, mla_v_cache=framework.mla_v_cache)
     memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
-    per_gpu = tuple(int(p) for p in memory.per_card)
+    state_cards, state_host = llamacpp_state_bytes(arch, batch, n_gpu_layers, gpus)
+    per_gpu = tuple(int(p + s) for p, s in zip(memory.per_card, state_cards))
     peak = sum(per_gpu)
     return Estimate(
         weights=int(sum(memory.model)), kv_cache=int(sum(memory.kv)), activations=int(sum(memory.compute)),
         overhead=0, peak=peak, steady=peak, per_gpu_peak=per_gpu, gpus=gpus, context=context, generate=generate,
-        batch=batch, host=int(memory.host),
+        batch=batch, host=int(memory.host + state_host), state=int(sum(state_cards)),
     )
+
+
+# llama.cpp's recurrent memory (src/llama-memory-recurrent.cpp, made by llama_model::create_memory for hybrid and
+# recurrent architectures): per state layer one r tensor of n_embd_r() = (ssm_d_conv - 1) x conv channels and one
+# s tensor of n_embd_s() = ssm_d_state x ssm_d_inner (for Gated DeltaNet: key head dim x value heads x value head
+# dim), both GGML_TYPE_F32, times mem_size = max(1, n_seq_max) sequence slots, on the layer's device (offload_kqv).
+LLAMA_CPP_STATE_BYTES = 4
+
+
+def llamacpp_state_bytes(arch: Architecture, sequences: int, n_gpu_layers, gpus: int) -> tuple:
+    """([bytes per card], bytes in host memory) of the recurrent-state buffer for ``sequences`` slots."""
+    cards = [0.0] * gpus
+    if not arch.is_hybrid:
+        return cards, 0.0
+    per_layer = state_bytes_per_sequence(arch, LLAMA_CPP_STATE_BYTES, LLAMA_CPP_STATE_BYTES) / arch.state_layers
+    per_layer *= max(1, sequences)
+    devices, _ = layer_devices(arch.layers, n_gpu_layers, gpus)
+    host = 0.0
+    for index, card in enumerate(devices):
+        if arch.holds_state(index):
+            if card is None:
+                host += per_layer
+            else:
+                cards[card] += per_layer
+    return cards, host

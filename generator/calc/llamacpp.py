@@ -15,8 +15,14 @@ Sources (the build boundaries are in content/frameworks.yaml):
   unified cache; older builds without flash attention used 32).
 * KV cache: n_ctx cells x layers x (n_embd_k_gqa + n_embd_v_gqa) x the type's bytes (f16 2, q8_0 34/32,
   q4_0 18/32). Sliding-window layers: the full n_ctx until the SWA cache (PR #13194); since PR #13833 an SWA
-  layer keeps pad(min(n_ctx, n_swa + n_ubatch), 256) cells. MLA: builds with PR #12801 cache the latent
-  (kv_lora_rank + rope dims) per layer; earlier ones full per-head K and V.
+  layer keeps pad(min(n_ctx, n_swa + n_ubatch), 256) cells. MLA (DeepSeek-V2/V3, GLM-4.7-Flash), three eras:
+  - before PR #12801: full per-head K (n_head x (qk_nope + qk_rope)) and V (n_head x v_head_dim), e.g.
+    "n_embd_k_gqa = 24576, n_embd_v_gqa = 16384" per layer for DeepSeek-V3 (llama.cpp PR #11397's logs);
+  - PR #12801 (April 2025) to PR #19067: the latent as one K head of kv_lora_rank + qk_rope (576) and a V
+    cache of kv_lora_rank (512) per layer ("n_embd_head_k = 576, n_embd_head_v = 512, n_head_kv = 1" in
+    GLM-4.7-Flash load logs, ollama issue #15855);
+  - since PR #19067 ("kv-cache : support V-less cache", 2026-01-24: "store combined latent data represented
+    by the K cache ... almost x2 less memory"): the K latent only, 576 per layer.
 * A quantized V cache needs flash attention: llama_init_from_model refuses it otherwise ("V cache
   quantization requires flash_attn").
 * Compute buffer: ggml-alloc frees a tensor after its last use and reuses the memory; the reserve graph has
@@ -59,6 +65,8 @@ class LlamaCppRun:
     kv_type: str = "f16"
     swa_cache: bool = False
     mla_latent_cache: bool = False
+    # MLA with the latent cache: a V cache of kv_lora_rank values beside the latent K (builds before PR #19067).
+    mla_v_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,11 +127,14 @@ def _is_swa_layer(arch: Architecture, layer: int) -> bool:
 
 
 def kv_layer_bytes(arch: Architecture, layer: int, run: LlamaCppRun) -> float:
+    if not arch.holds_kv(layer):
+        return 0.0  # a hybrid model's state layer: its recurrent state is estimator.llamacpp_state_bytes
     size = KV_TYPE_BYTES[run.kv_type]
     if arch.is_mla:
         if run.mla_latent_cache:
-            # The latent c_kv and the shared rope key; V is read from the same latent (no separate V cache).
-            values = arch.kv_lora_rank + arch.qk_rope_head_dim
+            # K: the latent c_kv and the shared rope key (one head of kv_lora_rank + qk_rope). V: the latent again
+            # (kv_lora_rank) until the V-less cache of PR #19067 reads V from the K cache.
+            values = arch.kv_lora_rank + arch.qk_rope_head_dim + (arch.kv_lora_rank if run.mla_v_cache else 0)
         else:
             values = arch.heads * (arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim)
     else:

@@ -54,7 +54,7 @@ def compare_log(log, profile) -> LogComparison:
     """``profile``: the llama.cpp FrameworkProfile of the log's build (its SWA and MLA caches)."""
     run = LlamaCppRun(n_ctx=log.n_ctx, n_ubatch=min(log.n_ubatch, log.n_ctx), flash_attention=log.flash_attn,
                       n_gpu_layers=log.n_gpu_layers, gpus=1, kv_type=log.kv_type, swa_cache=profile.swa_cache,
-                      mla_latent_cache=profile.mla_compressed_cache)
+                      mla_latent_cache=profile.mla_compressed_cache, mla_v_cache=profile.mla_v_cache)
     memory = llamacpp_memory(log.arch, log.quantization, run)
     return LogComparison(log, sum(memory.model) / MIB, sum(memory.kv) / MIB, sum(memory.compute) / MIB)
 

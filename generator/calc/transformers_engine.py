@@ -13,7 +13,7 @@ content/frameworks.yaml.
     has ``use_gqa_in_sdpa`` (grouped heads with ``enable_gqa=True``) from 4.54, but measured with torch 2.13 the
     copies are still allocated in 4.55.4 and gone in 4.56.0 (benchmarks/measure_transformers_cache.py); the
     profiles follow the measurement.
-  - ``eager`` repeats K/V too and materialises the scores heads x q x k in the model dtype plus the fp32 softmax.
+  - ``eager`` repeats K/V too and materialises the scores batch x heads x q x k (eager_attention_bytes below).
   During decoding the repeat covers the whole cached length of one layer.
 * Sliding windows: ``DynamicCache`` kept every token of every layer until 4.56 (``DynamicSlidingWindowLayer``,
   transformers PR #40039; generate() passes the config to DynamicCache so it sees ``sliding_window`` and
@@ -62,3 +62,44 @@ def expanded_kv_bytes(arch, profile, attn: str, tokens: int, act_bytes: int) -> 
     if not repeats_kv(arch, profile, attn):
         return 0
     return 2 * tokens * arch.heads * arch.head_dim * act_bytes
+
+
+# --- Eager attention's score matrix ---------------------------------------------------------------------------
+# The three lines every eager path runs (modeling_llama.py LlamaAttention.forward up to 4.47; from 4.48
+# integrations' eager_attention_forward in each modeling file, the same lines):
+#     attn_weights = torch.matmul(query_states, key_states.transpose(2, 3)) * scaling      # scores, model dtype
+#     attn_weights = attn_weights + causal_mask                                             # masked scores
+#     attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(query_states.dtype)
+# The masked scores stay referenced by ``attn_weights`` until the last line's assignment completes. PyTorch's
+# softmax with dtype (aten/src/ATen/native/SoftMax.cpp, ``softmax(input_, dim_, dtype)``) takes a fused
+# half->float kernel only for CUDA float16 input; any other input is first copied with ``input_.toType(Float)``
+# and then soft-maxed into a new fp32 tensor. So per score element, live at once:
+#   bfloat16: 2 (masked scores) + 4 (the fp32 copy) + 4 (fp32 softmax) = 10 bytes; after softmax returns the copy
+#             is freed and ``.to(bfloat16)`` needs 2 + 4 + 2 = 8;
+#   float16 (CUDA): 2 + 4 (fused fp32 softmax) = 6, then the cast: 2 + 4 + 2 = 8;
+#   float32: toType is a no-op and ``.to`` returns the same tensor: 4 + 4 = 8.
+# The 4-D mask (batch x 1 x q x k in the model dtype) is built once per forward and shared by the layers:
+# _update_causal_mask up to 4.52 (``torch.full(..., fill_value=min_dtype, dtype=dtype)``, cloned when generate()
+# passes an attention_mask), masking_utils.eager_mask from 4.53 (``torch.where(mask, 0.0, min_dtype)`` in dtype).
+FP32_BYTES = 4
+
+
+def eager_bytes_per_score(act_bytes: int, float16: bool) -> int:
+    """Peak bytes per score element of one eager attention call (see above)."""
+    if act_bytes >= FP32_BYTES:
+        return 2 * FP32_BYTES
+    softmax = FP32_BYTES + (0 if float16 else FP32_BYTES)  # the fp32 output, plus the fp32 copy unless fused
+    cast = FP32_BYTES + act_bytes                            # the fp32 output and its cast back
+    return act_bytes + max(softmax, cast)
+
+
+def eager_attention_bytes(arch, batch: int, q_len: int, k_len: int, act_bytes: int, float16: bool) -> int:
+    """One layer's eager scores at their peak plus the shared 4-D mask, for ``batch`` sequences."""
+    scores = batch * arch.heads * q_len * k_len * eager_bytes_per_score(act_bytes, float16)
+    mask = batch * q_len * k_len * act_bytes
+    return scores + mask
+
+
+def computes_in_float16(quant) -> bool:
+    """fp16 checkpoints and GPTQ/AWQ kernels (their configs load in torch.float16); everything else bf16/fp32."""
+    return quant.compute_bytes == 2 and (quant.name == "fp16" or quant.format in ("gptq", "awq"))

@@ -208,6 +208,203 @@ def _mla_fields(f: _Fields) -> dict:
             "v_head_dim": f.need("v_head_dim")}
 
 
+# Layer kinds a config.json's layer_types / hybrid_override_pattern names: "A" attention (holds K/V), "S" a state
+# layer (linear attention, Mamba2), "F" a feed-forward-only block (Nemotron-H "-" MLP and "E" MoE blocks).
+_LAYER_KIND = {"full_attention": "A", "attention": "A", "sliding_attention": "A", "*": "A",
+               "linear_attention": "S", "mamba": "S", "M": "S",
+               "mlp": "F", "moe": "F", "-": "F", "E": "F"}
+
+
+def _layer_kinds(f: _Fields, layers: int, rule: str) -> str:
+    """One letter per layer from layer_types (or the family's pattern key); its length must be num_hidden_layers."""
+    key = "layer_types"
+    types = f.config.get("layer_types")
+    if types is None and rule == "mamba2":
+        key, types = "layers_block_type", f.config.get("layers_block_type")
+    if types is None and rule == "gdn":
+        interval = f.optional("full_attention_interval", 4) or 4
+        return "".join("S" if (i + 1) % interval else "A" for i in range(layers))
+    if isinstance(types, str):
+        types = list(types)
+    if not isinstance(types, list) or not all(isinstance(t, str) and t in _LAYER_KIND for t in types):
+        raise GeneratorError(f"field {key!r} must list each layer's type ({', '.join(sorted(_LAYER_KIND))}), got "
+                             f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
+    if len(types) != layers:
+        raise GeneratorError(f"field {key!r} has {len(types)} entries for {layers} layers", f.path, f.where(key),
+                             "give the model's config.json as published")
+    return "".join(_LAYER_KIND[t] for t in types)
+
+
+def _block_pattern(f: _Fields) -> str:
+    """Nemotron-H's blocks as its pattern letters (M Mamba2, * attention, - MLP, E MoE), from either spelling."""
+    pattern = f.config.get("hybrid_override_pattern")
+    if pattern is None:
+        pattern = f.config.get("layer_types") or f.config.get("layers_block_type")
+    letters = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "mlp": "-",
+               "moe": "E"}
+    if isinstance(pattern, list):
+        pattern = "".join(letters.get(t, "?") if isinstance(t, str) else "?" for t in pattern)
+    if not isinstance(pattern, str) or not pattern or set(pattern) - set("M*-E"):
+        raise GeneratorError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got "
+                             f"{shown(pattern)}", f.path, f.where("hybrid_override_pattern"),
+                             "give the model's config.json as published")
+    return pattern
+
+
+def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
+    """(Architecture fields, extra parameters) of a hybrid model's state layers (read off transformers' modeling
+    files: Qwen3NextGatedDeltaNet / Qwen3_5GatedDeltaNet, NemotronHMamba2Mixer, GraniteMoeHybridMambaLayer)."""
+    if rule == "mamba2_blocks":
+        kinds = "".join({"M": "S", "*": "A"}.get(c, "F") for c in _block_pattern(f))
+    else:
+        kinds = _layer_kinds(f, layers, rule)
+    states = kinds.count("S")
+    if rule == "gdn":
+        nk, nv = f.need("linear_num_key_heads"), f.need("linear_num_value_heads")
+        dk, dv = f.need("linear_key_head_dim"), f.need("linear_value_head_dim")
+        kernel = f.need("linear_conv_kernel_dim")
+        key_dim, value_dim = nk * dk, nv * dv
+        conv_dim = 2 * key_dim + value_dim
+        # in_proj_qkvz (or in_proj_qkv + in_proj_z), in_proj_ba (or in_proj_b + in_proj_a), out_proj.
+        shapes = ((hidden, conv_dim + value_dim, states), (hidden, 2 * nv, states), (value_dim, hidden, states))
+        # conv1d weight (no bias), dt_bias, A_log, the gated RMSNorm over one value head.
+        extra = states * (conv_dim * kernel + 2 * nv + dv)
+        recurrent = nv * dk * dv
+        fields = {"attention_output_gate": True}
+    else:
+        if rule == "mamba2_blocks":   # Nemotron-H
+            heads, head_dim = f.need("mamba_num_heads"), f.need("mamba_head_dim")
+            d_state, groups, kernel = f.need("ssm_state_size"), f.need("n_groups"), f.need("conv_kernel")
+            inner = heads * head_dim
+            conv_bias = f.config.get("use_conv_bias", True)
+            proj_bias = bool(f.config.get("use_bias", False))
+        else:                          # Granite 4 (granitemoehybrid)
+            heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
+            groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
+            expand = f.config.get("mamba_expand", 2)
+            if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= 64:
+                raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to 64, got {shown(expand)}",
+                                     f.path, f.where("mamba_expand"), "give the model's config.json as published")
+            inner = int(expand * hidden)
+            head_dim = f.config.get("mamba_d_head", "auto")
+            head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
+            conv_bias = f.config.get("mamba_conv_bias", True)
+            proj_bias = bool(f.config.get("mamba_proj_bias", False))
+        conv_dim = inner + 2 * groups * d_state
+        shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
+        # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm over the inner width, projection biases.
+        extra = states * (conv_dim * kernel + (conv_dim if conv_bias else 0) + 3 * heads + inner
+                          + ((inner + conv_dim + heads + hidden) if proj_bias else 0))
+        recurrent = heads * head_dim * d_state
+        fields = {}
+    fields.update(layer_kinds=kinds, conv_dim=conv_dim, conv_kernel=kernel, recurrent_state_values=recurrent,
+                  mixer_shapes=shapes)
+    return fields, extra
+
+
+def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: int, kv_heads: int) -> tuple:
+    """(Architecture fields, extra parameters) of Gemma 4's text model, read off transformers 5.24.0's
+    modeling_gemma4.py: global (full-attention) layers have global_head_dim and, with attention_k_eq_v,
+    num_global_key_value_heads and no v_proj; the last num_kv_shared_layers layers reuse an earlier layer's K/V (no
+    k/v projections, no cache) and, with use_double_wide_mlp, a twice-as-wide MLP; hidden_size_per_layer_input
+    adds a per-layer token embedding and projections; enable_moe_block adds routed experts beside the MLP."""
+    types = f.config.get("layer_types")
+    if types is None:
+        types = ["sliding_attention" if (i + 1) % 6 else "full_attention" for i in range(layers)]
+    if not isinstance(types, list) or len(types) != layers or \
+            not all(t in ("sliding_attention", "full_attention") for t in types):
+        raise GeneratorError(f"field 'layer_types' must list sliding_attention or full_attention for each of the "
+                             f"{layers} layers, got {shown(types)}", f.path, f.where("layer_types"),
+                             "give the model's config.json as published")
+    types = list(types)
+    types[-1] = "full_attention"  # Gemma4TextConfig forces the last layer global
+    k_eq_v = bool(f.config.get("attention_k_eq_v", False))
+    global_dim = f.optional("global_head_dim", 512) or 512
+    global_kv = f.optional("num_global_key_value_heads") if k_eq_v else 0
+    global_kv = global_kv or kv_heads
+    overrides = f.config.get("per_layer_config")
+    if isinstance(overrides, dict):
+        # A config.json saved by transformers 5.x spells the global layers' sizes out per layer index.
+        for index, values in overrides.items():
+            if str(index).isdigit() and int(index) < layers and types[int(index)] == "full_attention" and \
+                    isinstance(values, dict):
+                global_dim = f.integer("per_layer_config", values.get("head_dim", global_dim), False)
+                global_kv = f.integer("per_layer_config", values.get("num_key_value_heads", global_kv), False)
+                break
+    shared = f.optional("num_kv_shared_layers")
+    if shared > layers:
+        raise GeneratorError(f"field 'num_kv_shared_layers' ({shared}) exceeds the {layers} layers", f.path,
+                             f.where("num_kv_shared_layers"), "give the model's config.json as published")
+    first_shared = layers - shared
+    double_wide = bool(f.config.get("use_double_wide_mlp", False))
+    intermediate = f.need("intermediate_size")
+    per_layer = f.optional("hidden_size_per_layer_input", 256)
+    shapes, extra, kinds = [], 0, ""
+    for i, kind in enumerate(types):
+        is_global = kind == "full_attention"
+        d, kv = (global_dim, global_kv) if is_global else (head_dim, kv_heads)
+        reuse = i >= first_shared
+        shapes += [(hidden, heads * d, 1), (heads * d, hidden, 1)]
+        extra += d  # q_norm
+        if not reuse:
+            shapes.append((hidden, kv * d, 1))
+            if not (k_eq_v and is_global):
+                shapes.append((hidden, kv * d, 1))
+            extra += d  # k_norm (v_norm has no weight)
+        if double_wide and reuse:
+            shapes += [(hidden, intermediate, 1), (hidden, intermediate, 1), (intermediate, hidden, 1)]
+        if per_layer:
+            shapes += [(hidden, per_layer, 1), (per_layer, hidden, 1)]
+            extra += hidden  # post_per_layer_input_norm
+        kinds += "F" if reuse else "A"
+    fields = {"attention_shapes_given": True, "layer_kinds": kinds}
+    if per_layer:
+        vocab_per_layer = f.optional("vocab_size_per_layer_input", 262144) or f.need("vocab_size")
+        extra += vocab_per_layer * layers * per_layer + per_layer  # embed_tokens_per_layer, its projection norm
+        shapes.append((hidden, layers * per_layer, 1))             # per_layer_model_projection
+    if f.config.get("enable_moe_block"):
+        experts = f.need("num_experts")
+        fields.update(num_experts=experts, experts_per_token=f.need("top_k_experts"),
+                      moe_intermediate_size=f.need("moe_intermediate_size"), moe_layers_override=layers,
+                      mlp_layers_override=layers)
+        # Router scale and per-expert scale, and the MoE block's three RMSNorms, per layer.
+        extra += layers * (hidden + experts + 3 * hidden)
+    if global_dim != head_dim or global_kv != kv_heads:
+        fields.update(global_head_dim=global_dim, global_kv_heads=global_kv)
+    fields["mixer_shapes"] = _merged_shapes(shapes)
+    window = f.optional("sliding_window")
+    cached_sliding = sum(1 for i, t in enumerate(types) if t == "sliding_attention" and i < first_shared)
+    fields.update(sliding_window=window, sliding_window_layers=cached_sliding if window else 0)
+    return fields, extra
+
+
+def _merged_shapes(shapes) -> tuple:
+    """(in, out, count) with equal shapes counted together, in first-seen order."""
+    counts = {}
+    for i, o, c in shapes:
+        counts[(i, o)] = counts.get((i, o), 0) + c
+    return tuple((i, o, c) for (i, o), c in counts.items())
+
+
+def _indexer_layers(f: _Fields, layers: int) -> int:
+    """GLM-5's layers with their own indexer (GlmMoeDsaConfig.indexer_types "full"; "shared" layers reuse the
+    previous full layer's top-k and have none): indexer_types, else index_topk_pattern (F/S), else every
+    index_topk_freq-th layer from index_skip_topk_offset (defaults 1 and 2: every layer)."""
+    types = f.config.get("indexer_types")
+    key = "indexer_types"
+    if types is None and f.config.get("index_topk_pattern") is not None:
+        key, pattern = "index_topk_pattern", f.config["index_topk_pattern"]
+        types = [{"F": "full", "S": "shared"}.get(c, c) for c in pattern] if isinstance(pattern, str) else pattern
+    if types is None:
+        freq = max(f.optional("index_topk_freq", 1), 1)
+        offset = f.optional("index_skip_topk_offset", 2)
+        return sum(1 for i in range(layers) if max(i - offset + 1, 0) % freq == 0)
+    if not isinstance(types, list) or len(types) != layers or not all(t in ("full", "shared") for t in types):
+        raise GeneratorError(f"field {key!r} must give full or shared for each of the {layers} layers, got "
+                             f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
+    return sum(1 for t in types if t == "full")
+
+
 def _opt_projection(f: _Fields, hidden: int, vocab: int) -> int:
     """OPT's word_embed_proj_dim: a narrower embedding with project_in/project_out matrices."""
     width = f.optional("word_embed_proj_dim") or hidden
@@ -236,7 +433,9 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
             raise GeneratorError(f"field {flag!r} must be true or false, not {shown(text[flag])}", path,
                                  f.where(flag), f"write {flag}: true or false, without quotes")
     hidden = f.need("hidden_size")
-    layers = f.need("num_hidden_layers")
+    blocks = _block_pattern(f) if spec.get("hybrid") == "mamba2_blocks" else None
+    # Nemotron-H: transformers 5.x takes the layer count from the block pattern (num_hidden_layers is deprecated).
+    layers = len(blocks) if blocks else f.need("num_hidden_layers")
     if layers > limits.MAX_LAYERS:
         name = f.raw("num_hidden_layers")[0]
         raise GeneratorError(f"field {name!r} must be at most {limits.MAX_LAYERS:,} layers, got {layers:,}", path,
@@ -266,7 +465,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
     else:
         intermediate = f.need(dense_key)
     tie = text.get("tie_word_embeddings")
-    if tie is None:
+    if spec.get("tie_top"):
+        # transformers 5.x ties a composite model's lm_head by the top-level config's key (its class default when
+        # config.json leaves it out), whatever text_config says.
+        tie = config.get("tie_word_embeddings")
+        tie = spec.get("tie_default", True) if tie is None else tie
+    elif tie is None:
         tie = config.get("tie_word_embeddings", spec.get("tie_default", True))
     window = _window(f)
     positions = spec.get("positions")
@@ -281,6 +485,41 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         final_norm = bool(text.get("do_layer_norm_before", True)) and not text.get("_remove_final_layer_norm")
     vision = 0 if text_only else vision_towers.vision_params(spec.get("vision"), config, hidden, path, line_of)
     mla = _mla_fields(f) if spec.get("mla") else {}
+    hybrid = {}
+    if spec.get("hybrid"):
+        hybrid, hybrid_extra = _hybrid_fields(f, spec["hybrid"], hidden, layers)
+        extra += hybrid_extra
+        kinds = hybrid["layer_kinds"]
+        if spec["hybrid"] == "mamba2_blocks":
+            # Nemotron-H: every block is one mixer, its own pre-norm; "-" blocks are MLPs, "E" blocks MoE.
+            pattern = blocks or ""
+            hybrid["mlp_layers_override"] = pattern.count("-")
+            if moe:
+                hybrid["moe_layers_override"] = pattern.count("E")
+    if spec.get("indexer"):
+        # GLM-5's lightning indexer (GlmMoeDsaIndexer): wq_b (q_lora_rank -> heads x index_head_dim), wk (hidden ->
+        # index_head_dim), a LayerNorm on the key, weights_proj (hidden -> heads); it caches one key per token.
+        index_heads, index_dim, q_rank = f.need("index_n_heads"), f.need("index_head_dim"), f.need("q_lora_rank")
+        indexed = _indexer_layers(f, layers)
+        hybrid["mixer_shapes"] = ((q_rank, index_heads * index_dim, indexed), (hidden, index_dim, indexed),
+                                  (hidden, index_heads, indexed))
+        hybrid["indexer_head_dim"] = index_dim
+        hybrid["indexer_layers"] = indexed
+        extra += indexed * 2 * index_dim
+    if spec.get("gemma4"):
+        gemma, gemma_extra = _gemma4_fields(f, hidden, layers, heads, head_dim, _kv_heads(f, heads))
+        window = gemma.pop("sliding_window")
+        gemma_sliding = gemma.pop("sliding_window_layers")
+        hybrid.update(gemma)
+        extra += gemma_extra
+    mlp_types = f.config.get("mlp_layer_types")
+    if moe and isinstance(mlp_types, list) and len(mlp_types) == layers:
+        hybrid["mlp_layers_override"] = sum(1 for t in mlp_types if t == "dense")
+        hybrid["moe_layers_override"] = layers - hybrid["mlp_layers_override"]
+    family_fields = {}
+    for key in ("experts_gated", "qk_norm_full"):
+        if key in spec:
+            family_fields[key] = spec[key]
 
     architecture = Architecture(
         family=architectures[0] if architectures else family,
@@ -290,14 +529,16 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         tie_word_embeddings=bool(tie),
         qkv_bias=f.flag(spec.get("qkv_bias")), o_bias=f.flag(spec.get("o_bias")),
         mlp_bias=f.flag(spec.get("mlp_bias")),
-        qk_norm=bool(spec.get("qk_norm")), norms_per_layer=_norms_per_layer(f),
+        qk_norm=bool(spec.get("qk_norm")) and not spec.get("gemma4"), norms_per_layer=_norms_per_layer(f),
         max_position_embeddings=f.optional("max_position_embeddings"),
-        sliding_window=window, sliding_window_layers=_sliding_layers(f, layers, window) if window else 0,
+        sliding_window=window,
+        sliding_window_layers=gemma_sliding if spec.get("gemma4") else
+        (_sliding_layers(f, layers, window) if window else 0),
         architectures=architectures, model_type=family,
         mlp_gated=spec.get("mlp", "gated") == "gated", norm_bias=spec.get("norm") == "layer",
         final_norm=final_norm, position_embeddings=position_rows, attention_sinks=bool(spec.get("sinks")),
         extra_params=extra, vision_params=vision,
-        **moe, **mla,
+        **moe, **mla, **hybrid, **family_fields,
     )
     total = params_total(architecture)
     if total > MAX_PARAMS:

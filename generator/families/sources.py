@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import glob
 import json
-import logging
 import os
 import re
-import socket
 import struct
-import urllib.parse
 from dataclasses import dataclass, field
 
 from ..calc.architecture import Architecture
 from ..calc.estimator import Quantization, parse_quantization
 from ..catalogue import resolve_model_id, unknown_model_error
-from ..errors import GeneratorError
+from ..errors import GeneratorError, shown
+from ..safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
+from .gguf_file import read_gguf_header, type_name
 from .quant import quantization_from_config
 from .reader import architecture_from_config
 
-# A safetensors header is JSON of a few hundred bytes per tensor; 100 MiB is far beyond any real one.
-MAX_SAFETENSORS_HEADER = 100 * 2**20
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 # Vision/audio tensors a text-only estimate leaves out of a checkpoint's bytes.
 _TOWER_NAMES = ("visual.", "vision_tower", "vision_model", "multi_modal_projector", "audio_tower", "vision_encoder")
@@ -76,31 +73,53 @@ def read_config_file(path: str, text_only: bool = False) -> ModelSource:
 
 # --- A local model folder -------------------------------------------------------------------------------------------
 def safetensors_header(path: str) -> dict:
-    """The JSON header of one .safetensors file (without reading any tensor data)."""
+    """The JSON header of one .safetensors file (without reading any tensor data), checked against the file's size:
+    the header must fit in the file, and every tensor's byte range in the data that follows it."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-            if len(head) < 8:
-                raise GeneratorError("not a safetensors file (shorter than its 8-byte header length)", path, None,
-                                     "give the .safetensors files as downloaded")
-            (length,) = struct.unpack("<Q", head)
-            if length > MAX_SAFETENSORS_HEADER:
-                raise GeneratorError(f"safetensors header of {length} bytes, more than {MAX_SAFETENSORS_HEADER}",
-                                     path, None, "give the .safetensors files as downloaded")
-            text = handle.read(length)
-            size = os.fstat(handle.fileno()).st_size
+        fd, info = open_regular(path, None, "safetensors file")
     except OSError as exc:
         raise GeneratorError(f"cannot read: {exc.strerror}", path, None, "check the path") from None
+    try:
+        head = os.pread(fd, 8, 0)
+        if len(head) < 8:
+            raise GeneratorError("not a safetensors file (shorter than its 8-byte header length)", path, None,
+                                 "give the .safetensors files as downloaded")
+        (length,) = struct.unpack("<Q", head)
+        if length > info.st_size - 8:
+            raise GeneratorError(f"safetensors header of {length:,} bytes, but the file has only {info.st_size:,}: "
+                                 "it is cut short or not a safetensors file", path, None, "download the file again")
+        if length > MAX_SAFETENSORS_HEADER:
+            raise GeneratorError(f"safetensors header of {length} bytes, more than {MAX_SAFETENSORS_HEADER}",
+                                 path, None, "give the .safetensors files as downloaded")
+        text = os.pread(fd, length, 8)
+    except OSError as exc:
+        raise GeneratorError(f"cannot read: {exc.strerror}", path, None, "check the path") from None
+    finally:
+        os.close(fd)
     if len(text) < length:
         raise GeneratorError("safetensors header is cut short", path, None, "download the file again")
+    return parse_safetensors_header(text, info.st_size - 8 - length, path)
+
+
+def parse_safetensors_header(text: bytes, data_size: int, path: str) -> dict:
+    """A safetensors JSON header (nesting bounded, numbers checked) whose tensors' byte ranges lie in ``data_size``
+    bytes of data."""
+    from ..model_config import MAX_JSON_DEPTH, _json_depth_line
     try:
-        header = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GeneratorError("safetensors header is not UTF-8 JSON", path, None, "give the .safetensors files as "
+                             "downloaded") from None
+    if _json_depth_line(decoded) is not None:
+        raise GeneratorError(f"safetensors header nests more than {MAX_JSON_DEPTH} levels deep", path, None,
+                             "give the .safetensors files as downloaded")
+    try:
+        header = json.loads(decoded, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise GeneratorError("safetensors header is not JSON", path, None, "give the .safetensors files as downloaded") \
             from None
     if not isinstance(header, dict):
         raise GeneratorError("safetensors header is not a JSON object", path, None, "give the file as downloaded")
-    data_size = size - 8 - length
     for name, info in header.items():
         if name == "__metadata__":
             continue
@@ -108,9 +127,13 @@ def safetensors_header(path: str) -> dict:
         if (not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(o, int) and not isinstance(o, bool)
                                                                             for o in offsets)
                 or not 0 <= offsets[0] <= offsets[1] <= data_size or not isinstance(info.get("dtype"), str)):
-            raise GeneratorError(f"safetensors tensor {name!r} has no valid dtype and data_offsets", path, None,
-                                 "give the file as downloaded")
+            raise GeneratorError(f"safetensors tensor {shown(name)} has no valid dtype and data_offsets within the "
+                                 "file", path, None, "give the file as downloaded")
     return header
+
+
+def _no_constant(token):
+    raise ValueError(token)
 
 
 def safetensors_bytes(paths, text_only: bool = False) -> tuple:
@@ -147,27 +170,21 @@ def read_model_folder(folder: str, text_only: bool = False) -> ModelSource:
 
 # --- GGUF -----------------------------------------------------------------------------------------------------------
 def _is_gguf(path: str) -> bool:
+    """Whether a regular file starts with GGUF's magic (a FIFO or a device is not opened for reading)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == b"GGUF"
-    except OSError:
+        fd, _ = open_regular(path, None, "model file")
+    except (OSError, GeneratorError):
         return False
+    try:
+        return os.pread(fd, 4, 0) == b"GGUF"
+    finally:
+        os.close(fd)
 
 
 # GGUF general.architecture -> the family whose reader takes the mapped config (llama.cpp's llm_arch names).
 GGUF_ARCHITECTURES = {"llama": "llama", "mistral": "mistral", "qwen2": "qwen2", "qwen3": "qwen3",
                       "qwen2moe": "qwen2_moe", "qwen3moe": "qwen3_moe", "gemma": "gemma", "gemma2": "gemma2",
                       "gemma3": "gemma3_text", "phi3": "phi3"}
-
-
-def _gguf_fields(reader) -> dict:
-    fields = {}
-    for name, value in reader.fields.items():
-        try:
-            fields[name] = value.contents()
-        except Exception:  # noqa: BLE001 - a field the gguf package cannot decode is simply not used
-            continue
-    return fields
 
 
 def gguf_config(fields: dict, tensor_names) -> dict:
@@ -209,34 +226,30 @@ def gguf_config(fields: dict, tensor_names) -> dict:
 
 
 def read_gguf(path: str) -> ModelSource:
-    try:
-        from gguf import GGUFReader, LlamaFileType
-        reader = GGUFReader(path)
-    except (ValueError, OSError, KeyError, IndexError, struct.error) as exc:
-        raise GeneratorError(f"cannot read the GGUF file: {exc}", path, None, "give a .gguf file as downloaded") \
-            from None
-    fields = _gguf_fields(reader)
-    names = [t.name for t in reader.tensors]
+    from gguf import LlamaFileType
+    header = read_gguf_header(path)
+    fields, tensors = header.fields, header.tensors
+    names = [t.name for t in tensors]
     try:
         config = gguf_config(fields, names)
         arch = architecture_from_config(config, path)
     except GeneratorError as exc:
         raise GeneratorError(exc.message, path, None, exc.fix) from None
-    total = sum(int(t.n_bytes) for t in reader.tensors)
+    total = sum(t.n_bytes for t in tensors)
     by_type: dict = {}
-    for tensor in reader.tensors:
-        type_name = tensor.tensor_type.name.lower()
-        by_type[type_name] = by_type.get(type_name, 0) + int(tensor.n_bytes)
+    for tensor in tensors:
+        kind = type_name(tensor.type_id)
+        by_type[kind] = by_type.get(kind, 0) + tensor.n_bytes
     file_type = fields.get("general.file_type")
     try:
-        label = LlamaFileType(file_type).name.removeprefix("MOSTLY_").lower() if file_type is not None else ""
+        label = LlamaFileType(file_type).name.removeprefix("MOSTLY_").lower() if isinstance(file_type, int) else ""
     except ValueError:
         label = ""
     try:
         base = parse_quantization(label) if label else None
     except GeneratorError:
         base = None
-    params = sum(int(t.n_elements) for t in reader.tensors)
+    params = sum(t.n_elements for t in tensors)
     bits = 8 * total / params if params else 16.0
     quant = Quantization(base.name if base else (label or "gguf"), "gguf", bits, exact_weight_bytes=total,
                          note=f"GGUF file type {label or 'unknown'}")
@@ -245,53 +258,55 @@ def read_gguf(path: str) -> ModelSource:
     return ModelSource(os.path.basename(path), arch, quant, total, (note,))
 
 
-def _reachable(endpoint: str, timeout: float = 5.0) -> bool:
-    """Whether the Hub's host accepts a TCP connection (offline machines answer at once)."""
-    parsed = urllib.parse.urlparse(endpoint)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parsed.hostname, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 # --- A Hub id -------------------------------------------------------------------------------------------------------
 def read_hub_model(repo_id: str, text_only: bool = False) -> ModelSource:
-    """config.json (and the safetensors headers, where the Hub serves them) of ``org/name``, through the Hub's
-    cache; HF_ENDPOINT picks the server."""
+    """config.json (and the safetensors headers, where the server has them) of ``org/name`` from $HF_ENDPOINT
+    (default the Hub), within one deadline ($GENERATOR_HUB_TIMEOUT, default 20 s); see families/hub.py."""
+    from ..model_config import _json_key_lines, parse_config_json
+    from . import hub
+
+    server = hub.endpoint()
+    deadline = hub.Deadline(hub.deadline_seconds())
+    cached_at = hub.cache_path(server, repo_id)
+    notes = []
     try:
-        import huggingface_hub
-        from huggingface_hub import errors as hub_errors
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise GeneratorError("huggingface_hub is not installed", fix="pip install -e .") from None
-    # Read at call time (huggingface_hub reads them once, at import).
-    endpoint = os.environ.get("HF_ENDPOINT") or None
-    cache_dir = os.environ.get("HF_HUB_CACHE") or None
-    # huggingface_hub retries an unreachable server for half a minute and logs each try: ask once, quietly.
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    reachable = _reachable(endpoint or huggingface_hub.constants.ENDPOINT)
+        data = hub.request(hub.file_url(server, repo_id, "config.json"), deadline, MAX_TEXT_BYTES).body
+        fetched = True
+    except hub.HubError as exc:
+        if exc.status in (401, 403, 404):
+            raise GeneratorError(f"{server} has no readable config.json for {repo_id!r} ({exc.reason})",
+                                 fix="check the id (org/name), or give its config.json") from None
+        data = hub.read_cache(cached_at)
+        if data is None:
+            raise GeneratorError(f"cannot fetch the config.json of {repo_id!r} from {server}: {exc.reason}",
+                                 fix=f"check the network, or give its config.json ({hub.DEADLINE_ENV} sets the "
+                                     "seconds to wait, HF_ENDPOINT the server)") from None
+        fetched = False
+        notes.append(f"{server} not reached ({exc.reason}): using the config.json of {repo_id} cached earlier")
+    where = f"{repo_id}/config.json"
     try:
-        path = huggingface_hub.hf_hub_download(repo_id, "config.json", endpoint=endpoint, cache_dir=cache_dir,
-                                               etag_timeout=10, local_files_only=not reachable)
-    except hub_errors.LocalEntryNotFoundError:
-        raise GeneratorError(f"{repo_id!r} is not in the catalogue and the Hub cannot be reached (offline?)",
-                             fix="give its config.json or model folder, or connect and try again") from None
-    except (hub_errors.RepositoryNotFoundError, hub_errors.EntryNotFoundError, hub_errors.GatedRepoError) as exc:
-        raise GeneratorError(f"the Hub has no readable config.json for {repo_id!r} ({type(exc).__name__})",
-                             fix="check the id, or give its config.json") from None
-    except Exception as exc:  # noqa: BLE001 - network errors of every kind are one message to the user
-        raise GeneratorError(f"cannot fetch {repo_id!r} from the Hub: {type(exc).__name__}",
-                             fix="check the network, or give its config.json") from None
-    source = read_config_file(path, text_only)
-    notes = [f"fetched config.json of {repo_id} from the Hub (cached at {os.path.dirname(path)})"]
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise GeneratorError("the config.json is not UTF-8", where, None, "check the id, or give its config.json") \
+            from None
+    config = parse_config_json(text, where)
+    lines = _json_key_lines(text)
+    arch = architecture_from_config(config, where, lambda key: lines.get(key, 1), text_only=text_only)
+    declared = quantization_from_config(config, where, lambda key: lines.get(key, 1))
+    if fetched:
+        hub.write_cache(cached_at, data)
+        notes.append(f"fetched config.json of {repo_id} from the Hub ({server})")
     exact = 0
-    try:
-        metadata = huggingface_hub.HfApi(endpoint=endpoint).get_safetensors_metadata(repo_id)
-        exact = sum(end - begin for file in metadata.files_metadata.values() for name, info in file.tensors.items()
-                    for begin, end in [info.data_offsets]
-                    if not (text_only and any(t in name for t in _TOWER_NAMES)))
-        notes.append(f"weights: {exact:,} bytes from the Hub's safetensors headers")
-    except Exception:  # noqa: BLE001 - no safetensors metadata: the weights are computed from config.json
-        notes.append("no safetensors headers from the Hub: weights computed from config.json")
-    return ModelSource(repo_id, source.architecture, source.declared, exact, tuple(notes))
+    if fetched:
+        try:
+            for _, header in hub.safetensors_headers(server, repo_id, deadline):
+                exact += sum(end - begin for name, info in header.items() if name != "__metadata__"
+                             and not (text_only and any(t in name for t in _TOWER_NAMES))
+                             for begin, end in [info["data_offsets"]])
+            notes.append(f"weights: {exact:,} bytes from the Hub's safetensors headers")
+        except hub.HubError as exc:
+            exact = 0
+            notes.append(f"no safetensors headers from the Hub ({exc.reason}): weights computed from config.json")
+    else:
+        notes.append("weights computed from config.json")
+    return ModelSource(repo_id, arch, declared, exact, tuple(notes))

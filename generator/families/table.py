@@ -28,7 +28,14 @@ Keys of an entry (all optional):
   mla            multi-head latent attention (DeepSeek)
   sinks          one learned attention-sink logit per head and layer (GPT-OSS)
   lm_head_bias   the config.json key that gives lm_head a bias
-  vision         the vision tower's layout: "qwen2_vl", "qwen2_5_vl", "siglip" (+ Gemma 3 projector), "llama4"
+  vision         the vision tower's layout: "qwen2_vl", "qwen2_5_vl", "siglip" (+ Gemma 3 projector), "llama4",
+                 "qwen3_5" (Qwen3.5's ViT and merger), "pixtral" (Mistral 3's Pixtral and its projector)
+  hybrid         state layers beside attention (issue 21): "gdn" (Gated DeltaNet: Qwen3-Next, Qwen3.5),
+                 "mamba2" (Granite 4: Mamba2 mixer or attention, each with the MLP), "mamba2_blocks" (Nemotron-H:
+                 every block one mixer: Mamba2 "M", attention "*", MLP "-", MoE "E")
+  experts_gated  false: routed experts are up/down only (Nemotron-H); qk_norm_full: q/k norms over the whole
+                 projection width (OLMo-2)
+  first_release  the first transformers release with the family's classes (older releases are refused)
 """
 
 from __future__ import annotations
@@ -117,6 +124,69 @@ FAMILIES = {
             "qkv_bias": "enable_bias", "o_bias": "enable_bias", "mlp_bias": "enable_bias", "mlp": "plain",
             "norm": "layer", "kv": "mha", "positions": {"key": "max_position_embeddings", "offset": 2},
             "defaults": {"enable_bias": True}},
+    # --- Issue 21: the families readers ask about at the end of 2026 (layouts read off transformers 5.24.0's
+    # modeling files; counts checked by benchmarks/transformers_param_counts.py). first_release: the first release
+    # whose wheel holds transformers/models/<type>/modeling_<type>.py, listed from the PyPI wheels of 4.40.0, 4.45.0,
+    # 4.46.0 ... 4.57.0, 5.0.0 ... 5.3.0.
+    "qwen3_next": {"classes": ["Qwen3NextForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                   "qk_norm": True, "hybrid": "gdn", "first_release": "4.57.0",
+                   "moe": {"experts": ["num_experts"], "intermediate": "moe_intermediate_size", "shared": "size",
+                           "shared_gate": True, "step": "decoder_sparse_step"}},
+    "qwen3_5": {"classes": ["Qwen3_5ForConditionalGeneration", "Qwen3_5ForCausalLM"], "nested": "text_config",
+                "qkv_bias": "attention_bias", "o_bias": "attention_bias", "qk_norm": True, "hybrid": "gdn",
+                "vision": "qwen3_5", "tie_top": True, "tie_default": False, "first_release": "5.2.0"},
+    "qwen3_5_moe": {"classes": ["Qwen3_5MoeForConditionalGeneration", "Qwen3_5MoeForCausalLM"],
+                    "nested": "text_config", "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                    "qk_norm": True, "hybrid": "gdn", "vision": "qwen3_5", "first_release": "5.2.0",
+                    "tie_top": True, "tie_default": False,
+                    "moe": {"experts": ["num_experts"], "intermediate": "moe_intermediate_size", "shared": "size",
+                            "shared_gate": True}},
+    "nemotron_h": {"classes": ["NemotronHForCausalLM"], "hybrid": "mamba2_blocks", "norms_per_layer": 1,
+                   "mlp": "plain", "mlp_bias": "mlp_bias", "experts_gated": False, "tie_default": False,
+                   "names": {"shared_expert_intermediate_size": ["moe_shared_expert_intermediate_size"]},
+                   "first_release": "5.3.0",
+                   "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
+                           "shared": "size"}},
+    "granitemoehybrid": {"classes": ["GraniteMoeHybridForCausalLM"], "hybrid": "mamba2",
+                         "qkv_bias": "attention_bias", "o_bias": "attention_bias", "tie_default": False,
+                         "names": {"shared_expert_intermediate_size": ["shared_intermediate_size"]},
+                         "first_release": "4.52.1",
+                         "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size",
+                                 "shared": "size"}},
+    "granitemoe": {"classes": ["GraniteMoeForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                   "first_release": "4.45.0",
+                   "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
+    # Kimi-K2 runs in transformers through its checkpoint's own modeling code (auto_map, trust_remote_code), so no
+    # release is refused; its count is DeepseekV3ForCausalLM's, the class its config.json names.
+    "kimi_k2": {"classes": [], "mla": True, "tie_default": False,
+                "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
+                        "shared": "count", "first_dense": "first_k_dense_replace", "step": "moe_layer_freq"}},
+    "gemma4": {"classes": ["Gemma4ForConditionalGeneration"], "nested": "text_config", "gemma4": True,
+               "qkv_bias": "attention_bias", "o_bias": "attention_bias", "norms_per_layer": 4, "sliding": "all",
+               "vision": "gemma4", "tie_top": True, "first_release": "5.5.0",
+               "defaults": {"vocab_size": 262144, "hidden_size": 2304, "intermediate_size": 9216,
+                            "num_hidden_layers": 30, "num_attention_heads": 8, "num_key_value_heads": 4,
+                            "head_dim": 256, "max_position_embeddings": 131072, "sliding_window": 512}},
+    "glm_moe_dsa": {"classes": ["GlmMoeDsaForCausalLM"], "mla": True, "indexer": True, "tie_default": False,
+                    "first_release": "5.2.0",
+                    "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
+                            "shared": "count", "first_dense": "first_k_dense_replace"}},
+    "mistral3": {"classes": ["Mistral3ForConditionalGeneration"], "nested": "text_config", "sliding": "all",
+                 "vision": "pixtral", "tie_top": True, "first_release": "4.50.0"},
+    "phi": {"classes": ["PhiForCausalLM"], "qkv_bias": True, "o_bias": True, "mlp_bias": True, "mlp": "plain",
+            "norm": "layer", "norms_per_layer": 1, "lm_head_bias": True, "tie_default": False},
+    "smollm3": {"classes": ["SmolLM3ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                "mlp_bias": "mlp_bias", "sliding": "qwen", "first_release": "4.53.0"},
+    "olmo2": {"classes": ["Olmo2ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+              "qk_norm_full": True, "tie_default": False, "first_release": "4.47.0"},
+    "cohere2": {"classes": ["Cohere2ForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
+                "norms_per_layer": 1, "sliding": "pattern", "first_release": "4.48.0",
+                "defaults": {"sliding_window_pattern": 4}},
+    "starcoder2": {"classes": ["Starcoder2ForCausalLM"], "qkv_bias": "use_bias", "o_bias": "use_bias",
+                   "mlp_bias": "use_bias", "mlp": "plain", "norm": "layer", "sliding": "all",
+                   "defaults": {"use_bias": True}},
+    "exaone4": {"classes": ["Exaone4ForCausalLM"], "qk_norm": True, "sliding": "pattern",
+                "first_release": "4.54.0", "defaults": {"sliding_window_pattern": 4}},
 }
 
 # The names every family shares (first present wins), after a family's own ``names``.

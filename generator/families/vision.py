@@ -75,6 +75,52 @@ def _llama4(get, text_hidden: int) -> int:
     return embeddings + layers * layer + adapter + vision_out * text_hidden
 
 
+def _qwen3_5(get, text_hidden: int) -> int:
+    """Qwen3.5: Conv3d patch embedding with bias, a learned position table, LayerNorm ViT blocks (fused qkv, GELU
+    MLP, all with biases), a LayerNorm + two-matrix patch merger (Qwen3_5VisionModel, transformers 5.24)."""
+    d, depth, inter = get("hidden_size"), get("depth"), get("intermediate_size")
+    channels, patch, temporal, merge = get("in_channels", "in_chans"), get("patch_size"), \
+        get("temporal_patch_size"), get("spatial_merge_size")
+    out, positions = get("out_hidden_size"), get("num_position_embeddings")
+    block = 2 * 2 * d + _linear(d, 3 * d) + _linear(d, d) + _linear(d, inter) + _linear(inter, d)
+    context = d * merge * merge
+    merger = 2 * d + _linear(context, context) + _linear(context, out)
+    return _linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger
+
+
+def _pixtral(get, text_hidden: int) -> int:
+    """Mistral 3: the Pixtral ViT (bias-free conv patch embedding, RMSNorms, gated MLP) and Mistral3's projector
+    (an RMSNorm, the spatial patch merger, two matrices into the text model; multimodal_projector_bias is false
+    in the published configs)."""
+    d, inter, layers = get("hidden_size"), get("intermediate_size"), get("num_hidden_layers")
+    channels, patch, merge = get("num_channels"), get("patch_size"), get("spatial_merge_size")
+    layer = 2 * d + 4 * d * d + 3 * d * inter
+    projector = d + d * merge * merge * d + d * text_hidden + text_hidden * text_hidden
+    return channels * patch * patch * d + d + layers * layer + projector
+
+
+def _gemma4_vision(get, text_hidden: int) -> int:
+    """Gemma 4's vision encoder (Gemma4VisionModel: a bias-free patch projection, a 2 x positions x hidden position
+    table, Gemma-style layers with four RMSNorms, q/k norms and a gated MLP) and its embedder into the text model."""
+    d, inter, layers = get("hidden_size"), get("intermediate_size"), get("num_hidden_layers")
+    heads, kv_heads, head_dim = get("num_attention_heads"), get("num_key_value_heads"), get("head_dim")
+    patch, positions = get("patch_size"), get("position_embedding_size")
+    layer = 4 * d + d * heads * head_dim * 2 + d * kv_heads * head_dim * 2 + 2 * head_dim + 3 * d * inter
+    return 3 * patch * patch * d + 2 * positions * d + layers * layer + d * text_hidden
+
+
+def _gemma4_audio(get, text_hidden: int) -> int:
+    """Gemma 4's audio encoder (Gemma4AudioModel: two conv subsampling layers, conformer layers of two 4x feed-
+    forwards, a light conv and relative-position attention, an output projection with bias) and its embedder."""
+    h, layers, heads, kernel = get("hidden_size"), get("num_hidden_layers"), get("num_attention_heads"), \
+        get("conv_kernel_size")
+    c0, c1, out = get("subsampling_channels_0"), get("subsampling_channels_1"), get("output_proj_dims")
+    head_dim = h // heads
+    layer = 24 * h * h + 9 * h + h * kernel + head_dim
+    subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + (c0 // 4) * c1 * h
+    return subsample + layers * layer + h * out + out + out * text_hidden
+
+
 _TOWERS = {
     "qwen2_vl": (_qwen2_vl, {"embed_dim": 1280, "depth": 32, "mlp_ratio": 4, "in_chans": 3, "patch_size": 14,
                              "temporal_patch_size": 2, "spatial_merge_size": 2, "hidden_size": 3584}),
@@ -86,6 +132,20 @@ _TOWERS = {
     "llama4": (_llama4, {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 34, "num_channels": 3,
                          "patch_size": 14, "image_size": 448, "projector_input_dim": 4096,
                          "projector_output_dim": 4096, "vision_output_dim": 7680}),
+    # Qwen3_5VisionConfig defaults (transformers 5.24.0).
+    "qwen3_5": (_qwen3_5, {"hidden_size": 1152, "depth": 27, "intermediate_size": 4304, "in_channels": 3,
+                           "patch_size": 16, "temporal_patch_size": 2, "spatial_merge_size": 2,
+                           "out_hidden_size": 3584, "num_position_embeddings": 2304}),
+    # Gemma4VisionConfig and Gemma4AudioConfig defaults (transformers 5.24.0).
+    "gemma4": (_gemma4_vision, {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 16,
+                                "num_attention_heads": 12, "num_key_value_heads": 12, "head_dim": 64,
+                                "patch_size": 16, "position_embedding_size": 10240}),
+    "gemma4_audio": (_gemma4_audio, {"hidden_size": 1024, "num_hidden_layers": 12, "num_attention_heads": 8,
+                                     "conv_kernel_size": 5, "subsampling_channels_0": 128,
+                                     "subsampling_channels_1": 32, "output_proj_dims": 1536}),
+    # PixtralVisionConfig defaults; spatial_merge_size is Mistral3Config's (top level, default 2).
+    "pixtral": (_pixtral, {"hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24,
+                           "num_channels": 3, "patch_size": 16, "spatial_merge_size": 2}),
 }
 
 
@@ -104,5 +164,27 @@ def vision_params(kind, config: dict, text_hidden: int, path=None, line_of=None)
     if not isinstance(vc, dict):
         raise GeneratorError("'vision_config' must be a mapping", path, line_of("vision_config") if line_of else None,
                              "give the config.json as published")
+    if kind == "gemma4":
+        # Gemma4Config builds each tower only when its config is given (not null).
+        total = 0
+        for key, tower in (("vision_config", "gemma4"), ("audio_config", "gemma4_audio")):
+            sub = config.get(key)
+            if sub is None:
+                continue
+            if not isinstance(sub, dict):
+                raise GeneratorError(f"{key!r} must be a mapping", path, line_of(key) if line_of else None,
+                                     "give the config.json as published")
+            channels = sub.get("subsampling_conv_channels")
+            if tower == "gemma4_audio" and channels is not None:
+                if not isinstance(channels, list) or len(channels) != 2:
+                    raise GeneratorError("audio_config field 'subsampling_conv_channels' must be two numbers, got "
+                                         f"{shown(channels)}", path, line_of(key) if line_of else None,
+                                         "give the config.json as published")
+                sub = {**sub, "subsampling_channels_0": channels[0], "subsampling_channels_1": channels[1]}
+            count, defaults = _TOWERS[tower]
+            total += count(_getter(sub, defaults, path, line_of), text_hidden)
+        return total
     count, defaults = _TOWERS[kind]
+    if kind == "pixtral" and "spatial_merge_size" in config:
+        vc = {**vc, "spatial_merge_size": config["spatial_merge_size"]}
     return count(_getter(vc, defaults, path, line_of), text_hidden)

@@ -155,13 +155,42 @@
   // --- generator/calc/architecture.py ----------------------------------------------------------------------------
   function isMoe(a) { return a.num_experts > 0; }
   function isMla(a) { return a.kv_lora_rank > 0; }
+  function overridden(value) { return value !== undefined && value !== null && value >= 0; }
   function moeLayers(a) {
     if (!isMoe(a)) { return 0; }
+    if (overridden(a.moe_layers_override)) { return a.moe_layers_override; }
     return Math.floor(pyMax(0, a.layers - a.first_k_dense_replace) / pyMax(1, a.moe_layer_step || 1));
   }
-  function denseLayers(a) { return a.layers - moeLayers(a); }
+  function denseLayers(a) { return overridden(a.mlp_layers_override) ? a.mlp_layers_override : a.layers - moeLayers(a); }
 
-  function attentionShapes(a) {
+  // Hybrid-state models (architecture.py layer_kinds): "A" attention, "S" state layer, "F" feed-forward block.
+  function countKind(a, kind) {
+    var n = 0, kinds = a.layer_kinds || "";
+    for (var i = 0; i < kinds.length; i++) { if (kinds.charAt(i) === kind) { n += 1; } }
+    return n;
+  }
+  function attentionLayers(a) { return a.layer_kinds ? countKind(a, "A") : a.layers; }
+  function stateLayers(a) { return countKind(a, "S"); }
+  function isHybrid(a) { return stateLayers(a) > 0; }
+  function holdsKv(a, layer) { return !a.layer_kinds || a.layer_kinds.charAt(layer) === "A"; }
+  function holdsState(a, layer) { return !!a.layer_kinds && a.layer_kinds.charAt(layer) === "S"; }
+  function attentionGroups(a) {
+    var layers = attentionLayers(a);
+    if (!(a.global_head_dim || a.global_kv_heads) || !a.sliding_window_layers) {
+      return [[layers, a.head_dim, a.kv_heads]];
+    }
+    var local = pyMin(a.sliding_window_layers, layers);
+    return [[local, a.head_dim, a.kv_heads],
+      [layers - local, a.global_head_dim || a.head_dim, a.global_kv_heads || a.kv_heads]];
+  }
+  function stateBytesPerSequence(a, convBytes, recurrentBytes, convColumns) {
+    if (!isHybrid(a)) { return 0.0; }
+    var columns = convColumns === undefined || convColumns === null ? a.conv_kernel - 1 : convColumns;
+    return stateLayers(a) * a.conv_dim * columns * convBytes +
+      stateLayers(a) * a.recurrent_state_values * recurrentBytes;
+  }
+
+  function attentionShapes(a, headDim, kvHeads) {
     var h = a.hidden_size;
     if (isMla(a)) {
       var qkHead = a.qk_nope_head_dim + a.qk_rope_head_dim;
@@ -177,15 +206,24 @@
       shapes.push([a.heads * a.v_head_dim, h]);
       return shapes;
     }
-    var qOut = a.heads * a.head_dim, kvOut = a.kv_heads * a.head_dim;
-    return [[h, qOut], [h, kvOut], [h, kvOut], [qOut, h]];
+    headDim = headDim || a.head_dim;
+    kvHeads = kvHeads || a.kv_heads;
+    var qOut = a.heads * headDim, kvOut = kvHeads * headDim, gate = a.attention_output_gate ? 2 : 1;
+    return [[h, gate * qOut], [h, kvOut], [h, kvOut], [qOut, h]];
   }
 
-  function attentionExtra(a) {
+  function attentionExtra(a, headDim, kvHeads) {
     if (isMla(a)) { return [0, a.kv_lora_rank + (a.q_lora_rank ? a.q_lora_rank : 0)]; }
-    var bias = a.qkv_bias ? (a.heads + 2 * a.kv_heads) * a.head_dim : 0;
+    headDim = headDim || a.head_dim;
+    kvHeads = kvHeads || a.kv_heads;
+    var bias = a.qkv_bias ? (a.heads + 2 * kvHeads) * headDim : 0;
     bias += a.o_bias ? a.hidden_size : 0;
-    var norms = a.qk_norm ? 2 * a.head_dim : 0;
+    var norms;
+    if (a.qk_norm_full) {
+      norms = (a.heads + kvHeads) * headDim;
+    } else {
+      norms = a.qk_norm ? 2 * headDim : 0;
+    }
     norms += a.attention_sinks ? a.heads : 0;
     return [bias, norms];
   }
@@ -217,11 +255,22 @@
     var cached = breakdownCache.get(a);
     if (cached) { return cached; }
     var h = a.hidden_size;
-    var attn = attentionShapes(a);
-    var extra = attentionExtra(a);
-    var shapes = attn.map(function (s) { return [s[0], s[1], a.layers]; });
-    var kinds = attn.map(function () { return "attention"; });
-    var attentionLinear = a.layers * sumProducts(attn);
+    var shapes = [], attentionLinear = 0, attentionBias = 0, attentionNorms = 0;
+    attentionGroups(a).forEach(function (g) {
+      var count = g[0];
+      if (!count || a.attention_shapes_given) { return; }
+      var groupShapes = attentionShapes(a, g[1], g[2]), extra = attentionExtra(a, g[1], g[2]);
+      groupShapes.forEach(function (s) { shapes.push([s[0], s[1], count]); });
+      attentionLinear += count * sumProducts(groupShapes);
+      attentionBias += count * extra[0];
+      attentionNorms += count * extra[1];
+    });
+    // State layers' (and other extra) mixer matrices: quantized like attention.
+    (a.mixer_shapes || []).forEach(function (m) {
+      shapes.push([m[0], m[1], m[2]]);
+      attentionLinear += m[0] * m[1] * m[2];
+    });
+    var kinds = shapes.map(function () { return "attention"; });
     var mlpLinear = 0, expertsLinear = 0, router = 0, mlpBias = 0;
     var dense = denseLayers(a), moe = moeLayers(a);
     if (dense) {
@@ -232,11 +281,12 @@
     }
     if (moe) {
       var expert = gatedMlpShapes(h, a.moe_intermediate_size);
+      if (a.experts_gated === false) { expert = expert.slice(1); }
       expertsLinear = moe * a.num_experts * sumProducts(expert);
       expert.forEach(function (s) { shapes.push([s[0], s[1], moe * a.num_experts]); kinds.push("experts"); });
       var sharedIntermediate = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
       if (sharedIntermediate) {
-        var shared = gatedMlpShapes(h, sharedIntermediate);
+        var shared = denseMlpShapes(a, sharedIntermediate);
         mlpLinear += moe * sumProducts(shared);
         shared.forEach(function (s) { shapes.push([s[0], s[1], moe]); kinds.push("mlp"); });
       }
@@ -244,7 +294,7 @@
       if (a.expert_bias) { router += moe * a.num_experts * (1 + 2 * a.moe_intermediate_size + h); }
     }
     var normSize = a.norm_bias ? 2 * h : h;
-    var norms = a.layers * (a.norms_per_layer * normSize + extra[1]);
+    var norms = a.layers * a.norms_per_layer * normSize + attentionNorms;
     norms += a.final_norm === false ? 0 : normSize;
     var embedding = (a.vocab_size + (a.position_embeddings || 0)) * h;
     var lmHead = a.tie_word_embeddings ? 0 : a.vocab_size * h;
@@ -252,7 +302,7 @@
     shapes.forEach(function (s) { largest = pyMax(largest, s[0] * s[1]); });
     var b = {
       embedding: embedding, lm_head: lmHead, attention_linear: attentionLinear,
-      attention_bias: a.layers * extra[0] + mlpBias, mlp_linear: mlpLinear, experts_linear: expertsLinear,
+      attention_bias: attentionBias + mlpBias, mlp_linear: mlpLinear, experts_linear: expertsLinear,
       router: router, norms: norms + (a.extra_params || 0), linear_shapes: shapes, largest_linear: largest,
       vision: a.vision_params || 0, linear_kinds: kinds,
     };
@@ -272,15 +322,18 @@
       } else {
         perLayer = a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
       }
-      return a.layers * perLayer * bytesPerValue;
+      return attentionLayers(a) * perLayer * bytesPerValue +
+        (a.indexer_layers || 0) * (a.indexer_head_dim || 0) * bytesPerValue;
+    }
+    var groups = attentionGroups(a);
+    var local = a.sliding_window ? pyMin(a.sliding_window_layers, attentionLayers(a)) : 0;
+    var fraction = local && context && context > a.sliding_window ? a.sliding_window / context : 1.0;
+    if (groups.length === 2) {
+      return 2 * bytesPerValue * (groups[0][0] * groups[0][2] * groups[0][1] * fraction +
+        groups[1][0] * groups[1][2] * groups[1][1]);
     }
     perLayer = 2 * a.kv_heads * a.head_dim * bytesPerValue;
-    var local = a.sliding_window ? a.sliding_window_layers : 0;
-    if (local && context && context > a.sliding_window) {
-      var fraction = a.sliding_window / context;
-      return perLayer * ((a.layers - local) + local * fraction);
-    }
-    return perLayer * a.layers;
+    return perLayer * ((attentionLayers(a) - local) + local * fraction);
   }
 
   // --- Quantization, KV dtype, framework: generator/calc/estimator.py -------------------------------------------
@@ -301,7 +354,10 @@
   function parseKvDtype(name) {
     var K = DATA.kv_dtypes;
     var key = name === null || name === undefined ? "16-bit" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
-    key = (hasOwn(K.aliases, key) ? K.aliases[key] : key).replace("q8-0", "q8_0").replace("q4-0", "q4_0");
+    key = hasOwn(K.aliases, key) ? K.aliases[key] : key;
+    if (!hasOwn(K.bytes_per_value, key) && hasOwn(K.bytes_per_value, key.replace(/-/g, "_"))) {
+      key = key.replace(/-/g, "_");  // q8-0 -> q8_0, iq4-nl -> iq4_nl
+    }
     if (hasOwn(K.bytes_per_value, key)) { return { name: key, bytes_per_value: K.bytes_per_value[key] }; }
     throw new EstimateError("unknown KV cache type " + pyRepr(name),
       "use one of: " + Object.keys(K.bytes_per_value).sort().join(", "), "kv-dtype");
@@ -445,8 +501,9 @@
   }
 
   // --- The estimate -----------------------------------------------------------------------------------------------
-  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra) {
+  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores) {
     if (attentionExtra === undefined) { attentionExtra = 0; }
+    if (eagerScores === undefined) { eagerScores = 0; }
     var h = a.hidden_size;
     var stream = 2 * tokens * h * actBytes;
     var mlp;
@@ -464,14 +521,16 @@
     if (flash) {
       attention = 2 * qkv + tokens * qWidth * actBytes;
     } else {
-      attention = qkv + a.heads * tokens * tokens * (2 * actBytes + 4);
+      attention = qkv + eagerScores;
     }
     return stream + pyMax(mlp, attention + attentionExtra);
   }
 
   function makeEstimate(fields) { return fields; }
 
-  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, attn, vllmSettings) {
+  // llama: llama.cpp's settings, {flash_attention, ubatch, n_gpu_layers} (estimateLlamaCpp).
+  function estimate(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, attn, vllmSettings,
+                    llama) {
     if (generate === undefined) { generate = C.default_generate; }
     if (batch === undefined) { batch = 1; }
     if (gpus === undefined) { gpus = 1; }
@@ -484,7 +543,7 @@
       return estimateVllm(a, quant, context, framework, generate, batch, gpus, kvDtype, gpuMemoryBytes, vllmSettings);
     }
     if (framework.engine === "llama.cpp") {
-      return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype);
+      return estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype, llama);
     }
     if (attn === undefined || attn === null) { attn = DATA.transformers.default_attn; }
     if (DATA.transformers.attn_implementations.indexOf(attn) < 0) {
@@ -519,15 +578,42 @@
     return 2 * tokens * a.heads * a.head_dim * actBytes;
   }
 
+  // estimator.py check_family_release: a release older than the family's first one is refused.
+  function checkFamilyRelease(a, framework) {
+    var spec = hasOwn(DATA.config.families, a.model_type) ? DATA.config.families[a.model_type] : null;
+    var first = spec && spec.first_release;
+    if (first && framework.version && compareTuples(versionTuple(framework.version), versionTuple(first)) < 0) {
+      throw new EstimateError("transformers " + framework.version + " cannot run " + a.model_type + " models: its " +
+        "classes arrived in transformers " + first, "use --framework transformers==" + first + " or later", "framework");
+    }
+  }
+
+  // Eager attention's score matrix at its peak plus the shared 4-D mask (transformers_engine.py says why).
+  function eagerBytesPerScore(actBytes, float16) {
+    var FP32 = 4;
+    if (actBytes >= FP32) { return 2 * FP32; }
+    var softmax = FP32 + (float16 ? 0 : FP32), cast = FP32 + actBytes;
+    return actBytes + pyMax(softmax, cast);
+  }
+  function eagerAttentionBytes(a, batch, qLen, kLen, actBytes, float16) {
+    return batch * a.heads * qLen * kLen * eagerBytesPerScore(actBytes, float16) + batch * qLen * kLen * actBytes;
+  }
+  function computesInFloat16(quant) {
+    return quant.compute_bytes === 2 && (quant.name === "fp16" || quant.format === "gptq" || quant.format === "awq");
+  }
+
   function estimateTransformers(a, quant, context, framework, generate, batch, gpus, kvDtype, attn) {
+    checkFamilyRelease(a, framework);
     var wb = weightBytes(a, quant), weights = wb[0], largest = wb[1];
     var act = quant.compute_bytes;
     var kvValue = kvDtype ? kvDtype.bytes_per_value : act;
     var totalTokens = context + generate;
     var cacheArch = cacheArchitecture(a, framework);
-    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, false, totalTokens) * totalTokens * batch;
-    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, false, context) * context * batch;
-    var layerKvFull = kvFull / a.layers;
+    var latent = !!framework.mla_compressed_cache;
+    var kvFull = kvCacheBytesPerToken(cacheArch, kvValue, latent, totalTokens) * totalTokens * batch;
+    var kvPrompt = kvCacheBytesPerToken(cacheArch, kvValue, latent, context) * context * batch;
+    var layerKvFull = kvFull / pyMax(1, attentionLayers(a));
+    var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
     var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + 128 : 0;
@@ -546,7 +632,8 @@
       logits32 = batch * vocab * 4;
     }
     var logits = logits16 + logits32 + tokens * h * act;
-    var layerPeak = prefillLayerActivations(a, tokens, act, flash, prefillRepeat);
+    var eager = flash ? 0 : eagerAttentionBytes(a, batch, context, context, act, computesInFloat16(quant));
+    var layerPeak = prefillLayerActivations(a, tokens, act, flash, prefillRepeat, eager);
     var activations = pyMax(logits, layerPeak);
 
     var stepLogits = batch * vocab * (act + 4);
@@ -560,23 +647,23 @@
     var fixed = rope + scratchPerGpu * gpus;
     var peak, perGpu;
     if (gpus === 1) {
-      var prefill = kvPrompt + activations;
-      var decode = decodeKv + stepLogits + decodeRepeat;
+      var prefill = kvPrompt + state + activations;
+      var decode = decodeKv + state + stepLogits + decodeRepeat;
       peak = weights + fixed + pyMax(prefill, decode);
       perGpu = [Math.trunc(peak)];
     } else {
       var copies = pyMax(1, framework.kv_cache_copies_in_decode);
-      perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt, kvFull, decodeKv, logits,
-        logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
+      perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt + state, kvFull + state,
+        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
       peak = 0;
       perGpu.forEach(function (p) { peak += p; });
     }
-    var steady = weights + fixed + kvFull + stepLogits + decodeRepeat;
+    var steady = weights + fixed + kvFull + state + stepLogits + decodeRepeat;
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: Math.trunc(kvFull), activations: Math.trunc(activations),
       overhead: Math.trunc(fixed), peak: Math.trunc(peak), steady: Math.trunc(steady),
       per_gpu_peak: perGpu.map(Math.trunc), gpus: gpus, context: context, generate: generate, batch: batch,
-      kv_cache_capacity_tokens: null, max_concurrency: null,
+      kv_cache_capacity_tokens: null, max_concurrency: null, state: state,
     });
   }
 
@@ -952,10 +1039,12 @@
       refusal += vllmWhatWouldFit(a, plan, rules, s, request, kvValue, act, quant);
     }
     var kvNeeded = Math.trunc(plan.kv_bytes_per_token * request * batch * gpus);
-    var perGpuPeak, capacity = null, concurrency = null;
+    var state = Math.trunc(batch * stateBytesPerSequence(a, act, act));
+    var perGpuPeak, capacity = null, concurrency = null, steadyState = 0;
     if (!s.gpu_memory_bytes) {
       perGpuPeak = Math.trunc(plan.weights + plan.activation_peak + plan.non_torch +
-        plan.kv_bytes_per_token * request * batch);
+        plan.kv_bytes_per_token * request * batch + state / gpus);
+      steadyState = state;
     } else {
       perGpuPeak = Math.trunc(pyMax(plan.budget, plan.weights + plan.activation_peak + plan.non_torch));
       capacity = plan.capacity_tokens;
@@ -966,9 +1055,9 @@
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: kvNeeded, activations: plan.activation_peak * gpus,
       overhead: plan.non_torch * gpus, peak: perGpuPeak * gpus,
-      steady: Math.trunc(weights + kvNeeded + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
+      steady: Math.trunc(weights + kvNeeded + steadyState + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
       context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
-      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings,
+      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: steadyState,
     });
   }
 
@@ -976,6 +1065,11 @@
   var G = DATA.gguf;
   var FLOAT_TYPES = ["f32", "f16", "bf16"];
   var LOW_IQ = ["iq2_xxs", "iq2_xs", "iq1_s", "iq2_s", "iq2_m", "iq1_m"];
+  var Q5K_OUTPUT = LOW_IQ.concat(["iq3_xxs"]);
+  var EIGHT_EXPERT_O = ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s", "iq3_m",
+    "iq4_xs"];
+  var O_BUMP = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
+  var QK_BUMP = { iq3_xs: "iq3_xxs", iq3_xxs: "iq2_s" };
   function among(value, list) { return list.indexOf(value) >= 0; }
   function pyFloorDiv(a, b) { return Math.floor(a / b); }  // ints of either sign, exact below 2^53
   function pyMod(a, b) { return ((a % b) + b) % b; }
@@ -990,79 +1084,90 @@
   function outputType(ctx, row) {
     var d = G.mix_default[ctx.mix];
     if (among(d, FLOAT_TYPES)) { return d; }
-    if (row % G.block[d][0] !== 0) { return "q8_0"; }
-    if (among(ctx.mix, LOW_IQ)) { return "q5_k"; }
+    if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
+    if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
     return d === "q8_0" ? d : "q6_k";
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
+    var d = G.mix_default[ctx.mix];
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (ctx.mix === "mxfp4_moe") { return "q8_0"; }
     if (among(ctx.mix, ["iq2_xxs", "iq2_xs", "iq1_s", "iq1_m"])) { return fallbackType("q2_k", row); }
     if (among(ctx.mix, ["iq2_s", "iq2_m", "iq3_xxs"])) { return fallbackType("iq3_s", row); }
-    return fallbackType(G.mix_default[ctx.mix], row);
+    if (among(ctx.mix, ["tq1_0", "tq2_0", "q2_0"])) { return fallbackType("q4_k", row); }
+    return fallbackType(d, row);
   }
   function attnVType(ctx, i, d) {
-    var mix = ctx.mix, gqa = ctx.gqa, n = ctx.n_layer, t = d;
-    if (among(mix, LOW_IQ)) {
-      if (gqa >= 4 || ctx.n_expert >= 4) { return "q4_k"; }
-      return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k";
-    }
+    var mix = ctx.mix, gqa = ctx.gqa, t = d;
     if (mix === "q2_k") { t = gqa >= 4 ? "q4_k" : "q3_k"; }
     else if (mix === "q2_k_s" && gqa >= 4) { t = "q4_k"; }
-    else if (mix === "iq3_xxs") { t = gqa >= 4 ? "q4_k" : "iq3_s"; }
+    else if (mix === "iq3_xxs") { t = gqa >= 4 ? "q4_k" : (ctx.imatrix ? "iq3_xxs" : "iq3_s"); }
     else if (among(mix, ["iq3_xs", "iq3_s"]) && gqa >= 4) { t = "q4_k"; }
     else if (mix === "iq3_m") { t = "q4_k"; }
     else if (mix === "q3_k_m") { t = i < 2 ? "q5_k" : "q4_k"; }
     else if (mix === "q3_k_l") { t = "q5_k"; }
     else if (among(mix, ["iq4_nl", "iq4_xs"]) && gqa >= 4) { t = "q5_k"; }
-    else if (among(mix, ["q4_k_m", "q5_k_m"]) && moreBits(i, n)) { t = "q6_k"; }
+    else if (among(mix, ["q4_k_m", "q5_k_m"]) && moreBits(i, ctx.n_layer)) { t = "q6_k"; }
     else if (mix === "q4_k_s" && i < 4) { t = "q5_k"; }
     if (ctx.is_70b && among(t, ["q3_k", "q4_k"])) { t = "q5_k"; }
     if (ctx.n_expert === 8) { t = "q8_0"; }
     return t;
   }
   function ffnDownType(ctx, i, d) {
-    var mix = ctx.mix, n = ctx.n_layer, n8 = pyFloorDiv(n, 8);
-    if (among(mix, LOW_IQ)) {
-      if (i < n8) { return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k"; }
-      return d;
-    }
+    var mix = ctx.mix, n = ctx.n_layer, n8 = pyFloorDiv(n, 8), falcon = ctx.falcon;
     if (mix === "q2_k") { return "q3_k"; }
     if (mix === "q2_k_s") { return i < n8 ? "q4_k" : d; }
-    if (mix === "iq3_xxs") { return i < n8 ? "q4_k" : "q3_k"; }
-    if (mix === "q3_k_m") { return i < pyFloorDiv(n, 16) ? "q5_k" : "q4_k"; }
-    if (mix === "iq3_m" && (i < n8 || (ctx.n_expert === 8 && moreBits(i, n)))) { return "q4_k"; }
-    if (mix === "q3_k_l") { return "q5_k"; }
-    if (mix === "q4_k_m") { return moreBits(i, n) ? "q6_k" : d; }
-    if (among(mix, ["iq4_nl", "iq4_xs"]) && i < n8) { return "q5_k"; }
+    if (mix === "iq3_xxs" && !ctx.imatrix) { return i < n8 ? "q4_k" : "q3_k"; }
+    if (mix === "iq3_xxs") { return d; }
+    if (mix === "q3_k_m") {
+      if (i < pyFloorDiv(n, 16)) { return "q5_k"; }
+      return !falcon || moreBits(i, n) ? "q4_k" : "q3_k";
+    }
+    if (mix === "iq3_m") { return i < n8 || (ctx.n_expert === 8 && moreBits(i, n)) ? "q4_k" : d; }
+    if (mix === "q3_k_l") { return falcon ? "q4_k" : "q5_k"; }
+    if (mix === "q4_k_m") {
+      if (falcon) { return i < pyFloorDiv(n, 16) ? "q6_k" : (moreBits(i, n) ? "q5_k" : "q4_k"); }
+      return moreBits(i, n) ? "q6_k" : d;
+    }
+    if (i < n8 && among(mix, ["iq4_nl", "iq4_xs"]) && !ctx.imatrix) { return "q5_k"; }
     if (mix === "q5_k_m" && moreBits(i, n)) { return "q6_k"; }
-    if (mix === "q4_k_s" && i < n8) { return "q5_k"; }
+    if (mix === "q4_k_s" && !falcon && i < n8) { return "q5_k"; }
+    if (among(mix, ["q4_0", "q5_0"]) && ctx.imatrix && i < n8) { return mix === "q4_0" ? "q4_1" : "q5_1"; }
     return d;
   }
   function attnOutputType(ctx, d) {
     var mix = ctx.mix;
-    if (among(mix, LOW_IQ)) {
+    if (ctx.falcon) { return mix === "q3_k_l" ? "q4_k" : d; }
+    if (ctx.n_expert === 8) { return among(mix, EIGHT_EXPERT_O) ? "q5_k" : d; }
+    return hasOwn(O_BUMP, mix) ? O_BUMP[mix] : d;
+  }
+  function lowIqType(ctx, category, downCounter, d) {
+    var mix = ctx.mix, higher = among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : "q2_k";
+    if (category === "v") { return ctx.gqa >= 4 || ctx.n_expert >= 4 ? "q4_k" : higher; }
+    if (category === "k" && ctx.n_expert === 8) { return "q4_k"; }
+    if (category === "down") { return downCounter < pyFloorDiv(ctx.n_layer, 8) ? higher : d; }
+    if (category === "o") {
       if (ctx.n_expert === 8) { return "q5_k"; }
       if (among(mix, ["iq1_s", "iq1_m"])) { return "iq2_xxs"; }
       return among(mix, ["iq2_s", "iq2_m"]) ? "iq3_s" : d;
     }
-    if (ctx.n_expert === 8) {
-      return among(mix, ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s",
-        "iq3_m", "iq4_xs"]) ? "q5_k" : d;
-    }
-    var bump = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
-    return hasOwn(bump, mix) ? bump[mix] : d;
-  }
-  function qkType(ctx, d, isK) {
-    if (among(ctx.mix, LOW_IQ)) { return isK && ctx.n_expert === 8 ? "q4_k" : d; }
-    if (isK && ctx.n_expert === 8) { return "q8_0"; }
-    if (ctx.mix === "iq3_xs") { return "iq3_xxs"; }
-    if (ctx.mix === "iq3_xxs") { return "iq2_s"; }
     return d;
   }
-  function gateUpType(ctx, i, d) {
-    var n = ctx.n_layer;
-    if (ctx.mix === "iq3_xs" && pyFloorDiv(n, 8) <= i && i < pyFloorDiv(7 * n, 8)) { return "iq3_xxs"; }
-    return d;
+  function matrixType(ctx, category, i, row, expert, downCounter) {
+    var d = G.mix_default[ctx.mix], t, n = ctx.n_layer;
+    if (among(d, FLOAT_TYPES)) { return d; }
+    if (ctx.mix === "mxfp4_moe") { t = expert ? "mxfp4" : "q8_0"; }
+    else if (among(ctx.mix, LOW_IQ)) { t = lowIqType(ctx, category, downCounter, d); }
+    else if (category === "v") { t = attnVType(ctx, i, d); }
+    else if (category === "k") { t = ctx.n_expert === 8 ? "q8_0" : (hasOwn(QK_BUMP, ctx.mix) ? QK_BUMP[ctx.mix] : d); }
+    else if (category === "q") { t = hasOwn(QK_BUMP, ctx.mix) ? QK_BUMP[ctx.mix] : d; }
+    else if (category === "down") { t = ffnDownType(ctx, i, d); }
+    else if (category === "o") { t = attnOutputType(ctx, d); }
+    else if (category === "gate" || category === "up") {
+      t = ctx.mix === "iq3_xs" && pyFloorDiv(n, 8) <= i && i < pyFloorDiv(7 * n, 8) ? "iq3_xxs" : d;
+    } else { t = d; }
+    return fallbackType(t, row);
   }
   function mlaAttention(a) {
     var h = a.hidden_size, qk = a.qk_nope_head_dim + a.qk_rope_head_dim, parts = [];
@@ -1073,29 +1178,38 @@
       parts.push(["q", h, a.heads * qk]);
     }
     parts.push(["other", h, a.kv_lora_rank + a.qk_rope_head_dim]);
-    parts.push(["v", a.kv_lora_rank, a.heads * (a.qk_nope_head_dim + a.v_head_dim)]);
+    parts.push(["other", a.qk_nope_head_dim, a.heads * a.kv_lora_rank, true]);  // attn_k_b (3-D)
+    parts.push(["other", a.kv_lora_rank, a.heads * a.v_head_dim, true]);        // attn_v_b (3-D)
     parts.push(["o", a.heads * a.v_head_dim, h]);
     return parts;
   }
+  function isMoeLayer(a, i) {
+    if (!isMoe(a) || i < a.first_k_dense_replace) { return false; }
+    return pyMod(i - a.first_k_dense_replace + 1, pyMax(1, a.moe_layer_step || 1)) === 0;
+  }
   function layerMatrices(a, i) {
-    var h = a.hidden_size, parts;
+    var h = a.hidden_size, parts, gated = a.mlp_gated !== false;
     if (isMla(a)) {
-      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2]]; });
+      parts = mlaAttention(a).map(function (p) { return [p[0], p[1], p[1] * p[2], p[3] === true]; });
     } else {
       var q = a.heads * a.head_dim, kv = a.kv_heads * a.head_dim;
-      parts = [["q", h, h * q], ["k", h, h * kv], ["v", h, h * kv], ["o", q, q * h]];
+      parts = [["q", h, h * q, false], ["k", h, h * kv, false], ["v", h, h * kv, false], ["o", q, q * h, false]];
     }
-    var moe = isMoe(a) && i >= a.first_k_dense_replace;
-    if (!moe) {
+    if (!isMoeLayer(a, i)) {
       var f = a.intermediate_size;
-      return parts.concat([["gate", h, h * f], ["up", h, h * f], ["down", f, f * h]]);
+      parts.push(["down", f, f * h, false]);
+      if (gated) { parts.push(["gate", h, h * f, false]); }
+      parts.push(["up", h, h * f, false]);
+      return parts;
     }
     var fe = a.moe_intermediate_size, e = a.num_experts;
-    parts = parts.concat([["gate", h, e * h * fe], ["up", h, e * h * fe], ["down", fe, e * fe * h]]);
     var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
-    if (shared) {
-      parts = parts.concat([["gate", h, h * shared], ["up", h, h * shared], ["down", shared, shared * h]]);
-    }
+    parts.push(["down", fe, e * fe * h, true]);
+    if (shared) { parts.push(["down", shared, shared * h, false]); }
+    if (gated) { parts.push(["gate", h, e * h * fe, true]); }
+    if (shared && gated) { parts.push(["gate", h, h * shared, false]); }
+    parts.push(["up", h, e * h * fe, true]);
+    if (shared) { parts.push(["up", h, h * shared, false]); }
     return parts;
   }
   function layerSmallBytes(a, i) {
@@ -1106,33 +1220,50 @@
       if (a.qkv_bias) { count += (a.heads + 2 * a.kv_heads) * a.head_dim; }
       if (a.qk_norm) { count += 2 * a.head_dim; }
     }
-    if (isMoe(a) && i >= a.first_k_dense_replace) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
+    if (isMoeLayer(a, i)) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
     return count * 4;
   }
-  function matrixType(ctx, category, i, row) {
-    var d = G.mix_default[ctx.mix], t;
-    if (among(d, FLOAT_TYPES)) { return d; }
-    if (category === "v") { t = attnVType(ctx, i, d); }
-    else if (category === "down") { t = ffnDownType(ctx, i, d); }
-    else if (category === "o") { t = attnOutputType(ctx, d); }
-    else if (category === "q" || category === "k") { t = qkType(ctx, d, category === "k"); }
-    else if (category === "gate" || category === "up") { t = gateUpType(ctx, i, d); }
-    else { t = d; }
-    return fallbackType(t, row);
+  function mixContext(a, mix) {
+    var classes = a.architectures || [];
+    return { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
+      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a),
+      falcon: a.model_type === "falcon" || classes.indexOf("FalconForCausalLM") >= 0,
+      imatrix: among(mix, G.imatrix_mixes) };
   }
   var layoutCache = new Map();
+  // gguf_mix.py _uneven_layers: hybrid / heterogeneous layers, sized from the architecture's own matrices.
+  function unevenLayers(a, ctx) {
+    if (!(a.layer_kinds || (a.mixer_shapes && a.mixer_shapes.length) || a.attention_shapes_given)) { return null; }
+    var b = paramBreakdown(a), d = G.mix_default[ctx.mix], total = 0.0;
+    b.linear_shapes.forEach(function (sh) {
+      var kind = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, sh[0]);
+      total += typeBytes(kind, sh[0] * sh[1] * sh[2]);
+    });
+    var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
+    total += typeBytes(extraType, a.extra_params || 0);
+    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * 4;
+    var out = [];
+    for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
+    return out;
+  }
+
   function ggufLayout(a, mix) {
     var byMix = layoutCache.get(a);
     if (!byMix) { byMix = {}; layoutCache.set(a, byMix); }
     if (hasOwn(byMix, mix)) { return byMix[mix]; }
-    var ctx = { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
-      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a) };
-    var layers = [];
-    for (var i = 0; i < a.layers; i++) {
-      var total = layerSmallBytes(a, i);
-      var mats = layerMatrices(a, i);
-      for (var j = 0; j < mats.length; j++) { total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1]), mats[j][2]); }
-      layers.push(total);
+    var ctx = mixContext(a, mix);
+    var layers = unevenLayers(a, ctx), downCounter = 0;
+    if (layers === null) {
+      layers = [];
+      for (var i = 0; i < a.layers; i++) {
+        var total = layerSmallBytes(a, i);
+        var mats = layerMatrices(a, i);
+        for (var j = 0; j < mats.length; j++) {
+          total += typeBytes(matrixType(ctx, mats[j][0], i, mats[j][1], mats[j][3], downCounter), mats[j][2]);
+          if (mats[j][0] === "down") { downCounter++; }
+        }
+        layers.push(total);
+      }
     }
     var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
     var result = { layer_bytes: layers, token_embd_bytes: typeBytes(tokenEmbdType(ctx, h, tied), vocab * h),
@@ -1177,9 +1308,10 @@
     return run.n_ctx;
   }
   function kvLayerBytes(a, layer, run) {
+    if (!holdsKv(a, layer)) { return 0.0; }
     var size = L.kv_type_bytes[run.kv_type], values;
     if (isMla(a)) {
-      values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim
+      values = run.mla_latent_cache ? a.kv_lora_rank + a.qk_rope_head_dim + (run.mla_v_cache ? a.kv_lora_rank : 0)
         : a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim);
     } else {
       values = 2 * a.kv_heads * a.head_dim;
@@ -1255,22 +1387,37 @@
     }
   }
 
-  function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype) {
-    var flash = framework.flash_attention;
+  // options: {flash_attention: true | false | "auto" | null, ubatch: N | null, n_gpu_layers: N | null}
+  function estimateLlamaCpp(a, quant, context, framework, generate, batch, gpus, kvDtype, options) {
+    var o = options || {};
+    var wanted = o.flash_attention === undefined ? null : o.flash_attention;
+    if (wanted === "auto" && !framework.flash_attention) {
+      throw new EstimateError(frameworkLabel(framework) + " has no -fa auto (it arrived in b6327)",
+        "pass --flash-attn on or off, or a build from b6327", "flash-attn");
+    }
+    var flash = wanted === null || wanted === "auto" ? framework.flash_attention : wanted;
     var kvType = kvDtype ? L.kv_types[kvDtype.name] : "f16";
-    if ((kvType === "q8_0" || kvType === "q4_0") && !flash) {
+    if (!among(kvType, ["f16", "bf16", "f32"]) && !flash) {
       throw new EstimateError("llama.cpp refuses a " + kvType + " V cache without flash attention " +
         "(\"V cache quantization requires flash_attn\")", "pass --flash-attn on, or use the 16-bit cache", "kv-dtype");
     }
-    var nUbatch = framework.ubatch_tokens || 512;
+    var nUbatch = o.ubatch || framework.ubatch_tokens || 512;
+    if (nUbatch < 1) { throw new EstimateError("--ubatch must be at least 1", "pass --ubatch 512", "ubatch"); }
+    var ngl = o.n_gpu_layers === undefined ? null : o.n_gpu_layers;
+    if (ngl !== null && ngl < 0) {
+      throw new EstimateError("--n-gpu-layers must be 0 or more", "pass --n-gpu-layers 99 for every layer", "n-gpu-layers");
+    }
     var nCtx = paddedCtx(pyMax(context + generate, 1) * batch, flash);
-    var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: null, gpus: gpus,
-      kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache };
+    var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: ngl, gpus: gpus,
+      kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache,
+      mla_v_cache: framework.mla_v_cache };
     var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
     var memory = llamacppMemory(a, mix, run);
+    var st = llamacppStateBytes(a, batch, ngl, gpus), stateCards = st[0], stateTotal = 0;
+    stateCards.forEach(function (x) { stateTotal += x; });
     var perGpu = [], peak = 0, weights = 0, kv = 0, compute = 0;
     for (var i = 0; i < gpus; i++) {
-      var p = Math.trunc(memory.model[i] + memory.kv[i] + memory.compute[i]);
+      var p = Math.trunc(memory.model[i] + memory.kv[i] + memory.compute[i] + stateCards[i]);
       perGpu.push(p);
       peak += p;
     }
@@ -1281,8 +1428,24 @@
       weights: Math.trunc(weights), kv_cache: Math.trunc(kv), activations: Math.trunc(compute), overhead: 0,
       peak: peak, steady: peak, per_gpu_peak: perGpu, gpus: gpus, context: context,
       generate: generate, batch: batch, kv_cache_capacity_tokens: null, max_concurrency: null,
-      host: Math.trunc(memory.host),
+      host: Math.trunc(memory.host + st[1]), state: Math.trunc(stateTotal),
     });
+  }
+
+  // estimator.py llamacpp_state_bytes: the recurrent-state buffer, f32, one slot per sequence, with its layer.
+  function llamacppStateBytes(a, sequences, nGpuLayers, gpus) {
+    var cards = [];
+    for (var c = 0; c < gpus; c++) { cards.push(0.0); }
+    if (!isHybrid(a)) { return [cards, 0.0]; }
+    var perLayer = stateBytesPerSequence(a, C.llama_cpp_state_bytes, C.llama_cpp_state_bytes) / stateLayers(a);
+    perLayer *= pyMax(1, sequences);
+    var devices = layerDevices(a.layers, nGpuLayers, gpus)[0], host = 0.0;
+    for (var i = 0; i < devices.length; i++) {
+      if (holdsState(a, i)) {
+        if (devices[i] === null) { host += perLayer; } else { cards[devices[i]] += perLayer; }
+      }
+    }
+    return [cards, host];
   }
 
   // --- generator/calc/gpu_fit.py --------------------------------------------------------------------------------
@@ -1479,6 +1642,218 @@
     return fields;
   }
 
+  // --- reader.py: hybrid-state layers (issue 21) -------------------------------------------------------------------
+  var LAYER_KIND = { full_attention: "A", attention: "A", sliding_attention: "A", "*": "A",
+    linear_attention: "S", mamba: "S", M: "S", mlp: "F", moe: "F", "-": "F", E: "F" };
+
+  function layerKindsOf(f, layers, rule) {
+    var key = "layer_types", types = getKey(f.config, "layer_types");
+    if (types === null && rule === "mamba2") { key = "layers_block_type"; types = getKey(f.config, key); }
+    var i;
+    if (types === null && rule === "gdn") {
+      var interval = f.optional("full_attention_interval", 4) || 4, out = "";
+      for (i = 0; i < layers; i++) { out += (i + 1) % interval ? "S" : "A"; }
+      return out;
+    }
+    if (typeof types === "string") { types = types.split(""); }
+    if (!Array.isArray(types) || !types.every(function (t) { return typeof t === "string" && hasOwn(LAYER_KIND, t); })) {
+      throw new EstimateError("field " + pyRepr(key) + " must list each layer's type (" +
+        Object.keys(LAYER_KIND).sort().join(", ") + "), got " + pyRepr(types), "give the model's config.json as published",
+        "config");
+    }
+    if (types.length !== layers) {
+      throw new EstimateError("field " + pyRepr(key) + " has " + types.length + " entries for " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    return types.map(function (t) { return LAYER_KIND[t]; }).join("");
+  }
+
+  function blockPatternOf(f) {
+    var pattern = getKey(f.config, "hybrid_override_pattern");
+    if (pattern === null) { pattern = truthy(getKey(f.config, "layer_types")) ? f.config.layer_types : getKey(f.config, "layers_block_type"); }
+    var letters = { linear_attention: "M", mamba: "M", full_attention: "*", attention: "*", mlp: "-", moe: "E" };
+    if (Array.isArray(pattern)) {
+      pattern = pattern.map(function (t) { return typeof t === "string" && hasOwn(letters, t) ? letters[t] : "?"; }).join("");
+    }
+    if (typeof pattern !== "string" || !pattern || !/^[M*\-E]+$/.test(pattern)) {
+      throw new EstimateError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got " +
+        pyRepr(pattern), "give the model's config.json as published", "config");
+    }
+    return pattern;
+  }
+
+  function hybridFieldsOf(f, rule, hidden, layers) {
+    var kinds;
+    if (rule === "mamba2_blocks") {
+      kinds = blockPatternOf(f).split("").map(function (c) { return c === "M" ? "S" : (c === "*" ? "A" : "F"); }).join("");
+    } else {
+      kinds = layerKindsOf(f, layers, rule);
+    }
+    var states = kinds.split("").filter(function (c) { return c === "S"; }).length;
+    var fields = {}, shapes, extra, recurrent, convDim, kernel;
+    if (rule === "gdn") {
+      var nk = f.need("linear_num_key_heads"), nv = f.need("linear_num_value_heads");
+      var dk = f.need("linear_key_head_dim"), dv = f.need("linear_value_head_dim");
+      kernel = f.need("linear_conv_kernel_dim");
+      var keyDim = nk * dk, valueDim = nv * dv;
+      convDim = 2 * keyDim + valueDim;
+      shapes = [[hidden, convDim + valueDim, states], [hidden, 2 * nv, states], [valueDim, hidden, states]];
+      extra = states * (convDim * kernel + 2 * nv + dv);
+      recurrent = nv * dk * dv;
+      fields.attention_output_gate = true;
+    } else {
+      var heads, headDim, dState, groups, inner, convBias, projBias;
+      if (rule === "mamba2_blocks") {
+        heads = f.need("mamba_num_heads"); headDim = f.need("mamba_head_dim");
+        dState = f.need("ssm_state_size"); groups = f.need("n_groups"); kernel = f.need("conv_kernel");
+        inner = heads * headDim;
+        convBias = hasOwn(f.config, "use_conv_bias") ? f.config.use_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "use_bias") ? f.config.use_bias : false);
+      } else {
+        heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
+        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
+        if (expand instanceof PyFloat) { expand = expand.value; }
+        if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
+          throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
+            "give the model's config.json as published", "config");
+        }
+        inner = Math.trunc(expand * hidden);
+        headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
+        headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
+        convBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
+      }
+      convDim = inner + 2 * groups * dState;
+      shapes = [[hidden, inner + convDim + heads, states], [inner, hidden, states]];
+      extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + inner +
+        (projBias ? inner + convDim + heads + hidden : 0));
+      recurrent = heads * headDim * dState;
+    }
+    fields.layer_kinds = kinds; fields.conv_dim = convDim; fields.conv_kernel = kernel;
+    fields.recurrent_state_values = recurrent; fields.mixer_shapes = shapes;
+    return [fields, extra];
+  }
+
+  // reader.py _indexer_layers: GLM-5's layers with their own indexer.
+  function indexerLayersOf(f, layers) {
+    var types = getKey(f.config, "indexer_types"), key = "indexer_types", i, n = 0;
+    if (types === null && getKey(f.config, "index_topk_pattern") !== null) {
+      key = "index_topk_pattern";
+      var pattern = f.config.index_topk_pattern;
+      types = typeof pattern === "string" ? pattern.split("").map(function (c) {
+        return c === "F" ? "full" : (c === "S" ? "shared" : c); }) : pattern;
+    }
+    if (types === null) {
+      var freq = pyMax(f.optional("index_topk_freq", 1), 1), offset = f.optional("index_skip_topk_offset", 2);
+      for (i = 0; i < layers; i++) { if (pyMax(i - offset + 1, 0) % freq === 0) { n += 1; } }
+      return n;
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "full" || t === "shared"; })) {
+      throw new EstimateError("field " + pyRepr(key) + " must give full or shared for each of the " + layers +
+        " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    return types.filter(function (t) { return t === "full"; }).length;
+  }
+
+  // reader.py _gemma4_fields: Gemma 4's heterogeneous layers.
+  function mergedShapes(shapes) {
+    var order = [], counts = {};
+    shapes.forEach(function (s) {
+      var key = s[0] + "x" + s[1];
+      if (!hasOwn(counts, key)) { counts[key] = [s[0], s[1], 0]; order.push(key); }
+      counts[key][2] += s[2];
+    });
+    return order.map(function (k) { return counts[k]; });
+  }
+
+  function gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeads) {
+    var types = getKey(f.config, "layer_types"), i;
+    if (types === null) {
+      types = [];
+      for (i = 0; i < layers; i++) { types.push((i + 1) % 6 ? "sliding_attention" : "full_attention"); }
+    }
+    if (!Array.isArray(types) || types.length !== layers ||
+        !types.every(function (t) { return t === "sliding_attention" || t === "full_attention"; })) {
+      throw new EstimateError("field 'layer_types' must list sliding_attention or full_attention for each of the " +
+        layers + " layers, got " + pyRepr(types), "give the model's config.json as published", "config");
+    }
+    types = types.slice();
+    types[types.length - 1] = "full_attention";
+    var kEqV = truthy(hasOwn(f.config, "attention_k_eq_v") ? f.config.attention_k_eq_v : false);
+    var globalDim = f.optional("global_head_dim", 512) || 512;
+    var globalKv = kEqV ? f.optional("num_global_key_value_heads") : 0;
+    globalKv = globalKv || kvHeads;
+    var overrides = getKey(f.config, "per_layer_config");
+    if (isMapping(overrides)) {
+      var keys = Object.keys(overrides);
+      for (i = 0; i < keys.length; i++) {
+        var index = keys[i], values = overrides[index];
+        if (/^[0-9]+$/.test(index) && Number(index) < layers && types[Number(index)] === "full_attention" &&
+            isMapping(values)) {
+          globalDim = f.integer("per_layer_config", hasOwn(values, "head_dim") ? values.head_dim : globalDim, false);
+          globalKv = f.integer("per_layer_config", hasOwn(values, "num_key_value_heads") ? values.num_key_value_heads
+            : globalKv, false);
+          break;
+        }
+      }
+    }
+    var shared = f.optional("num_kv_shared_layers");
+    if (shared > layers) {
+      throw new EstimateError("field 'num_kv_shared_layers' (" + shared + ") exceeds the " + layers + " layers",
+        "give the model's config.json as published", "config");
+    }
+    var firstShared = layers - shared;
+    var doubleWide = truthy(hasOwn(f.config, "use_double_wide_mlp") ? f.config.use_double_wide_mlp : false);
+    var intermediate = f.need("intermediate_size");
+    var perLayer = f.optional("hidden_size_per_layer_input", 256);
+    var shapes = [], extra = 0, kinds = "";
+    for (i = 0; i < layers; i++) {
+      var isGlobal = types[i] === "full_attention";
+      var d = isGlobal ? globalDim : headDim, kv = isGlobal ? globalKv : kvHeads;
+      var reuse = i >= firstShared;
+      shapes.push([hidden, heads * d, 1], [heads * d, hidden, 1]);
+      extra += d;
+      if (!reuse) {
+        shapes.push([hidden, kv * d, 1]);
+        if (!(kEqV && isGlobal)) { shapes.push([hidden, kv * d, 1]); }
+        extra += d;
+      }
+      if (doubleWide && reuse) {
+        shapes.push([hidden, intermediate, 1], [hidden, intermediate, 1], [intermediate, hidden, 1]);
+      }
+      if (perLayer) {
+        shapes.push([hidden, perLayer, 1], [perLayer, hidden, 1]);
+        extra += hidden;
+      }
+      kinds += reuse ? "F" : "A";
+    }
+    var fields = { attention_shapes_given: true, layer_kinds: kinds };
+    if (perLayer) {
+      var vocabPerLayer = f.optional("vocab_size_per_layer_input", 262144) || f.need("vocab_size");
+      extra += vocabPerLayer * layers * perLayer + perLayer;
+      shapes.push([hidden, layers * perLayer, 1]);
+    }
+    if (truthy(getKey(f.config, "enable_moe_block"))) {
+      var experts = f.need("num_experts");
+      fields.num_experts = experts;
+      fields.experts_per_token = f.need("top_k_experts");
+      fields.moe_intermediate_size = f.need("moe_intermediate_size");
+      fields.moe_layers_override = layers;
+      fields.mlp_layers_override = layers;
+      extra += layers * (hidden + experts + 3 * hidden);
+    }
+    if (globalDim !== headDim || globalKv !== kvHeads) {
+      fields.global_head_dim = globalDim;
+      fields.global_kv_heads = globalKv;
+    }
+    fields.mixer_shapes = mergedShapes(shapes);
+    var window = f.optional("sliding_window"), cachedSliding = 0;
+    for (i = 0; i < firstShared; i++) { if (types[i] === "sliding_attention") { cachedSliding += 1; } }
+    return [fields, extra, window, window ? cachedSliding : 0];
+  }
+
   function linear(fanIn, fanOut, bias) { return fanIn * fanOut + (bias === false ? 0 : fanOut); }
 
   var TOWERS = {
@@ -1524,14 +1899,90 @@
     },
   };
 
+  TOWERS.qwen3_5 = function (get) {
+    var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
+    var channels = get("in_channels", "in_chans"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+      merge = get("spatial_merge_size");
+    var out = get("out_hidden_size"), positions = get("num_position_embeddings");
+    var block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + linear(d, inter) + linear(inter, d);
+    var context = d * merge * merge;
+    var merger = 2 * d + linear(context, context) + linear(context, out);
+    return linear(channels * temporal * patch * patch, d) + positions * d + depth * block + merger;
+  };
+  TOWERS.gemma4 = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var heads = get("num_attention_heads"), kvHeads = get("num_key_value_heads"), headDim = get("head_dim");
+    var patch = get("patch_size"), positions = get("position_embedding_size");
+    var layer = 4 * d + d * heads * headDim * 2 + d * kvHeads * headDim * 2 + 2 * headDim + 3 * d * inter;
+    return 3 * patch * patch * d + 2 * positions * d + layers * layer + d * textHidden;
+  };
+  TOWERS.gemma4_audio = function (get, textHidden) {
+    var h = get("hidden_size"), layers = get("num_hidden_layers"), heads = get("num_attention_heads"),
+      kernel = get("conv_kernel_size");
+    var c0 = get("subsampling_channels_0"), c1 = get("subsampling_channels_1"), out = get("output_proj_dims");
+    var headDim = Math.floor(h / heads);
+    var layer = 24 * h * h + 9 * h + h * kernel + headDim;
+    var subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + Math.floor(c0 / 4) * c1 * h;
+    return subsample + layers * layer + h * out + out + out * textHidden;
+  };
+  TOWERS.pixtral = function (get, textHidden) {
+    var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
+    var channels = get("num_channels"), patch = get("patch_size"), merge = get("spatial_merge_size");
+    var layer = 2 * d + 4 * d * d + 3 * d * inter;
+    var projector = d + d * merge * merge * d + d * textHidden + textHidden * textHidden;
+    return channels * patch * patch * d + d + layers * layer + projector;
+  };
+
+  function towerParams(kind, vc, textHidden) {
+    var defaults = CFG.vision_defaults[kind];
+    function get() {
+      for (var i = 0; i < arguments.length; i++) {
+        var name = arguments[i];
+        var value = getKey(vc, name);
+        if (value !== null) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+            throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
+              pyRepr(value), "give the config.json as published", "config");
+          }
+          return value;
+        }
+      }
+      return defaults[arguments[0]];
+    }
+    return TOWERS[kind](get, textHidden);
+  }
+
   function visionParams(kind, config, textHidden) {
     if (!kind) { return 0; }
+    if (kind === "gemma4") {
+      var total = 0;
+      [["vision_config", "gemma4"], ["audio_config", "gemma4_audio"]].forEach(function (pair) {
+        var sub = getKey(config, pair[0]);
+        if (sub === null) { return; }
+        if (!isMapping(sub)) {
+          throw new EstimateError(pyRepr(pair[0]) + " must be a mapping", "give the config.json as published", "config");
+        }
+        var channels = getKey(sub, "subsampling_conv_channels");
+        if (pair[1] === "gemma4_audio" && channels !== null) {
+          if (!Array.isArray(channels) || channels.length !== 2) {
+            throw new EstimateError("audio_config field 'subsampling_conv_channels' must be two numbers, got " +
+              pyRepr(channels), "give the config.json as published", "config");
+          }
+          sub = Object.assign({}, sub, { subsampling_channels_0: channels[0], subsampling_channels_1: channels[1] });
+        }
+        total += towerParams(pair[1], sub, textHidden);
+      });
+      return total;
+    }
     var vc = getKey(config, "vision_config");
     if (vc === null) { vc = {}; }
     if (!isMapping(vc)) {
       throw new EstimateError("'vision_config' must be a mapping", "give the config.json as published", "config");
     }
     var defaults = CFG.vision_defaults[kind];
+    if (kind === "pixtral" && hasOwn(config, "spatial_merge_size")) {
+      vc = Object.assign({}, vc, { spatial_merge_size: config.spatial_merge_size });
+    }
     function get() {
       for (var i = 0; i < arguments.length; i++) {
         var name = arguments[i];
@@ -1569,7 +2020,8 @@
       }
     });
     var hidden = f.need("hidden_size");
-    var layers = f.need("num_hidden_layers");
+    var blocks = spec.hybrid === "mamba2_blocks" ? blockPatternOf(f) : null;
+    var layers = blocks ? blocks.length : f.need("num_hidden_layers");
     if (layers > CFG.max_layers) {
       var layersName = f.raw("num_hidden_layers")[0];
       throw new EstimateError("field " + pyRepr(layersName) + " must be at most " + thousands(CFG.max_layers) +
@@ -1606,7 +2058,10 @@
       intermediate = f.need(denseKey);
     }
     var tie = getKey(text, "tie_word_embeddings");
-    if (tie === null) {
+    if (spec.tie_top) {
+      tie = getKey(config, "tie_word_embeddings");
+      if (tie === null) { tie = spec.tie_default === undefined ? true : spec.tie_default; }
+    } else if (tie === null) {
       tie = hasOwn(config, "tie_word_embeddings") ? config.tie_word_embeddings :
         (spec.tie_default === undefined ? true : spec.tie_default);
     }
@@ -1631,6 +2086,37 @@
         qk_nope_head_dim: f.need("qk_nope_head_dim"), qk_rope_head_dim: f.need("qk_rope_head_dim"),
         v_head_dim: f.need("v_head_dim") };
     }
+    var hybrid = {};
+    if (spec.hybrid) {
+      var hf = hybridFieldsOf(f, spec.hybrid, hidden, layers);
+      hybrid = hf[0];
+      extra += hf[1];
+      if (spec.hybrid === "mamba2_blocks") {
+        hybrid.mlp_layers_override = blocks.split("").filter(function (c) { return c === "-"; }).length;
+        if (moe) { hybrid.moe_layers_override = blocks.split("").filter(function (c) { return c === "E"; }).length; }
+      }
+    }
+    if (spec.indexer) {
+      var indexHeads = f.need("index_n_heads"), indexDim = f.need("index_head_dim"), qRank = f.need("q_lora_rank");
+      var indexed = indexerLayersOf(f, layers);
+      hybrid.mixer_shapes = [[qRank, indexHeads * indexDim, indexed], [hidden, indexDim, indexed], [hidden, indexHeads, indexed]];
+      hybrid.indexer_head_dim = indexDim;
+      hybrid.indexer_layers = indexed;
+      extra += indexed * 2 * indexDim;
+    }
+    var gemmaSliding = 0;
+    if (spec.gemma4) {
+      var g = gemma4FieldsOf(f, hidden, layers, heads, headDim, kvHeadsOf(f, heads));
+      window = g[2];
+      gemmaSliding = g[3];
+      Object.keys(g[0]).forEach(function (k) { hybrid[k] = g[0][k]; });
+      extra += g[1];
+    }
+    var mlpTypes = getKey(f.config, "mlp_layer_types");
+    if (moe && Array.isArray(mlpTypes) && mlpTypes.length === layers) {
+      hybrid.mlp_layers_override = mlpTypes.filter(function (t) { return t === "dense"; }).length;
+      hybrid.moe_layers_override = layers - hybrid.mlp_layers_override;
+    }
     var arch = {
       family: architectures.length ? architectures[0] : family,
       hidden_size: hidden, layers: layers, heads: heads,
@@ -1638,12 +2124,12 @@
       head_dim: headDim, intermediate_size: intermediate, vocab_size: vocab,
       tie_word_embeddings: truthy(tie),
       qkv_bias: f.flag(spec.qkv_bias), o_bias: f.flag(spec.o_bias), mlp_bias: f.flag(spec.mlp_bias),
-      qk_norm: Boolean(spec.qk_norm),
+      qk_norm: Boolean(spec.qk_norm) && !spec.gemma4,
     };
     arch.norms_per_layer = normsPerLayerOf(f);
     arch.max_position_embeddings = f.optional("max_position_embeddings");
     arch.sliding_window = window;
-    arch.sliding_window_layers = window ? slidingLayersOf(f, layers, window) : 0;
+    arch.sliding_window_layers = spec.gemma4 ? gemmaSliding : (window ? slidingLayersOf(f, layers, window) : 0);
     arch.architectures = architectures;
     arch.model_type = family;
     arch.mlp_gated = (spec.mlp || "gated") === "gated";
@@ -1657,8 +2143,15 @@
       shared_expert_gate: false, n_shared_experts: 0, first_k_dense_replace: 0, moe_layer_step: 1, expert_bias: false,
       kv_lora_rank: 0, q_lora_rank: 0, qk_nope_head_dim: 0, qk_rope_head_dim: 0, v_head_dim: 0 };
     Object.keys(defaults).forEach(function (k) { arch[k] = defaults[k]; });
+    var hybridDefaults = { layer_kinds: "", conv_dim: 0, conv_kernel: 0, recurrent_state_values: 0, mixer_shapes: [],
+      attention_output_gate: false, qk_norm_full: Boolean(spec.qk_norm_full),
+      experts_gated: spec.experts_gated === undefined ? true : spec.experts_gated, moe_layers_override: -1,
+      mlp_layers_override: -1, global_head_dim: 0, global_kv_heads: 0, indexer_head_dim: 0, indexer_layers: 0,
+      attention_shapes_given: false };
+    Object.keys(hybridDefaults).forEach(function (k) { arch[k] = hybridDefaults[k]; });
     if (moe) { Object.keys(moe).forEach(function (k) { arch[k] = moe[k]; }); }
     if (mla) { Object.keys(mla).forEach(function (k) { arch[k] = mla[k]; }); }
+    Object.keys(hybrid).forEach(function (k) { arch[k] = hybrid[k]; });
     if (paramsTotal(arch) > CFG.max_params) {
       throw new EstimateError("the architecture has " + paramsTotal(arch).toPrecision(3).replace(/\.?0+e/, "e") +
         " parameters, more than " + CFG.max_params.toExponential(0),
@@ -1732,7 +2225,9 @@
       "use one of: " + DATA.gpus.map(function (g) { return g.name; }).join(", "), "gpu");
   }
 
-  // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu}
+  // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu,
+  //           attn (transformers), flashAttn ("on", "off", "auto"), ubatch, nGpuLayers (llama.cpp; null: default)}
+  var FLASH_ATTN = { on: true, off: false, auto: "auto" };
   function report(request) {
     var quantization = parseQuantization(request.quantization);
     var framework = parseFramework(request.framework);
@@ -1748,8 +2243,15 @@
       vllmSettings = Object.assign({}, request.vllm || {}, {gpu_memory_bytes: gpu.unified_memory ? gpu.memory_bytes :
         gpu.cuda_bytes, gpu_name: gpu.name, unified_memory: gpu.unified_memory});
     }
+    var llama = null;
+    if (framework.engine === "llama.cpp") {
+      llama = { flash_attention: request.flashAttn ? FLASH_ATTN[request.flashAttn] : null,
+        ubatch: request.ubatch === undefined ? null : request.ubatch,
+        n_gpu_layers: request.nGpuLayers === undefined ? null : request.nGpuLayers };
+    }
+    var attn = framework.engine === "transformers" ? (request.attn || null) : undefined;
     var result = estimate(arch, quantization, request.context, framework, request.generate, request.batch,
-      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, undefined, vllmSettings);
+      request.gpus, kvDtype, gpu ? gpu.memory_bytes : null, attn, vllmSettings, llama);
     if (result.refusal) { throw new EstimateError(result.refusal, "", "gpu"); }
     // Python's integers are exact at any size; past 2^53 these would no longer be (a pasted config of a giant).
     [result.weights, result.kv_cache, result.activations, result.peak, result.steady].forEach(function (v) {
@@ -1762,12 +2264,12 @@
       model: request.name, params_total: paramsTotal(arch), quantization: quantization.name,
       framework: frameworkLabel(framework), context: request.context, generate: request.generate,
       batch: request.batch, gpus: request.gpus, kv_dtype: kvDtype ? kvDtype.name : "16-bit",
-      weights_gib: gib(result.weights), kv_cache_gib: gib(result.kv_cache),
+      weights_gib: gib(result.weights), kv_cache_gib: gib(result.kv_cache), state_gib: gib(result.state || 0),
       activations_gib: gib(result.activations), overhead_gib: gib(result.overhead),
       peak_gib: gib(result.peak), steady_gib: gib(result.steady),
       per_gpu_peak_gib: result.per_gpu_peak.map(gib),
     };
-    if (framework.engine === "transformers") { out.attn = DATA.transformers.default_attn; }
+    if (framework.engine === "transformers") { out.attn = request.attn || DATA.transformers.default_attn; }
     if (result.host !== undefined && result.host !== null) { out.host_gib = gib(result.host); }
     // As cli.py: a context beyond the model's maximum is a warning (vLLM refuses or warns through max_model_len).
     var warnings = [];
@@ -1808,6 +2310,7 @@
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
     gpus: "err-gpus", "kv-dtype": "err-kv-dtype", gpu: "err-gpu", vram: "err-gpu",
+    attn: "err-engine", "flash-attn": "err-engine", ubatch: "err-engine", "n-gpu-layers": "err-engine",
     "vllm-utilization": "err-vllm", "vllm-max-model-len": "err-vllm", "vllm-max-num-seqs": "err-vllm",
     "vllm-max-num-batched-tokens": "err-vllm",
   };
@@ -1935,6 +2438,15 @@
     var engine = $("framework").value;
     var version = $("framework-version").disabled ? "" : pyStrip($("framework-version").value);
     request.framework = version ? engine + "==" + version : engine;
+    // The engine's own settings (as --attn, --flash-attn, --ubatch, --n-gpu-layers); a blank field is the default.
+    if (engine === "transformers") { request.attn = $("attn").value || null; }
+    if (engine === "llama.cpp") {
+      request.flashAttn = $("flash-attn").value || null;
+      request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
+        return readInteger("ubatch", "微批大小", 1, 1000000); }) : null;
+      request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
+        return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
+    }
     if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
     attempt(function () { return parseFramework(request.framework); });
@@ -2025,8 +2537,16 @@
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
-    "framework-version", "gpu", "vram", "vllm-utilization", "vllm-max-model-len", "vllm-max-num-seqs",
-    "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
+    "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers", "vllm-utilization",
+    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
+  // Settings that belong to one engine: shown (and put in the URL) only for it.
+  var ENGINE_FIELDS = { attn: "transformers", "flash-attn": "llama.cpp", ubatch: "llama.cpp",
+    "n-gpu-layers": "llama.cpp" };
+  function showEngineFields() {
+    Object.keys(ENGINE_FIELDS).forEach(function (id) {
+      $(id + "-field").hidden = $("framework").value !== ENGINE_FIELDS[id];
+    });
+  }
 
   function writeUrl() {
     var params = new URLSearchParams();
@@ -2034,6 +2554,7 @@
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
       if (id.indexOf("vllm-") === 0 && ($("framework").value !== "vllm" || !$(id).value)) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
+      if (hasOwn(ENGINE_FIELDS, id) && (ENGINE_FIELDS[id] !== $("framework").value || !$(id).value)) { return; }
       params.set(id, $(id).value);
     });
     var hash = "#" + params.toString();
@@ -2062,6 +2583,7 @@
       })) { return; }  // an unknown model or card in an old link: keep the default
       element.value = value;
     });
+    showEngineFields();
   }
 
   var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
@@ -2092,6 +2614,7 @@
     setOutput("out-framework", r.framework);
     setOutput("out-weights", formatFixed(r.weights_gib, 2));
     setOutput("out-kv-cache", formatFixed(r.kv_cache_gib, 2));
+    setOutput("out-state", formatFixed(r.state_gib, 2));
     setOutput("out-activations", formatFixed(r.activations_gib, 2));
     setOutput("out-overhead", formatFixed(r.overhead_gib, 2));
     setOutput("out-peak", formatFixed(r.peak_gib, 2));
@@ -2213,6 +2736,15 @@
     engines.value = parts[0];
     $("framework-version").value = parts[1] || "";
 
+    var attnSelect = $("attn");
+    DATA.transformers.attn_implementations.forEach(function (name) {
+      var option = document.createElement("option");
+      option.value = name;
+      option.textContent = name === DATA.transformers.default_attn ? name + "（默认）" : name;
+      attnSelect.appendChild(option);
+    });
+    attnSelect.value = DATA.transformers.default_attn;
+
     var kv = $("kv-dtype");
     Object.keys(DATA.kv_dtypes.bytes_per_value).forEach(function (name) {
       var option = document.createElement("option");
@@ -2237,7 +2769,9 @@
     // A new engine starts from its own version: the default's for transformers, none (the newest profile) else.
     engines.addEventListener("change", function () {
       $("framework-version").value = engines.value === parts[0] ? (parts[1] || "") : "";
+      showEngineFields();
     });
+    showEngineFields();
 
     readUrl();
     window.addEventListener("hashchange", function () { readUrl(); update(); });
