@@ -149,14 +149,15 @@ def validation_chart(content, title: str, benchmark_id: str, lang: str = DEFAULT
                   desc=desc, log_scale=True)
 
 
-def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str) -> str:
+def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gpus, framework: str,
+                lang: str = DEFAULT_LANGUAGE) -> str:
     """A model page's chart: peak against context, one line per quantization, and the cards near that range."""
     runs = [[model_id, q] for q in quantizations]
     biggest = max(estimator(model_id, q, max(contexts), framework).peak / GIB for q in quantizations)
     # Reference lines only for cards within reach of the lines, so the chart's scale stays readable.
     cards = [g for g in gpus if estimator.gpu_bytes(g) / GIB <= max(24.0, biggest * 1.25)]
-    return context_chart(estimator, f"{model_id}：峰值显存与上下文长度", runs, contexts, framework, cards[-4:],
-                         label_with_model=False)
+    return context_chart(estimator, text(f"{model_id}：峰值显存与上下文长度", lang), runs, contexts, framework,
+                         cards[-4:], label_with_model=False, lang=lang)
 
 
 SEED_HEADER = ("Memory to load an LLM's weights at 16 bits", "GiB")

@@ -174,3 +174,303 @@ def localized_table(table, lang: str):
         dataclasses.replace(cell, text=text(cell.text, lang)) if cell.value is None and cell.text else cell
         for cell in row.cells)) for row in table.rows)
     return dataclasses.replace(table, columns=columns, rows=rows, caption=text(table.caption, lang))
+
+
+# --- The pages' own words (navigation, the table tools, the calculator's and the picker's messages) -------------
+# Every key has every language of LANGUAGES (tests/test_page_words.py fails on a missing one, and on a key the
+# scripts use that is not here). {x} marks a value the page fills in; each language has the same ones.
+PAGE_WORDS = {
+    # The navigation bar and the page furniture (base.html.j2, site.js).
+    "nav.label": {"zh-CN": "网站导航", "en": "Site navigation"},
+    "nav.posts": {"zh-CN": "文章", "en": "Posts"},
+    "nav.models": {"zh-CN": "模型", "en": "Models"},
+    "nav.calculator": {"zh-CN": "显存计算器", "en": "Calculator"},
+    "nav.fits": {"zh-CN": "能跑什么", "en": "What fits"},
+    "nav.home": {"zh-CN": "首页", "en": "Home"},
+    "table.more": {"zh-CN": "向右滑动查看更多列 →", "en": "Scroll right for more columns →"},
+    "table.filter": {"zh-CN": "按名称筛选", "en": "Filter by name"},
+    "table.filter-placeholder": {"zh-CN": "输入模型名，如 Qwen", "en": "Type a model name, e.g. Qwen"},
+    "table.shown": {"zh-CN": "显示 {shown} / {total} 行", "en": "{shown} of {total} rows"},
+    "table.none": {"zh-CN": "没有名称含 “{text}” 的行", "en": "No row names contain “{text}”"},
+    # The pages' own text (index, post, model pages, the picker's form).
+    "index.grid-title": {"zh-CN": "一眼看懂：每个模型和上下文长度需要的最小显卡",
+                         "en": "At a glance: the smallest GPU for each model and context length"},
+    "index.grid-note": {"zh-CN": "颜色越绿，需要的显卡越小；红色表示一张装不下、需要几张。设置与模型页相同（批大小 1）；“—”表示超出模型的最大上下文。",
+                        "en": "The greener, the smaller the card; red means one card does not hold it and several are needed. Settings as on the model pages (batch size 1); “—” is beyond the model's maximum context."},
+    "index.calculator": {"zh-CN": "显存计算器：选择模型、量化、上下文长度和显卡，直接算出需要多少显存 →",
+                         "en": "VRAM calculator: pick a model, quantization, context length and GPU, and get the memory it needs →"},
+    "post.newer": {"zh-CN": "本文有更新版：", "en": "There is a newer edition of this post: "},
+    "post.newer-why": {"zh-CN": "（按模型架构逐项计算，覆盖更多模型、量化和显卡）。",
+                       "en": " (computed term by term from each model's architecture, for more models, quantizations and GPUs)."},
+    "post.cta-top": {"zh-CN": "用显存计算器算你自己的模型、上下文和显卡 →", "en": "Work out your own model, context and GPU in the calculator →"},
+    "post.cta-bottom": {"zh-CN": "用显存计算器算你自己的组合 →", "en": "Work out your own setup in the calculator →"},
+    "picker.title": {"zh-CN": "我的显卡能跑吗？", "en": "Does it run on my GPU?"},
+    "picker.model": {"zh-CN": "模型", "en": "Model"},
+    "picker.context": {"zh-CN": "上下文", "en": "Context"},
+    "picker.quantization": {"zh-CN": "量化", "en": "Quantization"},
+    "picker.engine": {"zh-CN": "推理框架", "en": "Inference framework"},
+    "picker.gpu": {"zh-CN": "我的显卡", "en": "My GPU"},
+    "picker.type-vram": {"zh-CN": "我的显存（手动填写）", "en": "My VRAM (type it)"},
+    "picker.vram": {"zh-CN": "我的显存（GB）", "en": "My VRAM (GB)"},
+    "picker.needs-js": {"zh-CN": "需要 JavaScript", "en": "Needs JavaScript"},
+    "picker.details": {"zh-CN": "在计算器里看明细（权重、KV cache、激活）→", "en": "Details in the calculator (weights, KV cache, activations) →"},
+    # Links and buttons shared by the calculator and the picker.
+    "link.copy": {"zh-CN": "复制链接", "en": "Copy link"},
+    "link.copied": {"zh-CN": "链接已复制", "en": "Link copied"},
+    "link.copy-failed": {"zh-CN": "无法自动复制，请从地址栏复制", "en": "Could not copy: copy it from the address bar"},
+    "link.reset": {"zh-CN": "重置", "en": "Reset"},
+    # A shared link naming something the page does not have.
+    "url.unknown-model": {"zh-CN": "链接里的模型 “{value}” 不在列表中", "en": "The link names a model “{value}” that is not in the list"},
+    "url.unknown-gpu": {"zh-CN": "链接里的显卡 “{value}” 不在列表中", "en": "The link names a GPU “{value}” that is not in the list"},
+    "url.unknown-framework": {"zh-CN": "链接里的推理框架 “{value}” 不在列表中", "en": "The link names an inference framework “{value}” that is not in the list"},
+    "url.unknown-kv-dtype": {"zh-CN": "链接里的 KV cache 类型 “{value}” 不在列表中", "en": "The link names a KV cache type “{value}” that is not in the list"},
+    "url.unknown-context": {"zh-CN": "链接里的上下文 “{value}” 不在列表中", "en": "The link names a context “{value}” that is not in the list"},
+    "url.unknown-quantization": {"zh-CN": "链接里的量化 “{value}” 不在列表中", "en": "The link names a quantization “{value}” that is not in the list"},
+    "url.unknown-engine": {"zh-CN": "链接里的推理框架 “{value}” 不在列表中", "en": "The link names an inference framework “{value}” that is not in the list"},
+    "suggest.did-you-mean": {"zh-CN": "；是不是：", "en": ". Did you mean: "},
+    "suggest.or": {"zh-CN": "、", "en": ", "},
+    "suggest.pick": {"zh-CN": "；请从列表里选一个。", "en": ". Pick one from the list."},
+    "suggest.end": {"zh-CN": "？", "en": "?"},
+    # The calculator's input checks.
+    "input.empty": {"zh-CN": "{label}不能为空", "en": "{label}: empty"},
+    "input.not-number": {"zh-CN": "{label}必须是数字，而不是 “{value}”", "en": "{label} must be a number, not “{value}”"},
+    "input.not-whole": {"zh-CN": "{label}必须是整数", "en": "{label} must be a whole number"},
+    "input.negative": {"zh-CN": "{label}不能为负数", "en": "{label} cannot be negative"},
+    "input.at-least": {"zh-CN": "{label}至少为 {low}", "en": "{label} must be at least {low}"},
+    "input.above-zero": {"zh-CN": "{label}必须大于 0", "en": "{label} must be above 0"},
+    "input.at-most": {"zh-CN": "{label}最多为 {high}", "en": "{label} must be at most {high}"},
+    "label.context": {"zh-CN": "上下文长度", "en": "Context length"},
+    "label.generate": {"zh-CN": "生成 token 数", "en": "Tokens to generate"},
+    "label.batch": {"zh-CN": "批大小", "en": "Batch size"},
+    "label.gpus": {"zh-CN": "GPU 数量", "en": "Number of GPUs"},
+    "label.vram": {"zh-CN": "显存（GB）", "en": "VRAM (GB)"},
+    "label.ubatch": {"zh-CN": "微批大小", "en": "Micro-batch size"},
+    "label.n-gpu-layers": {"zh-CN": "GPU 层数", "en": "GPU layers"},
+    "option.default": {"zh-CN": "{name}（默认）", "en": "{name} (default)"},
+    "input.utilization": {"zh-CN": "--gpu-memory-utilization 必须大于 0 且不超过 1", "en": "--gpu-memory-utilization must be above 0 and at most 1"},
+    "input.paste-config": {"zh-CN": "请粘贴模型的 config.json", "en": "Paste the model's config.json"},
+    "input.pick-model": {"zh-CN": "请选择一个模型", "en": "Pick a model"},
+    "input.no-config": {"zh-CN": "模型 {model} 没有 config.json 数据", "en": "Model {model} has no config.json data"},
+    "input.fix-marked": {"zh-CN": "请先修正标出的输入。", "en": "Fix the marked inputs first."},
+    "input.internal": {"zh-CN": "内部错误：{detail}", "en": "Internal error: {detail}"},
+    # The estimator's refusals, in the reader's words (the CLI's English stays the CLI's).
+    "err.unknown-quantization": {"zh-CN": "不认识的量化 “{value}”", "en": "Unknown quantization “{value}”"},
+    "err.bad-framework": {"zh-CN": "推理框架写法不对：“{value}”；请写成 引擎==版本，引擎可选 {list}",
+                          "en": "Cannot read the framework “{value}”: write ENGINE==VERSION, ENGINE one of {list}"},
+    "err.unknown-framework": {"zh-CN": "不认识的推理框架 “{value}”；可选：{list}", "en": "Unknown framework “{value}”; one of: {list}"},
+    "err.needs-version": {"zh-CN": "transformers 需要填写版本号（不同版本的显存行为不同），如 4.46.0",
+                          "en": "transformers needs a version (its memory use changed across versions), e.g. 4.46.0"},
+    "err.no-profile": {"zh-CN": "没有 {engine} {version} 版本的显存数据；请换一个版本", "en": "No memory data for {engine} {version}; try another version"},
+    "err.gguf-engine": {"zh-CN": "{quant} 是 GGUF 文件格式，只有 llama.cpp 能运行；请把框架换成 llama.cpp，或换成 {engine} 能加载的格式（bf16、gptq-int4、awq 等）",
+                        "en": "{quant} is a GGUF file type and only llama.cpp runs GGUF files: pick llama.cpp, or a format {engine} loads (bf16, gptq-int4, awq ...)"},
+    "err.llamacpp-format": {"zh-CN": "llama.cpp 不加载 {quant} 格式的权重（它运行 GGUF 文件）；请换成 q4_k_m、q8_0 等 GGUF 类型，或换成 vLLM / transformers",
+                            "en": "llama.cpp does not load {quant} checkpoints (it runs GGUF files): pick a GGUF type such as q4_k_m or q8_0, or vLLM / transformers"},
+    "err.engine-kv": {"zh-CN": "{engine} 没有 {kv} 类型的 KV cache；可选：{list}", "en": "{engine} has no {kv} KV cache; one of: {list}"},
+    "err.unknown-kv": {"zh-CN": "不认识的 KV cache 类型 “{value}”", "en": "Unknown KV cache type “{value}”"},
+    "err.unknown-gpu": {"zh-CN": "不认识的显卡 “{value}”", "en": "Unknown GPU “{value}”"},
+    "err.vllm-needs-gpu": {"zh-CN": "vLLM 会让 KV cache 占满显卡，需要知道显存大小：请选一张显卡",
+                           "en": "vLLM fills the card with its KV cache, so it needs the card's size: pick a GPU"},
+    "err.too-large": {"zh-CN": "数字太大，浏览器里无法精确计算；请用 python -m generator estimate",
+                      "en": "Numbers too large to compute exactly in the browser; use python -m generator estimate"},
+    "err.config": {"zh-CN": "config.json 有问题：{detail}", "en": "The config.json has a problem: {detail}"},
+    "err.engine": {"zh-CN": "这样跑不起来：{detail}", "en": "This run does not start: {detail}"},
+    # The calculator's results and warnings.
+    "warn.context": {"zh-CN": "上下文加生成共 {tokens} token，超过了模型的最大长度 {limit}：模型没有为这个长度训练，结果只是按公式外推。",
+                     "en": "Context plus generated tokens come to {tokens}, above the model's maximum of {limit}: the model was not trained for this length, and the numbers are the formulas extended."},
+    "warn.gguf": {"zh-CN": "GGUF 量化（{quant}）是 llama.cpp 的格式，{engine} 通常不直接运行它；请把框架换成 llama.cpp。",
+                  "en": "GGUF ({quant}) is llama.cpp's format; {engine} does not usually run it: pick llama.cpp."},
+    "warn.llamacpp": {"zh-CN": "llama.cpp 运行 GGUF 文件（q4_k_m、q8_0 等）；{quant} 需要先转换成 GGUF。",
+                      "en": "llama.cpp runs GGUF files (q4_k_m, q8_0 ...); {quant} needs converting to GGUF first."},
+    "warn.steady": {"zh-CN": "稳态高于峰值：这次请求放不进 vLLM 预分配的 KV cache，实际会排队或报错。",
+                    "en": "Steady state above the peak: this request does not fit vLLM's pre-allocated KV cache; it would wait or fail."},
+    "result.peak": {"zh-CN": "峰值显存（各卡之和）", "en": "Peak memory (all GPUs)"},
+    "result.vllm-peak": {"zh-CN": "vLLM 预分配（各卡之和）", "en": "vLLM pre-allocates (all GPUs)"},
+    "result.fits": {"zh-CN": "能装下", "en": "Fits"},
+    "result.no-fit": {"zh-CN": "装不下", "en": "Does not fit"},
+    "result.weights": {"zh-CN": "权重", "en": "Weights"},
+    "result.activations": {"zh-CN": "激活", "en": "Activations"},
+    "result.overhead": {"zh-CN": "额外开销", "en": "Overhead"},
+    "result.separator": {"zh-CN": "，", "en": ", "},
+    "option.paste-config": {"zh-CN": "粘贴 config.json…", "en": "Paste a config.json…"},
+    "option.my-vram": {"zh-CN": "我的显存（手动填写 GB）", "en": "My VRAM (type GB)"},
+    "option.my-card": {"zh-CN": "我的显卡（{gb} GB）", "en": "My card ({gb} GB)"},
+    "option.card": {"zh-CN": "{name}（{gib} GiB）", "en": "{name} ({gib} GiB)"},
+    # The picker (picker.js).
+    "pick.your-card": {"zh-CN": "你的 {gb} GB 显卡", "en": "your {gb} GB card"},
+    "pick.need-vram": {"zh-CN": "请填写显存大小（GB），例如 12 或 12.5。", "en": "Type your VRAM in GB, e.g. 12 or 12.5."},
+    "pick.llamacpp-gguf": {"zh-CN": "llama.cpp 运行 GGUF 量化（如 q4_k_m、q8_0），请换一个量化或框架。",
+                           "en": "llama.cpp runs GGUF quantizations (q4_k_m, q8_0 ...): pick another quantization or framework."},
+    "pick.max-context": {"zh-CN": "{model} 最长支持 {limit} Token 上下文，请选短一些的长度。",
+                         "en": "{model} supports at most {limit} tokens of context: pick a shorter one."},
+    "pick.where": {"zh-CN": "{name}（{gib} GiB）", "en": "{name} ({gib} GiB)"},
+    "pick.via-llamacpp": {"zh-CN": "（GGUF 按 llama.cpp 估算）", "en": " (GGUF estimated as llama.cpp)"},
+    "pick.fits": {"zh-CN": "{model} {quant} 在 {context} 上下文下{via}，{where}能装下", "en": "{model} {quant} at {context} context{via} fits {where}"},
+    "pick.fits-vllm": {"zh-CN": "：vLLM 预分配 {gib} GiB，KV cache 可容纳 {tokens} Token。",
+                       "en": ": vLLM pre-allocates {gib} GiB, its KV cache holds {tokens} tokens."},
+    "pick.fits-peak": {"zh-CN": "，峰值约 {gib} GiB（含 CUDA 上下文和分配器余量）。",
+                       "en": ", peak about {gib} GiB (with the CUDA context and allocator slack)."},
+    "pick.yes": {"zh-CN": "能装下", "en": "Fits"},
+    "pick.no-fit": {"zh-CN": "{model} {quant} 在 {context} 上下文下{via}，一张{where}装不下（约需 {gib} GiB）。",
+                    "en": "{model} {quant} at {context} context{via} does not fit one {where} (needs about {gib} GiB). "},
+    "pick.at-most": {"zh-CN": "最多 {context} 上下文", "en": "At most {context} context"},
+    "pick.longest": {"zh-CN": "一张卡最长能跑 {tokens} Token 上下文", "en": "One card runs at most {tokens} tokens of context"},
+    "pick.or-cards": {"zh-CN": "；或用 {cards} 张同样的卡。", "en": "; or use {cards} such cards."},
+    "pick.end": {"zh-CN": "。", "en": "."},
+    "pick.needs-cards": {"zh-CN": "需要 {cards} 张", "en": "Needs {cards} cards"},
+    "pick.cards-tp": {"zh-CN": "要 {cards} 张同样的卡才能跑（张量并行）。", "en": "It takes {cards} such cards (tensor parallel)."},
+    "pick.cards-layers": {"zh-CN": "要 {cards} 张同样的卡才能跑（按层切分）。", "en": "It takes {cards} such cards (split by layers)."},
+    "pick.never": {"zh-CN": "装不下", "en": "Does not fit"},
+    "pick.never-sentence": {"zh-CN": "{cards} 张以内都装不下，请换更小的量化或模型。",
+                            "en": "Not even {cards} cards hold it: pick a smaller quantization or model."},
+    "pick.cannot": {"zh-CN": "无法计算：{detail}", "en": "Cannot compute: {detail}"},
+}
+
+
+def page_words(lang: str) -> dict[str, str]:
+    """The pages' words in ``lang`` (zh-CN for a language without them)."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return {key: words[lang] for key, words in PAGE_WORDS.items()}
+
+
+def page_word(key: str, lang: str, **values) -> str:
+    text = page_words(lang)[key]
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+# The standalone pages' own Chinese text (templates/*.html.j2 and the model pages' section titles), in English: an
+# English page (site.yaml `lang: en`) is rendered from the same templates and then has each of these replaced,
+# longest first; the full-width punctuation left between values goes last. A page with Chinese left after this is
+# a test failure (tests/test_page_words.py), naming the words to add here.
+PAGE_TEXT_ENGLISH = {
+    # The calculator.
+    "显存计算器 · ": "VRAM calculator · ",
+    "大模型推理显存计算器": "LLM inference VRAM calculator",
+    "显存计算器": "VRAM calculator",
+    "vLLM 参数（留空为该版本的默认值）": "vLLM settings (blank: the version's default)",
+    "引擎：默认": "Engine: default",
+    "\"引擎\"": "\"Engine\"",
+    "CUDA graph（默认）": "CUDA graph (default)",
+    "线性注意力 / Mamba2 层每个序列的固定状态（conv + recurrent），与上下文长度无关":
+        "The fixed state per sequence of linear-attention / Mamba2 layers (conv + recurrent), whatever the context length",
+    "选一个模型（或粘贴它的 config.json），填上量化方式、上下文长度和推理框架，即可算出权重、KV cache、激活和峰值显存。算法与 ":
+        "Pick a model (or paste its config.json), a quantization, a context length and an inference framework, and "
+        "get its weights, KV cache, activations and peak memory. The method is exactly that of ",
+    " 完全相同，结果逐位一致；全部计算在你的浏览器里完成，不联网。":
+        ", to the last digit; everything is computed in your browser, offline.",
+    "这个计算器需要 JavaScript。": "This calculator needs JavaScript.",
+    "从 Hugging Face 上模型的 config.json 原样粘贴。": "Paste the model's config.json from Hugging Face as it is.",
+    "bf16、fp8、gptq-int4、awq、q4_k_m 等，大小写均可": "bf16, fp8, gptq-int4, awq, q4_k_m ..., in any case",
+    "KV cache 类型": "KV cache type",
+    "默认（随计算精度）": "Default (the compute precision)",
+    "上下文长度（提示 token 数）": "Context length (prompt tokens)",
+    "生成 token 数": "Tokens to generate",
+    "批大小": "Batch size",
+    "GPU 数量": "Number of GPUs",
+    "推理框架与版本": "Inference framework and version",
+    "推理框架": "Inference framework",
+    "版本，如 4.46.0": "version, e.g. 4.46.0",
+    "版本": "Version",
+    "注意力实现（transformers）": "Attention implementation (transformers)",
+    "Flash attention（llama.cpp -fa）": "Flash attention (llama.cpp -fa)",
+    "默认（随版本）": "Default (by version)",
+    "微批大小（llama.cpp -ub）": "Micro-batch size (llama.cpp -ub)",
+    "默认 512": "default 512",
+    "放到 GPU 的层数（llama.cpp -ngl）": "Layers on the GPU (llama.cpp -ngl)",
+    "默认全部": "default: all",
+    "显卡型号": "GPU model",
+    "不指定": "None",
+    "我的显存（GB）": "My VRAM (GB)",
+    "显卡标称的 GB，如 8、12、16": "The card's GB as sold, e.g. 8, 12, 16",
+    "结果": "Result",
+    "峰值显存（各卡之和）": "Peak memory (all GPUs)",
+    "vLLM 至少需要 ": "vLLM needs a card of at least ",
+    " GiB 的卡才能启动；启动后预分配 ": " GiB to start; it then pre-allocates ",
+    " GiB，KV cache 可容纳 ": " GiB, and its KV cache holds ",
+    " token。": " tokens.",
+    "量化 · 框架": "Quantization · framework",
+    "参数量": "Parameters",
+    "稳态（解码时）": "Steady (decoding)",
+    "每卡峰值": "Peak per GPU",
+    "装得下吗": "Does it fit",
+    "最忙的一张卡需要": "The busiest GPU needs",
+    "vLLM KV cache 容量": "vLLM KV cache capacity",
+    "可同时处理的请求数": "Concurrent requests",
+    "明细 ↓": "Details ↓",
+    "各项的含义": "What the terms mean",
+    "<strong>峰值</strong>：任一时刻占用的最大显存（预填充或解码），多卡时为各卡峰值之和，口径同 ":
+        "<strong>Peak</strong>: the most memory in use at any moment (prefill or decoding), summed over GPUs, as ",
+    "</code>。</li>": "</code> reports it.</li>",
+    "<strong>稳态</strong>：解码过程中持续占用的显存：权重、完整的 KV cache 和一步的 logits。":
+        "<strong>Steady</strong>: the memory held while decoding: the weights, the full KV cache and one step's logits.",
+    "<strong>装得下吗</strong>：最忙的一张卡的峰值加上分配器余量（":
+        "<strong>Does it fit</strong>: the busiest GPU's peak plus the allocator's slack (",
+    "%）和 CUDA 上下文（": "%) and the CUDA context (",
+    " MiB），不超过显卡显存即为装得下；vLLM 还要求预分配的 KV cache 放得下这次请求。":
+        " MiB) within the card's memory; vLLM also needs its pre-allocated KV cache to hold this request.",
+    "<strong>vLLM</strong>：按张量并行切分；KV cache 得到显存预算扣除权重、激活和 CUDA graph 后剩下的部分。":
+        "<strong>vLLM</strong>: split by tensor parallelism; the KV cache gets what is left of the memory budget "
+        "after the weights, activations and CUDA graphs.",
+    "估算只用一个数据集校准过（Qwen2 速度基准，transformers 4.38.2，A100 80GB），误差见":
+        "The estimate was calibrated on one data set only (the Qwen2 speed benchmark, transformers 4.38.2, A100 "
+        "80GB); its errors are in ",
+    "估算与实测的对比": "the estimate against measurements",
+    "峰值 <b": "Peak <b",
+    "权重": "Weights",
+    "激活": "Activations",
+    "额外开销": "Overhead",
+    "显卡": "GPU",
+    "模型": "Model",
+    "量化": "Quantization",
+    "首页": "Home",
+    "文章": "Posts",
+    # The model pages.
+    " 推理显存 · ": " inference memory · ",
+    " 推理需要多少显存": ": how much VRAM inference needs",
+    "名义参数量 ": "Nominal parameters ",
+    "（GGUF 按 llama.cpp）· 批大小 1": " (GGUF as llama.cpp) · batch size 1",
+    "在计算器里算 ": "Work out ",
+    "：自选量化、上下文和显卡 →": " in the calculator: your quantization, context and GPU →",
+    "更多：": "More: ",
+    "在显存计算器里打开 ": "Open ",
+    "（换上下文长度、批大小或显卡，自己算）": " in the VRAM calculator (change the context length, batch size or GPU)",
+    "由 config.json 计算；参数量按架构逐项相加。": "From config.json; the parameters summed term by term from the architecture.",
+    "不同量化和上下文长度下的峰值显存": "Peak memory by quantization and context length",
+    "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。":
+        "Peak: the most memory in use at any moment (as torch.cuda.max_memory_allocated reports it).",
+    "能装下它的最小显卡": "The smallest GPU that holds it",
+    "一张卡装不下时：需要几张 ": "Where one card does not hold it: how many ",
+    "（按层切分）。": " it takes (split by layers).",
+    "架构": "Architecture",
+}
+# Full-width punctuation between values, after every phrase above.
+_PUNCTUATION_ENGLISH = (("（", " ("), ("）", ")"), ("：", ": "), ("，", ", "), ("；", "; "), ("。", ". "),
+                        ("、", ", "), ("“", "“"), ("”", "”"))
+_PAGE_TEXT_ORDER = sorted(PAGE_TEXT_ENGLISH, key=len, reverse=True)
+
+
+def english_page(html: str) -> str:
+    """A standalone page rendered from the Chinese templates, its own text in English (see PAGE_TEXT_ENGLISH)."""
+    for words in _PAGE_TEXT_ORDER:
+        html = html.replace(words, PAGE_TEXT_ENGLISH[words])
+    for zh, en in _PUNCTUATION_ENGLISH:
+        html = html.replace(zh, en)
+    return html
+
+
+_ENGLISH.update({
+    # The standalone pages' tables (generator/guide_tables.py).
+    "峰值显存（GiB），按模型、量化和上下文长度": "Peak memory (GiB) by model, quantization and context length",
+    "显卡和它的显存": "GPUs and their memory",
+    "每张显卡能跑的最长上下文（K Token，0 表示装不下）": "The longest context each GPU runs (K tokens; 0: it does not fit)",
+    "vLLM 预分配的 KV cache 能放多少 Token，能同时服务几个请求":
+        "How many tokens vLLM's pre-allocated KV cache holds, and how many requests it serves at once",
+})
+_ENGLISH_PATTERNS += (
+    ("能装下的最小显卡；一张不够时需要几张 {x}", "The smallest GPU that holds it; where one is not enough, how many {x}"),
+    ("{x}：每个模型和上下文长度能装下的最小显卡（一张不够时需要几张 {y}）",
+     "{x}: the smallest GPU for each model and context length (where one is not enough, how many {y})"),
+    ("{x} 的架构（来自 config.json）", "{x}'s architecture (from config.json)"),
+)
+_COMPILED = tuple((_pattern(zh), en) for zh, en in _ENGLISH_PATTERNS)

@@ -393,13 +393,54 @@ def _markdown(text: str) -> bytes:
     return _MARKDOWN[0].reset().convert(text).encode("utf-8")
 
 
+# Chinese, Japanese and Korean characters and their punctuation (CJK ideographs, kana, hangul, full-width forms).
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+# A CJK character at the end of a line (before any closing emphasis) and at the start of the next (after any
+# opening emphasis or link bracket).
+_ENDS_CJK = re.compile(f"[{_CJK}][*_]*$")
+_STARTS_CJK = re.compile(f"^[ \t]*[*_\\[]*[{_CJK}]")
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_BLOCK_LINE = re.compile(r"^[ \t]*(#|\||<|```|~~~)")
+
+
+def join_cjk_lines(text: str) -> str:
+    """A line break between two CJK characters removed, outside code: Markdown (and HTML) turn a line break
+    inside a paragraph into a space, which Chinese text does not have ("主体。 从" where the source wrapped).
+    Lines of headings, tables and HTML blocks, fenced code and indented code are left as they are."""
+    lines = text.split("\n")
+    out: list[str] = []
+    fence = None
+    for line in lines:
+        marker = _FENCE.match(line)
+        if fence is not None:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if marker:
+            fence = marker.group(1)
+            out.append(line)
+            continue
+        previous = out[-1] if out else None
+        if (previous is not None and _ENDS_CJK.search(previous) and _STARTS_CJK.match(line)
+                and not _BLOCK_LINE.match(previous) and not _BLOCK_LINE.match(line)
+                and not previous.startswith(("    ", "\t"))
+                and previous.count("`") % 2 == 0):
+            out[-1] = previous + line.lstrip(" \t")
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def markdown_to_html(text: str, placed: tuple = ()) -> str:
     """Markdown to HTML. The tables the build placed are written as HTML directly: the Markdown library's
     inline pass over thousands of cells was most of a build's time, and the cells need no Markdown. The
     conversion comes from the cache of rendered bytes (memo.py) when the same text was converted before, so an
-    up-to-date build does not even import the markdown package."""
+    up-to-date build does not even import the markdown package. A line break between two CJK characters is
+    joined without a space (:func:`join_cjk_lines`)."""
     for index, table in enumerate(placed):
         text = text.replace(tables.table_markdown(table), f"\n\n{_TABLE_MARK}{index}\n\n")
+    text = join_cjk_lines(text)
     converted = memo.cached("markdown", [text], lambda: _markdown(text)).decode("utf-8")
     for index, table in enumerate(placed):
         converted = converted.replace(f"<p>{_TABLE_MARK}{index}</p>", tables.table_html(table))
@@ -413,9 +454,33 @@ def page_environment(templates_dir: str) -> jinja2.Environment:
     if not os.path.isdir(templates_dir):
         raise GeneratorError("templates folder not found", templates_dir, None, "pass --templates DIR")
     # Autoescape writes values as HTML; finalize (escape.html_text) also keeps them from forming a Liquid tag.
-    return jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
-                              autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              finalize=_page_value, bytecode_cache=_PageBytecode())
+    env = jinja2.Environment(loader=_ContainedLoader(templates_dir), undefined=jinja2.StrictUndefined,
+                             autoescape=True, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_page_value, bytecode_cache=_PageBytecode())
+    env.globals.update(t=_page_word, page_words_json=_page_words_json)
+    return env
+
+
+def _page_lang(context) -> str:
+    lang = context.get("lang")
+    try:
+        return i18n.language(lang) if isinstance(lang, str) else i18n.DEFAULT_LANGUAGE
+    except GeneratorError:
+        return i18n.DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def _page_word(context, key: str, **values) -> str:
+    """``{{ t("nav.posts") }}``: one of i18n.PAGE_WORDS in the page's language (its ``lang``)."""
+    return i18n.page_word(key, _page_lang(context), **values)
+
+
+@jinja2.pass_context
+def _page_words_json(context) -> Markup:
+    """The page's words for its scripts, as JSON to place in ``<script type="application/json">``."""
+    import json
+    return escape.script_json(json.dumps(i18n.page_words(_page_lang(context)), sort_keys=True, ensure_ascii=False,
+                                         separators=(",", ":")))
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
@@ -442,7 +507,27 @@ def _page_value(value):
     return Markup(escape.html_text(value)) if isinstance(value, str) else value
 
 
+class _EnglishLoader(_ContainedLoader):
+    """The page templates (written in Chinese) with their own text in English (i18n.english_page); scripts and
+    stylesheets they include, and every value rendered into them, are left as they are."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return (i18n.english_page(source) if template.endswith(".j2") else source), filename, uptodate
+
+
+def _english_environment(env: jinja2.Environment) -> jinja2.Environment:
+    english = getattr(env, "_english", None)
+    if english is None:
+        english = env.overlay(loader=_EnglishLoader(env.loader.searchpath))
+        env._english = english
+    return english
+
+
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
+    if _page_lang(context) == "en":
+        # The templates are written in Chinese; an English page has their words in English.
+        env = _english_environment(env)
     try:
         template = env.get_template(template_name)
     except jinja2.TemplateNotFound:
@@ -452,8 +537,9 @@ def render_page(env: jinja2.Environment, template_name: str, context: dict) -> s
         raise GeneratorError(f"template syntax error: {exc.message}", exc.filename, exc.lineno,
                              "fix the template at that line") from None
     try:
-        return template.render(context)
+        page = template.render(context)
     except jinja2.UndefinedError as exc:
         line = _template_line(exc, template.filename)
         raise GeneratorError(f"undefined name in template: {exc.message}", template.filename, line,
                              "pass the variable to the template or fix the spelling") from None
+    return page

@@ -10,7 +10,7 @@ import re
 
 from markupsafe import Markup
 
-from . import charts, guide_charts, guide_tables, memo
+from . import charts, guide_charts, guide_tables, i18n, memo
 from .errors import GeneratorError
 from .background import in_background
 from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
@@ -97,7 +97,8 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str,
                       contexts: list[int]) -> list[tuple[str, str, Table]]:
     """(section title, note, table) for one model's page."""
     pages = content.site.model_pages
-    return [
+    lang = site_language(content)
+    sections = [
         ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
         ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
          guide_tables.memory_table("memory", content, estimator, [model_id], list(pages.quantizations), contexts,
@@ -106,6 +107,16 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str,
          guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], list(pages.quantizations), contexts,
                                     pages.framework, list(pages.gpus), pages.multi_card, show_model=False)),
     ]
+    words = i18n.english_page if lang == "en" else str
+    return [(words(title), words(note), i18n.localized_table(table, lang)) for title, note, table in sections]
+
+
+def site_language(content: Content) -> str:
+    """The language of the standalone pages' tables and charts: site.yaml's ``lang`` (zh-CN or en)."""
+    try:
+        return i18n.language(content.site.lang)
+    except GeneratorError:
+        return i18n.DEFAULT_LANGUAGE
 
 
 def model_page_files(content: Content, estimator: Estimator, page_env, site: dict, model_id: str):
@@ -118,7 +129,7 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     chart_path = f"images/models/{model_slug(model_id)}.svg"
     try:
         chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus,
-                                         pages.framework)
+                                         pages.framework, lang=site_language(content))
     except GeneratorError as exc:
         # A model whose config gives no context the page can draw (a maximum context below every listed length):
         # the model's own entry is where to look.
@@ -153,8 +164,9 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
             spec = DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK.startswith(profile.engine + "==") else profile.engine
             engines.append({"spec": spec, "label": spec})
     gpus = sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name))
-    grids = [guide_tables.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q, list(pages.contexts),
-                                         pages.framework, list(pages.gpus), pages.multi_card)
+    grids = [i18n.localized_table(guide_tables.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q,
+                                                              list(pages.contexts), pages.framework, list(pages.gpus),
+                                                              pages.multi_card), site_language(content))
              for q in GRID_QUANTIZATIONS]
     embedded = script_json(data_json(calculator_data(content)).rstrip("\n"))
     return {
@@ -331,10 +343,11 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
     # The picker for Jekyll's post layout (a post with `answer_first: true`), Liquid-free inside {% raw %}.
     jekyll_answer = answer_first(content, estimator, "/")
     if jekyll_answer is not None:
-        picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/"})
+        picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/",
+                                                                  "lang": content.site.lang, "picker_words": True})
         files["_includes/picker.html"] = "{% raw %}" + picker + "{% endraw %}\n"
-    # Jekyll's layouts use the standalone pages' stylesheet and table script, as files.
-    for name in ("style.css", "site.js"):
+    # Jekyll's layouts use the standalone pages' stylesheet and table script, as files; every page its icon.
+    for name in ("style.css", "site.js", "favicon.svg"):
         files[f"assets/{name}"] = read_template(templates_dir, name)
     files.update(seed_files.result())
     files.update(calculator_files(content, page_env, site, content.site.lang))

@@ -6,23 +6,26 @@
   if (!calc || !document.getElementById("picker")) { return; }
   var DATA = calc.data, C = DATA.constants, GIB = C.gib;
   var $ = function (id) { return document.getElementById(id); };
+  var msg = calc.msg;  // the page's words (i18n.PAGE_WORDS)
 
   function gib(bytes) { return calc.formatFixed(bytes / GIB, 1); }
   function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function tokens(n) { return n % 1024 === 0 ? (n / 1024) + "K" : thousands(n); }
   function model(id) { return DATA.models.filter(function (m) { return m.id === id; })[0]; }
 
-  // The card: one of the catalogue, or "my VRAM" typed in GB (a card sold as 12 GB has 12 GiB, as gpus.yaml says).
+  // The card: one of the catalogue, or "my VRAM" typed in GB as sold (a card sold as 12 GB has 12 GiB, as
+  // gpus.yaml says), decimals allowed, shown as typed; the same rule as the calculator.
   function card() {
     var name = $("pick-gpu").value;
     $("pick-vram-field").hidden = name !== "";
     if (name) {
       var found = DATA.gpus.filter(function (g) { return g.name === name; })[0];
-      return { name: name, bytes: found.memory_bytes };
+      return { name: msg("pick.where", { name: name, gib: gib(found.memory_bytes) }), bytes: found.memory_bytes };
     }
-    var typed = Number($("pick-vram").value);
-    if (!(typed > 0) || typed > 2048) { return null; }
-    return { name: "你的 " + typed + " GB 显卡", bytes: Math.round(typed * GIB) };
+    var text = String($("pick-vram").value).trim().replace(/^\+/, "");
+    var typed = Number(text);
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || !(typed > 0) || typed > 4096) { return null; }
+    return { name: msg("pick.your-card", { gb: text }), bytes: Math.round(typed * GIB) };
   }
 
   function answer() {
@@ -32,33 +35,33 @@
     var spec = $("pick-engine").value;
     var engine = spec.split("==")[0];
     var gpu = card();
-    if (gpu === null) { return { verdict: "no", number: "—", sentence: "请填写显存大小（GB），例如 12。" }; }
+    if (gpu === null) { return { verdict: "no", number: "—", sentence: msg("pick.need-vram") }; }
     if (quant.format === "gguf" && engine !== "llama.cpp") { spec = "llama.cpp"; engine = spec; }
     if (quant.format !== "gguf" && engine === "llama.cpp") {
-      return { verdict: "no", number: "—", sentence: "llama.cpp 运行 GGUF 量化（如 q4_k_m、q8_0），请换一个量化或框架。" };
+      return { verdict: "no", number: "—", sentence: msg("pick.llamacpp-gguf") };
     }
     var framework = calc.parseFramework(spec);
     var limit = arch.max_position_embeddings;
     if (limit && context > limit) {
-      return { verdict: "no", number: "—", sentence: m.id + " 最长支持 " + tokens(limit) + " Token 上下文，请选短一些的长度。" };
+      return { verdict: "no", number: "—", sentence: msg("pick.max-context", { model: m.id, limit: tokens(limit) }) };
     }
     function at(tokensCount, cards) {
       return calc.estimate(arch, quant, tokensCount, framework, undefined, 1, cards, null, gpu.bytes);
     }
     var one = at(context, 1);
     var needs = calc.busiestGpuBytes(one);
-    var where = gpu.name + "（" + gib(gpu.bytes) + " GiB）";
+    var where = gpu.name;
     var via = engine === "llama.cpp" && quant.format === "gguf" && $("pick-engine").value.split("==")[0] !== "llama.cpp"
-      ? "（GGUF 按 llama.cpp 估算）" : "";
+      ? msg("pick.via-llamacpp") : "";
+    var run = { model: m.id, quant: quant.name, context: tokens(context), via: via, where: where };
     if (calc.fits(one, gpu.bytes)) {
-      var sentence = m.id + " " + quant.name + " 在 " + tokens(context) + " 上下文下" + via + "，" + where + " 能装下";
+      var sentence = msg("pick.fits", run);
       if (one.kv_cache_capacity_tokens !== null) {
-        sentence += "：vLLM 预分配 " + gib(one.per_gpu_peak[0]) + " GiB，KV cache 可容纳 " +
-          thousands(one.kv_cache_capacity_tokens) + " Token。";
+        sentence += msg("pick.fits-vllm", { gib: gib(one.per_gpu_peak[0]), tokens: thousands(one.kv_cache_capacity_tokens) });
       } else {
-        sentence += "，峰值约 " + gib(needs) + " GiB（含 CUDA 上下文和分配器余量）。";
+        sentence += msg("pick.fits-peak", { gib: gib(needs) });
       }
-      return { verdict: "yes", number: "能装下", sentence: sentence };
+      return { verdict: "yes", number: msg("pick.yes"), sentence: sentence };
     }
     var cards = 0;
     for (var k = 2; k <= C.max_cards; k++) { if (calc.fits(at(context, k), gpu.bytes)) { cards = k; break; } }
@@ -69,45 +72,107 @@
       if (calc.fits(at(middle * 1024, 1), gpu.bytes)) { low = middle; } else { high = middle - 1; }
     }
     var longest = low * 1024;
-    var text = m.id + " " + quant.name + " 在 " + tokens(context) + " 上下文下" + via + "，一张" + where + "装不下（约需 " +
-      gib(needs) + " GiB）。";
+    var text = msg("pick.no-fit", Object.assign({ gib: gib(needs) }, run));
     var number;
     if (longest > 0) {
-      number = "最多 " + tokens(longest) + " 上下文";
-      text += "一张卡最长能跑 " + thousands(longest) + " Token 上下文";
-      text += cards ? "；或用 " + cards + " 张同样的卡。" : "。";
+      number = msg("pick.at-most", { context: tokens(longest) });
+      text += msg("pick.longest", { tokens: thousands(longest) });
+      text += cards ? msg("pick.or-cards", { cards: cards }) : msg("pick.end");
     } else if (cards) {
-      number = "需要 " + cards + " 张";
-      text += "要 " + cards + " 张同样的卡才能跑" + (engine === "vllm" ? "（张量并行）。" : "（按层切分）。");
+      number = msg("pick.needs-cards", { cards: cards });
+      text += msg(engine === "vllm" ? "pick.cards-tp" : "pick.cards-layers", { cards: cards });
     } else {
-      number = "装不下";
-      text += C.max_cards + " 张以内都装不下，请换更小的量化或模型。";
+      number = msg("pick.never");
+      text += msg("pick.never-sentence", { cards: C.max_cards });
     }
     return { verdict: "no", number: number, sentence: text };
   }
 
+  // The choices in the URL, as the calculator's (#model=...&context=...&q=...&engine=...&gpu=... or vram=...): a
+  // shared link opens the same answer; a value the picker has no choice for is named, with the nearest ones.
+  var FIELDS = { model: "pick-model", context: "pick-context", q: "pick-quantization", engine: "pick-engine",
+    gpu: "pick-gpu", vram: "pick-vram" };
+  var WHAT = { model: "model", context: "context", q: "quantization", engine: "engine", gpu: "gpu" };
+  var fromUrl = {};
+  function params() {
+    var found = new URLSearchParams({
+      model: $("pick-model").value, context: $("pick-context").value, q: $("pick-quantization").value,
+      engine: $("pick-engine").value,
+    });
+    if ($("pick-gpu").value) { found.set("gpu", $("pick-gpu").value); } else { found.set("vram", $("pick-vram").value); }
+    Object.keys(fromUrl).forEach(function (key) { found.set(key, fromUrl[key]); });
+    return found;
+  }
+  function readUrl() {
+    fromUrl = {};
+    var text = window.location.hash.replace(/^#/, "");
+    if (text.indexOf("=") < 0) { return false; }
+    var given = new URLSearchParams(text);
+    if (given.has("vram") && !given.has("gpu")) { given.set("gpu", ""); }
+    Object.keys(FIELDS).forEach(function (key) {
+      if (!given.has(key)) { return; }
+      var element = $(FIELDS[key]), value = given.get(key);
+      if (element.tagName !== "SELECT") { element.value = value; return; }
+      var options = Array.prototype.map.call(element.options, function (o) { return o.value; });
+      if (options.indexOf(value) >= 0) { element.value = value; } else { fromUrl[key] = value; }
+    });
+    return true;
+  }
+  function unknownInUrl() {
+    var key = Object.keys(fromUrl)[0];
+    if (key === undefined) { return null; }
+    var element = $(FIELDS[key]);
+    var choices = Array.prototype.map.call(element.options, function (o) { return o.value; }).filter(Boolean);
+    var close = calc.nearest(fromUrl[key], choices);
+    var sentence = msg("url.unknown-" + WHAT[key], { value: fromUrl[key] }) +
+      (close.length ? msg("suggest.did-you-mean") + close.join(msg("suggest.or")) + msg("suggest.end") : msg("suggest.pick"));
+    return { verdict: "no", number: "—", sentence: sentence };
+  }
+  function writeUrl() {
+    if (window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", "#" + params().toString()); } catch (error) { /* file:// */ }
+    }
+  }
+
   function update() {
-    var result;
+    var result = unknownInUrl();
+    if (result) { return show(result); }
     try {
       result = answer();
     } catch (error) {
-      result = { verdict: "no", number: "—", sentence: "无法计算：" + (error && error.message ? error.message : error) };
+      result = { verdict: "no", number: "—", sentence: msg("pick.cannot", { detail: error && error.message ? error.message : error }) };
     }
+    show(result);
+  }
+
+  function show(result) {
     $("pick-number").textContent = result.number;
     $("pick-number").className = "picker-number " + result.verdict;
     $("pick-sentence").textContent = result.sentence;
     // The calculator opens with the same setup (see its URL state).
-    var params = new URLSearchParams({
-      model: $("pick-model").value, context: $("pick-context").value, q: $("pick-quantization").value,
-      engine: $("pick-engine").value,
-    });
-    if ($("pick-gpu").value) { params.set("gpu", $("pick-gpu").value); } else { params.set("vram", $("pick-vram").value); }
     var link = $("pick-calculator");
-    link.href = link.href.split("#")[0].split("?")[0] + "#" + params.toString();
+    link.href = link.href.split("#")[0].split("?")[0] + "#" + params().toString();
   }
 
-  $("picker").addEventListener("input", update);
-  $("picker").addEventListener("change", update);
+  var defaults = {};
+  Object.keys(FIELDS).forEach(function (key) { defaults[key] = $(FIELDS[key]).value; });
+  function chosen(event) {
+    Object.keys(FIELDS).forEach(function (key) { if (event.target && event.target.id === FIELDS[key]) { delete fromUrl[key]; } });
+    update();
+    writeUrl();
+  }
+  $("picker").addEventListener("input", chosen);
+  $("picker").addEventListener("change", chosen);
   $("picker").addEventListener("submit", function (event) { event.preventDefault(); update(); });
+  calc.shareButtons($("pick-answer"), function () {
+    Object.keys(FIELDS).forEach(function (key) { $(FIELDS[key]).value = defaults[key]; });
+    fromUrl = {};
+    if (window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", window.location.pathname + window.location.search); } catch (error) { /* file:// */ }
+    }
+    update();
+  }).querySelector(".copy-link").addEventListener("click", writeUrl, true);
+  readUrl();
+  window.addEventListener("hashchange", function () { if (readUrl()) { update(); } });
   update();
 })();

@@ -12,8 +12,11 @@ import json
 import os
 import random
 import time
+from pathlib import Path
 
 import pytest
+
+from generator.i18n import page_word
 
 from generator import calculator, cli, render
 from generator.calc.architecture import Architecture
@@ -108,6 +111,9 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    # The site's icon, which every page links (site.py writes it beside the calculator).
+    (folder / "assets").mkdir(exist_ok=True)
+    (folder / "assets" / "favicon.svg").write_bytes((Path(TEMPLATES) / "favicon.svg").read_bytes())
     return folder
 
 
@@ -418,17 +424,21 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
         pasted += bool(case["config"])
         if "refused" in expected:
             assert result["report"] is None, case
-            assert result["errors"]["err-gpu"] == expected["refused"], (case, result["errors"])
+            # The CLI's words, introduced in the page's language (zh-CN here).
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (case, result["errors"])
             refused += 1
             continue
         if "refused_framework" in expected:
             assert result["report"] is None, case
-            assert result["errors"]["err-framework"] == expected["refused_framework"], (case, result["errors"])
+            assert result["errors"]["err-framework"] == page_word("err.engine", "zh-CN",
+                                                                  detail=expected["refused_framework"]), \
+                (case, result["errors"])
             continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
             # Past 2^53 bytes (a 671B model at the page's limits) a JS number is no longer exact: the page says so.
-            assert "too large to compute exactly" in result["errors"]["err-status"], case
+            assert page_word("err.too-large", "zh-CN") in result["errors"]["err-status"], case
             too_large += 1
             continue
         assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
@@ -470,7 +480,8 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
         expected = _python_report(case)
         if "refused" in expected:
             assert log.observed_kind == "refused" or log.max_model_len > 0
-            assert result["errors"]["err-gpu"] == expected["refused"], (log.id, result["errors"])
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (log.id, result["errors"])
             continue
         assert result["report"] == expected, log.id
     assert sum("refused" in _python_report(c) for c in cases) >= sum(log.observed_kind == "refused" for log in logs)
@@ -521,11 +532,12 @@ INVALID = [
     ({"batch": ""}, "err-batch", "不能为空"),
     ({"gpus": "1.25"}, "err-gpus", "必须是整数"),
     ({"gpus": "-2"}, "err-gpus", "至少为 1"),
-    ({"quantization": "q9_z"}, "err-quantization", "unknown quantization 'q9_z'"),
-    ({"quantization": ""}, "err-quantization", "unknown quantization"),
-    ({"engine": "transformers", "version": ""}, "err-framework", "transformers needs a version"),
-    ({"engine": "transformers", "version": "3.0.0"}, "err-framework", "no transformers profile covers version 3.0.0"),
-    ({"engine": "transformers", "version": "4.x 1"}, "err-framework", "bad framework"),
+    # The page's words (zh-CN), naming the value the reader gave.
+    ({"quantization": "q9_z"}, "err-quantization", "不认识的量化 “q9_z”"),
+    ({"quantization": ""}, "err-quantization", "不认识的量化"),
+    ({"engine": "transformers", "version": ""}, "err-framework", "transformers 需要填写版本号"),
+    ({"engine": "transformers", "version": "3.0.0"}, "err-framework", "没有 transformers 3.0.0 版本的显存数据"),
+    ({"engine": "transformers", "version": "4.x 1"}, "err-framework", "推理框架写法不对：“transformers==4.x 1”"),
     ({"engine": "vllm", "version": "0.6.3", "gpu": ""}, "err-gpu", "vLLM"),
     ({"model": "__config_json__", "config": ""}, "err-config", "config.json"),
     ({"model": "__config_json__", "config": "{\"hidden_size\": 4096,"}, "err-config", "invalid JSON"),
@@ -615,7 +627,7 @@ def test_config_errors_match_the_cli(page, tmp_path):
     # The bounds (architectures as text, at most MAX_FIELD, MAX_PARAMS) exist only where model_config.py has them.
     assert len(cases) >= 11
     for (config, want), result in zip(expected, page.run(cases)):
-        assert result["errors"]["err-config"] == want, config
+        assert result["errors"]["err-config"] == page_word("err.config", "zh-CN", detail=want), config
         assert result["report"] is None
     page.check_clean()
 

@@ -28,7 +28,7 @@ def _each_digit_changed(text: str, start: int, end: int):
 
 
 def test_every_digit_of_every_charts_data_is_caught(plan):
-    charts = [rel for rel in plan.files if rel.endswith(".svg")]
+    charts = [rel for rel in plan.files if rel.endswith(".svg") and rel.startswith("images/")]  # not the icon
     assert len(charts) >= 30
     caught = 0
     for rel in charts:

@@ -6,6 +6,7 @@ the calculator's setup round-trips through its URL; tables and forms work from t
 import functools
 import http.server
 import os
+import re
 import threading
 from urllib.parse import quote
 
@@ -45,7 +46,7 @@ def server():
 _TABLES = """() => [...document.querySelectorAll("main table")].map(table => {
   const region = table.closest(".table-scroll") || table;
   const first = table.querySelector("tbody tr > :first-child");
-  const hint = region.parentNode.querySelector(".table-more");
+  const hint = (region.closest(".table-wrap") || region.parentNode).querySelector(".table-more");
   return {
     overflows: region.scrollWidth > region.clientWidth + 1,
     pinned: first ? getComputedStyle(first).position === "sticky" : false,
@@ -226,4 +227,259 @@ def test_calculator_warns_in_the_pages_language(browser, server):
     page.keyboard.press("Control+A")
     page.keyboard.type("8192")
     assert "超过了模型的最大长度" not in page.locator("#warnings").text_content()
+    page.close()
+
+
+# --- Issue 24: pages that never make a reader work ------------------------------------------------------------------
+
+from generator.i18n import page_word  # noqa: E402
+
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+PAGE_KINDS = ["index.html", "posts/llm-inference-vram-guide.html", "models/qwen2-5-7b-instruct.html",
+              "calculator/index.html"]
+
+
+@pytest.mark.parametrize("width_name", WIDTHS)
+def test_an_unknown_model_card_or_quantization_in_a_link_is_named_with_the_nearest(browser, server, width_name):
+    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+    link = (f"{server}/calculator/index.html#model=Qwen2.5-7B-Instruc&quantization=gptq-int3&framework=transformers"
+            "&framework-version=4.46.0&gpu=RTX%204099&context=4096")
+    page.goto(link, wait_until="load")
+    model, gpu, quant = (page.locator(f"#err-{f}").text_content() for f in ("model", "gpu", "quantization"))
+    # Each names the value from the link, in the page's language (zh-CN), and offers the nearest ids first.
+    assert model.startswith(page_word("url.unknown-model", "zh-CN", value="Qwen2.5-7B-Instruc")), model
+    assert page.locator("#err-model .suggestion").first.text_content() == "Qwen2.5-7B-Instruct"
+    assert gpu.startswith(page_word("url.unknown-gpu", "zh-CN", value="RTX 4099")), gpu
+    assert page.locator("#err-gpu .suggestion").first.text_content() == "RTX 4090"
+    assert quant.startswith(page_word("err.unknown-quantization", "zh-CN", value="gptq-int3")), quant
+    assert "gptq-int4" in page.locator("#err-quantization .suggestion").all_text_contents()
+    for field in ("model", "gpu", "quantization"):
+        assert 1 <= page.locator(f"#err-{field} .suggestion").count() <= 3
+    # No number is shown for a model the reader was not sent, and the link keeps what it named.
+    assert page.locator("#out-peak").text_content() == "—"
+    assert "model=Qwen2.5-7B-Instruc&" in page.url and "gpu=RTX+4099" in page.url
+    if width_name == "phone":
+        # The pinned result bar says what is wrong, at the bottom of the screen.
+        note = page.locator("#result-bar .bar-error")
+        assert note.is_visible() and "Qwen2.5-7B-Instruc" in note.text_content()
+        box = page.locator("#result-bar").bounding_box()
+        assert box["y"] + box["height"] == pytest.approx(900, abs=2)
+    # A suggestion picks that value; the others stay named until fixed.
+    page.locator("#err-model .suggestion").first.click()
+    assert page.locator("#model").input_value() == "Qwen2.5-7B-Instruct"
+    assert page.locator("#err-model").is_hidden()
+    page.locator("#err-gpu .suggestion").first.click()
+    page.locator("#err-quantization .suggestion", has_text="gptq-int4").click()
+    assert page.locator("#out-peak").text_content() not in ("—", "")
+    assert "model=Qwen2.5-7B-Instruct&" in page.url and "gpu=RTX+4090" in page.url
+    page.close()
+
+
+def test_an_unknown_framework_and_kv_type_in_a_link_are_named(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(f"{server}/calculator/index.html#model=Qwen3-8B&framework=vlm&kv-dtype=fp9", wait_until="load")
+    assert page.locator("#err-framework").text_content().startswith(
+        page_word("url.unknown-framework", "zh-CN", value="vlm"))
+    assert page.locator("#err-framework .suggestion").first.text_content() == "vllm"
+    assert page.locator("#err-kv-dtype").text_content().startswith(
+        page_word("url.unknown-kv-dtype", "zh-CN", value="fp9"))
+    assert "framework=vlm" in page.url and "kv-dtype=fp9" in page.url
+    page.close()
+
+
+def test_vram_is_typed_one_way_in_picker_and_calculator(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(f"{server}/index.html", wait_until="load")
+    page.select_option("#pick-model", "Qwen2.5-7B-Instruct")
+    page.select_option("#pick-gpu", "")
+    page.fill("#pick-vram", "12.5")
+    number, sentence = _answer(page)
+    assert "12.5 GB" in sentence and "12.50" not in sentence
+    # The picker's choices are in the page's URL, and its link opens the calculator on the same card.
+    assert "vram=12.5" in page.url and "model=Qwen2.5-7B-Instruct" in page.url
+    page.locator("#pick-calculator").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#vram").input_value() == "12.5"
+    assert page.locator("#err-gpu").is_hidden()
+    assert page.locator("#out-gpu").text_content() == page_word("option.my-card", "zh-CN", gb="12.5")
+    assert page.locator("#out-gpu-memory").text_content() == "12.5"
+    # Reset: the page's defaults, in the URL too.
+    page.locator(".share .reset").click()
+    assert page.locator("#gpu").input_value() == "RTX 4090" and "vram=" not in page.url and "gpu=RTX+4090" in page.url
+    assert page.locator("#out-peak").text_content() not in ("—", "")
+    assert page.locator(".share .copy-link").text_content() == page_word("link.copy", "zh-CN")
+    page.close()
+
+
+def test_picker_link_reopens_the_same_answer(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/index.html#model=Qwen2.5-14B-Instruct&context=32768&q=bf16&gpu=RTX%204090",
+              wait_until="load")
+    assert page.locator("#pick-model").input_value() == "Qwen2.5-14B-Instruct"
+    assert page.locator("#pick-gpu").input_value() == "RTX 4090"
+    assert _answer(page)[0] != "能装下"
+    page.goto(f"{server}/index.html#model=Qwen9-7B&q=bf16", wait_until="load")
+    page.reload(wait_until="load")
+    assert _answer(page)[1].startswith(page_word("url.unknown-model", "zh-CN", value="Qwen9-7B"))
+    page.close()
+
+
+_HEADER = """(table) => {
+  const region = table.closest(".table-scroll"), head = table.querySelector("thead th");
+  const hint = table.closest(".table-wrap").querySelector(".table-more");
+  return {regionTop: region.getBoundingClientRect().top, headTop: head.getBoundingClientRect().top,
+          hintBottom: hint.getBoundingClientRect().bottom, hintShown: !hint.hidden,
+          rows: table.tBodies[0].rows.length, scrollTop: region.scrollTop,
+          overflows: region.scrollWidth > region.clientWidth + 1};
+}"""
+
+
+@pytest.mark.parametrize("width_name", WIDTHS)
+def test_long_tables_keep_their_header_row_and_say_more_columns_above(browser, server, width_name):
+    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+    page.goto(f"{server}/index.html", wait_until="load")
+    table = page.locator("main table").first
+    before = table.evaluate(_HEADER)
+    assert before["rows"] > 50
+    # Scrolled down inside the long table, its header row stays at the top of its region.
+    table.evaluate("t => { t.closest('.table-scroll').scrollTop = 600; }")
+    after = table.evaluate(_HEADER)
+    assert after["scrollTop"] > 0
+    assert after["headTop"] == pytest.approx(after["regionTop"], abs=1)
+    if width_name == "phone":
+        # The hint that more columns follow sits above the table, not below it.
+        assert after["overflows"] and after["hintShown"]
+        assert after["hintBottom"] <= after["regionTop"] + 1
+    else:
+        # At 1280 px the grid gets the window's width: every context column is in view.
+        assert not after["overflows"]
+        box = page.locator(".table-wrap").first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    page.close()
+
+
+def test_long_tables_filter_by_a_typed_name(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(f"{server}/index.html", wait_until="load")
+    wrap = page.locator(".table-wrap").first
+    total = wrap.locator("tbody tr").count()
+    wrap.locator(".table-filter input").fill("qwen3")
+    shown = wrap.locator("tbody tr:not([hidden])")
+    assert 0 < shown.count() < total
+    assert all("qwen3" in name.lower() for name in shown.locator("th").all_text_contents())
+    wrap.locator(".table-filter input").fill("")
+    assert wrap.locator("tbody tr:not([hidden])").count() == total
+    page.close()
+
+
+@pytest.mark.parametrize("width_name", WIDTHS)
+@pytest.mark.parametrize("page_path", PAGE_KINDS)
+def test_every_page_kind_has_the_nav_bar(browser, server, page_path, width_name):
+    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+    page.goto(f"{server}/{page_path}", wait_until="load")
+    nav = page.locator("header nav.site-nav")
+    assert nav.is_visible()
+    box = nav.bounding_box()
+    assert box["y"] < 200 and box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width_name]
+    labels = nav.locator("a").all_text_contents()
+    for key in ("nav.posts", "nav.models", "nav.calculator"):
+        assert page_word(key, "zh-CN") in labels
+    if page_path == "index.html" and width_name == "phone":
+        # On a phone the post list is one tap away, not below two long grids.
+        nav.get_by_text(page_word("nav.posts", "zh-CN"), exact=True).click()
+        top = page.locator("#posts").bounding_box()["y"]
+        assert 0 <= top < 900
+    page.close()
+
+
+_STRAY_SPACES = """(cjk) => {
+  const between = new RegExp("[" + cjk + "]\\\\s+[" + cjk + "]");
+  return [...document.querySelectorAll("article p, article li")].filter(e => !e.closest("pre"))
+    .map(e => { const copy = e.cloneNode(true); copy.querySelectorAll("code").forEach(c => { c.textContent = "x"; });
+                return copy.textContent.replace(/\\s+/g, " "); })
+    .filter(text => between.test(text));
+}"""
+
+
+@pytest.mark.parametrize("post", sorted(name for name in os.listdir(os.path.join(SITE, "posts"))))
+def test_no_stray_spaces_in_chinese_text(browser, server, post):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(f"{server}/posts/{post}", wait_until="load")
+    assert page.evaluate(_STRAY_SPACES, CJK) == []
+    page.close()
+
+
+ENGLISH_POST = """---
+layout: post
+title: "How much VRAM does a model need?"
+date: 2026-12-01 08:00:00 +0800
+lang: en
+answer_first: true
+---
+Every number below comes from the build.
+
+{{ memory_table(["Qwen2.5-7B-Instruct", "Qwen3-8B"], ["bf16", "awq"], [4096, 32768], "transformers==4.46.0") }}
+
+{{ context_chart("context", "Qwen2.5-7B-Instruct peak memory", [["Qwen2.5-7B-Instruct", "bf16"]], [4096, 32768], "transformers==4.46.0") }}
+"""
+
+
+@pytest.fixture(scope="module")
+def english_site(tmp_path_factory):
+    """A blog with `lang: en` (site.yaml) and an English post: everything the build adds must be English too."""
+    import shutil
+    import subprocess
+    import sys
+    root = tmp_path_factory.mktemp("english")
+    for name in ("content", "templates"):
+        shutil.copytree(os.path.join(ROOT, name), root / name)
+    site_yaml = (root / "content" / "site.yaml").read_text(encoding="utf-8")
+    site_yaml = "\n".join("title: LLM inference VRAM" if line.startswith("title:") else
+                          "lang: en" if line.startswith("lang:") else
+                          "description: How much GPU memory does a model need?" if line.startswith("description:")
+                          else line for line in site_yaml.splitlines()) + "\n"
+    (root / "content" / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    for post in (root / "content" / "posts").iterdir():
+        post.unlink()
+    (root / "content" / "posts" / "2026-12-01-english-post.md").write_text(ENGLISH_POST, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+@pytest.mark.parametrize("width_name", WIDTHS)
+@pytest.mark.parametrize("page_path", ["index.html", "posts/english-post.html", "models/qwen3-8b.html",
+                                       "calculator/index.html"])
+def test_an_english_build_says_every_word_in_english(browser, english_site, page_path, width_name):
+    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((english_site / page_path).as_uri(), wait_until="load")
+    assert errors == []
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # What a reader sees (the text, the form's options and placeholders, the tables' hints, the charts' alt
+    # text) and the charts' own labels: no Chinese, Japanese or Korean character anywhere.
+    seen = page.evaluate("""() => [document.title, document.body.innerText,
+      ...[...document.querySelectorAll("option, [placeholder], [aria-label], img")].map(e =>
+          [e.textContent, e.getAttribute("placeholder"), e.getAttribute("aria-label"), e.getAttribute("alt")].join(" "))
+    ].join("\\n")""")
+    found = re.findall(f"[{CJK}]+", seen)
+    assert found == [], (page_path, found[:10])
+    for img in page.evaluate("[...document.images].map(img => img.getAttribute('src'))"):
+        if img.endswith(".svg"):
+            svg = (english_site / page_path).parent.joinpath(img).resolve().read_text(encoding="utf-8")
+            assert not re.search(f"[{CJK}]", svg), img
+    page.close()
+
+
+def test_an_english_calculator_link_names_an_unknown_model_in_english(browser, english_site):
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto((english_site / "calculator" / "index.html").as_uri() + "#model=Qwen3-9B&quantization=q4_k_mm",
+              wait_until="load")
+    model = page.locator("#err-model").text_content()
+    assert model.startswith(page_word("url.unknown-model", "en", value="Qwen3-9B")), model
+    assert "Did you mean" in model and "Qwen3-8B" in page.locator("#err-model .suggestion").all_text_contents()
+    quant = page.locator("#err-quantization").text_content()
+    assert quant.startswith(page_word("err.unknown-quantization", "en", value="q4_k_mm")), quant
+    assert not re.search(f"[{CJK}]", page.locator("#result-bar").inner_text() + page.locator("main").inner_text())
     page.close()

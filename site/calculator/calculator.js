@@ -2308,6 +2308,102 @@
   var CUSTOM = "__config_json__";
   var $ = function (id) { return document.getElementById(id); };
 
+  // The page's words in its language (i18n.PAGE_WORDS, embedded by the page as <script id="page-words">).
+  var WORDS = (function () {
+    var element = document.getElementById("page-words");
+    try { return element ? JSON.parse(element.textContent) : {}; } catch (error) { return {}; }
+  })();
+  function msg(key, values) {
+    var text = hasOwn(WORDS, key) ? WORDS[key] : key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  // A message already in the page's language, about one field; suggestions: values the reader may have meant.
+  function inputError(text, field, suggestions) {
+    var error = new EstimateError(text, "", field);
+    error.localized = true;
+    error.suggestions = suggestions || [];
+    return error;
+  }
+
+  // The nearest names to a typed or linked value, best first (as the CLI's "did you mean"): edit distance over
+  // the longer name, with a bonus for one containing the other and for a shared beginning.
+  function editDistance(a, b) {
+    var previous = [], current, i, j;
+    for (j = 0; j <= b.length; j++) { previous.push(j); }
+    for (i = 1; i <= a.length; i++) {
+      current = [i];
+      for (j = 1; j <= b.length; j++) {
+        current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      }
+      previous = current;
+    }
+    return previous[b.length];
+  }
+  function nearest(value, candidates, limit) {
+    function fold(text) { return String(text).toLowerCase().replace(/[\s_]+/g, "-"); }
+    var wanted = fold(pyStrip(String(value || "")));
+    if (!wanted) { return []; }
+    return candidates.map(function (name, index) {
+      var key = fold(name), prefix = 0;
+      while (prefix < Math.min(key.length, wanted.length) && key[prefix] === wanted[prefix]) { prefix++; }
+      var score = 1 - editDistance(wanted, key) / Math.max(wanted.length, key.length) + 0.3 * prefix / wanted.length;
+      if (key.indexOf(wanted) >= 0 || wanted.indexOf(key) >= 0) { score += 0.5; }
+      return { name: name, score: score, index: index };
+    }).filter(function (c) { return c.score >= 0.5; }).sort(function (x, y) {
+      return y.score - x.score || x.index - y.index;
+    }).slice(0, limit || 3).map(function (c) { return c.name; });
+  }
+  function engineNames() { return Array.from(new Set(DATA.frameworks.map(function (p) { return p.engine; }))).sort(); }
+  function unquote(text) { return String(text).replace(/^(['"])([\s\S]*)\1$/, "$2"); }
+
+  // The estimator's messages are the CLI's (English, the same words as `python -m generator estimate`); the page
+  // says them in its own language, naming the value and at most a few suggestions.
+  function localized(error) {
+    if (error.localized) { return { text: error.message, suggestions: error.suggestions || [] }; }
+    var m = error.message, match, field = error.field;
+    function say(key, values, suggestions) { return { text: msg(key, values), suggestions: suggestions || [] }; }
+    if (/^unknown quantization /.test(m)) {
+      var typed = $("quantization") ? $("quantization").value : unquote(m.slice(21));
+      return say("err.unknown-quantization", { value: pyStrip(typed) }, nearest(typed, Q.valid_names));
+    }
+    if ((match = /^bad framework ([\s\S]*)$/.exec(m))) {
+      return say("err.bad-framework", { value: unquote(match[1]), list: engineNames().join(msg("suggest.or")) });
+    }
+    if ((match = /^unknown framework ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-framework", { value: unquote(match[1]), list: engineNames().join(msg("suggest.or")) });
+    }
+    if (/^transformers needs a version/.test(m)) { return say("err.needs-version"); }
+    if ((match = /^no (\S+) profile covers version ([\s\S]+)$/.exec(m))) {
+      return say("err.no-profile", { engine: match[1], version: match[2] });
+    }
+    if ((match = /^(\S+) is a GGUF file type/.exec(m))) {
+      return say("err.gguf-engine", { quant: match[1], engine: $("framework") ? $("framework").value : "" });
+    }
+    if ((match = /^llama\.cpp does not load (\S+) checkpoints/.exec(m))) {
+      return say("err.llamacpp-format", { quant: match[1] });
+    }
+    if ((match = /^(\S+) has no (\S+) KV cache$/.exec(m))) {
+      return say("err.engine-kv", { engine: match[1], kv: match[2],
+        list: error.fix.replace(/^use one of: /, "").split(", ").join(msg("suggest.or")) });
+    }
+    if ((match = /^unknown KV cache type ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-kv", { value: unquote(match[1]) },
+        nearest(unquote(match[1]), Object.keys(DATA.kv_dtypes.bytes_per_value)));
+    }
+    if ((match = /^unknown GPU ([\s\S]*)$/.exec(m))) {
+      return say("err.unknown-gpu", { value: unquote(match[1]) },
+        nearest(unquote(match[1]), DATA.gpus.map(function (g) { return g.name; })));
+    }
+    if (/^vLLM's KV cache fills the card/.test(m)) { return say("err.vllm-needs-gpu"); }
+    if (/^numbers too large/.test(m)) { return say("err.too-large"); }
+    if (field === "config") { return say("err.config", { detail: String(error) }); }
+    return say("err.engine", { detail: String(error) });
+  }
+
   var FIELD_ERRORS = {
     model: "err-model", config: "err-config", quantization: "err-quantization", context: "err-context",
     generate: "err-generate", batch: "err-batch", framework: "err-framework", "framework-version": "err-framework",
@@ -2329,7 +2425,7 @@
       flags.gpu_memory_utilization = attempt(function () {
         var value = Number(text);
         if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value > 0 && value <= 1)) {
-          throw new EstimateError("--gpu-memory-utilization 必须大于 0 且不超过 1", "", "vllm-utilization");
+          throw inputError(msg("input.utilization"), "vllm-utilization");
         }
         return value;
       });
@@ -2345,30 +2441,66 @@
   var MY_VRAM = "__my_vram__";
   var MAX_VRAM_GB = 4096;
 
-  // A whole number within [low, high]; the message says what is wrong (Chinese, as the page).
+  // A whole number within [low, high]; the message says what is wrong, in the page's language.
   function readInteger(id, label, low, high) {
     var text = pyStrip($(id).value);
-    if (text === "") { throw new EstimateError(label + "不能为空", "", id); }
+    if (text === "") { throw inputError(msg("input.empty", { label: label }), id); }
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-      throw new EstimateError(label + "必须是数字，而不是 “" + text + "”", "", id);
+      throw inputError(msg("input.not-number", { label: label, value: text }), id);
     }
     var value = Number(text);
     if (!Number.isInteger(value) || !/^[+-]?\d+$/.test(text)) {
-      throw new EstimateError(label + "必须是整数", "", id);
+      throw inputError(msg("input.not-whole", { label: label }), id);
     }
     if (value < low) {
-      throw new EstimateError(label + (low === 0 ? "不能为负数" : "至少为 " + low), "", id);
+      throw inputError(low === 0 ? msg("input.negative", { label: label }) : msg("input.at-least", { label: label, low: low }), id);
     }
-    if (value > high) { throw new EstimateError(label + "最多为 " + thousands(high), "", id); }
+    if (value > high) { throw inputError(msg("input.at-most", { label: label, high: thousands(high) }), id); }
     return value;
   }
 
-  function showError(field, message) {
+  // VRAM in GB as sold (a 12 GB card has 12 GiB, content/gpus.yaml), decimals allowed: {text as typed, value}.
+  function readGigabytes(id, label, high) {
+    var text = pyStrip($(id).value);
+    if (text === "") { throw inputError(msg("input.empty", { label: label }), id); }
+    if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+      throw inputError(msg("input.not-number", { label: label, value: text }), id);
+    }
+    var value = Number(text);
+    if (!(value > 0)) { throw inputError(msg("input.above-zero", { label: label }), id); }
+    if (value > high) { throw inputError(msg("input.at-most", { label: label, high: thousands(high) }), id); }
+    return { text: text.replace(/^\+/, ""), value: value };
+  }
+
+  // A message under its field; each suggestion a button that puts it in the field.
+  function showError(field, message, suggestions) {
     var element = $(FIELD_ERRORS[field] || "err-status");
-    element.textContent = element.textContent ? element.textContent + " " + message : message;
+    if (element.childNodes.length) { element.appendChild(document.createTextNode(" ")); }
+    element.appendChild(document.createTextNode(message));
+    var target = $(field);
+    if (suggestions && suggestions.length && target) {
+      element.appendChild(document.createTextNode(msg("suggest.did-you-mean")));
+      suggestions.forEach(function (value, index) {
+        if (index) { element.appendChild(document.createTextNode(msg("suggest.or"))); }
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "suggestion";
+        button.textContent = value;
+        button.addEventListener("click", function () {
+          delete fromUrl[field];
+          target.value = value;
+          if (field === "framework") { $("framework-version").value = ""; }
+          update();
+          target.focus();
+        });
+        element.appendChild(button);
+      });
+      element.appendChild(document.createTextNode(msg("suggest.end")));
+    } else if (hasOwn(fromUrl, field)) {
+      element.appendChild(document.createTextNode(msg("suggest.pick")));
+    }
     element.hidden = false;
-    var input = $(field);
-    if (input) { input.setAttribute("aria-invalid", "true"); }
+    if (target) { target.setAttribute("aria-invalid", "true"); }
   }
 
   function clearErrors() {
@@ -2402,13 +2534,18 @@
         throw error;
       }
     }
+    // A shared link that names a model, card, framework or cache type the page does not have: said, never
+    // replaced by the default without a word.
+    Object.keys(fromUrl).forEach(function (id) {
+      errors.push(inputError(msg("url.unknown-" + id, { value: fromUrl[id] }), id, nearest(fromUrl[id], urlChoices(id))));
+    });
     var modelValue = $("model").value;
     var name, arch;
     if (modelValue === CUSTOM) {
       name = "config.json";
       arch = attempt(function () {
         if (!pyStrip($("config").value)) {
-          throw new EstimateError("请粘贴模型的 config.json", "", "config");
+          throw inputError(msg("input.paste-config"), "config");
         }
         return parseConfigJson($("config").value);
       });
@@ -2416,25 +2553,26 @@
       var model = findModel(modelValue);
       name = modelValue;
       arch = attempt(function () {
-        if (!model) { throw new EstimateError("请选择一个模型", "", "model"); }
-        if (!model.architecture) { throw new EstimateError("模型 " + model.id + " 没有 config.json 数据", "", "model"); }
+        if (!model) { throw inputError(msg("input.pick-model"), "model"); }
+        if (!model.architecture) { throw inputError(msg("input.no-config", { model: model.id }), "model"); }
         return model.architecture;
       });
     }
     var request = {
       name: name, arch: arch,
       quantization: $("quantization").value,
-      context: attempt(function () { return readInteger("context", "上下文长度", 1, LIMITS.context); }),
-      generate: attempt(function () { return readInteger("generate", "生成 token 数", 0, LIMITS.generate); }),
-      batch: attempt(function () { return readInteger("batch", "批大小", 1, LIMITS.batch); }),
-      gpus: attempt(function () { return readInteger("gpus", "GPU 数量", 1, LIMITS.gpus); }),
+      context: attempt(function () { return readInteger("context", msg("label.context"), 1, LIMITS.context); }),
+      generate: attempt(function () { return readInteger("generate", msg("label.generate"), 0, LIMITS.generate); }),
+      batch: attempt(function () { return readInteger("batch", msg("label.batch"), 1, LIMITS.batch); }),
+      gpus: attempt(function () { return readInteger("gpus", msg("label.gpus"), 1, LIMITS.gpus); }),
       kvDtype: $("kv-dtype").value || null,
       gpu: $("gpu").value || null,
     };
     if (request.gpu === MY_VRAM) {
-      var gb = attempt(function () { return readInteger("vram", "显存（GB）", 1, MAX_VRAM_GB); });
+      var gb = attempt(function () { return readGigabytes("vram", msg("label.vram"), MAX_VRAM_GB); });
       request.gpu = null;
-      request.myVram = gb === undefined ? undefined : { name: "我的显卡（" + gb + " GB）", memory_bytes: gb * GIB };
+      request.myVram = gb === undefined ? undefined : { name: msg("option.my-card", { gb: gb.text }), typed: gb.text,
+        memory_bytes: Math.round(gb.value * GIB) };
     }
     // llama.cpp has one profile for every version: the version field is off and not part of the spec.
     var engine = $("framework").value;
@@ -2445,9 +2583,9 @@
     if (engine === "llama.cpp") {
       request.flashAttn = $("flash-attn").value || null;
       request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
-        return readInteger("ubatch", "微批大小", 1, 1000000); }) : null;
+        return readInteger("ubatch", msg("label.ubatch"), 1, 1000000); }) : null;
       request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
-        return readInteger("n-gpu-layers", "GPU 层数", 0, 1000000); }) : null;
+        return readInteger("n-gpu-layers", msg("label.n-gpu-layers"), 0, 1000000); }) : null;
     }
     if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
@@ -2493,19 +2631,18 @@
     var list = [];
     var limit = request.arch && request.arch.max_position_embeddings;
     if (limit && request.context + request.generate > limit) {
-      list.push("上下文加生成共 " + thousands(request.context + request.generate) + " token，超过了模型的最大长度 " +
-        thousands(limit) + "：模型没有为这个长度训练，结果只是按公式外推。");
+      list.push(msg("warn.context", { tokens: thousands(request.context + request.generate), limit: thousands(limit) }));
     }
     var quant = parseQuantization(request.quantization);
     var engine = parseFramework(request.framework).engine;
     if (quant.format === "gguf" && engine !== "llama.cpp") {
-      list.push("GGUF 量化（" + quant.name + "）是 llama.cpp 的格式，" + engine + " 通常不直接运行它；请把框架换成 llama.cpp。");
+      list.push(msg("warn.gguf", { quant: quant.name, engine: engine }));
     }
     if (quant.format !== "gguf" && engine === "llama.cpp") {
-      list.push("llama.cpp 运行 GGUF 文件（q4_k_m、q8_0 等）；" + quant.name + " 需要先转换成 GGUF。");
+      list.push(msg("warn.llamacpp", { quant: quant.name }));
     }
     if (r.steady_gib > r.peak_gib) {
-      list.push("稳态高于峰值：这次请求放不进 vLLM 预分配的 KV cache，实际会排队或报错。");
+      list.push(msg("warn.steady"));
     }
     return list;
   }
@@ -2524,7 +2661,7 @@
   function renderVllm(request, r) {
     var isVllm = r.kv_cache_capacity_tokens !== undefined;
     $("vllm-summary").hidden = !isVllm;
-    $("peak-label").textContent = isVllm ? "vLLM 预分配（各卡之和）" : "峰值显存（各卡之和）";
+    $("peak-label").textContent = isVllm ? msg("result.vllm-peak") : msg("result.peak");
     if (!isVllm) { return; }
     var minimum = vllmMinimumCard(request);
     $("out-vllm-minimum").textContent = minimum === null ? "—" : formatFixed(minimum / GIB, 2);
@@ -2534,7 +2671,7 @@
 
   function renderCompact(r) {
     $("bar-peak").textContent = r ? formatFixed(r.peak_gib, 2) : "—";
-    $("bar-fits").textContent = !r || r.gpu === undefined ? "" : (r.fits ? " · 能装下" : " · 装不下");
+    $("bar-fits").textContent = !r || r.gpu === undefined ? "" : " · " + (r.fits ? msg("result.fits") : msg("result.no-fit"));
   }
 
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
@@ -2550,9 +2687,21 @@
     });
   }
 
+  // Values a shared link named that the page has no choice for ({field: value}): shown as an error and kept in
+  // the URL until the reader picks another.
+  var fromUrl = {};
+  function urlChoices(id) {
+    if (id === "model") { return DATA.models.filter(function (m) { return m.architecture; }).map(function (m) { return m.id; }); }
+    if (id === "gpu") { return DATA.gpus.map(function (g) { return g.name; }); }
+    if (id === "framework") { return engineNames(); }
+    if (id === "kv-dtype") { return Object.keys(DATA.kv_dtypes.bytes_per_value); }
+    return [];
+  }
+
   function writeUrl() {
     var params = new URLSearchParams();
     URL_FIELDS.forEach(function (id) {
+      if (hasOwn(fromUrl, id)) { params.set(id, fromUrl[id]); return; }
       if (id === "vram" && $("gpu").value !== MY_VRAM) { return; }
       if (id.indexOf("vllm-") === 0 && ($("framework").value !== "vllm" || !$(id).value)) { return; }
       if (id === "model" && $("model").value === CUSTOM) { return; }  // a pasted config stays on this machine
@@ -2566,8 +2715,9 @@
   }
 
   function readUrl() {
+    fromUrl = {};
     var text = window.location.hash.replace(/^#/, "") || window.location.search.replace(/^\?/, "");
-    if (!text) { return; }
+    if (!text || text.indexOf("=") < 0) { return; }
     var params = new URLSearchParams(text);
     // Short names the picker writes: q (quantization), engine (framework==version).
     if (params.has("q") && !params.has("quantization")) { params.set("quantization", params.get("q")); }
@@ -2582,13 +2732,19 @@
       var element = $(id), value = params.get(id);
       if (element.tagName === "SELECT" && !Array.prototype.some.call(element.options, function (o) {
         return o.value === value;
-      })) { return; }  // an unknown model or card in an old link: keep the default
+      })) {
+        // An unknown model or card (a typo, an id renamed since): named on the page and kept in the URL.
+        var found = id === "gpu" ? DATA.gpus.filter(function (g) { return g.name.toLowerCase() === value.toLowerCase(); })[0] : null;
+        if (found) { element.value = found.name; } else if (value !== "") { fromUrl[id] = value; }
+        return;
+      }
       element.value = value;
     });
     showEngineFields();
   }
 
-  var SEGMENTS = [["weights", "权重"], ["kv_cache", "KV cache"], ["activations", "激活"], ["overhead", "额外开销"]];
+  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["activations", msg("result.activations")],
+    ["overhead", msg("result.overhead")]];
 
   function renderBar(r) {
     var bar = $("out-bar");
@@ -2606,7 +2762,7 @@
       part.title = s[1] + " " + formatFixed(value, 2) + " GiB";
       bar.appendChild(part);
     });
-    bar.setAttribute("aria-label", labels.join("，"));
+    bar.setAttribute("aria-label", labels.join(msg("result.separator")));
   }
 
   function renderReport(r) {
@@ -2625,7 +2781,7 @@
     if (r.gpu !== undefined) {
       setOutput("out-gpu", r.gpu);
       setOutput("out-gpu-memory", formatFixed(r.gpu_memory_gib, 2));
-      setOutput("out-fits", r.fits ? "能装下" : "装不下");
+      setOutput("out-fits", r.fits ? msg("result.fits") : msg("result.no-fit"));
       setOutput("out-busiest", formatFixed(r.busiest_gpu_needs_gib, 2));
     } else {
       ["out-gpu", "out-gpu-memory", "out-fits", "out-busiest"].forEach(function (id) { setOutput(id, "—"); });
@@ -2664,7 +2820,7 @@
     } catch (error) {
       clearOutputs();
       window.vramCalculator.last = null;
-      showError("status", "内部错误：" + error);
+      showError("status", msg("input.internal", { detail: String(error) }));
       return;
     }
     var errors = read.errors;
@@ -2672,6 +2828,7 @@
       try {
         var r = reportOnCard(read.request);
         renderReport(r);
+        if (read.request.myVram) { setOutput("out-gpu-memory", read.request.myVram.typed); }
         renderVllm(read.request, r);
         renderWarnings(warnings(read.request, r));
         renderCompact(r);
@@ -2681,12 +2838,13 @@
         window.vramCalculator.last = shown;
         $("err-status").hidden = true;
         $("err-status").textContent = "";
+        barError(null);
         return;
       } catch (error) {
         if (!(error instanceof EstimateError)) {
           clearOutputs();
           window.vramCalculator.last = null;
-          showError("status", "内部错误：" + error);
+          showError("status", msg("input.internal", { detail: String(error) }));
           return;
         }
         errors = [error];
@@ -2694,15 +2852,93 @@
     }
     clearOutputs();
     window.vramCalculator.last = null;
-    var general = [];
+    var general = [], first = null;
     errors.forEach(function (error) {
-      if (error.field && FIELD_ERRORS[error.field]) { showError(error.field, String(error)); }
-      else { general.push(String(error)); }
+      var said = localized(error);
+      if (error.field && FIELD_ERRORS[error.field]) {
+        showError(error.field, said.text, said.suggestions);
+        first = first || { field: error.field, text: said.text };
+      }
+      else { general.push(said.text); }
     });
     var status = $("err-status");
-    status.textContent = ["请先修正标出的输入。"].concat(general).join(" ");
+    status.textContent = [msg("input.fix-marked")].concat(general).join(" ");
     status.hidden = false;
+    barError(first || { field: null, text: general[0] || msg("input.fix-marked") });
     writeUrl();
+  }
+
+  // On a phone the pinned result bar says what is wrong, and takes the reader to the field.
+  function barError(error) {
+    var bar = $("result-bar");
+    if (!bar) { return; }
+    var note = bar.querySelector(".bar-error");
+    if (!note) {
+      note = document.createElement("button");
+      note.type = "button";
+      note.className = "bar-error";
+      note.tabIndex = -1;
+      note.addEventListener("click", function () {
+        var target = note.getAttribute("data-field") && $(note.getAttribute("data-field"));
+        (target || $("err-status")).scrollIntoView({ block: "center" });
+        if (target) { target.focus({ preventScroll: true }); }
+      });
+      bar.insertBefore(note, bar.firstChild);
+    }
+    note.hidden = !error;
+    bar.classList.toggle("has-error", !!error);
+    note.textContent = error ? error.text : "";
+    if (error && error.field) { note.setAttribute("data-field", error.field); } else { note.removeAttribute("data-field"); }
+  }
+
+  // "Copy link" (the URL holds the whole setup) and "Reset" (the page's defaults, the URL cleared).
+  function copyLink(status) {
+    var url = window.location.href;
+    function said(ok) {
+      status.textContent = msg(ok ? "link.copied" : "link.copy-failed");
+      window.setTimeout(function () { status.textContent = ""; }, 4000);
+    }
+    function fallback() {
+      var area = document.createElement("textarea");
+      area.value = url;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+      document.body.removeChild(area);
+      said(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () { said(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function shareButtons(container, onReset) {
+    var row = document.createElement("div");
+    row.className = "share";
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "copy-link";
+    copy.textContent = msg("link.copy");
+    var reset = document.createElement("button");
+    reset.type = "button";
+    reset.className = "reset";
+    reset.textContent = msg("link.reset");
+    var status = document.createElement("span");
+    status.className = "share-status";
+    status.setAttribute("role", "status");
+    copy.addEventListener("click", function () { copyLink(status); });
+    reset.addEventListener("click", onReset);
+    row.appendChild(copy);
+    row.appendChild(reset);
+    row.appendChild(status);
+    container.appendChild(row);
+    return row;
   }
 
   function setUp() {
@@ -2716,7 +2952,7 @@
     });
     var custom = document.createElement("option");
     custom.value = CUSTOM;
-    custom.textContent = "粘贴 config.json…";
+    custom.textContent = msg("option.paste-config");
     select.appendChild(custom);
     if (DATA.default_model) { select.value = DATA.default_model; }
 
@@ -2742,7 +2978,7 @@
     DATA.transformers.attn_implementations.forEach(function (name) {
       var option = document.createElement("option");
       option.value = name;
-      option.textContent = name === DATA.transformers.default_attn ? name + "（默认）" : name;
+      option.textContent = name === DATA.transformers.default_attn ? msg("option.default", { name: name }) : name;
       attnSelect.appendChild(option);
     });
     attnSelect.value = DATA.transformers.default_attn;
@@ -2759,12 +2995,12 @@
     DATA.gpus.forEach(function (card) {
       var option = document.createElement("option");
       option.value = card.name;
-      option.textContent = card.name + "（" + formatFixed(gib(card.memory_bytes), 0) + " GiB）";
+      option.textContent = msg("option.card", { name: card.name, gib: formatFixed(gib(card.memory_bytes), 0) });
       gpu.appendChild(option);
     });
     var mine = document.createElement("option");
     mine.value = MY_VRAM;
-    mine.textContent = "我的显存（手动填写 GB）";
+    mine.textContent = msg("option.my-vram");
     gpu.appendChild(mine);
     if (gpu.querySelector('option[value="RTX 4090"]')) { gpu.value = "RTX 4090"; }
 
@@ -2775,11 +3011,28 @@
     });
     showEngineFields();
 
+    var form = $("calculator");
+    // The defaults, for "Reset".
+    var defaults = {};
+    Array.prototype.forEach.call(form.elements, function (element) { if (element.id) { defaults[element.id] = element.value; } });
+    shareButtons(form, function () {
+      Object.keys(defaults).forEach(function (id) { $(id).value = defaults[id]; });
+      fromUrl = {};
+      if (window.history && window.history.replaceState) {
+        try { window.history.replaceState(null, "", window.location.pathname + window.location.search); } catch (error) { /* file:// */ }
+      }
+      update();
+    }).classList.add("field-wide");
+
     readUrl();
     window.addEventListener("hashchange", function () { readUrl(); update(); });
-    var form = $("calculator");
-    form.addEventListener("input", update);
-    form.addEventListener("change", update);
+    // The reader choosing a value replaces the one a link named.
+    function chosen(event) {
+      if (event.target && event.target.id) { delete fromUrl[event.target.id]; }
+      update();
+    }
+    form.addEventListener("input", chosen);
+    form.addEventListener("change", chosen);
     form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
     update();
   }
@@ -2791,6 +3044,7 @@
     architectureFromConfig: architectureFromConfig, paramBreakdown: paramBreakdown, paramsTotal: paramsTotal,
     weightBytes: weightBytes, kvCacheBytesPerToken: kvCacheBytesPerToken, busiestGpuBytes: busiestGpuBytes,
     fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
+    msg: msg, nearest: nearest, copyLink: copyLink, shareButtons: shareButtons,
   };
 
   // Pages other than the calculator (the picker on the index and the guide) use the estimator without the form.
