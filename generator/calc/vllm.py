@@ -194,7 +194,8 @@ def kv_bytes_per_token_per_rank(arch: Architecture, tp: int, bytes_per_value: fl
         # K's qk_nope + qk_rope (128 -> 192 for DeepSeek-V2/V3), and the full cache splits by heads.
         qk_head = arch.qk_nope_head_dim + arch.qk_rope_head_dim
         return 2 * arch.layers * arch.heads * max(qk_head, arch.v_head_dim) * bytes_per_value / tp
-    return 2 * arch.layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
+    # Only attention layers hold K/V (hybrid-state models: architecture.py layer_kinds "A").
+    return 2 * arch.attention_layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
 
 
 def rotary_cache_bytes(arch: Architecture, act_bytes: int) -> int:
@@ -288,7 +289,10 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     if not per_token:
         return 0, 0, 1, 0
     block = per_token * BLOCK_TOKENS
-    sliding = arch.sliding_window_layers if arch.sliding_window and not arch.is_mla else 0
+    # The grouping needs one page size for every layer: not for state layers (Mamba / linear attention) or Gemma 4's
+    # global layers with their own head size, which this estimator does not lay out.
+    uniform = not arch.is_mla and not arch.layer_kinds and not arch.global_head_dim and not arch.global_kv_heads
+    sliding = arch.sliding_window_layers if arch.sliding_window and uniform else 0
     if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
         blocks = max(0, int(kv_budget // block))
         return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block)
