@@ -383,3 +383,11 @@ def test_every_log_is_expressible_on_the_command_line():
             assert report["kv_cache_capacity_tokens"] == estimates[log.id], log.id
         else:  # a log that vLLM itself refused after reporting its cache (issue #10517, 29k)
             assert result.code == 2 and "less than one max_model_len request" in result.err, log.id
+
+
+def test_only_attention_layers_hold_kv_in_hybrid_state_models():
+    # Qwen3-Next-80B-A3B: 48 layers, every fourth full attention (12), the rest Gated DeltaNet with a fixed state;
+    # 2 KV heads x head_dim 256: 2 x 12 x 2 x 256 x 2 bytes = 24,576 bytes a token on one GPU.
+    a = arch("Qwen3-Next-80B-A3B-Instruct")
+    assert (a.layers, a.attention_layers) == (48, 12)
+    assert vllm.kv_bytes_per_token_per_rank(a, 1, 2, False) == 2 * 12 * 2 * 256 * 2

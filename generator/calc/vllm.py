@@ -45,8 +45,9 @@ FUSED_MOE_CHUNK_TOKENS = 64 * 1024
 # logit: the logits in the model dtype (2 bytes, still referenced by the caller), their fp32 copy (Sampler:
 # logits.to(torch.float32), 4), torch.sort's int64 index input (8), its outputs (fp32 values 4, int64 indices 8)
 # and the alternate key/value buffers cub's segmented radix sort keeps in its temporary storage (4 + 8): 38 bytes
-# per logit (2 of them the model dtype's). The issue's v0.11 H100 logs imply about 38; the V0 TP=2 RTX 4090 log
-# (issue #13061) about 34 (rank 0's cache is 1.23 GiB smaller than rank 1's over 256 x 152064 logits).
+# per logit (2 of them the model dtype's). The V0 TP=2 RTX 4090 log (issue-13061-4090-tp2 in
+# content/benchmarks/vllm-startup-logs.yaml) implies about 34 (rank 0's cache is 1.23 GiB smaller than rank 1's over
+# 256 x 152064 logits); no log in that file isolates the V1 figure, which is the sum above.
 SAMPLER_SORT_BYTES_PER_LOGIT = 38
 # From v0.17.0 top-k/top-p run in place in a Triton kernel (batches of 8 or more): per logit the model-dtype logits
 # (2), the fp32 copy (4), the softmax probabilities (4), the exponential noise (torch.empty_like(probs), 4) and
@@ -65,10 +66,11 @@ CUDA_GRAPH_BYTES = 24 * 2 ** 20
 STARTUP_USED_BYTES = int(0.35 * GIB)
 # The "would fit" advice never proposes more than this utilisation (V1's start-up check above; other processes).
 MAX_SUGGESTED_UTILISATION = 0.98
-# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces,
-# 0.03-0.16 GiB in logs of v0.7-v0.8 (content/benchmarks/vllm-startup-logs.yaml: RTX 4060, H100). Tensor
-# parallel: the NCCL communicator and the custom all-reduce buffers add about 0.2 GiB per rank (0.20-0.43 GiB in
-# the TP=2 and TP=4 logs of the same file, whatever the TP size).
+# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces, about
+# 0.1 GiB once the CUDA context is no longer counted in it (PR #19312; no single-GPU log of such a version in
+# content/benchmarks/vllm-startup-logs.yaml prints it, so this is an estimate, not a fit). Tensor parallel: the NCCL
+# communicator and the custom all-reduce buffers add about 0.2 GiB per rank: the file's two TP=2 logs print
+# non_torch_memory 0.30 GiB (issue-15815-l40s-tp2) and 0.25 GiB (issue-13061-4090-tp2). Not modelled by version.
 NON_TORCH_BASE_BYTES = int(0.1 * GIB)
 NON_TORCH_TP_BYTES = int(0.2 * GIB)
 # V0 before v0.6.5 (PR #10511) and V1 before v0.9.2 (PR #19312) measured non-torch memory as total - free - torch
@@ -194,7 +196,8 @@ def kv_bytes_per_token_per_rank(arch: Architecture, tp: int, bytes_per_value: fl
         # K's qk_nope + qk_rope (128 -> 192 for DeepSeek-V2/V3), and the full cache splits by heads.
         qk_head = arch.qk_nope_head_dim + arch.qk_rope_head_dim
         return 2 * arch.layers * arch.heads * max(qk_head, arch.v_head_dim) * bytes_per_value / tp
-    return 2 * arch.layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
+    # Only attention layers hold K/V (hybrid-state models: architecture.py layer_kinds "A").
+    return 2 * arch.attention_layers * kv_heads_per_rank(arch, tp) * arch.head_dim * bytes_per_value
 
 
 def rotary_cache_bytes(arch: Architecture, act_bytes: int) -> int:
@@ -288,7 +291,10 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     if not per_token:
         return 0, 0, 1, 0
     block = per_token * BLOCK_TOKENS
-    sliding = arch.sliding_window_layers if arch.sliding_window and not arch.is_mla else 0
+    # The grouping needs one page size for every layer: not for state layers (Mamba / linear attention) or Gemma 4's
+    # global layers with their own head size, which this estimator does not lay out.
+    uniform = not arch.is_mla and not arch.layer_kinds and not arch.global_head_dim and not arch.global_kv_heads
+    sliding = arch.sliding_window_layers if arch.sliding_window and uniform else 0
     if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
         blocks = max(0, int(kv_budget // block))
         return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block)

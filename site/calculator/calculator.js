@@ -746,7 +746,7 @@
       var qkHead = a.qk_nope_head_dim + a.qk_rope_head_dim;
       return 2 * a.layers * a.heads * pyMax(qkHead, a.v_head_dim) * bytesPerValue / tp;
     }
-    return 2 * a.layers * kvHeadsPerRank(a, tp) * a.head_dim * bytesPerValue;
+    return 2 * attentionLayers(a) * kvHeadsPerRank(a, tp) * a.head_dim * bytesPerValue;
   }
 
   function rotaryCacheBytes(a, actBytes) {
@@ -801,7 +801,9 @@
     var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
     if (!perToken) { return [0, 0, 1, 0]; }
     var block = perToken * V.block_tokens;
-    var sliding = a.sliding_window && !isMla(a) ? a.sliding_window_layers : 0;
+    // One page size for every layer: not with state layers or Gemma 4's own global head size (vllm.py kv_layout).
+    var uniform = !isMla(a) && !a.layer_kinds && !a.global_head_dim && !a.global_kv_heads;
+    var sliding = a.sliding_window && uniform ? a.sliding_window_layers : 0;
     var blocks;
     if (!(rules.hybrid_kv_cache && engine === "v1" && sliding)) {
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
