@@ -13,7 +13,7 @@ import dataclasses
 import json
 import os
 
-from . import render
+from . import glossary, render
 from .calc import estimator as est
 from .calc import gguf_mix, gpu_fit, llamacpp, vllm
 from .calc import transformers_engine
@@ -102,7 +102,8 @@ def calculator_data(catalogue) -> dict:
         "frameworks": [_framework_fields(p) for p in catalogue.frameworks],
         "default_framework": DEFAULT_FRAMEWORK,
         "gpus": [{"name": g.name, "memory_bytes": g.memory_bytes, "cuda_bytes": g.cuda_bytes,
-                  "unified_memory": g.unified_memory} for g in catalogue.gpus.values()],
+                  "usable_bytes": g.usable_bytes, "unified_memory": g.unified_memory}
+                 for g in catalogue.gpus.values()],
         # generator/calc/vllm.py's constants, for the page's port of vLLM's start-up arithmetic.
         "vllm": {
             "block_tokens": vllm.BLOCK_TOKENS,
@@ -176,7 +177,7 @@ def calculator_files(catalogue, page_env, site: dict, lang: str | None = None) -
     page = render.render_page(page_env, PAGE_TEMPLATE, {
         "site": site, "lang": lang or site.get("lang") or "zh-CN", "root": "../", "data_json": embedded,
         "script": "calculator.js", "slack_percent": est.ALLOCATOR_SLACK_FRACTION * 100,
-        "context_mib": est.CUDA_CONTEXT_BYTES // 2 ** 20})
+        "context_mib": est.CUDA_CONTEXT_BYTES // 2 ** 20, "glossary": glossary.definitions("en" if (lang or site.get("lang")) == "en" else "zh-CN")})
     return {
         DATA_PATH: text.encode("utf-8"),
         SCRIPT_PATH: _script_source(templates_dir),

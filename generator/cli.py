@@ -20,6 +20,7 @@ from . import limits
 from .calc.architecture import params_total
 from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
                              runnable_framework)
+from . import glossary
 from .calc.gpu_fit import busiest_gpu_bytes, fits
 from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from .calc.vllm import VllmSettings
@@ -271,7 +272,9 @@ def run_estimate(args, out, err=None) -> int:
         report["warnings"] = warnings
     if result.kv_cache_capacity_tokens is not None:
         report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
-        report["max_concurrency"] = round(result.max_concurrency, 2)
+        report["max_concurrency"] = round(result.max_concurrency, 2)  # vLLM's own ratio, as its log prints it
+        # Whole requests (glossary.py "requests"): a part of a request is not served.
+        report["concurrent_requests"] = result.kv_cache_capacity_tokens // max(args.context + args.generate, 1)
     if result.vllm is not None:
         report["vllm"] = _vllm_report(result.vllm)
     if settings is not None and gpu is None:
@@ -279,8 +282,10 @@ def run_estimate(args, out, err=None) -> int:
     if gpu is not None:
         report["gpu"] = gpu.name
         report["gpu_memory_gib"] = _gib(gpu.memory_bytes)
-        report["busiest_gpu_needs_gib"] = _gib(busiest_gpu_bytes(result))
-        report["fits"] = fits(result, gpu.memory_bytes)
+        # glossary.py: "usable" (the CUDA total, a Mac's Metal working set) is what the run is judged against.
+        report["usable_gib"] = _gib(gpu.usable_bytes)
+        report["busiest_gpu_needs_gib"] = report["needed_gib"] = _gib(busiest_gpu_bytes(result))
+        report["fits"] = fits(result, gpu.usable_bytes)
     if args.json:
         print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
     else:
@@ -356,6 +361,7 @@ def _vllm_report(plan) -> dict:
             "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
             "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
+            "startup_reserve_gib": _gib(plan.budget),
             "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
 
 
@@ -365,14 +371,25 @@ def _readable(report: dict) -> str:
              f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
              f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
              + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    for key, label in (("weights_gib", "weights"), ("kv_cache_gib", "KV cache"), ("state_gib", "state"),
-                       ("activations_gib", "activations"), ("overhead_gib", "overhead")):
-        if key == "state_gib" and not report[key]:
-            continue  # only hybrid models (linear attention, Mamba2) keep a per-sequence state
-        lines.append(f"  {label:<13}{report[key]:>10.2f} GiB")
-    lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   the most in use at once (prefill or decode), "
-                 "summed over GPUs")
-    lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   while decoding")
+    terms = {d["key"]: d for d in glossary.definitions("en")}
+    if "vllm" in report and "kv_cache_capacity_tokens" in report:
+        # vLLM: what it takes at start-up, drawn as the parts it holds (they add up to it, per GPU).
+        v = report["vllm"]
+        lines.append(f"  {'startup reserve':<17}{v['startup_reserve_gib']:>8.2f} GiB per GPU   "
+                     f"{terms['startup_reserve']['text']}")
+        held = [("weights", v["weights_per_gpu_gib"]), ("activation peak", v["activation_peak_gib"]),
+                ("non-torch", v["non_torch_gib"]), ("CUDA graphs", v.get("cuda_graph_gib", 0))]
+        pool = v["startup_reserve_gib"] - sum(value for _, value in held)
+        for label, value in glossary.drawn_parts(v["startup_reserve_gib"], held + [("KV cache", pool)], lang="en"):
+            lines.append(f"    {label:<15}{value:>8.2f} GiB")
+    else:
+        lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   {terms['peak']['text']}")
+        for label, value in glossary.drawn_parts(report["peak_gib"], [
+                ("weights", report["weights_gib"]), ("KV cache", report["kv_cache_gib"]),
+                ("state", report.get("state_gib", 0)), ("activations", report["activations_gib"]),
+                ("overhead", report["overhead_gib"])], lang="en"):
+            lines.append(f"    {label:<11}{value:>10.2f} GiB")
+    lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   {terms['steady']['text']}")
     if "host_gib" in report:
         lines.append(f"  {'host':<13}{report['host_gib']:>10.2f} GiB   in CPU memory (token_embd, layers not offloaded)")
     if report["gpus"] > 1:
@@ -380,21 +397,22 @@ def _readable(report: dict) -> str:
     if "vllm" in report:
         v = report["vllm"]
         lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
-                     f"max_num_batched_tokens {v['max_num_batched_tokens']}; per GPU {v['gpu_memory_utilization']:g} x "
-                     f"total = {v['budget_gib']:.2f} GiB - weights {v['weights_per_gpu_gib']:.2f} - activation peak "
-                     f"{v['activation_peak_gib']:.2f} - non-torch {v['non_torch_gib']:.2f}"
-                     + (f" - CUDA graphs {v['cuda_graph_gib']:.2f}" if v["cuda_graph_gib"] else "") + " = KV cache "
-                     f"{v['kv_cache_budget_gib']:.2f} GiB")
+                     f"max_num_batched_tokens {v['max_num_batched_tokens']}, gpu_memory_utilization "
+                     f"{v['gpu_memory_utilization']:g} (startup reserve = {v['gpu_memory_utilization']:g} x usable)")
     if "kv_cache_capacity_tokens" in report:
         lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
                      f"{report['context'] + report['generate']} tokens per request, "
-                     f"{report['max_concurrency']:.2f} requests at once")
+                     f"{report['concurrent_requests']:,} whole requests at once")
     for warning in report.get("warnings", []):
         lines.append(f"  warning: {warning}")
-    if "gpu" in report:
+    if "gpu" in report and "kv_cache_capacity_tokens" in report:
+        verdict = "starts and serves this request" if report["fits"] else "does not serve this request"
+        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB, usable {report['usable_gib']:.2f}): "
+                     f"{verdict}")
+    elif "gpu" in report:
         verdict = "fits" if report["fits"] else "does not fit"
-        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB): {verdict} (the busiest card needs "
-                     f"{report['busiest_gpu_needs_gib']:.2f} GiB with allocator slack and the CUDA context)")
+        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB, usable {report['usable_gib']:.2f}): "
+                     f"{verdict} (needed {report['needed_gib']:.2f} GiB: {terms['needed']['text']})")
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,8 @@ def _plain(value) -> bool:
 def _reference_lines(estimator: Estimator, gpus) -> list[tuple[str, float]]:
     lines, seen = [], set()
     for gpu in gpus:
-        gib = estimator.gpu_bytes(gpu) / GIB
+        # The line is what a run may use on the card (the CUDA total, a Mac's Metal working set).
+        gib = round(estimator.limit_bytes(gpu) / GIB, 2)
         if gib not in seen:
             seen.add(gib)
             lines.append((f"{gpu} {gib:g} GiB", gib))
@@ -155,7 +156,11 @@ def model_chart(estimator: Estimator, model_id: str, quantizations, contexts, gp
     runs = [[model_id, q] for q in quantizations]
     biggest = max(estimator(model_id, q, max(contexts), framework).peak / GIB for q in quantizations)
     # Reference lines only for cards within reach of the lines, so the chart's scale stays readable.
-    cards = [g for g in gpus if estimator.gpu_bytes(g) / GIB <= max(24.0, biggest * 1.25)]
+    # One card per size (the first listed), so four lines show four sizes.
+    sizes: dict[int, str] = {}
+    for gpu in gpus:
+        sizes.setdefault(estimator.limit_bytes(gpu), gpu)
+    cards = [g for size, g in sorted(sizes.items()) if size / GIB <= max(24.0, biggest * 1.25)]
     return context_chart(estimator, text(f"{model_id}：峰值显存与上下文长度", lang), runs, contexts, framework,
                          cards[-4:], label_with_model=False, lang=lang)
 

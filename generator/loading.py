@@ -101,6 +101,13 @@ class ModelPages:
     contexts: tuple[int, ...]
     gpus: tuple[str, ...]
     multi_card: str
+    # vLLM on each page: the version, and the --max-model-len its table states (the model's maximum when lower).
+    vllm: str | None = None
+    vllm_max_model_len: int = 8192
+    # The context length the page's first sentences answer for.
+    answer_context: int = 8192
+    # "What can my card run": one page per card listed (its memory size names the page), site/fits/.
+    fit_pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ SOURCE_FIELDS = {"title": TEXT, "url": URL, "note": TEXT}
 SITE_FIELDS = {"title": TEXT, "lang": LANG, "description": TEXT, "model_pages": MAPPING}
 MODEL_PAGES_FIELDS = {"framework": NAME, "quantizations": NAMES, "contexts": MAPPING, "gpus": NAMES,
                       "multi_card": NAME}
+MODEL_PAGES_OPTIONAL = {"vllm": NAME, "vllm_max_model_len": Whole(1, limits.MAX_TOKENS, "tokens"),
+                        "answer_context": Whole(1, limits.MAX_TOKENS, "tokens"), "fit_pages": NAMES}
 CONTEXT = Whole(1, limits.MAX_TOKENS, "tokens")
 MODEL_FIELDS = {"id": NAME, "params_b": Number(0, limits.MAX_PARAMS_B, "billions of parameters"),
                 "config": MAPPING, "note": TEXT, "source": URL}
@@ -264,10 +273,14 @@ def _contexts(pages: LocatedDict, path: str) -> tuple[int, ...]:
 
 def _model_pages(data: LocatedDict, path: str, catalogue: Catalogue | None) -> ModelPages:
     """The model pages' settings, each name resolved against the catalogue at its own line."""
-    fields = check_fields(data, path, "'model_pages'", {**MODEL_PAGES_FIELDS, "contexts": Field("any")},
+    fields = check_fields(data, path, "'model_pages'",
+                          {**MODEL_PAGES_FIELDS, **MODEL_PAGES_OPTIONAL, "contexts": Field("any")},
                           tuple(MODEL_PAGES_FIELDS))
+    optional = {key: value for key, value in fields.items() if key in MODEL_PAGES_OPTIONAL and value is not None}
+    if "fit_pages" in optional:
+        optional["fit_pages"] = tuple(optional["fit_pages"])
     pages = ModelPages(fields["framework"], tuple(fields["quantizations"]), _contexts(data, path),
-                       tuple(fields["gpus"]), fields["multi_card"])
+                       tuple(fields["gpus"]), fields["multi_card"], **optional)
     runs = len(pages.quantizations) * len(pages.contexts) * (len(pages.gpus) + 1)
     if runs > limits.MAX_TABLE_CELLS:
         raise GeneratorError(f"each model page would estimate {runs:,} runs (quantizations x contexts x cards), more "
@@ -275,11 +288,18 @@ def _model_pages(data: LocatedDict, path: str, catalogue: Catalogue | None) -> M
     if catalogue is not None:
         _resolved(lambda spec: parse_framework(spec, catalogue.frameworks), pages.framework, path,
                   data.line_of("framework"))
+        if pages.vllm is not None:
+            profile = _resolved(lambda spec: parse_framework(spec, catalogue.frameworks), pages.vllm, path,
+                                data.line_of("vllm"))
+            if getattr(profile, "engine", "vllm") != "vllm":
+                raise GeneratorError(f"field 'vllm' names {pages.vllm!r}, not a vLLM version", path,
+                                     data.line_of("vllm"), "write vllm: vllm==0.11.0")
         for index, name in enumerate(pages.quantizations):
             _resolved(parse_quantization, name, path, data["quantizations"].line_of(index))
         cards = {name.lower() for name in catalogue.gpus}
+        fit_lines = [(g, data["fit_pages"].line_of(i)) for i, g in enumerate(pages.fit_pages)]
         for name, line in [(g, data["gpus"].line_of(i)) for i, g in enumerate(pages.gpus)] + \
-                [(pages.multi_card, data.line_of("multi_card"))]:
+                [(pages.multi_card, data.line_of("multi_card"))] + fit_lines:
             if name.lower() not in cards:
                 raise GeneratorError(f"unknown GPU {name!r}", path, line, "use one of: " + ", ".join(catalogue.gpus))
     return pages

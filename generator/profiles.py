@@ -65,7 +65,10 @@ GPU_FIELDS = {"name": NAME, "memory": Number(0, limits.MAX_MEMORY_GIB, "GiB or G
               "memory_unit": Choice("GiB", "GB"), "source": URL,
               # What torch.cuda.mem_get_info reports as total, with where that figure comes from.
               "cuda_total_gib": Number(0, limits.MAX_MEMORY_GIB, "GiB"), "cuda_total_source": TEXT,
-              "cuda_total_derived": FLAG, "unified_memory": FLAG}
+              "cuda_total_derived": FLAG, "unified_memory": FLAG,
+              # Apple M-series: Metal's recommendedMaxWorkingSetSize as llama.cpp logs it (MiB), and its source.
+              "metal_working_set_mib": Number(0, limits.MAX_MEMORY_GIB * 1024, "MiB"),
+              "metal_working_set_source": TEXT}
 _GPU_REQUIRED = ("name", "memory", "memory_unit", "source")
 
 
@@ -116,6 +119,52 @@ def frameworks_from_data(data, path: str = FRAMEWORKS_PATH) -> tuple:
     return tuple(profiles)
 
 
+# macOS lets the GPU of an Apple M-series Mac use only its "recommended working set"
+# (MTLDevice.recommendedMaxWorkingSetSize), not the whole unified memory. llama.cpp prints it at start-up
+# (ggml-metal: "recommendedMaxWorkingSetSize = %8.2f MB", divided by 1024 * 1024 until 2023, by 1e6 since), and the
+# logged figures follow one rule: 2/3 of the memory up to 32 GiB, 3/4 above.
+#   16 GiB: 10922.67 MiB (Apple M1, https://github.com/ise-uiuc/magicoder/issues/19)
+#   32 GiB: 21845.34 MiB (M2 Max 32GB, https://github.com/ollama/ollama/issues/434)
+#   36 GiB: 28991.03 MB / 1e6 = 27648 MiB (M4 Max 36GB, llama.cpp b7690 log)
+#   48 GiB: 38654.71 MB / 1e6 = 36864 MiB (M3 Max 48GB, llama.cpp b3892 log)
+#   64 GiB: 49152.00 MiB (M1 Max 64GB, https://github.com/ggml-org/llama.cpp/issues/1870)
+#   96 GiB: 73728.00 MiB (M2 Max 96GB, https://github.com/ggml-org/llama.cpp/issues/3213)
+# `sudo sysctl iogpu.wired_limit_mb=N` replaces it with N MiB until the next reboot (0 = the default rule):
+# recommendedMaxWorkingSetSize read 112.00 GiB with iogpu.wired_limit_mb = 114688 on a 128 GB M5 Max
+# (https://github.com/antirez/ds4/pull/893).
+METAL_SMALL_MEMORY_GIB = 32
+METAL_SMALL_FRACTION = (2, 3)
+METAL_LARGE_FRACTION = (3, 4)
+
+
+def metal_working_set_bytes(memory_bytes: int) -> int:
+    """Metal's default recommendedMaxWorkingSetSize for a Mac of ``memory_bytes`` unified memory (rule above)."""
+    num, den = METAL_SMALL_FRACTION if memory_bytes <= METAL_SMALL_MEMORY_GIB * GIB else METAL_LARGE_FRACTION
+    return memory_bytes * num // den
+
+
+def _metal_working_set(fields: dict, memory_bytes: int, path, at) -> tuple:
+    """(bytes, source, derived) of the Metal working set of a unified-memory entry; (None, "", False) otherwise."""
+    given = [key for key in ("metal_working_set_mib", "metal_working_set_source") if key in fields]
+    if not fields.get("unified_memory"):
+        if given:
+            raise GeneratorError(f"{given[0]!r} applies to unified memory only", path, at(given[0]),
+                                 f"remove {given[0]!r}, or add unified_memory: true")
+        return None, "", False
+    if len(given) == 1:
+        missing = ({"metal_working_set_mib", "metal_working_set_source"} - set(given)).pop()
+        raise GeneratorError(f"{given[0]!r} needs {missing!r}", path, at(given[0]),
+                             "give both the logged figure and where it was logged, or neither (the rule applies)")
+    if given:
+        mib = fields["metal_working_set_mib"]
+        if mib * 2 ** 20 > memory_bytes:
+            raise GeneratorError(f"a working set of {mib:g} MiB is more than the memory", path,
+                                 at("metal_working_set_mib"), "give the MiB llama.cpp logs")
+        return int(mib * 2 ** 20), fields["metal_working_set_source"], False
+    return metal_working_set_bytes(memory_bytes), "derived: 2/3 of the memory up to 32 GiB, 3/4 above (profiles.py)", \
+        True
+
+
 def _cuda_total(fields: dict, path, at) -> tuple:
     """(bytes, source, derived, unified) of the total torch.cuda.mem_get_info reports; no bytes for unified memory."""
     if fields.get("unified_memory"):
@@ -142,8 +191,10 @@ def gpus_from_data(data, path: str = GPUS_PATH) -> dict:
             raise GeneratorError(f"memory {memory:g} {unit} is less than a MiB", path, at("memory"),
                                  "give the card's memory in GiB or GB")
         cuda_bytes, cuda_source, derived, unified = _cuda_total(fields, path, at)
-        gpus[name] = GpuSpec(name, int(memory * (GIB if unit == "GiB" else GB)), fields["source"], cuda_bytes,
-                             cuda_source, derived, unified)
+        memory_bytes = int(memory * (GIB if unit == "GiB" else GB))
+        working_set = _metal_working_set(fields, memory_bytes, path, at)
+        gpus[name] = GpuSpec(name, memory_bytes, fields["source"], cuda_bytes, cuda_source, derived, unified,
+                             *working_set)
     return gpus
 
 

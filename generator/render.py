@@ -61,7 +61,12 @@ class _TableCalls:
                  "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
                  "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
                  "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link")}
+                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link", "glossary")}
+
+    def glossary(self) -> str:
+        """The terms every figure uses (generator/glossary.py), as a Markdown list in the post's language."""
+        from . import glossary
+        return escape.MarkdownSafe(glossary.markdown(self.lang))
 
     def _place(self, table: tables.Table) -> str:
         if any(t.name == table.name for t in self.placed):

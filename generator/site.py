@@ -95,18 +95,39 @@ def model_contexts(estimator: Estimator, pages, model_id: str) -> list[int]:
 
 def model_page_tables(content: Content, estimator: Estimator, model_id: str,
                       contexts: list[int]) -> list[tuple[str, str, Table]]:
-    """(section title, note, table) for one model's page."""
+    """(section title, note, table) for one model's page: llama.cpp (GGUF), vLLM, transformers, architecture."""
     pages = content.site.model_pages
+    gguf = [q for q in pages.quantizations if guide_tables.is_gguf(q)]
+    formats = [q for q in pages.quantizations if not guide_tables.is_gguf(q)]
+    sections = []
+    if gguf:
+        sections += [
+            ("llama.cpp：GGUF 的峰值显存", "Ollama 和 LM Studio 运行的就是 llama.cpp 和这些 GGUF 文件。" + PEAK_NOTE,
+             guide_tables.memory_table("gguf-memory", content, estimator, [model_id], gguf, contexts,
+                                       pages.framework, show_model=False)),
+            ("llama.cpp：能装下的最小显卡", "Mac 按 Metal 允许 GPU 使用的工作集（recommendedMaxWorkingSetSize）计算，"
+             "不是全部统一内存；`sudo sysctl iogpu.wired_limit_mb=N` 可以把它提高到 N MiB（重启后恢复）。",
+             guide_tables.gpu_fit_table("gguf-fit", content, estimator, [model_id], gguf, contexts, pages.framework,
+                                        list(pages.gpus), pages.multi_card, show_model=False))]
+    if formats and pages.vllm:
+        length = guide_tables.page_max_model_len(estimator, model_id, pages.vllm_max_model_len)
+        sections.append((
+            "vLLM：在哪张卡上能启动，能同时服务多少请求",
+            "vLLM 启动时按 gpu_memory_utilization 把显卡的大部分先占下（启动预留），其中放下权重和激活峰值之后剩下的"
+            "都给 KV cache；所以问的不是峰值，而是 KV cache 能放多少 Token、能同时服务多少个完整请求。Mac 上没有 vLLM。",
+            guide_tables.vllm_start_table("vllm", content, estimator, model_id, formats, pages.vllm, length,
+                                          list(pages.gpus))))
+    if formats:
+        sections += [
+            ("transformers：峰值显存", PEAK_NOTE,
+             guide_tables.memory_table("memory", content, estimator, [model_id], formats, contexts,
+                                       pages.framework, show_model=False)),
+            ("transformers：能装下的最小显卡", f"一张卡装不下时：需要几张 {pages.multi_card}（按层切分）。",
+             guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], formats, contexts,
+                                        pages.framework, list(pages.gpus), pages.multi_card, show_model=False))]
+    sections.append(("架构", "由 config.json 计算；参数量按架构逐项相加。",
+                     guide_tables.architecture_table("architecture", content, estimator, model_id)))
     lang = site_language(content)
-    sections = [
-        ("架构", "由 config.json 计算；参数量按架构逐项相加。", guide_tables.architecture_table("architecture", content, estimator, model_id)),
-        ("不同量化和上下文长度下的峰值显存", "峰值：任一时刻占用的最大显存（torch.cuda.max_memory_allocated 的口径）。",
-         guide_tables.memory_table("memory", content, estimator, [model_id], list(pages.quantizations), contexts,
-                                   pages.framework, show_model=False)),
-        ("能装下它的最小显卡", f"一张卡装不下时：需要几张 {pages.multi_card}（按层切分）。",
-         guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], list(pages.quantizations), contexts,
-                                    pages.framework, list(pages.gpus), pages.multi_card, show_model=False)),
-    ]
     words = i18n.english_page if lang == "en" else str
     return [(words(title), words(note), i18n.localized_table(table, lang)) for title, note, table in sections]
 
@@ -119,6 +140,42 @@ def site_language(content: Content) -> str:
         return i18n.DEFAULT_LANGUAGE
 
 
+PEAK_NOTE = ("表中是峰值（任一时刻分配得最多的显存）；能装下指所需显存（最忙那张卡的峰值加分配器余量和 CUDA 上下文）"
+             "不超过显卡的可用显存。这些词的定义见计算器页末。")
+
+
+def fits_page_path(estimator: Estimator, gpu: str) -> str:
+    return f"fits/{guide_tables.fits_slug(estimator, gpu)}.html"
+
+
+def fits_links(content: Content, estimator: Estimator, root: str) -> list[dict]:
+    pages = content.site.model_pages
+    if pages is None:
+        return []
+    return [{"label": guide_tables.card_size_label(estimator, g), "href": root + fits_page_path(estimator, g),
+             "usable_bytes": estimator.limit_bytes(g)} for g in pages.fit_pages]
+
+
+def fits_page_files(content: Content, estimator: Estimator, page_env, site: dict, gpu: str):
+    """One "what can my card run" page: ({path: text}, path, its tables)."""
+    pages = content.site.model_pages
+    tables = guide_tables.fits_tables(content, estimator, gpu, pages)
+    card = estimator.card(gpu)
+    # The cards of this size that give a run at least as much: what this page lists fits them too.
+    same_size = sorted(g.name for g in content.gpus.values()
+                       if not g.unified_memory and g.memory_bytes == card.memory_bytes and g.name != gpu
+                       and g.usable_bytes >= card.usable_bytes)
+    macs = sorted((g for g in content.gpus.values() if g.unified_memory and g.usable_bytes >= card.usable_bytes),
+                  key=lambda g: g.usable_bytes)
+    path = fits_page_path(estimator, gpu)
+    page = render.render_page(page_env, "fits.html.j2", {
+        "site": site, "lang": content.site.lang, "root": "../", "size": guide_tables.card_size_label(estimator, gpu),
+        "gpu": gpu, "limit_gib": f"{card.usable_bytes / GIB:.2f}", "same_size": same_size,
+        "mac": macs[0].name if macs else None, "links": fits_links(content, estimator, "../"),
+        "tables": [standalone_urls(table_html(t), "../", set()) for t in tables]})
+    return {path: page}, path, tuple(tables)
+
+
 def model_page_files(content: Content, estimator: Estimator, page_env, site: dict, model_id: str):
     """One model's page and its chart: ({path: text}, the page's path, the tables on it)."""
     pages = content.site.model_pages
@@ -128,16 +185,20 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     path = model_page_path(model_id)
     chart_path = f"images/models/{model_slug(model_id)}.svg"
     try:
-        chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, pages.gpus,
+        # Reference lines for CUDA cards only: the chart draws transformers' lines too, which Macs do not run.
+        cuda_cards = [g for g in pages.gpus if not estimator.card(g).unified_memory]
+        chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, cuda_cards,
                                          pages.framework, lang=site_language(content))
     except GeneratorError as exc:
         # A model whose config gives no context the page can draw (a maximum context below every listed length):
         # the model's own entry is where to look.
         raise exc.located(model.path, model.line) from None
+    facts = guide_tables.answer_facts(content, estimator, model_id, pages, contexts)
+    chart_table = next((t.name for _, _, t in sections if t.name in ("memory", "gguf-memory")), None)
     page = render.render_page(page_env, "model.html.j2", {
         "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
-        "framework": pages.framework,
-        "sections": [{"title": title, "note": note, "chart": chart_path if table.name == "memory" else None,
+        "answer": facts, "fits": fits_links(content, estimator, "../"),
+        "sections": [{"title": title, "note": note, "chart": chart_path if table.name == chart_table else None,
                       "alt": charts.chart_desc(chart),
                       "html": standalone_urls(table_html(table), "../", set())}
                      for title, note, table in sections]})
@@ -179,6 +240,7 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
         "default_vram": PICKER_DEFAULTS["vram"],
         "data_json": embedded,
         "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
+        "fits": fits_links(content, estimator, root),
     }
 
 
@@ -330,6 +392,11 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         for model_id in model_ids:
             page_files, path, tables[path] = model_page_files(content, estimator, page_env, site, model_id)
             _claim(owners, page_files, content.models[model_id].path, content.models[model_id].line)
+            files.update(page_files)
+    if content.site.model_pages is not None:
+        for gpu in content.site.model_pages.fit_pages:
+            page_files, path, tables[path] = fits_page_files(content, estimator, page_env, site, gpu)
+            _claim(owners, page_files, content.site.path, None)
             files.update(page_files)
     index = {"site": site, "lang": content.site.lang, "root": "",
              "posts": [{"title": p.source.title, "date": p.source.date.isoformat(), "href": post_html_path(p)}

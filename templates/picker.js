@@ -8,19 +8,22 @@
   var $ = function (id) { return document.getElementById(id); };
   var msg = calc.msg;  // the page's words (i18n.PAGE_WORDS)
 
-  function gib(bytes) { return calc.formatFixed(bytes / GIB, 1); }
+  // Two decimals, as the calculator and `python -m generator estimate` print them.
+  function gib(bytes) { return calc.formatFixed(bytes / GIB, 2); }
   function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function tokens(n) { return n % 1024 === 0 ? (n / 1024) + "K" : thousands(n); }
   function model(id) { return DATA.models.filter(function (m) { return m.id === id; })[0]; }
 
-  // The card: one of the catalogue, or "my VRAM" typed in GB as sold (a card sold as 12 GB has 12 GiB, as
-  // gpus.yaml says), decimals allowed, shown as typed; the same rule as the calculator.
+  // The card: one of the catalogue, judged by what a run may use of it (glossary "usable": the CUDA total, a Mac's
+  // Metal working set), or "my VRAM" typed in GB as sold (a card sold as 12 GB has 12 GiB, as gpus.yaml says),
+  // decimals allowed, shown as typed; the same rule as the calculator.
   function card() {
     var name = $("pick-gpu").value;
     $("pick-vram-field").hidden = name !== "";
     if (name) {
       var found = DATA.gpus.filter(function (g) { return g.name === name; })[0];
-      return { name: msg("pick.where", { name: name, gib: gib(found.memory_bytes) }), bytes: found.memory_bytes };
+      var usable = calc.usableBytes(found);
+      return { name: msg("pick.where", { name: name, gib: gib(usable) }), bytes: usable, mac: found.unified_memory };
     }
     var text = String($("pick-vram").value).trim().replace(/^\+/, "");
     var typed = Number(text);
@@ -40,6 +43,9 @@
     if (quant.format !== "gguf" && engine === "llama.cpp") {
       return { verdict: "no", number: "—", sentence: msg("pick.llamacpp-gguf") };
     }
+    if (gpu.mac && engine !== "llama.cpp") {
+      return { verdict: "no", number: "—", sentence: msg("pick.mac-llamacpp") };
+    }
     var framework = calc.parseFramework(spec);
     var limit = arch.max_position_embeddings;
     if (limit && context > limit) {
@@ -57,9 +63,10 @@
     if (calc.fits(one, gpu.bytes)) {
       var sentence = msg("pick.fits", run);
       if (one.kv_cache_capacity_tokens !== null) {
-        sentence += msg("pick.fits-vllm", { gib: gib(one.per_gpu_peak[0]), tokens: thousands(one.kv_cache_capacity_tokens) });
+        sentence += msg("pick.fits-vllm", { gib: gib(one.per_gpu_peak[0]), tokens: thousands(one.kv_cache_capacity_tokens),
+          requests: thousands(Math.floor(one.kv_cache_capacity_tokens / context)) });
       } else {
-        sentence += msg("pick.fits-peak", { gib: gib(needs) });
+        sentence += msg("pick.fits-peak", { peak: gib(one.peak), gib: gib(needs) });
       }
       return { verdict: "yes", number: msg("pick.yes"), sentence: sentence };
     }
@@ -152,7 +159,27 @@
     // The calculator opens with the same setup (see its URL state).
     var link = $("pick-calculator");
     link.href = link.href.split("#")[0].split("?")[0] + "#" + params().toString();
+    showFits();
   }
+
+  // "What can my card run": the page of the largest memory size whose card gives a run no more than this one.
+  function showFits() {
+    var fitsLink = $("pick-fits");
+    if (!fitsLink || !fitsLink.getAttribute) { return; }
+    var gpu = card(), sizes = String(fitsLink.getAttribute("data-pages") || "").split(",").map(Number);
+    var hrefs = String(fitsLink.getAttribute("data-hrefs") || "").split(",");
+    var labels = String(fitsLink.getAttribute("data-labels") || "").split(",");
+    var best = -1;
+    sizes.forEach(function (bytes, i) { if (gpu !== null && bytes <= gpu.bytes) { best = i; } });
+    $("pick-fits-line").hidden = best < 0;
+    if (best >= 0) {
+      fitsLink.href = hrefs[best];
+      fitsLink.textContent = msg("pick.fits-page", { size: labels[best] });
+    }
+  }
+
+  // For the tests: the picker's answer for the form as it is set.
+  window.vramPicker = { answer: answer };
 
   var defaults = {};
   Object.keys(FIELDS).forEach(function (key) { defaults[key] = $(FIELDS[key]).value; });

@@ -62,8 +62,19 @@ def test_model_id_and_benchmark_label_give_the_same_as_the_config_file(config_js
 def test_readable_breakdown(config_json):
     out = estimate("--config", "Qwen2-72B-Instruct", "--quantization", "bf16", "--context", "8192", "--gpus", "2",
                    "--gpu", "H100-80GB").out
-    for word in ("weights", "KV cache", "activations", "overhead", "peak", "steady", "per GPU peak", "H100-80GB"):
+    for word in ("weights", "KV cache", "activations", "peak", "steady", "per GPU peak", "H100-80GB"):
         assert word in out
+    # A part of zero is not drawn (transformers has no overhead here), and the parts drawn add up to the peak.
+    assert "overhead" not in out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("peak "))
+    peak = float(lines[start].split()[1])
+    parts = []
+    for line in lines[start + 1:]:
+        if not line.startswith("    "):
+            break
+        parts.append(float(line.split()[-2]))
+    assert parts and round(sum(parts), 2) == peak
 
 
 def test_newer_transformers_needs_less_at_long_context(config_json):

@@ -239,7 +239,8 @@ def test_bad_numbers_rejected():
 def test_gpu_catalogue():
     gpus = load_gpus()
     for name in ("RTX 3090", "RTX 4090", "RTX 5090", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200",
-                 "MI300X", "M2 Ultra", "M3 Max", "M4 Max", "M4 Pro"):
+                 "MI300X", "M4 16GB", "M4 Pro 24GB", "M4 Max 36GB", "M4 Pro 48GB", "M4 Max 64GB", "M4 Max 128GB",
+                 "M2 Ultra 192GB", "RTX 4060 8GB", "RTX 3060 12GB", "RX 7900 XTX 24GB"):
         assert gpus[name].memory_bytes > 0 and gpus[name].source.startswith("https://")
     assert gpus["RTX 4090"].memory_bytes == 24 * GIB
     with pytest.raises(GeneratorError) as info:

@@ -21,7 +21,7 @@ MIN_CHART_TEXT_PX = 11
 
 def _pages() -> list[str]:
     pages = ["index.html", "calculator/index.html"]
-    for folder in ("posts", "models"):
+    for folder in ("posts", "models", "fits"):
         pages += sorted(f"{folder}/{name}" for name in os.listdir(os.path.join(SITE, folder)) if name.endswith(".html"))
     return pages
 

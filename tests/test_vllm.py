@@ -187,7 +187,7 @@ def test_a_run_vllm_would_not_start_is_refused_with_what_would_fit():
 @pytest.mark.parametrize("flags, message", [
     (("--gpus", "3"), "28 attention heads do not divide evenly"),
     (("--kv-dtype", "q8_0"), "no q8_0 KV cache"),
-    (("--gpu", "M4 Max"), "not offered on Apple M-series"),
+    (("--gpu", "M4 Max 128GB"), "not offered on Apple M-series"),
 ])
 def test_runs_vllm_refuses(flags, message):
     flags = flags if "--gpu" in flags else flags + ("--gpu", "A100-80GB")

@@ -214,10 +214,17 @@ class GpuSpec:
     cuda_source: str = ""
     cuda_derived: bool = False
     unified_memory: bool = False
+    # Apple M-series: Metal's recommendedMaxWorkingSetSize, the most the GPU may use (generator/profiles.py).
+    working_set_bytes: int | None = None
+    working_set_source: str = ""
+    working_set_derived: bool = False
 
     @property
     def usable_bytes(self) -> int:
-        return self.cuda_bytes if self.cuda_bytes is not None else self.memory_bytes
+        """What the GPU can allocate: the CUDA total, the Metal working set of a Mac, else the memory sold."""
+        if self.cuda_bytes is not None:
+            return self.cuda_bytes
+        return self.working_set_bytes if self.working_set_bytes is not None else self.memory_bytes
 
 
 def version_tuple(text: str) -> tuple:

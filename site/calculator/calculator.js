@@ -2227,6 +2227,27 @@
       "use one of: " + DATA.gpus.map(function (g) { return g.name; }).join(", "), "gpu");
   }
 
+  function usableBytes(gpu) {
+    return gpu.usable_bytes !== undefined ? gpu.usable_bytes : gpu.memory_bytes;
+  }
+
+  // The parts drawn beside a sum, rounded so that they add up to the rounded sum (largest remainder); a
+  // difference between the sum and its parts is a part of its own, named (generator/glossary.py drawn_parts).
+  function drawnParts(total, parts, notAtOnce) {
+    parts = parts.filter(function (p) { return p[1]; });
+    var difference = total - parts.reduce(function (a, p) { return a + p[1]; }, 0);
+    if (Math.abs(difference) >= 0.005) { parts.push([notAtOnce, difference, "difference"]); }
+    var target = Math.round(total * 100);
+    var floors = parts.map(function (p) { return Math.floor(p[1] * 100); });
+    var order = parts.map(function (p, i) { return i; }).sort(function (a, b) {
+      var ra = parts[a][1] * 100 - floors[a], rb = parts[b][1] * 100 - floors[b];
+      return rb - ra || a - b;
+    });
+    var missing = target - floors.reduce(function (a, f) { return a + f; }, 0);
+    for (var k = 0; k < missing && k < order.length; k++) { floors[order[k]] += 1; }
+    return parts.map(function (p, i) { return [p[0], floors[i] / 100, p[2]]; });
+  }
+
   // request: {name, arch, quantization, context, generate, batch, framework, gpus, kvDtype (null: default), gpu,
   //           attn (transformers), flashAttn ("on", "off", "auto"), ubatch, nGpuLayers (llama.cpp; null: default)}
   var FLASH_ATTN = { on: true, off: false, auto: "auto" };
@@ -2283,6 +2304,8 @@
     if (result.kv_cache_capacity_tokens !== null) {
       out.kv_cache_capacity_tokens = result.kv_cache_capacity_tokens;
       out.max_concurrency = pyRound(result.max_concurrency, 2);
+      // Whole requests (generator/glossary.py "requests"): a part of a request is not served.
+      out.concurrent_requests = Math.floor(result.kv_cache_capacity_tokens / Math.max(request.context + request.generate, 1));
     }
     if (result.vllm) {
       var v = result.vllm;
@@ -2290,6 +2313,7 @@
         max_num_batched_tokens: v.max_num_batched_tokens, gpu_memory_utilization: v.gpu_memory_utilization,
         budget_gib: gib(v.budget), weights_per_gpu_gib: gib(v.weights), activation_peak_gib: gib(v.activation_peak),
         non_torch_gib: gib(v.non_torch), cuda_graph_gib: gib(v.cuda_graph_bytes), kv_cache_budget_gib: gib(v.kv_budget),
+        startup_reserve_gib: gib(v.budget),
         max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
     }
     warnings = warnings.concat(result.warnings || []);
@@ -2297,8 +2321,10 @@
     if (gpu !== null) {
       out.gpu = gpu.name;
       out.gpu_memory_gib = gib(gpu.memory_bytes);
-      out.busiest_gpu_needs_gib = gib(busiestGpuBytes(result));
-      out.fits = fits(result, gpu.memory_bytes);
+      // What a run may use (glossary "usable"): the CUDA total, a Mac's Metal working set (gpus.yaml).
+      out.usable_gib = gib(usableBytes(gpu));
+      out.busiest_gpu_needs_gib = out.needed_gib = gib(busiestGpuBytes(result));
+      out.fits = fits(result, usableBytes(gpu));
     }
     out.estimate = result;
     return out;
@@ -2515,7 +2541,7 @@
 
   var OUTPUTS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
     "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
-    "out-fits", "out-busiest", "out-capacity", "out-concurrency"];
+    "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
 
   function setOutput(id, text) { $(id).textContent = text; }
 
@@ -2523,6 +2549,7 @@
     OUTPUTS.forEach(function (id) { setOutput(id, "—"); });
     $("out-bar").innerHTML = "";
     $("out-bar").setAttribute("aria-label", "");
+    $("out-legend").innerHTML = "";
     $("result").classList.add("stale");
   }
 
@@ -2671,6 +2698,7 @@
 
   function renderCompact(r) {
     $("bar-peak").textContent = r ? formatFixed(r.peak_gib, 2) : "—";
+    $("bar-label").textContent = r && r.kv_cache_capacity_tokens !== undefined ? msg("result.bar-reserve") : msg("result.bar-peak");
     $("bar-fits").textContent = !r || r.gpu === undefined ? "" : " · " + (r.fits ? msg("result.fits") : msg("result.no-fit"));
   }
 
@@ -2745,21 +2773,47 @@
 
   var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["activations", msg("result.activations")],
     ["overhead", msg("result.overhead")]];
+  var NOT_AT_ONCE = msg("result.not-at-once");
+
+  // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, activations and overhead
+  // (a "not at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as
+  // what it holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates.
+  function headlineParts(r) {
+    if (r.vllm && r.kv_cache_capacity_tokens !== undefined) {
+      var v = r.vllm, g = r.gpus;
+      var others = [["weights", msg("result.weights"), v.weights_per_gpu_gib * g],
+        ["activations", msg("result.activation-peak"), v.activation_peak_gib * g],
+        ["overhead", msg("result.non-torch"), v.non_torch_gib * g], ["overhead", "CUDA graph", (v.cuda_graph_gib || 0) * g]];
+      var pool = r.peak_gib - others.reduce(function (a, p) { return a + p[2]; }, 0);
+      return drawnParts(r.peak_gib, others.concat([["kv_cache", msg("result.kv-pool"), pool]]).map(function (p) {
+        return [p[1], p[2], p[0]];
+      }), NOT_AT_ONCE);
+    }
+    return drawnParts(r.peak_gib, SEGMENTS.map(function (s) { return [s[1], r[s[0] + "_gib"], s[0]]; }), NOT_AT_ONCE);
+  }
 
   function renderBar(r) {
-    var bar = $("out-bar");
+    var bar = $("out-bar"), legend = $("out-legend");
     bar.innerHTML = "";
-    var total = 0;
-    SEGMENTS.forEach(function (s) { total += r[s[0] + "_gib"]; });
+    legend.innerHTML = "";
+    var parts = headlineParts(r);
+    var total = parts.reduce(function (a, p) { return a + (p[1] > 0 ? p[1] : 0); }, 0);
     var labels = [];
-    SEGMENTS.forEach(function (s) {
-      var value = r[s[0] + "_gib"];
-      labels.push(s[1] + " " + formatFixed(value, 2) + " GiB");
-      if (!(total > 0) || !(value > 0)) { return; }
+    parts.forEach(function (p) {
+      var text = p[0] + " " + formatFixed(p[1], 2) + " GiB";
+      labels.push(text);
+      var key = "seg-" + String(p[2]).replace("_", "-");
+      var item = document.createElement("li");
+      var swatch = document.createElement("i");
+      swatch.className = key.replace("seg-", "key-");
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(text));
+      legend.appendChild(item);
+      if (!(total > 0) || !(p[1] > 0)) { return; }
       var part = document.createElement("span");
-      part.className = "seg seg-" + s[0].replace("_", "-");
-      part.style.width = (100 * value / total) + "%";
-      part.title = s[1] + " " + formatFixed(value, 2) + " GiB";
+      part.className = "seg " + key;
+      part.style.width = (100 * p[1] / total) + "%";
+      part.title = text;
       bar.appendChild(part);
     });
     bar.setAttribute("aria-label", labels.join(msg("result.separator")));
@@ -2775,21 +2829,23 @@
     setOutput("out-state", formatFixed(r.state_gib, 2));
     setOutput("out-activations", formatFixed(r.activations_gib, 2));
     setOutput("out-overhead", formatFixed(r.overhead_gib, 2));
+    $("overhead-row").hidden = !r.overhead_gib;
     setOutput("out-peak", formatFixed(r.peak_gib, 2));
     setOutput("out-steady", formatFixed(r.steady_gib, 2));
     setOutput("out-per-gpu", r.per_gpu_peak_gib.map(function (p) { return formatFixed(p, 2); }).join(", "));
     if (r.gpu !== undefined) {
       setOutput("out-gpu", r.gpu);
       setOutput("out-gpu-memory", formatFixed(r.gpu_memory_gib, 2));
+      setOutput("out-gpu-usable", formatFixed(r.usable_gib, 2));
       setOutput("out-fits", r.fits ? msg("result.fits") : msg("result.no-fit"));
       setOutput("out-busiest", formatFixed(r.busiest_gpu_needs_gib, 2));
     } else {
-      ["out-gpu", "out-gpu-memory", "out-fits", "out-busiest"].forEach(function (id) { setOutput(id, "—"); });
+      ["out-gpu", "out-gpu-memory", "out-gpu-usable", "out-fits", "out-busiest"].forEach(function (id) { setOutput(id, "—"); });
     }
     $("out-fits").className = r.gpu === undefined ? "value" : (r.fits ? "value yes" : "value no");
     if (r.kv_cache_capacity_tokens !== undefined) {
       setOutput("out-capacity", thousands(r.kv_cache_capacity_tokens));
-      setOutput("out-concurrency", formatFixed(r.max_concurrency, 2));
+      setOutput("out-concurrency", thousands(r.concurrent_requests) + msg("result.requests-unit"));
     } else {
       setOutput("out-capacity", "—");
       setOutput("out-concurrency", "—");
@@ -3045,6 +3101,7 @@
     weightBytes: weightBytes, kvCacheBytesPerToken: kvCacheBytesPerToken, busiestGpuBytes: busiestGpuBytes,
     fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
     msg: msg, nearest: nearest, copyLink: copyLink, shareButtons: shareButtons,
+    usableBytes: usableBytes, drawnParts: drawnParts,
   };
 
   // Pages other than the calculator (the picker on the index and the guide) use the estimator without the form.
