@@ -115,8 +115,9 @@ class Estimator:
                                     max_model_len=max_model_len)
         # A family newer than the table's transformers release is shown under its first release (issue 21).
         profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
+        # Tables ask only whether vLLM starts, never print its refusal: no search for what would fit instead.
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
-                        gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings)
+                        gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings, advise=False)
 
 
 def engine_label(profile, spec: str) -> str:
@@ -244,8 +245,12 @@ def _smallest_first(estimator: Estimator, gpus: list[str], quantization: str | N
                     framework: str | None = None) -> list[tuple[str, int]]:
     """(card, the bytes a run may use on it), smallest first; equal sizes in the order given. With a
     quantization and framework, only the cards that engine runs on (``runs_on``)."""
-    chosen = [g for g in gpus if quantization is None or runs_on(estimator, g, quantization, framework)]
-    return sorted(((g, estimator.limit_bytes(g)) for g in chosen), key=lambda pair: pair[1])
+    key = (tuple(gpus), quantization, framework)
+    cache = estimator.__dict__.setdefault("_smallest_first", {})  # asked for once per cell: the same few lists
+    if key not in cache:
+        chosen = [g for g in gpus if quantization is None or runs_on(estimator, g, quantization, framework)]
+        cache[key] = sorted(((g, estimator.limit_bytes(g)) for g in chosen), key=lambda pair: pair[1])
+    return cache[key]
 
 
 def gpu_fit_table(name: str, content: Content, estimator: Estimator, models, quantizations, contexts,

@@ -431,14 +431,15 @@ def estimate(arch: Architecture, quantization: Quantization, context: int, frame
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
              gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None, ubatch: int | None = None,
              n_gpu_layers: int | None = None, attn: str | None = None,
-             vllm_settings: vllm_engine.VllmSettings | None = None) -> Estimate:
+             vllm_settings: vllm_engine.VllmSettings | None = None, advise: bool = True) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
 
     ``flash_attention``: llama.cpp's -fa: True, False, "auto" (on where the backend supports it, which CUDA
     does for these head sizes; from b6327) or None (the build's default); vLLM always uses flash attention.
     ``attn``: transformers' attn_implementation (None: sdpa, the library's default). ``ubatch`` and
     ``n_gpu_layers`` are llama.cpp's -ub and -ngl. ``vllm_settings``: the vLLM start-up settings
-    (generator/calc/vllm.py VllmSettings).
+    (generator/calc/vllm.py VllmSettings). ``advise``: when vLLM would refuse to start, add to the refusal what would
+    fit instead (a search over settings and formats; the tables, which only ask whether it starts, skip it).
     """
     if context < 0 or generate < 0 or batch < 1 or gpus < 1:
         raise GeneratorError("context and generate must be >= 0, batch and gpus >= 1",
@@ -452,7 +453,7 @@ def estimate(arch: Architecture, quantization: Quantization, context: int, frame
         if gpu_memory_bytes and not vllm_settings:
             settings = replace(settings, gpu_memory_bytes=gpu_memory_bytes)
         return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
-                              replace(settings, tensor_parallel=gpus))
+                              replace(settings, tensor_parallel=gpus), advise)
     attn = tf_engine.DEFAULT_ATTN if attn is None else attn
     if attn not in tf_engine.ATTN_IMPLEMENTATIONS:
         raise GeneratorError(f"unknown attention implementation {attn!r}",
@@ -628,7 +629,7 @@ def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
         free_memory_check=framework.vllm_free_memory_check, sampler=framework.vllm_sampler)
 
 
-def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings):
+def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings, advise=True):
     """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
     note = ()
     if quant.format == "float" and quant.bits > 16:
@@ -645,7 +646,7 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
     if note:
         plan = replace(plan, warnings=note + plan.warnings)
     refusal = vllm_engine.check(arch, plan, rules, settings, request, kv_dtype.name if kv_dtype else "16-bit")
-    if refusal and settings.gpu_memory_bytes:
+    if refusal and settings.gpu_memory_bytes and advise:
         refusal += vllm_engine.what_would_fit(arch, plan, rules, settings, request, kv_value, act,
                                               lambda q: weight_bytes(arch, q)[0], quant, _smaller_quantizations(quant))
     kv_needed = int(plan.kv_bytes_per_token * request * batch * gpus)
