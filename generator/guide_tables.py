@@ -445,7 +445,9 @@ def answer_facts(content: Content, estimator: Estimator, model_id: str, pages, c
     context = max([t for t in contexts if t <= pages.answer_context] or [min(contexts)])
     gguf = [q for q in pages.quantizations if is_gguf(q)]
     formats = [q for q in pages.quantizations if not is_gguf(q)]
-    facts = {"context": context, "context_label": tokens_label(context)}
+    # Every engine's key is there (None when the page's settings leave it out): the page asks each of them.
+    facts = {"context": context, "context_label": tokens_label(context), "gguf": None, "transformers": None,
+             "vllm": None}
     if gguf:
         quantization = "q4_k_m" if "q4_k_m" in gguf else gguf[-1]
         run = estimator(model_id, quantization, context, pages.framework)
