@@ -523,6 +523,24 @@ PAGE_TEXT_ENGLISH = {
     "一张卡装不下时：需要几张 ": "Where one card does not hold it: how many ",
     "（按层切分）。": " it takes (split by layers).",
     "架构": "Architecture",
+    # The model pages' sections (generator/site.py model_page_tables).
+    "llama.cpp：GGUF 的峰值显存": "llama.cpp: peak memory of the GGUF files",
+    "Ollama 和 LM Studio 运行的就是 llama.cpp 和这些 GGUF 文件。": "Ollama and LM Studio run llama.cpp and these GGUF files. ",
+    "表中是峰值（任一时刻分配得最多的显存）；能装下指所需显存（最忙那张卡的峰值加分配器余量和 CUDA 上下文）不超过显卡的可用显存。这些词的定义见计算器页末。":
+        "The tables show the peak (the most memory allocated at any moment); a GPU holds a run when the memory it "
+        "needs (the busiest card's peak plus the allocator's slack and the CUDA context) is within the GPU's usable "
+        "memory. The calculator's page ends with these definitions.",
+    "llama.cpp：能装下的最小显卡": "llama.cpp: the smallest GPU that holds it",
+    "Mac 按 Metal 允许 GPU 使用的工作集（recommendedMaxWorkingSetSize）计算，不是全部统一内存；`sudo sysctl iogpu.wired_limit_mb=N` 可以把它提高到 N MiB（重启后恢复）。":
+        "A Mac counts the working set Metal lets the GPU use (recommendedMaxWorkingSetSize), not all of its unified "
+        "memory; `sudo sysctl iogpu.wired_limit_mb=N` raises it to N MiB (until the next restart).",
+    "vLLM：在哪张卡上能启动，能同时服务多少请求": "vLLM: which GPU it starts on, and how many requests it serves at once",
+    "vLLM 启动时按 gpu_memory_utilization 把显卡的大部分先占下（启动预留），其中放下权重和激活峰值之后剩下的都给 KV cache；所以问的不是峰值，而是 KV cache 能放多少 Token、能同时服务多少个完整请求。Mac 上没有 vLLM。":
+        "At start-up vLLM takes gpu_memory_utilization of the GPU (the startup reserve); what is left after the "
+        "weights and the activation peak goes to the KV cache. So the question is not the peak but how many tokens "
+        "the KV cache holds and how many whole requests it serves at once. vLLM does not run on a Mac.",
+    "transformers：峰值显存": "transformers: peak memory",
+    "transformers：能装下的最小显卡": "transformers: the smallest GPU that holds it",
 }
 # Full-width punctuation between values, after every phrase above.
 _PUNCTUATION_ENGLISH = (("（", " ("), ("）", ")"), ("：", ": "), ("，", ", "), ("；", "; "), ("。", ". "),
@@ -552,5 +570,8 @@ _ENGLISH_PATTERNS += (
     ("{x}：每个模型和上下文长度能装下的最小显卡（一张不够时需要几张 {y}）",
      "{x}: the smallest GPU for each model and context length (where one is not enough, how many {y})"),
     ("{x} 的架构（来自 config.json）", "{x}'s architecture (from config.json)"),
+    ("{x}，--max-model-len {y}，gpu_memory_utilization {z}：能启动的最小显卡，它预分配的 KV cache 和能同时服务的完整请求（每个 {w} Token）",
+     "{x}, --max-model-len {y}, gpu_memory_utilization {z}: the smallest GPU it starts on, the KV cache it "
+     "pre-allocates and the whole requests it serves at once ({w} tokens each)"),
 )
 _COMPILED = tuple((_pattern(zh), en) for zh, en in _ENGLISH_PATTERNS)

@@ -228,7 +228,11 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
             self.globals.pop(name, None)
         self.globals["range"] = self.guarded_range
         self._timer = None
-        self.start_render()
+        # A budget without the CPU timer: the timer runs only between start_render and end_render (armed here it
+        # would fire in the middle of a build that renders no post at all).
+        self.steps = 0
+        self.output = 0
+        self.deadline = time.process_time() + limits.MAX_RENDER_SECONDS
 
     def start_render(self) -> None:
         """A fresh budget: call before rendering each post (and :meth:`end_render` after it)."""
