@@ -242,11 +242,16 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         self._arm_timer(limits.MAX_RENDER_SECONDS)
 
     def end_render(self) -> None:
-        """Stop the CPU timer and put back whatever SIGPROF handler was there."""
+        """Stop the CPU timer and put back whatever SIGPROF handler was there. The timer is stopped whatever this
+        environment believes, so no path (a pause and resume around a table call, a nested render) can leave it
+        running into the rest of the build."""
         if self._timer is not None:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.signal(signal.SIGPROF, self._timer)
             self._timer = None
+        elif hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGPROF) is _cpu_time_up:
+            signal.setitimer(signal.ITIMER_PROF, 0)
 
     def _arm_timer(self, seconds: float) -> None:
         """A CPU timer (SIGPROF after ``seconds`` of this process's CPU time) where signals can be used: the main
@@ -380,7 +385,7 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         try:
             result = super().call(__context, __obj, *args, **kwargs)
         finally:
-            if paused:
+            if paused and __self._timer is not None:
                 signal.setitimer(signal.ITIMER_PROF, paused)
         if trusted:
             # The build's own table calls are bounded by their arguments; their time is not the author's.
