@@ -61,6 +61,7 @@ class Estimator:
         self._gpu_bytes = {gpu.name.lower(): gpu.memory_bytes for gpu in content.gpus.values()}
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
         self._frameworks: dict = {}
+        self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -246,7 +247,7 @@ def _smallest_first(estimator: Estimator, gpus: list[str], quantization: str | N
     """(card, the bytes a run may use on it), smallest first; equal sizes in the order given. With a
     quantization and framework, only the cards that engine runs on (``runs_on``)."""
     key = (tuple(gpus), quantization, framework)
-    cache = estimator.__dict__.setdefault("_smallest_first", {})  # asked for once per cell: the same few lists
+    cache = estimator._smallest_first  # asked for once per cell: the same few lists
     if key not in cache:
         chosen = [g for g in gpus if quantization is None or runs_on(estimator, g, quantization, framework)]
         cache[key] = sorted(((g, estimator.limit_bytes(g)) for g in chosen), key=lambda pair: pair[1])

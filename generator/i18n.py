@@ -160,7 +160,6 @@ def _pattern(template: str) -> re.Pattern:
                                      for p in parts) + "$", re.DOTALL)
 
 
-_COMPILED = tuple((_pattern(zh), en) for zh, en in _ENGLISH_PATTERNS)
 
 
 def language(tag, path: str | None = None, line: int | None = None) -> str:
