@@ -185,7 +185,20 @@ class _CpuTimeUp(GeneratorError):
     pass
 
 
+# The sandbox whose post is rendering now, if any. SIGPROF is process-wide and may be delivered late (Python runs
+# handlers between bytecodes, after C code returns), so the handler acts only for a render that is still on and
+# past its deadline; a stray signal anywhere else (a test runner's own loop, a later step of the build) is ignored.
+_RENDERING: "PostSandbox | None" = None
+
+
 def _cpu_time_up(signum, frame):
+    sandbox = _RENDERING
+    if sandbox is None:
+        return
+    left = sandbox.deadline - time.process_time()
+    if left > 0.001:  # the timer was paused for a table call, or fired a tick early: wait out the rest
+        signal.setitimer(signal.ITIMER_PROF, left)
+        return
     raise _CpuTimeUp(f"the post takes more than {limits.MAX_RENDER_SECONDS:g} s of CPU time to render",
                      fix="render fewer or smaller tables; loop over data, not over large ranges")
 
@@ -245,9 +258,15 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         """Stop the CPU timer and put back whatever SIGPROF handler was there. The timer is stopped whatever this
         environment believes, so no path (a pause and resume around a table call, a nested render) can leave it
         running into the rest of the build."""
+        global _RENDERING
+        if _RENDERING is self:
+            _RENDERING = None
         if self._timer is not None:
             signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.signal(signal.SIGPROF, self._timer)
+            # The default action of SIGPROF ends the process: where nothing else handled it, the (now inert)
+            # handler stays, so a signal already in flight cannot kill the build or a test worker.
+            if self._timer not in (signal.SIG_DFL, None):
+                signal.signal(signal.SIGPROF, self._timer)
             self._timer = None
         elif hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGPROF) is _cpu_time_up:
@@ -263,6 +282,8 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
             self._timer = signal.signal(signal.SIGPROF, _cpu_time_up)
         except (ValueError, OSError):
             return
+        global _RENDERING
+        _RENDERING = self
         signal.setitimer(signal.ITIMER_PROF, seconds)
 
     def guarded_range(self, *args):
@@ -381,11 +402,11 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
                 raise _too_large(_expected_size(name, (owner,) + args, kwargs))
         trusted = getattr(__obj, "trusted", False)
         started = time.process_time()
-        paused = signal.setitimer(signal.ITIMER_PROF, 0)[0] if trusted and __self._timer is not None else 0
+        paused = signal.setitimer(signal.ITIMER_PROF, 0)[0] if trusted and _RENDERING is __self else 0
         try:
             result = super().call(__context, __obj, *args, **kwargs)
         finally:
-            if paused and __self._timer is not None:
+            if paused and _RENDERING is __self:
                 signal.setitimer(signal.ITIMER_PROF, paused)
         if trusted:
             # The build's own table calls are bounded by their arguments; their time is not the author's.

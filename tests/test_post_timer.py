@@ -1,0 +1,65 @@
+"""The post sandbox's CPU timer (SIGPROF) acts only on a render that is on and past its budget.
+
+SIGPROF's default action ends the process, and Python runs a handler late (between bytecodes), so a signal
+that outlives a render must be harmless: in one CI run a stray one ended a test worker in the middle of an
+unrelated test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import jinja2
+import pytest
+
+from generator import limits
+from generator.errors import GeneratorError
+from generator.post_sandbox import PostSandbox
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no CPU timers on this platform")
+
+
+def _sandbox():
+    return PostSandbox(undefined=jinja2.StrictUndefined)
+
+
+def _spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_a_signal_after_a_render_is_ignored():
+    sandbox = _sandbox()
+    sandbox.start_render()
+    assert sandbox.from_string("{{ 1 + 1 }}").render() == "2"
+    sandbox.end_render()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    os.kill(os.getpid(), signal.SIGPROF)  # would end the process under SIGPROF's default action
+    _spin(0.05)  # the handler runs here, between bytecodes, and must not raise
+
+
+def test_a_signal_before_the_deadline_does_not_end_the_render():
+    sandbox = _sandbox()
+    sandbox.start_render()
+    try:
+        os.kill(os.getpid(), signal.SIGPROF)
+        _spin(0.05)
+        assert sandbox.from_string("{{ 'ok' }}").render() == "ok"
+        assert signal.getitimer(signal.ITIMER_PROF)[0] > 0  # still bounded: the early tick re-armed the timer
+    finally:
+        sandbox.end_render()
+
+
+def test_a_render_past_its_budget_is_stopped(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_RENDER_SECONDS", 0.2)
+    sandbox = _sandbox()
+    sandbox.start_render()
+    try:
+        with pytest.raises(GeneratorError, match="CPU time"):
+            _spin(5)
+    finally:
+        sandbox.end_render()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
