@@ -156,6 +156,9 @@ def make_parser() -> argparse.ArgumentParser:
     vllm.add_argument("--vllm-engine", choices=("v0", "v1"), default=None,
                       help="V0 or V1 engine (default: the version's default; V1 from 0.8.0)")
     vllm.add_argument("--enforce-eager", action="store_true", help="vLLM's --enforce-eager (no CUDA graphs)")
+    vllm.add_argument("--flashinfer-sampler", action="store_true",
+                      help="V1 samples top-k/top-p with FlashInfer, no sort (FlashInfer installed and "
+                           "VLLM_USE_FLASHINFER_SAMPLER on: the log says \"Using FlashInfer for top-p & top-k sampling.\")")
     estimate_parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -325,7 +328,8 @@ _VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max
 def _vllm_settings(args, framework, gpu):
     """vLLM's flags as the estimator takes them; None for the other engines (which refuse these flags)."""
     given = [name for name in _VLLM_FLAGS if getattr(args, name) is not None] + \
-        (["enforce_eager"] if args.enforce_eager else [])
+        (["enforce_eager"] if args.enforce_eager else []) + \
+        (["flashinfer_sampler"] if args.flashinfer_sampler else [])
     if framework.engine != "vllm":
         if given:
             raise GeneratorError(f"--{given[0].replace('_', '-')} is a vLLM flag", fix="use it with --framework vllm==X.Y.Z")
@@ -352,7 +356,8 @@ def _vllm_settings(args, framework, gpu):
     else:
         total, name, unified = int(args.gpu_memory_gib * GIB), "", False
     return VllmSettings(total, name, args.gpus, utilisation, args.max_model_len, args.max_num_seqs,
-                        args.max_num_batched_tokens, args.vllm_engine, args.enforce_eager, "auto", unified)
+                        args.max_num_batched_tokens, args.vllm_engine, args.enforce_eager, "auto", unified,
+                        args.flashinfer_sampler)
 
 
 def _vllm_report(plan) -> dict:

@@ -239,6 +239,8 @@ def test_every_log_is_expressible_with_the_command_line_flags():
                 flags += ["--vllm-engine" if name == "engine" else "--" + name.replace("_", "-"), str(value)]
         if log.enforce_eager:
             flags.append("--enforce-eager")
+        if log.flashinfer_sampler:
+            flags.append("--flashinfer-sampler")
         result, report = estimate_json(*flags)
         if result.code == 0:
             assert report["kv_cache_capacity_tokens"] == item.estimated_tokens, log.id
@@ -375,6 +377,7 @@ def test_every_log_is_expressible_on_the_command_line():
                 flags += [f"--{name.replace('_', '-')}", str(getattr(log, name))]
         flags += ["--vllm-engine", log.engine] if log.engine else []
         flags += ["--enforce-eager"] if log.enforce_eager else []
+        flags += ["--flashinfer-sampler"] if log.flashinfer_sampler else []
         flags += ["--kv-dtype", log.kv_cache_dtype] if log.kv_cache_dtype != "auto" else []
         result, report = estimate_json(*flags)
         if log.observed_kind == "refused":

@@ -53,6 +53,13 @@ SAMPLER_SORT_BYTES_PER_LOGIT = 38
 # (2), the fp32 copy (4), the softmax probabilities (4), the exponential noise (torch.empty_like(probs), 4) and
 # probs.div(q) (4): 18 bytes (random_sample, vllm/v1/sample/ops/topk_topp_sampler.py at v0.20.0).
 SAMPLER_TRITON_BYTES_PER_LOGIT = 18
+# V1 with FlashInfer installed and its sampler on (the log says "Using FlashInfer for top-p & top-k sampling.":
+# VLLM_USE_FLASHINFER_SAMPLER unset meant on from PR #11394 until PR #26859 made it opt-in in v0.11.1) samples
+# without a sort: flashinfer.sampling.top_k_top_p_sampling_from_logits (PR #18608) masks the top-k logits and
+# softmaxes them. Per logit: the model-dtype logits (2), the fp32 copy (4), the masked logits (4), the
+# probabilities (4): 14 bytes. The four v0.10.1.1 A100 logs of dennislee22/vLLM-benchmarking (Qwen2-7B, 256
+# sequences x 152064 logits) leave 0.55 GiB (TP=1) outside weights and cache, 0.51 GiB of it this figure.
+SAMPLER_FLASHINFER_BYTES_PER_LOGIT = 14
 # CUDA-graph memory that vLLM subtracts before sizing the cache (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, default
 # on from v0.20.0; GPUModelRunner.profile_cudagraph_memory: the first capture plus the second capture's increase
 # times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
@@ -66,13 +73,34 @@ CUDA_GRAPH_BYTES = 24 * 2 ** 20
 STARTUP_USED_BYTES = int(0.35 * GIB)
 # The "would fit" advice never proposes more than this utilisation (V1's start-up check above; other processes).
 MAX_SUGGESTED_UTILISATION = 0.98
-# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces, about
-# 0.1 GiB once the CUDA context is no longer counted in it (PR #19312; no single-GPU log of such a version in
-# content/benchmarks/vllm-startup-logs.yaml prints it, so this is an estimate, not a fit). Tensor parallel: the NCCL
-# communicator and the custom all-reduce buffers add about 0.2 GiB per rank: the file's two TP=2 logs print
-# non_torch_memory 0.30 GiB (issue-15815-l40s-tp2) and 0.25 GiB (issue-13061-4090-tp2). Not modelled by version.
+# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs), by how vLLM measures it.
+# V0 (from v0.6.5) and V1 before v0.9.2: cuBLAS workspaces, about 0.1 GiB once the CUDA context is no longer counted
+# in it (an estimate: no single-GPU log of such a version in content/benchmarks/vllm-startup-logs.yaml prints it),
+# and with tensor parallelism about 0.2 GiB more per rank: the V0 TP=2 logs print non_torch_memory 0.30 GiB
+# (issue-15815-l40s-tp2) and 0.25 GiB (issue-13061-4090-tp2). V0 takes its baseline after the distributed
+# environment is up (Worker.init_device, then determine_num_available_blocks), so NCCL's own set-up is not in it.
 NON_TORCH_BASE_BYTES = int(0.1 * GIB)
 NON_TORCH_TP_BYTES = int(0.2 * GIB)
+# V1 from v0.9.2 (PR #19312: gpu_worker.init_device takes its MemorySnapshot before init_worker_distributed_environment,
+# and determine_available_memory profiles against it) counts everything allocated outside PyTorch since that
+# snapshot: NCCL communicators and their channel buffers, the custom all-reduce and symmetric-memory buffers.
+# One GPU: 0.13 GiB ("Non-torch memory: 0.13 GiB" in llm-d's DEBUG logs of v0.11.0 on an H100: llmd-h100-llama-3.1-8b
+# in content/benchmarks/vllm-startup-logs.yaml; its Qwen3-0.6B and gpt-oss-20b runs print 0.13 too, Qwen3-32B 0.14).
+V1_NON_TORCH_BASE_BYTES = int(0.13 * GIB)
+# Tensor parallel, cards joined by NVLink / NVSwitch or Infinity Fabric (custom all-reduce and symmetric memory on,
+# NCCL with its many NVLink channels): 0.41 GiB more per rank (llm-d, v0.11.0, two H100: non-torch 0.54 GiB for
+# Qwen3-32B and 0.55 for Llama-3.3-70B at TP=2, against 0.13-0.14 at TP=1: llmd-h100-qwen3-32b-tp2 and
+# llmd-h100-llama-3.3-70b-fp8-tp2).
+V1_NON_TORCH_TP_NVLINK_BYTES = int(0.41 * GIB)
+# Tensor parallel without peer-to-peer access (PCIe cards, containers without P2P: "Custom allreduce is disabled
+# because your platform lacks GPU P2P capability"): NCCL alone, 0.12 GiB more per rank. The v0.10.1.1 A100 logs of
+# dennislee22/vLLM-benchmarking leave 0.67 GiB per rank outside weights and cache at TP=2 (dennislee-a100-qwen2-7b-tp2-025:
+# 19.81 - 7.12 - 12.02) against 0.55 GiB at TP=1 with the same model, sampler and card (dennislee-a100-qwen2-7b-025:
+# 19.81 - 14.25 - 5.01).
+V1_NON_TORCH_TP_PCIE_BYTES = int(0.12 * GIB)
+# Cards that vLLM joins by NVLink (custom all-reduce's full-NVLink check passes) or, on ROCm, by Infinity Fabric.
+# The A100 is not among them: the only A100 tensor-parallel logs in the file ran without P2P (see above).
+NVLINK_CARDS = ("h100", "h200", "h800", "h20", "b200", "b100", "gb200", "b300", "mi300", "mi325", "mi355")
 # V0 before v0.6.5 (PR #10511) and V1 before v0.9.2 (PR #19312) measured non-torch memory as total - free - torch
 # allocated, which includes the CUDA context and the cuBLAS handle: 0.35 GiB on an RTX 3090 with TP=1 (vLLM 0.6.4,
 # issue #10517), 0.25 GiB above the later baseline-relative figure.
@@ -122,6 +150,7 @@ class VllmSettings:
     enforce_eager: bool = False
     kv_dtype: str = "auto"
     unified_memory: bool = False
+    flashinfer_sampler: bool = False         # V1 samples top-k/top-p with FlashInfer (VLLM_USE_FLASHINFER_SAMPLER)
 
 
 @dataclass(frozen=True)
@@ -244,12 +273,29 @@ def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int, sampler: str
     block count over the ranks (V0 determine_num_available_blocks, V1 get_kv_cache_configs min_num_blocks), so the
     sampler's rank decides the cache.
     """
-    per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT if sampler == "triton" and num_seqs >= 8 else \
-        SAMPLER_SORT_BYTES_PER_LOGIT
+    if sampler == "flashinfer":
+        per_logit = SAMPLER_FLASHINFER_BYTES_PER_LOGIT
+    elif sampler == "triton" and num_seqs >= 8:
+        per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT
+    else:
+        per_logit = SAMPLER_SORT_BYTES_PER_LOGIT
     return num_seqs * arch.vocab_size * (per_logit - 2 + act_bytes)
 
 
-def non_torch_bytes(rules: VllmRules, engine: str, tp: int) -> int:
+def nvlink_card(gpu_name: str) -> bool:
+    name = gpu_name.lower()
+    return any(tag in name for tag in NVLINK_CARDS)
+
+
+def non_torch_bytes(rules: VllmRules, engine: str, tp: int, gpu_name: str = "") -> int:
+    """Memory outside PyTorch that the budget loses, per rank. V1 from v0.9.2 measures it from a snapshot taken
+    before the distributed environment exists (the versions where V1 does not count the CUDA context in it), so
+    NCCL and the all-reduce buffers are in it, more of them over NVLink."""
+    if engine == "v1" and "v1" not in rules.non_torch_context_engines:   # V1 from v0.9.2 (content/frameworks.yaml)
+        if tp <= 1:
+            return V1_NON_TORCH_BASE_BYTES
+        return V1_NON_TORCH_BASE_BYTES + (V1_NON_TORCH_TP_NVLINK_BYTES if nvlink_card(gpu_name)
+                                          else V1_NON_TORCH_TP_PCIE_BYTES)
     extra = CUDA_CONTEXT_IN_NON_TORCH_BYTES if engine in rules.non_torch_context_engines else 0
     return NON_TORCH_BASE_BYTES + (NON_TORCH_TP_BYTES if tp > 1 else 0) + extra
 
@@ -380,9 +426,10 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
     w = weights_per_rank(weights, arch, tp, act_bytes, quant_format, s.gpu_name)
     layer = layer_activation_peak(arch, batched, tp, act_bytes)
-    sampler = sampler_peak(arch, min(seqs, batched), act_bytes, rules.sampler)
+    sampler_kind = "flashinfer" if s.flashinfer_sampler and engine == "v1" else rules.sampler
+    sampler = sampler_peak(arch, min(seqs, batched), act_bytes, sampler_kind)
     activation = int(max(layer, sampler))
-    non_torch = non_torch_bytes(rules, engine, tp)
+    non_torch = non_torch_bytes(rules, engine, tp, s.gpu_name)
     # gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
     rocm = s.gpu_name.lower().startswith("mi")
     graphs = cuda_graph_count(seqs, batched) if rules.cuda_graph_estimate and engine == "v1" and \

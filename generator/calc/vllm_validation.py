@@ -38,7 +38,7 @@ class LogValidation:
 def settings_of(log) -> vllm.VllmSettings:
     return vllm.VllmSettings(log.gpu_memory_bytes, log.gpu, log.tensor_parallel, log.gpu_memory_utilization,
                              log.max_model_len, log.max_num_seqs, log.max_num_batched_tokens, log.engine,
-                             log.enforce_eager, log.kv_cache_dtype)
+                             log.enforce_eager, log.kv_cache_dtype, flashinfer_sampler=log.flashinfer_sampler)
 
 
 def observed_tokens(log, kv_bytes_per_token: float, layout=None) -> int:
