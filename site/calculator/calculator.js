@@ -777,8 +777,8 @@
   }
 
   function vllmSamplerPeak(a, numSeqs, actBytes, sampler) {
-    var perLogit = sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit :
-      V.sampler_sort_bytes_per_logit;
+    var perLogit = sampler === "flashinfer" ? V.sampler_flashinfer_bytes_per_logit :
+      sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit : V.sampler_sort_bytes_per_logit;
     return numSeqs * a.vocab_size * (perLogit - 2 + actBytes);
   }
 
@@ -845,7 +845,17 @@
     return Math.trunc(moeLayers(a) * a.num_experts * perExpert);
   }
 
-  function vllmNonTorchBytes(rules, engine, tp) {
+  function vllmNvlinkCard(gpuName) {
+    var name = gpuName.toLowerCase();
+    return V.nvlink_cards.some(function (tag) { return name.indexOf(tag) >= 0; });
+  }
+
+  function vllmNonTorchBytes(rules, engine, tp, gpuName) {
+    if (engine === "v1" && rules.non_torch_context_engines.indexOf("v1") < 0) {
+      if (tp <= 1) { return V.v1_non_torch_base_bytes; }
+      return V.v1_non_torch_base_bytes + (vllmNvlinkCard(gpuName) ? V.v1_non_torch_tp_nvlink_bytes :
+        V.v1_non_torch_tp_pcie_bytes);
+    }
     var extra = rules.non_torch_context_engines.indexOf(engine) >= 0 ? V.cuda_context_in_non_torch_bytes : 0;
     return V.non_torch_base_bytes + (tp > 1 ? V.non_torch_tp_bytes : 0) + extra;
   }
@@ -881,9 +891,10 @@
     var padding = quantFormat === "mxfp4" ? mxfp4PaddingBytes(a, tp, s.gpu_name || "") : 0;
     var w = Math.trunc(weights / tp + padding + rotaryCacheBytes(a, actBytes));
     var layer = vllmLayerActivationPeak(a, batched, tp, actBytes);
-    var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, rules.sampler);
+    var samplerKind = s.flashinfer_sampler && engine === "v1" ? "flashinfer" : rules.sampler;
+    var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, samplerKind);
     var activation = Math.trunc(pyMax(layer, sampler));
-    var nonTorch = vllmNonTorchBytes(rules, engine, tp);
+    var nonTorch = vllmNonTorchBytes(rules, engine, tp, s.gpu_name || "");
     // gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
     var rocm = (s.gpu_name || "").toLowerCase().indexOf("mi") === 0;
     var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager && !rocm ?
@@ -1032,7 +1043,7 @@
     var rules = vllmRules(framework);
     var s = Object.assign({gpu_memory_bytes: gpuMemoryBytes || 0, gpu_name: "", gpu_memory_utilization: null,
       max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null, engine: null, enforce_eager: false,
-      unified_memory: false}, settings || {}, {tensor_parallel: gpus});
+      flashinfer_sampler: false, unified_memory: false}, settings || {}, {tensor_parallel: gpus});
     var kvValue = kvDtype ? kvDtype.bytes_per_value : null;
     var plan = vllmPlan(a, weights, act, rules, s, request, kvValue, quant.format);
     if (note.length) { plan.warnings = note.concat(plan.warnings); }
@@ -2445,7 +2456,8 @@
 
   function readVllmFlags(attempt) {
     var flags = {gpu_memory_utilization: null, max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null,
-      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1"};
+      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1",
+      flashinfer_sampler: $("vllm-flashinfer-sampler").value === "1"};
     var text = pyStrip($("vllm-utilization").value);
     if (text !== "") {
       flags.gpu_memory_utilization = attempt(function () {
@@ -2705,7 +2717,8 @@
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
     "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers", "vllm-utilization",
-    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
+    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager",
+    "vllm-flashinfer-sampler"];
   // Settings that belong to one engine: shown (and put in the URL) only for it.
   var ENGINE_FIELDS = { attn: "transformers", "flash-attn": "llama.cpp", ubatch: "llama.cpp",
     "n-gpu-layers": "llama.cpp" };
