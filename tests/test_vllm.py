@@ -470,3 +470,39 @@ def test_the_flashinfer_sampler_does_not_sort():
 def test_flashinfer_sampler_flag_is_a_vllm_flag():
     result = run_cli("estimate", "--config", "Qwen2-7B-Instruct", "--context", "1024", "--flashinfer-sampler")
     assert result.code == 2 and "--flashinfer-sampler is a vLLM flag" in result.err
+
+
+def test_hybrid_state_models_page_the_state_with_the_attention_blocks():
+    # vLLM grows the attention block until one attention page holds one state layer's page
+    # (HybridAttentionMambaModelConfig: 16 x cdiv(mamba_page, 16 x attn_page_1_token)).
+    # Qwen3-Next, one GPU: a Gated DeltaNet layer's state is conv 3 x 8192 x 2 bytes + recurrent 32 x 128 x 128 x 2
+    # bytes = 1,097,728; an attention layer's K/V is 2 x 2 heads x 256 x 2 = 2,048 bytes a token -> 16 x 34 = 544.
+    qwen = arch("Qwen3-Next-80B-A3B-Instruct")
+    assert vllm.state_page_bytes(qwen, 1, 2) == 3 * 8192 * 2 + 32 * 128 * 128 * 2
+    assert vllm.state_block_tokens(2 * 2 * 256 * 2, vllm.state_page_bytes(qwen, 1, 2)) == 544
+    # NVIDIA-Nemotron-Nano-9B-v2: vLLM issue #24280 reports "672 tokens" for its attention page size.
+    nemo = arch("NVIDIA-Nemotron-Nano-9B-v2")
+    assert vllm.state_block_tokens(2 * 8 * 128 * 2, vllm.state_page_bytes(nemo, 1, 2)) == 672
+    # Qwen3-Next at TP=2 on an H200 (v0.11.0): 12 attention + 36 state layers -> groups of 12: 1 + 3 groups;
+    # the cache is 12 tensors of num_blocks = budget // (page x 12) pages, page = 544 x 1,024 bytes (one KV head
+    # per rank); "GPU KV cache size" = num_blocks // 4 x 544 (v0.9.2-v0.20).
+    p = plan("Qwen3-Next-80B-A3B-Instruct", version="0.11.0", gpu="H200", tensor_parallel=2, max_model_len=32768)
+    page = 544 * 1024
+    assert p.kv_groups == 4
+    assert p.num_blocks == p.kv_budget // (page * 12)
+    assert p.capacity_tokens == p.num_blocks // 4 * 544
+    # One max_model_len request: cdiv(32768, 544) = 61 pages in each of 12 attention layers, one page per state layer.
+    assert p.kv_needed_bytes == (12 * 61 + 36) * page
+    # v0.21 on: max_concurrency x max_model_len, one request taking 61 attention pages and one page in 3 state groups.
+    new = plan("Qwen3-Next-80B-A3B-Instruct", version="0.21.0", gpu="H200", tensor_parallel=2, max_model_len=32768)
+    assert new.capacity_tokens == int(new.num_blocks / (61 + 3) * 32768)
+    # Nemotron-Nano-9B-v2: 4 attention + 27 Mamba2 layers -> groups of 4: 1 + 7 groups (one padding layer).
+    assert plan("NVIDIA-Nemotron-Nano-9B-v2", version="0.11.0", max_model_len=32768).kv_groups == 8
+
+
+def test_group_size_follows_vllm_rule_of_a_quarter():
+    # kv_cache_utils: the fewest layers of a type, unless the most is under 1.25 x that (gpt-oss-20b + eagle:
+    # 12 sliding + 13 full -> groups of 13).
+    assert vllm.group_size((12, 13)) == 13
+    assert vllm.group_size((10, 52)) == 10
+    assert vllm.group_size((12, 36)) == 12

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .architecture import Architecture, kv_cache_bytes_per_token
+from .architecture import Architecture, kv_cache_bytes_per_token, state_bytes_per_sequence
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
@@ -319,8 +319,32 @@ def _blocks(tokens: int) -> int:
     return -(-tokens // BLOCK_TOKENS)
 
 
+def group_size(counts) -> int:
+    """Layers per KV cache group (kv_cache_utils._get_kv_cache_groups_uniform_page_size): the fewest layers of any
+    type, or the most when the types are within 25% of each other ("max_num_layers < min_num_layers * 1.25")."""
+    low, high = min(counts), max(counts)
+    return high if high < low * 1.25 else low
+
+
+def state_page_bytes(arch: Architecture, tp: int, act_bytes: int) -> float:
+    """One state layer's page on one rank (MambaSpec.page_size_bytes): the conv state (conv_kernel - 1 columns) and
+    the SSM / recurrent state of one sequence, in the model dtype (mamba_cache_dtype and mamba_ssm_cache_dtype
+    "auto"), split over the ranks by heads."""
+    if not arch.state_layers:
+        return 0.0
+    return state_bytes_per_sequence(arch, act_bytes, act_bytes) / arch.state_layers / tp
+
+
+def state_block_tokens(attention_page_1_token: float, state_page: float) -> int:
+    """The attention block size vLLM sets so that one attention page holds at least one state page
+    (HybridAttentionMambaModelConfig.verify_and_update_config: 16 x cdiv(mamba_page_size, 16 x
+    attn_page_size_1_token); the state page is then padded to the attention page). Qwen3-Next: 544 tokens;
+    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280)."""
+    return BLOCK_TOKENS * -(-int(state_page) // int(BLOCK_TOKENS * attention_page_1_token))
+
+
 def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, engine: str, max_model_len: int,
-              batched: int, kv_budget: float) -> tuple:
+              batched: int, kv_budget: float, act_bytes: int = 2) -> tuple:
     """(num_blocks, reported_tokens, groups, needed_bytes) of the KV cache vLLM builds in ``kv_budget`` bytes.
 
     One attention type (or V0, or V1 before the hybrid manager of v0.9.2): every layer in one block table, blocks
@@ -337,8 +361,10 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     if not per_token:
         return 0, 0, 1, 0
     block = per_token * BLOCK_TOKENS
-    # The grouping needs one page size for every layer: not for state layers (Mamba / linear attention) or Gemma 4's
-    # global layers with their own head size, which this estimator does not lay out.
+    if arch.layer_kinds and not arch.is_mla and arch.state_layers and rules.hybrid_kv_cache and engine == "v1":
+        return _state_layout(arch, tp, per_token, rules, max_model_len, kv_budget, act_bytes)
+    # The grouping needs one page size for every layer: not for Gemma 4's global layers with their own head size,
+    # which this estimator does not lay out.
     uniform = not arch.is_mla and not arch.layer_kinds and not arch.global_head_dim and not arch.global_kv_heads
     sliding = arch.sliding_window_layers if arch.sliding_window and uniform else 0
     if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
@@ -355,7 +381,7 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     if not full:                                     # every layer sliding: one group
         blocks = max(0, int(kv_budget // block))
         return blocks, blocks * BLOCK_TOKENS, 1, needed
-    group = min(full, sliding)
+    group = group_size((full, sliding))
     full_groups, local_groups = -(-full // group), -(-sliding // group)
     groups = full_groups + local_groups
     blocks = max(0, int(kv_budget // (page * group)))
@@ -364,6 +390,33 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
         reported = int(blocks / per_request * max_model_len)
     else:
         reported = blocks // groups * BLOCK_TOKENS
+    return blocks, reported, groups, needed
+
+
+def _state_layout(arch: Architecture, tp: int, per_token: float, rules: VllmRules, max_model_len: int,
+                  kv_budget: float, act_bytes: int) -> tuple:
+    """Hybrid-state models (Qwen3-Next, Nemotron-H, Granite 4.0-H: attention next to Mamba / Gated DeltaNet layers)
+    in V1's hybrid KV cache manager. The attention block grows to state_block_tokens so that one attention page
+    (block x one layer's K/V) holds one layer's state; the state page is padded to it. Attention and state layers are
+    grouped by type (group_size), the cache is `group` tensors of num_blocks = budget // (page x group) pages shared
+    by the groups, and each running sequence takes one page in every state group (prefix caching is off for these
+    models: MambaModelConfig) and cdiv(tokens, block) pages in the attention group. Reported: num_blocks // groups x
+    block (to v0.20) or max_concurrency x max_model_len (v0.21 on)."""
+    attention_1 = per_token / arch.attention_layers          # one attention layer's K/V per token on this rank
+    state_page = state_page_bytes(arch, tp, act_bytes)
+    block_tokens = max(BLOCK_TOKENS, state_block_tokens(attention_1, state_page))
+    page = block_tokens * attention_1
+    attention, state = arch.attention_layers, arch.state_layers
+    group = group_size((attention, state))
+    attention_groups, state_groups = -(-attention // group), -(-state // group)
+    groups = attention_groups + state_groups
+    blocks = max(0, int(kv_budget // (page * group)))
+    full_pages = -(-max_model_len // block_tokens)
+    needed = int((attention * full_pages + state) * page)
+    if rules.kv_report == "concurrency":
+        reported = int(blocks / (attention_groups * full_pages + state_groups) * max_model_len)
+    else:
+        reported = blocks // groups * block_tokens
     return blocks, reported, groups, needed
 
 
@@ -437,7 +490,8 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     graph_bytes = graphs * CUDA_GRAPH_BYTES
     budget = int(s.gpu_memory_bytes * util)
     kv_budget = budget - w - activation - non_torch - graph_bytes
-    blocks, reported, groups, needed = kv_layout(arch, tp, kv_value, rules, engine, max_model_len, batched, kv_budget)
+    blocks, reported, groups, needed = kv_layout(arch, tp, kv_value, rules, engine, max_model_len, batched, kv_budget,
+                                                 act_bytes)
     return VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
                     int(kv_budget), per_token, blocks, None, tuple(warnings), reported, groups, needed, graphs,
                     graph_bytes)

@@ -66,7 +66,7 @@ def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComp
     kv = quant.compute_bytes if kv_value is None else kv_value
     observed = observed_tokens(log, plan.kv_bytes_per_token, lambda budget: vllm.kv_layout(
         arch, log.tensor_parallel, kv, rules, plan.engine, plan.max_model_len, plan.max_num_batched_tokens,
-        budget)[1])
+        budget, quant.compute_bytes)[1])
     if observed <= 0:
         raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
                              "check the figure and its unit")
