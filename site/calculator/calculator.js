@@ -797,11 +797,40 @@
   function cdivBlocks(tokens) { return Math.ceil(tokens / V.block_tokens); }
 
   // vllm.py kv_layout: [num_blocks, reported_tokens, groups, needed_bytes].
-  function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget) {
+  // vllm.py group_size: the fewest layers of any type, or the most when the types are within 25% of each other.
+  function vllmGroupSize(counts) {
+    var low = pyMin.apply(null, counts), high = pyMax.apply(null, counts);
+    return high < low * 1.25 ? high : low;
+  }
+
+  // vllm.py _state_layout: attention pages grown to hold one state layer's page (hybrid-state models, V1).
+  function vllmStateLayout(a, tp, perToken, rules, maxModelLen, kvBudget, actBytes) {
+    var attention1 = perToken / attentionLayers(a);
+    var statePage = stateBytesPerSequence(a, actBytes, actBytes) / stateLayers(a) / tp;
+    var blockTokens = pyMax(V.block_tokens,
+      V.block_tokens * Math.ceil(Math.trunc(statePage) / Math.trunc(V.block_tokens * attention1)));
+    var page = blockTokens * attention1;
+    var attention = attentionLayers(a), state = stateLayers(a);
+    var group = vllmGroupSize([attention, state]);
+    var attentionGroups = Math.ceil(attention / group), stateGroups = Math.ceil(state / group);
+    var groups = attentionGroups + stateGroups;
+    var blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
+    var fullPages = Math.ceil(maxModelLen / blockTokens);
+    var needed = Math.trunc((attention * fullPages + state) * page);
+    var reported = rules.kv_report === "concurrency" ?
+      Math.trunc(blocks / (attentionGroups * fullPages + stateGroups) * maxModelLen) :
+      Math.floor(blocks / groups) * blockTokens;
+    return [blocks, reported, groups, needed];
+  }
+
+  function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget, actBytes) {
     var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
     if (!perToken) { return [0, 0, 1, 0]; }
     var block = perToken * V.block_tokens;
-    // One page size for every layer: not with state layers or Gemma 4's own global head size (vllm.py kv_layout).
+    if (a.layer_kinds && !isMla(a) && stateLayers(a) && rules.hybrid_kv_cache && engine === "v1") {
+      return vllmStateLayout(a, tp, perToken, rules, maxModelLen, kvBudget, actBytes);
+    }
+    // One page size for every layer: not with Gemma 4's own global head size (vllm.py kv_layout).
     var uniform = !isMla(a) && !a.layer_kinds && !a.global_head_dim && !a.global_kv_heads;
     var sliding = a.sliding_window && uniform ? a.sliding_window_layers : 0;
     var blocks;
@@ -818,7 +847,7 @@
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
       return [blocks, blocks * V.block_tokens, 1, needed];
     }
-    var group = pyMin(full, sliding);
+    var group = vllmGroupSize([full, sliding]);
     var fullGroups = Math.ceil(full / group), localGroups = Math.ceil(sliding / group);
     var groups = fullGroups + localGroups;
     blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
@@ -902,7 +931,7 @@
     var graphBytes = graphs * V.cuda_graph_bytes;
     var budget = Math.trunc(s.gpu_memory_bytes * util);
     var kvBudget = budget - w - activation - nonTorch - graphBytes;
-    var layout = vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget);
+    var layout = vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget, actBytes);
     return {
       engine: engine, max_model_len: maxModelLen, max_num_seqs: seqs, max_num_batched_tokens: batched,
       chunked_prefill: sched[2], gpu_memory_utilization: util, budget: budget, weights: w, activation_peak: activation,
