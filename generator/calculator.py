@@ -123,6 +123,7 @@ def calculator_data(catalogue) -> dict:
             "v1_non_torch_tp_nvlink_bytes": vllm.V1_NON_TORCH_TP_NVLINK_BYTES,
             "v1_non_torch_tp_pcie_bytes": vllm.V1_NON_TORCH_TP_PCIE_BYTES,
             "nvlink_cards": list(vllm.NVLINK_CARDS),
+            "chunked_local_without_hybrid": [list(v) for v in vllm.CHUNKED_LOCAL_WITHOUT_HYBRID],
             "cuda_context_in_non_torch_bytes": vllm.CUDA_CONTEXT_IN_NON_TORCH_BYTES,
             "smaller_quantizations": list(est._SMALLER),
         },

@@ -367,7 +367,7 @@ def _vllm_report(plan) -> dict:
             "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
             "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
             "startup_reserve_gib": _gib(plan.budget),
-            "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
+            "max_concurrency_at_max_model_len": round(plan.max_concurrency, 2)}
 
 
 def _readable(report: dict) -> str:

@@ -496,6 +496,10 @@ def test_hybrid_state_models_page_the_state_with_the_attention_blocks():
     # v0.21 on: max_concurrency x max_model_len, one request taking 61 attention pages and one page in 3 state groups.
     new = plan("Qwen3-Next-80B-A3B-Instruct", version="0.21.0", gpu="H200", tensor_parallel=2, max_model_len=32768)
     assert new.capacity_tokens == int(new.num_blocks / (61 + 3) * 32768)
+    # "Maximum concurrency" counts one request's pages in every group, in every version: v0.11 reports a
+    # "GPU KV cache size" of num_blocks // 4 x 544 (vLLM PR #40694 calls it misleading) but the concurrency is right.
+    assert p.max_concurrency == p.num_blocks / (61 + 3) and new.max_concurrency == new.num_blocks / (61 + 3)
+    assert p.max_concurrency > p.capacity_tokens / 32768
     # Nemotron-Nano-9B-v2: 4 attention + 27 Mamba2 layers -> groups of 4: 1 + 7 groups (one padding layer).
     assert plan("NVIDIA-Nemotron-Nano-9B-v2", version="0.11.0", max_model_len=32768).kv_groups == 8
 
@@ -506,3 +510,15 @@ def test_group_size_follows_vllm_rule_of_a_quarter():
     assert vllm.group_size((12, 13)) == 13
     assert vllm.group_size((10, 52)) == 10
     assert vllm.group_size((12, 36)) == 12
+
+
+def test_maximum_concurrency_is_reported_as_vllm_logs_it():
+    # One attention type: the "Maximum concurrency for 16,384 tokens per request: 72.76x" of
+    # dennislee-a100-qwen2-7b-tp2-050 is its 1,192,160 tokens over 16,384; the estimate keeps that ratio.
+    item = next(row for row in validate(CONTENT).rows if row.log.id == "dennislee-a100-qwen2-7b-tp2-050")
+    assert item.plan.max_concurrency == item.plan.capacity_tokens / 16384
+    assert abs(item.plan.max_concurrency - 72.76) / 72.76 < 0.01
+    # Llama-4-Scout at 5,242,880 tokens (v0.12.0): the analysis logs 0.75x ("2,939,748 tokens (75%)"); 12 full
+    # layers need the whole context, 36 chunked ones only chunk + batch, so the estimate is about 3,933,360 / 5,242,880.
+    scout = next(row for row in validate(CONTENT).rows if row.log.id == "fuhengwu-h200x8-llama-4-scout-5m")
+    assert abs(scout.plan.max_concurrency - 0.75) < 0.01

@@ -107,6 +107,13 @@ NVLINK_CARDS = ("h100", "h200", "h800", "h20", "b200", "b100", "gb200", "b300", 
 CUDA_CONTEXT_IN_NON_TORCH_BYTES = int(0.25 * GIB)
 # EngineArgs (v0.28.0 on): "device_memory >= 160 * GiB_bytes" selects the largest `vllm serve` defaults.
 HUGE_CARD_BYTES = 160 * GIB
+# Llama 4's chunked local attention runs without the hybrid manager by default from v0.10.1 (PR #21761, merged
+# 2025-07-28: "There is a latency regression when using chunked local attention with the hybrid KV cache manager.
+# Disabling it, by default") until PR #29627 (opened 2025-11-27) turned VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE
+# on; v0.12.0 still logs the warning (fuhengwu-h200x8-llama-4-scout-5m), and 0.13.0 is taken as the first release with
+# it on (not read at the tag). Every layer then holds every token for the concurrency, while the start-up check still
+# sums each layer's own need: Scout at 5,242,880 tokens logs 0.75x and starts.
+CHUNKED_LOCAL_WITHOUT_HYBRID = ((0, 10, 1), (0, 13, 0))
 KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
 ENGINES = ("v0", "v1")
 
@@ -178,6 +185,9 @@ class VllmPlan:
     kv_needed_bytes: int = 0                 # one max_model_len request, as check_enough_kv_cache_memory sums it
     cuda_graphs: int = 0
     cuda_graph_bytes: int = 0
+    # Requests of max_model_len the cache holds at once, as "Maximum concurrency for N tokens per request" reports
+    # it (get_max_concurrency_for_kv_cache_config: the blocks over one request's blocks in every group).
+    max_concurrency: float = 0.0
 
     @property
     def capacity_tokens(self) -> int:
@@ -345,7 +355,8 @@ def state_block_tokens(attention_page_1_token: float, state_page: float) -> int:
 
 def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, engine: str, max_model_len: int,
               batched: int, kv_budget: float, act_bytes: int = 2) -> tuple:
-    """(num_blocks, reported_tokens, groups, needed_bytes) of the KV cache vLLM builds in ``kv_budget`` bytes.
+    """(num_blocks, reported_tokens, groups, needed_bytes, max_concurrency) of the KV cache vLLM builds in
+    ``kv_budget`` bytes; max_concurrency: requests of max_model_len it holds at once.
 
     One attention type (or V0, or V1 before the hybrid manager of v0.9.2): every layer in one block table, blocks
     of 16 tokens x every layer. Hybrid (V1 from v0.9.2, vllm/v1/core/kv_cache_utils.py
@@ -359,7 +370,7 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     """
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
     if not per_token:
-        return 0, 0, 1, 0
+        return 0, 0, 1, 0, 0.0
     block = per_token * BLOCK_TOKENS
     if arch.layer_kinds and not arch.is_mla and arch.state_layers and rules.hybrid_kv_cache and engine == "v1":
         return _state_layout(arch, tp, per_token, rules, max_model_len, kv_budget, act_bytes)
@@ -369,7 +380,8 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     sliding = arch.sliding_window_layers if arch.sliding_window and uniform else 0
     if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
         blocks = max(0, int(kv_budget // block))
-        return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block)
+        return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block), \
+            blocks * BLOCK_TOKENS / max_model_len
     page = block / arch.layers                       # one layer's 16 tokens
     full = arch.layers - sliding
     if arch.model_type == "llama4":                  # attention_chunk_size: chunked local attention
@@ -380,17 +392,20 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     needed = int((full * full_pages + sliding * local_pages) * page)
     if not full:                                     # every layer sliding: one group
         blocks = max(0, int(kv_budget // block))
-        return blocks, blocks * BLOCK_TOKENS, 1, needed
+        return blocks, blocks * BLOCK_TOKENS, 1, needed, blocks / local_pages
     group = group_size((full, sliding))
     full_groups, local_groups = -(-full // group), -(-sliding // group)
     groups = full_groups + local_groups
     blocks = max(0, int(kv_budget // (page * group)))
+    per_request = full_groups * full_pages + local_groups * local_pages
     if rules.kv_report == "concurrency":
-        per_request = full_groups * full_pages + local_groups * local_pages
         reported = int(blocks / per_request * max_model_len)
     else:
         reported = blocks // groups * BLOCK_TOKENS
-    return blocks, reported, groups, needed
+    low, high = CHUNKED_LOCAL_WITHOUT_HYBRID
+    if arch.model_type == "llama4" and low <= tuple(rules.version) < high:
+        return blocks, reported, groups, needed, reported / max_model_len
+    return blocks, reported, groups, needed, blocks / per_request
 
 
 def _state_layout(arch: Architecture, tp: int, per_token: float, rules: VllmRules, max_model_len: int,
@@ -413,11 +428,12 @@ def _state_layout(arch: Architecture, tp: int, per_token: float, rules: VllmRule
     blocks = max(0, int(kv_budget // (page * group)))
     full_pages = -(-max_model_len // block_tokens)
     needed = int((attention * full_pages + state) * page)
+    per_request = attention_groups * full_pages + state_groups
     if rules.kv_report == "concurrency":
-        reported = int(blocks / (attention_groups * full_pages + state_groups) * max_model_len)
+        reported = int(blocks / per_request * max_model_len)
     else:
         reported = blocks // groups * block_tokens
-    return blocks, reported, groups, needed
+    return blocks, reported, groups, needed, blocks / per_request
 
 
 def _scheduler(rules: VllmRules, s: VllmSettings, engine: str, max_model_len: int) -> tuple:
@@ -490,11 +506,11 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     graph_bytes = graphs * CUDA_GRAPH_BYTES
     budget = int(s.gpu_memory_bytes * util)
     kv_budget = budget - w - activation - non_torch - graph_bytes
-    blocks, reported, groups, needed = kv_layout(arch, tp, kv_value, rules, engine, max_model_len, batched, kv_budget,
-                                                 act_bytes)
+    blocks, reported, groups, needed, concurrency = kv_layout(arch, tp, kv_value, rules, engine, max_model_len,
+                                                              batched, kv_budget, act_bytes)
     return VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
                     int(kv_budget), per_token, blocks, None, tuple(warnings), reported, groups, needed, graphs,
-                    graph_bytes)
+                    graph_bytes, concurrency)
 
 
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
