@@ -90,7 +90,12 @@ V1_NON_TORCH_BASE_BYTES = int(0.13 * GIB)
 # Tensor parallel, cards joined by NVLink / NVSwitch or Infinity Fabric (custom all-reduce and symmetric memory on,
 # NCCL with its many NVLink channels): 0.41 GiB more per rank (llm-d, v0.11.0, two H100: non-torch 0.54 GiB for
 # Qwen3-32B and 0.55 for Llama-3.3-70B at TP=2, against 0.13-0.14 at TP=1: llmd-h100-qwen3-32b-tp2 and
-# llmd-h100-llama-3.3-70b-fp8-tp2).
+# llmd-h100-llama-3.3-70b-fp8-tp2). What makes it up on Hopper at TP=2
+# (vllm/distributed/device_communicators/all_reduce_utils.py: CUSTOM_ALL_REDUCE_MAX_SIZES and
+# SYMM_MEM_ALL_REDUCE_MAX_SIZES["9.0"][2] = 64 MiB; CustomAllreduce cudaMallocs its buffer and its meta + buffer,
+# the symmetric-memory communicator one more buffer): about 0.19 GiB of all-reduce buffers, the rest NCCL's channel
+# buffers. Those tables shrink for 4 and 8 ranks (32 MiB, 256 KiB-64 MiB), so the figure may be high above TP=2;
+# no log in the file separates it there.
 V1_NON_TORCH_TP_NVLINK_BYTES = int(0.41 * GIB)
 # Tensor parallel without peer-to-peer access (PCIe cards, containers without P2P: "Custom allreduce is disabled
 # because your platform lacks GPU P2P capability"): NCCL alone, 0.12 GiB more per rank. The v0.10.1.1 A100 logs of
