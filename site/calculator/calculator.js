@@ -723,6 +723,7 @@
       mla_compressed_cache: framework.mla_compressed_cache, hybrid_kv_cache: framework.vllm_hybrid_kv_cache,
       kv_report: framework.vllm_kv_report, cuda_graph_estimate: framework.vllm_cuda_graph_estimate,
       free_memory_check: framework.vllm_free_memory_check, sampler: framework.vllm_sampler,
+      version: framework.version ? versionTuple(framework.version) : (framework.min_version || [0, 0, 0]),
     };
   }
 
@@ -817,15 +818,15 @@
     var blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
     var fullPages = Math.ceil(maxModelLen / blockTokens);
     var needed = Math.trunc((attention * fullPages + state) * page);
-    var reported = rules.kv_report === "concurrency" ?
-      Math.trunc(blocks / (attentionGroups * fullPages + stateGroups) * maxModelLen) :
+    var perRequest = attentionGroups * fullPages + stateGroups;
+    var reported = rules.kv_report === "concurrency" ? Math.trunc(blocks / perRequest * maxModelLen) :
       Math.floor(blocks / groups) * blockTokens;
-    return [blocks, reported, groups, needed];
+    return [blocks, reported, groups, needed, blocks / perRequest];
   }
 
   function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget, actBytes) {
     var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
-    if (!perToken) { return [0, 0, 1, 0]; }
+    if (!perToken) { return [0, 0, 1, 0, 0]; }
     var block = perToken * V.block_tokens;
     if (a.layer_kinds && !isMla(a) && stateLayers(a) && rules.hybrid_kv_cache && engine === "v1") {
       return vllmStateLayout(a, tp, perToken, rules, maxModelLen, kvBudget, actBytes);
@@ -836,7 +837,8 @@
     var blocks;
     if (!(rules.hybrid_kv_cache && engine === "v1" && sliding)) {
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
-      return [blocks, blocks * V.block_tokens, 1, Math.trunc(cdivBlocks(maxModelLen) * block)];
+      return [blocks, blocks * V.block_tokens, 1, Math.trunc(cdivBlocks(maxModelLen) * block),
+        blocks * V.block_tokens / maxModelLen];
     }
     var page = block / a.layers, full = a.layers - sliding, localPages;
     if (a.model_type === "llama4") { localPages = cdivBlocks(pyMin(a.sliding_window + batched, maxModelLen)); }
@@ -845,19 +847,26 @@
     var needed = Math.trunc((full * fullPages + sliding * localPages) * page);
     if (!full) {
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
-      return [blocks, blocks * V.block_tokens, 1, needed];
+      return [blocks, blocks * V.block_tokens, 1, needed, blocks / localPages];
     }
     var group = vllmGroupSize([full, sliding]);
     var fullGroups = Math.ceil(full / group), localGroups = Math.ceil(sliding / group);
     var groups = fullGroups + localGroups;
     blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
+    var perRequest = fullGroups * fullPages + localGroups * localPages;
     var reported;
     if (rules.kv_report === "concurrency") {
-      reported = Math.trunc(blocks / (fullGroups * fullPages + localGroups * localPages) * maxModelLen);
+      reported = Math.trunc(blocks / perRequest * maxModelLen);
     } else {
       reported = Math.floor(blocks / groups) * V.block_tokens;
     }
-    return [blocks, reported, groups, needed];
+    // vllm.py CHUNKED_LOCAL_WITHOUT_HYBRID: Llama 4 without the hybrid manager counts every layer for concurrency.
+    var window = V.chunked_local_without_hybrid;
+    if (a.model_type === "llama4" && compareTuples(rules.version, window[0]) >= 0 &&
+        compareTuples(rules.version, window[1]) < 0) {
+      return [blocks, reported, groups, needed, reported / maxModelLen];
+    }
+    return [blocks, reported, groups, needed, blocks / perRequest];
   }
 
   // vllm.py mxfp4_padding_bytes: the Marlin (before Blackwell) or FlashInfer padding of MXFP4 experts.
@@ -936,7 +945,8 @@
       engine: engine, max_model_len: maxModelLen, max_num_seqs: seqs, max_num_batched_tokens: batched,
       chunked_prefill: sched[2], gpu_memory_utilization: util, budget: budget, weights: w, activation_peak: activation,
       non_torch: nonTorch, kv_budget: Math.trunc(kvBudget), kv_bytes_per_token: perToken, num_blocks: layout[0],
-      capacity_tokens: layout[1], kv_groups: layout[2], kv_needed_bytes: layout[3], cuda_graphs: graphs,
+      capacity_tokens: layout[1], kv_groups: layout[2], kv_needed_bytes: layout[3], max_concurrency: layout[4],
+      cuda_graphs: graphs,
       cuda_graph_bytes: graphBytes, warnings: warnings,
     };
   }
@@ -2354,7 +2364,7 @@
         budget_gib: gib(v.budget), weights_per_gpu_gib: gib(v.weights), activation_peak_gib: gib(v.activation_peak),
         non_torch_gib: gib(v.non_torch), cuda_graph_gib: gib(v.cuda_graph_bytes), kv_cache_budget_gib: gib(v.kv_budget),
         startup_reserve_gib: gib(v.budget),
-        max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
+        max_concurrency_at_max_model_len: pyRound(v.max_concurrency, 2)};
     }
     warnings = warnings.concat(result.warnings || []);
     if (warnings.length) { out.warnings = warnings; }
