@@ -5,6 +5,8 @@ replays every list and requires the same exit code, standard output and standard
 
     .venv/bin/python tests/record_estimate_cli.py > tests/data/estimate_cli_recorded.json
 
+Re-run it when another issue changes a number on purpose, and review the diff (only numbers should move).
+
 The argument lists come from a seeded random generator (deterministic) plus every catalogue model and a set of
 bad inputs; a config.json written to a temporary folder appears as {TMP} in the record.
 """
