@@ -65,6 +65,60 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # (low + high + 1) // 2 is, except that it rounds up once more when low + high is even; either way the probe lies
     # in (low, high], so the search still ends on the last step that fits (it may take one probe more).
     "generator.calc.gpu_fit.x_longest_context__mutmut_10": "equivalent: the probe stays in (low, high]",
+    # generator/blog/write.py (scope write): equivalent mutants, and guards against races no test can time.
+    "generator.blog.write.x_manifest_text__mutmut_8":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.blog.write.x_read_manifest_lines__mutmut_21":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.blog.write.x__clean__mutmut_2":
+        "equivalent: an absolute path has an empty first part, refused by the empty-part rule anyway",
+    "generator.blog.write.x__clean__mutmut_3":
+        "equivalent: the empty path is one empty part, refused by the empty-part rule anyway",
+    "generator.blog.write.x__clean__mutmut_6":
+        "equivalent: an absolute path has an empty first part, refused by the empty-part rule anyway",
+    "generator.blog.write.x__under__mutmut_5":
+        "equivalent: _under never sees folder '' (catalogue '' is falsy; config normalises posts to '.')",
+    "generator.blog.write.x__under__mutmut_9":
+        "equivalent: folders come normalised from the config (os.path.normpath: no trailing '/')",
+    "generator.blog.write.x__under__mutmut_10":
+        "equivalent: folders come normalised and relative from the config (absolute ones are refused)",
+    "generator.blog.write.x_may_own__mutmut_10": "equivalent: rsplit('/') and rsplit('/', 1) have the same last part",
+    "generator.blog.write.x_may_own__mutmut_11":
+        "equivalent: name is only used with endswith (any suffix of the path gives the same answer) and, for top-level paths, equals the path",
+    "generator.blog.write.x_may_own__mutmut_12":
+        "equivalent: name is only used with endswith and, for top-level paths, equals the path",
+    "generator.blog.write.x_may_own__mutmut_13":
+        "equivalent: rsplit('/', 2) and rsplit('/', 1) have the same last part",
+    "generator.blog.write.x_may_own__mutmut_58":
+        "equivalent: the character skipped is the file name's first, never '/' (_clean refuses '//')",
+    "generator.blog.write.x_read_manifest_lines__mutmut_10": "equivalent: follow=None is falsy, as follow=False",
+    "generator.blog.write.x_published_bytes__mutmut_18": "equivalent: follow=None is falsy, as follow=False",
+    "generator.blog.write.x_published_bytes__mutmut_21":
+        "race only: lstat has already refused a link; follow=False guards a link swapped in between lstat and open, which a test cannot time (tests/test_hostile_blog.py)",
+    "generator.blog.write.x_published_bytes__mutmut_22": "race only: as published_bytes__mutmut_21",
+    "generator.blog.write.x_refusals__mutmut_34": "equivalent: stale_paths(regular_only=False) does not read blog",
+    "generator.blog.write.x_refusals__mutmut_37": "equivalent: regular_only=None is falsy, as False",
+    "generator.blog.write.x_stale_paths__mutmut_20":
+        "equivalent: a marker's digest never equals a manifest's SHA-256, so the digest test refuses it anyway",
+    "generator.blog.write.x_write_blog__mutmut_99": "equivalent: _replace_manifest does not read blog",
+    "generator.blog.write.x_write_blog__mutmut_133": "equivalent: _replace_manifest does not read blog",
+    "generator.blog.write.x_write_blog__mutmut_118":
+        "race only: stale_paths has just checked the same three conditions; the re-check guards a file swapped before the unlink",
+    "generator.blog.write.x_write_blog__mutmut_119": "race only: as write_blog__mutmut_118",
+    "generator.blog.write.x_write_blog__mutmut_123": "race only: as write_blog__mutmut_118",
+    "generator.blog.write.x_write_blog__mutmut_149":
+        "equivalent unless unlinking a staging file fails (suppress(None) only differs then)",
+    "generator.blog.write.x__replace_manifest__mutmut_9":
+        "equivalent: only the staging file's random name changes (still matched as staging)",
+    "generator.blog.write.x__replace_manifest__mutmut_10": "equivalent: '.generator-manifest' has no trailing '.'",
+    "generator.blog.write.x__replace_manifest__mutmut_11":
+        "equivalent: stripping 'X' and '.' from '.generator-manifest' gives the same name",
+    "generator.blog.write.x__replace_manifest__mutmut_16": "equivalent unless unlinking the staging file fails",
+    "generator.blog.write.x__remove_leftover_staging__mutmut_10":
+        "equivalent: split('XX/XX') keeps the path whole, os.path.join gives the same folder",
+    "generator.blog.write.x__remove_leftover_staging__mutmut_20": "equivalent unless unlinking a staging file fails",
+    "generator.blog.write.x__remove_emptied_folders__mutmut_2":
+        "equivalent: os.path.dirname never gives '.' (assets or posts '.' are kept by name)",
 }
 
 

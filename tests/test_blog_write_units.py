@@ -381,3 +381,287 @@ def test_one_build_at_a_time(tmp_path):
         assert info.value.message == "another build or check of this blog is running"
     with write.blog_lock(blog, wait_s=0.1):   # released: the next one gets it at once
         pass
+
+
+# --- Every refusal is one line naming the file and the fix (the project's standard for bad input) -----------------------
+MANIFEST_FIX = "delete it (the next build writes a fresh one) or restore it from version control"
+LINE_FIX = "delete the manifest (the next build writes a fresh one) or restore it from version control"
+
+
+def test_a_manifest_that_is_a_symlink_is_refused_naming_it(tmp_path):
+    blog = _blog(tmp_path)
+    real = _put(blog, "elsewhere.txt", f"{SHA_ABC}  {POST}\n".encode())
+    os.symlink(real, os.path.join(blog.root, MANIFEST))
+    with pytest.raises(GeneratorError) as info:
+        _manifest(blog)
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        "the manifest is a symlink, not a regular file", os.path.join(blog.root, MANIFEST), None, MANIFEST_FIX)
+
+
+def test_a_manifest_too_large_is_refused_naming_it(tmp_path):
+    blog = _blog(tmp_path)
+    with open(os.path.join(blog.root, MANIFEST), "wb") as handle:
+        handle.truncate(write.MAX_MANIFEST_BYTES + 1)
+    with pytest.raises(GeneratorError) as info:
+        _manifest(blog)
+    assert info.value.message.startswith("the manifest is ") and info.value.fix == MANIFEST_FIX
+    assert info.value.path == os.path.join(blog.root, MANIFEST)
+
+
+def test_a_manifest_that_cannot_be_read_names_the_reason(tmp_path, monkeypatch):
+    blog = _blog(tmp_path)
+    _put(blog, MANIFEST, b"")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(write, "read_bounded", denied)
+    with pytest.raises(GeneratorError) as info:
+        _manifest(blog)
+    assert (info.value.message, info.value.path, info.value.fix) == (
+        "cannot read the manifest: Permission denied", os.path.join(blog.root, MANIFEST), MANIFEST_FIX)
+
+
+def test_a_manifest_not_utf8_names_the_reason_and_the_fix(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, MANIFEST, b"\xff")
+    with pytest.raises(GeneratorError) as info:
+        _manifest(blog)
+    assert (info.value.message, info.value.fix) == ("cannot read the manifest: not UTF-8 text", MANIFEST_FIX)
+
+
+def test_a_bad_manifest_line_names_the_format_and_the_fix(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, MANIFEST, b"nonsense\n")
+    with pytest.raises(GeneratorError) as info:
+        _manifest(blog)
+    assert (info.value.message, info.value.line, info.value.fix) == (
+        "not a manifest line (SHA-256, two spaces, a path)", 1, LINE_FIX)
+
+
+def test_a_path_with_two_spaces_reads_back_whole(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, MANIFEST, f"{SHA_ABC}  notes/a  b.md\n".encode())
+    assert _manifest(blog) == {"notes/a  b.md": SHA_ABC}
+
+
+def test_read_manifest_keeps_the_lines_of_this_builds_plan(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, MANIFEST, f"{SHA_ABC}  notes/page.md\n".encode())
+    assert write.read_manifest(blog) == {}
+    assert write.read_manifest(blog, {"notes/page.md": b""}) == {"notes/page.md": SHA_ABC}
+
+
+def test_target_errors_name_the_settings_or_the_folder_and_the_fix(tmp_path):
+    blog = _blog(tmp_path)
+    with pytest.raises(GeneratorError) as info:
+        write.target(blog, "../x.md")
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        "output path '../x.md' leaves the blog folder", blog.path, None, "fix the path")
+    os.makedirs(os.path.join(blog.root, "images"))
+    os.symlink(os.path.join(blog.root, "_generator"), os.path.join(blog.root, "images", "charts"))
+    with pytest.raises(GeneratorError) as info:
+        write.target(blog, CHART)     # the link is the second folder down
+    root = os.path.realpath(blog.root)
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        f"images/charts/ is a symlink; the build writes {CHART} only into a real folder of the blog",
+        os.path.join(root, "images", "charts"), None,
+        "replace the symlink with a folder, or set assets: to another folder")
+    os.unlink(os.path.join(blog.root, "images", "charts"))
+    _put(blog, "images/charts", b"a file")
+    with pytest.raises(GeneratorError) as info:
+        write.target(blog, CHART)
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        f"images/charts is a file where the build needs a folder (for {CHART})",
+        os.path.join(root, "images", "charts"), None,
+        "move the file away, or set assets: to another folder in generator.yml")
+
+
+def test_a_file_swapped_while_read_is_not_the_generators(tmp_path, monkeypatch):
+    blog = _blog(tmp_path)
+    path = _put(blog, POST, b"bytes")
+
+    def swapped(*args, **kwargs):
+        raise GeneratorError("the file is a FIFO, not a regular file", path)
+    monkeypatch.setattr(write, "read_bounded", swapped)
+    assert write.published_bytes(path) == b"\0changed"
+    _put(blog, MANIFEST, f"{write.digest(b'bytes')}  {POST}\n".encode())
+    monkeypatch.undo()
+    monkeypatch.setattr(write, "published_bytes", lambda p: b"\0changed" if p.endswith(".md") else None)
+    assert [(r, p) for r, p, _ in write.refusals(blog, SitePlan({POST: b"new"}, {}, ()), {POST: SHA_ABC})] == [
+        (POST, "is not a regular file, where the build writes a file")]
+
+
+def test_a_file_that_cannot_be_read_names_it(tmp_path, monkeypatch):
+    blog = _blog(tmp_path)
+    path = _put(blog, POST, b"bytes")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(write, "read_bounded", denied)
+    with pytest.raises(GeneratorError) as info:
+        write.published_bytes(path)
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        "cannot read: Permission denied", path, None, "check permissions")
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda path: os.mkdir(path), "a folder"),
+    (lambda path: os.mkfifo(path), "a FIFO or a device"),
+    (lambda path: open(path, "wb").truncate(MAX_PUBLISHED_BYTES + 1), "a file too large to be one of the generator's"),
+])
+def test_what_is_where_the_build_writes_is_named(tmp_path, make, what):
+    blog = _blog(tmp_path)
+    os.makedirs(os.path.join(blog.root, "_posts"))
+    make(os.path.join(blog.root, *POST.split("/")))
+    assert _refusals(blog, {POST: b"post"}) == [
+        (POST, f"is {what}, where the build writes a file",
+         "move it away or rename the post; the build never overwrites a file it did not write")]
+
+
+def test_an_edited_file_names_the_fix(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, POST, b"edited")
+    _put(blog, MANIFEST, f"{write.digest(b'as written')}  {POST}\n".encode())
+    assert _refusals(blog, {POST: b"new"})[0][2] == "edit the post source instead, then delete this file and build again"
+
+
+def test_a_refused_build_names_the_fix(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, POST, b"the author's")
+    with pytest.raises(GeneratorError) as info:
+        write.write_blog(blog, _plan({POST: b"post"}))
+    assert (info.value.line, info.value.fix) == (
+        None, "move it away or rename the post; the build never overwrites a file it did not write")
+
+
+def test_a_failed_write_names_the_file_and_the_fix_and_leaves_no_staging(tmp_path, monkeypatch):
+    blog = _blog(tmp_path)
+    real_replace = os.replace
+
+    def full(source, destination):
+        raise OSError(28, "No space left on device", destination)
+    monkeypatch.setattr(write.os, "replace", full)
+    with pytest.raises(GeneratorError) as info:
+        write.write_blog(blog, _plan({POST: b"post"}))
+    monkeypatch.setattr(write.os, "replace", real_replace)
+    assert (info.value.message, info.value.path, info.value.line, info.value.fix) == (
+        "cannot write: No space left on device", os.path.join(os.path.realpath(blog.root), MANIFEST), None,
+        "check permissions and free space, then build again")
+    left = [name for _, _, names in os.walk(blog.root) for name in names if name.endswith(".generator-tmp")]
+    assert left == []
+
+
+def test_a_build_killed_after_the_interim_manifest_leaves_every_file_listed(tmp_path, monkeypatch):
+    """Until the end, the manifest lists the files the build owned and the new ones (with the old hash where a file
+    had one): a build that stops after writing it leaves nothing the next build would take for the author's."""
+    blog = _blog(tmp_path)
+    write.write_blog(blog, _plan({POST: b"post", CHART: b"<svg/>"}))
+    replaced = []
+    real_replace = os.replace
+
+    def stop_after_the_manifest(source, destination):
+        real_replace(source, destination)
+        replaced.append(destination)
+        if destination.endswith(MANIFEST):
+            raise OSError(5, "Input/output error", destination)
+    monkeypatch.setattr(write.os, "replace", stop_after_the_manifest)
+    new = "_posts/2026-01-03-new.md"
+    with pytest.raises(GeneratorError):
+        write.write_blog(blog, _plan({POST: b"post, revised", new: b"new"}))   # CHART is stale, POST changed
+    assert _manifest(blog) == {POST: write.digest(b"post"), CHART: write.digest(b"<svg/>"), new: write.digest(b"new")}
+    assert _read(blog, POST) == b"post"                   # stopped before the staged files were put in place
+    left = [name for _, _, names in os.walk(blog.root) for name in names if name.endswith(".generator-tmp")]
+    assert left == []
+
+
+def test_the_interim_manifest_is_written_when_only_files_are_deleted(tmp_path, monkeypatch):
+    blog = _blog(tmp_path)
+    write.write_blog(blog, _plan({POST: b"post", CHART: b"<svg/>"}))
+    calls = []
+    real = write._replace_manifest
+    monkeypatch.setattr(write, "_replace_manifest", lambda *args: calls.append(args[2]) or real(*args))
+    write.write_blog(blog, _plan({POST: b"post"}))
+    assert calls == [write.manifest_text({POST: write.digest(b"post"), CHART: write.digest(b"<svg/>")}),
+                     write.manifest_text({POST: write.digest(b"post")})]
+
+
+def test_an_authors_own_workbook_is_kept_through_a_build(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, SEED_WORKBOOK, b"the author's workbook")
+    plan = _plan({POST: b"post", SEED_WORKBOOK: b"ours"}, optional={SEED_WORKBOOK})
+    result = write.write_blog(blog, plan)
+    assert result == write.BlogWriteResult((POST,), (), 0, (SEED_WORKBOOK,))
+    assert _read(blog, SEED_WORKBOOK) == b"the author's workbook"
+    assert SEED_WORKBOOK not in _manifest(blog)
+
+
+def test_a_planned_path_outside_the_usual_folders_is_rewritten_on_the_next_build(tmp_path):
+    blog = _blog(tmp_path)
+    write.write_blog(blog, _plan({"notes/page.md": b"one"}))
+    write.write_blog(blog, _plan({"notes/page.md": b"two"}))
+    assert _read(blog, "notes/page.md") == b"two"
+
+
+def test_owned_plan_keeps_the_tables_and_posts_of_the_files_it_writes(tmp_path):
+    blog = _blog(tmp_path)
+    _put(blog, SEED_WORKBOOK, b"the author's workbook")
+    site = SitePlan({POST: b"post", SEED_WORKBOOK: b"ours"}, {POST: ("table",), SEED_WORKBOOK: ("sheet",)}, ("p",))
+    owned, kept = write.owned_plan(blog, BlogPlan(site, frozenset({SEED_WORKBOOK})), {})
+    assert (owned.files, owned.tables, owned.posts, kept) == ({POST: b"post"}, {POST: ("table",)}, ("p",),
+                                                              [SEED_WORKBOOK])
+
+
+@pytest.mark.parametrize("relative", ["a\\b.md", "notes/a\x1f.md"])
+def test_a_planned_path_with_a_backslash_or_a_control_character_is_never_owned(tmp_path, relative):
+    assert not write.may_own(_blog(tmp_path), relative, planned={relative})
+
+
+def test_a_planned_path_with_a_space_may_be_owned(tmp_path):
+    blog = _blog(tmp_path)
+    assert write.may_own(blog, "notes/a page.md", planned={"notes/a page.md"})
+    assert write.may_own(blog, "notes CNAME", planned={"notes CNAME"})   # not the top-level CNAME
+
+
+def test_a_catalogue_at_the_blog_root_makes_every_path_the_authors(tmp_path):
+    blog = _blog(tmp_path, catalogue=".")
+    assert not write.may_own(blog, POST) and not write.may_own(blog, "x.md", planned={"x.md"})
+
+
+def test_a_folder_name_ending_in_a_stripped_character_is_matched_whole(tmp_path):
+    blog = _blog(tmp_path, catalogue="dataX")
+    assert write.may_own(blog, "data/x.md", planned={"data/x.md"})
+    assert not write.may_own(blog, "dataX/x.md", planned={"dataX/x.md"})
+
+
+def test_leftover_staging_is_removed_in_every_folder_the_build_writes(tmp_path):
+    blog = _blog(tmp_path)
+    first = _put(blog, "_posts/.a.md.0123456789ab.generator-tmp", b"half")
+    second = _put(blog, "images/charts/.c.svg.0123456789ab.generator-tmp", b"half")
+    at_root = _put(blog, ".generator-manifest.0123456789ab.generator-tmp", b"half")
+    in_notes = _put(blog, "notes/.a page.md.0123456789ab.generator-tmp", b"half")
+    # "0new/" does not exist yet: a folder that cannot be listed is passed over, not the end of the tidying.
+    write.write_blog(blog, _plan({POST: b"post", CHART: b"<svg/>", "notes/a page.md": b"x", "0new/x.md": b"x"}))
+    assert not any(os.path.exists(p) for p in (first, second, at_root, in_notes))
+
+
+def test_emptied_folders_go_up_to_but_not_including_the_blog_folder(tmp_path):
+    # posts_dir set (as a Hugo blog's content/<section> is): the blog folder itself ("") is kept by name.
+    blog = _blog(tmp_path, posts_dir="_posts")
+    write.write_blog(blog, _plan({POST: b"post", CHART: b"<svg/>"}))
+    write.write_blog(blog, _plan({POST: b"post"}))
+    assert not os.path.exists(os.path.join(blog.root, "images"))
+    assert os.path.isdir(blog.root) and os.path.isdir(os.path.join(blog.root, "_posts"))
+    moved = _blog(tmp_path / "moved", assets="assets", posts_dir="_posts")
+    write.write_blog(moved, _plan({POST: b"post", "assets/" + CHART: b"<svg/>"}))
+    write.write_blog(moved, _plan({POST: b"post"}))
+    assert os.path.isdir(os.path.join(moved.root, "assets"))          # the assets folder stays
+    assert not os.path.exists(os.path.join(moved.root, "assets", "images"))
+
+
+def test_a_planned_path_dropped_from_the_plan_is_left_as_the_authors(tmp_path):
+    """Outside the posts, charts and seed images, a path is the generator's only while this build's plan has it: once
+    dropped, it is no longer one the generator may own, and it is left where it is."""
+    blog = _blog(tmp_path)
+    write.write_blog(blog, _plan({POST: b"post", "extra/deep/x.md": b"x"}))
+    result = write.write_blog(blog, _plan({POST: b"post"}))
+    assert result.deleted == () and _read(blog, "extra/deep/x.md") == b"x"
