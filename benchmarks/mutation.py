@@ -84,7 +84,8 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "equivalent: folders come normalised and relative from the config (absolute ones are refused)",
     "generator.blog.write.x_may_own__mutmut_10": "equivalent: rsplit('/') and rsplit('/', 1) have the same last part",
     "generator.blog.write.x_may_own__mutmut_11":
-        "equivalent: name is only used with endswith (any suffix of the path gives the same answer) and, for top-level paths, equals the path",
+        "equivalent: name is only used with endswith (any suffix of the path gives the same answer) and, for "
+        "top-level paths, equals the path",
     "generator.blog.write.x_may_own__mutmut_12":
         "equivalent: name is only used with endswith and, for top-level paths, equals the path",
     "generator.blog.write.x_may_own__mutmut_13":
@@ -94,7 +95,8 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     "generator.blog.write.x_read_manifest_lines__mutmut_10": "equivalent: follow=None is falsy, as follow=False",
     "generator.blog.write.x_published_bytes__mutmut_18": "equivalent: follow=None is falsy, as follow=False",
     "generator.blog.write.x_published_bytes__mutmut_21":
-        "race only: lstat has already refused a link; follow=False guards a link swapped in between lstat and open, which a test cannot time (tests/test_hostile_blog.py)",
+        "race only: lstat has already refused a link; follow=False guards a link swapped in between lstat "
+        "and open, which a test cannot time (tests/test_hostile_blog.py)",
     "generator.blog.write.x_published_bytes__mutmut_22": "race only: as published_bytes__mutmut_21",
     "generator.blog.write.x_refusals__mutmut_34": "equivalent: stale_paths(regular_only=False) does not read blog",
     "generator.blog.write.x_refusals__mutmut_37": "equivalent: regular_only=None is falsy, as False",
@@ -103,7 +105,8 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     "generator.blog.write.x_write_blog__mutmut_99": "equivalent: _replace_manifest does not read blog",
     "generator.blog.write.x_write_blog__mutmut_133": "equivalent: _replace_manifest does not read blog",
     "generator.blog.write.x_write_blog__mutmut_118":
-        "race only: stale_paths has just checked the same three conditions; the re-check guards a file swapped before the unlink",
+        "race only: stale_paths has just checked the same three conditions; the re-check guards a file "
+        "swapped before the unlink",
     "generator.blog.write.x_write_blog__mutmut_119": "race only: as write_blog__mutmut_118",
     "generator.blog.write.x_write_blog__mutmut_123": "race only: as write_blog__mutmut_118",
     "generator.blog.write.x_write_blog__mutmut_149":
