@@ -22,6 +22,8 @@ killed, survived, not reached by the selected tests ("no tests") and timed out, 
 
 Times and results (measured 2026-12-07 on the shared 2-core machine, one worker, load average about 13):
   gpu_fit  (generator/calc/gpu_fit.py, 52 lines)    47 mutants,  65 s: 44 killed, 2 timeouts, 1 survivor (explained)
+  seed_method (generator/calc/seed_method.py)      15 mutants,  41 s: 15 killed (4 survived before
+                                                                     tests/test_seed_method_units.py)
   write    (generator/blog/write.py, 368 lines)    689 mutants, 474 s: 654 killed, 4 timeouts, 31 survivors (explained)
 The whole set (calc, families, write, check: about 5,000 lines, so of the order of 9,000 mutants) was not run here:
 at the rate above that is an estimated 2 to 5 hours with one worker; run it on a machine of your own with --children
@@ -48,11 +50,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py", "tests/test_estimator.py",
                    "tests/test_architecture.py", "tests/test_families.py", "tests/test_gguf_mix.py",
-                   "tests/test_vllm.py", "tests/test_llamacpp_logs.py"]
+                   "tests/test_vllm.py", "tests/test_llamacpp_logs.py", "tests/test_gpu_fit.py",
+                   "tests/test_seed_edition.py", "tests/test_seed_method_units.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
                 ["tests/test_estimator_terms.py", "tests/test_estimator.py", "tests/test_gpu_fit.py"]),
+    "seed_method": (["generator/calc/seed_method.py"],
+                    ["tests/test_seed_edition.py", "tests/test_estimator.py", "tests/test_seed_method_units.py"]),
     "write": (["generator/blog/write.py"], ["tests/test_blog_write_units.py"]),
     "calc": (["generator/calc/*"], FAST_CALC_TESTS),
     "families": (["generator/families/*"], ["tests/test_families.py", "tests/test_readers.py",
