@@ -5,7 +5,6 @@ tests/test_hostile_blog.py."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import pytest
