@@ -84,9 +84,7 @@ def test_the_cases_reach_every_profile_and_every_vllm_engine():
 
 
 @pytest.mark.e2e
-def test_the_page_matches_the_cli_for_every_profile(page, catalogue, monkeypatch):  # noqa: F811
-    from generator import cli
-    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)
+def test_the_page_matches_the_cli_for_every_profile(page):  # noqa: F811
     cases = _cases()
     results = page.run(cases)
     compared = refused = 0
