@@ -31,7 +31,7 @@ def _architecture(name, text_only=False):
 def test_params_equal_transformers_count(name):
     expected = COUNTS["counts"][name]
     got = params_total(_architecture(name))
-    assert abs(got - expected) <= expected * 0.001, (got, expected)
+    assert got == expected
 
 
 def test_counts_name_their_transformers_version():
