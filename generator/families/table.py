@@ -32,7 +32,9 @@ Keys of an entry (all optional):
                  "qwen3_5" (Qwen3.5's ViT and merger), "pixtral" (Mistral 3's Pixtral and its projector)
   hybrid         state layers beside attention (issue 21): "gdn" (Gated DeltaNet: Qwen3-Next, Qwen3.5),
                  "mamba2" (Granite 4: Mamba2 mixer or attention, each with the MLP), "mamba2_blocks" (Nemotron-H:
-                 every block one mixer: Mamba2 "M", attention "*", MLP "-", MoE "E")
+                 every block one mixer: Mamba2 "M", attention "*", MLP "-", MoE "E"), "falcon_h1" (Falcon-H1:
+                 attention and a Mamba2 mixer side by side in every layer), "mamba1" (Jamba: Mamba v1 layers, one
+                 attention layer every attn_layer_period)
   experts_gated  false: routed experts are up/down only (Nemotron-H); qk_norm_full: q/k norms over the whole
                  projection width (OLMo-2)
   first_release  the first transformers release with the family's classes (older releases are refused)
@@ -187,6 +189,13 @@ FAMILIES = {
                    "defaults": {"use_bias": True}},
     "exaone4": {"classes": ["Exaone4ForCausalLM"], "qk_norm": True, "sliding": "pattern",
                 "first_release": "4.54.0", "defaults": {"sliding_window_pattern": 4}},
+    # Mamba hybrids (issue 21 item 1). first_release: the first release whose wheel holds
+    # transformers/models/<type>/modeling_<type>.py (wheels of 4.39.3, 4.40.0, 4.52.4 and 4.53.0 listed).
+    "falcon_h1": {"classes": ["FalconH1ForCausalLM"], "hybrid": "falcon_h1", "qkv_bias": "attention_bias",
+                  "o_bias": "attention_bias", "mlp_bias": "mlp_bias", "tie_default": False,
+                  "first_release": "4.53.0"},
+    "jamba": {"classes": ["JambaForCausalLM"], "hybrid": "mamba1", "tie_default": False, "first_release": "4.40.0",
+              "moe": {"experts": ["num_experts", "num_local_experts"], "intermediate": "intermediate_size"}},
 }
 
 # The names every family shares (first present wins), after a family's own ``names``.
