@@ -125,7 +125,11 @@ def _sliding_layers(f: _Fields, layers: int, window: int) -> int:
     if rule == "alternate":
         return (layers + 1) // 2
     if rule == "pattern":
-        pattern = f.integer("sliding_window_pattern", f.raw("sliding_window_pattern")[1], False)
+        pattern = f.raw("sliding_window_pattern")[1]
+        if isinstance(pattern, str) and pattern and set(pattern) <= {"L", "G"}:
+            # EXAONE 4 spells the pattern out: "LLLG" = three sliding (local) layers, then a global one, repeated.
+            return sum(1 for i in range(layers) if pattern[i % len(pattern)] == "L")
+        pattern = f.integer("sliding_window_pattern", pattern, False)
         return layers - layers // pattern
     if rule == "qwen":
         return layers - min(layers, f.optional("max_window_layers"))
