@@ -238,6 +238,9 @@ CONFIG_FIELDS = {
     "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
     "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
     "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
+    # Gemma 4's audio tower; Mistral 3's patch merger and projector (issue 21).
+    "audio_config": MAPPING, "spatial_merge_size": Whole(1, limits.MAX_FIELD, "patches"),
+    "multimodal_projector_bias": NULLABLE_FLAG,
 }
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.
