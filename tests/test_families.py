@@ -322,7 +322,7 @@ def test_no_framework_named_runs_a_new_family_on_its_first_release(tmp_path, cap
 
 # --- Issue 21: published config.json files, Falcon-H1 and Jamba -------------------------------------------------------
 PUBLISHED = ["GLM-5.1", "AI21-Jamba-1.5-Mini", "Falcon-H1-0.5B", "Falcon-H1-Tiny-90M-Instruct", "EXAONE-4.0-32B",
-             "gemma-4-E2B-it-text", "Mistral-Small-3.1-24B-Instruct-2503"]
+             "gemma-4-E2B-it-text", "Mistral-Small-3.1-24B-Instruct-2503", "Nemotron-H-8B-Base-8K"]
 
 
 @pytest.mark.parametrize("name", PUBLISHED)
@@ -411,3 +411,9 @@ def test_glm51_published_config_indexes_every_layer():
     arch = _architecture("GLM-5.1")
     # No indexer_types / index_topk_freq in the published file: GlmMoeDsaConfig gives every layer its own indexer.
     assert arch.indexer_layers == 78 and arch.moe_layers == 75 and arch.first_k_dense_replace == 3
+
+
+def test_nemotron_h_head_size_is_the_config_class_default_when_left_out():
+    config = {k: v for k, v in CATALOGUE.models["NVIDIA-Nemotron-Nano-9B-v2"].config.items() if k != "head_dim"}
+    # NemotronHConfig.head_dim defaults to 128 (hidden_size / heads would be 4480 / 40 = 112).
+    assert architecture_from_config(config).head_dim == 128

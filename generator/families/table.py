@@ -146,6 +146,7 @@ FAMILIES = {
     "nemotron_h": {"classes": ["NemotronHForCausalLM"], "hybrid": "mamba2_blocks", "norms_per_layer": 1,
                    "mlp": "plain", "mlp_bias": "mlp_bias", "experts_gated": False, "tie_default": False,
                    "names": {"shared_expert_intermediate_size": ["moe_shared_expert_intermediate_size"]},
+                   "defaults": {"head_dim": 128},  # NemotronHConfig's (not hidden / heads: 4480 / 40 in Nano 9B v2)
                    "first_release": "5.3.0",
                    "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
                            "shared": "size"}},
