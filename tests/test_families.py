@@ -322,7 +322,8 @@ def test_no_framework_named_runs_a_new_family_on_its_first_release(tmp_path, cap
 
 # --- Issue 21: published config.json files, Falcon-H1 and Jamba -------------------------------------------------------
 PUBLISHED = ["GLM-5.1", "AI21-Jamba-1.5-Mini", "Falcon-H1-0.5B", "Falcon-H1-Tiny-90M-Instruct", "EXAONE-4.0-32B",
-             "gemma-4-E2B-it-text", "Mistral-Small-3.1-24B-Instruct-2503", "Nemotron-H-8B-Base-8K"]
+             "gemma-4-E2B-it-text", "Mistral-Small-3.1-24B-Instruct-2503", "Nemotron-H-8B-Base-8K",
+             "granite-4.0-h-tiny", "granite-4.0-h-1b", "Qwen3.5-4B-text", "Falcon-H1-3B", "Falcon-H1-7B"]
 
 
 @pytest.mark.parametrize("name", PUBLISHED)
@@ -417,3 +418,14 @@ def test_nemotron_h_head_size_is_the_config_class_default_when_left_out():
     config = {k: v for k, v in CATALOGUE.models["NVIDIA-Nemotron-Nano-9B-v2"].config.items() if k != "head_dim"}
     # NemotronHConfig.head_dim defaults to 128 (hidden_size / heads would be 4480 / 40 = 112).
     assert architecture_from_config(config).head_dim == 128
+
+
+def test_granite_4_dense_hybrid_mlp_is_the_shared_mlp():
+    # Granite-4.0-H-1B publishes num_local_experts 0: no routed experts, and every layer's MLP is shared_mlp
+    # (shared_intermediate_size), whatever intermediate_size says (GraniteMoeHybridDecoderLayer).
+    config = dict(FAMILY_CONFIGS["granite-4.0-h-1b"]["config"], intermediate_size=1000)
+    arch = architecture_from_config(config)
+    assert not arch.is_moe and arch.intermediate_size == 4096 and arch.dense_layers == 40
+    assert params_total(arch) == COUNTS["counts"]["granite-4.0-h-1b"]
+    # 4 attention layers (5, 15, 25, 35) hold K/V, 36 Mamba2 layers a state.
+    assert arch.attention_layers == 4 and arch.state_layers == 36

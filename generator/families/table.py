@@ -154,8 +154,10 @@ FAMILIES = {
                          "qkv_bias": "attention_bias", "o_bias": "attention_bias", "tie_default": False,
                          "names": {"shared_expert_intermediate_size": ["shared_intermediate_size"]},
                          "first_release": "4.52.1",
+                         # shared_mlp (shared_intermediate_size) is in every layer, the routed experts only
+                         # when num_local_experts > 0 (Granite-4.0-H-1B: 0, a dense model).
                          "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size",
-                                 "shared": "size"}},
+                                 "shared": "size", "dense_intermediate": "shared_expert_intermediate_size"}},
     "granitemoe": {"classes": ["GraniteMoeForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
                    "first_release": "4.45.0",
                    "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
