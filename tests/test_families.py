@@ -429,3 +429,35 @@ def test_granite_4_dense_hybrid_mlp_is_the_shared_mlp():
     assert params_total(arch) == COUNTS["counts"]["granite-4.0-h-1b"]
     # 4 attention layers (5, 15, 25, 35) hold K/V, 36 Mamba2 layers a state.
     assert arch.attention_layers == 4 and arch.state_layers == 36
+
+
+def test_published_configs_cache_as_transformers_holds_it():
+    """benchmarks/measure_published_cache.py: each layer's cache bytes at the published sizes (one pattern period
+    built, random bf16 weights, generate() on a batch), times the published layer counts, against the estimator's
+    transformers engine for the full model at a short context and a large batch: within 1%."""
+    with open("benchmarks/published_cache_measurements.json", encoding="utf-8") as handle:
+        measured = json.load(handle)
+    framework = _framework("transformers==" + measured["transformers_version"])
+    batch = 64
+    assert set(measured["models"]) >= {"AI21-Jamba-1.5-Mini", "Falcon-H1-0.5B", "granite-4.0-h-tiny",
+                                       "Nemotron-H-8B-Base-8K", "Qwen3.5-4B-text", "GLM-5.1", "EXAONE-4.0-32B",
+                                       "Mistral-Small-3.1-24B-Instruct-2503", "gemma-4-E2B-it-text"}
+    for name, run in measured["models"].items():
+        arch = _architecture(name)
+        if run["all_layers"]:
+            # Gemma 4: every layer built; below its 512-token window each cached layer keeps every token.
+            context = 256
+            kv = sum(run["kv_per_token"]) * context * batch
+        else:
+            # One kind of layer in the run; the full model has arch.attention_layers of them.
+            context = 1024
+            assert len(set(run["kv_per_token"])) == 1, name
+            kv = arch.attention_layers * run["kv_per_token"][0] * context * batch
+        result = estimate(arch, parse_quantization("bf16"), context, framework, batch=batch)
+        assert result.kv_cache == pytest.approx(kv, rel=0.01), name
+        if run["state"]:
+            assert len(set(run["state"])) == 1, name
+            assert result.state == pytest.approx(arch.state_layers * run["state"][0] * batch, rel=0.01), name
+            assert run["state_dtypes"] == ["conv_states:torch.bfloat16", "recurrent_states:torch.float32"], name
+        else:
+            assert result.state == 0, name
