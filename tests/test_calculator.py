@@ -18,7 +18,7 @@ import pytest
 
 from generator.i18n import page_word
 
-from generator import calculator, cli, render
+from generator import calculator, cli, loading, render
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import FrameworkProfile, Quantization, parse_quantization, valid_quantization_names
 from generator.loading import load_catalogue
@@ -418,7 +418,7 @@ def _expected_text(report: dict) -> dict:
 
 def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatch):
     """At least 200 seeded random inputs, all run in one page: every number shown equals the CLI's."""
-    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)  # load the YAML once, not 240 times
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)  # load the YAML once, not 240 times
     # Every storage format runs at least once whatever the random draw lands on (the catalogue's many small cards
     # and Macs make a refused or mismatched run likely for some formats).
     fixed = [{"model": "Qwen2.5-7B-Instruct", "quantization": quantization, "context": 8192, "generate": 0, "batch": 1,
@@ -474,7 +474,7 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
     """Each start-up log of content/benchmarks/vllm-startup-logs.yaml, its settings typed into the page's vLLM
     fields: the page shows what the CLI says for the same flags (the capacity, or the same refusal)."""
     from generator.loading import load_content
-    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)
     logs = load_content(CONTENT).vllm_logs.logs
     cases = []
     for log in logs:
