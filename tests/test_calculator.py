@@ -317,6 +317,12 @@ PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
     "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults", "gemma4-defaults",
     "gemma4-towers-k-eq-v", "gemma4-moe")]
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("Qwen3.5-35B-A3B", "Nemotron-3-Nano-30B-A3B", "Kimi-K2-Instruct")]
+# Published config.json files (issue 21): Mamba hybrids and the families first read from class defaults.
+PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
+    "Falcon-H1-0.5B", "AI21-Jamba-1.5-Mini", "GLM-5.1", "EXAONE-4.0-32B", "gemma-4-E2B-it-text",
+    "Nemotron-H-8B-Base-8K", "granite-4.0-h-tiny", "granite-4.0-h-1b", "Qwen3.5-4B-text", "Falcon-H1-7B")]
+PASTED_CONFIGS += [dict(_FAMILY_FILES["EXAONE-4.0-32B"]["config"], sliding_window_pattern="LLLG")]
+PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-4-E2B-it", "Mistral-Small-3.1-24B-Instruct-2503")]
 
 
 def _pasted_cases(seed, config_dir):
