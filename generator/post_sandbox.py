@@ -199,6 +199,8 @@ def _cpu_time_up(signum, frame):
     if left > 0.001:  # the timer was paused for a table call, or fired a tick early: wait out the rest
         signal.setitimer(signal.ITIMER_PROF, left)
         return
+    # Fire again soon: where Python cannot raise (a gc callback, a __del__) the exception is only printed.
+    signal.setitimer(signal.ITIMER_PROF, 0.05)
     raise _CpuTimeUp(f"the post takes more than {limits.MAX_RENDER_SECONDS:g} s of CPU time to render",
                      fix="render fewer or smaller tables; loop over data, not over large ranges")
 
@@ -259,8 +261,7 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         environment believes, so no path (a pause and resume around a table call, a nested render) can leave it
         running into the rest of the build."""
         global _RENDERING
-        if _RENDERING is self:
-            _RENDERING = None
+        _RENDERING = None  # whichever sandbox armed it: the timer below is stopped whatever this one believes
         if self._timer is not None:
             signal.setitimer(signal.ITIMER_PROF, 0)
             # The default action of SIGPROF ends the process: where nothing else handled it, the (now inert)
