@@ -354,7 +354,8 @@ def state_block_tokens(attention_page_1_token: float, state_page: float) -> int:
     """The attention block size vLLM sets so that one attention page holds at least one state page
     (HybridAttentionMambaModelConfig.verify_and_update_config: 16 x cdiv(mamba_page_size, 16 x
     attn_page_size_1_token); the state page is then padded to the attention page). Qwen3-Next: 544 tokens;
-    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280)."""
+    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280: "large attention page sizes (672 tokens for
+    nvidia/NVIDIA-Nemotron-Nano-9B-v2)")."""
     return BLOCK_TOKENS * -(-int(state_page) // int(BLOCK_TOKENS * attention_page_1_token))
 
 
