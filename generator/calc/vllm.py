@@ -142,7 +142,7 @@ class VllmRules:
     mla_compressed_cache: bool = False
     hybrid_kv_cache: bool = False            # V1 groups layers by attention type (v0.9.2 on)
     kv_report: str = "blocks"                # blocks: num_blocks // groups x 16; concurrency: max_concurrency x len
-    cuda_graph_estimate: bool = False        # V1 subtracts the CUDA-graph estimate before sizing (v0.20.0 on)
+    cuda_graph_estimate: bool = False        # V1 subtracts the CUDA-graph estimate before sizing (v0.21.0 on)
     free_memory_check: bool = False          # V1 refuses when free memory < utilisation x total (v0.9.1 on)
     sampler: str = "sort"                    # sort | triton (v0.17.0 on): the warm-up's top-k/top-p
 
