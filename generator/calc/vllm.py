@@ -61,8 +61,8 @@ SAMPLER_TRITON_BYTES_PER_LOGIT = 18
 # sequences x 152064 logits) leave 0.55 GiB (TP=1) outside weights and cache, 0.51 GiB of it this figure.
 SAMPLER_FLASHINFER_BYTES_PER_LOGIT = 14
 # CUDA-graph memory that vLLM subtracts before sizing the cache (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, default
-# on from v0.21.0, as its start-up line says; GPUModelRunner.profile_cudagraph_memory: the first capture plus the second capture's increase
-# times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
+# on from v0.21.0, as its start-up line says; GPUModelRunner.profile_cudagraph_memory: the first capture plus the
+# second capture's increase times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
 # #50780); 16 piecewise graphs logged "Estimated CUDA graph memory: 0.36 GiB total" (23 MiB each, gpustack/runner
 # PR #251, vLLM 0.27.1).
 CUDA_GRAPH_BYTES = 24 * 2 ** 20
