@@ -8,6 +8,7 @@ see generator/calc/validation.py.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -117,6 +118,17 @@ def valid_quantization_names() -> list:
 
 def parse_quantization(name) -> Quantization:
     """Case-insensitive: bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq(-int4), GGUF type names (q4_k_m ...)."""
+    if type(name) is str:
+        return _parse_quantization(name)  # the tables ask for the same few names thousands of times
+    return _parse_quantization_uncached(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantization(name: str) -> Quantization:
+    return _parse_quantization_uncached(name)  # a frozen Quantization: safe to hand out again
+
+
+def _parse_quantization_uncached(name) -> Quantization:
     key = str(name).strip().lower().replace("_", "-") if name is not None else ""
     key = _QUANT_ALIASES.get(key, key)
     if key in _FLOAT_QUANTS:
@@ -228,6 +240,11 @@ class GpuSpec:
 
 
 def version_tuple(text: str) -> tuple:
+    return _version_tuple(str(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_tuple(text: str) -> tuple:
     parts = re.findall(r"\d+", str(text))
     return tuple(int(p) for p in parts[:3]) + (0,) * (3 - len(parts[:3]))
 
@@ -611,8 +628,23 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     return peaks
 
 
+_RULES: dict = {}  # id(profile) -> (profile, its rules): every vLLM estimate asks, for the same few profiles
+
+
 def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
-    """The version's behaviour, from its content/frameworks.yaml profile."""
+    """The version's behaviour, from its content/frameworks.yaml profile (both frozen: the same profile object
+    always gives equal rules, so they are kept while the profile lives; the stored profile keeps its id taken)."""
+    found = _RULES.get(id(framework))
+    if found is not None and found[0] is framework:
+        return found[1]
+    if len(_RULES) >= 256:
+        _RULES.clear()
+    rules = _vllm_rules(framework)
+    _RULES[id(framework)] = (framework, rules)
+    return rules
+
+
+def _vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
     engines = tuple(framework.vllm_engines.split()) or ("v0",)
     return vllm_engine.VllmRules(
         version=version_tuple(framework.version) if framework.version else (framework.min_version or (0, 0, 0)),
