@@ -195,11 +195,12 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
         raise exc.located(model.path, model.line) from None
     facts = guide_tables.answer_facts(content, estimator, model_id, pages, contexts)
     chart_table = next((t.name for _, _, t in sections if t.name in ("memory", "gguf-memory")), None)
+    alt = charts.chart_desc(chart)  # one chart per page: described once, not once per section
     page = render.render_page(page_env, "model.html.j2", {
         "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
         "answer": facts, "fits": fits_links(content, estimator, "../"),
         "sections": [{"title": title, "note": note, "chart": chart_path if table.name == chart_table else None,
-                      "alt": charts.chart_desc(chart),
+                      "alt": alt,
                       "html": standalone_urls(table_html(table), "../", set())}
                      for title, note, table in sections]})
     return {path: page, chart_path: chart}, path, tuple(table for _, _, table in sections)

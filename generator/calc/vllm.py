@@ -124,14 +124,6 @@ class VllmSettings:
     unified_memory: bool = False
 
 
-def with_max_model_len(s: VllmSettings, tokens: int) -> VllmSettings:
-    """``replace(s, max_model_len=tokens)`` without dataclasses.replace's field walk (the searches ask thousands of
-    times); VllmSettings is frozen, without __post_init__, so a copy of its fields is the same value."""
-    copy = object.__new__(VllmSettings)
-    copy.__dict__.update(s.__dict__, max_model_len=tokens)
-    return copy
-
-
 @dataclass(frozen=True)
 class VllmPlan:
     """What vLLM would do at start-up, per rank (bytes), and whether it would start at all."""
@@ -499,3 +491,11 @@ def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, 
         else:
             high = middle - 1
     return low * granularity
+
+
+def with_max_model_len(s: VllmSettings, tokens: int) -> VllmSettings:
+    """``replace(s, max_model_len=tokens)`` without dataclasses.replace's field walk (the searches ask thousands of
+    times); VllmSettings is frozen, without __post_init__, so a copy of its fields is the same value."""
+    copy = object.__new__(VllmSettings)
+    copy.__dict__.update(s.__dict__, max_model_len=tokens)
+    return copy
