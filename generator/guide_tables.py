@@ -487,6 +487,20 @@ def fits_slug(estimator: Estimator, gpu: str) -> str:
     return f"{estimator.gpu_bytes(gpu) / GIB:g}gb".replace(".", "-")
 
 
+_LONGEST: dict = {}  # (arch, weights, act bytes, rules, settings) -> tokens: a pure search, kept for this process
+
+
+def _longest_max_model_len(arch, weights: int, act_bytes: int, rules, settings) -> int:
+    """vllm.longest_max_model_len (a search of some 15 start-up plans), kept by value for this process: a check after
+    a build, or the test suite, asks for the same ones again (all the arguments are frozen values)."""
+    key = (arch, weights, act_bytes, rules, settings)
+    if key not in _LONGEST:
+        if len(_LONGEST) >= 50_000:
+            _LONGEST.clear()
+        _LONGEST[key] = vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
+    return _LONGEST[key]
+
+
 def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list[Table]:
     """What one card runs, per engine: llama.cpp (each GGUF type), vLLM (each format) and transformers (bf16),
     each model that fits with the longest context it holds (0 and models that do not fit are left out)."""
@@ -525,8 +539,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
                 quant = parse_quantization(quantization)
                 settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)
                 weights, _ = weight_bytes(arch, quant)
-                tokens = vllm_engine.longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile),
-                                                           settings, None)
+                tokens = _longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile), settings)
                 if not tokens:
                     continue
                 length = page_max_model_len(estimator, model_id, request)

@@ -444,11 +444,44 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
     return stream + max(mlp, attention + attention_extra)
 
 
+# Estimates already made in this process, by value: estimate() is a pure function of its (frozen) arguments, and a
+# process that plans a site more than once (a check after a build, the test suite, a long-lived MkDocs server) asks
+# for the same ones again. Values, not ids: each load of content/ makes new but equal objects. Bounded: emptied when
+# full. Errors are not kept (they are raised afresh).
+_ESTIMATES: dict = {}
+_ESTIMATES_LIMIT = 200_000
+
+
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
              gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None, ubatch: int | None = None,
              n_gpu_layers: int | None = None, attn: str | None = None,
              vllm_settings: vllm_engine.VllmSettings | None = None, advise: bool = True) -> Estimate:
+    """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens
+    (see _estimate; the same arguments give the same, frozen, Estimate)."""
+    scalars = (context, generate, batch, gpus, gpu_memory_bytes, flash_attention, ubatch, n_gpu_layers, attn, advise)
+    # The types too: 4096 and 4096.0 (or True and 1) are equal keys but need not give equal estimates.
+    key = (arch, quantization, framework, kv_dtype, vllm_settings, scalars, tuple(map(type, scalars)))
+    try:
+        return _ESTIMATES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an argument that cannot be hashed (not what the callers pass): not kept
+        key = None
+    result = _estimate(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, gpu_memory_bytes,
+                       flash_attention, ubatch, n_gpu_layers, attn, vllm_settings, advise)
+    if key is not None:
+        if len(_ESTIMATES) >= _ESTIMATES_LIMIT:
+            _ESTIMATES.clear()
+        _ESTIMATES[key] = result
+    return result
+
+
+def _estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
+              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
+              gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None,
+              ubatch: int | None = None, n_gpu_layers: int | None = None, attn: str | None = None,
+              vllm_settings: vllm_engine.VllmSettings | None = None, advise: bool = True) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
 
     ``flash_attention``: llama.cpp's -fa: True, False, "auto" (on where the backend supports it, which CUDA
