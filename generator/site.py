@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from . import charts, guide_charts, guide_tables, i18n, memo
 from .errors import GeneratorError
-from .background import in_background
+from .background import Done, in_background
 from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
 from .escape import script_json
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB
@@ -248,11 +248,12 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
 SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
 
 
-def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
+def seed_header_image(load_table: Table, previous: bytes | None, cache_only: bool = False) -> bytes | None:
     """The seed post's header chart. Drawing a PNG needs matplotlib (slow to import), so an existing image is
     kept when it is exactly what this build would draw: its embedded data equals the current data and its
     fingerprint (a digest of its own bytes and of the drawing code) still holds, so an image whose pixels were
-    changed, or that an older drawing code made, is drawn again."""
+    changed, or that an older drawing code made, is drawn again. A drawing is kept in the cache of rendered
+    bytes (memo.py) under its data; ``cache_only``: None instead of drawing."""
     from . import charts, guide_charts
     data = guide_charts.seed_header_data(load_table)
     if previous is not None and _fingerprint_holds(previous):
@@ -261,7 +262,10 @@ def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
                 return previous
         except Exception:  # noqa: BLE001 - bytes from disk, not ours or damaged: draw it again
             pass
-    return _with_fingerprint(guide_charts.seed_header_png(data))
+    parts = [repr(data)]
+    if cache_only:
+        return memo.get("png", parts)
+    return memo.cached("png", parts, lambda: _with_fingerprint(guide_charts.seed_header_png(data)))
 
 
 _FINGERPRINT_KEY = b"generator-sha256"
@@ -329,16 +333,49 @@ def _fingerprint_holds(png: bytes) -> bool:
     return marked == [len(chunks) - 2] and chunks[-2][1] == _fingerprint_chunk(chunks)
 
 
-def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:
-    """The workbook the seed post links and its header image (both need slow imports: see background.py)."""
+def _plain(value) -> str:
+    """A value as text for a cache key: dataclasses field by field, without where they were read (``path``,
+    ``line``: a copy of the same content elsewhere makes the same workbook)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return type(value).__name__ + "(" + ",".join(
+            f"{name}={_plain(getattr(value, name))}" for name in value.__dataclass_fields__
+            if name not in ("path", "line")) + ")"
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(_plain(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _workbook_parts(seed, content: Content) -> list[str]:
+    """Every input of spreadsheet.workbook_bytes: the seed's tables (their numbers, computed afresh), the benchmark
+    rows and each model's parameter count, in the order it reads them."""
+    return [_plain(seed.tables), _plain(list(content.rows.values())),
+            _plain([(model_id, model.params_b) for model_id, model in content.models.items()])]
+
+
+def seed_artifacts(content: Content, posts, previous, cache_only: bool = False) -> dict[str, bytes] | None:
+    """The workbook the seed post links and its header image (both need slow imports: see background.py), each
+    kept in the cache of rendered bytes under its inputs. ``cache_only``: None unless both are there (then no
+    child is started and neither openpyxl nor matplotlib is imported)."""
     seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
     if seed is None or not seed.tables:
         return {}
-    from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
-    made = {SEED_WORKBOOK: spreadsheet.workbook_bytes(seed.tables, content)}
+    parts = _workbook_parts(seed, content)
+    if cache_only:
+        book = memo.get("xlsx", parts)
+        if book is None:
+            return None
+    else:
+        from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
+        book = memo.cached("xlsx", parts, lambda: spreadsheet.workbook_bytes(seed.tables, content))
+    made = {SEED_WORKBOOK: book}
     load = next((t for t in seed.tables if t.name == "load"), None)
     if load is not None:
-        made[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+        image = seed_header_image(load, previous(SEED_HEADER_IMAGE), cache_only)
+        if image is None:
+            return None
+        made[SEED_HEADER_IMAGE] = image
     return made
 
 
@@ -351,7 +388,8 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
     estimator = Estimator(content)
     posts = sorted((render.render_post(p, content, post_env, estimator) for p in content.posts),
                    key=lambda p: (p.source.date, p.source.slug), reverse=True)
-    seed_files = in_background(lambda: seed_artifacts(content, posts, previous))
+    ready = seed_artifacts(content, posts, previous, cache_only=True)
+    seed_files = Done(ready) if ready is not None else in_background(lambda: seed_artifacts(content, posts, previous))
     try:
         return _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files)
     except BaseException:
