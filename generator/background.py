@@ -32,25 +32,35 @@ class _Child:
         self.running = True
 
     def result(self) -> dict:
-        with os.fdopen(self.read_end, "rb") as pipe:
+        pipe = os.fdopen(self.read_end, "rb")
+        # The file object owns the descriptor from here: it closes it, even when the read is interrupted, and
+        # cancel() must not close the number again (by then it may be another file's: issue 19 item 5).
+        self.read_end = None
+        with pipe:
             payload = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         self.running = False
         if status == 0 and payload:
             return pickle.loads(payload)
-        return self.work()
+        return self.work()  # the child failed: here, so its error (bad input: exit 2) surfaces as it always would
 
     def cancel(self) -> None:
-        """The build failed elsewhere: stop the child and collect it, so nothing is left behind."""
+        """The build failed elsewhere: stop the child and collect it, so nothing is left behind. Safe at any
+        point, also after result() (which may have raised) and twice."""
+        if self.read_end is not None:
+            read_end, self.read_end = self.read_end, None
+            os.close(read_end)
         if not self.running:
             return  # already collected by result()
         self.running = False
-        os.close(self.read_end)
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(self.pid, 0)
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass  # collected already (a SIGCHLD handler of the embedding program)
 
 
 def in_background(work: Callable[[], dict]):

@@ -12,28 +12,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-import json
 import os
-from dataclasses import replace
 
-from . import limits
-from .calc.architecture import params_total
-from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization,
-                             runnable_framework)
-from . import glossary
-from .calc.gpu_fit import busiest_gpu_bytes, fits
-from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
-from .calc.vllm import VllmSettings
+from . import api
+from .api import ENGINE_SETTINGS
+from .calc.estimator import DEFAULT_FRAMEWORK
+from .calc.transformers_engine import ATTN_IMPLEMENTATIONS
 from .blog.check import check_blog
 from .blog.config import CONFIG_NAME, blog_language, config_path, guess_engine, init_blog, load_blog
 from .blog.engines import ENGINES
 from .blog.plan import plan_blog
 from .blog.write import blog_lock, published_bytes, target, write_blog
 from .check import check_files, check_site
-from .errors import GeneratorError, json_safe, program, shown, terminal_safe
-from .loading import load_catalogue
-from .families.sources import read_model_source
-from .profiles import gpu_spec
+from .errors import GeneratorError, program, shown, terminal_safe
 from .site import build_plan, build_plan_for_writing
 from .writer import published_reader, refuse_overlap, write_plan
 from . import memo
@@ -160,22 +151,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _gib(value) -> float:
-    return round(value / GIB, 4)
-
-
-def _quantization(requested: str, source) -> object:
-    """--quantization: an explicit name wins; ``auto`` takes what the checkpoint declares (and its exact bytes)."""
-    if str(requested).strip().lower() != "auto":
-        return parse_quantization(requested)
-    if source.declared is None:
-        raise GeneratorError(f"{source.name} declares no quantization_config or torch_dtype",
-                             fix="pass --quantization, e.g. --quantization bf16")
-    if source.exact_weight_bytes:
-        return replace(source.declared, exact_weight_bytes=source.exact_weight_bytes)
-    return source.declared
-
-
 def _estimate_content(args) -> str | None:
     """The catalogue overlay for ``estimate``: --content if given, else ./content where it exists."""
     if args.content is not None:
@@ -183,237 +158,19 @@ def _estimate_content(args) -> str | None:
     return "content" if os.path.isdir("content") else None
 
 
-# Each number flag of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
-_ESTIMATE_BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
-                    "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
-_ESTIMATE_NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
-                   "framework": limits.MAX_NAME_LENGTH, "kv_dtype": limits.MAX_NAME_LENGTH,
-                   "gpu": limits.MAX_NAME_LENGTH, "content": limits.MAX_PATH_LENGTH}
-
-
-def _check_estimate_args(args) -> None:
-    for name, (low, high, unit) in _ESTIMATE_BOUNDS.items():
-        value = getattr(args, name)
-        if not low <= value <= high:
-            shown_value = f"{value:,}" if abs(value) < 10 ** 30 else f"a number of {len(str(abs(value)))} digits"
-            flag = "--" + name.replace("_", "-")
-            bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
-            raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
-                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
-    for name, longest in _ESTIMATE_NAMES.items():
-        value = getattr(args, name)
-        if value is not None and len(value) > longest:
-            flag = "--" + name.replace("_", "-")
-            raise GeneratorError(f"{flag} is {len(value):,} characters long, more than {longest:,}",
-                                 fix=f"pass a shorter {flag}")
-
-
-def _default_context(args) -> None:
-    """--context is required, except with vLLM and --max-model-len: the longest request vLLM admits (its
-    scheduler refuses a prompt plus new tokens above max_model_len)."""
-    if args.context is not None:
-        return
-    vllm = str(args.framework or "").strip().lower().startswith("vllm")
-    if vllm and args.max_model_len is not None:
-        args.context = max(1, args.max_model_len - max(0, args.generate))
-        return
-    # Worded as argparse words a missing required option: one line, like every usage error.
-    raise GeneratorError("the following arguments are required: --context",
-                         fix=f"see `{program()} estimate --help` (with --framework vllm==X.Y.Z and --max-model-len, "
-                             "--context defaults to --max-model-len)")
-
-
 def run_estimate(args, out, err=None) -> int:
-    _default_context(args)
-    _check_estimate_args(args)
-    catalogue = load_catalogue(_estimate_content(args))
-    source = read_model_source(args.config, catalogue, text_only=args.text_only)
-    name, arch = source.name, source.architecture
-    quantization = _quantization(args.quantization, source)
-    for note in source.notes + ((quantization.note,) if quantization.note else ()):
-        print(f"note: {note}", file=sys.stderr if err is None else err)
-    spec = args.framework or ("llama.cpp" if quantization.format == "gguf" else DEFAULT_FRAMEWORK)
-    framework = parse_framework(spec, catalogue.frameworks)
-    if not args.framework:
-        # No framework named: a family newer than the default transformers runs on its first release (issue 21).
-        runnable = runnable_framework(arch, framework, catalogue.frameworks)
-        if runnable is not framework:
-            print(f"note: {arch.model_type} needs transformers {runnable.version} or later: estimating with "
-                  f"{runnable.label} (pass --framework to choose another)", file=sys.stderr if err is None else err)
-            framework = runnable
-    kv_dtype = parse_kv_dtype(args.kv_dtype) if args.kv_dtype else None
-    gpu = gpu_spec(args.gpu, catalogue.gpus) if args.gpu else None
-    settings = _vllm_settings(args, framework, gpu)
-    _check_engine_flags(args, framework)
-    flash = {None: None, "on": True, "off": False, "auto": "auto"}[args.flash_attn]
-    result = estimate(arch, quantization, args.context, framework, generate=args.generate, batch=args.batch,
-                      gpus=args.gpus, kv_dtype=kv_dtype, gpu_memory_bytes=gpu.memory_bytes if gpu else None,
-                      flash_attention=flash, ubatch=args.ubatch, n_gpu_layers=args.n_gpu_layers, attn=args.attn,
-                      vllm_settings=settings)
-    if result.refusal:
-        raise GeneratorError(result.refusal)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=err or sys.stderr)
-    warnings = _warnings(arch, args, framework) + list(result.warnings)
-    report = {
-        "model": name, "params_total": params_total(arch), "quantization": quantization.name,
-        "framework": framework.label, "context": args.context, "generate": args.generate, "batch": args.batch,
-        "gpus": args.gpus, "kv_dtype": kv_dtype.name if kv_dtype else "16-bit",
-        "weights_gib": _gib(result.weights), "kv_cache_gib": _gib(result.kv_cache), "state_gib": _gib(result.state),
-        "activations_gib": _gib(result.activations), "overhead_gib": _gib(result.overhead),
-        "peak_gib": _gib(result.peak), "steady_gib": _gib(result.steady),
-        "per_gpu_peak_gib": [_gib(p) for p in result.per_gpu_peak],
-    }
-    if framework.engine == "transformers":
-        report["attn"] = args.attn or DEFAULT_ATTN
-    if result.host is not None:
-        report["host_gib"] = _gib(result.host)
-    if warnings:
-        report["warnings"] = warnings
-    if result.kv_cache_capacity_tokens is not None:
-        report["kv_cache_capacity_tokens"] = result.kv_cache_capacity_tokens
-        report["max_concurrency"] = round(result.max_concurrency, 2)  # vLLM's own ratio, as its log prints it
-        # Whole requests (glossary.py "requests"): a part of a request is not served.
-        report["concurrent_requests"] = result.kv_cache_capacity_tokens // max(args.context + args.generate, 1)
-    if result.vllm is not None:
-        report["vllm"] = _vllm_report(result.vllm)
-    if settings is not None and gpu is None:
-        report["gpu_memory_gib"] = _gib(settings.gpu_memory_bytes)
-    if gpu is not None:
-        report["gpu"] = gpu.name
-        report["gpu_memory_gib"] = _gib(gpu.memory_bytes)
-        # glossary.py: "usable" (the CUDA total, a Mac's Metal working set) is what the run is judged against.
-        report["usable_gib"] = _gib(gpu.usable_bytes)
-        report["busiest_gpu_needs_gib"] = report["needed_gib"] = _gib(busiest_gpu_bytes(result))
-        report["fits"] = fits(result, gpu.usable_bytes)
+    err = sys.stderr if err is None else err
+    settings = {name: getattr(args, name) for name in ENGINE_SETTINGS}
+    result = api.estimate(args.config, quantization=args.quantization, context=args.context,
+                          framework=args.framework, gpus=args.gpus, gpu=args.gpu, batch=args.batch,
+                          generate=args.generate, kv_dtype=args.kv_dtype, text_only=args.text_only,
+                          content=_estimate_content(args), on_message=lambda kind, text: print(f"{kind}: {text}", file=err),
+                          **settings)
     if args.json:
-        print(json_safe(json.dumps(report, ensure_ascii=False, sort_keys=False)), file=out)
+        print(result.to_json(), file=out)
     else:
-        out.write(_readable(report))
+        out.write(result.text())
     return EXIT_OK
-
-
-def _check_engine_flags(args, framework) -> None:
-    if args.attn is not None and framework.engine != "transformers":
-        raise GeneratorError("--attn is a transformers setting", fix="use --framework transformers==X.Y.Z, or drop --attn")
-    if framework.engine != "llama.cpp":
-        for flag, value in (("--flash-attn", args.flash_attn), ("--ubatch", args.ubatch),
-                            ("--n-gpu-layers", args.n_gpu_layers)):
-            if value is not None:
-                raise GeneratorError(f"{flag} is a llama.cpp setting", fix=f"use --framework llama.cpp, or drop {flag}")
-    for flag, value in (("--ubatch", args.ubatch), ("--n-gpu-layers", args.n_gpu_layers)):
-        low = 1 if flag == "--ubatch" else 0
-        if value is not None and not low <= value <= 1_000_000:
-            raise GeneratorError(f"{flag} must be between {low} and 1000000, not {value}", fix=f"fix {flag}")
-
-
-def _warnings(arch, args, framework) -> list:
-    """Runs that an engine would start but that go beyond what the model was trained for (vLLM refuses them
-    itself, through max_model_len)."""
-    if framework.engine == "vllm":
-        return []
-    tokens = args.context + args.generate
-    limit = arch.max_position_embeddings
-    if limit and tokens > limit:
-        return [f"{tokens} tokens exceed the model's maximum context ({limit}, max_position_embeddings): the engine "
-                "may refuse it or the output degrade"]
-    return []
-_VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
-               "vllm_engine")
-
-
-def _vllm_settings(args, framework, gpu):
-    """vLLM's flags as the estimator takes them; None for the other engines (which refuse these flags)."""
-    given = [name for name in _VLLM_FLAGS if getattr(args, name) is not None] + \
-        (["enforce_eager"] if args.enforce_eager else [])
-    if framework.engine != "vllm":
-        if given:
-            raise GeneratorError(f"--{given[0].replace('_', '-')} is a vLLM flag", fix="use it with --framework vllm==X.Y.Z")
-        return None
-    if gpu is None and args.gpu_memory_gib is None:
-        raise GeneratorError("vLLM's KV cache fills the card: its size is needed",
-                             fix="pass --gpu, e.g. --gpu A100-80GB, or --gpu-memory-gib G")
-    if gpu is not None and args.gpu_memory_gib is not None:
-        raise GeneratorError("--gpu and --gpu-memory-gib both name the card", fix="pass one of them")
-    utilisation = args.gpu_memory_utilization
-    if utilisation is not None and not 0 < utilisation <= 1:
-        raise GeneratorError(f"--gpu-memory-utilization must be above 0 and at most 1, not {utilisation}",
-                             fix="pass e.g. --gpu-memory-utilization 0.9")
-    if args.gpu_memory_gib is not None and not 0.5 <= args.gpu_memory_gib <= 4096:
-        raise GeneratorError(f"--gpu-memory-gib must be between 0.5 and 4096, not {args.gpu_memory_gib}",
-                             fix="pass the card's total in GiB, e.g. --gpu-memory-gib 23.58")
-    for name in ("max_model_len", "max_num_seqs", "max_num_batched_tokens"):
-        value = getattr(args, name)
-        if value is not None and not 1 <= value <= 2 ** 24:
-            raise GeneratorError(f"--{name.replace('_', '-')} must be between 1 and {2 ** 24}, not {value}",
-                                 fix=f"pass --{name.replace('_', '-')} N")
-    if gpu is not None:
-        total, name, unified = gpu.usable_bytes, gpu.name, gpu.unified_memory
-    else:
-        total, name, unified = int(args.gpu_memory_gib * GIB), "", False
-    return VllmSettings(total, name, args.gpus, utilisation, args.max_model_len, args.max_num_seqs,
-                        args.max_num_batched_tokens, args.vllm_engine, args.enforce_eager, "auto", unified)
-
-
-def _vllm_report(plan) -> dict:
-    return {"engine": plan.engine, "max_model_len": plan.max_model_len, "max_num_seqs": plan.max_num_seqs,
-            "max_num_batched_tokens": plan.max_num_batched_tokens, "gpu_memory_utilization": plan.gpu_memory_utilization,
-            "budget_gib": _gib(plan.budget), "weights_per_gpu_gib": _gib(plan.weights),
-            "activation_peak_gib": _gib(plan.activation_peak), "non_torch_gib": _gib(plan.non_torch),
-            "cuda_graph_gib": _gib(plan.cuda_graph_bytes), "kv_cache_budget_gib": _gib(plan.kv_budget),
-            "startup_reserve_gib": _gib(plan.budget),
-            "max_concurrency_at_max_model_len": round(plan.capacity_tokens / plan.max_model_len, 2)}
-
-
-def _readable(report: dict) -> str:
-    lines = [f"{report['model']} ({report['params_total']:,} parameters), {report['quantization']}, "
-             f"{report['framework']}",
-             f"{report['context']} prompt + {report['generate']} new tokens, batch {report['batch']}, "
-             f"{report['gpus']} GPU(s), KV cache {report['kv_dtype']}"
-             + (f", attention {report['attn']}" if "attn" in report else ""), ""]
-    terms = {d["key"]: d for d in glossary.definitions("en")}
-    if "vllm" in report and "kv_cache_capacity_tokens" in report:
-        # vLLM: what it takes at start-up, drawn as the parts it holds (they add up to it, per GPU).
-        v = report["vllm"]
-        lines.append(f"  {'startup reserve':<17}{v['startup_reserve_gib']:>8.2f} GiB per GPU   "
-                     f"{terms['startup_reserve']['text']}")
-        held = [("weights", v["weights_per_gpu_gib"]), ("activation peak", v["activation_peak_gib"]),
-                ("non-torch", v["non_torch_gib"]), ("CUDA graphs", v.get("cuda_graph_gib", 0))]
-        pool = v["startup_reserve_gib"] - sum(value for _, value in held)
-        for label, value in glossary.drawn_parts(v["startup_reserve_gib"], held + [("KV cache", pool)], lang="en"):
-            lines.append(f"    {label:<15}{value:>8.2f} GiB")
-    else:
-        lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   {terms['peak']['text']}")
-        for label, value in glossary.drawn_parts(report["peak_gib"], [
-                ("weights", report["weights_gib"]), ("KV cache", report["kv_cache_gib"]),
-                ("state", report.get("state_gib", 0)), ("activations", report["activations_gib"]),
-                ("overhead", report["overhead_gib"])], lang="en"):
-            lines.append(f"    {label:<11}{value:>10.2f} GiB")
-    lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   {terms['steady']['text']}")
-    if "host_gib" in report:
-        lines.append(f"  {'host':<13}{report['host_gib']:>10.2f} GiB   in CPU memory (token_embd, layers not offloaded)")
-    if report["gpus"] > 1:
-        lines.append("  per GPU peak " + ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]) + " GiB")
-    if "vllm" in report:
-        v = report["vllm"]
-        lines.append(f"  vLLM {v['engine'].upper()}: max_model_len {v['max_model_len']}, max_num_seqs {v['max_num_seqs']}, "
-                     f"max_num_batched_tokens {v['max_num_batched_tokens']}, gpu_memory_utilization "
-                     f"{v['gpu_memory_utilization']:g} (startup reserve = {v['gpu_memory_utilization']:g} x usable)")
-    if "kv_cache_capacity_tokens" in report:
-        lines.append(f"  KV cache capacity {report['kv_cache_capacity_tokens']:,} tokens; at "
-                     f"{report['context'] + report['generate']} tokens per request, "
-                     f"{report['concurrent_requests']:,} whole requests at once")
-    for warning in report.get("warnings", []):
-        lines.append(f"  warning: {warning}")
-    if "gpu" in report and "kv_cache_capacity_tokens" in report:
-        verdict = "starts and serves this request" if report["fits"] else "does not serve this request"
-        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB, usable {report['usable_gib']:.2f}): "
-                     f"{verdict}")
-    elif "gpu" in report:
-        verdict = "fits" if report["fits"] else "does not fit"
-        lines.append(f"  {report['gpu']} ({report['gpu_memory_gib']:.2f} GiB, usable {report['usable_gib']:.2f}): "
-                     f"{verdict} (needed {report['needed_gib']:.2f} GiB: {terms['needed']['text']})")
-    return "\n".join(lines) + "\n"
 
 
 def run_init(args, out) -> int:
@@ -439,8 +196,7 @@ def run_init(args, out) -> int:
 
 
 def run_models(args, out) -> int:
-    catalogue = load_catalogue("content" if os.path.isdir("content") else None)
-    for model_id in sorted(catalogue.models, key=str.lower):
+    for model_id in api.models("content" if os.path.isdir("content") else None):
         print(model_id, file=out)
     return EXIT_OK
 

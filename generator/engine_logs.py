@@ -12,8 +12,9 @@ from .calc.estimator import GGUF_BITS_PER_WEIGHT
 from .calc.llamacpp import KV_TYPE_BYTES
 from .errors import GeneratorError, shown
 from .fields import FLAG, Field, MAPPING, NAME, TEXT, Choice, Number, Whole, check_fields
-from .loading import CONFIG_FIELDS, _fields, _list, _mapping, _source
-from .model_config import architecture_from_config
+from .fields import check_source as _source, mapping_fields as _fields
+from .fields import require_list as _list, require_mapping as _mapping
+from .model_config import CONFIG_FIELDS, architecture_from_config
 from .yamlio import read_yaml_file
 
 LLAMACPP_LOGS_FILE = "llamacpp-load-logs.yaml"

@@ -191,3 +191,48 @@ def check_fields(data, path: str, what: str, table: dict, required: tuple = ()) 
             raise GeneratorError(f"missing field {key!r} in {what}", path, getattr(data, "line", None),
                                  f"add '{key}:' to it")
     return {key: check_value(value, table[key], key, path, line_of(key)) for key, value in data.items()}
+
+
+# -- a file's structure (shared by loading.py, engine_logs.py and vllm_logs.py) --------------------------------------
+
+SOURCE_FIELDS = {"title": TEXT, "url": URL, "note": TEXT}
+
+
+def require_mapping(value, path: str, line: int, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise GeneratorError(f"{what} must be a mapping, not {type_name(value)}", path, line,
+                             "write it as 'key: value' lines")
+    return value
+
+
+def check_keys(data, path: str, what: str, required: tuple, optional: tuple = ()) -> None:
+    for key in data:
+        if key not in required and key not in optional:
+            allowed = ", ".join(required + optional)
+            raise GeneratorError(f"unknown field {shown(key)} in {what}", path, data.line_of(key),
+                                 f"remove it or use one of: {allowed}")
+    for key in required:
+        if key not in data:
+            raise GeneratorError(f"missing field {key!r} in {what}", path, data.line,
+                                 f"add '{key}:' to it")
+
+
+def require_list(data, key: str, path: str) -> list:
+    value = data[key]
+    if not isinstance(value, list):
+        raise GeneratorError(f"field {key!r} must be a list, not {type_name(value)}", path,
+                             data.line_of(key), f"write {key} as a list of '- ' items")
+    if not value:
+        raise GeneratorError(f"field {key!r} is an empty list", path, data.line_of(key),
+                             f"add at least one item to {key}")
+    return value
+
+
+def mapping_fields(data, path: str, line: int, what: str, table: dict, required: tuple = ()) -> dict:
+    """:func:`check_fields` of ``data``, which must be a mapping."""
+    return check_fields(require_mapping(data, path, line, what), path, what, table, required)
+
+
+def check_source(data, path: str) -> dict:
+    """The ``source:`` mapping of a data file (title, url, note)."""
+    return mapping_fields(data["source"], path, data.line_of("source"), "'source'", SOURCE_FIELDS, ("title", "url"))

@@ -68,6 +68,7 @@ _TAKEAWAY = {
               "none": "{card} 装不下图中任何一条线的全部长度。", "names": "、",
               "bars": "{title}：{top} 最多，{top_gib} GiB，其中权重占 {share}%；{bottom} 最少，{bottom_gib} GiB。"
                       "每根柱子自下而上：{segments}。",
+              "bar": "{title}：{top} 需要 {top_gib} GiB，其中权重占 {share}%。自下而上：{segments}。",
               "errors": "平均绝对误差 {mean}，{rows} 行中 {within} 行在 ±10% 以内",
               "validation": "{title}：本文估算{ours}；原方法{seed}。两轴均为对数刻度，对角线表示估算等于实测。"},
     "en": {"rise": "{name} rises from {low} GiB at {first} to {high} GiB at {last}",
@@ -76,6 +77,7 @@ _TAKEAWAY = {
            "none": " {card} holds no line at every length.", "names": ", ",
            "bars": "{title}: {top} needs the most, {top_gib} GiB, {share}% of it weights; {bottom} the least, "
                    "{bottom_gib} GiB. Each bar, bottom to top: {segments}.",
+           "bar": "{title}: {top} needs {top_gib} GiB, {share}% of it weights. Bottom to top: {segments}.",
            "errors": "mean absolute error {mean}, {within} of {rows} rows within ±10%",
            "validation": "{title}: this estimate has {ours}; the seed method {seed}. Both axes are logarithmic; "
                          "the diagonal is estimate = measured."},
@@ -126,7 +128,8 @@ def breakdown_chart(estimator: Estimator, title: str, runs, context: int, framew
     bottom = min(range(len(categories)), key=lambda j: totals[j])
     share = segments[0][1][top] / totals[top] * 100 if totals[top] else 0.0
     words = _TAKEAWAY.get(lang, _TAKEAWAY[DEFAULT_LANGUAGE])
-    desc = words["bars"].format(title=full_title, top=categories[top], top_gib=_gib(totals[top]),
+    # One bar has no "most" and "least": the takeaway names its total alone.
+    desc = words["bars" if len(categories) > 1 else "bar"].format(title=full_title, top=categories[top], top_gib=_gib(totals[top]),
                                 share=format_number(share, "g2"), bottom=categories[bottom],
                                 bottom_gib=_gib(totals[bottom]), segments=words["names"].join(n for n, _ in segments))
     return _drawn(charts.stacked_bar_chart, full_title, text("显存（GiB）", lang), categories, segments, desc=desc)

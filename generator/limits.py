@@ -1,4 +1,5 @@
-"""The largest value the generator accepts for each kind of input: one place, listed in the README.
+"""The largest value the generator accepts for each kind of input: one place, listed in the documentation
+(docs/pages/robustness.md, its table made from :func:`table`).
 
 Every reader of input (YAML at load, a post's table calls, ``estimate``'s flags, the post sandbox) checks against
 these and refuses a value above its maximum with exit 2, naming where it came from. Each maximum is far above any
@@ -50,7 +51,7 @@ MAX_RENDER_SECONDS = 2.0
 
 
 def table() -> list[tuple[str, object, str]]:
-    """(name, maximum, what it bounds), for the README and the tests that keep the two in step."""
+    """(name, maximum, what it bounds), for the documentation (docs/hooks.py) and its tests."""
     return [
         ("MAX_TOKENS", MAX_TOKENS, "tokens: contexts, input lengths, new tokens, profile and micro-batch tokens"),
         ("MAX_BATCH", MAX_BATCH, "sequences: --batch, a benchmark's batch_size, vLLM's max_num_seqs"),

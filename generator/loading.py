@@ -17,12 +17,16 @@ from .calc.estimator import FrameworkProfile, GpuSpec, parse_framework, parse_qu
 from .catalogue import package_catalogue_dir
 from .escape import MAX_SLUG
 from .errors import GeneratorError, shown
-from .fields import (LANG, MAPPING, NAME, NAMES, NULLABLE_FLAG, TEXT, URL, VERSION, Choice, Field, Number, Whole,
-                     check_fields, check_value, type_name)
-from .model_config import architecture_from_model_entry
+# The shared validators live in fields.py and the config.json fields in model_config.py (engine_logs.py and
+# vllm_logs.py use them too, and this module reads those: issue 19, no import circle); the names stay importable here.
+from .fields import (LANG, MAPPING, NAME, NAMES, SOURCE_FIELDS, TEXT, URL, VERSION, Field, Number, Whole,  # noqa: F401
+                     check_fields, check_value)
+from .fields import check_keys as _check_keys, check_source as _source, mapping_fields as _fields
+from .fields import require_list as _list, require_mapping as _mapping
+from .model_config import CONFIG_FIELDS, architecture_from_model_entry
 from .profiles import load_frameworks, load_gpus
 from .safeio import MAX_TEXT_BYTES, read_bounded
-from .yamlio import LocatedDict, LocatedList, parse_yaml, read_text_file, read_yaml_file
+from .yamlio import LocatedDict, parse_yaml, read_text_file, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -145,36 +149,6 @@ class Content:
 
 # -- field validation ---------------------------------------------------------------------------------------
 
-def _mapping(value, path: str, line: int, what: str) -> LocatedDict:
-    if not isinstance(value, dict):
-        raise GeneratorError(f"{what} must be a mapping, not {type_name(value)}", path, line,
-                             "write it as 'key: value' lines")
-    return value
-
-
-def _check_keys(data: LocatedDict, path: str, what: str, required: tuple, optional: tuple = ()) -> None:
-    for key in data:
-        if key not in required and key not in optional:
-            allowed = ", ".join(required + optional)
-            raise GeneratorError(f"unknown field {shown(key)} in {what}", path, data.line_of(key),
-                                 f"remove it or use one of: {allowed}")
-    for key in required:
-        if key not in data:
-            raise GeneratorError(f"missing field {key!r} in {what}", path, data.line,
-                                 f"add '{key}:' to it")
-
-
-def _list(data: LocatedDict, key: str, path: str) -> LocatedList:
-    value = data[key]
-    if not isinstance(value, list):
-        raise GeneratorError(f"field {key!r} must be a list, not {type_name(value)}", path,
-                             data.line_of(key), f"write {key} as a list of '- ' items")
-    if not value:
-        raise GeneratorError(f"field {key!r} is an empty list", path, data.line_of(key),
-                             f"add at least one item to {key}")
-    return value
-
-
 def _resolved(resolve, value, path: str, line: int):
     """``resolve(value)`` (a quantization, framework or GPU by name), its error located at ``path:line``."""
     try:
@@ -184,7 +158,6 @@ def _resolved(resolve, value, path: str, line: int):
 
 
 # Each file's fields: type, range and unit. Adding a field is one line here.
-SOURCE_FIELDS = {"title": TEXT, "url": URL, "note": TEXT}
 SITE_FIELDS = {"title": TEXT, "lang": LANG, "description": TEXT, "model_pages": MAPPING}
 MODEL_PAGES_FIELDS = {"framework": NAME, "quantizations": NAMES, "contexts": MAPPING, "gpus": NAMES,
                       "multi_card": NAME}
@@ -193,52 +166,6 @@ MODEL_PAGES_OPTIONAL = {"vllm": NAME, "vllm_max_model_len": Whole(1, limits.MAX_
 CONTEXT = Whole(1, limits.MAX_TOKENS, "tokens")
 MODEL_FIELDS = {"id": NAME, "params_b": Number(0, limits.MAX_PARAMS_B, "billions of parameters"),
                 "config": MAPPING, "note": TEXT, "source": URL}
-_DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
-_OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)
-_HEADS = Whole(1, limits.MAX_FIELD, "heads", nullable=True)
-_EXPERTS = Whole(0, limits.MAX_FIELD, "experts", nullable=True)
-# The config.json facts a model entry may give (config.json's names, aliases of other families included).
-CONFIG_FIELDS = {
-    "architectures": NAMES, "model_type": NAME,
-    "hidden_size": _DIMENSION, "n_embd": _DIMENSION, "d_model": _DIMENSION,
-    "num_hidden_layers": Whole(1, limits.MAX_LAYERS, "layers"), "num_layers": Whole(1, limits.MAX_LAYERS, "layers"),
-    "n_layer": Whole(1, limits.MAX_LAYERS, "layers"),
-    "num_attention_heads": _HEADS, "n_head": _HEADS,
-    "num_key_value_heads": _HEADS, "multi_query_group_num": _HEADS, "num_kv_heads": _HEADS,
-    "head_dim": _OPTIONAL_DIMENSION, "kv_channels": _OPTIONAL_DIMENSION,
-    "intermediate_size": _OPTIONAL_DIMENSION, "ffn_hidden_size": _OPTIONAL_DIMENSION,
-    "vocab_size": _DIMENSION, "padded_vocab_size": _DIMENSION,
-    "max_position_embeddings": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
-    "seq_length": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
-    "num_experts": _EXPERTS, "n_routed_experts": _EXPERTS, "num_local_experts": _EXPERTS,
-    "num_experts_per_tok": _EXPERTS, "n_shared_experts": _EXPERTS,
-    "moe_intermediate_size": _OPTIONAL_DIMENSION, "shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
-    "first_k_dense_replace": Whole(0, limits.MAX_LAYERS, "layers", nullable=True),
-    "kv_lora_rank": _OPTIONAL_DIMENSION, "q_lora_rank": _OPTIONAL_DIMENSION, "qk_nope_head_dim": _OPTIONAL_DIMENSION,
-    "qk_rope_head_dim": _OPTIONAL_DIMENSION, "v_head_dim": _OPTIONAL_DIMENSION,
-    "sliding_window": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
-    "sliding_window_pattern": Whole(1, limits.MAX_LAYERS, "layers", nullable=True),
-    "tie_word_embeddings": NULLABLE_FLAG, "attention_bias": NULLABLE_FLAG, "add_qkv_bias": NULLABLE_FLAG,
-    "use_sliding_window": NULLABLE_FLAG,
-    "torch_dtype": Choice("float32", "float16", "bfloat16"),
-    "params_total": Whole(1, limits.MAX_PARAMS, "parameters"),
-    "params_active_per_token": Whole(1, limits.MAX_PARAMS, "parameters"),
-    # Read by generator/families/ (the family table says which family uses which).
-    "text_config": MAPPING, "vision_config": MAPPING, "quantization_config": MAPPING, "layer_types": NAMES,
-    "mlp_bias": NULLABLE_FLAG, "lm_head_bias": NULLABLE_FLAG, "use_qk_norm": NULLABLE_FLAG,
-    "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
-    "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
-    "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
-    # Hybrid-state families (issue 21): Gated DeltaNet (Qwen3-Next) and Mamba2 (Nemotron-H) layer settings.
-    "full_attention_interval": Whole(1, limits.MAX_LAYERS, "layers"),
-    "decoder_sparse_step": Whole(1, limits.MAX_LAYERS, "layers"),
-    "linear_conv_kernel_dim": _OPTIONAL_DIMENSION, "linear_key_head_dim": _OPTIONAL_DIMENSION,
-    "linear_value_head_dim": _OPTIONAL_DIMENSION, "linear_num_key_heads": _HEADS, "linear_num_value_heads": _HEADS,
-    "hybrid_override_pattern": NAME, "mamba_num_heads": _HEADS, "mamba_head_dim": _OPTIONAL_DIMENSION,
-    "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
-    "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
-    "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
-}
 BENCHMARK_FIELDS = {"source": MAPPING, "environment": MAPPING, "rows": MAPPING}
 # What a benchmark ran with. ``transformers`` names the framework profile its rows are estimated with.
 ENVIRONMENT_FIELDS = {
@@ -250,14 +177,6 @@ ENVIRONMENT_FIELDS = {
 ROW_FIELDS = {"model": NAME, "quantization": NAME, "input_length": Whole(1, limits.MAX_TOKENS, "tokens"),
               "gpus": Whole(1, limits.MAX_GPUS, "GPUs"), "memory_gib": Number(0, limits.MAX_MEMORY_GIB, "GiB"),
               "speed_tokens_per_s": Number(0, 1e9, "tokens/s")}
-
-
-def _fields(data, path: str, line: int, what: str, table: dict, required: tuple = ()) -> dict:
-    return check_fields(_mapping(data, path, line, what), path, what, table, required)
-
-
-def _source(data: LocatedDict, path: str) -> dict:
-    return _fields(data["source"], path, data.line_of("source"), "'source'", SOURCE_FIELDS, ("title", "url"))
 
 
 # -- files ----------------------------------------------------------------------------------------------------
@@ -541,7 +460,7 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
     models = catalogue.models
     benchmarks: dict[str, Benchmark] = {}
     rows: dict[tuple[str, str, int], BenchmarkRow] = {}
-    from .engine_logs import LLAMACPP_LOGS_FILE, load_llamacpp_logs  # it builds on this module's validators
+    from .engine_logs import LLAMACPP_LOGS_FILE, load_llamacpp_logs
     llamacpp_logs: tuple = ()
     vllm_logs = None
     for path in _benchmark_files(root):
@@ -549,7 +468,7 @@ def load_content(root: str, posts_dir: str | None = None, site: Site | None = No
             llamacpp_logs = load_llamacpp_logs(path, models)
             continue
         if os.path.basename(path) == "vllm-startup-logs.yaml":
-            from .vllm_logs import load_vllm_logs  # it reads the catalogue through this module
+            from .vllm_logs import load_vllm_logs
             vllm_logs = load_vllm_logs(path, catalogue)
             continue
         benchmark = load_benchmark(path, models, catalogue.frameworks)

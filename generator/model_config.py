@@ -15,6 +15,54 @@ from .errors import GeneratorError, shown
 from .yamlio import read_text_file
 
 from .families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
+from .fields import MAPPING, NAME, NAMES, NULLABLE_FLAG, Choice, Whole
+
+_DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
+_OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)
+_HEADS = Whole(1, limits.MAX_FIELD, "heads", nullable=True)
+_EXPERTS = Whole(0, limits.MAX_FIELD, "experts", nullable=True)
+# The config.json facts a model entry may give (config.json's names, aliases of other families included).
+CONFIG_FIELDS = {
+    "architectures": NAMES, "model_type": NAME,
+    "hidden_size": _DIMENSION, "n_embd": _DIMENSION, "d_model": _DIMENSION,
+    "num_hidden_layers": Whole(1, limits.MAX_LAYERS, "layers"), "num_layers": Whole(1, limits.MAX_LAYERS, "layers"),
+    "n_layer": Whole(1, limits.MAX_LAYERS, "layers"),
+    "num_attention_heads": _HEADS, "n_head": _HEADS,
+    "num_key_value_heads": _HEADS, "multi_query_group_num": _HEADS, "num_kv_heads": _HEADS,
+    "head_dim": _OPTIONAL_DIMENSION, "kv_channels": _OPTIONAL_DIMENSION,
+    "intermediate_size": _OPTIONAL_DIMENSION, "ffn_hidden_size": _OPTIONAL_DIMENSION,
+    "vocab_size": _DIMENSION, "padded_vocab_size": _DIMENSION,
+    "max_position_embeddings": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
+    "seq_length": Whole(1, limits.MAX_FIELD, "tokens", nullable=True),
+    "num_experts": _EXPERTS, "n_routed_experts": _EXPERTS, "num_local_experts": _EXPERTS,
+    "num_experts_per_tok": _EXPERTS, "n_shared_experts": _EXPERTS,
+    "moe_intermediate_size": _OPTIONAL_DIMENSION, "shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "first_k_dense_replace": Whole(0, limits.MAX_LAYERS, "layers", nullable=True),
+    "kv_lora_rank": _OPTIONAL_DIMENSION, "q_lora_rank": _OPTIONAL_DIMENSION, "qk_nope_head_dim": _OPTIONAL_DIMENSION,
+    "qk_rope_head_dim": _OPTIONAL_DIMENSION, "v_head_dim": _OPTIONAL_DIMENSION,
+    "sliding_window": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
+    "sliding_window_pattern": Whole(1, limits.MAX_LAYERS, "layers", nullable=True),
+    "tie_word_embeddings": NULLABLE_FLAG, "attention_bias": NULLABLE_FLAG, "add_qkv_bias": NULLABLE_FLAG,
+    "use_sliding_window": NULLABLE_FLAG,
+    "torch_dtype": Choice("float32", "float16", "bfloat16"),
+    "params_total": Whole(1, limits.MAX_PARAMS, "parameters"),
+    "params_active_per_token": Whole(1, limits.MAX_PARAMS, "parameters"),
+    # Read by generator/families/ (the family table says which family uses which).
+    "text_config": MAPPING, "vision_config": MAPPING, "quantization_config": MAPPING, "layer_types": NAMES,
+    "mlp_bias": NULLABLE_FLAG, "lm_head_bias": NULLABLE_FLAG, "use_qk_norm": NULLABLE_FLAG,
+    "intermediate_size_mlp": _OPTIONAL_DIMENSION, "interleave_moe_layer_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "attention_chunk_size": Whole(0, limits.MAX_FIELD, "tokens", nullable=True),
+    "moe_layer_freq": Whole(1, limits.MAX_LAYERS, "layers"), "max_window_layers": Whole(0, limits.MAX_LAYERS, "layers"),
+    # Hybrid-state families (issue 21): Gated DeltaNet (Qwen3-Next) and Mamba2 (Nemotron-H) layer settings.
+    "full_attention_interval": Whole(1, limits.MAX_LAYERS, "layers"),
+    "decoder_sparse_step": Whole(1, limits.MAX_LAYERS, "layers"),
+    "linear_conv_kernel_dim": _OPTIONAL_DIMENSION, "linear_key_head_dim": _OPTIONAL_DIMENSION,
+    "linear_value_head_dim": _OPTIONAL_DIMENSION, "linear_num_key_heads": _HEADS, "linear_num_value_heads": _HEADS,
+    "hybrid_override_pattern": NAME, "mamba_num_heads": _HEADS, "mamba_head_dim": _OPTIONAL_DIMENSION,
+    "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
+    "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
+    "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
+}
 
 # config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.
 MAX_JSON_DEPTH = 64

@@ -259,8 +259,7 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         environment believes, so no path (a pause and resume around a table call, a nested render) can leave it
         running into the rest of the build."""
         global _RENDERING
-        if _RENDERING is self:
-            _RENDERING = None
+        _RENDERING = None  # whichever sandbox armed it: the timer below is stopped whatever this one believes
         if self._timer is not None:
             signal.setitimer(signal.ITIMER_PROF, 0)
             # The default action of SIGPROF ends the process: where nothing else handled it, the (now inert)

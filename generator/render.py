@@ -53,15 +53,21 @@ class _TableCalls:
         self.placed: list[tables.Table] = []
         self.charts: dict[str, str] = {}
 
+    # The calls a post (or an MkDocs page) may make, by what they give. The documentation's table-call reference is
+    # made from this list and each call's signature and docstring (docs/hooks.py): one source, so it cannot drift.
+    CALLS = {
+        "tables": ("memory_table", "gpu_fit_table", "max_context_table", "vllm_capacity_table", "gpu_catalogue_table",
+                   "load_table", "context_table", "benchmark_table", "validation_table", "validation_summary_table",
+                   "llamacpp_validation_table", "llamacpp_validation_summary_table", "vllm_validation_table",
+                   "vllm_validation_summary_table", "vllm_refusal_table", "glossary"),
+        "charts": ("context_chart", "breakdown_chart", "validation_chart"),
+        "values": ("benchmark_row", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
+                   "logits_bytes_per_token", "framework_profile", "quantization", "llamacpp_logs", "vllm_logs",
+                   "number", "post_link"),
+    }
+
     def functions(self) -> dict:
-        return {name: _checked_call(getattr(self, name)) for name in
-                ("benchmark_row", "load_table", "context_table", "benchmark_table", "validation_table",
-                 "validation_summary_table", "model", "benchmark", "per_token_rate_mib", "kv_cache_bytes_per_token",
-                 "logits_bytes_per_token", "number", "memory_table", "gpu_catalogue_table", "gpu_fit_table",
-                 "max_context_table", "vllm_capacity_table", "context_chart", "breakdown_chart",
-                 "validation_chart", "framework_profile", "quantization", "llamacpp_validation_table",
-                 "llamacpp_validation_summary_table", "llamacpp_logs", "vllm_validation_table",
-                 "vllm_validation_summary_table", "vllm_refusal_table", "vllm_logs", "post_link", "glossary")}
+        return {name: _checked_call(getattr(self, name)) for names in self.CALLS.values() for name in names}
 
     def glossary(self) -> str:
         """The terms every figure uses (generator/glossary.py), as a Markdown list in the post's language."""
@@ -123,6 +129,8 @@ class _TableCalls:
         return [self._model(m) for m in models]
 
     def benchmark_row(self, model, quantization, input_length) -> BenchmarkRow:
+        """A reference to one row of a benchmark (``content/benchmarks/``), for ``context_table``'s ``rate_from`` and
+        ``load_from`` and for ``per_token_rate_mib``."""
         row = self.content.rows.get((model, quantization, input_length))
         if row is None:
             raise GeneratorError(f"no benchmark row for {model!r} {quantization!r} {input_length!r}",
@@ -130,10 +138,14 @@ class _TableCalls:
         return row
 
     def load_table(self, models, bits, name="load") -> str:
+        """Per model: parameters, bits, and the load memory the seed's method gives, parameters x bits / 8."""
         bits = _positive(bits, "bits", high=limits.MAX_BITS)
         return self._place(tables.load_table(name, self.content, self._models(models), bits))
 
     def context_table(self, models, tokens, bits, name="context") -> str:
+        """For each model and token count: the load memory (the formula, or the measured ``load_from`` row), the
+        context memory (tokens x the per-token cost of the ``rate_from`` row) and the total. ``models`` is a list of
+        ``{"model": id, "rate_from": benchmark_row(...), "load_from": benchmark_row(...)}`` (``load_from`` optional)."""
         bits = _positive(bits, "bits", high=limits.MAX_BITS)
         if not isinstance(tokens, (list, tuple)) or not tokens:
             raise GeneratorError("tokens must be a non-empty list of token counts", fix="write tokens=[4000, 8000]")
@@ -155,6 +167,8 @@ class _TableCalls:
         return self._place(tables.context_table(name, self.content, rows, tokens, bits))
 
     def benchmark_table(self, models, quantization, name="benchmark") -> str:
+        """A benchmark's rows of each model at one ``quantization`` (a benchmark label such as ``"BF16"``), their
+        growth over the shortest input and the per-token cost; each model's highest cost in bold."""
         if not isinstance(quantization, str):
             raise GeneratorError("quantization must be text such as 'BF16'", fix='write quantization="BF16"')
         return self._place(tables.benchmark_table(name, self.content, self._models(models), quantization))
@@ -162,9 +176,12 @@ class _TableCalls:
 
     # Numbers in a post's prose come from data too: these return values, ``number`` formats them.
     def model(self, model_id):
+        """A model of the catalogue, for prose: its ``params_b`` and ``architecture``."""
         return self.content.models[self._model(model_id)]
 
     def benchmark(self, benchmark_id):
+        """A benchmark by its id (the file name without ``.yaml``), for prose: its ``environment``, ``rows`` and
+        ``source``."""
         if benchmark_id not in self.content.benchmarks:
             raise GeneratorError(f"unknown benchmark {benchmark_id!r}",
                                  fix="use one of: " + ", ".join(sorted(self.content.benchmarks)))
@@ -179,18 +196,23 @@ class _TableCalls:
         return parse_quantization(name)
 
     def per_token_rate_mib(self, row) -> float:
+        """The per-token cost (MiB) of a ``benchmark_row(...)``: its growth over the same model's 1-token row."""
         if not isinstance(row, BenchmarkRow):
             raise GeneratorError(f"per_token_rate_mib needs a benchmark_row(...), not {row!r}",
                                  fix='write per_token_rate_mib(benchmark_row("Qwen2-7B-Instruct", "BF16", 30720))')
         return tables.per_token_rate_mib(self.content, row)
 
     def kv_cache_bytes_per_token(self, model_id, bytes_per_value=2) -> float:
+        """KV cache bytes per token of a model (2 x layers x KV heads x head_dim x ``bytes_per_value``)."""
         return tables.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def logits_bytes_per_token(self, model_id, bytes_per_value=6) -> float:
+        """Logits bytes per prompt token of a model (vocabulary x ``bytes_per_value``: bf16 and fp32 copies)."""
         return tables.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def number(self, value, format="g2") -> str:
+        """A number printed in a column format: ``g2`` (up to two decimals), ``f2``, ``int``, ``intc`` (thousands
+        separators), ... (generator/formatting.py)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise GeneratorError(f"number() needs a number, not {value!r}", fix="pass a value from data")
         try:
@@ -199,21 +221,30 @@ class _TableCalls:
             raise GeneratorError(str(exc), fix="use a format from generator/formatting.py") from None
 
     def memory_table(self, models, quantizations, contexts, framework, name="memory") -> str:
+        """Per model and quantization: weights, KV cache per 1K tokens and the peak at each context length (up to
+        the model's maximum), with ``framework``."""
         return self._place(guide_tables.memory_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                      contexts, framework))
 
     def gpu_catalogue_table(self, name="gpus") -> str:
+        """The cards of the catalogue (``gpus.yaml``): memory as sold, the total CUDA reports, and whether that
+        total is reported or derived."""
         return self._place(guide_tables.gpu_catalogue_table(name, self.content))
 
     def gpu_fit_table(self, models, quantizations, contexts, framework, gpus, multi_card, name="gpu-fit") -> str:
+        """The smallest of ``gpus`` that holds each run (model x quantization x context), else how many
+        ``multi_card`` cards it takes."""
         return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                       contexts, framework, gpus, multi_card))
 
     def max_context_table(self, runs, gpus, framework, name="max-context") -> str:
+        """For ``[model, quantization]`` runs, the longest context each of ``gpus`` holds."""
         return self._place(guide_tables.max_context_table(name, self.content, self.estimator, self._runs(runs), gpus,
                                                           framework))
 
     def vllm_capacity_table(self, runs, framework, request_tokens, name="vllm") -> str:
+        """For ``[model, quantization, GPU]`` runs: vLLM's KV cache capacity in tokens and how many requests of
+        ``request_tokens`` fit at once, with vLLM's defaults; "—" where vLLM would refuse to start."""
         return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, self._runs(runs), framework,
                                                             request_tokens))
 
@@ -232,41 +263,56 @@ class _TableCalls:
         return escape.markdown_image(charts.chart_desc(svg) or title, f"/{path}")
 
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
+        """A chart of peak memory against context for ``runs`` (``[model, quantization]``), ``gpus`` as reference
+        lines; written to ``images/charts/<page>-<name>.svg``."""
         contexts = guide_tables._context_list(contexts)
         return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, self._runs(runs), contexts,
                                                                         framework, gpus, lang=self.lang))
 
     def breakdown_chart(self, name, title, runs, context, framework) -> str:
+        """A stacked bar per run: weights, KV cache, activations and overhead at one ``context``."""
         context = _positive(context, "context", whole=True)
         return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, self._runs(runs), context,
                                                                           framework, lang=self.lang))
 
     def validation_chart(self, name, title, benchmark) -> str:
+        """Estimated against measured peak for every row of a benchmark, this estimator beside the seed's method
+        (log axes)."""
         return self._place_chart(name, title, guide_charts.validation_chart(self.content, title, benchmark,
                                                                                   lang=self.lang))
 
     def validation_table(self, benchmark, name="validation") -> str:
+        """Every row of a benchmark: the measured peak, this estimator's, the seed method's, and their errors."""
         return self._place(tables.validation_table(name, self.content, benchmark))
 
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
+        """Per model and overall: the mean and worst absolute error of both methods over a benchmark."""
         return self._place(tables.validation_summary_table(name, self.content, benchmark))
 
     def llamacpp_validation_table(self, name="llamacpp") -> str:
+        """Every llama.cpp load log (``benchmarks/llamacpp-load-logs.yaml``): its KV buffer and model + KV +
+        compute buffers as logged and as estimated, with the errors."""
         return self._place(tables.llamacpp_validation_table(name, self.content))
 
     def llamacpp_validation_summary_table(self, name="llamacpp-summary") -> str:
+        """Over all llama.cpp load logs: the mean and worst absolute error of the KV, model and compute
+        buffers and their total."""
         return self._place(tables.llamacpp_validation_summary_table(name, self.content))
 
     def llamacpp_logs(self) -> tuple:
         """The llama.cpp load logs (for prose: how many, their sources)."""
         return self.content.llamacpp_logs
     def vllm_validation_table(self, name="vllm-validation") -> str:
+        """Every vLLM start-up log (``benchmarks/vllm-startup-logs.yaml``): its settings, the KV cache capacity it
+        reports, the estimate and the error."""
         return self._place(vllm_tables.vllm_validation_table(name, self.content))
 
     def vllm_validation_summary_table(self, name="vllm-validation-summary") -> str:
+        """The held-out vLLM logs' mean and worst absolute error, and the worst log."""
         return self._place(vllm_tables.vllm_validation_summary_table(name, self.content))
 
     def vllm_refusal_table(self, name="vllm-refusals") -> str:
+        """Every log where vLLM refused to start, and whether the estimate refuses the same settings."""
         return self._place(vllm_tables.vllm_refusal_table(name, self.content))
 
     def vllm_logs(self):

@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .calc.estimator import GIB, parse_framework, parse_kv_dtype, parse_quantization
 from .errors import GeneratorError, shown
-from .loading import Catalogue, _check_keys, _list, _mapping, _source
+from .fields import check_keys as _check_keys, check_source as _source
+from .fields import require_list as _list, require_mapping as _mapping
 from .yamlio import read_yaml_file
+
+if TYPE_CHECKING:  # a type only: loading.py reads this module (no import circle, tests/test_layers.py)
+    from .loading import Catalogue
 
 # Token counts and GiB: beyond these a figure is a typo (and would overflow the arithmetic).
 _MAX_WHOLE = 10 ** 9

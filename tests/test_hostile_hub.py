@@ -73,10 +73,13 @@ class _Server(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
         self.end_headers()
         if self.mode == "drip":
-            for byte in data[start:end] * 1000:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(0.3)
+            try:
+                for byte in data[start:end] * 1000:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on the drip, as it should
             return
         self.wfile.write(data[start:end])
 

@@ -1,6 +1,7 @@
 """Readers first (issue 12), without a browser: what the build writes for phones, charts, navigation and the
 answer-first picker and grid. The browser checks are in tests/test_pages_in_browser.py."""
 
+import os
 import re
 
 import pytest
@@ -152,3 +153,18 @@ def test_chart_alt_text_states_the_takeaway(plan):
 def test_model_pages_link_the_calculator_prefilled(plan):
     page = _text(plan, "models/qwen2-5-14b-instruct.html")
     assert 'href="../calculator/index.html#model=Qwen2.5-14B-Instruct"' in page
+
+
+def test_a_breakdown_of_one_bar_names_its_total_not_a_most_and_least():
+    """With one run there is nothing to compare: the alt text states its total and weights share only."""
+    import html as html_lib
+    from generator.guide_charts import breakdown_chart
+    content = load_content(os.path.join(ROOT, "content"))
+    estimator = Estimator(content)
+    one = breakdown_chart(estimator, "Parts", [["Llama-3.1-8B", "q4_k_m"]], 8192, "llama.cpp", lang="en")
+    two = breakdown_chart(estimator, "Parts", [["Llama-3.1-8B", "q4_k_m"], ["Llama-3.1-8B", "bf16"]], 8192,
+                          "llama.cpp", lang="en")
+    one_desc = html_lib.unescape(re.search(r"<desc[^>]*>(.*?)</desc>", one, re.S).group(1))
+    two_desc = html_lib.unescape(re.search(r"<desc[^>]*>(.*?)</desc>", two, re.S).group(1))
+    assert "Llama-3.1-8B q4_k_m needs " in one_desc and "the least" not in one_desc, one_desc
+    assert "needs the most" in two_desc and "Llama-3.1-8B q4_k_m the least" in two_desc, two_desc

@@ -223,7 +223,7 @@ def _total_size(response: Response) -> int | None:
 
 def safetensors_headers(server: str, repo_id: str, deadline: Deadline) -> list[tuple[str, dict]]:
     """[(file name, parsed header)] of the checkpoint's safetensors files, each checked against its real size."""
-    from .sources import parse_safetensors_header
+    from .safetensors_file import parse_safetensors_header
 
     try:
         names = [("model.safetensors", request(file_url(server, repo_id, "model.safetensors"), deadline, 8,

@@ -10,7 +10,6 @@ gguf package, llama.cpp's own reader).
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 import struct
@@ -19,11 +18,12 @@ from dataclasses import dataclass, field
 from ..calc.architecture import Architecture
 from ..calc.estimator import Quantization, parse_quantization
 from ..catalogue import resolve_model_id, unknown_model_error
-from ..errors import GeneratorError, shown
+from ..errors import GeneratorError
 from ..safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
 from .gguf_file import read_gguf_header, type_name
 from .quant import quantization_from_config
 from .reader import architecture_from_config
+from .safetensors_file import parse_safetensors_header
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 # Vision/audio tensors a text-only estimate leaves out of a checkpoint's bytes.
@@ -99,41 +99,6 @@ def safetensors_header(path: str) -> dict:
     if len(text) < length:
         raise GeneratorError("safetensors header is cut short", path, None, "download the file again")
     return parse_safetensors_header(text, info.st_size - 8 - length, path)
-
-
-def parse_safetensors_header(text: bytes, data_size: int, path: str) -> dict:
-    """A safetensors JSON header (nesting bounded, numbers checked) whose tensors' byte ranges lie in ``data_size``
-    bytes of data."""
-    from ..model_config import MAX_JSON_DEPTH, _json_depth_line
-    try:
-        decoded = text.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GeneratorError("safetensors header is not UTF-8 JSON", path, None, "give the .safetensors files as "
-                             "downloaded") from None
-    if _json_depth_line(decoded) is not None:
-        raise GeneratorError(f"safetensors header nests more than {MAX_JSON_DEPTH} levels deep", path, None,
-                             "give the .safetensors files as downloaded")
-    try:
-        header = json.loads(decoded, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        raise GeneratorError("safetensors header is not JSON", path, None, "give the .safetensors files as downloaded") \
-            from None
-    if not isinstance(header, dict):
-        raise GeneratorError("safetensors header is not a JSON object", path, None, "give the file as downloaded")
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        offsets = info.get("data_offsets") if isinstance(info, dict) else None
-        if (not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(o, int) and not isinstance(o, bool)
-                                                                            for o in offsets)
-                or not 0 <= offsets[0] <= offsets[1] <= data_size or not isinstance(info.get("dtype"), str)):
-            raise GeneratorError(f"safetensors tensor {shown(name)} has no valid dtype and data_offsets within the "
-                                 "file", path, None, "give the file as downloaded")
-    return header
-
-
-def _no_constant(token):
-    raise ValueError(token)
 
 
 def safetensors_bytes(paths, text_only: bool = False) -> tuple:
