@@ -354,25 +354,39 @@ def _workbook_parts(seed, content: Content) -> list[str]:
             _plain([(model_id, model.params_b) for model_id, model in content.models.items()])]
 
 
-def seed_artifacts(content: Content, posts, previous, cache_only: bool = False) -> dict[str, bytes] | None:
-    """The workbook the seed post links and its header image (both need slow imports: see background.py), each
-    kept in the cache of rendered bytes under its inputs. ``cache_only``: None unless both are there (then no
-    child is started and neither openpyxl nor matplotlib is imported)."""
+def _seed_post(posts):
     seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
-    if seed is None or not seed.tables:
+    return seed if seed is not None and seed.tables else None
+
+
+def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:
+    """The workbook the seed post links and its header image (both need slow imports: see background.py), each
+    kept in the cache of rendered bytes under its inputs."""
+    seed = _seed_post(posts)
+    if seed is None:
         return {}
-    parts = _workbook_parts(seed, content)
-    if cache_only:
-        book = memo.get("xlsx", parts)
-        if book is None:
-            return None
-    else:
-        from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
-        book = memo.cached("xlsx", parts, lambda: spreadsheet.workbook_bytes(seed.tables, content))
+    from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
+    made = {SEED_WORKBOOK: memo.cached("xlsx", _workbook_parts(seed, content),
+                                       lambda: spreadsheet.workbook_bytes(seed.tables, content))}
+    load = next((t for t in seed.tables if t.name == "load"), None)
+    if load is not None:
+        made[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+    return made
+
+
+def cached_seed_artifacts(content: Content, posts, previous) -> dict[str, bytes] | None:
+    """What seed_artifacts gives, when the cache (or the kept header image) has all of it; else None. Then no child
+    is started and neither openpyxl nor matplotlib is imported."""
+    seed = _seed_post(posts)
+    if seed is None:
+        return {}
+    book = memo.get("xlsx", _workbook_parts(seed, content))
+    if book is None:
+        return None
     made = {SEED_WORKBOOK: book}
     load = next((t for t in seed.tables if t.name == "load"), None)
     if load is not None:
-        image = seed_header_image(load, previous(SEED_HEADER_IMAGE), cache_only)
+        image = seed_header_image(load, previous(SEED_HEADER_IMAGE), cache_only=True)
         if image is None:
             return None
         made[SEED_HEADER_IMAGE] = image
@@ -388,7 +402,7 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
     estimator = Estimator(content)
     posts = sorted((render.render_post(p, content, post_env, estimator) for p in content.posts),
                    key=lambda p: (p.source.date, p.source.slug), reverse=True)
-    ready = seed_artifacts(content, posts, previous, cache_only=True)
+    ready = cached_seed_artifacts(content, posts, previous)
     seed_files = Done(ready) if ready is not None else in_background(lambda: seed_artifacts(content, posts, previous))
     try:
         return _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files)
