@@ -62,6 +62,7 @@ class Estimator:
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
         self._frameworks: dict = {}
         self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
+        self._runnable: dict = {}  # (model, quantization, framework) -> the profile its estimates run under
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -115,7 +116,10 @@ class Estimator:
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory,
                                     max_model_len=max_model_len)
         # A family newer than the table's transformers release is shown under its first release (issue 21).
-        profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
+        key = (model_id, quantization, framework)
+        if key not in self._runnable:  # the same few per model, asked for by every estimate
+            self._runnable[key] = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
+        profile = self._runnable[key]
         # Tables ask only whether vLLM starts, never print its refusal: no search for what would fit instead.
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings, advise=False)

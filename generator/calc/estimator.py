@@ -501,14 +501,22 @@ def _estimate(arch: Architecture, quantization: Quantization, context: int, fram
     if framework.engine == "vllm":
         settings = vllm_settings or vllm_engine.VllmSettings(gpu_memory_bytes or 0)
         if gpu_memory_bytes and not vllm_settings:
-            settings = replace(settings, gpu_memory_bytes=gpu_memory_bytes)
+            settings = _settings_with(settings, gpu_memory_bytes=gpu_memory_bytes)
         return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
-                              replace(settings, tensor_parallel=gpus), advise)
+                              _settings_with(settings, tensor_parallel=gpus), advise)
     attn = tf_engine.DEFAULT_ATTN if attn is None else attn
     if attn not in tf_engine.ATTN_IMPLEMENTATIONS:
         raise GeneratorError(f"unknown attention implementation {attn!r}",
                              fix="use one of: " + ", ".join(tf_engine.ATTN_IMPLEMENTATIONS))
     return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, attn)
+
+
+def _settings_with(settings: vllm_engine.VllmSettings, **changes) -> vllm_engine.VllmSettings:
+    """``replace(settings, **changes)`` for the frozen VllmSettings (no __post_init__), without dataclasses.replace's
+    walk over the fields: every vLLM estimate makes one."""
+    copy = object.__new__(type(settings))
+    copy.__dict__.update(settings.__dict__, **changes)
+    return copy
 
 
 # transformers keeps a state layer's conv state at the full kernel width in the model dtype and its recurrent state
