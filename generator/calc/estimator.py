@@ -449,7 +449,7 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
 # for the same ones again. Values, not ids: each load of content/ makes new but equal objects. Bounded: emptied when
 # full. Errors are not kept (they are raised afresh).
 _ESTIMATES: dict = {}
-_ESTIMATES_LIMIT = 200_000
+_ESTIMATES_LIMIT = 60_000  # about 1.6 KB each: at most ~100 MB (the default site makes 10,775)
 
 
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
