@@ -498,10 +498,15 @@ def _longest_max_model_len(arch, weights: int, act_bytes: int, rules, settings) 
     """vllm.longest_max_model_len (a search of some 15 start-up plans), kept by value for this process: a check after
     a build, or the test suite, asks for the same ones again (all the arguments are frozen values)."""
     key = (arch, weights, act_bytes, rules, settings)
-    if key not in _LONGEST:
-        if len(_LONGEST) >= 50_000:
-            _LONGEST.clear()
-        _LONGEST[key] = vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
+    try:
+        return _LONGEST[key]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be hashed: not kept
+        return vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
+    if len(_LONGEST) >= 50_000:
+        _LONGEST.clear()
+    _LONGEST[key] = vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
     return _LONGEST[key]
 
 
