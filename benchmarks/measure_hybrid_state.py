@@ -1,6 +1,6 @@
 """Measure, on CPU with tiny random-weight models, what transformers' cache holds for hybrid-state models.
 
-For each family (Qwen3-Next: Gated DeltaNet, Nemotron-H and Granite 4: Mamba2), build a small model in bf16, run
+For each family (Qwen3-Next: Gated DeltaNet, Nemotron-H, Granite 4 and Falcon-H1: Mamba2, Jamba: Mamba), build a small model in bf16, run
 generate() for a batch of sequences and sum the bytes of every tensor the returned cache keeps: keys and values of
 the attention layers, conv_states and recurrent_states of the state layers (their dtypes are printed too). The
 estimator's transformers engine must give the same bytes (tests/test_families.py reads the recorded figures in
@@ -59,6 +59,18 @@ CONFIGS = {
                     "n_shared_experts": 1, "num_experts_per_tok": 2, "first_k_dense_replace": 1,
                     "index_n_heads": 2, "index_head_dim": 16, "index_topk": 8, "index_topk_freq": 2,
                     "index_skip_topk_offset": 2, "max_position_embeddings": 256, "tie_word_embeddings": False},
+    # Attention and a Mamba2 mixer side by side in every layer: K/V and a state in each.
+    "falcon_h1": {"architectures": ["FalconH1ForCausalLM"], "model_type": "falcon_h1", "vocab_size": 128,
+                  "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4,
+                  "num_key_value_heads": 2, "head_dim": 16, "mamba_d_ssm": 64, "mamba_n_heads": 8,
+                  "mamba_d_head": 8, "mamba_n_groups": 1, "mamba_d_state": 16, "mamba_d_conv": 4,
+                  "mamba_chunk_size": 16, "max_position_embeddings": 256, "tie_word_embeddings": False},
+    # Mamba (v1) layers and one attention layer in four, experts every second layer.
+    "jamba": {"architectures": ["JambaForCausalLM"], "model_type": "jamba", "vocab_size": 128, "hidden_size": 64,
+              "intermediate_size": 96, "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "attn_layer_period": 4, "attn_layer_offset": 2, "expert_layer_period": 2, "expert_layer_offset": 1,
+              "num_experts": 4, "num_experts_per_tok": 2, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2,
+              "mamba_dt_rank": 8, "max_position_embeddings": 256, "tie_word_embeddings": False},
 }
 
 

@@ -5,7 +5,7 @@ For each config (content/models.yaml entries with a config, and tests/data/famil
 config.json per family that the catalogue lacks), build the model class transformers uses for it on the meta device
 (no memory, no weights) and sum ``numel()`` over ``model.parameters()`` (tied weights count once, buffers not at
 all). Writes tests/data/transformers_param_counts.yaml with the transformers and torch versions;
-tests/test_families.py compares generator/families' counts with it (within 0.1%).
+tests/test_families.py compares generator/families' counts with it (exactly).
 
 Run it in a scratch virtualenv, never the project's:
 

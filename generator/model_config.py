@@ -62,6 +62,9 @@ CONFIG_FIELDS = {
     "ssm_state_size": _OPTIONAL_DIMENSION, "n_groups": _HEADS, "conv_kernel": _OPTIONAL_DIMENSION,
     "moe_shared_expert_intermediate_size": _OPTIONAL_DIMENSION,
     "index_n_heads": _HEADS, "index_head_dim": _OPTIONAL_DIMENSION, "index_topk": Whole(1, limits.MAX_FIELD, "tokens"),
+    # Gemma 4's audio tower; Mistral 3's patch merger and projector (issue 21).
+    "audio_config": MAPPING, "spatial_merge_size": Whole(1, limits.MAX_FIELD, "patches"),
+    "multimodal_projector_bias": NULLABLE_FLAG,
 }
 
 # config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.

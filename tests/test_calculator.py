@@ -18,7 +18,7 @@ import pytest
 
 from generator.i18n import page_word
 
-from generator import calculator, cli, render
+from generator import calculator, cli, loading, render
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import FrameworkProfile, Quantization, parse_quantization, valid_quantization_names
 from generator.loading import load_catalogue
@@ -317,6 +317,12 @@ PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
     "granitemoehybrid-defaults", "mistral3-defaults", "exaone4-defaults", "glm_moe_dsa-defaults", "gemma4-defaults",
     "gemma4-towers-k-eq-v", "gemma4-moe")]
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("Qwen3.5-35B-A3B", "Nemotron-3-Nano-30B-A3B", "Kimi-K2-Instruct")]
+# Published config.json files (issue 21): Mamba hybrids and the families first read from class defaults.
+PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
+    "Falcon-H1-0.5B", "AI21-Jamba-1.5-Mini", "GLM-5.1", "EXAONE-4.0-32B", "gemma-4-E2B-it-text",
+    "Nemotron-H-8B-Base-8K", "granite-4.0-h-tiny", "granite-4.0-h-1b", "Qwen3.5-4B-text", "Falcon-H1-7B")]
+PASTED_CONFIGS += [dict(_FAMILY_FILES["EXAONE-4.0-32B"]["config"], sliding_window_pattern="LLLG")]
+PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-4-E2B-it", "Mistral-Small-3.1-24B-Instruct-2503")]
 
 
 def _pasted_cases(seed, config_dir):
@@ -412,7 +418,7 @@ def _expected_text(report: dict) -> dict:
 
 def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatch):
     """At least 200 seeded random inputs, all run in one page: every number shown equals the CLI's."""
-    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)  # load the YAML once, not 240 times
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)  # load the YAML once, not 240 times
     # Every storage format runs at least once whatever the random draw lands on (the catalogue's many small cards
     # and Macs make a refused or mismatched run likely for some formats).
     fixed = [{"model": "Qwen2.5-7B-Instruct", "quantization": quantization, "context": 8192, "generate": 0, "batch": 1,
@@ -468,7 +474,7 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
     """Each start-up log of content/benchmarks/vllm-startup-logs.yaml, its settings typed into the page's vLLM
     fields: the page shows what the CLI says for the same flags (the capacity, or the same refusal)."""
     from generator.loading import load_content
-    monkeypatch.setattr(cli, "load_catalogue", lambda root: catalogue)
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)
     logs = load_content(CONTENT).vllm_logs.logs
     cases = []
     for log in logs:

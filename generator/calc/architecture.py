@@ -71,7 +71,8 @@ class Architecture:
     vision_params: int = 0          # vision/audio tower and projector, kept at 16 bits by weight-only formats
     # Hybrid-state models (issue 21). ``layer_kinds``: one letter per layer, "A" self-attention (holds K/V), "S" a
     # linear-attention (Gated DeltaNet) or Mamba2 mixer (holds a fixed conv + recurrent state per sequence instead),
-    # "F" a feed-forward-only block (Nemotron-H's MLP/MoE blocks: neither); "" = every layer is attention.
+    # "F" a feed-forward-only block (Nemotron-H's MLP/MoE blocks: neither), "B" both an attention and a Mamba2 mixer
+    # side by side (Falcon-H1: K/V and a state); "" = every layer is attention.
     layer_kinds: str = ""
     conv_dim: int = 0               # channels of a state layer's causal conv1d (its conv state keeps conv_kernel columns)
     conv_kernel: int = 0            # that convolution's kernel width
@@ -118,22 +119,24 @@ class Architecture:
     @property
     def attention_layers(self) -> int:
         """Layers that hold K/V (every layer unless ``layer_kinds`` says otherwise)."""
-        return self.layer_kinds.count("A") if self.layer_kinds else self.layers
+        if not self.layer_kinds:
+            return self.layers
+        return self.layer_kinds.count("A") + self.layer_kinds.count("B")
 
     @property
     def state_layers(self) -> int:
         """Layers that hold a fixed per-sequence state (linear attention, Mamba2) instead of K/V."""
-        return self.layer_kinds.count("S")
+        return self.layer_kinds.count("S") + self.layer_kinds.count("B")
 
     @property
     def is_hybrid(self) -> bool:
         return self.state_layers > 0
 
     def holds_kv(self, layer: int) -> bool:
-        return not self.layer_kinds or self.layer_kinds[layer] == "A"
+        return not self.layer_kinds or self.layer_kinds[layer] in "AB"
 
     def holds_state(self, layer: int) -> bool:
-        return bool(self.layer_kinds) and self.layer_kinds[layer] == "S"
+        return bool(self.layer_kinds) and self.layer_kinds[layer] in "SB"
 
 
 @dataclass(frozen=True)

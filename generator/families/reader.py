@@ -125,7 +125,11 @@ def _sliding_layers(f: _Fields, layers: int, window: int) -> int:
     if rule == "alternate":
         return (layers + 1) // 2
     if rule == "pattern":
-        pattern = f.integer("sliding_window_pattern", f.raw("sliding_window_pattern")[1], False)
+        pattern = f.raw("sliding_window_pattern")[1]
+        if isinstance(pattern, str) and pattern and set(pattern) <= {"L", "G"}:
+            # EXAONE 4 spells the pattern out: "LLLG" = three sliding (local) layers, then a global one, repeated.
+            return sum(1 for i in range(layers) if pattern[i % len(pattern)] == "L")
+        pattern = f.integer("sliding_window_pattern", pattern, False)
         return layers - layers // pattern
     if rule == "qwen":
         return layers - min(layers, f.optional("max_window_layers"))
@@ -256,9 +260,15 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
     files: Qwen3NextGatedDeltaNet / Qwen3_5GatedDeltaNet, NemotronHMamba2Mixer, GraniteMoeHybridMambaLayer)."""
     if rule == "mamba2_blocks":
         kinds = "".join({"M": "S", "*": "A"}.get(c, "F") for c in _block_pattern(f))
+    elif rule == "falcon_h1":
+        kinds = "B" * layers   # FalconH1DecoderLayer: attention and a Mamba2 mixer side by side in every layer
+    elif rule == "mamba1":
+        kinds = _jamba_kinds(f, layers)
     else:
         kinds = _layer_kinds(f, layers, rule)
-    states = kinds.count("S")
+    states = kinds.count("S") + kinds.count("B")
+    if rule == "mamba1":
+        return _jamba_mixer(f, hidden, kinds, states)
     if rule == "gdn":
         nk, nv = f.need("linear_num_key_heads"), f.need("linear_num_value_heads")
         dk, dv = f.need("linear_key_head_dim"), f.need("linear_value_head_dim")
@@ -272,6 +282,20 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
         recurrent = nv * dk * dv
         fields = {"attention_output_gate": True}
     else:
+        if rule == "falcon_h1":        # FalconH1Mixer: mamba_d_ssm wide (else mamba_expand x hidden)
+            inner = f.optional("mamba_d_ssm") or int(_expand(f) * hidden)
+            heads, d_state, groups, kernel, head_dim, conv_bias, proj_bias = _mamba_mixer(f, inner)
+            conv_dim = inner + 2 * groups * d_state
+            shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
+            # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm only with mamba_rms_norm, in_proj bias
+            # with mamba_proj_bias, out_proj bias with projectors_bias.
+            extra = states * (conv_dim * kernel + (conv_dim if conv_bias else 0) + 3 * heads
+                              + (inner if f.config.get("mamba_rms_norm", False) else 0)
+                              + ((inner + conv_dim + heads) if proj_bias else 0)
+                              + (hidden if f.config.get("projectors_bias", False) else 0))
+            fields = {"layer_kinds": kinds, "conv_dim": conv_dim, "conv_kernel": kernel,
+                      "recurrent_state_values": heads * head_dim * d_state, "mixer_shapes": shapes}
+            return fields, extra
         if rule == "mamba2_blocks":   # Nemotron-H
             heads, head_dim = f.need("mamba_num_heads"), f.need("mamba_head_dim")
             d_state, groups, kernel = f.need("ssm_state_size"), f.need("n_groups"), f.need("conv_kernel")
@@ -279,17 +303,8 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
             conv_bias = f.config.get("use_conv_bias", True)
             proj_bias = bool(f.config.get("use_bias", False))
         else:                          # Granite 4 (granitemoehybrid)
-            heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
-            groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
-            expand = f.config.get("mamba_expand", 2)
-            if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= 64:
-                raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to 64, got {shown(expand)}",
-                                     f.path, f.where("mamba_expand"), "give the model's config.json as published")
-            inner = int(expand * hidden)
-            head_dim = f.config.get("mamba_d_head", "auto")
-            head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
-            conv_bias = f.config.get("mamba_conv_bias", True)
-            proj_bias = bool(f.config.get("mamba_proj_bias", False))
+            inner = int(_expand(f) * hidden)
+            heads, d_state, groups, kernel, head_dim, conv_bias, proj_bias = _mamba_mixer(f, inner)
         conv_dim = inner + 2 * groups * d_state
         shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
         # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm over the inner width, projection biases.
@@ -299,6 +314,62 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
         fields = {}
     fields.update(layer_kinds=kinds, conv_dim=conv_dim, conv_kernel=kernel, recurrent_state_values=recurrent,
                   mixer_shapes=shapes)
+    return fields, extra
+
+
+def _mamba_mixer(f, inner: int):
+    """The Mamba2 mixer's sizes under the ``mamba_*`` names Granite 4 and Falcon-H1 share: heads, state size,
+    groups, conv kernel, head size (``auto``: the inner width over the heads) and the two bias switches."""
+    heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
+    groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
+    head_dim = f.config.get("mamba_d_head", "auto")
+    head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
+    return (heads, d_state, groups, kernel, head_dim, f.config.get("mamba_conv_bias", True),
+            bool(f.config.get("mamba_proj_bias", False)))
+
+
+def _expand(f: _Fields):
+    expand = f.config.get("mamba_expand", 2)
+    if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= 64:
+        raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to 64, got {shown(expand)}",
+                             f.path, f.where("mamba_expand"), "give the model's config.json as published")
+    return expand
+
+
+def _period(f: _Fields, period_key: str, offset_key: str, period: int, offset: int) -> tuple:
+    """(period, offset) of Jamba's every-n-th-layer rules; the offset must be below the period (JambaConfig)."""
+    period = f.optional(period_key, period) or period
+    offset = f.optional(offset_key, offset)
+    if offset >= period:
+        raise GeneratorError(f"field {offset_key!r} ({offset}) must be smaller than {period_key!r} ({period})", f.path,
+                             f.where(offset_key), "give the model's config.json as published")
+    return period, offset
+
+
+def _jamba_kinds(f: _Fields, layers: int) -> str:
+    """Jamba's layers: attention where i % attn_layer_period == attn_layer_offset, Mamba elsewhere
+    (JambaConfig.layers_block_type; defaults 8 and 4)."""
+    period, offset = _period(f, "attn_layer_period", "attn_layer_offset", 8, 4)
+    return "".join("A" if i % period == offset else "S" for i in range(layers))
+
+
+def _jamba_mixer(f: _Fields, hidden: int, kinds: str, states: int) -> tuple:
+    """(fields, extra parameters) of Jamba's Mamba (v1) layers, read off transformers' JambaMambaMixer: in_proj
+    (hidden -> 2 x inner), x_proj (inner -> dt_rank + 2 x d_state), dt_proj (dt_rank -> inner, with bias), out_proj;
+    conv1d over the inner channels, A_log (inner x d_state), D (inner), and RMSNorms over dt, B and C. Its state:
+    conv over the inner channels, SSM state inner x d_state."""
+    d_state, kernel = f.optional("mamba_d_state", 16) or 16, f.optional("mamba_d_conv", 4) or 4
+    inner = int(_expand(f) * hidden)
+    rank = f.config.get("mamba_dt_rank", "auto")
+    rank = -(-hidden // 16) if rank in ("auto", None) else f.integer("mamba_dt_rank", rank, False)
+    conv_bias = f.config.get("mamba_conv_bias", True)
+    proj_bias = bool(f.config.get("mamba_proj_bias", False))
+    shapes = ((hidden, 2 * inner, states), (inner, rank + 2 * d_state, states), (rank, inner, states),
+              (inner, hidden, states))
+    extra = states * (inner * kernel + (inner if conv_bias else 0) + inner + inner * d_state + inner
+                      + rank + 2 * d_state + ((2 * inner + hidden) if proj_bias else 0))
+    fields = {"layer_kinds": kinds, "conv_dim": inner, "conv_kernel": kernel, "recurrent_state_values": inner * d_state,
+              "mixer_shapes": shapes}
     return fields, extra
 
 
@@ -512,6 +583,12 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
         gemma_sliding = gemma.pop("sliding_window_layers")
         hybrid.update(gemma)
         extra += gemma_extra
+    if spec.get("hybrid") == "mamba1" and moe:
+        # Jamba: routed experts where i % expert_layer_period == expert_layer_offset (JambaConfig.layers_num_experts),
+        # a dense MLP of the same intermediate size elsewhere.
+        period, offset = _period(f, "expert_layer_period", "expert_layer_offset", 2, 1)
+        moe_count = sum(1 for i in range(layers) if i % period == offset) if moe["num_experts"] > 1 else 0
+        hybrid["moe_layers_override"], hybrid["mlp_layers_override"] = moe_count, layers - moe_count
     mlp_types = f.config.get("mlp_layer_types")
     if moe and isinstance(mlp_types, list) and len(mlp_types) == layers:
         hybrid["mlp_layers_override"] = sum(1 for t in mlp_types if t == "dense")

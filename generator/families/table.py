@@ -32,7 +32,9 @@ Keys of an entry (all optional):
                  "qwen3_5" (Qwen3.5's ViT and merger), "pixtral" (Mistral 3's Pixtral and its projector)
   hybrid         state layers beside attention (issue 21): "gdn" (Gated DeltaNet: Qwen3-Next, Qwen3.5),
                  "mamba2" (Granite 4: Mamba2 mixer or attention, each with the MLP), "mamba2_blocks" (Nemotron-H:
-                 every block one mixer: Mamba2 "M", attention "*", MLP "-", MoE "E")
+                 every block one mixer: Mamba2 "M", attention "*", MLP "-", MoE "E"), "falcon_h1" (Falcon-H1:
+                 attention and a Mamba2 mixer side by side in every layer), "mamba1" (Jamba: Mamba v1 layers, one
+                 attention layer every attn_layer_period)
   experts_gated  false: routed experts are up/down only (Nemotron-H); qk_norm_full: q/k norms over the whole
                  projection width (OLMo-2)
   first_release  the first transformers release with the family's classes (older releases are refused)
@@ -144,6 +146,7 @@ FAMILIES = {
     "nemotron_h": {"classes": ["NemotronHForCausalLM"], "hybrid": "mamba2_blocks", "norms_per_layer": 1,
                    "mlp": "plain", "mlp_bias": "mlp_bias", "experts_gated": False, "tie_default": False,
                    "names": {"shared_expert_intermediate_size": ["moe_shared_expert_intermediate_size"]},
+                   "defaults": {"head_dim": 128},  # NemotronHConfig's (not hidden / heads: 4480 / 40 in Nano 9B v2)
                    "first_release": "5.3.0",
                    "moe": {"experts": ["n_routed_experts"], "intermediate": "moe_intermediate_size",
                            "shared": "size"}},
@@ -151,8 +154,10 @@ FAMILIES = {
                          "qkv_bias": "attention_bias", "o_bias": "attention_bias", "tie_default": False,
                          "names": {"shared_expert_intermediate_size": ["shared_intermediate_size"]},
                          "first_release": "4.52.1",
+                         # shared_mlp (shared_intermediate_size) is in every layer, the routed experts only
+                         # when num_local_experts > 0 (Granite-4.0-H-1B: 0, a dense model).
                          "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size",
-                                 "shared": "size"}},
+                                 "shared": "size", "dense_intermediate": "shared_expert_intermediate_size"}},
     "granitemoe": {"classes": ["GraniteMoeForCausalLM"], "qkv_bias": "attention_bias", "o_bias": "attention_bias",
                    "first_release": "4.45.0",
                    "moe": {"experts": ["num_local_experts"], "intermediate": "intermediate_size"}},
@@ -187,6 +192,13 @@ FAMILIES = {
                    "defaults": {"use_bias": True}},
     "exaone4": {"classes": ["Exaone4ForCausalLM"], "qk_norm": True, "sliding": "pattern",
                 "first_release": "4.54.0", "defaults": {"sliding_window_pattern": 4}},
+    # Mamba hybrids (issue 21 item 1). first_release: the first release whose wheel holds
+    # transformers/models/<type>/modeling_<type>.py (wheels of 4.39.3, 4.40.0, 4.52.4 and 4.53.0 listed).
+    "falcon_h1": {"classes": ["FalconH1ForCausalLM"], "hybrid": "falcon_h1", "qkv_bias": "attention_bias",
+                  "o_bias": "attention_bias", "mlp_bias": "mlp_bias", "tie_default": False,
+                  "first_release": "4.53.0"},
+    "jamba": {"classes": ["JambaForCausalLM"], "hybrid": "mamba1", "tie_default": False, "first_release": "4.40.0",
+              "moe": {"experts": ["num_experts", "num_local_experts"], "intermediate": "intermediate_size"}},
 }
 
 # The names every family shares (first present wins), after a family's own ``names``.

@@ -163,17 +163,18 @@
   }
   function denseLayers(a) { return overridden(a.mlp_layers_override) ? a.mlp_layers_override : a.layers - moeLayers(a); }
 
-  // Hybrid-state models (architecture.py layer_kinds): "A" attention, "S" state layer, "F" feed-forward block.
+  // Hybrid-state models (architecture.py layer_kinds): "A" attention, "S" state layer, "F" feed-forward block,
+  // "B" both an attention and a Mamba2 mixer (Falcon-H1).
   function countKind(a, kind) {
     var n = 0, kinds = a.layer_kinds || "";
     for (var i = 0; i < kinds.length; i++) { if (kinds.charAt(i) === kind) { n += 1; } }
     return n;
   }
-  function attentionLayers(a) { return a.layer_kinds ? countKind(a, "A") : a.layers; }
-  function stateLayers(a) { return countKind(a, "S"); }
+  function attentionLayers(a) { return a.layer_kinds ? countKind(a, "A") + countKind(a, "B") : a.layers; }
+  function stateLayers(a) { return countKind(a, "S") + countKind(a, "B"); }
   function isHybrid(a) { return stateLayers(a) > 0; }
-  function holdsKv(a, layer) { return !a.layer_kinds || a.layer_kinds.charAt(layer) === "A"; }
-  function holdsState(a, layer) { return !!a.layer_kinds && a.layer_kinds.charAt(layer) === "S"; }
+  function holdsKv(a, layer) { return !a.layer_kinds || "AB".indexOf(a.layer_kinds.charAt(layer)) >= 0; }
+  function holdsState(a, layer) { return !!a.layer_kinds && "SB".indexOf(a.layer_kinds.charAt(layer)) >= 0; }
   function attentionGroups(a) {
     var layers = attentionLayers(a);
     if (!(a.global_head_dim || a.global_kv_heads) || !a.sliding_window_layers) {
@@ -1571,7 +1572,14 @@
     if (rule === "all") { return layers; }
     if (rule === "alternate") { return Math.floor((layers + 1) / 2); }
     if (rule === "pattern") {
-      var pattern = f.integer("sliding_window_pattern", f.raw("sliding_window_pattern")[1], false);
+      var pattern = f.raw("sliding_window_pattern")[1];
+      if (typeof pattern === "string" && /^[LG]+$/.test(pattern)) {
+        // EXAONE 4 spells the pattern out: "LLLG" = three sliding (local) layers, then a global one, repeated.
+        var local = 0;
+        for (var li = 0; li < layers; li++) { if (pattern.charAt(li % pattern.length) === "L") { local += 1; } }
+        return local;
+      }
+      pattern = f.integer("sliding_window_pattern", pattern, false);
       return layers - Math.floor(layers / pattern);
     }
     if (rule === "qwen") { return layers - pyMin(layers, f.optional("max_window_layers")); }
@@ -1684,15 +1692,59 @@
     return pattern;
   }
 
+  function expandOf(f) {
+    var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
+    if (expand instanceof PyFloat) { expand = expand.value; }
+    if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
+      throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
+        "give the model's config.json as published", "config");
+    }
+    return expand;
+  }
+
+  // reader.py _period: Jamba's every-n-th-layer rules.
+  function periodOf(f, periodKey, offsetKey, period, offset) {
+    period = f.optional(periodKey, period) || period;
+    offset = f.optional(offsetKey, offset);
+    if (offset >= period) {
+      throw new EstimateError("field " + pyRepr(offsetKey) + " (" + offset + ") must be smaller than " +
+        pyRepr(periodKey) + " (" + period + ")", "give the model's config.json as published", "config");
+    }
+    return [period, offset];
+  }
+
   function hybridFieldsOf(f, rule, hidden, layers) {
-    var kinds;
+    var kinds, i;
     if (rule === "mamba2_blocks") {
       kinds = blockPatternOf(f).split("").map(function (c) { return c === "M" ? "S" : (c === "*" ? "A" : "F"); }).join("");
+    } else if (rule === "falcon_h1") {
+      kinds = "";
+      for (i = 0; i < layers; i++) { kinds += "B"; }
+    } else if (rule === "mamba1") {
+      var ap = periodOf(f, "attn_layer_period", "attn_layer_offset", 8, 4);
+      kinds = "";
+      for (i = 0; i < layers; i++) { kinds += i % ap[0] === ap[1] ? "A" : "S"; }
     } else {
       kinds = layerKindsOf(f, layers, rule);
     }
-    var states = kinds.split("").filter(function (c) { return c === "S"; }).length;
+    var states = kinds.split("").filter(function (c) { return c === "S" || c === "B"; }).length;
     var fields = {}, shapes, extra, recurrent, convDim, kernel;
+    if (rule === "mamba1") {
+      // reader.py _jamba_mixer (JambaMambaMixer).
+      var dS = f.optional("mamba_d_state", 16) || 16, inner1 = Math.trunc(expandOf(f) * hidden);
+      kernel = f.optional("mamba_d_conv", 4) || 4;
+      var rank = hasOwn(f.config, "mamba_dt_rank") ? f.config.mamba_dt_rank : "auto";
+      rank = rank === "auto" || rank === null ? Math.ceil(hidden / 16) : f.integer("mamba_dt_rank", rank, false);
+      var cBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
+      var pBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
+      shapes = [[hidden, 2 * inner1, states], [inner1, rank + 2 * dS, states], [rank, inner1, states],
+        [inner1, hidden, states]];
+      extra = states * (inner1 * kernel + (truthy(cBias) ? inner1 : 0) + inner1 + inner1 * dS + inner1 + rank + 2 * dS +
+        (pBias ? 2 * inner1 + hidden : 0));
+      fields.layer_kinds = kinds; fields.conv_dim = inner1; fields.conv_kernel = kernel;
+      fields.recurrent_state_values = inner1 * dS; fields.mixer_shapes = shapes;
+      return [fields, extra];
+    }
     if (rule === "gdn") {
       var nk = f.need("linear_num_key_heads"), nv = f.need("linear_num_value_heads");
       var dk = f.need("linear_key_head_dim"), dv = f.need("linear_value_head_dim");
@@ -1705,7 +1757,19 @@
       fields.attention_output_gate = true;
     } else {
       var heads, headDim, dState, groups, inner, convBias, projBias;
-      if (rule === "mamba2_blocks") {
+      var gatedNorm = true, outBias = false;
+      if (rule === "falcon_h1") {
+        // reader.py: FalconH1Mixer, mamba_d_ssm wide (else mamba_expand x hidden).
+        heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
+        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        inner = f.optional("mamba_d_ssm") || Math.trunc(expandOf(f) * hidden);
+        headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
+        headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
+        convBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
+        projBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
+        gatedNorm = truthy(hasOwn(f.config, "mamba_rms_norm") ? f.config.mamba_rms_norm : false);
+        outBias = truthy(hasOwn(f.config, "projectors_bias") ? f.config.projectors_bias : false);
+      } else if (rule === "mamba2_blocks") {
         heads = f.need("mamba_num_heads"); headDim = f.need("mamba_head_dim");
         dState = f.need("ssm_state_size"); groups = f.need("n_groups"); kernel = f.need("conv_kernel");
         inner = heads * headDim;
@@ -1714,13 +1778,7 @@
       } else {
         heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
         groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
-        var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
-        if (expand instanceof PyFloat) { expand = expand.value; }
-        if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
-          throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
-            "give the model's config.json as published", "config");
-        }
-        inner = Math.trunc(expand * hidden);
+        inner = Math.trunc(expandOf(f) * hidden);
         headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
         headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
         convBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
@@ -1728,8 +1786,13 @@
       }
       convDim = inner + 2 * groups * dState;
       shapes = [[hidden, inner + convDim + heads, states], [inner, hidden, states]];
-      extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + inner +
-        (projBias ? inner + convDim + heads + hidden : 0));
+      if (rule === "falcon_h1") {
+        extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + (gatedNorm ? inner : 0) +
+          (projBias ? inner + convDim + heads : 0) + (outBias ? hidden : 0));
+      } else {
+        extra = states * (convDim * kernel + (truthy(convBias) ? convDim : 0) + 3 * heads + inner +
+          (projBias ? inner + convDim + heads + hidden : 0));
+      }
       recurrent = heads * headDim * dState;
     }
     fields.layer_kinds = kinds; fields.conv_dim = convDim; fields.conv_kernel = kernel;
@@ -2113,6 +2176,15 @@
       gemmaSliding = g[3];
       Object.keys(g[0]).forEach(function (k) { hybrid[k] = g[0][k]; });
       extra += g[1];
+    }
+    if (spec.hybrid === "mamba1" && moe) {
+      // Jamba: routed experts where i % expert_layer_period == expert_layer_offset, a dense MLP elsewhere.
+      var ep = periodOf(f, "expert_layer_period", "expert_layer_offset", 2, 1), moeCount = 0;
+      if (moe.num_experts > 1) {
+        for (var mi = 0; mi < layers; mi++) { if (mi % ep[0] === ep[1]) { moeCount += 1; } }
+      }
+      hybrid.moe_layers_override = moeCount;
+      hybrid.mlp_layers_override = layers - moeCount;
     }
     var mlpTypes = getKey(f.config, "mlp_layer_types");
     if (moe && Array.isArray(mlpTypes) && mlpTypes.length === layers) {

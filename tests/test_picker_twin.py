@@ -1,0 +1,113 @@
+"""The index page's picker ("will it run on my card?", templates/picker.js) against a Python twin built from the
+estimator and generator/calc/gpu_fit.py (issue 23, item 5: the numbers only JavaScript computed get a Python twin).
+
+The twin follows picker.js's rules as written there: a GGUF quantization runs on llama.cpp whatever engine is chosen;
+llama.cpp runs only GGUF; a Mac runs only llama.cpp; a context past the model's maximum is refused; otherwise one card
+of the chosen size either holds the run ("fits"), or the answer is the longest context one card holds (a multiple of
+1,024, gpu_fit.longest_context), else the fewest cards that hold it (gpu_fit.cards_needed, up to MAX_CARDS), else
+"does not fit". The numbers come from the Python estimator; the page must show the same answer for 200 seeded
+choices of model, context, quantization, engine and card."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from conftest import ROOT
+from generator.calc.estimator import estimate, parse_framework, parse_quantization
+from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fits, longest_context
+from generator.errors import GeneratorError
+from generator.i18n import page_word
+from generator.loading import load_content
+from test_answer_first_browser import server  # noqa: F401
+
+pytestmark = pytest.mark.e2e
+INDEX = os.path.join(ROOT, "site", "index.html")
+CONTENT = load_content(os.path.join(ROOT, "content"))
+LANG = CONTENT.site.lang
+
+
+def _tokens(n):
+    return f"{n // 1024}K" if n % 1024 == 0 else f"{n:,}"
+
+
+def twin(model_id, context, quantization, spec, gpu_name):
+    """(verdict, the big number) as picker.js's answer() states them, computed in Python."""
+    arch = CONTENT.models[model_id].require_architecture()
+    gpu = CONTENT.gpus[gpu_name]
+    usable = gpu.usable_bytes
+    quant = parse_quantization(quantization)
+    engine = spec.split("==")[0]
+    if quant.format == "gguf" and engine != "llama.cpp":
+        spec = engine = "llama.cpp"
+    if quant.format != "gguf" and engine == "llama.cpp":
+        return "no", "—"
+    if gpu.unified_memory and engine != "llama.cpp":
+        return "no", "—"
+    limit = arch.max_position_embeddings
+    if limit and context > limit:
+        return "no", "—"
+    try:
+        framework = parse_framework(spec, CONTENT.frameworks)
+
+        def at(tokens, cards):
+            return estimate(arch, quant, tokens, framework, gpus=cards, gpu_memory_bytes=usable)
+        if fits(at(context, 1), usable):
+            return "yes", page_word("pick.yes", LANG)
+        cards = cards_needed(lambda k: at(context, k), usable, MAX_CARDS)
+        longest = longest_context(lambda tokens: at(tokens, 1), usable, limit or context)
+    except GeneratorError:
+        return "no", "—"      # the page says it cannot (pick.cannot), with the estimator's words
+    if longest > 0:
+        return "no", page_word("pick.at-most", LANG, context=_tokens(longest))
+    if cards:
+        return "no", page_word("pick.needs-cards", LANG, cards=cards)
+    return "no", page_word("pick.never", LANG)
+
+
+_ANSWERS = """(cases) => cases.map((c) => {
+  const set = (id, value) => { document.getElementById(id).value = value; };
+  set("pick-model", c.model); set("pick-context", String(c.context)); set("pick-quantization", c.quantization);
+  set("pick-engine", c.engine); set("pick-gpu", c.gpu); set("pick-vram", "");
+  try {
+    const answer = window.vramPicker.answer();
+    return [answer.verdict, answer.number];
+  } catch (error) {
+    return ["no", "—"];   // update() shows pick.cannot with the estimator's words
+  }
+})"""
+
+_OPTIONS = """() => Object.fromEntries(["pick-model", "pick-context", "pick-quantization", "pick-engine", "pick-gpu"]
+  .map((id) => [id, Array.from(document.getElementById(id).options).map((o) => o.value).filter(Boolean)]))"""
+
+
+def test_the_picker_answers_as_the_python_twin(browser, server):  # noqa: F811
+    if not os.path.exists(INDEX):
+        pytest.skip("site/index.html is not built (run python -m generator build)")
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/index.html")
+        page.wait_for_function("window.vramPicker !== undefined")
+        options = page.evaluate(_OPTIONS)
+        rng = random.Random(20261207)
+        cases = []
+        for index in range(200):
+            pick = {key: (values[index % len(values)] if index < len(values) else rng.choice(values))
+                    for key, values in options.items()}
+            cases.append({"model": pick["pick-model"], "context": int(pick["pick-context"]),
+                          "quantization": pick["pick-quantization"], "engine": pick["pick-engine"],
+                          "gpu": pick["pick-gpu"]})
+        shown = page.evaluate(_ANSWERS, cases)
+    finally:
+        page.close()
+    kinds = {}
+    for case, (verdict, number) in zip(cases, shown):
+        expected = twin(case["model"], case["context"], case["quantization"], case["engine"], case["gpu"])
+        assert (verdict, number) == expected, case
+        kind = "refused" if number == "—" else verdict if verdict == "yes" else number.split(" ")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(f"\npicker answers: {kinds}")
+    # Every kind of answer is exercised: fits, a shorter context, more cards or none, and the refusals.
+    assert kinds.get("yes", 0) >= 20 and kinds.get("refused", 0) >= 5 and len(kinds) >= 4, kinds
