@@ -154,13 +154,12 @@ def _kv_layers(arch: Architecture, run: LlamaCppRun) -> list:
     """kv_layer_bytes of every layer, with what is the same for all of them worked out once (the same products,
     in the same order, as kv_layer_bytes: cells x values x bytes a value)."""
     values, size = _kv_values(arch, run), KV_TYPE_BYTES[run.kv_type]
-    kinds = arch.layer_kinds
+    holds = [arch.holds_kv(i) for i in range(arch.layers)] if arch.layer_kinds else [True] * arch.layers
     sliding = arch.sliding_window and arch.sliding_window_layers and run.swa_cache
     if not sliding:
         full = run.n_ctx * values * size
-        return [full if not kinds or kinds[i] == "A" else 0.0 for i in range(arch.layers)]
-    return [_kv_cells(arch, i, run) * values * size if not kinds or kinds[i] == "A" else 0.0
-            for i in range(arch.layers)]
+        return [full if holds[i] else 0.0 for i in range(arch.layers)]
+    return [_kv_cells(arch, i, run) * values * size if holds[i] else 0.0 for i in range(arch.layers)]
 
 
 def _stage_bytes(arch: Architecture, run: LlamaCppRun, holds_output: bool) -> float:
