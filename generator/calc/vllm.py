@@ -608,9 +608,17 @@ def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, 
     while low < high:
         middle = (low + high + 1) // 2
         tokens = middle * granularity
-        trial = plan(arch, weights, act_bytes, rules, replace(s, max_model_len=tokens), tokens, kv_value, quant_format)
+        trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value, quant_format)
         if trial.admits:
             low = middle
         else:
             high = middle - 1
     return low * granularity
+
+
+def with_max_model_len(s: VllmSettings, tokens: int) -> VllmSettings:
+    """``replace(s, max_model_len=tokens)`` without dataclasses.replace's field walk (the searches ask thousands of
+    times); VllmSettings is frozen, without __post_init__, so a copy of its fields is the same value."""
+    copy = object.__new__(VllmSettings)
+    copy.__dict__.update(s.__dict__, max_model_len=tokens)
+    return copy
