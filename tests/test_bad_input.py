@@ -33,23 +33,32 @@ def _line_of(path: str, text: str) -> int:
         return next(number for number, line in enumerate(handle, 1) if text in line)
 
 
+def _params_22_line() -> int:
+    """The line of the catalogue entry the cases below edit (entries above it grow: the tests follow it)."""
+    with open(os.path.join(ROOT, MODELS), encoding="utf-8") as handle:
+        return next(number for number, line in enumerate(handle, 1) if line == "    params_b: 22\n")
+
+
+P22 = _params_22_line()
+
 CASES = {
-    # The "[" is on line 362; the parser notices at line 363's ':', and used to say 363.
-    "yaml syntax": (replace(MODELS, "    params_b: 22\n", "    params_b: [22\n"), f"{MODELS}:362:",
+    # The "[" is on line P22; the parser notices at the next line's ':', and used to say that line.
+    "yaml syntax": (replace(MODELS, "    params_b: 22\n", "    params_b: [22\n"), f"{MODELS}:{P22}:",
                     "YAML syntax error: while parsing a flow sequence"),
-    "missing field": (replace(MODELS, "    params_b: 22\n", ""), f"{MODELS}:361:", "missing field 'params_b'"),
-    "unknown field": (replace(MODELS, "    params_b: 22\n", "    params_b: 22\n    size: 3\n"), f"{MODELS}:363:",
+    "missing field": (replace(MODELS, "    params_b: 22\n", ""), f"{MODELS}:{P22 - 1}:", "missing field 'params_b'"),
+    "unknown field": (replace(MODELS, "    params_b: 22\n", "    params_b: 22\n    size: 3\n"), f"{MODELS}:{P22 + 1}:",
                       "unknown field 'size'"),
-    "wrong type": (replace(MODELS, "    params_b: 22\n", "    params_b: twenty-two\n"), f"{MODELS}:362:",
+    "wrong type": (replace(MODELS, "    params_b: 22\n", "    params_b: twenty-two\n"), f"{MODELS}:{P22}:",
                    "must be a number"),
-    "zero parameters": (replace(MODELS, "    params_b: 22\n", "    params_b: 0\n"), f"{MODELS}:362:",
+    "zero parameters": (replace(MODELS, "    params_b: 22\n", "    params_b: 0\n"), f"{MODELS}:{P22}:",
                         "must be a positive number"),
-    "negative parameters": (replace(MODELS, "    params_b: 22\n", "    params_b: -22\n"), f"{MODELS}:362:",
+    "negative parameters": (replace(MODELS, "    params_b: 22\n", "    params_b: -22\n"), f"{MODELS}:{P22}:",
                             "must be a positive number"),
     "duplicate model id": (replace(MODELS, "  - id: Codestral-22B-v0.1\n", "  - id: Qwen2-7B-Instruct\n"),
-                           f"{MODELS}:361:", "duplicate model id 'Qwen2-7B-Instruct' (first at line 42)"),
+                           f"{MODELS}:{P22 - 1}:",
+                           f"duplicate model id 'Qwen2-7B-Instruct' (first at line {_line_of(MODELS, 'id: Qwen2-7B-Instruct')})"),
     "duplicate yaml key": (replace(MODELS, "    params_b: 22\n", "    params_b: 22\n    params_b: 23\n"),
-                           f"{MODELS}:363:", "duplicate key 'params_b'"),
+                           f"{MODELS}:{P22 + 1}:", "duplicate key 'params_b'"),
     "negative token count in benchmark": (replace(BENCH, "  input_length: 6144\n", "  input_length: -6144\n"),
                                           f"{BENCH}:46:", "must be above zero"),
     "zero gpus": (replace(BENCH, "  gpus: 1\n", "  gpus: 0\n"), f"{BENCH}:23:", "must be above zero"),
@@ -89,8 +98,8 @@ CASES = {
     "site file missing field": (replace("content/site.yaml", "lang: zh-CN\n", ""), "content/site.yaml:2:",
                                 "missing field 'lang'"),
     "yaml python tag": (replace(MODELS, "    params_b: 22\n", "    params_b: !!python/object/apply:os.system [ls]\n"),
-                        f"{MODELS}:362:", "python/object"),
-    "yaml alias": (replace(MODELS, "    params_b: 22\n", "    params_b: &n 22\n    note: *n\n"), f"{MODELS}:363:",
+                        f"{MODELS}:{P22}:", "python/object"),
+    "yaml alias": (replace(MODELS, "    params_b: 22\n", "    params_b: &n 22\n    note: *n\n"), f"{MODELS}:{P22 + 1}:",
                    "aliases are not allowed"),
 }
 
@@ -119,7 +128,7 @@ def test_not_utf8_models_names_the_line(built):
     path.write_bytes(data)
     result = run_cli("build")
     assert result.code == 2
-    assert result.err.startswith(f"error: {MODELS}:362: not UTF-8"), result.err
+    assert result.err.startswith(f"error: {MODELS}:{P22}: not UTF-8"), result.err
 
 
 def test_usage_error_exits_2_with_one_line(capsys):
