@@ -45,7 +45,7 @@ __all__ = ["estimate", "Estimate", "VllmStart", "models", "ENGINE_SETTINGS", "Ge
 ENGINE_SETTINGS = {
     "attn": "transformers", "flash_attn": "llama.cpp", "ubatch": "llama.cpp", "n_gpu_layers": "llama.cpp",
     "gpu_memory_utilization": "vllm", "gpu_memory_gib": "vllm", "max_model_len": "vllm", "max_num_seqs": "vllm",
-    "max_num_batched_tokens": "vllm", "vllm_engine": "vllm", "enforce_eager": "vllm",
+    "max_num_batched_tokens": "vllm", "vllm_engine": "vllm", "enforce_eager": "vllm", "flashinfer_sampler": "vllm",
 }
 _VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
                "vllm_engine")
@@ -86,7 +86,7 @@ class VllmStart:
         return cls(plan.engine, plan.max_model_len, plan.max_num_seqs, plan.max_num_batched_tokens,
                    plan.gpu_memory_utilization, _gib(plan.budget), _gib(plan.weights), _gib(plan.activation_peak),
                    _gib(plan.non_torch), _gib(plan.cuda_graph_bytes), _gib(plan.kv_budget), _gib(plan.budget),
-                   round(plan.capacity_tokens / plan.max_model_len, 2))
+                   round(plan.max_concurrency, 2))
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -177,7 +177,7 @@ def estimate(config, *, quantization: str = "auto", context: int | None = None, 
     ``engine_settings`` (each refused by the other engines): transformers ``attn``; llama.cpp ``flash_attn``
     (``"on"``, ``"off"``, ``"auto"``), ``ubatch``, ``n_gpu_layers``; vLLM ``gpu_memory_utilization``,
     ``gpu_memory_gib``, ``max_model_len``, ``max_num_seqs``, ``max_num_batched_tokens``, ``vllm_engine``
-    (``"v0"``/``"v1"``), ``enforce_eager``.
+    (``"v0"``/``"v1"``), ``enforce_eager``, ``flashinfer_sampler``.
 
     Raises :class:`~generator.errors.GeneratorError` on bad input.
     """
@@ -261,6 +261,7 @@ def _engine_settings(given: dict) -> dict:
                              fix="the engine settings are " + ", ".join(ENGINE_SETTINGS))
     settings = {name: given.get(name) for name in ENGINE_SETTINGS}
     settings["enforce_eager"] = bool(settings["enforce_eager"])
+    settings["flashinfer_sampler"] = bool(settings["flashinfer_sampler"])
     choices = {"attn": ATTN_IMPLEMENTATIONS, "flash_attn": ("on", "off", "auto", True, False),
                "vllm_engine": ("v0", "v1")}
     for name, allowed in choices.items():
@@ -370,7 +371,8 @@ def _context_warnings(arch, tokens: int, framework) -> list:
 def _vllm_settings(settings: dict, framework, gpu, gpus: int):
     """vLLM's settings as the estimator takes them; None for the other engines (which refuse these settings)."""
     given = [name for name in _VLLM_FLAGS if settings[name] is not None] + \
-        (["enforce_eager"] if settings["enforce_eager"] else [])
+        (["enforce_eager"] if settings["enforce_eager"] else []) + \
+        (["flashinfer_sampler"] if settings["flashinfer_sampler"] else [])
     if framework.engine != "vllm":
         if given:
             raise GeneratorError(f"--{given[0].replace('_', '-')} is a vLLM flag", fix="use it with --framework vllm==X.Y.Z")
@@ -399,7 +401,7 @@ def _vllm_settings(settings: dict, framework, gpu, gpus: int):
         total, name, unified = int(memory_gib * GIB), "", False
     return VllmSettings(total, name, gpus, utilisation, settings["max_model_len"], settings["max_num_seqs"],
                         settings["max_num_batched_tokens"], settings["vllm_engine"], settings["enforce_eager"],
-                        "auto", unified)
+                        "auto", unified, settings["flashinfer_sampler"])
 
 
 def _readable(report: dict) -> str:

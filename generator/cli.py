@@ -147,6 +147,9 @@ def make_parser() -> argparse.ArgumentParser:
     vllm.add_argument("--vllm-engine", choices=("v0", "v1"), default=None,
                       help="V0 or V1 engine (default: the version's default; V1 from 0.8.0)")
     vllm.add_argument("--enforce-eager", action="store_true", help="vLLM's --enforce-eager (no CUDA graphs)")
+    vllm.add_argument("--flashinfer-sampler", action="store_true",
+                      help="V1 samples top-k/top-p with FlashInfer, no sort (FlashInfer installed and "
+                           "VLLM_USE_FLASHINFER_SAMPLER on: the log says \"Using FlashInfer for top-p & top-k sampling.\")")
     estimate_parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 

@@ -81,6 +81,11 @@ _ENGLISH = {
     "误差": "Error",
     "日志数": "Logs",
     "估算是否拒绝启动": "Estimate refuses to start",
+    "用途": "Use",
+    "校准": "calibration",
+    "留出": "held out",
+    "拒绝": "refuses",
+    "启动": "starts",
     "KV cache 每 1K Token（16 位，MiB）": "KV cache per 1K tokens (16-bit, MiB)",
     "state 每个序列（transformers，MiB，与上下文长度无关）": "State per sequence (transformers, MiB, independent of context length)",
     "存 KV 的注意力层": "Attention layers holding K/V",
@@ -432,6 +437,8 @@ PAGE_TEXT_ENGLISH = {
     "引擎：默认": "Engine: default",
     "\"引擎\"": "\"Engine\"",
     "CUDA graph（默认）": "CUDA graph (default)",
+    "采样：PyTorch / Triton（默认）": "Sampler: PyTorch / Triton (default)",
+    "采样：FlashInfer": "Sampler: FlashInfer",
     "线性注意力 / Mamba2 层每个序列的固定状态（conv + recurrent），与上下文长度无关":
         "The fixed state per sequence of linear-attention / Mamba2 layers (conv + recurrent), whatever the context length",
     "选一个模型（或粘贴它的 config.json），填上量化方式、上下文长度和推理框架，即可算出权重、KV cache、激活和峰值显存。算法与 ":

@@ -192,6 +192,7 @@ _RENDERING: "PostSandbox | None" = None
 
 
 def _cpu_time_up(signum, frame):
+    global _RENDERING
     sandbox = _RENDERING
     if sandbox is None:
         return
@@ -199,8 +200,10 @@ def _cpu_time_up(signum, frame):
     if left > 0.001:  # the timer was paused for a table call, or fired a tick early: wait out the rest
         signal.setitimer(signal.ITIMER_PROF, left)
         return
-    # Fire again soon: where Python cannot raise (a gc callback, a __del__) the exception is only printed.
-    signal.setitimer(signal.ITIMER_PROF, 0.05)
+    # Raise once per render and disarm first: a second signal could land in the render's own clean-up (end_render)
+    # and leave the timer behind. Where Python cannot raise (a gc callback) the step guard below still stops the
+    # render, its deadline being past.
+    _RENDERING = None
     raise _CpuTimeUp(f"the post takes more than {limits.MAX_RENDER_SECONDS:g} s of CPU time to render",
                      fix="render fewer or smaller tables; loop over data, not over large ranges")
 

@@ -55,7 +55,7 @@ _OBSERVED = ("gpu_blocks", "kv_cache_tokens", "kv_cache_gib", "refused")
 _REQUIRED = ("id", "url", "version", "model", "quantization", "tensor_parallel", "gpu_memory_utilization",
              "max_model_len")
 _OPTIONAL = ("gpu", "gpu_memory_gib", "engine", "max_num_seqs", "max_num_batched_tokens", "kv_cache_dtype",
-             "enforce_eager", "note", "lines", "calibrated") + _OBSERVED
+             "enforce_eager", "flashinfer_sampler", "note", "lines", "calibrated") + _OBSERVED
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class VllmLog:
     max_num_batched_tokens: int | None = None
     kv_cache_dtype: str = "auto"
     enforce_eager: bool = False
+    flashinfer_sampler: bool = False  # the log says "Using FlashInfer for top-p & top-k sampling."
     note: str = ""
     lines: tuple = ()
     calibrated: str = ""          # the constant this log helped set (the rest are held out)
@@ -156,8 +157,12 @@ def _settings(entry, catalogue: Catalogue, path) -> dict:
     if not isinstance(eager, bool):
         raise GeneratorError("enforce_eager must be true or false", path, entry.line_of("enforce_eager"),
                              "write true or false")
+    flashinfer = entry.get("flashinfer_sampler", False)
+    if not isinstance(flashinfer, bool):
+        raise GeneratorError("flashinfer_sampler must be true or false", path, entry.line_of("flashinfer_sampler"),
+                             "write true or false")
     return {"model": model, "quantization": entry["quantization"], "version": version, "engine": engine,
-            "gpu_memory_utilization": utilisation, "enforce_eager": eager,
+            "gpu_memory_utilization": utilisation, "enforce_eager": eager, "flashinfer_sampler": flashinfer,
             "kv_cache_dtype": entry.get("kv_cache_dtype", "auto")}
 
 

@@ -14,7 +14,8 @@ from .tables import Cell, Column, Row, Table, _cell
 VALIDATION_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("显卡", "text"),
                       Column("卡数", "int"), Column("vLLM", "text"), Column("引擎", "text"),
                       Column("gpu_memory_utilization", "g2"), Column("max_model_len", "int"),
-                      Column("日志 KV cache（Token）", "int"), Column("估算（Token）", "int"), Column("误差", "spct1"))
+                      Column("日志 KV cache（Token）", "int"), Column("估算（Token）", "int"), Column("误差", "spct1"),
+                      Column("用途", "text"))
 SUMMARY_COLUMNS = (Column("日志数", "int"), Column("平均绝对误差", "pct1"), Column("最大绝对误差", "pct1"),
                    Column("最大误差的日志", "text"))
 
@@ -42,13 +43,14 @@ def _gpu_label(log) -> str:
 
 
 def vllm_validation_table(name: str, content: Content) -> Table:
-    """Every log: its settings, the capacity it reports, the estimate and the signed error."""
+    """Every log: its settings, the capacity it reports, the estimate, the signed error and whether a constant of
+    generator/calc/vllm.py was set from it (校准) or it is held out (留出)."""
     rows = []
     for item in validate(content).rows:
         log = item.log
         values = (log.id, log.model, parse_quantization(log.quantization).name, _gpu_label(log), log.tensor_parallel,
                   log.version, item.plan.engine.upper(), log.gpu_memory_utilization, log.max_model_len,
-                  item.observed_tokens, item.estimated_tokens, item.error_pct)
+                  item.observed_tokens, item.estimated_tokens, item.error_pct, "校准" if log.calibrated else "留出")
         rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
     return Table(name, VALIDATION_COLUMNS, tuple(rows), caption="vLLM 启动日志中的 KV cache 容量与本文估算")
 

@@ -63,3 +63,18 @@ def test_a_render_past_its_budget_is_stopped(monkeypatch):
     finally:
         sandbox.end_render()
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+def test_a_post_that_runs_out_of_time_leaves_no_timer_behind(monkeypatch):
+    """The whole path a build takes (render._render_located): the error is the post's, located; afterwards the
+    process runs on with no timer armed and no signal that raises."""
+    from generator.render import _render_located, post_environment
+    monkeypatch.setattr(limits, "MAX_RENDER_SECONDS", 0.1)
+    source = "{% for i in range(40000) %}{% set y = ('x' * 100000) | reverse | join %}{% endfor %}"
+    for _ in range(5):
+        with pytest.raises(GeneratorError) as caught:
+            _render_located(source + "\n", "content/posts/2024-01-01-x.md", 1, post_environment(), {})
+        assert caught.value.path == "content/posts/2024-01-01-x.md"
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+        os.kill(os.getpid(), signal.SIGPROF)
+        _spin(0.2)

@@ -239,6 +239,8 @@ def test_every_log_is_expressible_with_the_command_line_flags():
                 flags += ["--vllm-engine" if name == "engine" else "--" + name.replace("_", "-"), str(value)]
         if log.enforce_eager:
             flags.append("--enforce-eager")
+        if log.flashinfer_sampler:
+            flags.append("--flashinfer-sampler")
         result, report = estimate_json(*flags)
         if result.code == 0:
             assert report["kv_cache_capacity_tokens"] == item.estimated_tokens, log.id
@@ -375,6 +377,7 @@ def test_every_log_is_expressible_on_the_command_line():
                 flags += [f"--{name.replace('_', '-')}", str(getattr(log, name))]
         flags += ["--vllm-engine", log.engine] if log.engine else []
         flags += ["--enforce-eager"] if log.enforce_eager else []
+        flags += ["--flashinfer-sampler"] if log.flashinfer_sampler else []
         flags += ["--kv-dtype", log.kv_cache_dtype] if log.kv_cache_dtype != "auto" else []
         result, report = estimate_json(*flags)
         if log.observed_kind == "refused":
@@ -391,3 +394,131 @@ def test_only_attention_layers_hold_kv_in_hybrid_state_models():
     a = arch("Qwen3-Next-80B-A3B-Instruct")
     assert (a.layers, a.attention_layers) == (48, 12)
     assert vllm.kv_bytes_per_token_per_rank(a, 1, 2, False) == 2 * 12 * 2 * 256 * 2
+
+
+# --- Issue 17, the data and the held-out check ------------------------------------------------------------------
+# What the held-out logs (no `calibrated` field) reached when these limits were set: mean 0.99 %, worst 3.95 %
+# (llmd-h100-qwen3-32b, +4.0 %: 4.45 GiB of cache after 61.03 GiB of weights, where 0.16 GiB is 4 %). The limits
+# leave half a point on the mean and one point on the worst; the issue's targets (5 % and 15 %) stay the
+# published ones (generator/calc/vllm_validation.py).
+HELD_OUT_MEAN_LIMIT_PCT = 1.5
+HELD_OUT_WORST_LIMIT_PCT = 5.0
+
+
+def _hybrid(model_id) -> bool:
+    """Sliding-window or chunked-local layers next to full ones, or state layers (Mamba / linear attention)."""
+    a = arch(model_id)
+    return bool(a.sliding_window_layers and a.sliding_window_layers < a.layers) or bool(a.layer_kinds)
+
+
+def test_the_logs_file_holds_what_issue_17_asks_for():
+    logs = CONTENT.vllm_logs.logs
+    v1 = [log for log in logs if log.engine == "v1" or (log.engine is None and vllm_rules(
+        parse_framework(log.framework, CONTENT.frameworks)).default_engine == "v1")]
+    assert len(logs) >= 20
+    assert len(v1) >= 10
+    assert len([log for log in logs if log.tensor_parallel >= 2]) >= 5
+    assert len({log.model for log in logs if _hybrid(log.model)}) >= 3
+    for log in logs:
+        assert log.url.startswith("https://") and log.lines, log.id
+    # Every exclusion says why.
+    assert len(CONTENT.vllm_logs.excluded) >= 10 and all(len(reason) > 40 for _, reason in CONTENT.vllm_logs.excluded)
+
+
+def test_held_out_logs_capacity_within_the_limits():
+    held_out = validate(CONTENT, held_out=True)
+    calibrated = [log for log in CAPACITY_LOGS if log.calibrated]
+    assert len(held_out.rows) >= 10 and len(held_out.rows) + len(calibrated) == len(CAPACITY_LOGS)
+    assert held_out.mean_abs_error_pct <= HELD_OUT_MEAN_LIMIT_PCT, held_out.mean_abs_error_pct
+    assert held_out.worst_abs_error_pct <= HELD_OUT_WORST_LIMIT_PCT, held_out.worst.log.id
+    # The held-out logs cover both V1 tensor-parallel cases and a hybrid model, not only one GPU.
+    ids = {row.log.id for row in held_out.rows}
+    assert {"dennislee-a100-qwen2-7b-tp2-050", "fuhengwu-h200x8-llama-4-scout-5m", "llmd-h100-gpt-oss-20b"} <= ids
+
+
+def test_v1_non_torch_memory_is_measured_before_nccl_and_grows_over_nvlink():
+    # V1 from v0.9.2: one GPU 0.13 GiB (llm-d, "Non-torch memory: 0.13 GiB"); TP=2 on H100 0.54-0.55 GiB
+    # (llm-d, Qwen3-32B and Llama-3.3-70B); TP=2 on A100 pods without P2P: 0.67 - 0.55 = 0.12 GiB more
+    # (dennislee22, v0.10.1.1).
+    h100 = plan("Qwen3-32B", version="0.11.0", gpu="H100-80GB", max_model_len=16000)
+    h100_tp2 = plan("Qwen3-32B", version="0.11.0", gpu="H100-80GB", tensor_parallel=2, max_model_len=16000)
+    a100_tp2 = plan("Qwen2-7B-Instruct", version="0.10.1.1", gpu="A100-80GB", tensor_parallel=2, max_model_len=16384)
+    assert h100.non_torch / GIB == pytest.approx(0.13, abs=0.005)
+    assert h100_tp2.non_torch / GIB == pytest.approx(0.54, abs=0.005)
+    assert a100_tp2.non_torch / GIB == pytest.approx(0.25, abs=0.005)
+    # V0 and V1 before v0.9.2 keep their figures: 0.1 + 0.2 at TP=2 (V0 logs 0.25 and 0.30 GiB).
+    v0 = plan("Qwen2.5-32B-Instruct", version="0.7.1", gpu="L40S", tensor_parallel=2, max_model_len=10000)
+    assert v0.non_torch / GIB == pytest.approx(0.30, abs=0.005)
+
+
+def test_the_flashinfer_sampler_does_not_sort():
+    # flashinfer.sampling.top_k_top_p_sampling_from_logits: bf16 logits 2 + fp32 4 + masked logits 4 + probs 4.
+    a = arch("Qwen2-7B-Instruct")
+    assert vllm.sampler_peak(a, 256, 2, "flashinfer") == 256 * 152064 * 14
+    sort = plan("Qwen2-7B-Instruct", version="0.10.1.1", max_model_len=16384, gpu_memory_utilization=0.25)
+    fast = plan("Qwen2-7B-Instruct", version="0.10.1.1", max_model_len=16384, gpu_memory_utilization=0.25,
+                flashinfer_sampler=True)
+    assert fast.activation_peak < sort.activation_peak and fast.capacity_tokens > sort.capacity_tokens
+    # dennislee-a100-qwen2-7b-025 logs 5.01 GiB of cache: 19.81 - 14.25 (weights) - 0.55 outside weights and cache.
+    assert fast.kv_budget / GIB == pytest.approx(5.01, abs=0.05)
+    # V0 has no FlashInfer sampler path in this model: the flag changes nothing there.
+    v0 = plan("Qwen2-7B-Instruct", version="0.7.2", max_model_len=4096, engine="v0", flashinfer_sampler=True)
+    assert v0.activation_peak == plan("Qwen2-7B-Instruct", version="0.7.2", max_model_len=4096,
+                                      engine="v0").activation_peak
+
+
+def test_flashinfer_sampler_flag_is_a_vllm_flag():
+    result = run_cli("estimate", "--config", "Qwen2-7B-Instruct", "--context", "1024", "--flashinfer-sampler")
+    assert result.code == 2 and "--flashinfer-sampler is a vLLM flag" in result.err
+
+
+def test_hybrid_state_models_page_the_state_with_the_attention_blocks():
+    # vLLM grows the attention block until one attention page holds one state layer's page
+    # (HybridAttentionMambaModelConfig: 16 x cdiv(mamba_page, 16 x attn_page_1_token)).
+    # Qwen3-Next, one GPU: a Gated DeltaNet layer's state is conv 3 x 8192 x 2 bytes + recurrent 32 x 128 x 128 x 2
+    # bytes = 1,097,728; an attention layer's K/V is 2 x 2 heads x 256 x 2 = 2,048 bytes a token -> 16 x 34 = 544.
+    qwen = arch("Qwen3-Next-80B-A3B-Instruct")
+    assert vllm.state_page_bytes(qwen, 1, 2) == 3 * 8192 * 2 + 32 * 128 * 128 * 2
+    assert vllm.state_block_tokens(2 * 2 * 256 * 2, vllm.state_page_bytes(qwen, 1, 2)) == 544
+    # NVIDIA-Nemotron-Nano-9B-v2: vLLM issue #24280 reports "672 tokens" for its attention page size.
+    nemo = arch("NVIDIA-Nemotron-Nano-9B-v2")
+    assert vllm.state_block_tokens(2 * 8 * 128 * 2, vllm.state_page_bytes(nemo, 1, 2)) == 672
+    # Qwen3-Next at TP=2 on an H200 (v0.11.0): 12 attention + 36 state layers -> groups of 12: 1 + 3 groups;
+    # the cache is 12 tensors of num_blocks = budget // (page x 12) pages, page = 544 x 1,024 bytes (one KV head
+    # per rank); "GPU KV cache size" = num_blocks // 4 x 544 (v0.9.2-v0.20).
+    p = plan("Qwen3-Next-80B-A3B-Instruct", version="0.11.0", gpu="H200", tensor_parallel=2, max_model_len=32768)
+    page = 544 * 1024
+    assert p.kv_groups == 4
+    assert p.num_blocks == p.kv_budget // (page * 12)
+    assert p.capacity_tokens == p.num_blocks // 4 * 544
+    # One max_model_len request: cdiv(32768, 544) = 61 pages in each of 12 attention layers, one page per state layer.
+    assert p.kv_needed_bytes == (12 * 61 + 36) * page
+    # v0.21 on: max_concurrency x max_model_len, one request taking 61 attention pages and one page in 3 state groups.
+    new = plan("Qwen3-Next-80B-A3B-Instruct", version="0.21.0", gpu="H200", tensor_parallel=2, max_model_len=32768)
+    assert new.capacity_tokens == int(new.num_blocks / (61 + 3) * 32768)
+    # "Maximum concurrency" counts one request's pages in every group, in every version: v0.11 reports a
+    # "GPU KV cache size" of num_blocks // 4 x 544 (vLLM PR #40694 calls it misleading) but the concurrency is right.
+    assert p.max_concurrency == p.num_blocks / (61 + 3) and new.max_concurrency == new.num_blocks / (61 + 3)
+    assert p.max_concurrency > p.capacity_tokens / 32768
+    # Nemotron-Nano-9B-v2: 4 attention + 27 Mamba2 layers -> groups of 4: 1 + 7 groups (one padding layer).
+    assert plan("NVIDIA-Nemotron-Nano-9B-v2", version="0.11.0", max_model_len=32768).kv_groups == 8
+
+
+def test_group_size_follows_vllm_rule_of_a_quarter():
+    # kv_cache_utils: the fewest layers of a type, unless the most is under 1.25 x that (gpt-oss-20b + eagle:
+    # 12 sliding + 13 full -> groups of 13).
+    assert vllm.group_size((12, 13)) == 13
+    assert vllm.group_size((10, 52)) == 10
+    assert vllm.group_size((12, 36)) == 12
+
+
+def test_maximum_concurrency_is_reported_as_vllm_logs_it():
+    # One attention type: the "Maximum concurrency for 16,384 tokens per request: 72.76x" of
+    # dennislee-a100-qwen2-7b-tp2-050 is its 1,192,160 tokens over 16,384; the estimate keeps that ratio.
+    item = next(row for row in validate(CONTENT).rows if row.log.id == "dennislee-a100-qwen2-7b-tp2-050")
+    assert item.plan.max_concurrency == item.plan.capacity_tokens / 16384
+    assert abs(item.plan.max_concurrency - 72.76) / 72.76 < 0.01
+    # Llama-4-Scout at 5,242,880 tokens (v0.12.0): the analysis logs 0.75x ("2,939,748 tokens (75%)"); 12 full
+    # layers need the whole context, 36 chunked ones only chunk + batch, so the estimate is about 3,933,360 / 5,242,880.
+    scout = next(row for row in validate(CONTENT).rows if row.log.id == "fuhengwu-h200x8-llama-4-scout-5m")
+    assert abs(scout.plan.max_concurrency - 0.75) < 0.01

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .architecture import Architecture, kv_cache_bytes_per_token
+from .architecture import Architecture, kv_cache_bytes_per_token, state_bytes_per_sequence
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
@@ -53,6 +53,13 @@ SAMPLER_SORT_BYTES_PER_LOGIT = 38
 # (2), the fp32 copy (4), the softmax probabilities (4), the exponential noise (torch.empty_like(probs), 4) and
 # probs.div(q) (4): 18 bytes (random_sample, vllm/v1/sample/ops/topk_topp_sampler.py at v0.20.0).
 SAMPLER_TRITON_BYTES_PER_LOGIT = 18
+# V1 with FlashInfer installed and its sampler on (the log says "Using FlashInfer for top-p & top-k sampling.":
+# VLLM_USE_FLASHINFER_SAMPLER unset meant on from PR #11394 until PR #26859 made it opt-in in v0.11.1) samples
+# without a sort: flashinfer.sampling.top_k_top_p_sampling_from_logits (PR #18608) masks the top-k logits and
+# softmaxes them. Per logit: the model-dtype logits (2), the fp32 copy (4), the masked logits (4), the
+# probabilities (4): 14 bytes. The four v0.10.1.1 A100 logs of dennislee22/vLLM-benchmarking (Qwen2-7B, 256
+# sequences x 152064 logits) leave 0.55 GiB (TP=1) outside weights and cache, 0.51 GiB of it this figure.
+SAMPLER_FLASHINFER_BYTES_PER_LOGIT = 14
 # CUDA-graph memory that vLLM subtracts before sizing the cache (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, default
 # on from v0.20.0; GPUModelRunner.profile_cudagraph_memory: the first capture plus the second capture's increase
 # times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
@@ -66,19 +73,52 @@ CUDA_GRAPH_BYTES = 24 * 2 ** 20
 STARTUP_USED_BYTES = int(0.35 * GIB)
 # The "would fit" advice never proposes more than this utilisation (V1's start-up check above; other processes).
 MAX_SUGGESTED_UTILISATION = 0.98
-# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs). One GPU: cuBLAS workspaces, about
-# 0.1 GiB once the CUDA context is no longer counted in it (PR #19312; no single-GPU log of such a version in
-# content/benchmarks/vllm-startup-logs.yaml prints it, so this is an estimate, not a fit). Tensor parallel: the NCCL
-# communicator and the custom all-reduce buffers add about 0.2 GiB per rank: the file's two TP=2 logs print
-# non_torch_memory 0.30 GiB (issue-15815-l40s-tp2) and 0.25 GiB (issue-13061-4090-tp2). Not modelled by version.
+# Memory outside PyTorch after profiling (the "non_torch_memory" of the logs), by how vLLM measures it.
+# V0 (from v0.6.5) and V1 before v0.9.2: cuBLAS workspaces, about 0.1 GiB once the CUDA context is no longer counted
+# in it (an estimate: no single-GPU log of such a version in content/benchmarks/vllm-startup-logs.yaml prints it),
+# and with tensor parallelism about 0.2 GiB more per rank: the V0 TP=2 logs print non_torch_memory 0.30 GiB
+# (issue-15815-l40s-tp2) and 0.25 GiB (issue-13061-4090-tp2). V0 takes its baseline after the distributed
+# environment is up (Worker.init_device, then determine_num_available_blocks), so NCCL's own set-up is not in it.
 NON_TORCH_BASE_BYTES = int(0.1 * GIB)
 NON_TORCH_TP_BYTES = int(0.2 * GIB)
+# V1 from v0.9.2 (PR #19312: gpu_worker.init_device takes its MemorySnapshot before init_worker_distributed_environment,
+# and determine_available_memory profiles against it) counts everything allocated outside PyTorch since that
+# snapshot: NCCL communicators and their channel buffers, the custom all-reduce and symmetric-memory buffers.
+# One GPU: 0.13 GiB ("Non-torch memory: 0.13 GiB" in llm-d's DEBUG logs of v0.11.0 on an H100: llmd-h100-llama-3.1-8b
+# in content/benchmarks/vllm-startup-logs.yaml; its Qwen3-0.6B and gpt-oss-20b runs print 0.13 too, Qwen3-32B 0.14).
+V1_NON_TORCH_BASE_BYTES = int(0.13 * GIB)
+# Tensor parallel, cards joined by NVLink / NVSwitch or Infinity Fabric (custom all-reduce and symmetric memory on,
+# NCCL with its many NVLink channels): 0.41 GiB more per rank (llm-d, v0.11.0, two H100: non-torch 0.54 GiB for
+# Qwen3-32B and 0.55 for Llama-3.3-70B at TP=2, against 0.13-0.14 at TP=1: llmd-h100-qwen3-32b-tp2 and
+# llmd-h100-llama-3.3-70b-fp8-tp2). What makes it up on Hopper at TP=2
+# (vllm/distributed/device_communicators/all_reduce_utils.py: CUSTOM_ALL_REDUCE_MAX_SIZES and
+# SYMM_MEM_ALL_REDUCE_MAX_SIZES["9.0"][2] = 64 MiB; CustomAllreduce cudaMallocs its buffer and its meta + buffer,
+# the symmetric-memory communicator one more buffer): about 0.19 GiB of all-reduce buffers, the rest NCCL's channel
+# buffers. Those tables shrink for 4 and 8 ranks (32 MiB, 256 KiB-64 MiB), so the figure may be high above TP=2;
+# no log in the file separates it there.
+V1_NON_TORCH_TP_NVLINK_BYTES = int(0.41 * GIB)
+# Tensor parallel without peer-to-peer access (PCIe cards, containers without P2P: "Custom allreduce is disabled
+# because your platform lacks GPU P2P capability"): NCCL alone, 0.12 GiB more per rank. The v0.10.1.1 A100 logs of
+# dennislee22/vLLM-benchmarking leave 0.67 GiB per rank outside weights and cache at TP=2 (dennislee-a100-qwen2-7b-tp2-025:
+# 19.81 - 7.12 - 12.02) against 0.55 GiB at TP=1 with the same model, sampler and card (dennislee-a100-qwen2-7b-025:
+# 19.81 - 14.25 - 5.01).
+V1_NON_TORCH_TP_PCIE_BYTES = int(0.12 * GIB)
+# Cards that vLLM joins by NVLink (custom all-reduce's full-NVLink check passes) or, on ROCm, by Infinity Fabric.
+# The A100 is not among them: the only A100 tensor-parallel logs in the file ran without P2P (see above).
+NVLINK_CARDS = ("h100", "h200", "h800", "h20", "b200", "b100", "gb200", "b300", "mi300", "mi325", "mi355")
 # V0 before v0.6.5 (PR #10511) and V1 before v0.9.2 (PR #19312) measured non-torch memory as total - free - torch
 # allocated, which includes the CUDA context and the cuBLAS handle: 0.35 GiB on an RTX 3090 with TP=1 (vLLM 0.6.4,
 # issue #10517), 0.25 GiB above the later baseline-relative figure.
 CUDA_CONTEXT_IN_NON_TORCH_BYTES = int(0.25 * GIB)
 # EngineArgs (v0.28.0 on): "device_memory >= 160 * GiB_bytes" selects the largest `vllm serve` defaults.
 HUGE_CARD_BYTES = 160 * GIB
+# Llama 4's chunked local attention runs without the hybrid manager by default from v0.10.1 (PR #21761, merged
+# 2025-07-28: "There is a latency regression when using chunked local attention with the hybrid KV cache manager.
+# Disabling it, by default") until PR #29627 (opened 2025-11-27) turned VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE
+# on; v0.12.0 still logs the warning (fuhengwu-h200x8-llama-4-scout-5m), and 0.13.0 is taken as the first release with
+# it on (not read at the tag). Every layer then holds every token for the concurrency, while the start-up check still
+# sums each layer's own need: Scout at 5,242,880 tokens logs 0.75x and starts.
+CHUNKED_LOCAL_WITHOUT_HYBRID = ((0, 10, 1), (0, 13, 0))
 KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
 ENGINES = ("v0", "v1")
 
@@ -122,6 +162,7 @@ class VllmSettings:
     enforce_eager: bool = False
     kv_dtype: str = "auto"
     unified_memory: bool = False
+    flashinfer_sampler: bool = False         # V1 samples top-k/top-p with FlashInfer (VLLM_USE_FLASHINFER_SAMPLER)
 
 
 @dataclass(frozen=True)
@@ -149,6 +190,9 @@ class VllmPlan:
     kv_needed_bytes: int = 0                 # one max_model_len request, as check_enough_kv_cache_memory sums it
     cuda_graphs: int = 0
     cuda_graph_bytes: int = 0
+    # Requests of max_model_len the cache holds at once, as "Maximum concurrency for N tokens per request" reports
+    # it (get_max_concurrency_for_kv_cache_config: the blocks over one request's blocks in every group).
+    max_concurrency: float = 0.0
 
     @property
     def capacity_tokens(self) -> int:
@@ -244,12 +288,29 @@ def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int, sampler: str
     block count over the ranks (V0 determine_num_available_blocks, V1 get_kv_cache_configs min_num_blocks), so the
     sampler's rank decides the cache.
     """
-    per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT if sampler == "triton" and num_seqs >= 8 else \
-        SAMPLER_SORT_BYTES_PER_LOGIT
+    if sampler == "flashinfer":
+        per_logit = SAMPLER_FLASHINFER_BYTES_PER_LOGIT
+    elif sampler == "triton" and num_seqs >= 8:
+        per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT
+    else:
+        per_logit = SAMPLER_SORT_BYTES_PER_LOGIT
     return num_seqs * arch.vocab_size * (per_logit - 2 + act_bytes)
 
 
-def non_torch_bytes(rules: VllmRules, engine: str, tp: int) -> int:
+def nvlink_card(gpu_name: str) -> bool:
+    name = gpu_name.lower()
+    return any(tag in name for tag in NVLINK_CARDS)
+
+
+def non_torch_bytes(rules: VllmRules, engine: str, tp: int, gpu_name: str = "") -> int:
+    """Memory outside PyTorch that the budget loses, per rank. V1 from v0.9.2 measures it from a snapshot taken
+    before the distributed environment exists (the versions where V1 does not count the CUDA context in it), so
+    NCCL and the all-reduce buffers are in it, more of them over NVLink."""
+    if engine == "v1" and "v1" not in rules.non_torch_context_engines:   # V1 from v0.9.2 (content/frameworks.yaml)
+        if tp <= 1:
+            return V1_NON_TORCH_BASE_BYTES
+        return V1_NON_TORCH_BASE_BYTES + (V1_NON_TORCH_TP_NVLINK_BYTES if nvlink_card(gpu_name)
+                                          else V1_NON_TORCH_TP_PCIE_BYTES)
     extra = CUDA_CONTEXT_IN_NON_TORCH_BYTES if engine in rules.non_torch_context_engines else 0
     return NON_TORCH_BASE_BYTES + (NON_TORCH_TP_BYTES if tp > 1 else 0) + extra
 
@@ -273,9 +334,34 @@ def _blocks(tokens: int) -> int:
     return -(-tokens // BLOCK_TOKENS)
 
 
+def group_size(counts) -> int:
+    """Layers per KV cache group (kv_cache_utils._get_kv_cache_groups_uniform_page_size): the fewest layers of any
+    type, or the most when the types are within 25% of each other ("max_num_layers < min_num_layers * 1.25")."""
+    low, high = min(counts), max(counts)
+    return high if high < low * 1.25 else low
+
+
+def state_page_bytes(arch: Architecture, tp: int, act_bytes: int) -> float:
+    """One state layer's page on one rank (MambaSpec.page_size_bytes): the conv state (conv_kernel - 1 columns) and
+    the SSM / recurrent state of one sequence, in the model dtype (mamba_cache_dtype and mamba_ssm_cache_dtype
+    "auto"), split over the ranks by heads."""
+    if not arch.state_layers:
+        return 0.0
+    return state_bytes_per_sequence(arch, act_bytes, act_bytes) / arch.state_layers / tp
+
+
+def state_block_tokens(attention_page_1_token: float, state_page: float) -> int:
+    """The attention block size vLLM sets so that one attention page holds at least one state page
+    (HybridAttentionMambaModelConfig.verify_and_update_config: 16 x cdiv(mamba_page_size, 16 x
+    attn_page_size_1_token); the state page is then padded to the attention page). Qwen3-Next: 544 tokens;
+    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280)."""
+    return BLOCK_TOKENS * -(-int(state_page) // int(BLOCK_TOKENS * attention_page_1_token))
+
+
 def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, engine: str, max_model_len: int,
-              batched: int, kv_budget: float) -> tuple:
-    """(num_blocks, reported_tokens, groups, needed_bytes) of the KV cache vLLM builds in ``kv_budget`` bytes.
+              batched: int, kv_budget: float, act_bytes: int = 2) -> tuple:
+    """(num_blocks, reported_tokens, groups, needed_bytes, max_concurrency) of the KV cache vLLM builds in
+    ``kv_budget`` bytes; max_concurrency: requests of max_model_len it holds at once.
 
     One attention type (or V0, or V1 before the hybrid manager of v0.9.2): every layer in one block table, blocks
     of 16 tokens x every layer. Hybrid (V1 from v0.9.2, vllm/v1/core/kv_cache_utils.py
@@ -289,15 +375,18 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     """
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
     if not per_token:
-        return 0, 0, 1, 0
+        return 0, 0, 1, 0, 0.0
     block = per_token * BLOCK_TOKENS
-    # The grouping needs one page size for every layer: not for state layers (Mamba / linear attention) or Gemma 4's
-    # global layers with their own head size, which this estimator does not lay out.
+    if arch.layer_kinds and not arch.is_mla and arch.state_layers and rules.hybrid_kv_cache and engine == "v1":
+        return _state_layout(arch, tp, per_token, rules, max_model_len, kv_budget, act_bytes)
+    # The grouping needs one page size for every layer: not for Gemma 4's global layers with their own head size,
+    # which this estimator does not lay out.
     uniform = not arch.is_mla and not arch.layer_kinds and not arch.global_head_dim and not arch.global_kv_heads
     sliding = arch.sliding_window_layers if arch.sliding_window and uniform else 0
     if not (rules.hybrid_kv_cache and engine == "v1" and sliding):
         blocks = max(0, int(kv_budget // block))
-        return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block)
+        return blocks, blocks * BLOCK_TOKENS, 1, int(_blocks(max_model_len) * block), \
+            blocks * BLOCK_TOKENS / max_model_len
     page = block / arch.layers                       # one layer's 16 tokens
     full = arch.layers - sliding
     if arch.model_type == "llama4":                  # attention_chunk_size: chunked local attention
@@ -308,17 +397,48 @@ def kv_layout(arch: Architecture, tp: int, kv_value: float, rules: VllmRules, en
     needed = int((full * full_pages + sliding * local_pages) * page)
     if not full:                                     # every layer sliding: one group
         blocks = max(0, int(kv_budget // block))
-        return blocks, blocks * BLOCK_TOKENS, 1, needed
-    group = min(full, sliding)
+        return blocks, blocks * BLOCK_TOKENS, 1, needed, blocks / local_pages
+    group = group_size((full, sliding))
     full_groups, local_groups = -(-full // group), -(-sliding // group)
     groups = full_groups + local_groups
     blocks = max(0, int(kv_budget // (page * group)))
+    per_request = full_groups * full_pages + local_groups * local_pages
     if rules.kv_report == "concurrency":
-        per_request = full_groups * full_pages + local_groups * local_pages
         reported = int(blocks / per_request * max_model_len)
     else:
         reported = blocks // groups * BLOCK_TOKENS
-    return blocks, reported, groups, needed
+    low, high = CHUNKED_LOCAL_WITHOUT_HYBRID
+    if arch.model_type == "llama4" and low <= tuple(rules.version) < high:
+        return blocks, reported, groups, needed, reported / max_model_len
+    return blocks, reported, groups, needed, blocks / per_request
+
+
+def _state_layout(arch: Architecture, tp: int, per_token: float, rules: VllmRules, max_model_len: int,
+                  kv_budget: float, act_bytes: int) -> tuple:
+    """Hybrid-state models (Qwen3-Next, Nemotron-H, Granite 4.0-H: attention next to Mamba / Gated DeltaNet layers)
+    in V1's hybrid KV cache manager. The attention block grows to state_block_tokens so that one attention page
+    (block x one layer's K/V) holds one layer's state; the state page is padded to it. Attention and state layers are
+    grouped by type (group_size), the cache is `group` tensors of num_blocks = budget // (page x group) pages shared
+    by the groups, and each running sequence takes one page in every state group (prefix caching is off for these
+    models: MambaModelConfig) and cdiv(tokens, block) pages in the attention group. Reported: num_blocks // groups x
+    block (to v0.20) or max_concurrency x max_model_len (v0.21 on)."""
+    attention_1 = per_token / arch.attention_layers          # one attention layer's K/V per token on this rank
+    state_page = state_page_bytes(arch, tp, act_bytes)
+    block_tokens = max(BLOCK_TOKENS, state_block_tokens(attention_1, state_page))
+    page = block_tokens * attention_1
+    attention, state = arch.attention_layers, arch.state_layers
+    group = group_size((attention, state))
+    attention_groups, state_groups = -(-attention // group), -(-state // group)
+    groups = attention_groups + state_groups
+    blocks = max(0, int(kv_budget // (page * group)))
+    full_pages = -(-max_model_len // block_tokens)
+    needed = int((attention * full_pages + state) * page)
+    per_request = attention_groups * full_pages + state_groups
+    if rules.kv_report == "concurrency":
+        reported = int(blocks / per_request * max_model_len)
+    else:
+        reported = blocks // groups * block_tokens
+    return blocks, reported, groups, needed, blocks / per_request
 
 
 def _scheduler(rules: VllmRules, s: VllmSettings, engine: str, max_model_len: int) -> tuple:
@@ -380,9 +500,10 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     per_token = kv_bytes_per_token_per_rank(arch, tp, kv_value, rules.mla_compressed_cache)
     w = weights_per_rank(weights, arch, tp, act_bytes, quant_format, s.gpu_name)
     layer = layer_activation_peak(arch, batched, tp, act_bytes)
-    sampler = sampler_peak(arch, min(seqs, batched), act_bytes, rules.sampler)
+    sampler_kind = "flashinfer" if s.flashinfer_sampler and engine == "v1" else rules.sampler
+    sampler = sampler_peak(arch, min(seqs, batched), act_bytes, sampler_kind)
     activation = int(max(layer, sampler))
-    non_torch = non_torch_bytes(rules, engine, tp)
+    non_torch = non_torch_bytes(rules, engine, tp, s.gpu_name)
     # gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
     rocm = s.gpu_name.lower().startswith("mi")
     graphs = cuda_graph_count(seqs, batched) if rules.cuda_graph_estimate and engine == "v1" and \
@@ -390,10 +511,11 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     graph_bytes = graphs * CUDA_GRAPH_BYTES
     budget = int(s.gpu_memory_bytes * util)
     kv_budget = budget - w - activation - non_torch - graph_bytes
-    blocks, reported, groups, needed = kv_layout(arch, tp, kv_value, rules, engine, max_model_len, batched, kv_budget)
+    blocks, reported, groups, needed, concurrency = kv_layout(arch, tp, kv_value, rules, engine, max_model_len,
+                                                              batched, kv_budget, act_bytes)
     return VllmPlan(engine, max_model_len, seqs, batched, chunked, util, budget, w, activation, non_torch,
                     int(kv_budget), per_token, blocks, None, tuple(warnings), reported, groups, needed, graphs,
-                    graph_bytes)
+                    graph_bytes, concurrency)
 
 
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,

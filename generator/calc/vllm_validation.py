@@ -38,7 +38,7 @@ class LogValidation:
 def settings_of(log) -> vllm.VllmSettings:
     return vllm.VllmSettings(log.gpu_memory_bytes, log.gpu, log.tensor_parallel, log.gpu_memory_utilization,
                              log.max_model_len, log.max_num_seqs, log.max_num_batched_tokens, log.engine,
-                             log.enforce_eager, log.kv_cache_dtype)
+                             log.enforce_eager, log.kv_cache_dtype, flashinfer_sampler=log.flashinfer_sampler)
 
 
 def observed_tokens(log, kv_bytes_per_token: float, layout=None) -> int:
@@ -66,7 +66,7 @@ def compare_log(log, arch: Architecture, framework: FrameworkProfile) -> LogComp
     kv = quant.compute_bytes if kv_value is None else kv_value
     observed = observed_tokens(log, plan.kv_bytes_per_token, lambda budget: vllm.kv_layout(
         arch, log.tensor_parallel, kv, rules, plan.engine, plan.max_model_len, plan.max_num_batched_tokens,
-        budget)[1])
+        budget, quant.compute_bytes)[1])
     if observed <= 0:
         raise GeneratorError(f"log {log.id!r} reports less than one block of KV cache", log.path, log.line,
                              "check the figure and its unit")

@@ -283,13 +283,8 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
         fields = {"attention_output_gate": True}
     else:
         if rule == "falcon_h1":        # FalconH1Mixer: mamba_d_ssm wide (else mamba_expand x hidden)
-            heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
-            groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
             inner = f.optional("mamba_d_ssm") or int(_expand(f) * hidden)
-            head_dim = f.config.get("mamba_d_head", "auto")
-            head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
-            conv_bias = f.config.get("mamba_conv_bias", True)
-            proj_bias = bool(f.config.get("mamba_proj_bias", False))
+            heads, d_state, groups, kernel, head_dim, conv_bias, proj_bias = _mamba_mixer(f, inner)
             conv_dim = inner + 2 * groups * d_state
             shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
             # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm only with mamba_rms_norm, in_proj bias
@@ -308,13 +303,8 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
             conv_bias = f.config.get("use_conv_bias", True)
             proj_bias = bool(f.config.get("use_bias", False))
         else:                          # Granite 4 (granitemoehybrid)
-            heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
-            groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
             inner = int(_expand(f) * hidden)
-            head_dim = f.config.get("mamba_d_head", "auto")
-            head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
-            conv_bias = f.config.get("mamba_conv_bias", True)
-            proj_bias = bool(f.config.get("mamba_proj_bias", False))
+            heads, d_state, groups, kernel, head_dim, conv_bias, proj_bias = _mamba_mixer(f, inner)
         conv_dim = inner + 2 * groups * d_state
         shapes = ((hidden, inner + conv_dim + heads, states), (inner, hidden, states))
         # conv1d weight (+ bias), dt_bias, A_log, D, the gated RMSNorm over the inner width, projection biases.
@@ -325,6 +315,17 @@ def _hybrid_fields(f: _Fields, rule: str, hidden: int, layers: int) -> tuple:
     fields.update(layer_kinds=kinds, conv_dim=conv_dim, conv_kernel=kernel, recurrent_state_values=recurrent,
                   mixer_shapes=shapes)
     return fields, extra
+
+
+def _mamba_mixer(f, inner: int):
+    """The Mamba2 mixer's sizes under the ``mamba_*`` names Granite 4 and Falcon-H1 share: heads, state size,
+    groups, conv kernel, head size (``auto``: the inner width over the heads) and the two bias switches."""
+    heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
+    groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
+    head_dim = f.config.get("mamba_d_head", "auto")
+    head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
+    return (heads, d_state, groups, kernel, head_dim, f.config.get("mamba_conv_bias", True),
+            bool(f.config.get("mamba_proj_bias", False)))
 
 
 def _expand(f: _Fields):

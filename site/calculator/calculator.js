@@ -724,6 +724,7 @@
       mla_compressed_cache: framework.mla_compressed_cache, hybrid_kv_cache: framework.vllm_hybrid_kv_cache,
       kv_report: framework.vllm_kv_report, cuda_graph_estimate: framework.vllm_cuda_graph_estimate,
       free_memory_check: framework.vllm_free_memory_check, sampler: framework.vllm_sampler,
+      version: framework.version ? versionTuple(framework.version) : (framework.min_version || [0, 0, 0]),
     };
   }
 
@@ -778,8 +779,8 @@
   }
 
   function vllmSamplerPeak(a, numSeqs, actBytes, sampler) {
-    var perLogit = sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit :
-      V.sampler_sort_bytes_per_logit;
+    var perLogit = sampler === "flashinfer" ? V.sampler_flashinfer_bytes_per_logit :
+      sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit : V.sampler_sort_bytes_per_logit;
     return numSeqs * a.vocab_size * (perLogit - 2 + actBytes);
   }
 
@@ -798,17 +799,47 @@
   function cdivBlocks(tokens) { return Math.ceil(tokens / V.block_tokens); }
 
   // vllm.py kv_layout: [num_blocks, reported_tokens, groups, needed_bytes].
-  function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget) {
+  // vllm.py group_size: the fewest layers of any type, or the most when the types are within 25% of each other.
+  function vllmGroupSize(counts) {
+    var low = pyMin.apply(null, counts), high = pyMax.apply(null, counts);
+    return high < low * 1.25 ? high : low;
+  }
+
+  // vllm.py _state_layout: attention pages grown to hold one state layer's page (hybrid-state models, V1).
+  function vllmStateLayout(a, tp, perToken, rules, maxModelLen, kvBudget, actBytes) {
+    var attention1 = perToken / attentionLayers(a);
+    var statePage = stateBytesPerSequence(a, actBytes, actBytes) / stateLayers(a) / tp;
+    var blockTokens = pyMax(V.block_tokens,
+      V.block_tokens * Math.ceil(Math.trunc(statePage) / Math.trunc(V.block_tokens * attention1)));
+    var page = blockTokens * attention1;
+    var attention = attentionLayers(a), state = stateLayers(a);
+    var group = vllmGroupSize([attention, state]);
+    var attentionGroups = Math.ceil(attention / group), stateGroups = Math.ceil(state / group);
+    var groups = attentionGroups + stateGroups;
+    var blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
+    var fullPages = Math.ceil(maxModelLen / blockTokens);
+    var needed = Math.trunc((attention * fullPages + state) * page);
+    var perRequest = attentionGroups * fullPages + stateGroups;
+    var reported = rules.kv_report === "concurrency" ? Math.trunc(blocks / perRequest * maxModelLen) :
+      Math.floor(blocks / groups) * blockTokens;
+    return [blocks, reported, groups, needed, blocks / perRequest];
+  }
+
+  function vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget, actBytes) {
     var perToken = vllmKvBytesPerTokenPerRank(a, tp, kvValue, rules.mla_compressed_cache);
-    if (!perToken) { return [0, 0, 1, 0]; }
+    if (!perToken) { return [0, 0, 1, 0, 0]; }
     var block = perToken * V.block_tokens;
-    // One page size for every layer: not with state layers or Gemma 4's own global head size (vllm.py kv_layout).
+    if (a.layer_kinds && !isMla(a) && stateLayers(a) && rules.hybrid_kv_cache && engine === "v1") {
+      return vllmStateLayout(a, tp, perToken, rules, maxModelLen, kvBudget, actBytes);
+    }
+    // One page size for every layer: not with Gemma 4's own global head size (vllm.py kv_layout).
     var uniform = !isMla(a) && !a.layer_kinds && !a.global_head_dim && !a.global_kv_heads;
     var sliding = a.sliding_window && uniform ? a.sliding_window_layers : 0;
     var blocks;
     if (!(rules.hybrid_kv_cache && engine === "v1" && sliding)) {
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
-      return [blocks, blocks * V.block_tokens, 1, Math.trunc(cdivBlocks(maxModelLen) * block)];
+      return [blocks, blocks * V.block_tokens, 1, Math.trunc(cdivBlocks(maxModelLen) * block),
+        blocks * V.block_tokens / maxModelLen];
     }
     var page = block / a.layers, full = a.layers - sliding, localPages;
     if (a.model_type === "llama4") { localPages = cdivBlocks(pyMin(a.sliding_window + batched, maxModelLen)); }
@@ -817,19 +848,26 @@
     var needed = Math.trunc((full * fullPages + sliding * localPages) * page);
     if (!full) {
       blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, block)));
-      return [blocks, blocks * V.block_tokens, 1, needed];
+      return [blocks, blocks * V.block_tokens, 1, needed, blocks / localPages];
     }
-    var group = pyMin(full, sliding);
+    var group = vllmGroupSize([full, sliding]);
     var fullGroups = Math.ceil(full / group), localGroups = Math.ceil(sliding / group);
     var groups = fullGroups + localGroups;
     blocks = pyMax(0, Math.trunc(floorDiv(kvBudget, page * group)));
+    var perRequest = fullGroups * fullPages + localGroups * localPages;
     var reported;
     if (rules.kv_report === "concurrency") {
-      reported = Math.trunc(blocks / (fullGroups * fullPages + localGroups * localPages) * maxModelLen);
+      reported = Math.trunc(blocks / perRequest * maxModelLen);
     } else {
       reported = Math.floor(blocks / groups) * V.block_tokens;
     }
-    return [blocks, reported, groups, needed];
+    // vllm.py CHUNKED_LOCAL_WITHOUT_HYBRID: Llama 4 without the hybrid manager counts every layer for concurrency.
+    var window = V.chunked_local_without_hybrid;
+    if (a.model_type === "llama4" && compareTuples(rules.version, window[0]) >= 0 &&
+        compareTuples(rules.version, window[1]) < 0) {
+      return [blocks, reported, groups, needed, reported / maxModelLen];
+    }
+    return [blocks, reported, groups, needed, blocks / perRequest];
   }
 
   // vllm.py mxfp4_padding_bytes: the Marlin (before Blackwell) or FlashInfer padding of MXFP4 experts.
@@ -846,7 +884,17 @@
     return Math.trunc(moeLayers(a) * a.num_experts * perExpert);
   }
 
-  function vllmNonTorchBytes(rules, engine, tp) {
+  function vllmNvlinkCard(gpuName) {
+    var name = gpuName.toLowerCase();
+    return V.nvlink_cards.some(function (tag) { return name.indexOf(tag) >= 0; });
+  }
+
+  function vllmNonTorchBytes(rules, engine, tp, gpuName) {
+    if (engine === "v1" && rules.non_torch_context_engines.indexOf("v1") < 0) {
+      if (tp <= 1) { return V.v1_non_torch_base_bytes; }
+      return V.v1_non_torch_base_bytes + (vllmNvlinkCard(gpuName) ? V.v1_non_torch_tp_nvlink_bytes :
+        V.v1_non_torch_tp_pcie_bytes);
+    }
     var extra = rules.non_torch_context_engines.indexOf(engine) >= 0 ? V.cuda_context_in_non_torch_bytes : 0;
     return V.non_torch_base_bytes + (tp > 1 ? V.non_torch_tp_bytes : 0) + extra;
   }
@@ -882,9 +930,10 @@
     var padding = quantFormat === "mxfp4" ? mxfp4PaddingBytes(a, tp, s.gpu_name || "") : 0;
     var w = Math.trunc(weights / tp + padding + rotaryCacheBytes(a, actBytes));
     var layer = vllmLayerActivationPeak(a, batched, tp, actBytes);
-    var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, rules.sampler);
+    var samplerKind = s.flashinfer_sampler && engine === "v1" ? "flashinfer" : rules.sampler;
+    var sampler = vllmSamplerPeak(a, pyMin(seqs, batched), actBytes, samplerKind);
     var activation = Math.trunc(pyMax(layer, sampler));
-    var nonTorch = vllmNonTorchBytes(rules, engine, tp);
+    var nonTorch = vllmNonTorchBytes(rules, engine, tp, s.gpu_name || "");
     // gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
     var rocm = (s.gpu_name || "").toLowerCase().indexOf("mi") === 0;
     var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager && !rocm ?
@@ -892,12 +941,13 @@
     var graphBytes = graphs * V.cuda_graph_bytes;
     var budget = Math.trunc(s.gpu_memory_bytes * util);
     var kvBudget = budget - w - activation - nonTorch - graphBytes;
-    var layout = vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget);
+    var layout = vllmKvLayout(a, tp, kvValue, rules, engine, maxModelLen, batched, kvBudget, actBytes);
     return {
       engine: engine, max_model_len: maxModelLen, max_num_seqs: seqs, max_num_batched_tokens: batched,
       chunked_prefill: sched[2], gpu_memory_utilization: util, budget: budget, weights: w, activation_peak: activation,
       non_torch: nonTorch, kv_budget: Math.trunc(kvBudget), kv_bytes_per_token: perToken, num_blocks: layout[0],
-      capacity_tokens: layout[1], kv_groups: layout[2], kv_needed_bytes: layout[3], cuda_graphs: graphs,
+      capacity_tokens: layout[1], kv_groups: layout[2], kv_needed_bytes: layout[3], max_concurrency: layout[4],
+      cuda_graphs: graphs,
       cuda_graph_bytes: graphBytes, warnings: warnings,
     };
   }
@@ -1033,7 +1083,7 @@
     var rules = vllmRules(framework);
     var s = Object.assign({gpu_memory_bytes: gpuMemoryBytes || 0, gpu_name: "", gpu_memory_utilization: null,
       max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null, engine: null, enforce_eager: false,
-      unified_memory: false}, settings || {}, {tensor_parallel: gpus});
+      flashinfer_sampler: false, unified_memory: false}, settings || {}, {tensor_parallel: gpus});
     var kvValue = kvDtype ? kvDtype.bytes_per_value : null;
     var plan = vllmPlan(a, weights, act, rules, s, request, kvValue, quant.format);
     if (note.length) { plan.warnings = note.concat(plan.warnings); }
@@ -2386,7 +2436,7 @@
         budget_gib: gib(v.budget), weights_per_gpu_gib: gib(v.weights), activation_peak_gib: gib(v.activation_peak),
         non_torch_gib: gib(v.non_torch), cuda_graph_gib: gib(v.cuda_graph_bytes), kv_cache_budget_gib: gib(v.kv_budget),
         startup_reserve_gib: gib(v.budget),
-        max_concurrency_at_max_model_len: pyRound(v.capacity_tokens / v.max_model_len, 2)};
+        max_concurrency_at_max_model_len: pyRound(v.max_concurrency, 2)};
     }
     warnings = warnings.concat(result.warnings || []);
     if (warnings.length) { out.warnings = warnings; }
@@ -2517,7 +2567,8 @@
 
   function readVllmFlags(attempt) {
     var flags = {gpu_memory_utilization: null, max_model_len: null, max_num_seqs: null, max_num_batched_tokens: null,
-      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1"};
+      engine: $("vllm-engine").value || null, enforce_eager: $("vllm-enforce-eager").value === "1",
+      flashinfer_sampler: $("vllm-flashinfer-sampler").value === "1"};
     var text = pyStrip($("vllm-utilization").value);
     if (text !== "") {
       flags.gpu_memory_utilization = attempt(function () {
@@ -2777,7 +2828,8 @@
   // --- The setup in the URL (#model=...&quantization=...): shareable, restored on load ---------------------------
   var URL_FIELDS = ["model", "quantization", "kv-dtype", "context", "generate", "batch", "gpus", "framework",
     "framework-version", "gpu", "vram", "attn", "flash-attn", "ubatch", "n-gpu-layers", "vllm-utilization",
-    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager"];
+    "vllm-max-model-len", "vllm-max-num-seqs", "vllm-max-num-batched-tokens", "vllm-engine", "vllm-enforce-eager",
+    "vllm-flashinfer-sampler"];
   // Settings that belong to one engine: shown (and put in the URL) only for it.
   var ENGINE_FIELDS = { attn: "transformers", "flash-attn": "llama.cpp", ubatch: "llama.cpp",
     "n-gpu-layers": "llama.cpp" };
