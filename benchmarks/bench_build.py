@@ -3,6 +3,8 @@
     python benchmarks/bench_build.py          # the full table (10 to 10,000 models; a few minutes)
     python benchmarks/bench_build.py --suite  # ... and the test suite's wall time (the README's command)
     python benchmarks/bench_build.py --quick  # CI smoke: 10 and 100 models, one run of each
+    python benchmarks/bench_build.py --ratios 7 [--against /other/tree]  # only the two ratios, 7 pairs each,
+        # in wall and in CPU time (the child's user + system); with --against, that tree's too, run by turns
 
 Every figure is a fresh subprocess (``python -m generator ...``), so it includes interpreter start-up and imports;
 peak memory is the child's ru_maxrss. The package is byte-compiled first (as an installed package is) and the
@@ -127,13 +129,51 @@ def table(rows, headers) -> str:
 DEPENDENCIES = ("import jinja2, markdown, yaml, openpyxl, matplotlib.figure, matplotlib.backends.backend_agg")
 
 
+def _timed_cpu(argv, env, cwd) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the child and what it waited for) of one subprocess."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(argv)}")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def ratios_only(roots: list[str], pairs: int) -> None:
+    """The two ratios of issue 13 for each source tree (a checkout's root), the trees measured by turns so that each
+    sees the same load: per tree a cache and a site of its own, filled by one cold build first."""
+    trees = {}
+    for root in roots:
+        work = tempfile.mkdtemp(prefix="bench-ratios-")
+        env = dict(os.environ, PYTHONPATH=root, GENERATOR_CACHE_DIR=os.path.join(work, "cache"))
+        subprocess.run([PY, "-m", "compileall", "-q", os.path.join(root, "generator")], check=True, env=env)
+        out = os.path.join(work, "site")
+        _timed_cpu([PY, "-m", "generator", "build", "--out", out], env, root)
+        trees[root] = (env, out, {"build": [], "check": []})
+    for _ in range(pairs):
+        for root, (env, out, found) in trees.items():
+            for verb, flag in (("build", "--out"), ("check", "--site")):
+                base = _timed_cpu([PY, "-c", TEMPLATE_IMPORTS], env, root)
+                took = _timed_cpu([PY, "-m", "generator", verb, flag, out], env, root)
+                found[verb].append((took[0] / base[0], took[1] / base[1], took[0]))
+    for root, (_, _, found) in trees.items():
+        parts = [f"{verb} {statistics.median(r[0] for r in runs):.2f} x ({statistics.median(r[1] for r in runs):.2f} "
+                 f"x in CPU; {statistics.median(r[2] for r in runs):.2f} s)" for verb, runs in found.items()]
+        print(f"{root}: up-to-date " + ", ".join(parts) + f" (target: at most {TARGET_RATIO:g}; {pairs} pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 and 100 models, one cold build (CI smoke test)")
     parser.add_argument("--suite", action="store_true", help="also time the test suite (the README's command)")
     parser.add_argument("--max-pages", type=int, default=1000,
                         help="largest model count also built with model_pages (default 1000)")
+    parser.add_argument("--ratios", type=int, metavar="PAIRS", help="only the two ratios, from PAIRS pairs each")
+    parser.add_argument("--against", metavar="TREE", help="with --ratios: also this source tree, measured by turns")
     args = parser.parse_args()
+    if args.ratios:
+        ratios_only([ROOT] + ([os.path.abspath(args.against)] if args.against else []), args.ratios)
+        return
     repeats = 1 if args.quick else 5
     sizes = (10, 100) if args.quick else (10, 100, 1000, 10000)
     work = tempfile.mkdtemp(prefix="bench-build-")

@@ -188,6 +188,8 @@ def _chart_data(path: str, data: bytes):
 
 
 def _differences(published, expected, where: str = "") -> list[tuple[str, object, object]]:
+    if type(published) is type(expected) and isinstance(published, (dict, list)) and published == expected:
+        return []  # equal all the way down (compared in C): nothing to walk
     if isinstance(published, dict) and isinstance(expected, dict):
         return [d for key in sorted(set(published) | set(expected), key=str)
                 for d in _differences(published.get(key), expected.get(key), f"{where}.{key}" if where else str(key))]
@@ -210,12 +212,20 @@ def chart_findings(path: str, published: bytes, expected: bytes, limit: int = 5)
     return lines
 
 
+@functools.lru_cache(maxsize=8)
+def _expected_json(expected: bytes):
+    # The build's own JSON, parsed once per process (a mutation test compares thousands of changed copies with it);
+    # _differences only reads it.
+    import json
+    return json.loads(expected.decode("utf-8"))
+
+
 def json_findings(path: str, published: bytes, expected: bytes, limit: int = 5) -> list[str]:
     """Data the calculator reads, named down to the value that no longer matches the formulas."""
     import json
     try:
         got = json.loads(published.decode("utf-8"))
-        differences = _differences(got, json.loads(expected.decode("utf-8")))
+        differences = _differences(got, _expected_json(expected))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return [f"{path}: not valid JSON, or nested too deep; run `{program()} build`"]
     lines = [f"{path}: {where}: published {p}, formulas give {e}" for where, p, e in differences[:limit]]

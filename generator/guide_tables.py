@@ -62,6 +62,7 @@ class Estimator:
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
         self._frameworks: dict = {}
         self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
+        self._runnable: dict = {}  # (model, quantization, framework) -> the profile its estimates run under
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -115,7 +116,10 @@ class Estimator:
             settings = VllmSettings(card.usable_bytes, card.name, unified_memory=card.unified_memory,
                                     max_model_len=max_model_len)
         # A family newer than the table's transformers release is shown under its first release (issue 21).
-        profile = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
+        key = (model_id, quantization, framework)
+        if key not in self._runnable:  # the same few per model, asked for by every estimate
+            self._runnable[key] = runnable_framework(self.architecture(model_id), profile, self.content.frameworks)
+        profile = self._runnable[key]
         # Tables ask only whether vLLM starts, never print its refusal: no search for what would fit instead.
         return estimate(self.architecture(model_id), parse_quantization(quantization), context, profile, gpus=gpus,
                         gpu_memory_bytes=self.gpu_bytes(gpu) if gpu else None, vllm_settings=settings, advise=False)
@@ -487,6 +491,25 @@ def fits_slug(estimator: Estimator, gpu: str) -> str:
     return f"{estimator.gpu_bytes(gpu) / GIB:g}gb".replace(".", "-")
 
 
+_LONGEST: dict = {}  # (arch, weights, act bytes, rules, settings) -> tokens: a pure search, kept for this process
+
+
+def _longest_max_model_len(arch, weights: int, act_bytes: int, rules, settings) -> int:
+    """vllm.longest_max_model_len (a search of some 15 start-up plans), kept by value for this process: a check after
+    a build, or the test suite, asks for the same ones again (all the arguments are frozen values)."""
+    key = (arch, weights, act_bytes, rules, settings)
+    try:
+        return _LONGEST[key]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be hashed: not kept
+        return vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
+    if len(_LONGEST) >= 50_000:
+        _LONGEST.clear()
+    _LONGEST[key] = vllm_engine.longest_max_model_len(arch, weights, act_bytes, rules, settings, None)
+    return _LONGEST[key]
+
+
 def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list[Table]:
     """What one card runs, per engine: llama.cpp (each GGUF type), vLLM (each format) and transformers (bf16),
     each model that fits with the longest context it holds (0 and models that do not fit are left out)."""
@@ -525,8 +548,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
                 quant = parse_quantization(quantization)
                 settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)
                 weights, _ = weight_bytes(arch, quant)
-                tokens = vllm_engine.longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile),
-                                                           settings, None)
+                tokens = _longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile), settings)
                 if not tokens:
                     continue
                 length = page_max_model_len(estimator, model_id, request)

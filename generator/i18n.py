@@ -418,7 +418,8 @@ def page_words(lang: str) -> dict[str, str]:
 
 
 def page_word(key: str, lang: str, **values) -> str:
-    text = page_words(lang)[key]
+    # The word itself, not page_words(lang)[key]: that builds the whole dictionary, and pages ask for hundreds of words.
+    text = PAGE_WORDS[key][lang if lang in LANGUAGES else DEFAULT_LANGUAGE]
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text

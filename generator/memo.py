@@ -6,7 +6,7 @@ the slow part of an up-to-date build or check (openpyxl and matplotlib alone tak
 rest of a build). This cache keeps each result under a SHA-256 of:
 
 * what is made (a kind) and every input byte of it (a template's source; the Markdown text; the chart's data;
-  for the workbook, every file under the content folder);
+  for the workbook, the seed's tables, the benchmark rows and the model sizes it reads; for the header image, its data);
 * this package's own code (every ``.py`` file of ``generator/``), so any change to the code misses;
 * the Python version, the zlib library version and the name and version of every installed distribution, so a
   new openpyxl, matplotlib, Pillow, numpy, Jinja or Markdown misses.

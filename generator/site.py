@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from . import charts, guide_charts, guide_tables, i18n, memo
 from .errors import GeneratorError
-from .background import in_background
+from .background import Done, in_background
 from .calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
 from .escape import script_json
 from .calc.estimator import DEFAULT_FRAMEWORK, GIB
@@ -195,11 +195,12 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
         raise exc.located(model.path, model.line) from None
     facts = guide_tables.answer_facts(content, estimator, model_id, pages, contexts)
     chart_table = next((t.name for _, _, t in sections if t.name in ("memory", "gguf-memory")), None)
+    alt = charts.chart_desc(chart)  # one chart per page: described once, not once per section
     page = render.render_page(page_env, "model.html.j2", {
         "site": site, "lang": content.site.lang, "root": "../", "model": model, "params_b": model.params_b,
         "answer": facts, "fits": fits_links(content, estimator, "../"),
         "sections": [{"title": title, "note": note, "chart": chart_path if table.name == chart_table else None,
-                      "alt": charts.chart_desc(chart),
+                      "alt": alt,
                       "html": standalone_urls(table_html(table), "../", set())}
                      for title, note, table in sections]})
     return {path: page, chart_path: chart}, path, tuple(table for _, _, table in sections)
@@ -247,11 +248,12 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
 SEED_HEADER_IMAGE = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
 
 
-def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
+def seed_header_image(load_table: Table, previous: bytes | None, cache_only: bool = False) -> bytes | None:
     """The seed post's header chart. Drawing a PNG needs matplotlib (slow to import), so an existing image is
     kept when it is exactly what this build would draw: its embedded data equals the current data and its
     fingerprint (a digest of its own bytes and of the drawing code) still holds, so an image whose pixels were
-    changed, or that an older drawing code made, is drawn again."""
+    changed, or that an older drawing code made, is drawn again. A drawing is kept in the cache of rendered
+    bytes (memo.py) under its data; ``cache_only``: None instead of drawing."""
     from . import charts, guide_charts
     data = guide_charts.seed_header_data(load_table)
     if previous is not None and _fingerprint_holds(previous):
@@ -260,7 +262,10 @@ def seed_header_image(load_table: Table, previous: bytes | None) -> bytes:
                 return previous
         except Exception:  # noqa: BLE001 - bytes from disk, not ours or damaged: draw it again
             pass
-    return _with_fingerprint(guide_charts.seed_header_png(data))
+    parts = [repr(data)]
+    if cache_only:
+        return memo.get("png", parts)
+    return memo.cached("png", parts, lambda: _with_fingerprint(guide_charts.seed_header_png(data)))
 
 
 _FINGERPRINT_KEY = b"generator-sha256"
@@ -328,16 +333,63 @@ def _fingerprint_holds(png: bytes) -> bool:
     return marked == [len(chunks) - 2] and chunks[-2][1] == _fingerprint_chunk(chunks)
 
 
-def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:
-    """The workbook the seed post links and its header image (both need slow imports: see background.py)."""
+def _plain(value) -> str:
+    """A value as text for a cache key: dataclasses field by field, without where they were read (``path``,
+    ``line``: a copy of the same content elsewhere makes the same workbook)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return type(value).__name__ + "(" + ",".join(
+            f"{name}={_plain(getattr(value, name))}" for name in value.__dataclass_fields__
+            if name not in ("path", "line")) + ")"
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(_plain(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _workbook_parts(seed, content: Content) -> list[str]:
+    """Every input of spreadsheet.workbook_bytes: the seed's tables (their numbers, computed afresh), the benchmark
+    rows and each model's parameter count, in the order it reads them."""
+    return [_plain(seed.tables), _plain(list(content.rows.values())),
+            _plain([(model_id, model.params_b) for model_id, model in content.models.items()])]
+
+
+def _seed_post(posts):
     seed = next((p for p in posts if p.source.post_filename == SEED_POST), None)
-    if seed is None or not seed.tables:
+    return seed if seed is not None and seed.tables else None
+
+
+def seed_artifacts(content: Content, posts, previous) -> dict[str, bytes]:
+    """The workbook the seed post links and its header image (both need slow imports: see background.py), each
+    kept in the cache of rendered bytes under its inputs."""
+    seed = _seed_post(posts)
+    if seed is None:
         return {}
     from . import spreadsheet  # openpyxl: imported only when there is a seed post to make a workbook for
-    made = {SEED_WORKBOOK: spreadsheet.workbook_bytes(seed.tables, content)}
+    made = {SEED_WORKBOOK: memo.cached("xlsx", _workbook_parts(seed, content),
+                                       lambda: spreadsheet.workbook_bytes(seed.tables, content))}
     load = next((t for t in seed.tables if t.name == "load"), None)
     if load is not None:
         made[SEED_HEADER_IMAGE] = seed_header_image(load, previous(SEED_HEADER_IMAGE))
+    return made
+
+
+def cached_seed_artifacts(content: Content, posts, previous) -> dict[str, bytes] | None:
+    """What seed_artifacts gives, when the cache (or the kept header image) has all of it; else None. Then no child
+    is started and neither openpyxl nor matplotlib is imported."""
+    seed = _seed_post(posts)
+    if seed is None:
+        return {}
+    book = memo.get("xlsx", _workbook_parts(seed, content))
+    if book is None:
+        return None
+    made = {SEED_WORKBOOK: book}
+    load = next((t for t in seed.tables if t.name == "load"), None)
+    if load is not None:
+        image = seed_header_image(load, previous(SEED_HEADER_IMAGE), cache_only=True)
+        if image is None:
+            return None
+        made[SEED_HEADER_IMAGE] = image
     return made
 
 
@@ -350,7 +402,8 @@ def plan_site(content: Content, templates_dir: str, previous=lambda path: None) 
     estimator = Estimator(content)
     posts = sorted((render.render_post(p, content, post_env, estimator) for p in content.posts),
                    key=lambda p: (p.source.date, p.source.slug), reverse=True)
-    seed_files = in_background(lambda: seed_artifacts(content, posts, previous))
+    ready = cached_seed_artifacts(content, posts, previous)
+    seed_files = Done(ready) if ready is not None else in_background(lambda: seed_artifacts(content, posts, previous))
     try:
         return _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_files)
     except BaseException:

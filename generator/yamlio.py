@@ -7,6 +7,7 @@ each of their entries, so validation can say ``file:line`` about any field. Dupl
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import yaml
@@ -181,8 +182,31 @@ def _fast_parse(text: str, path: str):
             loader.dispose()
 
 
+# Parses already made in this process, pickled: (path, first line, text) -> bytes. A process that loads the same
+# content more than once (a check after a build; the test suite: thousands of loads of the same few files) unpickles
+# instead of constructing again, and each caller gets objects of its own. Errors are not kept (raised afresh).
+_PARSED: dict = {}
+_PARSED_LIMIT = 64
+
+
 def parse_yaml(text: str, path: str, first_line: int = 1):
     """Parse YAML text; ``first_line`` shifts line numbers for YAML embedded in a larger file."""
+    key = (path, first_line, text)
+    kept = _PARSED.get(key)
+    if kept is not None:
+        return pickle.loads(kept)
+    data = _parse_yaml(text, path, first_line)
+    try:
+        kept = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return data
+    if len(_PARSED) >= _PARSED_LIMIT:
+        del _PARSED[next(iter(_PARSED))]  # the oldest
+    _PARSED[key] = kept
+    return data
+
+
+def _parse_yaml(text: str, path: str, first_line: int = 1):
     shift = first_line - 1
     loader = None
     try:

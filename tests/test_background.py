@@ -77,7 +77,8 @@ def test_cancel_before_result_stops_the_child():
     assert _children() == []
 
 
-def test_a_seed_that_fails_in_the_worker_and_in_the_fallback_is_exit_2_not_3(project, monkeypatch):
+def test_a_seed_that_fails_in_the_worker_and_in_the_fallback_is_exit_2_not_3(no_render_cache, project, monkeypatch):
+    # No render cache: with the workbook and image cached, no worker would be started (site.cached_seed_artifacts).
     monkeypatch.setattr("generator.site.seed_artifacts", lambda *args: _bad_input())
     result = run_cli("build")
     assert (result.code, result.err) == (2, "error: content/site.yaml:3: a bad seed; fix the seed\n")

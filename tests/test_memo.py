@@ -73,9 +73,10 @@ def test_check_writes_nothing_to_the_cache_and_build_fills_it(built, tmp_path, m
     assert list(cache.iterdir()) == []
     assert run_cli("build").code == 0
     kinds = sorted(p.name for p in cache.iterdir())
-    # The seed's workbook and header image are not in it: the header image is kept on disk by its fingerprint
-    # (site.seed_header_image) and a no-op rebuild takes the whole site from the "site" entry.
-    assert kinds == ["jinja-page", "jinja-post", "markdown", "site", "svg"]
+    # The header image is not in it: it is kept on disk by its fingerprint (site.seed_header_image), so this build
+    # drew nothing; the workbook is (under its inputs, site._workbook_parts), and a no-op rebuild takes the whole
+    # site from the "site" entry.
+    assert kinds == ["jinja-page", "jinja-post", "markdown", "site", "svg", "xlsx"]
 
 
 def test_a_damaged_cache_entry_never_reaches_the_site(built, tmp_path, monkeypatch):
@@ -185,3 +186,29 @@ def test_any_content_or_template_change_renders_again(built, monkeypatch):
     site_yaml.symlink_to(built / "outside.yaml")
     result = run_cli("build")
     assert result.code == 2 and "leads outside the content folder" in result.err and rendered == [1, 1]
+
+
+def test_the_workbook_and_header_image_come_from_the_cache_only_for_the_same_numbers(built, tmp_path, monkeypatch):
+    """The seed's workbook and header image are cached under their inputs (site._workbook_parts, the chart's data):
+    a check with both cached starts no child, and changed numbers never get the old bytes."""
+    import generator.site
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
+    assert run_cli("build", "--out", str(tmp_path / "a")).code == 0  # an empty folder: the image is drawn
+    assert {"xlsx", "png"} <= set(os.listdir(tmp_path / "cache"))
+    with monkeypatch.context() as patch:
+        patch.setattr(generator.site, "in_background", lambda work: pytest.fail("a child was started"))
+        result = run_cli("check", "--site", str(tmp_path / "a"))
+        assert result.code == 0, result.out
+    # Other numbers: a measured load memory (the load table and the image) and a model's size (the workbook).
+    bench = built / "content" / "benchmarks" / "qwen2-speed-benchmark.yaml"
+    bench.write_text(bench.read_text(encoding="utf-8").replace("memory_gib: 1.17", "memory_gib: 1.27", 1),
+                     encoding="utf-8")
+    models = built / "content" / "models.yaml"
+    models.write_text(models.read_text(encoding="utf-8").replace("params_b: 0.5\n", "params_b: 0.6\n", 1),
+                      encoding="utf-8")
+    assert run_cli("build", "--out", str(tmp_path / "b")).code == 0
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", "")
+    assert run_cli("build", "--out", str(tmp_path / "c")).code == 0
+    for rel in (SEED_WORKBOOK, SEED_HEADER_IMAGE):
+        made = [(tmp_path / side / rel).read_bytes() for side in "abc"]
+        assert made[1] == made[2] and made[1] != made[0], rel

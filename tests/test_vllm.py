@@ -295,16 +295,20 @@ def test_sliding_layers_need_only_their_window_to_admit_max_model_len():
 
 
 def test_current_releases_subtract_cuda_graphs_and_default_to_092():
+    """0.92 from v0.20.0 (vllm/config/cache.py); the CUDA-graph estimate from v0.21.0, as vLLM's own start-up line
+    says: "CUDA graph memory profiling is enabled (default since v0.21.0)" (gpustack/runner PR #251)."""
     p19 = plan("Llama-3.1-8B", version="0.19.0", gpu="L40S", max_model_len=8192)
     p20 = plan("Llama-3.1-8B", version="0.20.0", gpu="L40S", max_model_len=8192)
-    eager = plan("Llama-3.1-8B", version="0.20.0", gpu="L40S", max_model_len=8192, enforce_eager=True)
+    p21 = plan("Llama-3.1-8B", version="0.21.0", gpu="L40S", max_model_len=8192)
+    eager = plan("Llama-3.1-8B", version="0.21.0", gpu="L40S", max_model_len=8192, enforce_eager=True)
     assert (p19.gpu_memory_utilization, p20.gpu_memory_utilization) == (0.9, 0.92)
+    assert p19.cuda_graph_bytes == 0 and p20.cuda_graph_bytes == 0
     # 256 sequences: sizes [1, 2, 4] + range(8, 256, 8) + range(256, 513, 16) = 3 + 31 + 17 = 51 piecewise graphs,
     # 51 full decode graphs (all sizes <= 256 except 272..512: 35); none with --enforce-eager.
     sizes = vllm.cuda_graph_capture_sizes(256, 8192)
-    assert len(sizes) == 51 and p20.cuda_graphs == 51 + sum(1 for n in sizes if n <= 256)
-    assert p20.cuda_graph_bytes == p20.cuda_graphs * 24 * 2 ** 20 and p19.cuda_graph_bytes == 0
-    assert eager.cuda_graphs == 0 and eager.kv_budget - p20.kv_budget == p20.cuda_graph_bytes
+    assert len(sizes) == 51 and p21.cuda_graphs == 51 + sum(1 for n in sizes if n <= 256)
+    assert p21.cuda_graph_bytes == p21.cuda_graphs * 24 * 2 ** 20
+    assert eager.cuda_graphs == 0 and eager.kv_budget - p21.kv_budget == p21.cuda_graph_bytes
 
 
 def test_releases_the_estimator_never_read_are_refused_and_the_bare_name_is_the_newest_modelled():
@@ -347,8 +351,8 @@ def test_deepseek_pads_v_to_the_k_head_before_mla_attention():
 def test_rocm_cards_skip_the_cuda_graph_estimate():
     # gpu_worker.determine_available_memory: "Skip on ROCm/HIP as graph pool handles and mem_get_info behave
     # differently" (v0.18.0 on).
-    mi300 = plan("Llama-3.1-70B", version="0.20.0", gpu="MI300X", max_model_len=8192)
-    h200 = plan("Llama-3.1-70B", version="0.20.0", gpu="H200", max_model_len=8192)
+    mi300 = plan("Llama-3.1-70B", version="0.21.0", gpu="MI300X", max_model_len=8192)
+    h200 = plan("Llama-3.1-70B", version="0.21.0", gpu="H200", max_model_len=8192)
     assert mi300.cuda_graphs == 0 and h200.cuda_graphs > 0
 
 

@@ -8,6 +8,7 @@ see generator/calc/validation.py.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -117,6 +118,17 @@ def valid_quantization_names() -> list:
 
 def parse_quantization(name) -> Quantization:
     """Case-insensitive: bf16, fp16, fp32, fp8, gptq-int8, gptq-int4, awq(-int4), GGUF type names (q4_k_m ...)."""
+    if type(name) is str:
+        return _parse_quantization(name)  # the tables ask for the same few names thousands of times
+    return _parse_quantization_uncached(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantization(name: str) -> Quantization:
+    return _parse_quantization_uncached(name)  # a frozen Quantization: safe to hand out again
+
+
+def _parse_quantization_uncached(name) -> Quantization:
     key = str(name).strip().lower().replace("_", "-") if name is not None else ""
     key = _QUANT_ALIASES.get(key, key)
     if key in _FLOAT_QUANTS:
@@ -228,6 +240,11 @@ class GpuSpec:
 
 
 def version_tuple(text: str) -> tuple:
+    return _version_tuple(str(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_tuple(text: str) -> tuple:
     parts = re.findall(r"\d+", str(text))
     return tuple(int(p) for p in parts[:3]) + (0,) * (3 - len(parts[:3]))
 
@@ -427,11 +444,44 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
     return stream + max(mlp, attention + attention_extra)
 
 
+# Estimates already made in this process, by value: estimate() is a pure function of its (frozen) arguments, and a
+# process that plans a site more than once (a check after a build, the test suite, a long-lived MkDocs server) asks
+# for the same ones again. Values, not ids: each load of content/ makes new but equal objects. Bounded: emptied when
+# full. Errors are not kept (they are raised afresh).
+_ESTIMATES: dict = {}
+_ESTIMATES_LIMIT = 60_000  # about 1.6 KB each: at most ~100 MB (the default site makes 10,775)
+
+
 def estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
              gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None, ubatch: int | None = None,
              n_gpu_layers: int | None = None, attn: str | None = None,
              vllm_settings: vllm_engine.VllmSettings | None = None, advise: bool = True) -> Estimate:
+    """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens
+    (see _estimate; the same arguments give the same, frozen, Estimate)."""
+    scalars = (context, generate, batch, gpus, gpu_memory_bytes, flash_attention, ubatch, n_gpu_layers, attn, advise)
+    # The types too: 4096 and 4096.0 (or True and 1) are equal keys but need not give equal estimates.
+    key = (arch, quantization, framework, kv_dtype, vllm_settings, scalars, tuple(map(type, scalars)))
+    try:
+        return _ESTIMATES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an argument that cannot be hashed (not what the callers pass): not kept
+        key = None
+    result = _estimate(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, gpu_memory_bytes,
+                       flash_attention, ubatch, n_gpu_layers, attn, vllm_settings, advise)
+    if key is not None:
+        if len(_ESTIMATES) >= _ESTIMATES_LIMIT:
+            _ESTIMATES.clear()
+        _ESTIMATES[key] = result
+    return result
+
+
+def _estimate(arch: Architecture, quantization: Quantization, context: int, framework: FrameworkProfile,
+              generate: int = DEFAULT_GENERATE, batch: int = 1, gpus: int = 1, kv_dtype: KvDtype | None = None,
+              gpu_memory_bytes: int | None = None, flash_attention: bool | str | None = None,
+              ubatch: int | None = None, n_gpu_layers: int | None = None, attn: str | None = None,
+              vllm_settings: vllm_engine.VllmSettings | None = None, advise: bool = True) -> Estimate:
     """Memory for ``batch`` sequences of ``context`` prompt tokens followed by ``generate`` new tokens.
 
     ``flash_attention``: llama.cpp's -fa: True, False, "auto" (on where the backend supports it, which CUDA
@@ -451,14 +501,22 @@ def estimate(arch: Architecture, quantization: Quantization, context: int, frame
     if framework.engine == "vllm":
         settings = vllm_settings or vllm_engine.VllmSettings(gpu_memory_bytes or 0)
         if gpu_memory_bytes and not vllm_settings:
-            settings = replace(settings, gpu_memory_bytes=gpu_memory_bytes)
+            settings = _settings_with(settings, gpu_memory_bytes=gpu_memory_bytes)
         return _estimate_vllm(arch, quantization, context, framework, generate, batch, gpus, kv_dtype,
-                              replace(settings, tensor_parallel=gpus), advise)
+                              _settings_with(settings, tensor_parallel=gpus), advise)
     attn = tf_engine.DEFAULT_ATTN if attn is None else attn
     if attn not in tf_engine.ATTN_IMPLEMENTATIONS:
         raise GeneratorError(f"unknown attention implementation {attn!r}",
                              fix="use one of: " + ", ".join(tf_engine.ATTN_IMPLEMENTATIONS))
     return _estimate_transformers(arch, quantization, context, framework, generate, batch, gpus, kv_dtype, attn)
+
+
+def _settings_with(settings: vllm_engine.VllmSettings, **changes) -> vllm_engine.VllmSettings:
+    """``replace(settings, **changes)`` for the frozen VllmSettings (no __post_init__), without dataclasses.replace's
+    walk over the fields: every vLLM estimate makes one."""
+    copy = object.__new__(type(settings))
+    copy.__dict__.update(settings.__dict__, **changes)
+    return copy
 
 
 # transformers keeps a state layer's conv state at the full kernel width in the model dtype and its recurrent state
@@ -611,8 +669,23 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     return peaks
 
 
+_RULES: dict = {}  # id(profile) -> (profile, its rules): every vLLM estimate asks, for the same few profiles
+
+
 def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
-    """The version's behaviour, from its content/frameworks.yaml profile."""
+    """The version's behaviour, from its content/frameworks.yaml profile (both frozen: the same profile object
+    always gives equal rules, so they are kept while the profile lives; the stored profile keeps its id taken)."""
+    found = _RULES.get(id(framework))
+    if found is not None and found[0] is framework:
+        return found[1]
+    if len(_RULES) >= 256:
+        _RULES.clear()
+    rules = _vllm_rules(framework)
+    _RULES[id(framework)] = (framework, rules)
+    return rules
+
+
+def _vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
     engines = tuple(framework.vllm_engines.split()) or ("v0",)
     return vllm_engine.VllmRules(
         version=version_tuple(framework.version) if framework.version else (framework.min_version or (0, 0, 0)),

@@ -38,6 +38,8 @@ Sources (the build boundaries are in content/frameworks.yaml):
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from .architecture import Architecture
@@ -94,8 +96,10 @@ def padded_ctx(tokens: int, flash_attention: bool) -> int:
     return max(pad, -(-tokens // pad) * pad)
 
 
+@functools.lru_cache(maxsize=4096)
 def layer_devices(n_layer: int, n_gpu_layers: int | None, gpus: int) -> tuple:
-    """Card index of each layer (None: host) and of the output head, as llama-model.cpp assigns them."""
+    """Card index of each layer (None: host) and of the output head, as llama-model.cpp assigns them.
+    (Memoised: a pure function of three integers, asked for by every llama.cpp estimate; the result is a tuple.)"""
     ngl = n_layer + 1 if n_gpu_layers is None else max(0, n_gpu_layers)
     act = min(ngl, n_layer + 1)
     start = max(n_layer - ngl, 0)
@@ -129,7 +133,11 @@ def _is_swa_layer(arch: Architecture, layer: int) -> bool:
 def kv_layer_bytes(arch: Architecture, layer: int, run: LlamaCppRun) -> float:
     if not arch.holds_kv(layer):
         return 0.0  # a hybrid model's state layer: its recurrent state is estimator.llamacpp_state_bytes
-    size = KV_TYPE_BYTES[run.kv_type]
+    return _kv_cells(arch, layer, run) * _kv_values(arch, run) * KV_TYPE_BYTES[run.kv_type]
+
+
+def _kv_values(arch: Architecture, run: LlamaCppRun) -> int:
+    """K and V values a cell of one layer holds (the same for every layer that holds K/V)."""
     if arch.is_mla:
         if run.mla_latent_cache:
             # K: the latent c_kv and the shared rope key (one head of kv_lora_rank + qk_rope). V: the latent again
@@ -139,7 +147,19 @@ def kv_layer_bytes(arch: Architecture, layer: int, run: LlamaCppRun) -> float:
             values = arch.heads * (arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim)
     else:
         values = 2 * arch.kv_heads * arch.head_dim
-    return _kv_cells(arch, layer, run) * values * size
+    return values
+
+
+def _kv_layers(arch: Architecture, run: LlamaCppRun) -> list:
+    """kv_layer_bytes of every layer, with what is the same for all of them worked out once (the same products,
+    in the same order, as kv_layer_bytes: cells x values x bytes a value)."""
+    values, size = _kv_values(arch, run), KV_TYPE_BYTES[run.kv_type]
+    holds = [arch.holds_kv(i) for i in range(arch.layers)] if arch.layer_kinds else [True] * arch.layers
+    sliding = arch.sliding_window and arch.sliding_window_layers and run.swa_cache
+    if not sliding:
+        full = run.n_ctx * values * size
+        return [full if holds[i] else 0.0 for i in range(arch.layers)]
+    return [_kv_cells(arch, i, run) * values * size if holds[i] else 0.0 for i in range(arch.layers)]
 
 
 def _stage_bytes(arch: Architecture, run: LlamaCppRun, holds_output: bool) -> float:
@@ -176,8 +196,9 @@ def llamacpp_memory(arch: Architecture, mix: str, run: LlamaCppRun) -> LlamaCppM
     kv = [0.0] * run.gpus
     host_weights = layout.token_embd_bytes
     host_kv = 0.0
+    layer_kvs = _kv_layers(arch, run)
     for index, card in enumerate(layers):
-        layer_kv = kv_layer_bytes(arch, index, run)
+        layer_kv = layer_kvs[index]
         if card is None:
             host_weights += layout.layer_bytes[index]
             host_kv += layer_kv

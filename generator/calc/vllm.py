@@ -61,8 +61,8 @@ SAMPLER_TRITON_BYTES_PER_LOGIT = 18
 # sequences x 152064 logits) leave 0.55 GiB (TP=1) outside weights and cache, 0.51 GiB of it this figure.
 SAMPLER_FLASHINFER_BYTES_PER_LOGIT = 14
 # CUDA-graph memory that vLLM subtracts before sizing the cache (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, default
-# on from v0.20.0; GPUModelRunner.profile_cudagraph_memory: the first capture plus the second capture's increase
-# times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
+# on from v0.21.0, as its start-up line says; GPUModelRunner.profile_cudagraph_memory: the first capture plus the
+# second capture's increase times the rest). Each captured graph costs about 24 MiB: "the real FULL graphs cost ~24 MiB each" (vLLM issue
 # #50780); 16 piecewise graphs logged "Estimated CUDA graph memory: 0.36 GiB total" (23 MiB each, gpustack/runner
 # PR #251, vLLM 0.27.1).
 CUDA_GRAPH_BYTES = 24 * 2 ** 20
@@ -142,7 +142,7 @@ class VllmRules:
     mla_compressed_cache: bool = False
     hybrid_kv_cache: bool = False            # V1 groups layers by attention type (v0.9.2 on)
     kv_report: str = "blocks"                # blocks: num_blocks // groups x 16; concurrency: max_concurrency x len
-    cuda_graph_estimate: bool = False        # V1 subtracts the CUDA-graph estimate before sizing (v0.20.0 on)
+    cuda_graph_estimate: bool = False        # V1 subtracts the CUDA-graph estimate before sizing (v0.21.0 on)
     free_memory_check: bool = False          # V1 refuses when free memory < utilisation x total (v0.9.1 on)
     sampler: str = "sort"                    # sort | triton (v0.17.0 on): the warm-up's top-k/top-p
 
@@ -354,7 +354,8 @@ def state_block_tokens(attention_page_1_token: float, state_page: float) -> int:
     """The attention block size vLLM sets so that one attention page holds at least one state page
     (HybridAttentionMambaModelConfig.verify_and_update_config: 16 x cdiv(mamba_page_size, 16 x
     attn_page_size_1_token); the state page is then padded to the attention page). Qwen3-Next: 544 tokens;
-    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280)."""
+    NVIDIA-Nemotron-Nano-9B-v2: 672 (vLLM issue #24280: "large attention page sizes (672 tokens for
+    nvidia/NVIDIA-Nemotron-Nano-9B-v2)")."""
     return BLOCK_TOKENS * -(-int(state_page) // int(BLOCK_TOKENS * attention_page_1_token))
 
 
@@ -607,9 +608,17 @@ def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, 
     while low < high:
         middle = (low + high + 1) // 2
         tokens = middle * granularity
-        trial = plan(arch, weights, act_bytes, rules, replace(s, max_model_len=tokens), tokens, kv_value, quant_format)
+        trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value, quant_format)
         if trial.admits:
             low = middle
         else:
             high = middle - 1
     return low * granularity
+
+
+def with_max_model_len(s: VllmSettings, tokens: int) -> VllmSettings:
+    """``replace(s, max_model_len=tokens)`` without dataclasses.replace's field walk (the searches ask thousands of
+    times); VllmSettings is frozen, without __post_init__, so a copy of its fields is the same value."""
+    copy = object.__new__(VllmSettings)
+    copy.__dict__.update(s.__dict__, max_model_len=tokens)
+    return copy
