@@ -11,7 +11,7 @@ from .calc.architecture import Architecture
 from .calc.estimator import GGUF_BITS_PER_WEIGHT
 from .calc.llamacpp import KV_TYPE_BYTES
 from .errors import GeneratorError, shown
-from .fields import FLAG, Field, MAPPING, NAME, TEXT, Choice, Number, Whole, check_fields
+from .fields import FLAG, Field, MAPPING, NAME, ROLE, TEXT, Choice, Number, Whole, check_fields
 from .fields import check_source as _source, mapping_fields as _fields
 from .fields import require_list as _list, require_mapping as _mapping
 from .model_config import CONFIG_FIELDS, architecture_from_config
@@ -27,6 +27,8 @@ LOG_FIELDS = {
     "n_ctx": Whole(1, limits.MAX_TOKENS, "tokens"), "n_ubatch": Whole(1, limits.MAX_TOKENS, "tokens"),
     "flash_attn": FLAG, "kv_type": Choice(*sorted(KV_TYPE_BYTES)),
     "n_gpu_layers": Whole(0, limits.MAX_LAYERS + 1, "layers"), "measured_mib": MAPPING,
+    # "held-out": no constant was chosen by comparing with this log; "calibration" (the default): one was.
+    "role": ROLE,
 }
 _REQUIRED = ("id", "source", "build", "gpu", "model", "quantization", "n_ctx", "n_ubatch", "flash_attn",
              "kv_type", "measured_mib")
@@ -55,6 +57,7 @@ class LlamaCppLog:
     compute_mib: float
     path: str
     line: int
+    role: str = "calibration"
 
     @property
     def total_mib(self) -> float:
@@ -98,7 +101,7 @@ def _log(entry, models, path) -> LlamaCppLog:
         model=fields["model"], arch=arch, quantization=fields["quantization"], n_ctx=fields["n_ctx"],
         n_ubatch=fields["n_ubatch"], flash_attn=fields["flash_attn"], kv_type=fields["kv_type"],
         n_gpu_layers=fields.get("n_gpu_layers"), model_mib=measured["model"], kv_mib=measured["kv"],
-        compute_mib=measured["compute"], path=path, line=entry.line)
+        compute_mib=measured["compute"], path=path, line=entry.line, role=fields.get("role", "calibration"))
 
 
 def load_llamacpp_logs(path: str, models: dict) -> tuple:

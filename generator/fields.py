@@ -55,6 +55,12 @@ def Choice(*choices: str) -> Field:
     return Field("choice", choices=choices)
 
 
+# Whether measured data tuned a constant of the estimator ("calibration") or is only compared with it ("held-out"):
+# the ``role`` of a benchmark file and of a llama.cpp load log (issue 23 item 3). Unlabelled data counts as
+# calibration, so an accuracy figure is only called held out where the data says so.
+ROLE = Choice("calibration", "held-out")
+ROLES = ("calibration", "held-out")
+
 _TYPE_NAMES = {bool: "true/false", int: "a whole number", float: "a number", str: "text", type(None): "nothing"}
 
 

@@ -105,6 +105,7 @@ _ENGLISH = {
     "合计": "Total",
     "llama.cpp 加载日志：KV 与合计缓冲区，实测与估算": "llama.cpp load logs: KV and total buffers, logged and estimated",
     "llama.cpp 加载日志的估算误差汇总": "llama.cpp load logs: estimate errors",
+    "llama.cpp 加载日志（留出数据）的估算误差汇总": "llama.cpp load logs (held out): estimate errors",
     "vLLM 启动日志：KV cache 容量，日志与估算": "vLLM start-up logs: KV cache capacity, logged and estimated",
     "vLLM 启动日志的估算误差汇总": "vLLM start-up logs: estimate errors",
     "项目": "Item",

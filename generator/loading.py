@@ -19,7 +19,7 @@ from .escape import MAX_SLUG
 from .errors import GeneratorError, shown
 # The shared validators live in fields.py and the config.json fields in model_config.py (engine_logs.py and
 # vllm_logs.py use them too, and this module reads those: issue 19, no import circle); the names stay importable here.
-from .fields import (LANG, MAPPING, NAME, NAMES, SOURCE_FIELDS, TEXT, URL, VERSION, Field, Number, Whole,  # noqa: F401
+from .fields import (LANG, MAPPING, NAME, NAMES, ROLE, SOURCE_FIELDS, TEXT, URL, VERSION, Field, Number, Whole,  # noqa: F401
                      check_fields, check_value)
 from .fields import check_keys as _check_keys, check_source as _source, mapping_fields as _fields
 from .fields import require_list as _list, require_mapping as _mapping
@@ -75,6 +75,10 @@ class Benchmark:
     environment: dict
     rows: tuple[BenchmarkRow, ...]
     path: str
+    # "calibration": constants were chosen while comparing with these rows; "held-out": only compared, never fitted.
+    role: str = "calibration"
+    # What the rows tuned: ({"constant": ..., "rows": ..., "note": ...}, ...), as the file's ``tuned:`` list says.
+    tuned: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ ENVIRONMENT_FIELDS = {
     "batch_size": Whole(1, limits.MAX_BATCH, "sequences"), "generated_tokens": Whole(0, limits.MAX_TOKENS, "tokens"),
     "memory_metric": TEXT, "gpus_policy": TEXT,
 }
+# A benchmark file's optional ``tuned:`` entries: which constant its rows tuned, and which rows.
+TUNED_FIELDS = {"constant": TEXT, "rows": TEXT, "note": TEXT}
 ROW_FIELDS = {"model": NAME, "quantization": NAME, "input_length": Whole(1, limits.MAX_TOKENS, "tokens"),
               "gpus": Whole(1, limits.MAX_GPUS, "GPUs"), "memory_gib": Number(0, limits.MAX_MEMORY_GIB, "GiB"),
               "speed_tokens_per_s": Number(0, 1e9, "tokens/s")}
@@ -272,8 +278,17 @@ def _environment(data: LocatedDict, path: str, frameworks) -> dict:
 def benchmark_from_data(data, path: str, models: dict[str, Model], frameworks=None) -> Benchmark:
     benchmark_id = os.path.splitext(os.path.basename(path))[0]
     data = _mapping(data, path, 1, "a benchmark file")
-    _check_keys(data, path, "a benchmark file", ("source", "environment", "rows"))
+    _check_keys(data, path, "a benchmark file", ("source", "environment", "rows"), ("role", "tuned"))
     source = _source(data, path)
+    role = check_value(data.get("role", "calibration"), ROLE, "role", path, data.line_of("role"))
+    tuned = ()
+    if "tuned" in data:
+        if role != "calibration":
+            raise GeneratorError("a held-out benchmark tuned nothing", path, data.line_of("tuned"),
+                                 "remove 'tuned:' or write role: calibration")
+        items = _list(data, "tuned", path)
+        tuned = tuple(_fields(item, path, items.line_of(index), "a 'tuned' entry", TUNED_FIELDS, ("constant", "rows"))
+                      for index, item in enumerate(items))
     environment = _environment(data, path, frameworks)
     rows = []
     entries = _list(data, "rows", path)
@@ -286,7 +301,7 @@ def benchmark_from_data(data, path: str, models: dict[str, Model], frameworks=No
         _resolved(parse_quantization, row["quantization"], path, entry.line_of("quantization"))
         rows.append(BenchmarkRow(benchmark_id, row["model"], row["quantization"], row["input_length"], row["gpus"],
                                  row["memory_gib"], row.get("speed_tokens_per_s"), path, entry.line))
-    return Benchmark(benchmark_id, source, environment, tuple(rows), path)
+    return Benchmark(benchmark_id, source, environment, tuple(rows), path, role, tuned)
 
 
 def load_benchmark(path: str, models: dict[str, Model], frameworks=None) -> Benchmark:

@@ -272,7 +272,10 @@ def validation_summary_table(name: str, content: Content, benchmark_id: str) -> 
         seed = [abs(i.seed_error_pct) for i in items]
         values = (label, len(items), sum(ours) / len(ours), max(ours), sum(seed) / len(seed), max(seed))
         rows.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
-    return Table(name, SUMMARY_COLUMNS, tuple(rows), caption="估算误差汇总：按模型和全部行")
+    role = content.benchmarks[benchmark_id].role
+    caption = "估算误差汇总：按模型和全部行" + ("（校准数据：估算器的常数是对照这些行选定的）" if role == "calibration"
+                                             else "（留出数据：没有常数是对照这些行选定的）")
+    return Table(name, SUMMARY_COLUMNS, tuple(rows), caption=caption)
 
 
 LLAMACPP_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("n_ctx", "int"),
@@ -308,6 +311,7 @@ def llamacpp_validation_table(name: str, content: Content) -> Table:
 def llamacpp_validation_summary_table(name: str, content: Content) -> Table:
     """Mean and worst absolute error over all logs: the KV buffer, the model buffer, the compute buffer, all three."""
     rows = validate_llamacpp_logs(content).rows
+    held_out = all(row.log.role == "held-out" for row in rows)
     parts = (("KV cache", lambda r: r.kv_error_pct), ("模型权重", lambda r: r.model_error_pct),
              ("计算缓冲区", lambda r: r.compute_error_pct), ("合计", lambda r: r.total_error_pct))
     out = []
@@ -315,7 +319,8 @@ def llamacpp_validation_summary_table(name: str, content: Content) -> Table:
         errors = [abs(error(r)) for r in rows]
         values = (label, len(errors), sum(errors) / len(errors), max(errors))
         out.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, LLAMACPP_SUMMARY_COLUMNS))))
-    return Table(name, LLAMACPP_SUMMARY_COLUMNS, tuple(out), caption="llama.cpp 加载日志的估算误差汇总")
+    caption = "llama.cpp 加载日志（留出数据）的估算误差汇总" if held_out else "llama.cpp 加载日志的估算误差汇总"
+    return Table(name, LLAMACPP_SUMMARY_COLUMNS, tuple(out), caption=caption)
 
 
 def _cell(value, column: Column) -> Cell:

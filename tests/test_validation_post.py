@@ -17,7 +17,7 @@ def test_every_benchmark_row_is_published():
     summary, rows = published_tables()[:2]
     content = load_content(f"{ROOT}/content")
     published = {(r.cells[0], r.cells[1], int(r.cells[2].replace(",", ""))) for r in rows.rows[1:]}  # 30,720
-    assert published == set(content.rows)
+    assert published == {row.key for row in content.benchmarks["qwen2-speed-benchmark"].rows}
     for row in rows.rows[1:]:
         measured = content.rows[(row.cells[0], row.cells[1], int(row.cells[2].replace(",", "")))].memory_gib
         estimate, error = float(row.cells[5]), float(row.cells[6].rstrip("%"))

@@ -1,0 +1,173 @@
+"""Accuracy on data no constant was tuned on (issue 23 item 3), one test set per estimator path.
+
+Expected values are the measured figures in the data files, copied from their public sources:
+* transformers: the Qwen2.5 edition of the Qwen speed benchmark (content/benchmarks/qwen25-speed-benchmark.yaml,
+  QwenLM/Qwen2.5 docs at commit a912d239, transformers 4.46.0, flash attention 2, A100 80GB, 2048 new tokens).
+  The estimator was calibrated on the Qwen2 edition (qwen2-speed-benchmark.yaml, role: calibration; its ``tuned:``
+  list says which rows moved which term); none of those rows is held out, so the held-out set is this second source.
+* llama.cpp: the load logs of content/benchmarks/llamacpp-load-logs.yaml, every one role: held-out (the file's header
+  says why and its caveat).
+Each limit sits just above what the estimator achieves today; the margin is stated next to it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator import tables
+from generator.loading import load_content
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HELD_OUT = "qwen25-speed-benchmark"
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(os.path.join(ROOT, "content"))
+
+
+@pytest.fixture(scope="module")
+def qwen25(content):
+    return tables.validate_benchmark(content, HELD_OUT)
+
+
+def test_roles_say_which_data_tuned_the_estimator(content):
+    """The Qwen2 rows are the calibration set and name what they tuned; the Qwen2.5 rows and the llama.cpp logs are
+    held out."""
+    calibration = content.benchmarks["qwen2-speed-benchmark"]
+    assert calibration.role == "calibration" and len(calibration.rows) == 72
+    assert any("kv_cache_copies_in_decode" in t["constant"] for t in calibration.tuned)
+    held = content.benchmarks[HELD_OUT]
+    assert held.role == "held-out" and held.tuned == ()
+    assert {log.role for log in content.llamacpp_logs} == {"held-out"}
+
+
+def test_held_out_rows_are_the_published_table(qwen25):
+    """112 rows: 7 models x 4 formats x 4 input lengths, as the Transformers tables of the source list them."""
+    rows = [c.row for c in qwen25.rows]
+    assert len(rows) == 112
+    assert len({r.model for r in rows}) == 7
+    first = qwen25.rows[0].row
+    assert (first.model, first.quantization, first.input_length, first.measured_gib) == \
+        ("Qwen2.5-0.5B-Instruct", "BF16", 1, 0.97)
+
+
+# The three rows the estimator misses badly: AWQ at input 1 of the three smallest models measure more than the same
+# model's AWQ at input 6144 allows (0.68 vs 0.72, 1.51 vs 1.63, 2.50 vs 2.62 GiB: 2048 more tokens cost only
+# 0.04-0.12 GiB, against 0.25-0.61 GiB for GPTQ-Int4 of the same model), and more than GPTQ-Int4 at input 1, whose
+# weights are larger. Something AWQ allocates once in a short run is not modelled; they are reported, not hidden.
+AWQ_SHORT_OUTLIERS = {("Qwen2.5-0.5B-Instruct", "AWQ", 1), ("Qwen2.5-1.5B-Instruct", "AWQ", 1),
+                      ("Qwen2.5-3B-Instruct", "AWQ", 1)}
+
+
+def test_transformers_held_out_mean_error(qwen25):
+    """Achieved: 3.27% mean absolute error over the 112 rows. Limit 3.6% (margin 0.33 points, 10%)."""
+    assert qwen25.mape <= 3.6, qwen25.mape
+
+
+def test_transformers_held_out_worst_error(qwen25):
+    """Achieved: 6.76% worst outside the three AWQ outliers (Qwen2.5-0.5B GPTQ-Int4 30720); limit 7.5% (margin
+    0.74 points, 11%). The outliers: 33.5% worst (0.5B AWQ input 1); limit 36% (margin 2.5 points, 7%)."""
+    regular = [c for c in qwen25.rows if (c.row.model, c.row.quantization, c.row.input_length)
+               not in AWQ_SHORT_OUTLIERS]
+    outliers = [c for c in qwen25.rows if c not in regular]
+    assert len(regular) == 109 and len(outliers) == 3
+    assert max(abs(c.error_pct) for c in regular) <= 7.5
+    assert max(abs(c.error_pct) for c in outliers) <= 36.0
+    assert min(abs(c.error_pct) for c in outliers) >= 15.0  # still outliers: a fix should move them out of here
+
+
+def test_transformers_held_out_errors_are_all_low(qwen25):
+    """Every held-out estimate is below the measurement (worst signed error -33.5%, mean -3.27%): on transformers
+    4.46 the estimator under-counts, most for the small models at long inputs (0.5B: -5.6% to -6.8% at 30720).
+    Limit: mean signed error within [-3.6%, -2.9%] (margin about 0.35 points each side)."""
+    signed = [c.error_pct for c in qwen25.rows]
+    assert max(signed) < 0
+    assert -3.6 <= sum(signed) / len(signed) <= -2.9
+
+
+def test_transformers_held_out_by_model(qwen25):
+    """Mean absolute error per model, achieved (limit = achieved + about 10%): the larger the model the closer."""
+    achieved = {"Qwen2.5-0.5B-Instruct": 6.85, "Qwen2.5-1.5B-Instruct": 5.21, "Qwen2.5-3B-Instruct": 4.33,
+                "Qwen2.5-7B-Instruct": 2.21, "Qwen2.5-14B-Instruct": 2.06, "Qwen2.5-32B-Instruct": 1.25,
+                "Qwen2.5-72B-Instruct": 0.96}
+    for model, value in achieved.items():
+        assert qwen25.per_model_mape[model] <= value * 1.1, (model, qwen25.per_model_mape[model])
+
+
+@pytest.fixture(scope="module")
+def llamacpp(content):
+    held = [log for log in content.llamacpp_logs if log.role == "held-out"]
+    assert len(held) == 15
+    return [row for row in tables.validate_llamacpp_logs(content).rows if row.log.role == "held-out"]
+
+
+def test_llamacpp_held_out_kv_and_model_buffers(llamacpp):
+    """KV buffer: 0.000% on every log (ggml block sizes, n_ctx as printed); limit 0.01%. Model buffer: worst 0.0003%
+    (the log prints two decimals of MiB); limit 0.01%."""
+    assert max(abs(r.kv_error_pct) for r in llamacpp) <= 0.01
+    assert max(abs(r.model_error_pct) for r in llamacpp) <= 0.01
+
+
+def test_llamacpp_held_out_compute_buffer(llamacpp):
+    """Compute buffer: exact on the 8 logs whose output stage decides it; 156.00 MiB for 164.00 printed (-4.88%) on
+    the 7 logs at n_ctx 2048 without flash attention, where the KQ stage decides it and one 8 MiB tensor more is
+    alive than modelled. Mean achieved 2.28%, limit 2.5% (margin 0.22 points); worst 4.88%, limit 5.5% (0.62)."""
+    errors = [abs(r.compute_error_pct) for r in llamacpp]
+    assert sum(errors) / len(errors) <= 2.5
+    assert max(errors) <= 5.5
+    assert sum(1 for e in errors if e < 0.01) == 8
+
+
+def test_llamacpp_held_out_total(llamacpp):
+    """Model + KV + compute: mean 0.072%, limit 0.1% (margin 0.028 points); worst 0.225%
+    (ci-open-llama-7b-q2-k-ctx2048), limit 0.3% (margin 0.075 points)."""
+    errors = [abs(r.total_error_pct) for r in llamacpp]
+    assert sum(errors) / len(errors) <= 0.1
+    assert max(errors) <= 0.3
+
+
+BENCH = """source: {{title: t, url: "https://example.org/b"}}
+environment: {{transformers: 4.46.0, batch_size: 1, generated_tokens: 2048}}
+rows:
+- {{model: Qwen2.5-7B-Instruct, quantization: BF16, input_length: 1, gpus: 1, memory_gib: 14.38}}
+{extra}
+"""
+
+
+@pytest.mark.parametrize("extra,line,message", [
+    ("role: tuning", 5, "field 'role' is not one of the known values"),
+    ("role: held-out\ntuned:\n- {constant: x, rows: all}", 6, "a held-out benchmark tuned nothing"),
+    ("tuned:\n- {constant: x}", 6, "missing field 'rows'"),
+])
+def test_role_and_tuned_are_checked(content, extra, line, message):
+    from generator.errors import GeneratorError
+    from generator.loading import benchmark_from_data
+    from generator.yamlio import parse_yaml
+    data = parse_yaml(BENCH.format(extra=extra), "b.yaml")
+    with pytest.raises(GeneratorError) as info:
+        benchmark_from_data(data, "b.yaml", content.models, content.frameworks)
+    assert message in str(info.value) and info.value.line == line, (str(info.value), info.value.line)
+
+
+def test_unlabelled_benchmark_counts_as_calibration(content):
+    from generator.loading import benchmark_from_data
+    from generator.yamlio import parse_yaml
+    data = parse_yaml(BENCH.format(extra=""), "b.yaml")
+    assert benchmark_from_data(data, "b.yaml", content.models, content.frameworks).role == "calibration"
+
+
+def test_log_role_is_checked(tmp_path):
+    from generator.engine_logs import load_llamacpp_logs
+    from generator.errors import GeneratorError
+    from generator.loading import load_catalogue
+    source = os.path.join(ROOT, "content", "benchmarks", "llamacpp-load-logs.yaml")
+    text = open(source, encoding="utf-8").read().replace("role: held-out", "role: fitted", 2)
+    path = tmp_path / "llamacpp-load-logs.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GeneratorError) as info:
+        load_llamacpp_logs(str(path), load_catalogue(os.path.join(ROOT, "content")).models)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "role: fitted" in l and not l.startswith("#"))
+    assert "field 'role' is not one of the known values" in str(info.value) and info.value.line == line
