@@ -191,10 +191,24 @@ class _CpuTimeUp(GeneratorError):
 _RENDERING: "PostSandbox | None" = None
 
 
+def _in_timed_call(frame) -> bool:
+    while frame is not None:
+        if frame.f_code is _TIMED_CODE:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _cpu_time_up(signum, frame):
     global _RENDERING
     sandbox = _RENDERING
     if sandbox is None:
+        return
+    if not _in_timed_call(frame):
+        # The signal interrupted code outside a post's expressions (the build between two renders, a test runner):
+        # whatever left the timer armed, it is stopped here and nothing is raised.
+        _RENDERING = None
+        signal.setitimer(signal.ITIMER_PROF, 0)
         return
     left = sandbox.deadline - time.process_time()
     if left > 0.001:  # the timer was paused for a table call, or fired a tick early: wait out the rest
@@ -258,6 +272,11 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         self.output = 0
         self.deadline = time.process_time() + limits.MAX_RENDER_SECONDS
         self._arm_timer(limits.MAX_RENDER_SECONDS)
+
+    def timed(self, render, *args):
+        """``render(*args)``: the post's own code, the only place the CPU timer raises (its handler looks for this
+        call on the interrupted stack)."""
+        return render(*args)
 
     def end_render(self) -> None:
         """Stop the CPU timer and put back whatever SIGPROF handler was there. The timer is stopped whatever this
@@ -418,3 +437,6 @@ class PostSandbox(jinja2.sandbox.SandboxedEnvironment):
         if isinstance(owner, _SIZED):
             check_size(owner, "a list or mapping")
         return result if trusted else check_number(check_size(result))
+
+
+_TIMED_CODE = PostSandbox.timed.__code__

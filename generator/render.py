@@ -390,6 +390,8 @@ def _render_located(template_source: str, filename: str, first_line: int, env: j
     try:
         code = _compiled(env, template_source, filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
+        if isinstance(env, PostSandbox):
+            return env.timed(template.render, context)
         return template.render(context)
     except GeneratorError as exc:
         line = _template_line(exc, filename)
