@@ -33,13 +33,8 @@ def _line_of(path: str, text: str) -> int:
         return next(number for number, line in enumerate(handle, 1) if text in line)
 
 
-def _params_22_line() -> int:
-    """The line of the catalogue entry the cases below edit (entries above it grow: the tests follow it)."""
-    with open(os.path.join(ROOT, MODELS), encoding="utf-8") as handle:
-        return next(number for number, line in enumerate(handle, 1) if line == "    params_b: 22\n")
-
-
-P22 = _params_22_line()
+# The line of the catalogue entry the cases below edit (entries above it grow: the tests follow it).
+P22 = _line_of(MODELS, "    params_b: 22\n")
 
 CASES = {
     # The "[" is on line P22; the parser notices at the next line's ':', and used to say that line.
