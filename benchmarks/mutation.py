@@ -51,7 +51,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py", "tests/test_estimator.py",
                    "tests/test_architecture.py", "tests/test_families.py", "tests/test_gguf_mix.py",
                    "tests/test_vllm.py", "tests/test_llamacpp_logs.py", "tests/test_gpu_fit.py",
-                   "tests/test_seed_edition.py", "tests/test_seed_method_units.py"]
+                   "tests/test_seed_edition.py", "tests/test_seed_method_units.py",
+                   "tests/test_llamacpp_validation_units.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
@@ -62,9 +63,43 @@ SCOPES = {
     "calc": (["generator/calc/*"], FAST_CALC_TESTS),
     "families": (["generator/families/*"], ["tests/test_families.py", "tests/test_readers.py",
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
-                                            "tests/test_hostile_hub.py", "tests/test_sources.py"]),
-    "check": (["generator/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py"]),
+                                            "tests/test_hostile_hub.py", "tests/test_sources.py",
+                                            "tests/test_layers.py"]),
+    "check": (["generator/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py",
+                                       "tests/test_check_mutations_data.py"]),
 }
+
+FAMILIES_TESTS = SCOPES["families"][1]
+
+# Per-module scopes whose tests are narrowed to the files that reach the module (each scope's clean run and its
+# test-to-function mapping run the whole selection first: minutes on a shared machine, most of a small scope's time).
+SCOPES.update({
+    "calc.llamacpp_validation": (["generator/calc/llamacpp_validation.py"],
+                                 ["tests/test_llamacpp_logs.py", "tests/test_llamacpp_validation_units.py"]),
+    "calc.vllm_validation": (["generator/calc/vllm_validation.py"],
+                             ["tests/test_vllm.py", "tests/test_numbers_from_sources.py"]),
+    "calc.validation": (["generator/calc/validation.py"],
+                        ["tests/test_estimator.py", "tests/test_numbers_from_sources.py", "tests/test_seed_edition.py",
+                         "tests/test_seed_method_units.py"]),
+    "calc.transformers_engine": (["generator/calc/transformers_engine.py"],
+                                 ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py",
+                                  "tests/test_estimator.py"]),
+    "calc.llamacpp": (["generator/calc/llamacpp.py"],
+                      ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py", "tests/test_estimator.py",
+                       "tests/test_llamacpp_logs.py", "tests/test_gguf_mix.py"]),
+})
+
+# One scope per module, to run the whole set piece by piece on a shared machine ("calc.vllm", "families.reader"):
+# the same tests as the package's scope, each module's mutants on their own.
+for _package, _tests in (("calc", FAST_CALC_TESTS), ("families", FAMILIES_TESTS)):
+    for _name in sorted(os.listdir(os.path.join(ROOT, "generator", _package))):
+        if _name.endswith(".py") and _name != "__init__.py" and _name[:-3] not in SCOPES and f"{_package}.{_name[:-3]}" not in SCOPES:
+            SCOPES[f"{_package}.{_name[:-3]}"] = ([f"generator/{_package}/{_name}"], _tests)
+
+# The scratch copy has no site/ (the generated, committed site): the tests that read it are the frozen-site net, left
+# out on purpose (a mutant must fail a test that says why the number is right), and they could not pass there.
+NEEDS_THE_COMMITTED_SITE = ["tests/test_vllm.py::test_every_log_is_published_with_its_error",
+                            "tests/test_check.py::test_check_passes_on_the_committed_site"]
 
 # Survivors seen in the runs above, each with why no test kills it. A mutant listed here that a later run kills can
 # be dropped; a new survivor not listed here is a gap to close with a test (or to explain here).
@@ -73,6 +108,9 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # (low + high + 1) // 2 is, except that it rounds up once more when low + high is even; either way the probe lies
     # in (low, high], so the search still ends on the last step that fits (it may take one probe more).
     "generator.calc.gpu_fit.x_longest_context__mutmut_10": "equivalent: the probe stays in (low, high]",
+    # generator/calc/llamacpp_validation.py
+    "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
+        "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
     # generator/blog/write.py (scope write): equivalent mutants, and guards against races no test can time.
     "generator.blog.write.x_manifest_text__mutmut_8":
         "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
@@ -207,11 +245,12 @@ def _scratch_copy(dest: str) -> None:
 def _config(modules: list[str], tests: list[str], children: int) -> str:
     def toml_list(items):
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
     return ("\n[tool.mutmut]\n"
             'source_paths = ["generator"]\n'
             f"only_mutate = {toml_list(modules)}\n"
             f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
-            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-q"]\n'
+            f"pytest_add_cli_args = {toml_list(['-p', 'no:cacheprovider', '-p', 'no:xdist', '-q', *deselect])}\n"
             'also_copy = ["content", "templates", "examples", "benchmarks", "README.md"]\n'
             "use_git_change_detection = false\n")
 
