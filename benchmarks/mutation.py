@@ -52,7 +52,7 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_architecture.py", "tests/test_families.py", "tests/test_gguf_mix.py",
                    "tests/test_vllm.py", "tests/test_llamacpp_logs.py", "tests/test_gpu_fit.py",
                    "tests/test_seed_edition.py", "tests/test_seed_method_units.py",
-                   "tests/test_llamacpp_validation_units.py"]
+                   "tests/test_llamacpp_validation_units.py", "tests/test_vllm_validation_units.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
@@ -77,7 +77,8 @@ SCOPES.update({
     "calc.llamacpp_validation": (["generator/calc/llamacpp_validation.py"],
                                  ["tests/test_llamacpp_logs.py", "tests/test_llamacpp_validation_units.py"]),
     "calc.vllm_validation": (["generator/calc/vllm_validation.py"],
-                             ["tests/test_vllm.py", "tests/test_numbers_from_sources.py"]),
+                             ["tests/test_vllm.py", "tests/test_numbers_from_sources.py",
+                              "tests/test_vllm_validation_units.py"]),
     "calc.validation": (["generator/calc/validation.py"],
                         ["tests/test_estimator.py", "tests/test_numbers_from_sources.py", "tests/test_seed_edition.py",
                          "tests/test_seed_method_units.py"]),
