@@ -313,6 +313,38 @@ def run_scope(name: str, children: int, keep: bool, show: bool) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def record(path: str, results: list, machine: str) -> None:
+    """Merge each scope's result into the YAML data file ``path`` (benchmarks/mutation-results.yaml): one entry per
+    scope, the latest run replacing an earlier one, with the date, the machine and mutmut's version."""
+    import datetime
+    import platform
+    from importlib.metadata import version
+
+    import yaml
+
+    data = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+    scopes = data.setdefault("scopes", {})
+    for result in results:
+        counts = result["counts"]
+        scopes[result["scope"]] = {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": machine or f"{platform.node()}, {os.cpu_count()} cores",
+            "mutmut": version("mutmut"),
+            "modules": result["modules"], "tests": result["tests"],
+            "mutants": sum(counts.values()), "killed": counts.get("killed", 0),
+            "survived": counts.get("survived", 0), "timeouts": counts.get("timeout", 0),
+            "no_tests": counts.get("no tests", 0),
+            "other": {k: v for k, v in counts.items() if k not in ("killed", "survived", "timeout", "no tests")},
+            "kill_rate_pct": result["kill_rate"], "minutes": round(result["seconds"] / 60, 1),
+            "survivors": {name: SURVIVORS_EXPLAINED.get(name, "NOT EXPLAINED") for name in result["survivors"]},
+        }
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scopes", nargs="*", metavar="SCOPE", help=f"one or more of {', '.join(SCOPES)} (default: all)")
@@ -320,6 +352,9 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (to browse with mutmut browse)")
     parser.add_argument("--show", action="store_true", help="print each survivor's diff")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--record", metavar="YAML",
+                        help="merge each scope's result into this data file (benchmarks/mutation-results.yaml)")
+    parser.add_argument("--machine", default="", help="the machine's description for --record")
     parser.add_argument("--issue-23", action="store_true",
                         help="instead: apply each one-line change of issue 23's table and check a fast test fails")
     args = parser.parse_args(argv)
@@ -333,6 +368,8 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown scope {', '.join(unknown)}: use one of {', '.join(SCOPES)}")
     results = [run_scope(name, args.children, args.keep, args.show) for name in (args.scopes or list(SCOPES))]
+    if args.record:
+        record(args.record, results, args.machine)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2, sort_keys=True)

@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 
 from generator.calc.estimator import GIB, parse_framework
-from generator.calc.vllm_validation import check_refusal, compare_log, observed_tokens
+from generator.calc.vllm_validation import check_refusal, compare_log, observed_tokens, settings_of, validate_logs
 from generator.errors import GeneratorError
 from generator.loading import load_content
 
@@ -95,3 +95,23 @@ def test_a_log_of_less_than_one_block_is_refused_with_its_line():
     assert error.fix == "check the figure and its unit"
     # One block (16 tokens) is a cache.
     assert _compare(replace(log, observed_value=1)).observed_tokens == 16
+
+
+def test_the_settings_are_the_logs_own():
+    # issue #27508's log runs --max-num-batched-tokens 1024 on V1; the other flags as a log may state them.
+    log = replace(LOGS["issue-27508-h100-gpt-oss-120b"], max_num_seqs=64, enforce_eager=True, kv_cache_dtype="fp8")
+    settings = settings_of(log)
+    assert (settings.gpu_memory_bytes, settings.gpu_name, settings.tensor_parallel) == \
+        (log.gpu_memory_bytes, "H100-80GB", 1)
+    assert (settings.gpu_memory_utilization, settings.max_model_len) == (0.95, 131072)
+    assert (settings.max_num_seqs, settings.max_num_batched_tokens, settings.engine) == (64, 1024, "v1")
+    assert (settings.enforce_eager, settings.kv_dtype, settings.flashinfer_sampler) == (True, "fp8", False)
+    assert settings_of(LOGS["dennislee-a100-qwen2-7b-025"]).flashinfer_sampler is True
+
+
+def test_the_worst_log_is_the_row_with_the_largest_error():
+    rows = [_compare(log) for log in CONTENT.vllm_logs.logs if log.observed_kind != "refused"]
+    result = validate_logs(rows)
+    assert result.worst in rows and abs(result.worst.error_pct) == result.worst_abs_error_pct
+    assert result.worst_abs_error_pct == max(abs(row.error_pct) for row in rows)
+    assert result.mean_abs_error_pct == pytest.approx(sum(abs(row.error_pct) for row in rows) / len(rows))
