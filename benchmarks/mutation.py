@@ -52,7 +52,8 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_architecture.py", "tests/test_families.py", "tests/test_gguf_mix.py",
                    "tests/test_vllm.py", "tests/test_llamacpp_logs.py", "tests/test_gpu_fit.py",
                    "tests/test_seed_edition.py", "tests/test_seed_method_units.py",
-                   "tests/test_llamacpp_validation_units.py", "tests/test_vllm_validation_units.py"]
+                   "tests/test_llamacpp_validation_units.py", "tests/test_vllm_validation_units.py",
+                   "tests/test_validation_units.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
@@ -81,7 +82,7 @@ SCOPES.update({
                               "tests/test_vllm_validation_units.py"]),
     "calc.validation": (["generator/calc/validation.py"],
                         ["tests/test_estimator.py", "tests/test_numbers_from_sources.py", "tests/test_seed_edition.py",
-                         "tests/test_seed_method_units.py"]),
+                         "tests/test_seed_method_units.py", "tests/test_validation_units.py"]),
     "calc.transformers_engine": (["generator/calc/transformers_engine.py"],
                                  ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py",
                                   "tests/test_estimator.py"]),
@@ -243,6 +244,37 @@ def _scratch_copy(dest: str) -> None:
             shutil.copy2(os.path.join(ROOT, "tests", name), os.path.join(dest, "tests", name))
 
 
+# Appended to the scratch copy's tests/conftest.py. mutmut runs each mutant's tests in a process forked from the one
+# that ran the clean tests, so whatever that run left in memory is still there: the calc modules' caches
+# (functools.lru_cache, the _weights_cache / _layout_cache / _breakdown_cache dictionaries) answer with the
+# unmutated code's results, and test modules imported then keep module-level values computed without the mutant
+# (tests/test_estimator.py's ARCH, read through generator/families). Each session starts from empty caches and
+# imports the test modules afresh, so every mutant is seen by the code it changes. (Without this, the forced-fail
+# check of the calc.transformers_engine scope failed: every call reached its code through a warm cache.)
+FRESH_START = """
+
+def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts from empty caches
+    import functools
+    import gc
+    import os
+    import sys
+    tests = os.path.dirname(os.path.abspath(__file__))
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if name == "generator" or name.startswith("generator."):
+            for key, value in list(vars(module).items()):
+                if key.endswith("_cache") and isinstance(value, dict):
+                    value.clear()
+        elif path.startswith(tests) and not name.endswith("conftest"):
+            del sys.modules[name]  # imported again by the collection, with the mutant active
+    for value in gc.get_objects():
+        if isinstance(value, functools._lru_cache_wrapper):
+            module = getattr(value, "__module__", "") or ""
+            if module.startswith("generator") or module in ("conftest", "tests.conftest"):
+                value.cache_clear()
+"""
+
+
 def _config(modules: list[str], tests: list[str], children: int) -> str:
     def toml_list(items):
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
@@ -254,6 +286,35 @@ def _config(modules: list[str], tests: list[str], children: int) -> str:
             f"pytest_add_cli_args = {toml_list(['-p', 'no:cacheprovider', '-p', 'no:xdist', '-q', *deselect])}\n"
             'also_copy = ["content", "templates", "examples", "benchmarks", "README.md"]\n'
             "use_git_change_detection = false\n")
+
+
+def _widen_test_selection(workdir: str) -> None:
+    """Run mutmut's first pass (mutants and its map from each function to the tests that call it), then widen each
+    function's tests to every selected test of the same test files, before the mutants run.
+
+    Why: mutmut maps a function to the tests during which it was called. A module-scoped fixture (tests/
+    test_estimator.py's ``validation``, a plan built once per file) calls the code once, during the setup of the first
+    test that uses it, so only that test is mapped, and a mutant only the file's other tests notice "survives"
+    (seen: calc.validation's seed rate, checked by test_seed_method_figures, survived under the narrow map). A test of
+    the same file that fails on a mutant fails because of it (only that mutant is active), so the kill is real."""
+    first = subprocess.run([sys.executable, "-m", "mutmut", "run", "__no_such_mutant__"], cwd=workdir,
+                           capture_output=True, text=True)
+    path = os.path.join(workdir, "mutants", "mutmut-stats.json")
+    if not os.path.exists(path):
+        sys.stderr.write(first.stdout[-4000:] + first.stderr[-4000:])
+        raise SystemExit(f"mutmut's first pass wrote no test map; the scratch copy is {workdir}")
+    with open(path, encoding="utf-8") as handle:
+        stats = json.load(handle)
+    by_file: dict[str, set] = {}
+    for test in stats["duration_by_test"]:
+        by_file.setdefault(test.split("::")[0], set()).add(test.removeprefix("mutants/"))
+    widened = {}
+    for function, tests in stats["tests_by_mangled_function_name"].items():
+        files = {test.split("::")[0] for test in tests}
+        widened[function] = sorted(set(tests).union(*(by_file.get(f, set()) for f in files)))
+    stats["tests_by_mangled_function_name"] = widened
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(stats, handle)
 
 
 def _results(workdir: str) -> dict[str, object]:
@@ -285,7 +346,10 @@ def run_scope(name: str, children: int, keep: bool, show: bool) -> dict:
         _scratch_copy(workdir)
         with open(os.path.join(workdir, "pyproject.toml"), "a", encoding="utf-8") as handle:
             handle.write(_config(modules, tests, children))
+        with open(os.path.join(workdir, "tests", "conftest.py"), "a", encoding="utf-8") as handle:
+            handle.write(FRESH_START)
         started = time.monotonic()
+        _widen_test_selection(workdir)
         run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)], cwd=workdir,
                              capture_output=True, text=True)
         seconds = time.monotonic() - started
