@@ -95,8 +95,10 @@ SCOPES.update({
 # the same tests as the package's scope, each module's mutants on their own.
 for _package, _tests in (("calc", FAST_CALC_TESTS), ("families", FAMILIES_TESTS)):
     for _name in sorted(os.listdir(os.path.join(ROOT, "generator", _package))):
-        if _name.endswith(".py") and _name != "__init__.py" and _name[:-3] not in SCOPES and f"{_package}.{_name[:-3]}" not in SCOPES:
-            SCOPES[f"{_package}.{_name[:-3]}"] = ([f"generator/{_package}/{_name}"], _tests)
+        _module = _name[:-3]
+        if _name.endswith(".py") and _name != "__init__.py" and _module not in SCOPES \
+                and f"{_package}.{_module}" not in SCOPES:
+            SCOPES[f"{_package}.{_module}"] = ([f"generator/{_package}/{_name}"], _tests)
 
 # The scratch copy has no site/ (the generated, committed site): the tests that read it are the frozen-site net, left
 # out on purpose (a mutant must fail a test that says why the number is right), and they could not pass there.
@@ -246,10 +248,10 @@ def _scratch_copy(dest: str) -> None:
 
 # Appended to the scratch copy's tests/conftest.py. mutmut runs each mutant's tests in a process forked from the one
 # that ran the clean tests, so whatever that run left in memory is still there: the calc modules' caches
-# (functools.lru_cache, the _weights_cache / _layout_cache / _breakdown_cache dictionaries) answer with the
-# unmutated code's results, and test modules imported then keep module-level values computed without the mutant
-# (tests/test_estimator.py's ARCH, read through generator/families). Each session starts from empty caches and
-# imports the test modules afresh, so every mutant is seen by the code it changes. (Without this, the forced-fail
+# (functools.lru_cache; the _ESTIMATES, _RULES, _weights_cache, _layout_cache, _breakdown_cache dictionaries)
+# answer with the unmutated code's results, and test modules imported then keep module-level values computed without
+# the mutant (tests/test_estimator.py's ARCH, read through generator/families). Each session starts from empty caches
+# and imports the test modules afresh, so every mutant is seen by the code it changes. (Without this, the forced-fail
 # check of the calc.transformers_engine scope failed: every call reached its code through a warm cache.)
 FRESH_START = """
 
@@ -259,11 +261,12 @@ def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts
     import os
     import sys
     tests = os.path.dirname(os.path.abspath(__file__))
+    MEMOS = {"_ESTIMATES", "_RULES", "_LONGEST"}  # generator/calc/estimator.py, generator/guide_tables.py
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
         if name == "generator" or name.startswith("generator."):
             for key, value in list(vars(module).items()):
-                if key.endswith("_cache") and isinstance(value, dict):
+                if (key.endswith("_cache") or key in MEMOS) and isinstance(value, dict):
                     value.clear()
         elif path.startswith(tests) and not name.endswith("conftest"):
             del sys.modules[name]  # imported again by the collection, with the mutant active
