@@ -115,6 +115,28 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
+    # generator/calc/vllm_validation.py
+    **{f"generator.calc.vllm_validation.x_{function}__mutmut_{n}":
+       "equivalent: with the 16-bit test broken, kv_value is the 16-bit type's 2 bytes instead of None (the compute "
+       "dtype), and vLLM computes every model in 16 bits (2 bytes): the same KV bytes"
+       for function, numbers in (("check_refusal", (6, 9, 10)), ("compare_log", (6, 9, 10))) for n in numbers},
+    **{f"generator.calc.vllm_validation.x_{function}__mutmut_{n}":
+       "equivalent: vllm.plan takes max_model_len from the settings (settings_of passes the log's, always set); "
+       "request_tokens only stands in for a model without max_position_embeddings, and every catalogue model has one"
+       for function, n in (("check_refusal", 26), ("compare_log", 24))},
+    "generator.calc.vllm_validation.x_compare_log__mutmut_42":
+        "equivalent: compare_log always passes the layout, so observed_tokens never reads kv_bytes_per_token",
+    "generator.calc.vllm_validation.x_compare_log__mutmut_68":
+        "equivalent on what vLLM prints: a token count is whole blocks of 16, so no log reports 1 token",
+    "generator.calc.vllm_validation.x_observed_tokens__mutmut_17":
+        "equivalent: int(x / b) == int(x // b) for the positive sizes here",
+    # Not equivalent, not killed: the hybrid layout in compare_log matters only for the two gpt-oss logs (12 full,
+    # 12 sliding layers), where vLLM's grouped count differs from plain whole blocks by at most a block or two (the
+    # double floor); the logs print GiB, not tokens, so no figure from outside pins it. tests/test_vllm.py tests
+    # kv_layout itself (test_hybrid_layout_groups_layers_by_attention_type, test_group_size_follows_vllm_rule...).
+    **{f"generator.calc.vllm_validation.x_compare_log__mutmut_{n}":
+       "gap: the hybrid layout's arguments, seen only in the gpt-oss logs' last block (kv_layout is tested directly "
+       "in tests/test_vllm.py)" for n in (43, 46, 52, 56, 65)},
     # generator/blog/write.py (scope write): equivalent mutants, and guards against races no test can time.
     "generator.blog.write.x_manifest_text__mutmut_8":
         "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
@@ -268,14 +290,19 @@ def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts
             for key, value in list(vars(module).items()):
                 if (key.endswith("_cache") or key in MEMOS) and isinstance(value, dict):
                     value.clear()
-        elif path.startswith(tests) and not name.endswith("conftest"):
+        elif path.startswith(tests) and not name.endswith("conftest") and not KEEP_THE_PLAN:
             del sys.modules[name]  # imported again by the collection, with the mutant active
     for value in gc.get_objects():
         if isinstance(value, functools._lru_cache_wrapper):
             module = getattr(value, "__module__", "") or ""
-            if module.startswith("generator") or module in ("conftest", "tests.conftest"):
+            if module.startswith("generator") or (module in ("conftest", "tests.conftest") and not KEEP_THE_PLAN):
                 value.cache_clear()
 """
+
+# Scopes whose modules the site's plan does not use (generator/site.py never calls check.py): their mutants may keep
+# the plan the clean run built (conftest.repo_plan, and the test modules' values made from it) instead of building
+# it again for each mutant, minutes of each mutant's time on a shared machine.
+KEEPS_THE_PLAN = {"check"}
 
 
 def _config(modules: list[str], tests: list[str], children: int) -> str:
@@ -350,7 +377,7 @@ def run_scope(name: str, children: int, keep: bool, show: bool) -> dict:
         with open(os.path.join(workdir, "pyproject.toml"), "a", encoding="utf-8") as handle:
             handle.write(_config(modules, tests, children))
         with open(os.path.join(workdir, "tests", "conftest.py"), "a", encoding="utf-8") as handle:
-            handle.write(FRESH_START)
+            handle.write(f"\n\nKEEP_THE_PLAN = {name in KEEPS_THE_PLAN}" + FRESH_START)
         started = time.monotonic()
         _widen_test_selection(workdir)
         run = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)], cwd=workdir,
