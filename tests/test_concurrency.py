@@ -182,7 +182,7 @@ def test_clean_up_never_touches_the_stage_of_a_live_build(built, tmp_path, monke
 
 # -- an output folder that overlaps the project ---------------------------------------------------------------------
 
-PACKAGE = os.path.dirname(os.path.abspath(writer.__file__))
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(writer.__file__)))  # generator/, from generator/site/writer.py
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -44,7 +44,7 @@ def test_the_key_covers_the_package_code_and_the_installed_libraries(monkeypatch
 def test_the_code_fingerprint_reads_every_source_file_of_the_package():
     sources = sorted(os.path.relpath(os.path.join(folder, name), memo._PACKAGE)
                      for folder, _, names in os.walk(memo._PACKAGE) for name in names if name.endswith(".py"))
-    assert "calc/estimator.py" in sources and "tables/svg.py" in sources and "memo.py" in sources
+    assert "calc/estimator.py" in sources and "tables/svg.py" in sources and "core/memo.py" in sources
     assert len(memo.code_fingerprint()) == 32
 
 
