@@ -66,8 +66,8 @@ SCOPES = {
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
                                             "tests/test_hostile_hub.py", "tests/test_sources.py",
                                             "tests/test_layers.py"]),
-    "check": (["generator/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py",
-                                       "tests/test_check_mutations_data.py"]),
+    "check": (["generator/site/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py",
+                                            "tests/test_check_mutations_data.py"]),
 }
 
 FAMILIES_TESTS = SCOPES["families"][1]
@@ -214,9 +214,9 @@ ISSUE_23_CHANGES = [
     ("skip the 'edited by hand, would delete' refusal", "generator/blog/write.py",
      'if current is not None and not current.startswith(b"\\0") and digest(current) != owned[relative]:',
      "if False:", ["tests/test_blog_write_units.py", "tests/test_check_gaps.py"]),
-    ("extra-row detection off by one", "generator/check.py", "for got in published.rows[len(expected.rows):]",
+    ("extra-row detection off by one", "generator/site/check.py", "for got in published.rows[len(expected.rows):]",
      "for got in published.rows[len(expected.rows) + 1:]", ["tests/test_check_gaps.py"]),
-    ("check skips the workbook", "generator/check.py",
+    ("check skips the workbook", "generator/site/check.py",
      "return workbook_reader_view(published) == workbook_reader_view(expected)", "return True",
      ["tests/test_check_gaps.py"]),
 ]
@@ -283,7 +283,7 @@ def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts
     import os
     import sys
     tests = os.path.dirname(os.path.abspath(__file__))
-    MEMOS = {"_ESTIMATES", "_RULES", "_LONGEST"}  # generator/calc/estimator.py, generator/guide_tables.py
+    MEMOS = {"_ESTIMATES", "_RULES", "_LONGEST"}  # generator/calc/estimator.py, generator/tables/estimates.py
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
         if name == "generator" or name.startswith("generator."):
@@ -299,7 +299,7 @@ def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts
                 value.cache_clear()
 """
 
-# Scopes whose modules the site's plan does not use (generator/site.py never calls check.py): their mutants may keep
+# Scopes whose modules the site's plan does not use (generator/site/plan.py never calls check.py): their mutants may keep
 # the plan the clean run built (conftest.repo_plan, and the test modules' values made from it) instead of building
 # it again for each mutant, minutes of each mutant's time on a shared machine.
 KEEPS_THE_PLAN = {"check"}

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import pytest
 
 from generator.calc.llamacpp_validation import compare_log, validate_logs
-from generator.loading import load_catalogue
+from generator.catalogue.loading import load_catalogue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIB = 2 ** 20

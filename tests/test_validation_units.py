@@ -14,9 +14,9 @@ import pytest
 
 from generator.calc.estimator import GIB, estimate, parse_framework, parse_quantization
 from generator.calc.validation import BenchmarkRow, seed_rate_mib_per_token, validate_against_benchmark
-from generator.model_config import architecture_from_model_entry
-from generator.profiles import load_frameworks
-from generator.yamlio import read_yaml_file
+from generator.families.model_config import architecture_from_model_entry
+from generator.engines.profiles import load_frameworks
+from generator.core.yamlio import read_yaml_file
 
 MODELS = {m["id"]: m for m in read_yaml_file("content/models.yaml")["models"]}
 DATA = read_yaml_file("content/benchmarks/qwen2-speed-benchmark.yaml")["rows"]

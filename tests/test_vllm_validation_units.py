@@ -20,8 +20,8 @@ import pytest
 
 from generator.calc.estimator import GIB, parse_framework
 from generator.calc.vllm_validation import check_refusal, compare_log, observed_tokens, settings_of, validate_logs
-from generator.errors import GeneratorError
-from generator.loading import load_content
+from generator.core.errors import GeneratorError
+from generator.catalogue.loading import load_content
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = load_content(os.path.join(ROOT, "content"))
