@@ -303,8 +303,8 @@ def pytest_sessionstart(session):  # benchmarks/mutation.py: every mutant starts
                 value.cache_clear()
 """
 
-# Scopes whose modules the site's plan does not use (generator/site/plan.py never calls check.py): their mutants may keep
-# the plan the clean run built (conftest.repo_plan, and the test modules' values made from it) instead of building
+# Scopes whose modules the site's plan does not use (generator/site/plan.py never calls check.py): their mutants may
+# keep the plan the clean run built (conftest.repo_plan, and the test modules' values made from it) instead of building
 # it again for each mutant, minutes of each mutant's time on a shared machine.
 KEEPS_THE_PLAN = {"check"}
 
