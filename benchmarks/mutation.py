@@ -115,6 +115,12 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
+    # generator/calc/validation.py
+    "generator.calc.validation.x_seed_rate_mib_per_token__mutmut_4":
+        "equivalent: with no 7B model among the rows, model None and the default name both find no rows: the same "
+        "ValueError",
+    "generator.calc.validation.x_validate_against_benchmark__mutmut_1":
+        "equivalent: every caller passes generate (tables/seed.py: the benchmark's generated_tokens; the tests)",
     # generator/calc/transformers_engine.py
     "generator.calc.transformers_engine.x_eager_bytes_per_score__mutmut_8":
         "equivalent: with a fused fp16 softmax the cast (4 + act_bytes >= 5 bytes) is the larger term either way, so "

@@ -84,3 +84,27 @@ def test_the_benchmark_is_estimated_with_flash_attention_2_and_2048_new_tokens(v
     # The copies (transformers_engine.expanded_kv_bytes): K and V of one layer expanded to the 28 query heads of
     # 128 values, 2 bytes each, over the 1 + 2048 cached positions.
     assert sdpa.peak - est.peak == 2 * (1 + 2048) * 28 * 128 * 2
+
+
+def test_without_a_7b_model_the_seed_rate_is_refused_with_its_reason():
+    others = [r for r in ROWS if r.model not in ("Qwen2-7B-Instruct", "Qwen2.5-7B-Instruct")]
+    with pytest.raises(ValueError, match="the seed method takes its rate from two BF16 rows of one of"):
+        seed_rate_mib_per_token(others)
+
+
+def test_the_worst_rows_are_the_rows_with_the_largest_errors(validation):
+    assert validation.worst_row in validation.rows and validation.seed_worst_row in validation.rows
+    assert abs(validation.worst_row.error_pct) == validation.worst_error_pct == \
+        max(abs(item.error_pct) for item in validation.rows)
+    assert abs(validation.seed_worst_row.seed_error_pct) == validation.seed_worst_error_pct == \
+        max(abs(item.seed_error_pct) for item in validation.rows)
+
+
+def test_the_batch_is_the_callers():
+    rows = [r for r in ROWS if r.model == "Qwen2-7B-Instruct" and r.quantization == "BF16"]
+    two = validate_against_benchmark(rows, TF438, generate=2048, batch=2)
+    for item in two.rows:
+        row = item.row
+        est = estimate(row.arch, parse_quantization("bf16"), row.input_length, TF438, generate=2048, batch=2, gpus=1,
+                       attn="flash_attention_2")
+        assert item.estimate_gib == est.peak / GIB
