@@ -400,7 +400,8 @@ def run_scope(name: str, children: int, keep: bool, show: bool) -> dict:
         counts = result["counts"]
         total = sum(counts.values())
         detected = counts.get("killed", 0) + counts.get("timeout", 0)
-        result.update(scope=name, modules=modules, tests=tests, seconds=round(seconds),
+        finished = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        result.update(scope=name, modules=modules, tests=tests, seconds=round(seconds), finished=finished,
                       kill_rate=round(100 * detected / total, 1) if total else None)
         print(f"{name}: {total} mutants, {counts} -> kill rate {result['kill_rate']}% in {seconds:.0f} s")
         for mutant in result["survivors"]:
@@ -431,10 +432,11 @@ def record(path: str, results: list, machine: str) -> None:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
     scopes = data.setdefault("scopes", {})
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     for result in results:
         counts = result["counts"]
         scopes[result["scope"]] = {
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": result.get("finished") or now,
             "machine": machine or f"{platform.node()}, {os.cpu_count()} cores",
             "mutmut": version("mutmut"),
             "modules": result["modules"], "tests": result["tests"],
@@ -445,6 +447,15 @@ def record(path: str, results: list, machine: str) -> None:
             "kill_rate_pct": result["kill_rate"], "minutes": round(result["seconds"] / 60, 1),
             "survivors": {name: SURVIVORS_EXPLAINED.get(name, "NOT EXPLAINED") for name in result["survivors"]},
         }
+        if result.get("note"):
+            scopes[result["scope"]]["note"] = result["note"]
+    data["about"] = ("benchmarks/mutation.py: mutmut's results per scope (the latest run of each), and the combined "
+                     "kill rate (killed + timeouts) / mutants over the scopes listed here; each survivor with why no "
+                     "test kills it (SURVIVORS_EXPLAINED)")
+    totals = {key: sum(entry[key] for entry in scopes.values())
+              for key in ("mutants", "killed", "timeouts", "survived")}
+    totals["kill_rate_pct"] = round(100 * (totals["killed"] + totals["timeouts"]) / totals["mutants"], 1)
+    data["combined"] = {"scopes": sorted(scopes), **totals}
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
 
