@@ -53,7 +53,8 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_vllm.py", "tests/test_llamacpp_logs.py", "tests/test_gpu_fit.py",
                    "tests/test_seed_edition.py", "tests/test_seed_method_units.py",
                    "tests/test_llamacpp_validation_units.py", "tests/test_vllm_validation_units.py",
-                   "tests/test_validation_units.py", "tests/test_transformers_engine_units.py", "tests/test_held_out.py"]
+                   "tests/test_validation_units.py", "tests/test_transformers_engine_units.py",
+                   "tests/test_held_out.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
