@@ -54,7 +54,7 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_seed_edition.py", "tests/test_seed_method_units.py",
                    "tests/test_llamacpp_validation_units.py", "tests/test_vllm_validation_units.py",
                    "tests/test_validation_units.py", "tests/test_transformers_engine_units.py",
-                   "tests/test_held_out.py"]
+                   "tests/test_held_out.py", "tests/test_llamacpp_units.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
@@ -90,7 +90,7 @@ SCOPES.update({
     "calc.llamacpp": (["generator/calc/llamacpp.py"],
                       ["tests/test_estimator_terms.py", "tests/test_numbers_from_sources.py", "tests/test_estimator.py",
                        "tests/test_llamacpp_logs.py", "tests/test_gguf_mix.py", "tests/test_held_out.py",
-                       "tests/test_llamacpp_validation_units.py"]),
+                       "tests/test_llamacpp_validation_units.py", "tests/test_llamacpp_units.py"]),
 })
 
 # One scope per module, to run the whole set piece by piece on a shared machine ("calc.vllm", "families.reader"):

@@ -1,0 +1,68 @@
+"""generator/calc/llamacpp.py's compute buffer stage by stage and its KV cache layer by layer (the survivors of
+benchmarks/mutation.py, scope calc.llamacpp: in every collected load log the output stage is the largest, so the
+attention and feed-forward stages were never the answer of a test).
+
+Each figure is worked out here from llama.cpp's graph as generator/calc/llamacpp.py cites it (f32 activations,
+n_ubatch = 512 tokens, n_kv = n_ctx cells; ggml's allocator keeps the largest set of tensors alive at once) with the
+shapes of each model's config.json:
+* attention without flash attention: residual (n_embd x t) + the KQ mask (n_kv x t) + Q (n_head x head_dim x t) + the
+  KQ scores (n_kv x t x n_head) + the attention output (n_head x v_head_dim x t), 4 bytes each;
+* with flash attention: residual + the mask + its f16 copy (2 bytes) + Q + the output, no scores;
+* feed-forward of an MoE layer: 2 x residual + 2 x (top-k x expert width) x t;
+* KV: only the layers that hold K and V (a hybrid model's linear-attention layers keep a state instead).
+"""
+
+from __future__ import annotations
+
+import os
+
+from generator.calc.llamacpp import LlamaCppRun, llamacpp_memory
+from generator.catalogue.loading import load_catalogue
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = load_catalogue(os.path.join(ROOT, "content")).models
+MIB = 2 ** 20
+T = 512
+
+
+def _memory(model, n_ctx, flash):
+    return llamacpp_memory(MODELS[model].require_architecture(), "q8_0", LlamaCppRun(n_ctx, T, flash))
+
+
+def test_attention_without_flash_attention_is_the_largest_stage_at_32k():
+    # Llama-3.1-8B: n_embd 4096, 32 heads of 128.
+    residual, mask = 4096 * T * 4, 32768 * T * 4
+    q = out = 32 * 128 * T * 4
+    scores = 32768 * T * 32 * 4
+    assert _memory("Llama-3.1-8B", 32768, False).compute[0] == residual + mask + q + scores + out == 2136 * MIB
+
+
+def test_attention_with_flash_attention_at_128k():
+    residual, mask, mask_f16 = 4096 * T * 4, 131072 * T * 4, 131072 * T * 2
+    q = out = 32 * 128 * T * 4
+    attention = residual + mask + mask_f16 + q + out
+    assert attention == 408 * MIB > (128256 + 4096) * T * 4  # above the logits stage (258.5 MiB)
+    assert _memory("Llama-3.1-8B", 131072, True).compute[0] == attention
+
+
+def test_mla_attention_queries_are_nope_plus_rope_wide_and_outputs_v_wide():
+    # DeepSeek-V2-Lite: n_embd 2048, 16 heads, qk_nope_head_dim 128 + qk_rope_head_dim 64, v_head_dim 128.
+    residual, mask = 2048 * T * 4, 8192 * T * 4
+    q, out = 16 * (128 + 64) * T * 4, 16 * 128 * T * 4
+    scores = 8192 * T * 16 * 4
+    assert _memory("DeepSeek-V2-Lite", 8192, False).compute[0] == residual + mask + q + scores + out == 286 * MIB
+
+
+def test_an_moe_feed_forward_is_top_k_experts_wide():
+    # Mixtral-8x7B: 2 of 8 experts of 14336 per token; vocabulary 32000, so the output stage is 70.5 MiB.
+    residual = 4096 * T * 4
+    ffn = 2 * residual + 2 * (2 * 14336) * T * 4
+    assert _memory("Mixtral-8x7B-v0.1", 512, False).compute[0] == ffn == 128 * MIB
+
+
+def test_only_the_attention_layers_of_a_hybrid_model_hold_kv():
+    # Qwen3-Next-80B-A3B: full_attention_interval 4, so 12 of its 48 layers are attention layers, each with 2 KV
+    # heads of 256: 12 x 4096 cells x 2 x 2 x 256 x 2 bytes (f16).
+    arch = MODELS["Qwen3-Next-80B-A3B-Instruct"].require_architecture()
+    assert sum(arch.holds_kv(i) for i in range(arch.layers)) == 12
+    assert _memory("Qwen3-Next-80B-A3B-Instruct", 4096, True).kv[0] == 12 * 4096 * 2 * 2 * 256 * 2 == 96 * MIB
