@@ -66,3 +66,33 @@ def test_only_the_attention_layers_of_a_hybrid_model_hold_kv():
     arch = MODELS["Qwen3-Next-80B-A3B-Instruct"].require_architecture()
     assert sum(arch.holds_kv(i) for i in range(arch.layers)) == 12
     assert _memory("Qwen3-Next-80B-A3B-Instruct", 4096, True).kv[0] == 12 * 4096 * 2 * 2 * 256 * 2 == 96 * MIB
+
+
+def test_cache_types_take_their_block_sizes_from_ggmls_type_table():
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    from generator.calc.llamacpp import KV_TYPE_BYTES, kv_block_size
+    for name, bytes_per_value in KV_TYPE_BYTES.items():
+        block, size = GGML_QUANT_SIZES[GGMLQuantizationType[name.upper()]]
+        assert kv_block_size(name) == block and bytes_per_value == size / block, name
+
+
+def test_a_quantized_cache_needs_rows_of_whole_blocks():
+    from dataclasses import replace
+
+    from generator.calc.llamacpp import kv_fits_head
+    llama = MODELS["Llama-3.1-8B"].require_architecture()          # head_dim 128: 4 blocks of 32
+    assert kv_fits_head(llama, "q4_0") and kv_fits_head(llama, "q8_0") and kv_fits_head(llama, "f16")
+    eighty = replace(llama, head_dim=80)                             # 80 = 2.5 blocks of 32
+    assert not kv_fits_head(eighty, "q4_0") and not kv_fits_head(eighty, "q8_0") and kv_fits_head(eighty, "f16")
+    assert kv_fits_head(MODELS["DeepSeek-V3"].require_architecture(), "q4_0")  # MLA caches the latent, not heads
+
+
+def test_kv_layer_bytes_layer_by_layer():
+    from generator.calc.llamacpp import kv_layer_bytes
+    gemma = MODELS["gemma-2-9b"].require_architecture()  # 21 of 42 layers slide over 4096 tokens, 8 KV heads of 256
+    run = LlamaCppRun(32768, T, False, swa_cache=True)
+    layers = [kv_layer_bytes(gemma, i, run) / MIB for i in range(gemma.layers)]
+    assert sorted(set(layers)) == [36, 256] and layers.count(36) == 21   # pad(4096 + 512, 256) = 4608 cells: 36 MiB
+    next_ = MODELS["Qwen3-Next-80B-A3B-Instruct"].require_architecture()
+    assert [kv_layer_bytes(next_, i, LlamaCppRun(4096, T, True)) / MIB for i in range(4)] == [0, 0, 0, 8]
