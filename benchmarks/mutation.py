@@ -67,8 +67,8 @@ SCOPES = {
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
                                             "tests/test_hostile_hub.py", "tests/test_sources.py",
                                             "tests/test_layers.py", "tests/test_hostile_files.py"]),
-    "check": (["generator/site/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py",
-                                            "tests/test_check_mutations_data.py"]),
+    "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
+                                            "tests/test_check_gaps.py", "tests/test_check.py"]),
 }
 
 FAMILIES_TESTS = SCOPES["families"][1]
@@ -123,6 +123,14 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "ValueError",
     "generator.calc.validation.x_validate_against_benchmark__mutmut_1":
         "equivalent: every caller passes generate (tables/seed.py: the benchmark's generated_tokens; the tests)",
+    # generator/site/check.py
+    "generator.site.check.x_check_files__mutmut_21":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.site.check.x_check_files__mutmut_56":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    **{f"generator.site.check.x__planned_counterpart__mutmut_{n}":
+       "equivalent: a post lies one folder deep (_posts/NAME), where rsplit('/'), split('/', 1) and rsplit('/', 2) "
+       "all end in NAME; deeper files (images/charts/...) never have a post's name" for n in (7, 8, 10)},
     # generator/calc/transformers_engine.py
     "generator.calc.transformers_engine.x_eager_bytes_per_score__mutmut_8":
         "equivalent: with a fused fp16 softmax the cast (4 + act_bytes >= 5 bytes) is the larger term either way, so "

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from conftest import repo_plan
-from generator.core.errors import GeneratorError
+from generator.core.errors import GeneratorError, program
 from generator.site.check import check_files
 
 SEED = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
@@ -59,3 +59,33 @@ def test_a_file_larger_than_any_post_is_refused_by_name(plan, tmp_path):
     assert caught.value.message == "the post is 67,108,865 bytes, more than the 67,108,864 this reads"
     assert caught.value.fix.startswith("give the post as published")
     os.unlink(path)
+
+
+def test_a_post_without_tables_is_counted_with_none(plan, tmp_path):
+    from dataclasses import replace
+    text = b"---\ntitle: x\n---\nNo table here.\n"
+    path = tmp_path / SEED
+    path.write_bytes(text)
+    report = check_files(replace(plan, tables={}, files={**plan.files, f"_posts/{SEED}": text}), [str(path)])
+    assert report.ok and (report.files, report.tables, report.cells) == (1, 0, 0)
+
+
+def test_tables_that_cannot_be_compared_are_a_finding_naming_the_file_not_a_crash(plan, tmp_path):
+    from dataclasses import replace
+    path = _published(plan, tmp_path, SEED)
+    report = check_files(replace(plan, tables={}), [path])  # the build's tables without their descriptions
+    assert report.findings == [f"{path}: its tables cannot be read (IndexError); compare it with "
+                               f"`{program()} build`"]
+
+
+def test_a_file_that_is_no_post_names_the_posts_it_could_be(plan, tmp_path):
+    other = tmp_path / "2020-01-01-other.md"
+    other.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    with pytest.raises(GeneratorError) as caught:
+        check_files(plan, [str(other)])
+    assert caught.value.message == "not a post that content/ builds" and caught.value.path == str(other)
+    names = sorted(os.listdir(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content",
+                                           "posts")))
+    fix = caught.value.fix
+    assert fix.startswith("name the file as its post source is named (") and fix.endswith(")")
+    assert sorted(fix[fix.index("(") + 1:-1].split(", ")) == names
