@@ -131,6 +131,26 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     **{f"generator.site.check.x__planned_counterpart__mutmut_{n}":
        "equivalent: a post lies one folder deep (_posts/NAME), where rsplit('/'), split('/', 1) and rsplit('/', 2) "
        "all end in NAME; deeper files (images/charts/...) never have a post's name" for n in (7, 8, 10)},
+    # generator/calc/llamacpp.py
+    "generator.calc.llamacpp.x__is_swa_layer__mutmut_11":
+        "gap: which layers slide only matters for a split across cards (the sum on one card is the same); no test "
+        "splits a sliding-window model across cards",
+    "generator.calc.llamacpp.x__kv_layers__mutmut_14":
+        "equivalent: a model without sliding layers takes the per-layer path, where _kv_cells gives every layer n_ctx",
+    "generator.calc.llamacpp.x__kv_layers__mutmut_15":
+        "equivalent: without the SWA cache the per-layer path gives every layer n_ctx, as the fast path does",
+    "generator.calc.llamacpp.x__kv_layers__mutmut_8":
+        "equivalent: holds_kv is True for every layer of a model without layer_kinds",
+    "generator.calc.llamacpp.x__kv_layers__mutmut_25":
+        "equivalent on the catalogue: no model has both sliding-window layers and state layers (the per-layer path)",
+    "generator.calc.llamacpp.x__kv_layers__mutmut_34":
+        "equivalent on the catalogue: no model has both sliding-window layers and state layers (the per-layer path)",
+    **{f"generator.calc.llamacpp.x__stage_bytes__mutmut_{n}":
+       "equivalent on the catalogue: for every MoE model the output stage (n_vocab x ubatch) is larger than the "
+       "feed-forward stage, so the shared-expert and dense-layer widths never decide the compute buffer"
+       for n in (48, 49, 55, 56, 58, 59, 60)},
+    **{f"generator.calc.llamacpp.x_kv_block_size__mutmut_{n}":
+       "equivalent: every cache type llama.cpp offers is in BLOCK; the default is never used" for n in (2, 4, 5, 6)},
     # generator/calc/transformers_engine.py
     "generator.calc.transformers_engine.x_eager_bytes_per_score__mutmut_8":
         "equivalent: with a fused fp16 softmax the cast (4 + act_bytes >= 5 bytes) is the larger term either way, so "

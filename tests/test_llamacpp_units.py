@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from generator.calc.llamacpp import LlamaCppRun, llamacpp_memory
 from generator.catalogue.loading import load_catalogue
 
@@ -96,3 +98,46 @@ def test_kv_layer_bytes_layer_by_layer():
     assert sorted(set(layers)) == [36, 256] and layers.count(36) == 21   # pad(4096 + 512, 256) = 4608 cells: 36 MiB
     next_ = MODELS["Qwen3-Next-80B-A3B-Instruct"].require_architecture()
     assert [kv_layer_bytes(next_, i, LlamaCppRun(4096, T, True)) / MIB for i in range(4)] == [0, 0, 0, 8]
+
+
+def test_layers_left_on_the_host_with_their_kv():
+    # Llama-3.1-8B in q8_0: every tensor q8_0 (34 bytes a block of 32) but the 1-D norms, kept f32 (4 bytes):
+    # 32 layers x 2 x 4096 + 4096 = 266,240 norm weights of 8,030,261,248 parameters (transformers' count).
+    norms = 32 * 2 * 4096 + 4096
+    whole_file = (8030261248 - norms) * 34 // 32 + norms * 4
+    token_embd = 128256 * 4096 * 34 // 32   # the embedding lookup runs on the CPU: always host memory
+    layer_kv = 512 * 2 * 8 * 128 * 2         # one layer's K and V for 512 cells (f16): 2 MiB
+    llama = MODELS["Llama-3.1-8B"].require_architecture()
+
+    def memory(ngl):
+        return llamacpp_memory(llama, "q8_0", LlamaCppRun(512, T, False, n_gpu_layers=ngl))
+    none = memory(0)       # -ngl 0: every layer, the output head and its norm on the host
+    assert (none.host_weights, none.host_kv, none.host) == (whole_file, 32 * layer_kv, whole_file + 32 * layer_kv)
+    every = memory(None)   # -ngl 99: only token_embd stays
+    assert (every.host_weights, every.host_kv) == (token_embd, 0)
+    assert sum(every.model) == whole_file - token_embd
+    half = memory(16)      # the last 16 layers on the card, the first 16 and the head on the host
+    assert half.host_kv == 16 * layer_kv and half.host_weights + sum(half.model) == whole_file
+
+
+@pytest.mark.parametrize("tokens, flash, cells", [
+    (4100, True, 17 * 256), (4100, False, 129 * 32), (1, True, 256), (1, False, 32), (4096, True, 4096),
+])
+def test_n_ctx_is_padded_to_256_cells_with_flash_attention_and_32_without(tokens, flash, cells):
+    from generator.calc.llamacpp import padded_ctx
+    assert padded_ctx(tokens, flash) == cells
+
+
+def test_a_sliding_window_is_padded_to_256_cells():
+    # gpt-oss-20b: 12 of 24 layers slide over 128 tokens, 8 KV heads of 64 (2,048 bytes a cell in f16). Since PR
+    # #13833 a sliding layer keeps pad(128 + 512, 256) = 768 cells; a full layer all 4096.
+    arch = MODELS["gpt-oss-20b"].require_architecture()
+    run = LlamaCppRun(4096, T, True, swa_cache=True)
+    assert llamacpp_memory(arch, "q8_0", run).kv[0] == 12 * 768 * 2048 + 12 * 4096 * 2048
+
+
+def test_kv_layer_bytes_of_an_mla_latent_cache():
+    from generator.calc.llamacpp import kv_layer_bytes
+    arch = MODELS["DeepSeek-V3"].require_architecture()
+    run = LlamaCppRun(4096, T, True, mla_latent_cache=True)
+    assert kv_layer_bytes(arch, 0, run) == 4096 * 576 * 2   # the latent, kv_lora_rank 512 + rope 64, V-less
