@@ -141,3 +141,15 @@ def test_kv_layer_bytes_of_an_mla_latent_cache():
     arch = MODELS["DeepSeek-V3"].require_architecture()
     run = LlamaCppRun(4096, T, True, mla_latent_cache=True)
     assert kv_layer_bytes(arch, 0, run) == 4096 * 576 * 2   # the latent, kv_lora_rank 512 + rope 64, V-less
+
+
+def test_two_cards_split_the_layers_and_each_holds_its_own_compute_buffer():
+    # llama-model.cpp load_tensors: with two equal cards the splits are 0.5 and 1.0 of act_gpu_layers = 33 (32
+    # layers and the output layer); layer il goes to the first card whose share exceeds il / 33: layers 0-16
+    # (16 / 33 < 0.5) on card 0, layers 17-31 and the output head on card 1.
+    llama = MODELS["Llama-3.1-8B"].require_architecture()
+    memory = llamacpp_memory(llama, "q8_0", LlamaCppRun(512, T, False, gpus=2))
+    assert memory.kv == (17 * 2 * MIB, 15 * 2 * MIB) and memory.n_ctx == 512
+    ffn = 2 * 4096 * T * 4 + 2 * 14336 * T * 4          # card 0's largest stage: 72 MiB
+    logits = 4096 * T * 4 + 128256 * T * 4              # card 1 holds the head: 258.5 MiB
+    assert memory.compute == (ffn, logits) == (72 * MIB, 258.5 * MIB)
