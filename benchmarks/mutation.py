@@ -78,13 +78,16 @@ SCOPES = {
     "calc": (["generator/calc/*"], FAST_CALC_TESTS),
     "families": (["generator/families/*"], ["tests/test_families.py", "tests/test_readers.py",
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
-                                            "tests/test_hostile_hub.py", "tests/test_sources.py",
-                                            "tests/test_layers.py", "tests/test_hostile_files.py"]),
+                                            "tests/test_sources.py", "tests/test_layers.py",
+                                            "tests/test_hostile_files.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py"]),
 }
 
 FAMILIES_TESTS = SCOPES["families"][1]
+# Not tests/test_hostile_hub.py: its server thread calls the code with the working directory in a temporary folder,
+# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); run it for hub.py by
+# hand (families.hub) once mutmut allows it.
 
 # Per-module scopes whose tests are narrowed to the files that reach the module (each scope's clean run and its
 # test-to-function mapping run the whole selection first: minutes on a shared machine, most of a small scope's time).
