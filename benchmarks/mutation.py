@@ -203,6 +203,9 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
        "equivalent on the catalogue: for every MoE model the output stage (n_vocab x ubatch) is larger than the "
        "feed-forward stage, so the shared-expert and dense-layer widths never decide the compute buffer"
        for n in (48, 49, 55, 56, 58, 59, 60)},
+    **{f"generator.calc.llamacpp.x_llamacpp_memory__mutmut_{n}":
+       "equivalent: the card holding the output head (the split's last position) always holds layers too, so "
+       "adding it to the cards in use changes nothing" for n in (53, 54, 55)},
     **{f"generator.calc.llamacpp.x_kv_block_size__mutmut_{n}":
        "equivalent: every cache type llama.cpp offers is in BLOCK; the default is never used" for n in (2, 4, 5, 6)},
     # generator/calc/transformers_engine.py

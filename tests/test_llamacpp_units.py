@@ -153,3 +153,13 @@ def test_two_cards_split_the_layers_and_each_holds_its_own_compute_buffer():
     ffn = 2 * 4096 * T * 4 + 2 * 14336 * T * 4          # card 0's largest stage: 72 MiB
     logits = 4096 * T * 4 + 128256 * T * 4              # card 1 holds the head: 258.5 MiB
     assert memory.compute == (ffn, logits) == (72 * MIB, 258.5 * MIB)
+
+
+def test_a_tied_output_head_is_the_embedding_not_a_second_copy():
+    # Llama-3.2-1B ties its output head to token_embd (tie_word_embeddings: its GGUF has no output.weight):
+    # -ngl 0 keeps the whole q8_0 file on the host, 1,235,814,400 parameters (transformers' count, tied) of which
+    # 16 x 2 x 2048 + 2048 norm weights stay f32.
+    norms = 16 * 2 * 2048 + 2048
+    arch = MODELS["Llama-3.2-1B"].require_architecture()
+    memory = llamacpp_memory(arch, "q8_0", LlamaCppRun(512, T, False, n_gpu_layers=0))
+    assert memory.host_weights == (1235814400 - norms) * 34 // 32 + norms * 4
