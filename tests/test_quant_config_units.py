@@ -30,3 +30,35 @@ def test_a_field_that_is_not_a_positive_integer_is_refused_with_its_line(field, 
 @pytest.mark.parametrize("group", [-1, 1, 32, 128])
 def test_minus_one_and_positive_group_sizes_are_accepted(group):
     assert quantization_from_config(_gptq(group_size=group), "config.json").group_size == group
+
+
+# modules_to_not_convert as published checkpoints write it (the module names of transformers' modeling files), and
+# the linear kinds each keeps at 16 bits. gpt-oss (openai/gpt-oss-20b config.json, Mxfp4Config): attention, the
+# router, embeddings and head stay bf16, so of the linear kinds only attention. Names that are not a whole MLP
+# (a router, a gate projection, one projection of the MLP) keep no MLP kind.
+@pytest.mark.parametrize("modules, kinds", [
+    (["model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"], ("attention",)),
+    (["lm_head"], ()),
+    ([], ()),
+    (None, ()),
+    (["model.layers.0.attention"], ("attention",)),
+    (["model.layers.*.mlp.experts"], ("experts",)),
+    (["model.layers.*.mlp.shared_expert"], ("mlp",)),
+    (["model.layers.*.mlp.shared_experts"], ("mlp",)),
+    (["model.layers.0.mlp"], ("mlp",)),
+    (["model.layers.0.mlp.*"], ("mlp",)),
+    (["model.layers.0.feed_forward"], ("mlp",)),
+    (["model.layers.0.mlp.gate_proj"], ()),
+    (["model.layers.0.mlp.gate.weight"], ()),
+    (["model.layers.0.feed_forward.router"], ()),
+    (["model.layers.0.self_attn", "model.layers.0.mlp", "model.layers.0.mlp.experts"], ("attention", "experts", "mlp")),
+])
+def test_modules_to_not_convert_keep_these_linear_kinds_at_16_bits(modules, kinds):
+    config = {"quantization_config": {"quant_method": "mxfp4", "modules_to_not_convert": modules}}
+    assert quantization_from_config(config, "config.json").keep_16bit == kinds
+
+
+def test_bitsandbytes_skip_modules_count_as_not_converted():
+    config = {"quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": True,
+                                      "llm_int8_skip_modules": ["model.layers.0.self_attn"]}}
+    assert quantization_from_config(config, "config.json").keep_16bit == ("attention",)
