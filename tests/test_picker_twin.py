@@ -83,25 +83,21 @@ _OPTIONS = """() => Object.fromEntries(["pick-model", "pick-context", "pick-quan
   .map((id) => [id, Array.from(document.getElementById(id).options).map((o) => o.value).filter(Boolean)]))"""
 
 
-def test_the_picker_answers_as_the_python_twin(browser, server):  # noqa: F811
+def test_the_picker_answers_as_the_python_twin(tab, server):  # noqa: F811
     if not os.path.exists(INDEX):
         pytest.skip("site/index.html is not built (run python -m generator build)")
-    page = browser.new_page()
-    try:
-        page.goto(f"{server}/index.html")
-        page.wait_for_function("window.vramPicker !== undefined")
-        options = page.evaluate(_OPTIONS)
-        rng = random.Random(20261207)
-        cases = []
-        for index in range(200):
-            pick = {key: (values[index % len(values)] if index < len(values) else rng.choice(values))
-                    for key, values in options.items()}
-            cases.append({"model": pick["pick-model"], "context": int(pick["pick-context"]),
-                          "quantization": pick["pick-quantization"], "engine": pick["pick-engine"],
-                          "gpu": pick["pick-gpu"]})
-        shown = page.evaluate(_ANSWERS, cases)
-    finally:
-        page.close()
+    page = tab.open(f"{server}/index.html", 1280, 720)  # what browser.new_page() opens
+    page.wait_for_function("window.vramPicker !== undefined")
+    options = page.evaluate(_OPTIONS)
+    rng = random.Random(20261207)
+    cases = []
+    for index in range(200):
+        pick = {key: (values[index % len(values)] if index < len(values) else rng.choice(values))
+                for key, values in options.items()}
+        cases.append({"model": pick["pick-model"], "context": int(pick["pick-context"]),
+                      "quantization": pick["pick-quantization"], "engine": pick["pick-engine"],
+                      "gpu": pick["pick-gpu"]})
+    shown = page.evaluate(_ANSWERS, cases)
     kinds = {}
     for case, (verdict, number) in zip(cases, shown):
         expected = twin(case["model"], case["context"], case["quantization"], case["engine"], case["gpu"])
