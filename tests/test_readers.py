@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from conftest import ROOT, SEED_HTML
+from conftest import ROOT, SEED_HTML, repo_plan
 from generator import guide_tables
 from generator.check import html_tables
 from generator.formatting import format_number
 from generator.guide_tables import Estimator, model_sort_key, sorted_models
 from generator.loading import load_content
-from generator.site import JEKYLL_INDEX, build_plan
+from generator.site import JEKYLL_INDEX
 from generator.tables import table_html
 
 
@@ -23,7 +23,7 @@ def content():
 
 @pytest.fixture(scope="module")
 def plan():
-    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    return repo_plan()  # the process's one plan of the repository (read-only), not a second one
 
 
 def _text(plan, path):
