@@ -31,11 +31,16 @@ DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 # --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
 # CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
-# ~0.5 GiB on A100/H100 with PyTorch 2.x (nvidia-smi minus max_memory_reserved for an idle model; PyTorch docs,
-# "CUDA semantics / memory management"). Counted only in Estimate.reserved_bytes.
+# Counted only in Estimate.reserved_bytes. Published measurements of a bare context with lazy module loading (the
+# default since CUDA 11.7): "a flat 256 MiB" (InvokeAI issue #9413, torch 2.7.1, RTX 3090); "~300MB" (pytorch issue
+# #107667); "around 400MB if CUDA >= 11.7" (pytorch issue #109888); 426 MiB by nvidia-smi after mem_get_info (unsloth-zoo
+# PR #1053, torch 2.10.0+cu130, RTX 6000 Ada). The kernels a model's first forward loads come on top, so 512 MiB sits
+# above the largest bare figure. Not measured by us: no device run has isolated it yet.
 CUDA_CONTEXT_BYTES = 512 * 2 ** 20
-# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation);
-# 5% of allocated is a typical max_memory_reserved / max_memory_allocated ratio for generate() runs.
+# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation). PyTorch's
+# out-of-memory message states both: "75.31 GiB is allocated by PyTorch, and 1.83 GiB is reserved" (2.4%,
+# compressed-tensors PR #587, Llama 3.3 70B, which then reserves 5% of model memory for it) and 13.81 GiB allocated
+# with 121.43 MiB reserved but unallocated (0.9%, vLLM issue #10637). 5% keeps above both: a fits answer errs safe.
 ALLOCATOR_SLACK_FRACTION = 0.05
 # GPTQ group size of the official Qwen GPTQ/AWQ checkpoints (quantization_config.group_size in their config.json).
 QUANT_GROUP_SIZE = 128
