@@ -92,6 +92,20 @@ def expanded_kv_bytes(arch, profile, attn: str, tokens: int, act_bytes: int) -> 
 # So while the MLP of any layer after the first runs: inputs_embeds, the layer's input, residual and the normed copy,
 # 4 hidden states; during attention 3 (the sum does not exist yet, the layer input is the residual). On a layer
 # split (device_map="auto") inputs_embeds stays on the first GPU; the other GPUs hold one fewer.
+# The same in every release measured (below), so it is a constant, not a profile field.
+# Also read for the Qwen2.5 gap (transformers v4.46.0; the benchmark script is QwenLM/Qwen2.5
+# examples/speed-benchmark/speed_benchmark_transformers.py: attn_implementation="flash_attention_2", device_map
+# "auto", the model's generation_config (sampling), max_memory_allocated summed over GPUs, never reset after
+# from_pretrained) and found already modelled or too small to matter:
+# * prefill logits: generate() sets num_logits_to_keep=1 (generation/utils.py L2062-L2066) and the model computes
+#   lm_head on the last position without upcasting (modeling_qwen2.py L1178-L1179); _sample takes
+#   ``outputs.logits.clone()[:, -1, :].float()`` (utils.py L3219): vocab x (2 + 4) bytes, the step logits here;
+# * the mask: with flash_attention_2 and no padding _update_causal_mask returns None (modeling_qwen2.py L942-L945),
+#   no 4-D mask; SDPA's and eager's masks are modelled (eager_attention_bytes);
+# * DynamicCache.update appends on the first call (cache_utils.py L441-L442, no copy in prefill) and torch.cat()s one
+#   layer at a time while decoding (L447): one layer held twice, kv_cache_copies_in_decode 1;
+# * the MLP: 3 intermediates (act(gate), up, their product), confirmed by the CPU measurement below;
+# * sampling (top-k, top-p, repetition penalty): vocab-sized tensors, under 5 MB.
 # Measured on CPU with a tiny random-weight Qwen2 (benchmarks/measure_prefill_hidden_states.py, figures in
 # benchmarks/prefill_hidden_states_measurements.json): the prefill peak minus the KV cache and the 3 MLP intermediates
 # is 4.008 x tokens x hidden in 4.38.2 and 4.133 x in 4.46.0 and 5.24.0 with 3 layers (3.008 / 3.133 with 1 layer):
