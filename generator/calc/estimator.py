@@ -668,7 +668,8 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
         fraction = count / arch.layers
         w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
         prefill = kv_prompt * fraction + (layer_peak if index == 0 else later_layer_peak)
-        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.54).
+        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.56, flash
+        # attention in the profile's flash_repeats_kv_families).
         decode = decode_kv * fraction + (decode_repeat if count else 0)
         if index == gpus - 1:
             prefill = max(prefill, kv_prompt * fraction + logits)
