@@ -197,6 +197,8 @@ class FrameworkProfile:
     gemma2_hybrid_cache: bool = False
     sdpa_repeats_kv: bool = False
     rope_table_families: str = ""
+    # transformers: families whose own FlashAttention2 class calls repeat_kv (4.38-4.57; transformers_engine.py).
+    flash_repeats_kv_families: str = ""
     # vLLM by version (generator/calc/vllm.py VllmRules; content/frameworks.yaml says where each comes from).
     vllm_engines: str = ""
     vllm_default_engine: str = ""
@@ -420,16 +422,18 @@ def bytes_to_gib(value: float) -> float:
 
 
 def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
-                               attention_extra: float = 0, eager_scores: float = 0) -> float:
+                               attention_extra: float = 0, eager_scores: float = 0, first_gpu: bool = True) -> float:
     """Largest transient set inside one decoder layer during prefill (besides weights and cache).
 
     ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
     ``eager_scores``: without flash attention, the score matrix at its peak and the mask
-    (transformers_engine.eager_attention_bytes).
+    (transformers_engine.eager_attention_bytes). ``first_gpu``: the GPU that holds inputs_embeds.
     """
     h = arch.hidden_size
-    # Residual stream plus the normed copy entering the block.
-    stream = 2 * tokens * h * act_bytes
+    # Whole hidden states held meanwhile: inputs_embeds, the layer's input, residual, the normed copy
+    # (transformers_engine.held_hidden_states).
+    at_mlp, at_attention = tf_engine.held_hidden_states(arch, first_gpu)
+    hidden = tokens * h * act_bytes
     if arch.is_moe:
         shared = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         # Gated MLP keeps act(gate), up and their product: 3 intermediates. Routed experts see a slice of tokens;
@@ -446,7 +450,7 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
         attention = 2 * qkv + tokens * q_width * act_bytes
     else:
         attention = qkv + eager_scores
-    return stream + max(mlp, attention + attention_extra)
+    return max(at_mlp * hidden + mlp, at_attention * hidden + attention + attention_extra)
 
 
 # Estimates already made in this process, by value: estimate() is a pure function of its (frozen) arguments, and a
@@ -612,7 +616,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         # The state is spread over the cards with its layers, as the K/V is.
         per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt + state,
                                      kv_full + state, decode_kv + state, logits, logits_32, layer_peak, step_logits,
-                                     copies, decode_repeat)
+                                     copies, decode_repeat,
+                                     _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat, eager,
+                                                                first_gpu=False))
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
     steady = weights + fixed + kv_full + state + step_logits + decode_repeat
@@ -624,14 +630,17 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
 
 def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
-                       layer_peak, step_logits, copies, decode_repeat=0):
+                       layer_peak, step_logits, copies, decode_repeat=0, later_layer_peak=None):
     """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
 
     Each GPU reaches its own peak at its own moment, and the benchmark sums the per-GPU peaks. The last GPU
     computes the logits; accelerate's top-level hook (io_same_device) copies the fp32 logits back to the first GPU,
     where generate() keeps them referenced through the first decoding step, while that step holds the first GPU's
-    cache ``copies`` times (legacy tuple + new DynamicCache).
+    cache ``copies`` times (legacy tuple + new DynamicCache). ``later_layer_peak``: the prefill layer peak on the
+    GPUs after the first, which do not hold inputs_embeds (default ``layer_peak``).
     """
+    if later_layer_peak is None:
+        later_layer_peak = layer_peak
     b = param_breakdown(arch)
     if quant.format in _PACKED_FORMATS:
         # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
@@ -663,8 +672,9 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     for index, count in enumerate(counts):
         fraction = count / arch.layers
         w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
-        prefill = kv_prompt * fraction + layer_peak
-        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.54).
+        prefill = kv_prompt * fraction + (layer_peak if index == 0 else later_layer_peak)
+        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.56, flash
+        # attention in the profile's flash_repeats_kv_families).
         decode = decode_kv * fraction + (decode_repeat if count else 0)
         if index == gpus - 1:
             prefill = max(prefill, kv_prompt * fraction + logits)
