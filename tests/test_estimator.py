@@ -7,10 +7,10 @@ from generator.calc.estimator import (
     GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization, weight_bytes,
 )
 from generator.calc.validation import BenchmarkRow, validate_against_benchmark
-from generator.errors import GeneratorError
-from generator.model_config import architecture_from_config, architecture_from_model_entry
-from generator.profiles import frameworks_from_data, gpu_spec, load_frameworks, load_gpus
-from generator.yamlio import parse_yaml, read_yaml_file
+from generator.core.errors import GeneratorError
+from generator.families.model_config import architecture_from_config, architecture_from_model_entry
+from generator.engines.profiles import frameworks_from_data, gpu_spec, load_frameworks, load_gpus
+from generator.core.yamlio import parse_yaml, read_yaml_file
 
 MODELS = {m["id"]: m for m in read_yaml_file("content/models.yaml")["models"]}
 ARCH = {key: architecture_from_model_entry(m) for key, m in MODELS.items()}
@@ -321,14 +321,15 @@ EAGER_BYTES_PER_SCORE = {"bf16": 2 + 4 + 4,          # scores, fp32 copy, fp32 s
 
 @pytest.mark.parametrize("dtype", ["bf16", "fp16", "fp32"])
 def test_eager_attention_peak_per_score_element(dtype):
-    """One layer's prefill peak: residual + normed input, Q/K/V, K/V repeated to every head, the batch x heads x
-    q x k scores at their peak, and the shared 4-D mask (batch x q x k in the model dtype)."""
+    """One layer's prefill peak: inputs_embeds, the layer input (the residual) and its normed copy, Q/K/V, K/V
+    repeated to every head, the batch x heads x q x k scores at their peak, and the shared 4-D mask (batch x q x k in
+    the model dtype)."""
     arch = ARCH["Llama-3.1-8B"]
     quant = parse_quantization(dtype)
     act = quant.compute_bytes
     for batch, context in ((1, 8192), (2, 4096)):
         tokens = batch * context
-        stream = 2 * tokens * arch.hidden_size * act
+        stream = 3 * tokens * arch.hidden_size * act  # inputs_embeds, the layer input (residual), its normed copy
         qkv = tokens * (arch.heads + 2 * arch.kv_heads) * arch.head_dim * act
         repeated = 2 * tokens * arch.heads * arch.head_dim * act   # repeat_kv, 4.46 (sdpa_repeats_kv)
         scores = batch * arch.heads * context * context * EAGER_BYTES_PER_SCORE[dtype]
