@@ -196,23 +196,40 @@ def browser():
     manager.stop()
 
 
+class _SharedPage:
+    """The worker's one page, made again (in the same context) if a test left it closed or crashed."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context()  # what browser.new_page() opens, once
+        self.page = None
+
+    def get(self):
+        if self.page is not None and not self.page.is_closed():
+            try:
+                self.page.goto("about:blank")
+                return self.page
+            except Exception:  # noqa: BLE001 - a crashed page: the next test gets a new one
+                self.page.close()
+        self.page = self.context.new_page()
+        # Every load fetches every file afresh, as in a new page: no request hides behind an earlier test's cache.
+        devtools = self.context.new_cdp_session(self.page)
+        devtools.send("Network.enable")
+        devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        return self.page
+
+
 @pytest.fixture(scope="session")
 def _shared_page(browser):
-    context = browser.new_context()  # what browser.new_page() opens, once
-    page = context.new_page()
-    # Every load fetches every file afresh, as in a new page: no request hides behind an earlier test's cache.
-    devtools = context.new_cdp_session(page)
-    devtools.send("Network.enable")
-    devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    yield page
-    context.close()
+    shared = _SharedPage(browser)
+    yield shared
+    shared.context.close()
 
 
 class Tab:
     """One test's use of the shared page (see the module docstring)."""
 
-    def __init__(self, page):
-        self.page, self._listeners = page, []
+    def __init__(self, shared: _SharedPage):
+        self.page, self._listeners = shared.get(), []
 
     def on(self, event: str, handler) -> None:
         self.page.on(event, handler)
