@@ -20,10 +20,13 @@ skipped):
 And every constant calculator_data exports for the estimator is read by the script (or by picker.js): no export is
 dead, so no JavaScript copy can stand in for it unnoticed.
 
-Not covered (said here, not hidden): the per-tensor rules of llama.cpp's quantize tool (gguf_mix.py
-``_attn_v_type``, ``_ffn_down_type``, ``_low_iq_type`` ...) are an if-chain over mixes and conditions, ported line
-by line; their ggml type names are short string literals inside that code, outside what the table guard sees (lists
-of two). Their parity is the browser test's (tests/test_calculator.py: every GGUF mix against the Python).
+* A ggml type or GGUF mix name written as a string appears only inside the port of llama.cpp's per-tensor rules.
+
+Not covered (said here, not hidden): those per-tensor rules (gguf_mix.py ``_attn_v_type``, ``_ffn_down_type``,
+``_low_iq_type`` ...) are an if-chain over mixes and conditions (n_gqa >= 4, eight experts, the first n/8 layers),
+ported line by line: code with its type names and thresholds written in it, in both languages. Their parity is the
+browser test's (tests/test_calculator.py: every GGUF mix against the Python); making them one table both languages
+interpret is left for later.
 """
 
 from __future__ import annotations
@@ -379,3 +382,29 @@ def test_the_exports_are_the_estimators_own_constants(data):
     # characters plus the four ASCII separators U+001C..U+001F that str.split() also takes).
     assert len(data["page"]["py_whitespace"]) == 29
     assert all(ch.isspace() for ch in data["page"]["py_whitespace"])
+
+
+# Where a ggml type or GGUF mix name may be written as a string: the port of llama-quant.cpp's per-tensor if-chain
+# (gguf_mix.py's functions of the same rules) and the row fallback's last resort. "mxfp4" is also a checkpoint format
+# (Quantization.format, the estimator's vLLM and weight code), not a ggml type there.
+GGML_NAMES_IN = {
+    "outputType": "output_type", "tokenEmbdType": "token_embd_type", "attnVType": "_attn_v_type",
+    "ffnDownType": "_ffn_down_type", "attnOutputType": "_attn_output_type", "lowIqType": "_low_iq_type",
+    "matrixType": "_matrix_type", "fallbackType": "_fallback (F16, when even the fallback's blocks do not fit)",
+    "vllmPlan": "the checkpoint format mxfp4 (vllm.py plan)", "weightBytes": "the checkpoint format mxfp4",
+}
+
+
+def test_ggml_type_names_are_written_only_in_the_ported_quantize_rules():
+    """Outside the if-chain that is code, the page takes every ggml type and GGUF mix from the JSON (block sizes,
+    mix defaults, fallbacks, the named type lists): a type name typed anywhere else fails here."""
+    names = set(gguf_mix.BLOCK) | set(gguf_mix.MIX_DEFAULT)
+    with open(SCRIPT, encoding="utf-8") as handle:
+        toks = scoped(tokens(handle.read()))
+    stray = [f"calculator.js:{line}: {value!r} in {scope}" for kind, value, line, scope in toks
+             if kind == "str" and value in names and scope not in GGML_NAMES_IN]
+    assert not stray, "ggml type names outside the quantize rules (read them from DATA.gguf):\n" + "\n".join(stray)
+    # Each of the rule functions still exists in the Python module it ports.
+    for scope, python in GGML_NAMES_IN.items():
+        if python.startswith("_") or python in ("output_type", "token_embd_type"):
+            assert hasattr(gguf_mix, python.split(" ")[0]), python
