@@ -21,10 +21,10 @@ import pytest
 from generator.calc.estimator import parse_framework, parse_kv_dtype, parse_quantization
 from generator.calc.gpu_fit import CARD_STEP_BYTES, MAX_CARD_GB, vllm_minimum_card
 from generator.calc.vllm import VllmSettings
+from generator.errors import GeneratorError
 from generator.profiles import load_frameworks
 from test_calculator import catalogue, page, site_dir  # noqa: F401
 
-pytestmark = pytest.mark.e2e
 PROFILES = load_frameworks()
 GIB = 2 ** 30
 FIRST = {(0, 0, 0): "0.6.3"}
@@ -104,6 +104,7 @@ _MINIMA = """(cases) => cases.map((c) => {
 })"""
 
 
+@pytest.mark.e2e
 def test_the_vllm_minimum_card_equals_the_python_twin(page, catalogue):  # noqa: F811
     cases = _cases(catalogue, 120, seed=20261207)
     results = page.page.evaluate(_MINIMA, cases)
@@ -151,3 +152,45 @@ def test_the_twin_is_the_smallest_card_that_holds_the_run(catalogue):  # noqa: F
             return fits(result, card)
         assert holds(minimum), case
         assert minimum == CARD_STEP_BYTES or not holds(minimum - CARD_STEP_BYTES), case
+
+
+def test_the_picker_twin_answers_what_the_estimator_says(catalogue):  # noqa: F811
+    """gpu_fit.picker_answer's answers, checked from outside its own searches for seeded picks: "fits" fits;
+    "at-most" fits at that context and not 1,024 tokens more (below the model's maximum); "needs-cards" fits on
+    that many cards and on none fewer; "never" fits on no count of cards up to MAX_CARDS and at no context."""
+    from generator.calc.estimator import estimate
+    from generator.calc.gpu_fit import CONTEXT_STEP_TOKENS, MAX_CARDS, fits, picker_answer
+    rng = random.Random(11)
+    models = [m.id for m in catalogue.models.values() if m.architecture is not None]
+    cards = list(catalogue.gpus.values())
+    specs = ["transformers==4.46.0", "vllm==0.8.0", "vllm", "llama.cpp"]
+    kinds = {}
+    for _ in range(40):
+        arch = catalogue.models[rng.choice(models)].architecture
+        quantization = rng.choice(["bf16", "fp8", "gptq-int4", "q4_k_m", "q8_0"])
+        context, spec, gpu = rng.choice([1024, 8192, 32768, 131072]), rng.choice(specs), rng.choice(cards)
+        try:
+            answer = picker_answer(arch, quantization, context, spec, gpu.usable_bytes, gpu.unified_memory, PROFILES)
+        except GeneratorError:
+            kinds["cannot"] = kinds.get("cannot", 0) + 1   # the estimator's refusal: the page says it (pick.cannot)
+            continue
+        kinds[answer.kind] = kinds.get(answer.kind, 0) + 1
+        if answer.estimate is None:
+            continue
+        quant = parse_quantization(quantization)
+        framework = parse_framework("llama.cpp" if answer.via_llamacpp else spec, PROFILES)
+
+        def holds(tokens, count):
+            return fits(estimate(arch, quant, tokens, framework, gpus=count, gpu_memory_bytes=gpu.usable_bytes),
+                        gpu.usable_bytes)
+        assert holds(context, 1) == (answer.kind == "fits")
+        if answer.kind == "at-most":
+            assert holds(answer.longest, 1) and answer.longest % CONTEXT_STEP_TOKENS == 0
+            limit = arch.max_position_embeddings or context
+            assert answer.longest + CONTEXT_STEP_TOKENS > limit or not holds(answer.longest + CONTEXT_STEP_TOKENS, 1)
+        if answer.cards:
+            assert holds(context, answer.cards) and not any(holds(context, k) for k in range(2, answer.cards))
+        if answer.kind == "never":
+            assert not any(holds(context, k) for k in range(2, MAX_CARDS + 1))
+    print(f"\npicker twin: {kinds}")
+    assert len(kinds) >= 4, kinds
