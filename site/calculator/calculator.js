@@ -6,6 +6,11 @@
  * profiles, GPUs, constants) is embedded in the page as <script type="application/json" id="estimator-data">,
  * written by generator/calculator.py from the Python modules, so the page works opened from disk.
  *
+ * One source: everything here that is data (the family table, GGUF block sizes and the named type lists of the
+ * quantize rules, vLLM's and llama.cpp's constants and defaults, the configuration classes' defaults, the page's
+ * limits) is read from DATA, never typed in. tests/test_calculator_data.py lists every number still written here
+ * (formula coefficients, IEEE-754's layout, the page's own drawing) with its reason, and fails on any other.
+ *
  * Exactness: every product and sum below is done in the same order as the Python code, so each IEEE double
  * operation is the same one Python performs; Python's integers stay below 2^53 for the inputs the page accepts
  * (see LIMITS), so they are exact here too. Python's round(x, n), f"{x:.2f}" and float // float are ported with
