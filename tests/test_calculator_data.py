@@ -193,8 +193,8 @@ def string_tables(path: str) -> dict:
 # --- The inventory: every number in the script other than 0, 1 and 2, and why it is code ---------------------------
 _IEEE = "IEEE-754 double layout (sign bit 31 of the high word, 11-bit exponent, 52-bit fraction, bias 1075 for an " \
     "integer mantissa, subnormals at -1074): Python's exact float semantics"
-_QUANTIZE_RULE = "a condition of llama-quant.cpp's per-tensor if-chain (gguf_mix.py, ported line by line): n_gqa >= 4, " \
-    "eight experts, the first n/8 or n/16 layers, 7n/8"
+_QUANTIZE_RULE = "a condition of llama-quant.cpp's per-tensor if-chain (gguf_mix.py, ported line by line): " \
+    "n_gqa >= 4, eight experts, the first n/8 or n/16 layers, 7n/8"
 _SHAPE = "a formula's own coefficient: the matrices or activations it counts (the Python function's same expression)"
 _TOWER = "a vision tower's parameter formula (generator/families/vision.py, the same expression)"
 _INDEX = "an index into a tuple the function builds (the Python function returns the same tuple)"
