@@ -45,7 +45,8 @@ QUANT_GROUP_SIZE = 128
 # 0.12 GiB either way, within their scatter.
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
 # auto-gptq's exllama v2 kernel (4-bit GPTQ): one fp16 scratch the size of the largest dequantized matrix per GPU,
-# plus this many bytes.
+# plus this many bytes (in the estimator since its first version, bfce02c; no source was recorded for the 128, which
+# is far below the GiB resolution of any table).
 GPTQ_SCRATCH_EXTRA_BYTES = 128
 # accelerate's balanced map (get_balanced_memory): each GPU but the last may hold total/gpus + 1.25 layers.
 BALANCED_MAP_HEADROOM_LAYERS = 1.25
