@@ -3,8 +3,8 @@
 templates/calculator/calculator.js is a port of the estimator. Everything in it that is data (the family table,
 quantization formats, GGUF block sizes and the named type lists of llama.cpp's quantize rules, framework profiles,
 the GPU catalogue, the estimator's constants: CUDA context, allocator slack, vLLM's rules and defaults, llama.cpp's
-buffer constants, the configuration classes' defaults) comes from generator/calculator.py ``calculator_data``, which
-takes it from the Python modules the estimator itself uses: one source.
+buffer constants, the configuration classes' defaults) comes from generator/site/calculator.py ``calculator_data``,
+which takes it from the Python modules the estimator itself uses: one source.
 
 Two guards keep it so, reading the script with a small tokenizer (comments, strings and regular expressions
 skipped):
@@ -37,11 +37,11 @@ import re
 
 import pytest
 
-from generator import calculator
+from generator.site import calculator
 from generator.calc import estimator as est
 from generator.calc import gguf_mix, gpu_fit, llamacpp, transformers_engine, vllm
 from generator.families import reader
-from generator.loading import load_catalogue
+from generator.catalogue.loading import load_catalogue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "templates", "calculator", "calculator.js")
@@ -254,9 +254,10 @@ def test_every_number_in_the_script_is_listed_with_its_reason():
         allowed = NUMBERS.get(scope, {})
         for value, lines in sorted(values.items()):
             if value not in allowed:
-                unexplained.append(f"calculator.js:{lines[0]}: {value:g} in {scope}: if it is data, export it from the "
-                                   "Python constant in generator/calculator.py calculator_data and read it from DATA; "
-                                   "if it is code, list it in tests/test_calculator_data.py NUMBERS with the reason")
+                unexplained.append(f"calculator.js:{lines[0]}: {value:g} in {scope}: if it is data, export it from "
+                                   "the Python constant in generator/site/calculator.py calculator_data and read it "
+                                   "from DATA; if it is code, list it in tests/test_calculator_data.py NUMBERS with "
+                                   "the reason")
     for scope, values in NUMBERS.items():
         for value in values:
             if value not in found.get(scope, {}):
@@ -306,8 +307,8 @@ TABLES = {
 def test_every_table_of_strings_in_the_script_is_the_pages_own():
     found = string_tables(SCRIPT)
     data_tables = [f"calculator.js:{lines[0]}: a table of strings in {scope}: if it is estimator data, export it "
-                   "from the Python constant in generator/calculator.py and read it from DATA; if it is the page's "
-                   "own, list it in tests/test_calculator_data.py TABLES" for scope, lines in found.items()
+                   "from the Python constant in generator/site/calculator.py and read it from DATA; if it is the "
+                   "page's own, list it in tests/test_calculator_data.py TABLES" for scope, lines in found.items()
                    if scope not in TABLES]
     assert not data_tables, "\n".join(data_tables)
     assert sorted(found) == sorted(TABLES), "a listed table is gone from calculator.js: drop it from TABLES"

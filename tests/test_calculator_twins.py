@@ -21,8 +21,8 @@ import pytest
 from generator.calc.estimator import parse_framework, parse_kv_dtype, parse_quantization
 from generator.calc.gpu_fit import CARD_STEP_BYTES, MAX_CARD_GB, vllm_minimum_card
 from generator.calc.vllm import VllmSettings
-from generator.errors import GeneratorError
-from generator.profiles import load_frameworks
+from generator.core.errors import GeneratorError
+from generator.engines.profiles import load_frameworks
 from test_calculator import catalogue, page, site_dir  # noqa: F401
 
 PROFILES = load_frameworks()

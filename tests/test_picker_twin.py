@@ -17,9 +17,9 @@ import pytest
 
 from conftest import ROOT
 from generator.calc.gpu_fit import busiest_gpu_bytes, picker_answer
-from generator.errors import GeneratorError
-from generator.i18n import page_word
-from generator.loading import load_content
+from generator.core.errors import GeneratorError
+from generator.render.i18n import page_word
+from generator.catalogue.loading import load_content
 from test_answer_first_browser import server  # noqa: F401
 
 pytestmark = pytest.mark.e2e

@@ -13,12 +13,12 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from ..errors import GeneratorError
-from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
-from .gguf_mix import gguf_layout
-from . import transformers_engine as tf_engine
-from .llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
-from . import vllm as vllm_engine
+from generator.core.errors import GeneratorError
+from generator.calc.architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
+from generator.calc.gguf_mix import gguf_layout
+from generator.calc import transformers_engine as tf_engine
+from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
+from generator.calc import vllm as vllm_engine
 
 GIB = 2 ** 30
 GB = 10 ** 9
@@ -171,7 +171,7 @@ def parse_kv_dtype(name) -> KvDtype:
     raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
 
 
-# --- Frameworks and GPUs (loaded from content/*.yaml by generator/profiles.py) -------------------------------
+# --- Frameworks and GPUs (loaded from content/*.yaml by generator/engines/profiles.py) -------------------------------
 @dataclass(frozen=True)
 class FrameworkProfile:
     engine: str
@@ -233,7 +233,7 @@ class GpuSpec:
     cuda_source: str = ""
     cuda_derived: bool = False
     unified_memory: bool = False
-    # Apple M-series: Metal's recommendedMaxWorkingSetSize, the most the GPU may use (generator/profiles.py).
+    # Apple M-series: Metal's recommendedMaxWorkingSetSize, the most the GPU may use (generator/engines/profiles.py).
     working_set_bytes: int | None = None
     working_set_source: str = ""
     working_set_derived: bool = False
@@ -541,7 +541,7 @@ def transformers_state_bytes(arch: Architecture, act_bytes: int, batch: int) -> 
 
 def check_family_release(arch: Architecture, framework: FrameworkProfile) -> None:
     """Refuse a transformers release older than the first one with the family's classes."""
-    from ..families.table import FAMILIES  # data only; imported here to keep calc free of the readers
+    from generator.families.table import FAMILIES  # data only; imported here to keep calc free of the readers
     first = FAMILIES.get(arch.model_type, {}).get("first_release")
     if first and framework.version and version_tuple(framework.version) < version_tuple(first):
         raise GeneratorError(f"transformers {framework.version} cannot run {arch.model_type} models: its classes "
@@ -551,7 +551,7 @@ def check_family_release(arch: Architecture, framework: FrameworkProfile) -> Non
 def runnable_framework(arch: Architecture, framework: FrameworkProfile, profiles) -> FrameworkProfile:
     """The transformers profile a table can show the model under: its own, or the family's first release when the
     table's release predates the family (a hybrid model in a table of transformers 4.46 runs on 4.57 or later)."""
-    from ..families.table import FAMILIES
+    from generator.families.table import FAMILIES
     first = FAMILIES.get(arch.model_type, {}).get("first_release")
     if framework.engine != "transformers" or not first or not framework.version or \
             version_tuple(framework.version) >= version_tuple(first):

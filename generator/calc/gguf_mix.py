@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .architecture import Architecture, param_breakdown
+from generator.calc.architecture import Architecture, param_breakdown
 
 # ggml block layouts: (weights per block, bytes per block), from ggml-common.h's block structs (QK_K = 256):
 # q4_0 = d(2) + 16, q4_1 = 2*2 + 16, q5_0 = 2 + 4 + 16, q5_1 = 4 + 4 + 16, q8_0 = 2 + 32, q2_K = 16 + 64 + 4,
@@ -112,7 +112,7 @@ LAYERS_70B = 80
 # Norms, biases and routers stay f32 (4 bytes) in a GGUF file.
 F32_BYTES = 4
 
-# The tables above as the calculator page reads them (generator/calculator.py calculator_data).
+# The tables above as the calculator page reads them (generator/site/calculator.py calculator_data).
 RULE_TABLES = {"float": _FLOAT, "low_iq": _LOW_IQ, "q5k_output": _Q5K_OUTPUT, "eight_expert_o": _EIGHT_EXPERT_O,
                "o_bump": _O_BUMP, "qk_bump": _QK_BUMP, "token_embd": _TOKEN_EMBD}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .estimator import (ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, Estimate, estimate, parse_framework,
-                        parse_quantization)
+from generator.calc.estimator import (ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, Estimate, estimate,
+                                      parse_framework, parse_quantization)
 
 # Enough for every model in the catalogue (Qwen3-235B in bf16 needs about 6 cards of 80 GiB); past this we say
 # "more than" rather than search on.

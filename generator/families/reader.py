@@ -7,11 +7,11 @@ published one (or not this family's), and the message says so.
 
 from __future__ import annotations
 
-from .. import limits
-from ..calc.architecture import Architecture, params_total
-from ..errors import GeneratorError, shown
-from . import vision as vision_towers
-from .table import DEFAULT_NAMES, FAMILIES, supported_families
+from generator.core import limits
+from generator.calc.architecture import Architecture, params_total
+from generator.core.errors import GeneratorError, shown
+from generator.families import vision as vision_towers
+from generator.families.table import DEFAULT_NAMES, FAMILIES, supported_families
 
 MAX_FIELD = limits.MAX_FIELD
 MAX_PARAMS = limits.MAX_PARAMS
@@ -218,7 +218,7 @@ def _mla_fields(f: _Fields) -> dict:
 # expert_layer_period/offset and mamba_dt_rank "auto" = ceil(hidden_size / 16); GraniteMoeHybridConfig mamba_n_groups;
 # Gemma4TextConfig global_head_dim, hidden_size_per_layer_input, vocab_size_per_layer_input and its layer_types of
 # five sliding layers then a full one; GlmMoeDsaConfig index_topk_freq and index_skip_topk_offset). The calculator
-# page reads the same table (generator/calculator.py).
+# page reads the same table (generator/site/calculator.py).
 CONFIG_DEFAULTS = {
     "no_rope_layer_interval": 4, "num_ln_in_parallel_attn": 2, "full_attention_interval": 4, "mamba_expand": 2,
     "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_n_groups": 1, "mamba_dt_rank_divisor": 16,

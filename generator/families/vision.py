@@ -7,8 +7,8 @@ for keys a published config.json leaves out.
 
 from __future__ import annotations
 
-from .. import limits
-from ..errors import GeneratorError, shown
+from generator.core import limits
+from generator.core.errors import GeneratorError, shown
 
 
 def _getter(vc: dict, defaults: dict, path, line_of):
