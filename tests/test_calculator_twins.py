@@ -194,3 +194,25 @@ def test_the_picker_twin_answers_what_the_estimator_says(catalogue):  # noqa: F8
             assert not any(holds(context, k) for k in range(2, MAX_CARDS + 1))
     print(f"\npicker twin: {kinds}")
     assert len(kinds) >= 4, kinds
+
+
+@pytest.mark.e2e
+def test_the_bars_parts_equal_the_python_twin(page):  # noqa: F811
+    """The headline bar's parts (calculator.js drawnParts) against generator/engines/glossary.py drawn_parts, the
+    twin the CLI's readable report uses: for 400 seeded totals and parts (GiB at four decimals, as the report gives
+    them, ties at the third decimal among them) the page rounds each part as the Python does."""
+    from generator.engines.glossary import NOT_AT_ONCE, drawn_parts
+    rng = random.Random(23)
+    cases = []
+    for index in range(400):
+        parts = [(label, round(rng.uniform(0, 40), rng.choice([3, 4]))) for label in ("a", "b", "c", "d")
+                 if rng.random() < 0.8]
+        total = round(sum(value for _, value in parts) + rng.choice([0, 0, rng.uniform(-2, 2)]), rng.choice([3, 4]))
+        if index % 7 == 0:
+            total = rng.randrange(0, 40000) / 1000 + 0.0005 * rng.choice([0, 1])  # ties: x.xx5
+        cases.append((total, parts))
+    shown = page.page.evaluate("""([cases, label]) => cases.map(([total, parts]) =>
+        window.vramCalculator.drawnParts(total, parts.map((p) => [p[0], p[1], "k"]), label)
+          .map((p) => [p[0], p[1]]))""", [cases, NOT_AT_ONCE["zh-CN"]])
+    for (total, parts), got in zip(cases, shown):
+        assert [tuple(p) for p in got] == drawn_parts(total, parts, lang="zh-CN"), (total, parts)
