@@ -2375,7 +2375,7 @@
     parts = parts.filter(function (p) { return p[1]; });
     var difference = total - parts.reduce(function (a, p) { return a + p[1]; }, 0);
     if (Math.abs(difference) >= 0.005) { parts.push([notAtOnce, difference, "difference"]); }
-    var target = Math.round(total * 100);
+    var target = pyRound(total * 100, 0);  // Python's round(): half to even (5806.5 -> 5806), not Math.round
     var floors = parts.map(function (p) { return Math.floor(p[1] * 100); });
     var order = parts.map(function (p, i) { return i; }).sort(function (a, b) {
       var ra = parts[a][1] * 100 - floors[a], rb = parts[b][1] * 100 - floors[b];
