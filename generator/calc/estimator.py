@@ -31,11 +31,16 @@ DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 # --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
 # CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
-# ~0.5 GiB on A100/H100 with PyTorch 2.x (nvidia-smi minus max_memory_reserved for an idle model; PyTorch docs,
-# "CUDA semantics / memory management"). Counted only in Estimate.reserved_bytes.
+# Counted only in Estimate.reserved_bytes. Published measurements of a bare context with lazy module loading (the
+# default since CUDA 11.7): "a flat 256 MiB" (InvokeAI issue #9413, torch 2.7.1, RTX 3090); "~300MB" (pytorch issue
+# #107667); "around 400MB if CUDA >= 11.7" (pytorch issue #109888); 426 MiB by nvidia-smi after mem_get_info (unsloth-zoo
+# PR #1053, torch 2.10.0+cu130, RTX 6000 Ada). The kernels a model's first forward loads come on top, so 512 MiB sits
+# above the largest bare figure. Not measured by us: no device run has isolated it yet.
 CUDA_CONTEXT_BYTES = 512 * 2 ** 20
-# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation);
-# 5% of allocated is a typical max_memory_reserved / max_memory_allocated ratio for generate() runs.
+# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation). PyTorch's
+# out-of-memory message states both: "75.31 GiB is allocated by PyTorch, and 1.83 GiB is reserved" (2.4%,
+# compressed-tensors PR #587, Llama 3.3 70B, which then reserves 5% of model memory for it) and 13.81 GiB allocated
+# with 121.43 MiB reserved but unallocated (0.9%, vLLM issue #10637). 5% keeps above both: a fits answer errs safe.
 ALLOCATOR_SLACK_FRACTION = 0.05
 # GPTQ group size of the official Qwen GPTQ/AWQ checkpoints (quantization_config.group_size in their config.json).
 QUANT_GROUP_SIZE = 128
@@ -199,6 +204,8 @@ class FrameworkProfile:
     gemma2_hybrid_cache: bool = False
     sdpa_repeats_kv: bool = False
     rope_table_families: str = ""
+    # transformers: families whose own FlashAttention2 class calls repeat_kv (4.38-4.57; transformers_engine.py).
+    flash_repeats_kv_families: str = ""
     # vLLM by version (generator/calc/vllm.py VllmRules; content/frameworks.yaml says where each comes from).
     vllm_engines: str = ""
     vllm_default_engine: str = ""
@@ -422,16 +429,18 @@ def bytes_to_gib(value: float) -> float:
 
 
 def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
-                               attention_extra: float = 0, eager_scores: float = 0) -> float:
+                               attention_extra: float = 0, eager_scores: float = 0, first_gpu: bool = True) -> float:
     """Largest transient set inside one decoder layer during prefill (besides weights and cache).
 
     ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
     ``eager_scores``: without flash attention, the score matrix at its peak and the mask
-    (transformers_engine.eager_attention_bytes).
+    (transformers_engine.eager_attention_bytes). ``first_gpu``: the GPU that holds inputs_embeds.
     """
     h = arch.hidden_size
-    # Residual stream plus the normed copy entering the block.
-    stream = 2 * tokens * h * act_bytes
+    # Whole hidden states held meanwhile: inputs_embeds, the layer's input, residual, the normed copy
+    # (transformers_engine.held_hidden_states).
+    at_mlp, at_attention = tf_engine.held_hidden_states(arch, first_gpu)
+    hidden = tokens * h * act_bytes
     if arch.is_moe:
         shared = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         # Gated MLP keeps act(gate), up and their product: 3 intermediates. Routed experts see a slice of tokens;
@@ -448,7 +457,7 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
         attention = 2 * qkv + tokens * q_width * act_bytes
     else:
         attention = qkv + eager_scores
-    return stream + max(mlp, attention + attention_extra)
+    return max(at_mlp * hidden + mlp, at_attention * hidden + attention + attention_extra)
 
 
 # Estimates already made in this process, by value: estimate() is a pure function of its (frozen) arguments, and a
@@ -614,7 +623,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         # The state is spread over the cards with its layers, as the K/V is.
         per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt + state,
                                      kv_full + state, decode_kv + state, logits, logits_32, layer_peak, step_logits,
-                                     copies, decode_repeat)
+                                     copies, decode_repeat,
+                                     _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat, eager,
+                                                                first_gpu=False))
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
     steady = weights + fixed + kv_full + state + step_logits + decode_repeat
@@ -626,14 +637,17 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
 
 def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
-                       layer_peak, step_logits, copies, decode_repeat=0):
+                       layer_peak, step_logits, copies, decode_repeat=0, later_layer_peak=None):
     """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
 
     Each GPU reaches its own peak at its own moment, and the benchmark sums the per-GPU peaks. The last GPU
     computes the logits; accelerate's top-level hook (io_same_device) copies the fp32 logits back to the first GPU,
     where generate() keeps them referenced through the first decoding step, while that step holds the first GPU's
-    cache ``copies`` times (legacy tuple + new DynamicCache).
+    cache ``copies`` times (legacy tuple + new DynamicCache). ``later_layer_peak``: the prefill layer peak on the
+    GPUs after the first, which do not hold inputs_embeds (default ``layer_peak``).
     """
+    if later_layer_peak is None:
+        later_layer_peak = layer_peak
     b = param_breakdown(arch)
     if quant.format in _PACKED_FORMATS:
         # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
@@ -665,8 +679,9 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     for index, count in enumerate(counts):
         fraction = count / arch.layers
         w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
-        prefill = kv_prompt * fraction + layer_peak
-        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.54).
+        prefill = kv_prompt * fraction + (layer_peak if index == 0 else later_layer_peak)
+        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.56, flash
+        # attention in the profile's flash_repeats_kv_families).
         decode = decode_kv * fraction + (decode_repeat if count else 0)
         if index == gpus - 1:
             prefill = max(prefill, kv_prompt * fraction + logits)

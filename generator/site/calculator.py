@@ -116,6 +116,8 @@ def calculator_data(catalogue) -> dict:
         "transformers": {"attn_implementations": list(transformers_engine.ATTN_IMPLEMENTATIONS),
                          "default_attn": transformers_engine.DEFAULT_ATTN,
                          "fp32_bytes": transformers_engine.FP32_BYTES,
+                         "hidden_states_at_mlp": transformers_engine.HIDDEN_STATES_AT_MLP,
+                         "hidden_states_at_attention": transformers_engine.HIDDEN_STATES_AT_ATTENTION,
                          "gptq_scratch_extra_bytes": est.GPTQ_SCRATCH_EXTRA_BYTES,
                          "balanced_map_headroom_layers": est.BALANCED_MAP_HEADROOM_LAYERS,
                          "packed_formats": list(est.PACKED_FORMATS)},

@@ -508,11 +508,21 @@
   }
 
   // --- The estimate -----------------------------------------------------------------------------------------------
-  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores) {
+  // transformers_engine.held_hidden_states: inputs_embeds, the layer's input, residual, the normed copy.
+  function heldHiddenStates(a, firstGpu) {
+    var atMlp = T.hidden_states_at_mlp, atAttention = T.hidden_states_at_attention;
+    if (a.layers < 2) { atMlp -= 1; }
+    if (!firstGpu) { atMlp -= 1; atAttention -= 1; }
+    return [atMlp, atAttention];
+  }
+
+  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores, firstGpu) {
     if (attentionExtra === undefined) { attentionExtra = 0; }
     if (eagerScores === undefined) { eagerScores = 0; }
+    if (firstGpu === undefined) { firstGpu = true; }
     var h = a.hidden_size;
-    var stream = 2 * tokens * h * actBytes;
+    var held = heldHiddenStates(a, firstGpu);
+    var hidden = tokens * h * actBytes;
     var mlp;
     if (isMoe(a)) {
       var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
@@ -530,7 +540,7 @@
     } else {
       attention = qkv + eagerScores;
     }
-    return stream + pyMax(mlp, attention + attentionExtra);
+    return pyMax(held[0] * hidden + mlp, held[1] * hidden + attention + attentionExtra);
   }
 
   function makeEstimate(fields) { return fields; }
@@ -576,8 +586,13 @@
     if (!profile.rope_table_per_layer || isMla(a) || ropeFamilies(profile).indexOf(a.family) < 0) { return 0; }
     return a.layers * 2 * a.max_position_embeddings * a.head_dim * actBytes;
   }
+  function flashRepeatFamilies(profile) {
+    return (profile.flash_repeats_kv_families || "").split(",").map(pyStrip)
+      .filter(function (n) { return n.length > 0; });
+  }
   function repeatsKv(a, profile, attn) {
     if (a.kv_heads >= a.heads) { return false; }
+    if (attn === "flash_attention_2") { return flashRepeatFamilies(profile).indexOf(a.family) >= 0; }
     return attn === "eager" || (attn === "sdpa" && profile.sdpa_repeats_kv);
   }
   function expandedKvBytes(a, profile, attn, tokens, actBytes) {
@@ -661,7 +676,8 @@
     } else {
       var copies = pyMax(1, framework.kv_cache_copies_in_decode);
       perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt + state, kvFull + state,
-        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
+        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat,
+        prefillLayerActivations(a, tokens, act, flash, prefillRepeat, eager, false)).map(Math.trunc);
       peak = 0;
       perGpu.forEach(function (p) { peak += p; });
     }
@@ -676,7 +692,8 @@
 
   // device_map="auto": consecutive layers per GPU (see _layer_split_peaks in estimator.py for the reasoning).
   function layerSplitPeaks(a, quant, weights, rope, scratch, gpus, kvPrompt, kvFull, decodeKv, logits, logits32,
-                           layerPeak, stepLogits, copies, decodeRepeat) {
+                           layerPeak, stepLogits, copies, decodeRepeat, laterLayerPeak) {
+    if (laterLayerPeak === undefined) { laterLayerPeak = layerPeak; }
     var b = paramBreakdown(a);
     var embedW, headW;
     if (PACKED_FORMATS.indexOf(quant.format) >= 0) {
@@ -704,7 +721,7 @@
     for (var i = 0; i < counts.length; i++) {
       var fraction = counts[i] / a.layers;
       var w = counts[i] * perLayer + (i === 0 ? embedW : 0) + (i === gpus - 1 ? headW : 0);
-      var prefill = kvPrompt * fraction + layerPeak;
+      var prefill = kvPrompt * fraction + (i === 0 ? layerPeak : laterLayerPeak);
       var decode = decodeKv * fraction + (counts[i] ? decodeRepeat : 0);
       if (i === gpus - 1) { prefill = pyMax(prefill, kvPrompt * fraction + logits); }
       if (i === 0) { decode = pyMax(decode + stepLogits, copies * kvPrompt * fraction + logits32); }
