@@ -121,15 +121,21 @@ def site_dir(tmp_path_factory, catalogue):
 
 
 class Page:
-    """One open calculator page, with every request and script error recorded."""
+    """The calculator page freshly loaded for one test, with every request and script error of that load recorded.
 
-    def __init__(self, browser, site_dir, width=1280, height=900):
+    The module's tests share one page (a new one costs Chromium a renderer process): each loads the calculator
+    again at its own size, with listeners of its own, removed when it closes."""
+
+    def __init__(self, shared, site_dir, width=1280, height=900):
         self.requests, self.errors = [], []
-        self.context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
-        self.page = self.context.new_page()
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page = shared
+        self._listeners = [("request", lambda request: self.requests.append(request.url)),
+                           ("pageerror", lambda error: self.errors.append(str(error))),
+                           ("console", lambda message: message.type == "error" and self.errors.append(message.text))]
+        self.page.goto("about:blank")
+        self.page.set_viewport_size({"width": width, "height": height})
+        for event, handler in self._listeners:
+            self.page.on(event, handler)
         self.page.goto((site_dir / "calculator" / "index.html").as_uri())
         self.page.wait_for_function("window.vramCalculator && window.vramCalculator.last !== undefined")
 
@@ -143,12 +149,20 @@ class Page:
         assert leaving == []
 
     def close(self):
-        self.context.close()
+        for event, handler in self._listeners:
+            self.page.remove_listener(event, handler)
+
+
+@pytest.fixture(scope="module")
+def calculator_tab(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture
-def page(browser, site_dir):
-    opened = Page(browser, site_dir)
+def page(calculator_tab, site_dir):
+    opened = Page(calculator_tab, site_dir)
     yield opened
     opened.close()
 
@@ -657,8 +671,8 @@ def test_config_errors_match_the_cli(page, tmp_path):
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
-def test_screenshots_and_no_sideways_scroll(browser, site_dir, tmp_path, width, height):
-    opened = Page(browser, site_dir, width, height)
+def test_screenshots_and_no_sideways_scroll(calculator_tab, site_dir, tmp_path, width, height):
+    opened = Page(calculator_tab, site_dir, width, height)
     try:
         # A multi-GPU vLLM run shows every output row (per-GPU peaks, the GPU verdict, vLLM capacity).
         opened.run([{"model": "Qwen2.5-32B-Instruct", "config": "", "quantization": "awq", "context": "32768",
