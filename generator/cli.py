@@ -60,7 +60,8 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--templates", default="templates", help="templates folder (default: templates)")
         sub.add_argument("--blog", default=None, metavar="DIR", help=blog_help)
 
-    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} only",
+    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} and "
+                            "makes its post sources folder, nothing else",
                             description=f"Write {CONFIG_NAME} (engine, post sources folder, language, assets folder) "
                                         "into the blog folder and create the post sources folder. Changes no other "
                                         "file; refuses when the blog has its settings already.")
