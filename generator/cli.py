@@ -1,4 +1,5 @@
-"""Command line: ``build``, ``check`` and ``estimate``. The one place that turns errors into messages and exit codes.
+"""Command line: ``init``, ``models``, ``build``, ``check`` and ``estimate``. The one place that turns errors into
+messages and exit codes.
 
 Exit codes:
   0  all good
