@@ -306,9 +306,35 @@ class _TerminalSafe:
 
     def __init__(self, stream):
         self.stream = stream
+        self.reader_gone = False
 
     def write(self, text):
-        return self.stream.write(terminal_safe(text))
+        if self.reader_gone:
+            return len(text)
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            self._reader_left()
+            return len(text)
+
+    def flush(self):
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self):
+        # `generator models | head -1`: the reader stopped reading. What is left of the output has nowhere to go,
+        # but the command still finishes and its exit code stays its own (check's findings still exit 1). The
+        # descriptor is pointed at /dev/null so the interpreter's last flush does not raise again at exit.
+        self.reader_gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):
+            pass
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
