@@ -25,6 +25,8 @@ these instead of building your own:
     (a blank document, the viewport, the listeners of any earlier test gone; the HTTP cache is off) and loads ``url``;
     ``tab.reset(width, height=900)`` only resets it; ``tab.on(event, handler)`` listens for this test only. A new page costs Chromium a renderer process (about 0.6 s
     of CPU); a navigation in the same page does not. Take ``browser.new_page()`` only for a second page at once.
+``calculator_tab`` (module)
+    One page (service workers blocked) in which tests/test_calculator.py's ``page`` loads the calculator afresh.
 ``run_cli(*argv)``, ``snapshot(folder)``
     The CLI in-process (a ``Run`` with ``code``, ``out``, ``err``), and ``{path: (bytes, mtime_ns)}`` of a folder.
 
@@ -257,3 +259,11 @@ def tab(_shared_page):
     opened = Tab(_shared_page)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def calculator_tab(browser):
+    """One page for a module's calculator tests (tests/test_calculator.py's ``page`` loads the calculator in it)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    yield context.new_page()
+    context.close()

@@ -123,8 +123,8 @@ def site_dir(tmp_path_factory, catalogue):
 class Page:
     """The calculator page freshly loaded for one test, with every request and script error of that load recorded.
 
-    The module's tests share one page (a new one costs Chromium a renderer process): each loads the calculator
-    again at its own size, with listeners of its own, removed when it closes."""
+    A module's tests share one page (conftest.calculator_tab; a new one costs Chromium a renderer process): each
+    loads the calculator again at its own size, with listeners of its own, removed when it closes."""
 
     def __init__(self, shared, site_dir, width=1280, height=900):
         self.requests, self.errors = [], []
@@ -151,13 +151,6 @@ class Page:
     def close(self):
         for event, handler in self._listeners:
             self.page.remove_listener(event, handler)
-
-
-@pytest.fixture(scope="module")
-def calculator_tab(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

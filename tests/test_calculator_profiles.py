@@ -15,8 +15,7 @@ from generator.calc.estimator import parse_framework
 from generator.core.errors import GeneratorError
 from generator.render.i18n import page_word
 from generator.engines.profiles import load_frameworks
-from test_calculator import (_expected_text, _python_report, _runnable, calculator_tab, catalogue, page,  # noqa: F401
-                             site_dir)
+from test_calculator import _expected_text, _python_report, _runnable, catalogue, page, site_dir  # noqa: F401
 
 PROFILES = load_frameworks()
 # A release inside each engine's first range, where the range starts at zero (no release 0.0.0 or b0 exists).
