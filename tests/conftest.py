@@ -23,8 +23,9 @@ these instead of building your own:
 ``tab`` (function)
     The worker's one browser page, handed to each test as a new one: ``tab.open(url, width, height=900)`` resets it
     (a blank document, the viewport, the listeners of any earlier test gone; the HTTP cache is off) and loads ``url``;
-    ``tab.reset(width, height=900)`` only resets it; ``tab.on(event, handler)`` listens for this test only. A new page costs Chromium a renderer process (about 0.6 s
-    of CPU); a navigation in the same page does not. Take ``browser.new_page()`` only for a second page at once.
+    ``tab.reset(width, height=900)`` only resets it; ``tab.on(event, handler)`` listens for this test only. A new
+    page costs Chromium a renderer process (about 0.6 s of CPU); a navigation in the same page does not. Take
+    ``browser.new_page()`` only for a second page at once.
 ``calculator_tab`` (module)
     One page (service workers blocked) in which tests/test_calculator.py's ``page`` loads the calculator afresh.
 ``run_cli(*argv)``, ``snapshot(folder)``
