@@ -6,7 +6,9 @@ over every card), not from the code under test."""
 import pytest
 
 from conftest import ROOT
+from generator import guide_tables
 from generator.calc import vllm
+from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fits
 from generator.calc.estimator import parse_framework, parse_quantization, vllm_rules, weight_bytes
 from generator.loading import load_content
 
@@ -84,3 +86,66 @@ def test_longest_max_model_len_in_v0_is_unchanged():
             s = vllm.VllmSettings(card.usable_bytes, card.name)
             assert vllm.longest_max_model_len(arch, weights, 2, rules, s, None) == \
                 plain_longest(arch, weights, 2, rules, s, None)
+
+
+# --- The tables' scans over cards (generator/guide_tables.py) ---------------------------------------------------
+PAGES = CONTENT.site.model_pages
+
+
+def plain_smallest_fit(estimator, model_id, quantization, context, framework, gpus, multi_card):
+    """smallest_fit written out: every card the engine runs on, smallest first, asked in turn."""
+    if context > estimator.max_context(model_id):
+        return guide_tables.NOT_APPLICABLE
+    single = estimator(model_id, quantization, context, framework)
+    chosen = [g for g in gpus if guide_tables.runs_on(estimator, g, quantization, framework)]
+    for gpu in sorted(chosen, key=estimator.limit_bytes):
+        if fits(single, estimator.limit_bytes(gpu)):
+            return gpu
+    cards = cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
+                         estimator.limit_bytes(multi_card))
+    return f"{cards} × {multi_card}" if cards else f"> {MAX_CARDS} × {multi_card}"
+
+
+def plain_vllm_smallest_start(estimator, model_id, quantization, framework, max_model_len, gpus):
+    """vllm_smallest_start written out: an estimate on every card vLLM runs on, smallest first."""
+    chosen = [g for g in gpus if guide_tables.runs_on(estimator, g, quantization, framework)]
+    for gpu in sorted(chosen, key=estimator.limit_bytes):
+        result = estimator(model_id, quantization, max_model_len, framework, gpu=gpu, max_model_len=max_model_len)
+        if result.refusal is None:
+            return gpu, result
+    return None, None
+
+
+def test_smallest_fit_is_the_plain_scan():
+    estimator = guide_tables.Estimator(CONTENT)
+    answers = set()
+    for model_id in MODELS:
+        for quantization in PAGES.quantizations:
+            for context in PAGES.contexts:
+                want = plain_smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
+                                          list(PAGES.gpus), PAGES.multi_card)
+                assert guide_tables.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
+                                                 list(PAGES.gpus), PAGES.multi_card) == want, (model_id, quantization)
+                answers.add(want)
+    # The smallest card, cards in between, several data-centre cards and "not applicable" all occur.
+    assert {PAGES.gpus[0], guide_tables.NOT_APPLICABLE} <= answers and len(answers) > 10
+    assert any("×" in answer for answer in answers)
+
+
+@pytest.mark.parametrize("version", ["0.6.4", "0.21.0"])
+def test_vllm_smallest_start_is_the_plain_scan(version):
+    estimator = guide_tables.Estimator(CONTENT)
+    framework = f"vllm=={version}"
+    starts = none = 0
+    for index, model_id in enumerate(MODELS):
+        for quantization in [q for q in PAGES.quantizations if not guide_tables.is_gguf(q)] + ["fp32"]:
+            for length in ((4096, 32768)[index % 2],):
+                length = guide_tables.page_max_model_len(estimator, model_id, length)
+                gpu, result = guide_tables.vllm_smallest_start(estimator, model_id, quantization, framework, length,
+                                                               PAGES.gpus)
+                want_gpu, want = plain_vllm_smallest_start(estimator, model_id, quantization, framework, length,
+                                                           PAGES.gpus)
+                assert (gpu, result) == (want_gpu, want), (model_id, quantization, length)
+                starts += gpu is not None and gpu != PAGES.gpus[0]
+                none += gpu is None
+    assert starts and none  # runs that start on a larger card, and runs no single card starts
