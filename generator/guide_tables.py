@@ -64,7 +64,14 @@ class Estimator:
         self._frameworks: dict = {}
         self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
         self._sizes: dict = {}  # id of such a list -> (the list, its sizes)
+        self._kept: dict = {}  # Estimator.kept
         self._runnable: dict = {}  # (model, quantization, framework) -> the profile its estimates run under
+
+    def kept(self, key, make):
+        """``make()``, once per estimator: what several pages show alike, from this content set."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.

@@ -218,6 +218,14 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
     pages = content.site.model_pages
     if pages is None:
         return None
+    # The same for every root (the index, Jekyll's picker, a post): worked out once per estimator (one content set).
+    common = estimator.kept("answer_first", lambda: _answer_common(content, estimator, pages))
+    grids = common["grids"]
+    return {**common, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
+            "fits": fits_links(content, estimator, root)}
+
+
+def _answer_common(content: Content, estimator: Estimator, pages) -> dict:
     models = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
     engines, seen = [], set()
     for profile in content.frameworks:
@@ -240,8 +248,7 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
         "gpus": [{"name": g.name, "gib": f"{g.memory_bytes / GIB:g}"} for g in gpus], "default_gpu": "",
         "default_vram": PICKER_DEFAULTS["vram"],
         "data_json": embedded,
-        "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
-        "fits": fits_links(content, estimator, root),
+        "grids": grids,
     }
 
 
