@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import GeneratorError
-from .architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
+from .architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
+                           state_bytes_per_sequence)
 from .gguf_mix import gguf_layout
 from . import transformers_engine as tf_engine
 from .llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
@@ -63,6 +64,7 @@ GGUF_BITS_PER_WEIGHT = {
 }
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class Quantization:
     """How weights are stored. ``format``: float, fp8, gptq, awq, gguf, nf4, bnb-int8 or mxfp4.
@@ -165,6 +167,7 @@ def parse_kv_dtype(name) -> KvDtype:
 
 
 # --- Frameworks and GPUs (loaded from content/*.yaml by generator/profiles.py) -------------------------------
+@remembered_hash
 @dataclass(frozen=True)
 class FrameworkProfile:
     engine: str
@@ -291,7 +294,7 @@ def parse_framework(spec, profiles) -> FrameworkProfile:
                 raise GeneratorError(f"{engine} {version} is not modelled: {profile.unmodelled}",
                                      fix=f"use a release before {last}, e.g. --framework {engine}=={_before(last)}"
                                      if last else "use an earlier release")
-            return FrameworkProfile(**{**profile.__dict__, "version": version})
+            return replace(profile, version=version)
     raise GeneratorError(f"no {engine} profile covers version {version}", fix="add a range to content/frameworks.yaml")
 
 

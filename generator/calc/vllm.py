@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .architecture import Architecture, kv_cache_bytes_per_token, state_bytes_per_sequence
+from .architecture import Architecture, kv_cache_bytes_per_token, remembered_hash, state_bytes_per_sequence
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
@@ -123,6 +123,7 @@ KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m
 ENGINES = ("v0", "v1")
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class VllmRules:
     """What a vLLM version does (from content/frameworks.yaml): its engines and its card-dependent defaults."""
