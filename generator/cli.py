@@ -10,6 +10,8 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
 
 import os
@@ -271,15 +273,31 @@ def run_build(args, out) -> int:
         return run_blog_build(root, out)
     refuse_overlap(args.out, args.content, args.templates)
     memo.allow_writes(True)
-    plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
+    with _planning():
+        plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
+
+
+@contextlib.contextmanager
+def _planning():
+    """Planning a site makes some 100,000 objects (estimates, tables, cells) that all live until the plan is written
+    or compared; the cyclic garbage collector would walk them over and over (about 5% of a check's time). Reference
+    counting still frees whatever is dropped; the collector runs again afterwards as it did before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def run_check(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_check(root, out)
     memo.allow_writes(False)  # check writes nothing, not even to the cache
-    plan = build_plan(args.content, args.templates)
+    with _planning():
+        plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     return _report(report, out, f"{program()} build")
 
