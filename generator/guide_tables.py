@@ -249,8 +249,11 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
         for gpu, card_bytes in cards:
             if gpu_fit.fits(single, card_bytes):
                 return gpu
-    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
-                                 estimator.limit_bytes(multi_card))
+    limit = estimator.limit_bytes(multi_card)
+    # Too few cards to hold even the weights are not asked (gpu_fit.fewest_cards_possible; vLLM asks its start-up).
+    start = gpu_fit.fewest_cards_possible(single.weights, limit) if single.kv_cache_capacity_tokens is None else 1
+    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k), limit,
+                                 start=start)
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 from generator import guide_tables
 from generator.calc import vllm
-from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fits
+from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fewest_cards_possible, fits
 from generator.calc.estimator import parse_framework, parse_quantization, vllm_rules, weight_bytes
 from generator.loading import load_content
 
@@ -149,3 +149,28 @@ def test_vllm_smallest_start_is_the_plain_scan(version):
                 starts += gpu is not None and gpu != PAGES.gpus[0]
                 none += gpu is None
     assert starts and none  # runs that start on a larger card, and runs no single card starts
+
+
+@pytest.mark.parametrize("multi_card", ["RTX 3060 12GB", "RTX 4090", "A100-40GB"])
+def test_cards_below_the_fewest_possible_never_fit(multi_card):
+    """gpu_fit.fewest_cards_possible only rules out counts whose estimates do not fit: asked directly for every
+    count below it, on a small, a middle and a large card (transformers' and llama.cpp's layer splits)."""
+    estimator = guide_tables.Estimator(CONTENT)
+    limit = estimator.limit_bytes(multi_card)
+    skipped = 0
+    for index, model_id in enumerate(MODELS):
+        context = PAGES.contexts[index % len(PAGES.contexts)]
+        if context > estimator.max_context(model_id):
+            continue
+        for quantization in ("bf16", "gptq-int4", "q4_k_m", "q8_0"):
+            single = estimator(model_id, quantization, context, PAGES.framework)
+            start = fewest_cards_possible(single.weights, limit)
+            for cards in range(1, min(start, MAX_CARDS + 1)):
+                assert not fits(estimator(model_id, quantization, context, PAGES.framework, gpus=cards), limit), \
+                    (model_id, quantization, cards)
+                skipped += 1
+            assert guide_tables.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
+                                             list(PAGES.gpus), multi_card) == \
+                plain_smallest_fit(estimator, model_id, quantization, context, PAGES.framework, list(PAGES.gpus),
+                                   multi_card)
+    assert skipped > 50
