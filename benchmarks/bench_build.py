@@ -8,7 +8,7 @@
 
 Every figure is a fresh subprocess (``python -m generator ...``), so it includes interpreter start-up and imports;
 peak memory is the child's ru_maxrss. The package is byte-compiled first (as an installed package is) and the
-builds use a cache of rendered bytes of their own (generator/memo.py), empty at the start: the cold build fills
+builds use a cache of rendered bytes of their own (generator/core/memo.py), empty at the start: the cold build fills
 it, as a user's first build does. The two ratios of issue 13 compare an up-to-date build and a check with
 ``python -c "import jinja2, markdown, yaml"``, each timed right after the other (the machine is shared: adjacent
 runs see the same load), median over the runs. Synthetic content: N models with random but valid architectures (seeded),

@@ -8,9 +8,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from generator.calc.estimator import estimate, parse_framework, parse_quantization  # noqa: E402
-from generator.model_config import architecture_from_model_entry  # noqa: E402
-from generator.profiles import load_frameworks  # noqa: E402
-from generator.yamlio import read_yaml_file  # noqa: E402
+from generator.families.model_config import architecture_from_model_entry  # noqa: E402
+from generator.engines.profiles import load_frameworks  # noqa: E402
+from generator.core.yamlio import read_yaml_file  # noqa: E402
 
 
 def main() -> None:

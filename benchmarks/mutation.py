@@ -63,7 +63,7 @@ SCOPES = {
     "families": (["generator/families/*"], ["tests/test_families.py", "tests/test_readers.py",
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
                                             "tests/test_hostile_hub.py", "tests/test_sources.py"]),
-    "check": (["generator/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py"]),
+    "check": (["generator/site/check.py"], ["tests/test_check.py", "tests/test_check_gaps.py"]),
 }
 
 # Survivors seen in the runs above, each with why no test kills it. A mutant listed here that a later run kills can
@@ -150,9 +150,9 @@ ISSUE_23_CHANGES = [
     ("skip the 'edited by hand, would delete' refusal", "generator/blog/write.py",
      'if current is not None and not current.startswith(b"\\0") and digest(current) != owned[relative]:',
      "if False:", ["tests/test_blog_write_units.py", "tests/test_check_gaps.py"]),
-    ("extra-row detection off by one", "generator/check.py", "for got in published.rows[len(expected.rows):]",
+    ("extra-row detection off by one", "generator/site/check.py", "for got in published.rows[len(expected.rows):]",
      "for got in published.rows[len(expected.rows) + 1:]", ["tests/test_check_gaps.py"]),
-    ("check skips the workbook", "generator/check.py",
+    ("check skips the workbook", "generator/site/check.py",
      "return workbook_reader_view(published) == workbook_reader_view(expected)", "return True",
      ["tests/test_check_gaps.py"]),
 ]

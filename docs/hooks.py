@@ -3,7 +3,7 @@
 A line ``<!-- generated: NAME -->`` in a page is replaced by the Markdown of ``GENERATED[NAME]``: the table calls
 from their signatures and docstrings (``render._TableCalls.CALLS``), the command line from its argument parser, the
 library from ``generator.estimate``'s signature and docstring and ``Estimate``'s fields, the limits from
-``generator/limits.py``, the families from ``generator/families/table.py`` and the layer order from
+``generator/core/limits.py``, the families from ``generator/families/table.py`` and the layer order from
 ``tests/test_layers.py``. One source each, so the
 documentation cannot drift from the code (tests/test_docs.py checks the pages use them).
 
@@ -60,7 +60,7 @@ def _signature(function) -> str:
 
 
 def table_calls() -> str:
-    from generator import render
+    from generator.render import pages as render
     headings = {"tables": "Tables", "charts": "Charts", "values": "Values for prose"}
     parts = []
     for group, names in render._TableCalls.CALLS.items():
@@ -133,7 +133,7 @@ def api() -> str:
 
 
 def limits() -> str:
-    from generator import limits as limits_module
+    from generator.core import limits as limits_module
     rows = ["| limit | maximum | what it bounds |", "| --- | --- | --- |"]
     for name, value, meaning in limits_module.table():
         shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"

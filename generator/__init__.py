@@ -5,13 +5,13 @@ The library's entry points load on first use, so ``import generator`` stays chea
     import generator
     generator.estimate("Qwen2.5-7B-Instruct", quantization="bf16", context=8192).peak_gib
 
-See generator/api.py (``estimate``, its ``Estimate`` result, ``models``) and generator/errors.py (``GeneratorError``,
+See generator/api.py (``estimate``, its ``Estimate`` result, ``models``) and generator/core/errors.py (``GeneratorError``,
 the one error type).
 """
 
 __all__ = ["estimate", "Estimate", "VllmStart", "models", "GeneratorError"]
 
-_FROM = {"estimate": "api", "Estimate": "api", "VllmStart": "api", "models": "api", "GeneratorError": "errors"}
+_FROM = {"estimate": "api", "Estimate": "api", "VllmStart": "api", "models": "api", "GeneratorError": "core.errors"}
 
 
 def __getattr__(name):

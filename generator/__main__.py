@@ -15,7 +15,7 @@ def _missing_dependency(exc: ImportError) -> int:
 
 
 try:
-    from .cli import main
+    from generator.cli import main
 except ImportError as exc:
     sys.exit(_missing_dependency(exc))
 

@@ -11,7 +11,7 @@ The fields of :class:`Estimate` are the keys of the CLI's ``--json`` object, in 
 (``attn`` for an engine other than transformers, ``kv_cache_capacity_tokens`` for one other than vLLM, ``fits``
 without a ``gpu``...) is ``None`` here, and ``warnings`` is empty. :meth:`Estimate.to_dict` gives the CLI's object,
 :meth:`Estimate.to_json` its line, :meth:`Estimate.text` its readable form. Bad input raises
-:class:`generator.errors.GeneratorError` (the one error type; its messages name the CLI's flags), never another.
+:class:`generator.core.errors.GeneratorError` (the one error type; its messages name the CLI's flags), never another.
 
 Layer: this module sits above the catalogue, the families, ``calc`` and the profiles (it reads the first two and
 calls the others) and below ``cli``, which parses arguments, calls :func:`estimate` and prints.
@@ -24,19 +24,20 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
-from . import glossary, limits
-from .calc.architecture import params_total
-from .calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate as _calc_estimate, parse_framework, parse_kv_dtype,
+from generator.engines import glossary
+from generator.core import limits
+from generator.calc.architecture import params_total
+from generator.calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate as _calc_estimate, parse_framework, parse_kv_dtype,
                              parse_quantization, runnable_framework)
-from .calc.gpu_fit import busiest_gpu_bytes, fits as _fits
-from .calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
-from .calc.vllm import VllmSettings
-from .errors import GeneratorError, json_safe, program, shown
-from .families.quant import quantization_from_config
-from .families.reader import architecture_from_config
-from .families.sources import ModelSource, read_model_source
-from .loading import load_catalogue
-from .profiles import gpu_spec
+from generator.calc.gpu_fit import busiest_gpu_bytes, fits as _fits
+from generator.calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
+from generator.calc.vllm import VllmSettings
+from generator.core.errors import GeneratorError, json_safe, program, shown
+from generator.families.quant import quantization_from_config
+from generator.families.reader import architecture_from_config
+from generator.families.sources import ModelSource, read_model_source
+from generator.catalogue.loading import load_catalogue
+from generator.engines.profiles import gpu_spec
 
 __all__ = ["estimate", "Estimate", "VllmStart", "models", "ENGINE_SETTINGS", "GeneratorError"]
 
@@ -51,7 +52,7 @@ _VLLM_FLAGS = ("gpu_memory_utilization", "gpu_memory_gib", "max_model_len", "max
                "vllm_engine")
 _FLASH = {None: None, "on": True, "off": False, "auto": "auto", True: True, False: False}
 
-# Each number of `estimate`: its least and greatest value (generator/limits.py) and what it counts.
+# Each number of `estimate`: its least and greatest value (generator/core/limits.py) and what it counts.
 _BOUNDS = {"context": (1, limits.MAX_TOKENS, "tokens"), "generate": (0, limits.MAX_TOKENS, "tokens"),
            "batch": (1, limits.MAX_BATCH, "sequences"), "gpus": (1, limits.MAX_GPUS, "GPUs")}
 _NAMES = {"config": limits.MAX_PATH_LENGTH, "quantization": limits.MAX_NAME_LENGTH,
@@ -179,9 +180,9 @@ def estimate(config, *, quantization: str = "auto", context: int | None = None, 
     ``gpu_memory_gib``, ``max_model_len``, ``max_num_seqs``, ``max_num_batched_tokens``, ``vllm_engine``
     (``"v0"``/``"v1"``), ``enforce_eager``, ``flashinfer_sampler``.
 
-    Raises :class:`~generator.errors.GeneratorError` on bad input.
+    Raises :class:`~generator.core.errors.GeneratorError` on bad input.
     """
-    from .loading import load_catalogue
+    from generator.catalogue.loading import load_catalogue
     say = on_message or (lambda kind, text: None)
     settings = _engine_settings(engine_settings)
     if isinstance(config, os.PathLike):
@@ -308,7 +309,7 @@ def _check_numbers(**numbers) -> None:
             flag = "--" + name.replace("_", "-")
             bound = f"at least {low:,}" if value < low else f"at most {high:,} {unit}"
             raise GeneratorError(f"{flag} must be {bound}, not {shown_value}",
-                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/limits.py)")
+                                 fix=f"pass {flag} from {low:,} to {high:,} (limits are listed in generator/core/limits.py)")
 
 
 def _check_names(**names) -> None:

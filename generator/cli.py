@@ -16,20 +16,20 @@ import sys
 
 import os
 
-from . import api
-from .api import ENGINE_SETTINGS
-from .calc.estimator import DEFAULT_FRAMEWORK
-from .calc.transformers_engine import ATTN_IMPLEMENTATIONS
-from .blog.check import check_blog
-from .blog.config import CONFIG_NAME, blog_language, config_path, guess_engine, init_blog, load_blog
-from .blog.engines import ENGINES
-from .blog.plan import plan_blog
-from .blog.write import blog_lock, published_bytes, target, write_blog
-from .check import check_files, check_site
-from .errors import GeneratorError, program, shown, terminal_safe
-from .site import build_plan, build_plan_for_writing
-from .writer import published_reader, refuse_overlap, write_plan
-from . import memo
+from generator import api
+from generator.api import ENGINE_SETTINGS
+from generator.calc.estimator import DEFAULT_FRAMEWORK
+from generator.calc.transformers_engine import ATTN_IMPLEMENTATIONS
+from generator.blog.check import check_blog
+from generator.blog.config import CONFIG_NAME, blog_language, config_path, guess_engine, init_blog, load_blog
+from generator.blog.engines import ENGINES
+from generator.blog.plan import plan_blog
+from generator.blog.write import blog_lock, published_bytes, target, write_blog
+from generator.site.check import check_files, check_site
+from generator.core.errors import GeneratorError, program, shown, terminal_safe
+from generator.site.plan import build_plan, build_plan_for_writing
+from generator.site.writer import published_reader, refuse_overlap, write_plan
+from generator.core import memo
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -260,7 +260,7 @@ def _blog_file(blog, relative: str) -> bytes | None:
 def run_blog_check(root: str, out) -> int:
     mkdocs_yml = os.path.join(root, "mkdocs.yml")
     if config_path(root) is None and os.path.isfile(mkdocs_yml):
-        from .mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
+        from generator.blog.mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
         return _report(check_built_site(mkdocs_yml), out, "mkdocs build")
     blog = load_blog(root)
     with blog_lock(blog):

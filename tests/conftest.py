@@ -27,7 +27,7 @@ Markers: ``e2e`` marks the tests that drive a real program (Chromium, Jekyll, Li
 slow end-to-end group: ``pytest -m "not e2e"`` is a quick loop while editing; CI always runs the whole suite (the
 README's command). The suite runs in parallel (``-n auto``, pytest-xdist); every fixture above is per worker process.
 
-The cache of rendered bytes (``generator/memo.py``: Jinja code, Markdown HTML, SVG, the workbook, the PNG; keyed by
+The cache of rendered bytes (``generator/core/memo.py``: Jinja code, Markdown HTML, SVG, the workbook, the PNG; keyed by
 every input byte, this package's code and the installed libraries) is on for the suite, in a folder of each test
 process's own that starts empty. A test of rendering itself, where the bytes must be made afresh (determinism across
 time, locale, hash seed or file-system order; no network while rendering), takes ``no_render_cache``: it switches
@@ -76,7 +76,7 @@ def snapshot(folder) -> dict:
 @functools.lru_cache(maxsize=None)
 def repo_plan():
     """The plan of the repository's own content/ and templates/ (one per process; read it, never change it)."""
-    from generator.site import build_plan
+    from generator.site.plan import build_plan
     return build_plan(os.path.join(ROOT, "content"), os.path.join(ROOT, "templates"))
 
 

@@ -146,7 +146,7 @@ BAD = [
 
 
 def cases() -> list:
-    from generator.loading import load_catalogue
+    from generator.catalogue.loading import load_catalogue
     models = sorted(load_catalogue("content").models, key=str.lower)
     found = []
     for model in models:

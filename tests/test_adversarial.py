@@ -253,7 +253,7 @@ def test_estimate_flags_are_bounded(project, case):
 
 def test_estimate_at_every_maximum_answers(project):
     """The largest values the bounds allow still give an answer (no hang, no exit 3), on every engine."""
-    from generator import limits
+    from generator.core import limits
     for framework in ("transformers==4.38.2", "vllm", "llama.cpp"):
         code, out, err = run(["estimate", "--config", "Qwen3-235B-A22B", "--quantization", "bf16", "--context",
                               str(limits.MAX_TOKENS), "--generate", str(limits.MAX_TOKENS), "--batch",
@@ -296,8 +296,8 @@ SANDBOX_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SANDBOX_CASES))
 def test_post_sandbox_bounds(case):
-    from generator.errors import GeneratorError
-    from generator.render import _render_located, post_environment
+    from generator.core.errors import GeneratorError
+    from generator.render.pages import _render_located, post_environment
     source, message = SANDBOX_CASES[case]
     with pytest.raises(GeneratorError) as caught:
         _render_located("first line\n\n" + source + "\n", "content/posts/2024-01-01-x.md", 10, post_environment(), {})
@@ -307,13 +307,13 @@ def test_post_sandbox_bounds(case):
 
 def test_post_sandbox_renders_ordinary_templates_as_jinja_does():
     import jinja2.sandbox
-    from generator.render import post_environment
+    from generator.render.pages import post_environment
     source = ('{% for i in range(3) %}{{ i ~ "a" }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}\n'
               '{{ "%5.2f" % 3.14159 }} {{ "{:>6}".format("x") }} {{ [1, 2]|join(",") }} {{ "a b"|replace("a", "c") }}\n'
               '{% set b %}{{ "x" * 3 }}{% endset %}{{ b|center(7) }} {{ [[1], [2]]|sum(start=[]) }}\n'
               '{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}{% for k, v in {"a": 1}.items() %}{{ k }}={{ v }}'
               '{% endfor %}\n')
-    from generator import escape
+    from generator.render import escape
     # The same escaping of printed values (finalize) on both sides: only the guards' effect is compared.
     plain = jinja2.sandbox.SandboxedEnvironment(keep_trailing_newline=True, trim_blocks=True,
                                                 finalize=escape.markdown_value)

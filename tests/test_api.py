@@ -15,7 +15,7 @@ from conftest import ROOT, run_cli
 from record_estimate_cli import write_configs
 
 import generator
-from generator.errors import GeneratorError
+from generator.core.errors import GeneratorError
 
 with open(os.path.join(ROOT, "tests", "data", "estimate_cli_recorded.json"), encoding="utf-8") as _handle:
     RECORDED = json.load(_handle)

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from generator.calc.architecture import kv_cache_bytes_per_token, params_active_per_token, params_total
-from generator.errors import GeneratorError
-from generator.model_config import architecture_from_config, architecture_from_model_entry, read_config_json
-from generator.yamlio import parse_yaml, read_yaml_file
+from generator.core.errors import GeneratorError
+from generator.families.model_config import architecture_from_config, architecture_from_model_entry, read_config_json
+from generator.core.yamlio import parse_yaml, read_yaml_file
 
 ALL_MODELS = read_yaml_file("content/models.yaml")["models"]
 BY_ID = {m["id"]: m for m in ALL_MODELS}

@@ -1,4 +1,4 @@
-"""generator/background.py: the forked worker and its fallback (issue 19 item 5).
+"""generator/core/background.py: the forked worker and its fallback (issue 19 item 5).
 
 When the worker fails and the fallback in this process raises too, the fallback's error is what surfaces (bad
 input: exit 2), and cancel() afterwards closes nothing and leaves no process behind. cancel() never closes the
@@ -12,9 +12,9 @@ import os
 import pytest
 
 from conftest import run_cli
-from generator import background
-from generator.background import in_background
-from generator.errors import GeneratorError
+from generator.core import background
+from generator.core.background import in_background
+from generator.core.errors import GeneratorError
 
 
 def _children() -> list:
@@ -79,7 +79,7 @@ def test_cancel_before_result_stops_the_child():
 
 def test_a_seed_that_fails_in_the_worker_and_in_the_fallback_is_exit_2_not_3(no_render_cache, project, monkeypatch):
     # No render cache: with the workbook and image cached, no worker would be started (site.cached_seed_artifacts).
-    monkeypatch.setattr("generator.site.seed_artifacts", lambda *args: _bad_input())
+    monkeypatch.setattr("generator.site.plan.seed_artifacts", lambda *args: _bad_input())
     result = run_cli("build")
     assert (result.code, result.err) == (2, "error: content/site.yaml:3: a bad seed; fix the seed\n")
     assert _children() == []

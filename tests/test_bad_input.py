@@ -164,8 +164,8 @@ YAML_SYNTAX = {
 
 @pytest.mark.parametrize("case", sorted(YAML_SYNTAX))
 def test_yaml_syntax_error_names_the_line_of_the_problem(case):
-    from generator.errors import GeneratorError
-    from generator.yamlio import parse_yaml
+    from generator.core.errors import GeneratorError
+    from generator.core.yamlio import parse_yaml
     text, line = YAML_SYNTAX[case]
     with pytest.raises(GeneratorError) as caught:
         parse_yaml(text, "f.yaml")
@@ -175,8 +175,8 @@ def test_yaml_syntax_error_names_the_line_of_the_problem(case):
 
 
 def test_yaml_syntax_error_in_front_matter_names_the_file_line():
-    from generator.errors import GeneratorError
-    from generator.loading import parse_post
+    from generator.core.errors import GeneratorError
+    from generator.catalogue.loading import parse_post
     text = '---\nlayout: post\ntitle: "abc\ndate: 2024-09-03\n---\nbody\n'
     with pytest.raises(GeneratorError) as caught:
         parse_post(text, "content/posts/2024-09-03-x.md")
@@ -190,7 +190,7 @@ def test_the_docs_list_every_limit_with_its_value():
     import importlib.util
     import os
     from conftest import ROOT
-    from generator import limits
+    from generator.core import limits
     with open(os.path.join(ROOT, "docs", "pages", "robustness.md"), encoding="utf-8") as handle:
         assert "<!-- generated: limits -->" in handle.read()
     spec = importlib.util.spec_from_file_location("docs_hooks", os.path.join(ROOT, "docs", "hooks.py"))
@@ -209,7 +209,7 @@ def test_the_docs_list_every_limit_with_its_value():
 
 def _bad_values(spec):
     """Values that ``spec`` must refuse: the wrong type, and just outside its range."""
-    from generator import limits
+    from generator.core import limits
     nothing = [] if spec.nullable else [None]
     if spec.kind == "whole":
         return nothing + [1.5, "7", True, float("nan"), spec.high + 1, spec.low - 1]
@@ -232,7 +232,7 @@ def _bad_values(spec):
 
 @functools.lru_cache(maxsize=1)
 def _catalogue():
-    from generator.loading import load_catalogue
+    from generator.catalogue.loading import load_catalogue
     from conftest import ROOT
     import os
     return load_catalogue(os.path.join(ROOT, "content"))
@@ -240,7 +240,8 @@ def _catalogue():
 
 def _field_cases():
     """(file, table, loader(data, path), where(data) -> the mapping checked against the table)."""
-    from generator import loading, profiles
+    from generator.catalogue import loading
+    from generator.engines import profiles
     return {
         "frameworks": ("content/frameworks.yaml", profiles.FRAMEWORK_FIELDS, profiles.frameworks_from_data,
                        lambda data: data["frameworks"][3]),
@@ -268,7 +269,8 @@ def _field_cases():
 
 
 def _field_params():
-    from generator import loading, profiles
+    from generator.catalogue import loading
+    from generator.engines import profiles
     tables = {"frameworks": profiles.FRAMEWORK_FIELDS, "gpus": profiles.GPU_FIELDS, "models": loading.MODEL_FIELDS,
               "models config": loading.CONFIG_FIELDS, "models source": loading.SOURCE_FIELDS,
               "site": loading.SITE_FIELDS, "model pages": loading.MODEL_PAGES_FIELDS,
@@ -284,8 +286,8 @@ def _field_params():
 def test_every_field_refuses_the_wrong_type_and_range_at_its_line(name, key):
     import os
     from conftest import ROOT
-    from generator.errors import GeneratorError
-    from generator.yamlio import read_yaml_file
+    from generator.core.errors import GeneratorError
+    from generator.core.yamlio import read_yaml_file
     path, table, loader, where = _field_cases()[name]
     text_path = os.path.join(ROOT, path)
     for bad in _bad_values(table[key]):

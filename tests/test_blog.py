@@ -16,14 +16,14 @@ import pytest
 import yaml
 
 from conftest import GOLDEN, ROOT, run_cli, snapshot
-from generator import i18n
+from generator.render import i18n
 from generator.blog.config import load_blog
 from generator.blog.plan import plan_blog
-from generator.catalogue import closest_model_ids, resolve_model_id
-from generator.check import html_tables, markdown_tables
-from generator.loading import load_catalogue
-from generator.site import build_plan
-from generator.tables import table_html
+from generator.families.model_ids import closest_model_ids, resolve_model_id
+from generator.site.check import html_tables, markdown_tables
+from generator.catalogue.loading import load_catalogue
+from generator.site.plan import build_plan
+from generator.tables.seed import table_html
 
 SEED_SOURCE = os.path.join(ROOT, "content", "posts", "2024-09-03-how-much-vram-is-required-for-llm-inference.md")
 SEED_NAME = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
@@ -281,7 +281,7 @@ def test_every_table_header_of_the_site_has_english_words():
     headers = {c.header for tables in plan.tables.values() for t in tables for c in t.columns}
     labels = {r.label for tables in plan.tables.values() for t in tables for r in t.rows}
     missing = sorted(h for h in headers | labels if i18n.untranslated(h))
-    assert not missing, f"add English words for these to generator/i18n.py: {missing}"
+    assert not missing, f"add English words for these to generator/render/i18n.py: {missing}"
 
 
 def test_a_language_without_words_is_refused_at_its_line(tmp_path):
@@ -350,12 +350,12 @@ def test_the_wheel_carries_the_catalogue_and_estimates_from_any_folder(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(unpacked)
-    assert "generator/catalogue/models.yaml" in names and "generator/catalogue/gpus.yaml" in names
-    assert any(n.startswith("generator/catalogue/benchmarks/") for n in names)
-    assert not any(n.startswith("generator/catalogue/posts/") or n.endswith("site.yaml") for n in names)
+    assert "generator/catalogue/data/models.yaml" in names and "generator/catalogue/data/gpus.yaml" in names
+    assert any(n.startswith("generator/catalogue/data/benchmarks/") for n in names)
+    assert not any(n.startswith("generator/catalogue/data/posts/") or n.endswith("site.yaml") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "generator = generator.cli:main" in text and "vram-tables = generator.mkdocs_plugin" in text
+    assert "generator = generator.cli:main" in text and "vram-tables = generator.blog.mkdocs_plugin" in text
     empty = tmp_path / "empty"
     empty.mkdir()
     result = subprocess.run([sys.executable, "-m", "generator", "estimate", "--config",
@@ -673,7 +673,7 @@ def test_check_blog_help_describes_check():
 
 
 def test_messages_name_the_installed_command(monkeypatch, tmp_path):
-    from generator.errors import program
+    from generator.core.errors import program
     monkeypatch.setattr(sys, "argv", ["/usr/local/bin/generator"])
     assert program() == "generator"
     monkeypatch.chdir(tmp_path)
@@ -748,7 +748,7 @@ def test_mkdocs_pages_with_template_syntax_and_charts_in_subfolders_build_strict
 
 
 def test_own_calls_are_found_outside_code_only():
-    from generator.mkdocs_plugin import own_calls
+    from generator.blog.mkdocs_plugin import own_calls
     names = ("memory_table", "benchmark_row", "number")
     text = ('a `{{ memory_table() }}` b\n```\n{{ memory_table() }}\n```\n{% set r = benchmark_row("a", "}}", 1) %}'
             '{{ number(r.x) }} {{ r.y }} {{ other }} {% if x %}\n    {{ memory_table(models=[{"a": 1}]) }}\n')

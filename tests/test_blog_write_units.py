@@ -13,9 +13,9 @@ from generator.blog import write
 from generator.blog.config import BlogConfig
 from generator.blog.engines import ENGINES
 from generator.blog.plan import MANIFEST, BlogPlan
-from generator.errors import GeneratorError
-from generator.safeio import MAX_PUBLISHED_BYTES
-from generator.site import SEED_HEADER_IMAGE, SEED_WORKBOOK, SitePlan
+from generator.core.errors import GeneratorError
+from generator.core.safeio import MAX_PUBLISHED_BYTES
+from generator.site.plan import SEED_HEADER_IMAGE, SEED_WORKBOOK, SitePlan
 
 # FIPS 180-2, appendix B.1: SHA-256("abc").
 SHA_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -76,7 +76,7 @@ def test_python_dash_m_entry_point(built):
 
 
 def test_background_work_returns_the_childs_result_and_falls_back_when_it_fails():
-    from generator.background import in_background
+    from generator.core.background import in_background
     parent = os.getpid()
     assert in_background(lambda: {"pid": os.getpid()}).result()["pid"] != parent  # done on the other core
 

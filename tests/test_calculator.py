@@ -1,4 +1,4 @@
-"""The interactive calculator page (generator/calculator.py, templates/calculator/): its data and its numbers.
+"""The interactive calculator page (generator/site/calculator.py, templates/calculator/): its data and its numbers.
 
 The browser tests open the page from disk (file://) in headless Chromium through Playwright and compare every
 number the page shows with `python -m generator estimate --json` run in-process on the same inputs. Without
@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from generator.i18n import page_word
+from generator.render.i18n import page_word
 
-from generator import calculator, cli, loading, render
+from generator import cli
+from generator.site import calculator
+from generator.catalogue import loading
+from generator.render import pages as render
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import FrameworkProfile, Quantization, parse_quantization, valid_quantization_names
-from generator.loading import load_catalogue
-from generator.yamlio import read_yaml_file
+from generator.catalogue.loading import load_catalogue
+from generator.core.yamlio import read_yaml_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")
@@ -111,7 +114,7 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    # The site's icon, which every page links (site.py writes it beside the calculator).
+    # The site's icon, which every page links (site/plan.py writes it beside the calculator).
     (folder / "assets").mkdir(exist_ok=True)
     (folder / "assets" / "favicon.svg").write_bytes((Path(TEMPLATES) / "favicon.svg").read_bytes())
     return folder
@@ -477,7 +480,7 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
 def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch):
     """Each start-up log of content/benchmarks/vllm-startup-logs.yaml, its settings typed into the page's vLLM
     fields: the page shows what the CLI says for the same flags (the capacity, or the same refusal)."""
-    from generator.loading import load_content
+    from generator.catalogue.loading import load_content
     monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)
     logs = load_content(CONTENT).vllm_logs.logs
     cases = []
@@ -630,8 +633,8 @@ BAD_CONFIGS = [
 
 
 def test_config_errors_match_the_cli(page, tmp_path):
-    from generator.errors import GeneratorError
-    from generator.model_config import read_config_json
+    from generator.core.errors import GeneratorError
+    from generator.families.model_config import read_config_json
     base = {"model": "__config_json__", "quantization": "bf16", "context": "4096", "generate": "0", "batch": "1",
             "engine": "transformers", "version": "4.46.0", "gpus": "1", "kv_dtype": "", "gpu": "", "touch": "config"}
     expected, cases = [], []

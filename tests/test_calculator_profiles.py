@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from generator.calc.estimator import parse_framework
-from generator.errors import GeneratorError
-from generator.i18n import page_word
-from generator.profiles import load_frameworks
+from generator.core.errors import GeneratorError
+from generator.render.i18n import page_word
+from generator.engines.profiles import load_frameworks
 from test_calculator import _expected_text, _python_report, _runnable, catalogue, page, site_dir  # noqa: F401
 
 PROFILES = load_frameworks()

@@ -7,13 +7,13 @@ import re
 import pytest
 
 from conftest import ROOT, repo_plan, run_cli
-from generator import guide_tables
-from generator.check import compare_tables, html_tables
-from generator.errors import GeneratorError
-from generator.guide_tables import Estimator
-from generator.loading import load_content
-from generator.profiles import gpus_from_data, metal_working_set_bytes
-from generator.yamlio import parse_yaml
+from generator.tables import estimates as guide_tables
+from generator.site.check import compare_tables, html_tables
+from generator.core.errors import GeneratorError
+from generator.tables.estimates import Estimator
+from generator.catalogue.loading import load_content
+from generator.engines.profiles import gpus_from_data, metal_working_set_bytes
+from generator.core.yamlio import parse_yaml
 
 GIB, MIB = 2 ** 30, 2 ** 20
 PAGE = "models/qwen2-5-7b-instruct.html"

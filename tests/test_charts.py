@@ -1,4 +1,4 @@
-"""generator.charts: deterministic, self-contained, accessible SVG charts (and a PNG) that carry their data."""
+"""generator.tables.svg: deterministic, self-contained, accessible SVG charts (and a PNG) that carry their data."""
 
 import math
 import os
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from generator import charts
+from generator.tables import svg as charts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -19,7 +19,7 @@ TEMPLATE = "{{ 7*7 }} {% raw %}"
 
 # One source for the samples, run here and in subprocesses with other hash seeds.
 SAMPLES = '''
-from generator import charts
+from generator.tables import svg as charts
 
 CONTEXTS = [4096 * 2 ** i for i in range(6)]
 
@@ -45,7 +45,7 @@ def samples():
 '''
 
 PNG_SAMPLE = '''
-from generator import charts
+from generator.tables import svg as charts
 
 
 def png_sample():
@@ -291,7 +291,7 @@ def test_bad_input_is_a_value_error(call):
 
 
 def test_importing_charts_does_not_import_matplotlib():
-    out = _run_python("import sys, generator.charts; print('matplotlib' in sys.modules)", "0")
+    out = _run_python("import sys, generator.tables.svg; print('matplotlib' in sys.modules)", "0")
     assert out.strip() == b"False"
 
 

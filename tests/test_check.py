@@ -3,9 +3,9 @@
 import pytest
 
 from conftest import ROOT, SEED_HTML, SEED_POST, repo_plan, run_cli, snapshot
-from generator.check import (ParsedTable, compare_one_table, compare_tables, html_tables, markdown_tables,
+from generator.site.check import (ParsedTable, compare_one_table, compare_tables, html_tables, markdown_tables,
                              shift_lines)
-from generator.site import post_html_path, post_markdown_path
+from generator.site.plan import post_html_path, post_markdown_path
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,7 @@ def test_check_catches_stale_numbers_after_data_changes(built):
 
 
 def test_check_reports_a_changed_workbook_without_dumping_bytes(built):
-    from generator.site import SEED_WORKBOOK
+    from generator.site.plan import SEED_WORKBOOK
     workbook = built / "site" / SEED_WORKBOOK
     data = bytearray(workbook.read_bytes())
     data[-10] ^= 1
@@ -212,7 +212,7 @@ def test_check_reports_a_changed_workbook_without_dumping_bytes(built):
 def test_a_stale_chart_is_named_down_to_the_data_point(built):
     chart = built / "site" / "images" / "charts" / "llm-inference-vram-guide-memory-vs-context.svg"
     text = chart.read_text(encoding="utf-8")
-    from generator.charts import chart_data
+    from generator.tables.svg import chart_data
     point = chart_data(text)["series"][0]["points"][0]
     old = f"[{point[0]},{point[1]}]"
     assert old in text
@@ -224,7 +224,7 @@ def test_a_stale_chart_is_named_down_to_the_data_point(built):
 
 
 def test_a_stale_header_image_is_caught(built):
-    from generator.site import SEED_HEADER_IMAGE
+    from generator.site.plan import SEED_HEADER_IMAGE
     image = built / "site" / SEED_HEADER_IMAGE
     models = built / "content" / "models.yaml"
     models.write_text(models.read_text(encoding="utf-8").replace("params_b: 22\n", "params_b: 23\n"), encoding="utf-8")
@@ -294,7 +294,7 @@ def _png_with_a_changed_pixel(png: bytes) -> bytes:
     """The same PNG, its pixel data changed (re-compressed, valid CRCs), its text chunks (and embedded data) kept."""
     import struct
     import zlib
-    from generator.charts import PNG_SIGNATURE
+    from generator.tables.svg import PNG_SIGNATURE
     chunks, offset = [], len(PNG_SIGNATURE)
     while offset < len(png):
         length, kind = struct.unpack(">I4s", png[offset:offset + 8])
@@ -311,8 +311,8 @@ def _png_with_a_changed_pixel(png: bytes) -> bytes:
 
 
 def test_a_header_image_with_changed_pixels_but_the_same_data_fails_check_and_is_redrawn(built, tmp_path):
-    from generator.charts import png_chart_data
-    from generator.site import SEED_HEADER_IMAGE
+    from generator.tables.svg import png_chart_data
+    from generator.site.plan import SEED_HEADER_IMAGE
     image = built / "site" / SEED_HEADER_IMAGE
     original = image.read_bytes()
     tampered = _png_with_a_changed_pixel(original)

@@ -11,8 +11,8 @@ import zipfile
 import pytest
 
 from conftest import ROOT, repo_plan, run_cli, snapshot
-from generator.check import check_files, check_site
-from generator.site import SEED_WORKBOOK
+from generator.site.check import check_files, check_site
+from generator.site.plan import SEED_WORKBOOK
 from test_blog import EXAMPLE_POST, EXAMPLES, SEED_NAME, SEED_SOURCE, adopt, existing_jekyll_blog
 
 SEED_MD = f"_posts/{SEED_NAME}"

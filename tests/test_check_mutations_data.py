@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import repo_plan
-from generator.check import chart_findings, json_findings
+from generator.site.check import chart_findings, json_findings
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 

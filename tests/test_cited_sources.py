@@ -12,7 +12,7 @@ import re
 import pytest
 
 from conftest import ROOT
-from generator.yamlio import read_yaml_file
+from generator.core.yamlio import read_yaml_file
 
 REGISTER = read_yaml_file(os.path.join(ROOT, "benchmarks", "cited_sources.yaml"))["sources"]
 LOG_FILES = sorted(glob.glob(os.path.join(ROOT, "content", "benchmarks", "*.yaml")))

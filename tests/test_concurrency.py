@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-import generator.writer as writer
+import generator.site.writer as writer
 from conftest import ROOT, run_cli, snapshot
 
 ENV = dict(os.environ, PYTHONPATH=ROOT)
@@ -47,7 +47,7 @@ def change_title(project) -> None:
 # another build's clean-up could once delete its stage, or swap its own tree in half-way.
 RACER = textwrap.dedent("""
     import os, random, sys, time
-    import generator.writer as writer
+    import generator.site.writer as writer
     rng = random.Random(int(os.environ["SEED"]))
     time.sleep(rng.uniform(0, 0.4))
     stage = writer._stage
@@ -128,7 +128,7 @@ def test_a_killed_holder_leaves_no_stale_lock(built, monkeypatch):
     change_title(built)
     killed = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, signal
-        import generator.writer as writer
+        import generator.site.writer as writer
         with writer.output_lock("site", "build"):
             os.kill(os.getpid(), signal.SIGKILL)
     """)], cwd=built, env=ENV)
@@ -142,7 +142,7 @@ def test_a_killed_holder_leaves_no_stale_lock(built, monkeypatch):
 # A build that stops with its stage complete until the test lets it go on.
 PAUSED = textwrap.dedent("""
     import os, sys, time
-    import generator.writer as writer
+    import generator.site.writer as writer
     stage = writer._stage
 
     def paused_stage(*args, **kwargs):
@@ -182,7 +182,7 @@ def test_clean_up_never_touches_the_stage_of_a_live_build(built, tmp_path, monke
 
 # -- an output folder that overlaps the project ---------------------------------------------------------------------
 
-PACKAGE = os.path.dirname(os.path.abspath(writer.__file__))
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(writer.__file__)))  # generator/, from generator/site/writer.py
 
 
 @pytest.mark.parametrize("argv, message", [

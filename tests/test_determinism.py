@@ -137,7 +137,7 @@ def test_stray_temporary_files_are_cleaned_up(built):
 # as with kill -9 or a power cut). KILL_AT=0 counts the steps and prints the total.
 KILLER = textwrap.dedent("""
     import os, shutil, signal, sys
-    import generator.writer as writer
+    import generator.site.writer as writer
     kill_at, count = int(os.environ["KILL_AT"]), [0]
 
     def step(function):

@@ -2,7 +2,7 @@
 
 The reference sections of the docs are made from the code (docs/hooks.py): the table calls from their signatures
 and docstrings, the command line from its parser, the library from ``generator.estimate``, the limits from
-generator/limits.py. These tests check that the pages use them, that they cover everything, and that
+generator/core/limits.py. These tests check that the pages use them, that they cover everything, and that
 ``mkdocs build --strict`` builds the site with the project's own ``vram-tables`` plugin rendering live tables.
 """
 
@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from generator import cli, render
+from generator import cli
+from generator.render import pages as render
 
 DOCS = os.path.join(ROOT, "docs")
 PAGES = os.path.join(DOCS, "pages")

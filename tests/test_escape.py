@@ -17,12 +17,12 @@ import pytest
 import yaml
 
 from conftest import GOLDEN, ROOT, SEED_POST, run_cli
-from generator import escape
-from generator.check import html_tables, markdown_tables
-from generator.errors import GeneratorError
+from generator.render import escape
+from generator.site.check import html_tables, markdown_tables
+from generator.core.errors import GeneratorError
 
 LONG = "L" * 100 + "-very-long-model-name"  # longer than a slug (80), within a name (128)
-# A line break, U+2028/2029 or another control character in a name is refused at load (generator/fields.py, with
+# A line break, U+2028/2029 or another control character in a name is refused at load (generator/core/fields.py, with
 # its file and line: tests/test_bad_input.py), so it never reaches an output; the names below are all accepted.
 HOSTILE = [
     "evil](javascript:alert(1))",
@@ -490,7 +490,7 @@ def test_long_names_that_differ_past_the_cut_get_different_slugs():
 
 def test_a_workbook_cell_named_like_a_formula_stays_text():
     from openpyxl import Workbook
-    from generator.spreadsheet import _put_text
+    from generator.tables.spreadsheet import _put_text
     sheet = Workbook().active
     assert _put_text(sheet, 1, 1, '=HYPERLINK("http://evil","x")').data_type == "s"
 

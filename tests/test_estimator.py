@@ -7,10 +7,10 @@ from generator.calc.estimator import (
     GIB, estimate, parse_framework, parse_kv_dtype, parse_quantization, weight_bytes,
 )
 from generator.calc.validation import BenchmarkRow, validate_against_benchmark
-from generator.errors import GeneratorError
-from generator.model_config import architecture_from_config, architecture_from_model_entry
-from generator.profiles import frameworks_from_data, gpu_spec, load_frameworks, load_gpus
-from generator.yamlio import parse_yaml, read_yaml_file
+from generator.core.errors import GeneratorError
+from generator.families.model_config import architecture_from_config, architecture_from_model_entry
+from generator.engines.profiles import frameworks_from_data, gpu_spec, load_frameworks, load_gpus
+from generator.core.yamlio import parse_yaml, read_yaml_file
 
 MODELS = {m["id"]: m for m in read_yaml_file("content/models.yaml")["models"]}
 ARCH = {key: architecture_from_model_entry(m) for key, m in MODELS.items()}

@@ -11,9 +11,9 @@ import pytest
 from generator.calc.architecture import param_breakdown
 from generator.calc.estimator import estimate, parse_framework, parse_quantization
 from generator.calc.gpu_fit import fits, longest_context
-from generator.model_config import architecture_from_model_entry
-from generator.profiles import load_frameworks
-from generator.yamlio import read_yaml_file
+from generator.families.model_config import architecture_from_model_entry
+from generator.engines.profiles import load_frameworks
+from generator.core.yamlio import read_yaml_file
 
 MODELS = {m["id"]: m for m in read_yaml_file("content/models.yaml")["models"]}
 PROFILES = load_frameworks()

@@ -8,11 +8,11 @@ import pytest
 
 from generator import cli
 from generator.calc.architecture import kv_cache_bytes_per_token, params_total
-from generator.errors import GeneratorError
+from generator.core.errors import GeneratorError
 from generator.families.reader import architecture_from_config
 from generator.families.table import FAMILIES
-from generator.loading import load_catalogue
-from generator.yamlio import read_yaml_file
+from generator.catalogue.loading import load_catalogue
+from generator.core.yamlio import read_yaml_file
 
 COUNTS = read_yaml_file("tests/data/transformers_param_counts.yaml")
 FAMILY_CONFIGS = read_yaml_file("tests/data/family_configs.yaml")["configs"]

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, run_cli
 from generator.calc import gguf_mix
 from generator.calc.estimator import GGUF_BITS_PER_WEIGHT, parse_quantization
-from generator.loading import load_catalogue
+from generator.catalogue.loading import load_catalogue
 
 GIB = 2 ** 30
 QK_K = 256
@@ -162,7 +162,7 @@ def test_iq3_m_tensor_counts_match_a_real_file():
     """Llama-3.2-1B-Instruct IQ3_M (an imatrix file), as llama.cpp's loader lists it (ggml-org/llama.cpp issue
     #10052): "type f32: 34 / type q4_K: 34 / type q6_K: 1 / type iq3_s: 78" (16 layers; tied embeddings, so
     token_embd takes the output's Q6_K)."""
-    from generator.model_config import architecture_from_config
+    from generator.families.model_config import architecture_from_config
     arch = architecture_from_config({
         "architectures": ["LlamaForCausalLM"], "hidden_size": 2048, "num_hidden_layers": 16,
         "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 8192, "vocab_size": 128256,

@@ -16,8 +16,8 @@ import os
 
 import pytest
 
-from generator import tables
-from generator.loading import load_content
+from generator.tables import seed as tables
+from generator.catalogue.loading import load_content
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HELD_OUT = "qwen25-speed-benchmark"
@@ -143,9 +143,9 @@ rows:
     ("tuned:\n- {constant: x}", 6, "missing field 'rows'"),
 ])
 def test_role_and_tuned_are_checked(content, extra, line, message):
-    from generator.errors import GeneratorError
-    from generator.loading import benchmark_from_data
-    from generator.yamlio import parse_yaml
+    from generator.core.errors import GeneratorError
+    from generator.catalogue.loading import benchmark_from_data
+    from generator.core.yamlio import parse_yaml
     data = parse_yaml(BENCH.format(extra=extra), "b.yaml")
     with pytest.raises(GeneratorError) as info:
         benchmark_from_data(data, "b.yaml", content.models, content.frameworks)
@@ -153,16 +153,16 @@ def test_role_and_tuned_are_checked(content, extra, line, message):
 
 
 def test_unlabelled_benchmark_counts_as_calibration(content):
-    from generator.loading import benchmark_from_data
-    from generator.yamlio import parse_yaml
+    from generator.catalogue.loading import benchmark_from_data
+    from generator.core.yamlio import parse_yaml
     data = parse_yaml(BENCH.format(extra=""), "b.yaml")
     assert benchmark_from_data(data, "b.yaml", content.models, content.frameworks).role == "calibration"
 
 
 def test_log_role_is_checked(tmp_path):
-    from generator.engine_logs import load_llamacpp_logs
-    from generator.errors import GeneratorError
-    from generator.loading import load_catalogue
+    from generator.catalogue.llamacpp_logs import load_llamacpp_logs
+    from generator.core.errors import GeneratorError
+    from generator.catalogue.loading import load_catalogue
     source = os.path.join(ROOT, "content", "benchmarks", "llamacpp-load-logs.yaml")
     text = open(source, encoding="utf-8").read().replace("role: held-out", "role: fitted", 2)
     path = tmp_path / "llamacpp-load-logs.yaml"

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from conftest import ROOT, repo_plan
-from generator.check import html_tables
-from generator.site import post_html_path, post_markdown_path
+from generator.site.check import html_tables
+from generator.site.plan import post_html_path, post_markdown_path
 
 JEKYLL = shutil.which("jekyll")
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ import tomllib
 import pytest
 
 from conftest import ROOT
-from generator.check import html_reader_view, reader_equivalent
+from generator.site.check import html_reader_view, reader_equivalent
 
 WORKBOOK = "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"
 HEADER = "images/2024/LLMInferenceVRAMCalculator/how-much-vram-is-required-for-llm-inference.png"
@@ -78,7 +78,7 @@ def test_a_workbook_saved_by_another_openpyxl_reads_the_same_and_a_changed_formu
 
 
 def test_a_header_image_drawn_by_another_matplotlib_passes_by_its_data_and_a_tampered_one_does_not():
-    from generator.site import _png_chunks, _with_fingerprint
+    from generator.site.plan import _png_chunks, _with_fingerprint
     with open(os.path.join(ROOT, "site", HEADER), "rb") as handle:
         ours = handle.read()
     chunks = _png_chunks(ours)

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from generator import tables
+from generator.tables import seed as tables
 from generator.calc.llamacpp import LlamaCppRun, llamacpp_memory
-from generator.errors import GeneratorError
-from generator.loading import load_catalogue, load_content
+from generator.core.errors import GeneratorError
+from generator.catalogue.loading import load_catalogue, load_content
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")

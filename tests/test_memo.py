@@ -1,4 +1,4 @@
-"""The cache of rendered bytes (generator/memo.py): a hit is what rendering gives now, any input byte misses, check
+"""The cache of rendered bytes (generator/core/memo.py): a hit is what rendering gives now, any input byte misses, check
 writes nothing to it, a damaged entry is ignored, and an up-to-date build imports no heavy library."""
 
 import os
@@ -10,8 +10,8 @@ import zlib
 import pytest
 
 from conftest import ROOT, run_cli, snapshot
-from generator import memo
-from generator.site import SEED_HEADER_IMAGE, SEED_WORKBOOK
+from generator.core import memo
+from generator.site.plan import SEED_HEADER_IMAGE, SEED_WORKBOOK
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ def test_the_key_covers_the_package_code_and_the_installed_libraries(monkeypatch
 def test_the_code_fingerprint_reads_every_source_file_of_the_package():
     sources = sorted(os.path.relpath(os.path.join(folder, name), memo._PACKAGE)
                      for folder, _, names in os.walk(memo._PACKAGE) for name in names if name.endswith(".py"))
-    assert "calc/estimator.py" in sources and "charts.py" in sources and "memo.py" in sources
+    assert "calc/estimator.py" in sources and "tables/svg.py" in sources and "core/memo.py" in sources
     assert len(memo.code_fingerprint()) == 32
 
 
@@ -133,7 +133,7 @@ def _with_other_pixels(png: bytes) -> bytes:
 
 
 def test_a_header_image_with_other_pixels_but_the_same_data_is_caught_and_rebuilt(built):
-    from generator.charts import png_chart_data
+    from generator.tables.svg import png_chart_data
     image = built / "site" / SEED_HEADER_IMAGE
     original = image.read_bytes()
     tampered = _with_other_pixels(original)
@@ -148,7 +148,7 @@ def test_a_header_image_with_other_pixels_but_the_same_data_is_caught_and_rebuil
 
 
 def test_an_up_to_date_build_renders_nothing_and_still_restores_a_changed_file(built, monkeypatch):
-    import generator.site
+    import generator.site.plan
     assert run_cli("build").code == 0  # fills the cache for this content (the session cache is on)
     page = built / "site" / "index.html"
     original = page.read_bytes()
@@ -156,7 +156,7 @@ def test_an_up_to_date_build_renders_nothing_and_still_restores_a_changed_file(b
 
     def no_rendering(*args):
         raise AssertionError("an up-to-date build rendered the site")
-    monkeypatch.setattr(generator.site, "plan_site", no_rendering)
+    monkeypatch.setattr(generator.site.plan, "plan_site", no_rendering)
     result = run_cli("build")
     assert result.code == 0, result.err
     assert "wrote site/index.html" in result.out and "build: 1 written, 0 deleted" in result.out
@@ -166,11 +166,11 @@ def test_an_up_to_date_build_renders_nothing_and_still_restores_a_changed_file(b
 
 
 def test_any_content_or_template_change_renders_again(built, monkeypatch):
-    import generator.site
+    import generator.site.plan
     assert run_cli("build").code == 0
     rendered = []
-    real = generator.site.plan_site
-    monkeypatch.setattr(generator.site, "plan_site", lambda *a: rendered.append(1) or real(*a))
+    real = generator.site.plan.plan_site
+    monkeypatch.setattr(generator.site.plan, "plan_site", lambda *a: rendered.append(1) or real(*a))
     template = built / "templates" / "index.html.j2"
     template.write_bytes(template.read_bytes() + b"\n")
     assert run_cli("build").code == 0 and rendered == [1]
@@ -191,12 +191,12 @@ def test_any_content_or_template_change_renders_again(built, monkeypatch):
 def test_the_workbook_and_header_image_come_from_the_cache_only_for_the_same_numbers(built, tmp_path, monkeypatch):
     """The seed's workbook and header image are cached under their inputs (site._workbook_parts, the chart's data):
     a check with both cached starts no child, and changed numbers never get the old bytes."""
-    import generator.site
+    import generator.site.plan
     monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
     assert run_cli("build", "--out", str(tmp_path / "a")).code == 0  # an empty folder: the image is drawn
     assert {"xlsx", "png"} <= set(os.listdir(tmp_path / "cache"))
     with monkeypatch.context() as patch:
-        patch.setattr(generator.site, "in_background", lambda work: pytest.fail("a child was started"))
+        patch.setattr(generator.site.plan, "in_background", lambda work: pytest.fail("a child was started"))
         result = run_cli("check", "--site", str(tmp_path / "a"))
         assert result.code == 0, result.out
     # Other numbers: a measured load memory (the load table and the image) and a model's size (the workbook).

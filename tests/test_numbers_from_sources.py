@@ -14,9 +14,9 @@ from generator.calc import vllm
 from generator.calc.architecture import params_total
 from generator.calc.estimator import GGUF_BITS_PER_WEIGHT, GIB, parse_framework, parse_quantization, vllm_rules, \
     weight_bytes
-from generator.loading import load_content
-from generator.model_config import architecture_from_model_entry
-from generator.yamlio import read_yaml_file
+from generator.catalogue.loading import load_content
+from generator.families.model_config import architecture_from_model_entry
+from generator.core.yamlio import read_yaml_file
 
 ENTRIES = read_yaml_file("content/models.yaml")["models"]
 RECORDED = read_yaml_file("tests/data/transformers_param_counts.yaml")["counts"]

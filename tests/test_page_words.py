@@ -1,4 +1,4 @@
-"""The pages' own words (generator/i18n.py PAGE_WORDS): every message the pages show exists in every language, the
+"""The pages' own words (generator/render/i18n.py PAGE_WORDS): every message the pages show exists in every language, the
 scripts and templates use only words that exist, and Chinese lines are joined without a stray space (issue 24)."""
 
 import os
@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import ROOT
-from generator import i18n
-from generator.render import join_cjk_lines, markdown_to_html
+from generator.render import i18n
+from generator.render.pages import join_cjk_lines, markdown_to_html
 
 TEMPLATES = os.path.join(ROOT, "templates")
 SCRIPTS = ["calculator/calculator.js", "picker.js", "site.js"]
@@ -47,7 +47,7 @@ def test_every_word_the_pages_use_exists():
     used = _used_keys()
     assert len(used) > 60
     missing = sorted(used - set(i18n.PAGE_WORDS))
-    assert missing == [], f"words without a translation in generator/i18n.py PAGE_WORDS: {missing}"
+    assert missing == [], f"words without a translation in generator/render/i18n.py PAGE_WORDS: {missing}"
 
 
 def test_the_scripts_say_nothing_in_one_language_only():
@@ -108,4 +108,4 @@ def test_our_2026_post_sources_break_no_line_between_two_cjk_characters():
 def test_every_page_template_has_its_english_words(name):
     # An English page is the template with i18n.PAGE_TEXT_ENGLISH applied: no Chinese may be left in it.
     left = re.findall(f"[^\\n<>{{}}]*{CJK.pattern}+[^\\n<>{{}}]*", i18n.english_page(_read(name)))
-    assert left == [], f"{name}: add these words to generator/i18n.py PAGE_TEXT_ENGLISH: {left}"
+    assert left == [], f"{name}: add these words to generator/render/i18n.py PAGE_TEXT_ENGLISH: {left}"

@@ -232,7 +232,7 @@ def test_calculator_warns_in_the_pages_language(browser, server):
 
 # --- Issue 24: pages that never make a reader work ------------------------------------------------------------------
 
-from generator.i18n import page_word  # noqa: E402
+from generator.render.i18n import page_word  # noqa: E402
 
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 PAGE_KINDS = ["index.html", "posts/llm-inference-vram-guide.html", "models/qwen2-5-7b-instruct.html",

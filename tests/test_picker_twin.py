@@ -18,9 +18,9 @@ import pytest
 from conftest import ROOT
 from generator.calc.estimator import estimate, parse_framework, parse_quantization
 from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fits, longest_context
-from generator.errors import GeneratorError
-from generator.i18n import page_word
-from generator.loading import load_content
+from generator.core.errors import GeneratorError
+from generator.render.i18n import page_word
+from generator.catalogue.loading import load_content
 from test_answer_first_browser import server  # noqa: F401
 
 pytestmark = pytest.mark.e2e

@@ -14,9 +14,9 @@ import time
 import jinja2
 import pytest
 
-from generator import limits
-from generator.errors import GeneratorError
-from generator.post_sandbox import PostSandbox
+from generator.core import limits
+from generator.core.errors import GeneratorError
+from generator.render.post_sandbox import PostSandbox
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no CPU timers on this platform")
 
@@ -70,7 +70,7 @@ def test_a_render_past_its_budget_is_stopped(monkeypatch):
 def test_a_post_that_runs_out_of_time_leaves_no_timer_behind(monkeypatch):
     """The whole path a build takes (render._render_located): the error is the post's, located; afterwards the
     process runs on with no timer armed and no signal that raises."""
-    from generator.render import _render_located, post_environment
+    from generator.render.pages import _render_located, post_environment
     monkeypatch.setattr(limits, "MAX_RENDER_SECONDS", 0.1)
     source = "{% for i in range(40000) %}{% set y = ('x' * 100000) | reverse | join %}{% endfor %}"
     for _ in range(5):

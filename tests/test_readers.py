@@ -7,13 +7,13 @@ import re
 import pytest
 
 from conftest import ROOT, SEED_HTML
-from generator import guide_tables
-from generator.check import html_tables
-from generator.formatting import format_number
-from generator.guide_tables import Estimator, model_sort_key, sorted_models
-from generator.loading import load_content
-from generator.site import JEKYLL_INDEX, build_plan
-from generator.tables import table_html
+from generator.tables import estimates as guide_tables
+from generator.site.check import html_tables
+from generator.render.formatting import format_number
+from generator.tables.estimates import Estimator, model_sort_key, sorted_models
+from generator.catalogue.loading import load_content
+from generator.site.plan import JEKYLL_INDEX, build_plan
+from generator.tables.seed import table_html
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_the_grid_names_the_smallest_card_and_colours_it_by_rank(plan, content):
 def test_the_grid_is_checked_cell_by_cell(plan):
     index = _text(plan, "index.html")
     published = index.replace(">RTX 3090</td>", ">RTX 4090</td>", 1)
-    from generator.check import compare_tables
+    from generator.site.check import compare_tables
     findings = compare_tables("index.html", published, index, plan.tables["index.html"])
     assert len(findings) == 1 and "published RTX 4090, formulas give RTX 3090" in findings[0]
 
@@ -158,7 +158,7 @@ def test_model_pages_link_the_calculator_prefilled(plan):
 def test_a_breakdown_of_one_bar_names_its_total_not_a_most_and_least():
     """With one run there is nothing to compare: the alt text states its total and weights share only."""
     import html as html_lib
-    from generator.guide_charts import breakdown_chart
+    from generator.tables.estimate_charts import breakdown_chart
     content = load_content(os.path.join(ROOT, "content"))
     estimator = Estimator(content)
     one = breakdown_chart(estimator, "Parts", [["Llama-3.1-8B", "q4_k_m"]], 8192, "llama.cpp", lang="en")

@@ -6,11 +6,11 @@ over every card), not from the code under test."""
 import pytest
 
 from conftest import ROOT
-from generator import guide_tables
+from generator.tables import estimates
 from generator.calc import vllm
 from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fewest_cards_possible, fits
 from generator.calc.estimator import parse_framework, parse_quantization, vllm_rules, weight_bytes
-from generator.loading import load_content
+from generator.catalogue.loading import load_content
 
 CONTENT = load_content(f"{ROOT}/content")
 MODELS = sorted(m.id for m in CONTENT.models.values() if m.architecture is not None)
@@ -88,16 +88,16 @@ def test_longest_max_model_len_in_v0_is_unchanged():
                 plain_longest(arch, weights, 2, rules, s, None)
 
 
-# --- The tables' scans over cards (generator/guide_tables.py) ---------------------------------------------------
+# --- The tables' scans over cards (generator/tables/estimates.py) ---------------------------------------------------
 PAGES = CONTENT.site.model_pages
 
 
 def plain_smallest_fit(estimator, model_id, quantization, context, framework, gpus, multi_card):
     """smallest_fit written out: every card the engine runs on, smallest first, asked in turn."""
     if context > estimator.max_context(model_id):
-        return guide_tables.NOT_APPLICABLE
+        return estimates.NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    chosen = [g for g in gpus if guide_tables.runs_on(estimator, g, quantization, framework)]
+    chosen = [g for g in gpus if estimates.runs_on(estimator, g, quantization, framework)]
     for gpu in sorted(chosen, key=estimator.limit_bytes):
         if fits(single, estimator.limit_bytes(gpu)):
             return gpu
@@ -108,7 +108,7 @@ def plain_smallest_fit(estimator, model_id, quantization, context, framework, gp
 
 def plain_vllm_smallest_start(estimator, model_id, quantization, framework, max_model_len, gpus):
     """vllm_smallest_start written out: an estimate on every card vLLM runs on, smallest first."""
-    chosen = [g for g in gpus if guide_tables.runs_on(estimator, g, quantization, framework)]
+    chosen = [g for g in gpus if estimates.runs_on(estimator, g, quantization, framework)]
     for gpu in sorted(chosen, key=estimator.limit_bytes):
         result = estimator(model_id, quantization, max_model_len, framework, gpu=gpu, max_model_len=max_model_len)
         if result.refusal is None:
@@ -117,31 +117,31 @@ def plain_vllm_smallest_start(estimator, model_id, quantization, framework, max_
 
 
 def test_smallest_fit_is_the_plain_scan():
-    estimator = guide_tables.Estimator(CONTENT)
+    estimator = estimates.Estimator(CONTENT)
     answers = set()
     for model_id in MODELS:
         for quantization in PAGES.quantizations:
             for context in PAGES.contexts:
                 want = plain_smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
                                           list(PAGES.gpus), PAGES.multi_card)
-                assert guide_tables.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
+                assert estimates.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
                                                  list(PAGES.gpus), PAGES.multi_card) == want, (model_id, quantization)
                 answers.add(want)
     # The smallest card, cards in between, several data-centre cards and "not applicable" all occur.
-    assert {PAGES.gpus[0], guide_tables.NOT_APPLICABLE} <= answers and len(answers) > 10
+    assert {PAGES.gpus[0], estimates.NOT_APPLICABLE} <= answers and len(answers) > 10
     assert any("×" in answer for answer in answers)
 
 
 @pytest.mark.parametrize("version", ["0.6.4", "0.21.0"])
 def test_vllm_smallest_start_is_the_plain_scan(version):
-    estimator = guide_tables.Estimator(CONTENT)
+    estimator = estimates.Estimator(CONTENT)
     framework = f"vllm=={version}"
     starts = none = 0
     for index, model_id in enumerate(MODELS):
-        for quantization in [q for q in PAGES.quantizations if not guide_tables.is_gguf(q)] + ["fp32"]:
+        for quantization in [q for q in PAGES.quantizations if not estimates.is_gguf(q)] + ["fp32"]:
             for length in ((4096, 32768)[index % 2],):
-                length = guide_tables.page_max_model_len(estimator, model_id, length)
-                gpu, result = guide_tables.vllm_smallest_start(estimator, model_id, quantization, framework, length,
+                length = estimates.page_max_model_len(estimator, model_id, length)
+                gpu, result = estimates.vllm_smallest_start(estimator, model_id, quantization, framework, length,
                                                                PAGES.gpus)
                 want_gpu, want = plain_vllm_smallest_start(estimator, model_id, quantization, framework, length,
                                                            PAGES.gpus)
@@ -155,7 +155,7 @@ def test_vllm_smallest_start_is_the_plain_scan(version):
 def test_cards_below_the_fewest_possible_never_fit(multi_card):
     """gpu_fit.fewest_cards_possible only rules out counts whose estimates do not fit: asked directly for every
     count below it, on a small, a middle and a large card (transformers' and llama.cpp's layer splits)."""
-    estimator = guide_tables.Estimator(CONTENT)
+    estimator = estimates.Estimator(CONTENT)
     limit = estimator.limit_bytes(multi_card)
     skipped = 0
     for index, model_id in enumerate(MODELS):
@@ -169,7 +169,7 @@ def test_cards_below_the_fewest_possible_never_fit(multi_card):
                 assert not fits(estimator(model_id, quantization, context, PAGES.framework, gpus=cards), limit), \
                     (model_id, quantization, cards)
                 skipped += 1
-            assert guide_tables.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
+            assert estimates.smallest_fit(estimator, model_id, quantization, context, PAGES.framework,
                                              list(PAGES.gpus), multi_card) == \
                 plain_smallest_fit(estimator, model_id, quantization, context, PAGES.framework, list(PAGES.gpus),
                                    multi_card)

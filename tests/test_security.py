@@ -10,9 +10,9 @@ import socket
 import pytest
 
 from conftest import SEED_POST, run_cli, snapshot
-from generator.errors import GeneratorError
-from generator.site import SitePlan
-from generator.writer import write_plan
+from generator.core.errors import GeneratorError
+from generator.site.plan import SitePlan
+from generator.site.writer import write_plan
 
 XSS = "<script>alert(1)</script>"
 TEMPLATE = "{{ 7*7 }}"

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import GOLDEN, SEED_POST
 from generator.calc import seed_method
-from generator.check import markdown_tables
-from generator.formatting import format_number
-from generator.loading import load_content
+from generator.site.check import markdown_tables
+from generator.render.formatting import format_number
+from generator.catalogue.loading import load_content
 
 
 def test_built_post_is_the_golden_post(built):

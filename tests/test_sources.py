@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from generator import cli
-from generator.errors import GeneratorError
+from generator.core.errors import GeneratorError
 from generator.families.sources import read_model_source, safetensors_bytes, safetensors_header
-from generator.loading import load_catalogue
+from generator.catalogue.loading import load_catalogue
 
 TINY = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
         "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 256,

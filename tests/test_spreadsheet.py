@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, SEED_POST, repo_plan
-from generator.check import markdown_tables
-from generator.formatting import format_number
-from generator.loading import load_content
-from generator.spreadsheet import FIRST_ROW, INPUT_SHEET, TABLE_SHEETS, workbook_bytes
+from generator.site.check import markdown_tables
+from generator.render.formatting import format_number
+from generator.catalogue.loading import load_content
+from generator.tables.spreadsheet import FIRST_ROW, INPUT_SHEET, TABLE_SHEETS, workbook_bytes
 
 SEED_FILENAME = os.path.basename(SEED_POST)
 

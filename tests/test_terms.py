@@ -1,6 +1,6 @@
 """One meaning per word (issue 20 item 5): the picker, the calculator and the CLI give the same figures under the
 same words on the same setups; a sum is drawn with parts that add up to it; counts are whole numbers; the guide
-and the calculator define the words once, from generator/glossary.py.
+and the calculator define the words once, from generator/engines/glossary.py.
 
 The picker and the calculator run in Node (calculator.js and picker.js as the site ships them, with a stub of the
 few DOM calls they make), so this needs no browser.
@@ -14,8 +14,9 @@ import subprocess
 import pytest
 
 from conftest import repo_plan, run_cli
-from generator import glossary, i18n
-from generator.calculator import DATA_PATH, SCRIPT_PATH
+from generator.engines import glossary
+from generator.render import i18n
+from generator.site.calculator import DATA_PATH, SCRIPT_PATH
 
 NODE = shutil.which("node") or shutil.which("nodejs")
 

@@ -1,8 +1,8 @@
 """The validation post publishes estimate vs measured for every benchmark row, and meets the accuracy targets."""
 
 from conftest import ROOT
-from generator.check import markdown_tables
-from generator.loading import load_content
+from generator.site.check import markdown_tables
+from generator.catalogue.loading import load_content
 
 POST = f"{ROOT}/site/_posts/2026-11-25-vram-estimate-vs-measured.md"
 

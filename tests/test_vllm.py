@@ -9,9 +9,9 @@ from conftest import ROOT, run_cli
 from generator.calc import vllm
 from generator.calc.estimator import GIB, parse_framework, parse_quantization, vllm_rules, weight_bytes
 from generator.calc.vllm_validation import TARGET_MEAN_ERROR_PCT, TARGET_WORST_ERROR_PCT
-from generator.check import markdown_tables
-from generator.loading import load_content
-from generator.vllm_tables import refusals, validate
+from generator.site.check import markdown_tables
+from generator.catalogue.loading import load_content
+from generator.tables.vllm_validation import refusals, validate
 
 CONTENT = load_content(f"{ROOT}/content")
 POST = f"{ROOT}/site/_posts/2026-11-25-vram-estimate-vs-measured.md"

@@ -13,11 +13,11 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-from ..errors import GeneratorError, program, shown
-from ..i18n import language
-from ..safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
-from ..yamlio import read_yaml_file
-from .engines import ENGINES, Engine, engine
+from generator.core.errors import GeneratorError, program, shown
+from generator.render.i18n import language
+from generator.core.safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
+from generator.core.yamlio import read_yaml_file
+from generator.blog.engines import ENGINES, Engine, engine
 
 CONFIG_NAME = "_generator/config.yml"
 LEGACY_CONFIG_NAME = "generator.yml"  # the name before: read still, published by Jekyll unless excluded

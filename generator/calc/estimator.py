@@ -13,13 +13,13 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from ..errors import GeneratorError
-from .architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
-                           state_bytes_per_sequence)
-from .gguf_mix import gguf_layout
-from . import transformers_engine as tf_engine
-from .llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
-from . import vllm as vllm_engine
+from generator.core.errors import GeneratorError
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
+                                         state_bytes_per_sequence)
+from generator.calc.gguf_mix import gguf_layout
+from generator.calc import transformers_engine as tf_engine
+from generator.calc.llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
+from generator.calc import vllm as vllm_engine
 
 GIB = 2 ** 30
 GB = 10 ** 9
@@ -32,11 +32,16 @@ DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 # --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
 # CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
-# ~0.5 GiB on A100/H100 with PyTorch 2.x (nvidia-smi minus max_memory_reserved for an idle model; PyTorch docs,
-# "CUDA semantics / memory management"). Counted only in Estimate.reserved_bytes.
+# Counted only in Estimate.reserved_bytes. Published measurements of a bare context with lazy module loading (the
+# default since CUDA 11.7): "a flat 256 MiB" (InvokeAI issue #9413, torch 2.7.1, RTX 3090); "~300MB" (pytorch issue
+# #107667); "around 400MB if CUDA >= 11.7" (pytorch issue #109888); 426 MiB by nvidia-smi after mem_get_info (unsloth-zoo
+# PR #1053, torch 2.10.0+cu130, RTX 6000 Ada). The kernels a model's first forward loads come on top, so 512 MiB sits
+# above the largest bare figure. Not measured by us: no device run has isolated it yet.
 CUDA_CONTEXT_BYTES = 512 * 2 ** 20
-# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation);
-# 5% of allocated is a typical max_memory_reserved / max_memory_allocated ratio for generate() runs.
+# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation). PyTorch's
+# out-of-memory message states both: "75.31 GiB is allocated by PyTorch, and 1.83 GiB is reserved" (2.4%,
+# compressed-tensors PR #587, Llama 3.3 70B, which then reserves 5% of model memory for it) and 13.81 GiB allocated
+# with 121.43 MiB reserved but unallocated (0.9%, vLLM issue #10637). 5% keeps above both: a fits answer errs safe.
 ALLOCATOR_SLACK_FRACTION = 0.05
 # GPTQ group size of the official Qwen GPTQ/AWQ checkpoints (quantization_config.group_size in their config.json).
 QUANT_GROUP_SIZE = 128
@@ -166,7 +171,7 @@ def parse_kv_dtype(name) -> KvDtype:
     raise GeneratorError(f"unknown KV cache type {name!r}", fix="use one of: " + ", ".join(sorted(KV_BYTES_PER_VALUE)))
 
 
-# --- Frameworks and GPUs (loaded from content/*.yaml by generator/profiles.py) -------------------------------
+# --- Frameworks and GPUs (loaded from content/*.yaml by generator/engines/profiles.py) -------------------------------
 @remembered_hash
 @dataclass(frozen=True)
 class FrameworkProfile:
@@ -229,7 +234,7 @@ class GpuSpec:
     cuda_source: str = ""
     cuda_derived: bool = False
     unified_memory: bool = False
-    # Apple M-series: Metal's recommendedMaxWorkingSetSize, the most the GPU may use (generator/profiles.py).
+    # Apple M-series: Metal's recommendedMaxWorkingSetSize, the most the GPU may use (generator/engines/profiles.py).
     working_set_bytes: int | None = None
     working_set_source: str = ""
     working_set_derived: bool = False
@@ -537,7 +542,7 @@ def transformers_state_bytes(arch: Architecture, act_bytes: int, batch: int) -> 
 
 def check_family_release(arch: Architecture, framework: FrameworkProfile) -> None:
     """Refuse a transformers release older than the first one with the family's classes."""
-    from ..families.table import FAMILIES  # data only; imported here to keep calc free of the readers
+    from generator.families.table import FAMILIES  # data only; imported here to keep calc free of the readers
     first = FAMILIES.get(arch.model_type, {}).get("first_release")
     if first and framework.version and version_tuple(framework.version) < version_tuple(first):
         raise GeneratorError(f"transformers {framework.version} cannot run {arch.model_type} models: its classes "
@@ -547,7 +552,7 @@ def check_family_release(arch: Architecture, framework: FrameworkProfile) -> Non
 def runnable_framework(arch: Architecture, framework: FrameworkProfile, profiles) -> FrameworkProfile:
     """The transformers profile a table can show the model under: its own, or the family's first release when the
     table's release predates the family (a hybrid model in a table of transformers 4.46 runs on 4.57 or later)."""
-    from ..families.table import FAMILIES
+    from generator.families.table import FAMILIES
     first = FAMILIES.get(arch.model_type, {}).get("first_release")
     if framework.engine != "transformers" or not first or not framework.version or \
             version_tuple(framework.version) >= version_tuple(first):

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .architecture import Architecture, param_breakdown
+from generator.calc.architecture import Architecture, param_breakdown
 
 # ggml block layouts: (weights per block, bytes per block), from ggml-common.h's block structs (QK_K = 256):
 # q4_0 = d(2) + 16, q4_1 = 2*2 + 16, q5_0 = 2 + 4 + 16, q5_1 = 4 + 4 + 16, q8_0 = 2 + 32, q2_K = 16 + 64 + 4,

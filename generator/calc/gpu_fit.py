@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .estimator import ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, Estimate
+from generator.calc.estimator import ALLOCATOR_SLACK_FRACTION, CUDA_CONTEXT_BYTES, Estimate
 
 # Enough for every model in the catalogue (Qwen3-235B in bf16 needs about 6 cards of 80 GiB); past this we say
 # "more than" rather than search on.

@@ -42,8 +42,8 @@ import functools
 
 from dataclasses import dataclass
 
-from .architecture import Architecture
-from .gguf_mix import BLOCK, gguf_layout
+from generator.calc.architecture import Architecture
+from generator.calc.gguf_mix import BLOCK, gguf_layout
 
 F32 = 4
 # llama.cpp cache types and their bytes per value (ggml-common.h block sizes).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .llamacpp import LlamaCppRun, llamacpp_memory
+from generator.calc.llamacpp import LlamaCppRun, llamacpp_memory
 
 MIB = 2 ** 20
 

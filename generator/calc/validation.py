@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import seed_method
-from .architecture import Architecture
-from .estimator import GIB, FrameworkProfile, estimate, parse_quantization
+from generator.calc import seed_method
+from generator.calc.architecture import Architecture
+from generator.calc.estimator import GIB, FrameworkProfile, estimate, parse_quantization
 
 # The seed post's method: load = params_b x bits / 8 GiB, context = input tokens x a per-token rate taken from one
 # measured pair (Qwen2-7B-Instruct BF16 at input 30720 and at input 1). On the Qwen2.5 edition of the benchmark

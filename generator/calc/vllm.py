@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .architecture import Architecture, kv_cache_bytes_per_token, remembered_hash, state_bytes_per_sequence
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, remembered_hash,
+                                         state_bytes_per_sequence)
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA

@@ -1,6 +1,6 @@
 """The vLLM model against vLLM's own start-up logs: KV cache capacity in tokens, estimate vs log.
 
-Pure: takes each log's settings (duck-typed: generator/vllm_logs.py VllmLog) with its architecture and framework
+Pure: takes each log's settings (duck-typed: generator/catalogue/vllm_logs.py VllmLog) with its architecture and framework
 profile, returns numbers. The estimate uses exactly the flags the CLI offers; nothing is fitted per log.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import GeneratorError
-from . import vllm
-from .architecture import Architecture
-from .estimator import GIB, FrameworkProfile, parse_kv_dtype, parse_quantization, vllm_rules, weight_bytes
+from generator.core.errors import GeneratorError
+from generator.calc import vllm
+from generator.calc.architecture import Architecture
+from generator.calc.estimator import GIB, FrameworkProfile, parse_kv_dtype, parse_quantization, vllm_rules, weight_bytes
 
 # The targets the validation post states and tests/test_vllm.py holds the model to (issue 10).
 TARGET_MEAN_ERROR_PCT = 5.0

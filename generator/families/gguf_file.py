@@ -19,8 +19,8 @@ import os
 import struct
 from dataclasses import dataclass
 
-from ..errors import GeneratorError
-from ..safeio import open_regular
+from generator.core.errors import GeneratorError
+from generator.core.safeio import open_regular
 
 # Scalar value types: (struct format, size).
 _SCALARS = {0: ("<B", 1), 1: ("<b", 1), 2: ("<H", 2), 3: ("<h", 2), 4: ("<I", 4), 5: ("<i", 4), 6: ("<f", 4),

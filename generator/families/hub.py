@@ -26,8 +26,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from ..errors import GeneratorError
-from ..safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, create_exclusive, read_bounded
+from generator.core.errors import GeneratorError
+from generator.core.safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, create_exclusive, read_bounded
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_DEADLINE_S = 20.0
@@ -89,7 +89,7 @@ def endpoint() -> str:
 def cache_root() -> str | None:
     """``hub/`` in the generator's cache folder (memo.cache_dir: $GENERATOR_CACHE_DIR, else
     $XDG_CACHE_HOME/generator, else ~/.cache/generator; an empty GENERATOR_CACHE_DIR turns caching off)."""
-    from ..memo import cache_dir
+    from generator.core.memo import cache_dir
     folder = cache_dir()
     return os.path.join(folder, "hub") if folder else None
 
@@ -223,7 +223,7 @@ def _total_size(response: Response) -> int | None:
 
 def safetensors_headers(server: str, repo_id: str, deadline: Deadline) -> list[tuple[str, dict]]:
     """[(file name, parsed header)] of the checkpoint's safetensors files, each checked against its real size."""
-    from .safetensors_file import parse_safetensors_header
+    from generator.families.safetensors_file import parse_safetensors_header
 
     try:
         names = [("model.safetensors", request(file_url(server, repo_id, "model.safetensors"), deadline, 8,
@@ -232,7 +232,7 @@ def safetensors_headers(server: str, repo_id: str, deadline: Deadline) -> list[t
         if exc.status != 404:
             raise
         index = request(file_url(server, repo_id, "model.safetensors.index.json"), deadline, MAX_TEXT_BYTES)
-        from ..model_config import parse_config_json
+        from generator.families.model_config import parse_config_json
         try:
             weight_map = parse_config_json(index.body.decode("utf-8"), "model.safetensors.index.json").get(
                 "weight_map")

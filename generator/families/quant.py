@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..calc.estimator import Quantization, parse_quantization
-from ..errors import GeneratorError, shown
+from generator.calc.estimator import Quantization, parse_quantization
+from generator.core.errors import GeneratorError, shown
 
 _DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "bf16": "bf16", "fp16": "fp16",
            "fp32": "fp32", "float": "fp32", "half": "fp16"}

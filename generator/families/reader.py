@@ -7,11 +7,11 @@ published one (or not this family's), and the message says so.
 
 from __future__ import annotations
 
-from .. import limits
-from ..calc.architecture import Architecture, params_total
-from ..errors import GeneratorError, shown
-from . import vision as vision_towers
-from .table import DEFAULT_NAMES, FAMILIES, supported_families
+from generator.core import limits
+from generator.calc.architecture import Architecture, params_total
+from generator.core.errors import GeneratorError, shown
+from generator.families import vision as vision_towers
+from generator.families.table import DEFAULT_NAMES, FAMILIES, supported_families
 
 MAX_FIELD = limits.MAX_FIELD
 MAX_PARAMS = limits.MAX_PARAMS

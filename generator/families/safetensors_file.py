@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 
-from ..errors import GeneratorError, shown
+from generator.core.errors import GeneratorError, shown
 
 
 def parse_safetensors_header(text: bytes, data_size: int, path: str) -> dict:
     """A safetensors JSON header (nesting bounded, numbers checked) whose tensors' byte ranges lie in ``data_size``
     bytes of data."""
-    from ..model_config import MAX_JSON_DEPTH, _json_depth_line
+    from generator.families.model_config import MAX_JSON_DEPTH, _json_depth_line
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:

@@ -15,15 +15,15 @@ import re
 import struct
 from dataclasses import dataclass, field
 
-from ..calc.architecture import Architecture
-from ..calc.estimator import Quantization, parse_quantization
-from ..catalogue import resolve_model_id, unknown_model_error
-from ..errors import GeneratorError
-from ..safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
-from .gguf_file import read_gguf_header, type_name
-from .quant import quantization_from_config
-from .reader import architecture_from_config
-from .safetensors_file import parse_safetensors_header
+from generator.calc.architecture import Architecture
+from generator.calc.estimator import Quantization, parse_quantization
+from generator.families.model_ids import resolve_model_id, unknown_model_error
+from generator.core.errors import GeneratorError
+from generator.core.safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
+from generator.families.gguf_file import read_gguf_header, type_name
+from generator.families.quant import quantization_from_config
+from generator.families.reader import architecture_from_config
+from generator.families.safetensors_file import parse_safetensors_header
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 # Vision/audio tensors a text-only estimate leaves out of a checkpoint's bytes.
@@ -65,7 +65,7 @@ def read_model_source(path_or_id: str, catalogue, text_only: bool = False) -> Mo
 
 
 def read_config_file(path: str, text_only: bool = False) -> ModelSource:
-    from ..model_config import read_config_mapping
+    from generator.families.model_config import read_config_mapping
     config, line_of = read_config_mapping(path)
     arch = architecture_from_config(config, path, line_of, text_only=text_only)
     return ModelSource(os.path.basename(path), arch, quantization_from_config(config, path, line_of))
@@ -227,8 +227,8 @@ def read_gguf(path: str) -> ModelSource:
 def read_hub_model(repo_id: str, text_only: bool = False) -> ModelSource:
     """config.json (and the safetensors headers, where the server has them) of ``org/name`` from $HF_ENDPOINT
     (default the Hub), within one deadline ($GENERATOR_HUB_TIMEOUT, default 20 s); see families/hub.py."""
-    from ..model_config import _json_key_lines, parse_config_json
-    from . import hub
+    from generator.families.model_config import _json_key_lines, parse_config_json
+    from generator.families import hub
 
     server = hub.endpoint()
     deadline = hub.Deadline(hub.deadline_seconds())

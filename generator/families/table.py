@@ -1,7 +1,7 @@
 """The supported model families: how each one's config.json, as published, maps onto an Architecture.
 
 One entry per Hugging Face ``model_type``. Data only (JSON-able), so the calculator page reads the same table
-(generator/calculator.py embeds it; templates/calculator/calculator.js interprets it as generator/families/reader.py
+(generator/site/calculator.py embeds it; templates/calculator/calculator.js interprets it as generator/families/reader.py
 does). The layouts were read off each family's modeling file in transformers (``src/transformers/models/<type>/``)
 and are checked against transformers' own parameter count by benchmarks/transformers_param_counts.py.
 

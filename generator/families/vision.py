@@ -7,7 +7,7 @@ for keys a published config.json leaves out.
 
 from __future__ import annotations
 
-from ..errors import GeneratorError, shown
+from generator.core.errors import GeneratorError, shown
 
 
 def _getter(vc: dict, defaults: dict, path, line_of):

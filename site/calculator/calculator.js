@@ -4,7 +4,7 @@
  *
  * Plain JavaScript, no framework and no network: the estimator's data (models, quantization table, framework
  * profiles, GPUs, constants) is embedded in the page as <script type="application/json" id="estimator-data">,
- * written by generator/calculator.py from the Python modules, so the page works opened from disk.
+ * written by generator/site/calculator.py from the Python modules, so the page works opened from disk.
  *
  * Exactness: every product and sum below is done in the same order as the Python code, so each IEEE double
  * operation is the same one Python performs; Python's integers stay below 2^53 for the inputs the page accepts
@@ -2354,7 +2354,7 @@
   }
 
   // The parts drawn beside a sum, rounded so that they add up to the rounded sum (largest remainder); a
-  // difference between the sum and its parts is a part of its own, named (generator/glossary.py drawn_parts).
+  // difference between the sum and its parts is a part of its own, named (generator/engines/glossary.py drawn_parts).
   function drawnParts(total, parts, notAtOnce) {
     parts = parts.filter(function (p) { return p[1]; });
     var difference = total - parts.reduce(function (a, p) { return a + p[1]; }, 0);
@@ -2426,7 +2426,7 @@
     if (result.kv_cache_capacity_tokens !== null) {
       out.kv_cache_capacity_tokens = result.kv_cache_capacity_tokens;
       out.max_concurrency = pyRound(result.max_concurrency, 2);
-      // Whole requests (generator/glossary.py "requests"): a part of a request is not served.
+      // Whole requests (generator/engines/glossary.py "requests"): a part of a request is not served.
       out.concurrent_requests = Math.floor(result.kv_cache_capacity_tokens / Math.max(request.context + request.generate, 1));
     }
     if (result.vllm) {
