@@ -52,6 +52,8 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
         if post and post.group(1) in slugs:
             path = f"posts/{post.group(1)}.html"
         return f'{attribute}="{root}{path}"'
+    if '="/' not in body_html:
+        return body_html  # no site-absolute URL to rewrite (most tables): the pattern needs this text to match
     return _SITE_URL.sub(relative, body_html)
 
 

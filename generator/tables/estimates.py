@@ -576,11 +576,11 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
         columns = (MODEL, QUANT, Column("最长 --max-model-len（Token）", "intc"),
                    Column(f"--max-model-len {request} 时的完整请求（个）", "text"))
         rows = []
+        settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)  # frozen: one per card
         for model_id in models:
             arch = estimator.architecture(model_id)
             for quantization in formats:
                 quant = parse_quantization(quantization)
-                settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)
                 weights, _ = weight_bytes(arch, quant)
                 tokens = _longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile), settings)
                 if not tokens:
