@@ -352,7 +352,7 @@ def _pasted_cases(seed, config_dir):
 def _extreme_cases(catalogue, seed):
     """The page's upper limits (context and new tokens 2^20, batch 1024, 64 GPUs): still exact."""
     rng = random.Random(seed)
-    limits = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
+    limits = calculator.PAGE_LIMITS
     cases = []
     for index, model in enumerate(m.id for m in catalogue.models.values() if m.architecture is not None):
         framework = EXTREME_FRAMEWORKS[index % len(EXTREME_FRAMEWORKS)]
@@ -491,9 +491,10 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
                  "vllm-max-num-batched-tokens": str(log.max_num_batched_tokens or ""), "vllm-engine": log.engine or "",
                  "vllm-enforce-eager": "1" if log.enforce_eager else "",
                  "vllm-flashinfer-sampler": "1" if log.flashinfer_sampler else ""}
-        # The page's context field stops at 1,048,576 tokens (LIMITS in calculator.js); the request does not change
+        # The page's context field stops at 1,048,576 tokens (calculator.py PAGE_LIMITS); the request does not change
         # the cache vLLM sizes, only whether it admits the request (fuhengwu-h200x8-llama-4-scout-5m: 5,242,880).
-        cases.append({"model": log.model, "quantization": log.quantization, "context": min(log.max_model_len, 2 ** 20),
+        cases.append({"model": log.model, "quantization": log.quantization,
+                      "context": min(log.max_model_len, calculator.PAGE_LIMITS["context"]),
                       "generate": 0, "batch": 1, "framework": log.framework, "engine": "vllm",
                       "version": log.version, "gpus": log.tensor_parallel,
                       "kv_dtype": "" if log.kv_cache_dtype == "auto" else log.kv_cache_dtype, "gpu": log.gpu,

@@ -24,7 +24,7 @@ CARDS = ["RTX 4060 8GB", "RTX 3060 12GB", "RTX 4090", "RTX 5090", "L40S", "A100-
 
 def plain_longest(arch, weights, act, rules, s, kv_value, granularity=vllm.BLOCK_TOKENS, quant_format=""):
     """vllm.longest_max_model_len as it was written before the V1 shortcut: a bisection of full plans."""
-    top = s.max_model_len or arch.max_position_embeddings or 2 ** 20
+    top = s.max_model_len or arch.max_position_embeddings or vllm.LONGEST_SEARCH_TOKENS
     low, high = 0, top // granularity
     while low < high:
         middle = (low + high + 1) // 2
