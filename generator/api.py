@@ -2,8 +2,8 @@
 
     >>> import generator
     >>> result = generator.estimate("Qwen2.5-7B-Instruct", quantization="bf16", context=8192)
-    >>> result.peak_gib, result.steady_gib                      # doctest: +SKIP
-    (15.5993, 14.7329)
+    >>> result.peak_gib, result.steady_gib     # doctest: +SKIP  (the numbers of the CLI's --json, as of 2026-12-07)
+    (15.7086, 14.7329)
     >>> generator.estimate("Qwen2.5-7B-Instruct", quantization="awq", context=32768, framework="vllm==0.6.3",
     ...                    gpu="A100-80GB").kv_cache_capacity_tokens  # doctest: +SKIP
 

@@ -1,4 +1,5 @@
-"""Command line: ``build``, ``check`` and ``estimate``. The one place that turns errors into messages and exit codes.
+"""Command line: ``init``, ``models``, ``build``, ``check`` and ``estimate``. The one place that turns errors into
+messages and exit codes.
 
 Exit codes:
   0  all good
@@ -91,7 +92,8 @@ def make_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 def _init_parser(verbs) -> None:
     from generator.blog.engines import ENGINES
-    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} only",
+    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} and "
+                            "makes its post sources folder, nothing else",
                             description=f"Write {CONFIG_NAME} (engine, post sources folder, language, assets folder) "
                                         "into the blog folder and create the post sources folder. Changes no other "
                                         "file; refuses when the blog has its settings already.")
@@ -358,9 +360,35 @@ class _TerminalSafe:
 
     def __init__(self, stream):
         self.stream = stream
+        self.reader_gone = False
 
     def write(self, text):
-        return self.stream.write(terminal_safe(text))
+        if self.reader_gone:
+            return len(text)
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            self._reader_left()
+            return len(text)
+
+    def flush(self):
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self):
+        # `generator models | head -1`: the reader stopped reading. What is left of the output has nowhere to go,
+        # but the command still finishes and its exit code stays its own (check's findings still exit 1). The
+        # descriptor is pointed at /dev/null so the interpreter's last flush does not raise again at exit.
+        self.reader_gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):
+            pass
 
     def __getattr__(self, name):
         return getattr(self.stream, name)

@@ -1,6 +1,7 @@
 """Read everything under ``content/`` into typed records, each knowing its file and line.
 
-This is the only module that reads content files. Every problem becomes a :class:`GeneratorError` that
+Every content file is read from here: the engine logs through llamacpp_logs.py and vllm_logs.py, the framework
+profiles and GPUs through generator/engines/profiles.py. Every problem becomes a :class:`GeneratorError` that
 names the file, the line and the fix.
 """
 

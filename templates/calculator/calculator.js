@@ -1,6 +1,7 @@
 /*
- * The VRAM calculator: a port of generator/calc/estimator.py, architecture.py, gpu_fit.py, model_config.py and
- * the report of `python -m generator estimate --json` (generator/cli.py), for the page calculator/index.html.
+ * The VRAM calculator: a port of generator/calc/ (estimator.py, architecture.py, transformers_engine.py, vllm.py,
+ * llamacpp.py, gguf_mix.py, gpu_fit.py), generator/families/ (reader.py, vision.py, model_config.py) and the report
+ * of `python -m generator estimate --json` (generator/api.py), for the page calculator/index.html.
  *
  * Plain JavaScript, no framework and no network: the estimator's data (models, quantization table, framework
  * profiles, GPUs, constants) is embedded in the page as <script type="application/json" id="estimator-data">,
@@ -2449,7 +2450,8 @@
     };
     if (framework.engine === "transformers") { out.attn = request.attn || DATA.transformers.default_attn; }
     if (result.host !== undefined && result.host !== null) { out.host_gib = gib(result.host); }
-    // As cli.py: a context beyond the model's maximum is a warning (vLLM refuses or warns through max_model_len).
+    // As api.py _context_warnings: a context beyond the model's maximum is a warning (vLLM refuses or warns
+    // through max_model_len).
     var warnings = [];
     var tokens = request.context + request.generate, limit = arch.max_position_embeddings;
     if (framework.engine !== "vllm" && limit && tokens > limit) {
@@ -2593,7 +2595,7 @@
     "vllm-utilization": "err-vllm", "vllm-max-model-len": "err-vllm", "vllm-max-num-seqs": "err-vllm",
     "vllm-max-num-batched-tokens": "err-vllm",
   };
-  // vLLM's own flags (cli.py _vllm_settings): empty means the version's default.
+  // vLLM's own flags (api.py _vllm_settings): empty means the version's default.
   var VLLM_INTEGER_FLAGS = [["vllm-max-model-len", "max_model_len", "--max-model-len"],
     ["vllm-max-num-seqs", "max_num_seqs", "--max-num-seqs"],
     ["vllm-max-num-batched-tokens", "max_num_batched_tokens", "--max-num-batched-tokens"]];
