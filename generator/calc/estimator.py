@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, replace
 
 from generator.core.errors import GeneratorError
-from generator.calc.architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
+                                         state_bytes_per_sequence)
 from generator.calc.gguf_mix import gguf_layout
 from generator.calc import transformers_engine as tf_engine
 from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
@@ -74,6 +75,7 @@ GGUF_BITS_PER_WEIGHT = {
 }
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class Quantization:
     """How weights are stored. ``format``: float, fp8, gptq, awq, gguf, nf4, bnb-int8 or mxfp4.
@@ -177,6 +179,7 @@ def parse_kv_dtype(name) -> KvDtype:
 
 
 # --- Frameworks and GPUs (loaded from content/*.yaml by generator/engines/profiles.py) -------------------------------
+@remembered_hash
 @dataclass(frozen=True)
 class FrameworkProfile:
     engine: str
@@ -305,7 +308,7 @@ def parse_framework(spec, profiles) -> FrameworkProfile:
                 raise GeneratorError(f"{engine} {version} is not modelled: {profile.unmodelled}",
                                      fix=f"use a release before {last}, e.g. --framework {engine}=={_before(last)}"
                                      if last else "use an earlier release")
-            return FrameworkProfile(**{**profile.__dict__, "version": version})
+            return replace(profile, version=version)
     raise GeneratorError(f"no {engine} profile covers version {version}", fix="add a range to content/frameworks.yaml")
 
 
@@ -731,14 +734,27 @@ def _vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
         free_memory_check=framework.vllm_free_memory_check, sampler=framework.vllm_sampler)
 
 
-def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings, advise=True):
-    """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
-    note = ()
+def _vllm_quantization(quant: Quantization) -> tuple:
+    """(the format vLLM loads, a note when that is not the checkpoint's own)."""
     if quant.format == "float" and quant.bits > 16:
         # vLLM runs a float32 checkpoint in 16 bits unless --dtype float32 is given (ModelConfig
         # _get_and_verify_dtype: "auto" turns float32 into bfloat16 where the card has it, float16 before v0.7).
-        quant = _FLOAT_QUANTS["bf16"]
-        note = ("vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16",)
+        return _FLOAT_QUANTS["bf16"], ("vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16",)
+    return quant, ()
+
+
+def vllm_no_start_budget(arch: Architecture, quant: Quantization, tensor_parallel: int = 1) -> int:
+    """A start-up budget (gpu_memory_utilization x the card's memory, bytes) at or below which vLLM cannot start this
+    run: the weights on one rank fill it, so the KV cache gets no block (vllm.plan: kv_budget = budget - weights per
+    rank (at least weights / tp) - activation - non-torch - CUDA graphs, none of them negative) and check() refuses.
+    A shortcut for the tables' scans over cards: the same answer as estimating on each card."""
+    quant, _ = _vllm_quantization(quant)
+    return int(weight_bytes(arch, quant)[0] / tensor_parallel)
+
+
+def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings, advise=True):
+    """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
+    quant, note = _vllm_quantization(quant)
     weights, _ = weight_bytes(arch, quant)
     act = quant.compute_bytes
     request = max(context + generate, 1)

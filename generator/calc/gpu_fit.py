@@ -30,12 +30,29 @@ def fits(estimate: Estimate, card_bytes: int) -> bool:
     return busiest_gpu_bytes(estimate) <= card_bytes
 
 
-def cards_needed(estimate_on: Callable[[int], Estimate], card_bytes: int, max_cards: int = MAX_CARDS) -> int | None:
-    """The fewest cards (1, 2, ...) whose split holds the run; None past ``max_cards``."""
-    for cards in range(1, max_cards + 1):
+def cards_needed(estimate_on: Callable[[int], Estimate], card_bytes: int, max_cards: int = MAX_CARDS,
+                 start: int = 1) -> int | None:
+    """The fewest cards (1, 2, ...) whose split holds the run; None past ``max_cards``. ``start``: fewer cards are
+    known not to hold it (fewest_cards_possible)."""
+    for cards in range(max(1, start), max_cards + 1):
         if fits(estimate_on(cards), card_bytes):
             return cards
     return None
+
+
+def fewest_cards_possible(weights: int, card_bytes: int, max_cards: int = MAX_CARDS) -> int:
+    """The fewest cards that might hold a layer split whose weights are ``weights`` bytes (Estimate.weights: what sits
+    on the cards); fewer cannot. The split puts every byte of the weights on some card, and each card's peak is its
+    share of them plus caches and activations (never negative), so the busiest card holds at least weights / cards
+    (less a byte per card that the int() of each peak may drop). That alone, with the allocator's slack and the CUDA
+    context (busiest_gpu_bytes), above the card (with a margin far beyond float rounding) rules the count out. A
+    shortcut for cards_needed: it skips only counts whose estimates would not fit. Not for vLLM (fits() asks its
+    start-up, not bytes)."""
+    cards = 1
+    while cards <= max_cards and \
+            (weights / cards - 1) * (1 + ALLOCATOR_SLACK_FRACTION) + CUDA_CONTEXT_BYTES > card_bytes * (1 + 1e-6) + 16:
+        cards += 1
+    return cards
 
 
 def longest_context(estimate_at: Callable[[int], Estimate], card_bytes: int, max_tokens: int,

@@ -35,6 +35,7 @@ content/frameworks.yaml.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
@@ -51,6 +52,12 @@ def cache_architecture(arch, profile):
         return arch
     if profile.sliding_window_cache or (profile.gemma2_hybrid_cache and arch.family.startswith("Gemma2")):
         return arch
+    return _without_windows(arch)
+
+
+@functools.lru_cache(maxsize=256)
+def _without_windows(arch):
+    # One copy per architecture (frozen, so the same value each time): the estimates of every context share it.
     return replace(arch, sliding_window=0, sliding_window_layers=0)
 
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from generator.calc.architecture import Architecture, kv_cache_bytes_per_token, state_bytes_per_sequence
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, remembered_hash,
+                                         state_bytes_per_sequence)
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
@@ -151,6 +152,7 @@ MAX_SUGGESTED_TENSOR_PARALLEL = 16
 LONGEST_SEARCH_TOKENS = 2 ** 20
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class VllmRules:
     """What a vLLM version does (from content/frameworks.yaml): its engines and its card-dependent defaults."""
@@ -628,9 +630,15 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
 
 def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
                           granularity: int = BLOCK_TOKENS, quant_format: str = "") -> int:
-    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows)."""
+    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows).
+
+    A bisection over multiples of ``granularity``. V1 sizes its budget without max_model_len, so there the answer is
+    found from the plan at the top length and checked at the edge (_longest_v1): the same number, from 2 or 3 plans
+    instead of some 15."""
     top = s.max_model_len or arch.max_position_embeddings or LONGEST_SEARCH_TOKENS
     low, high = 0, top // granularity
+    if (s.engine or rules.default_engine) == "v1":
+        return _longest_v1(arch, weights, act_bytes, rules, s, kv_value, granularity, quant_format, high)
     while low < high:
         middle = (low + high + 1) // 2
         tokens = middle * granularity
@@ -639,6 +647,45 @@ def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, 
             low = middle
         else:
             high = middle - 1
+    return low * granularity
+
+
+def _longest_v1(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value, granularity: int,
+                quant_format: str, high: int) -> int:
+    """longest_max_model_len's bisection, for V1, in a few plans. In V1 nothing of a plan but the KV cache a request
+    needs depends on max_model_len: the scheduler's batch (_scheduler: the flag or the card's default), the
+    activation and sampler peaks, the CUDA graphs, the non-torch memory and so the KV budget and num_blocks are the
+    same at every length, and kv_layout's ``needed`` only grows with it (whole pages of every full layer, pages up to
+    the window of a sliding one, one page per state layer). So ``admits`` holds up to one length and never above it,
+    and the bisection returns the last multiple where it holds. Its first guess: the blocks the budget holds (exact
+    for one attention type); then the guess is checked against plan() at it and one step above, and where it is off
+    (grouped or hybrid layouts) a bisection between the guess and the right end finds the edge."""
+    if high <= 0:
+        return 0
+
+    def admits(m: int) -> bool:
+        tokens = m * granularity
+        return plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value,
+                    quant_format).admits
+
+    top = plan(arch, weights, act_bytes, rules, with_max_model_len(s, high * granularity), high * granularity,
+               kv_value, quant_format)
+    if top.admits:
+        return high * granularity
+    guess = min(high - 1, max(0, top.num_blocks) * BLOCK_TOKENS // granularity)
+    if guess == 0 or admits(guess):
+        low, upper = guess, high - 1  # admits(high) is False
+        if low == upper or not admits(low + 1):
+            return low * granularity
+        low += 1
+    else:
+        low, upper = 0, guess - 1  # admits(0) is never asked: the bisection takes it as its floor
+    while low < upper:
+        middle = (low + upper + 1) // 2
+        if admits(middle):
+            low = middle
+        else:
+            upper = middle - 1
     return low * granularity
 
 

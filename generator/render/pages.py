@@ -7,6 +7,7 @@ A post's body is a Jinja template whose globals are the table calls (``load_tabl
 
 from __future__ import annotations
 
+import functools
 import inspect
 import marshal
 import os
@@ -577,8 +578,14 @@ def _page_word(context, key: str, **values) -> str:
 @jinja2.pass_context
 def _page_words_json(context) -> Markup:
     """The page's words for its scripts, as JSON to place in ``<script type="application/json">``."""
+    return _words_json(_page_lang(context))
+
+
+@functools.lru_cache(maxsize=8)
+def _words_json(lang: str) -> Markup:
+    # The same text on every page of a language (i18n.PAGE_WORDS is fixed data): written once per process.
     import json
-    return escape.script_json(json.dumps(i18n.page_words(_page_lang(context)), sort_keys=True, ensure_ascii=False,
+    return escape.script_json(json.dumps(i18n.page_words(lang), sort_keys=True, ensure_ascii=False,
                                          separators=(",", ":")))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from generator.render import pages as render
 import os
 import re
@@ -17,6 +15,8 @@ from generator.render import i18n
 from generator.core import memo
 from generator.core.errors import GeneratorError
 from generator.core.background import Done, in_background
+from generator.site.files import (MANIFEST, SitePlan, manifest_bytes, site_inputs, store_plan,
+                                  stored_plan)
 from generator.site.calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
 from generator.render.escape import script_json
 from generator.calc.estimator import DEFAULT_FRAMEWORK, GIB
@@ -25,21 +25,10 @@ from generator.catalogue.loading import Content, contained, load_content, read_t
 from generator.core.safeio import MAX_TEXT_BYTES, read_bounded
 from generator.tables.seed import Table, table_html
 
-MANIFEST = ".generator-manifest"
 JEKYLL_INDEX = "home.html"
 # The seed post links a workbook of its tables; the build writes it where the link points.
 SEED_POST = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
 SEED_WORKBOOK = "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"
-
-
-@dataclass(frozen=True)
-class SitePlan:
-    files: dict[str, bytes]  # relative path ("/"-separated) -> bytes, sorted by path
-    tables: dict[str, tuple[Table, ...]]  # relative path -> the tables placed in that file, in order
-    posts: tuple[render.RenderedPost, ...]
-
-    def post_for(self, filename: str) -> render.RenderedPost | None:
-        return next((p for p in self.posts if p.source.post_filename == filename), None)
 
 
 def post_markdown_path(post: render.RenderedPost) -> str:
@@ -48,15 +37,6 @@ def post_markdown_path(post: render.RenderedPost) -> str:
 
 def post_html_path(post: render.RenderedPost) -> str:
     return f"posts/{post.source.slug}.html"
-
-
-def manifest_bytes(paths) -> bytes:
-    lines = ["# Files written by `python -m generator build`; a later build deletes those it no longer writes."]
-    return ("\n".join(lines + sorted(paths)) + "\n").encode("utf-8")
-
-
-def manifest_paths(data: bytes) -> list[str]:
-    return [line for line in data.decode("utf-8", "replace").splitlines() if line and not line.startswith("#")]
 
 
 _SITE_URL = re.compile(r'(href|src)="/(?!/)([^"]*)"')
@@ -72,6 +52,8 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
         if post and post.group(1) in slugs:
             path = f"posts/{post.group(1)}.html"
         return f'{attribute}="{root}{path}"'
+    if '="/' not in body_html:
+        return body_html  # no site-absolute URL to rewrite (most tables): the pattern needs this text to match
     return _SITE_URL.sub(relative, body_html)
 
 
@@ -222,6 +204,14 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
     pages = content.site.model_pages
     if pages is None:
         return None
+    # The same for every root (the index, Jekyll's picker, a post): worked out once per estimator (one content set).
+    common = estimator.kept("answer_first", lambda: _answer_common(content, estimator, pages))
+    grids = common["grids"]
+    return {**common, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
+            "fits": fits_links(content, estimator, root)}
+
+
+def _answer_common(content: Content, estimator: Estimator, pages) -> dict:
     models = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
     engines, seen = [], set()
     for profile in content.frameworks:
@@ -244,8 +234,7 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
         "gpus": [{"name": g.name, "gib": f"{g.memory_bytes / GIB:g}"} for g in gpus], "default_gpu": "",
         "default_vram": PICKER_DEFAULTS["vram"],
         "data_json": embedded,
-        "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
-        "fits": fits_links(content, estimator, root),
+        "grids": grids,
     }
 
 
@@ -503,33 +492,12 @@ def build_plan_for_writing(content_dir: str, templates_dir: str, previous=lambda
     """The files ``build`` writes. The whole site is a pure function of the content and template folders, this
     package's code and the installed libraries, so an earlier build's files are taken from the cache of rendered
     bytes (memo.py) when every one of those bytes is the same (file kinds and symlinks included): an up-to-date
-    build renders nothing. ``check`` never uses this: it recomputes every number from the data."""
-    inputs = memo.folder_bytes(content_dir), memo.folder_bytes(templates_dir)
-    parts = None if None in inputs else [content_dir, templates_dir, *inputs[0], b"\0templates\0", *inputs[1]]
-    stored = memo.get("site", parts)
+    build renders nothing (files.py; the command line looks there before it imports this module). ``check`` never
+    uses this: it recomputes every number from the data."""
+    parts = site_inputs(content_dir, templates_dir)
+    stored = stored_plan(parts)
     if stored is not None:
-        return SitePlan(_unpacked(stored), {}, ())
+        return stored
     plan = build_plan(content_dir, templates_dir, previous)
-    memo.put("site", parts, _packed(plan.files))
-    memo.prune("site", keep=8)
+    store_plan(parts, plan)
     return plan
-
-
-def _packed(files: dict[str, bytes]) -> bytes:
-    out = []
-    for path, data in files.items():
-        name = path.encode("utf-8")
-        out += [len(name).to_bytes(4, "big"), name, len(data).to_bytes(8, "big"), data]
-    return b"".join(out)
-
-
-def _unpacked(data: bytes) -> dict[str, bytes]:
-    files, offset = {}, 0
-    while offset < len(data):
-        size = int.from_bytes(data[offset:offset + 4], "big")
-        name = data[offset + 4:offset + 4 + size].decode("utf-8")
-        offset += 4 + size
-        size = int.from_bytes(data[offset:offset + 8], "big")
-        files[name] = data[offset + 8:offset + 8 + size]
-        offset += 8 + size
-    return files

@@ -6,6 +6,7 @@ generator/calc/gpu_fit.py; these functions only choose what to estimate and name
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -13,7 +14,7 @@ from generator.calc import gpu_fit
 from generator.calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from generator.calc import vllm as vllm_engine
 from generator.calc.estimator import (GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework,
-                             vllm_rules, weight_bytes)
+                             vllm_no_start_budget, vllm_rules, weight_bytes)
 from generator.calc.vllm import VllmSettings
 from generator.core.errors import GeneratorError, shown
 from generator.render.escape import path_slug
@@ -62,7 +63,15 @@ class Estimator:
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
         self._frameworks: dict = {}
         self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
+        self._sizes: dict = {}  # id of such a list -> (the list, its sizes)
+        self._kept: dict = {}  # Estimator.kept
         self._runnable: dict = {}  # (model, quantization, framework) -> the profile its estimates run under
+
+    def kept(self, key, make):
+        """``make()``, once per estimator: what several pages show alike, from this content set."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -230,12 +239,31 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
     if context > estimator.max_context(model_id):
         return NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    for gpu, card_bytes in _smallest_first(estimator, gpus, quantization, framework):
-        if gpu_fit.fits(single, card_bytes):
-            return gpu
-    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
-                                 estimator.limit_bytes(multi_card))
+    cards = _smallest_first(estimator, gpus, quantization, framework)
+    if single.kv_cache_capacity_tokens is None:
+        # fits() is "the busiest GPU's need <= the card's bytes": the first card (smallest first) of at least that.
+        index = bisect.bisect_left(_sizes(estimator, cards), gpu_fit.busiest_gpu_bytes(single))
+        if index < len(cards):
+            return cards[index][0]
+    else:
+        for gpu, card_bytes in cards:
+            if gpu_fit.fits(single, card_bytes):
+                return gpu
+    limit = estimator.limit_bytes(multi_card)
+    # Too few cards to hold even the weights are not asked (gpu_fit.fewest_cards_possible; vLLM asks its start-up).
+    start = gpu_fit.fewest_cards_possible(single.weights, limit) if single.kv_cache_capacity_tokens is None else 1
+    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k), limit,
+                                 start=start)
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
+
+
+def _sizes(estimator: Estimator, cards: list[tuple[str, int]]) -> list[int]:
+    """The bytes of _smallest_first's cards, in its order (ascending), for bisect; kept with that list."""
+    key = id(cards)
+    found = estimator._sizes.get(key)
+    if found is None or found[0] is not cards:
+        found = estimator._sizes[key] = (cards, [size for _, size in cards])
+    return found[1]
 
 
 def runs_on(estimator: Estimator, gpu: str, quantization: str, framework: str) -> bool:
@@ -404,7 +432,13 @@ def vllm_smallest_start(estimator: Estimator, model_id: str, quantization: str, 
                         gpus) -> tuple:
     """(card, estimate) of the smallest card on which vLLM starts with this --max-model-len (its KV cache holds
     one whole request of that length); (None, None) when no single card listed does."""
-    for gpu, _ in _smallest_first(estimator, list(gpus), quantization, framework):
+    profile = estimator.framework_for(quantization, framework)
+    # Cards whose whole start-up budget the weights fill cannot start it (estimator.vllm_no_start_budget): not asked.
+    floor = vllm_no_start_budget(estimator.architecture(model_id), parse_quantization(quantization)) \
+        if profile.engine == "vllm" else None
+    for gpu, usable in _smallest_first(estimator, list(gpus), quantization, framework):
+        if floor is not None and int(usable * profile.gpu_memory_utilization) <= floor:
+            continue
         result = estimator(model_id, quantization, max_model_len, framework, gpu=gpu, max_model_len=max_model_len)
         if result.refusal is None:
             return gpu, result
@@ -542,11 +576,11 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
         columns = (MODEL, QUANT, Column("最长 --max-model-len（Token）", "intc"),
                    Column(f"--max-model-len {request} 时的完整请求（个）", "text"))
         rows = []
+        settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)  # frozen: one per card
         for model_id in models:
             arch = estimator.architecture(model_id)
             for quantization in formats:
                 quant = parse_quantization(quantization)
-                settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)
                 weights, _ = weight_bytes(arch, quant)
                 tokens = _longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile), settings)
                 if not tokens:
