@@ -23,7 +23,7 @@ from generator.families.model_ids import closest_model_ids, resolve_model_id
 from generator.site.check import html_tables, markdown_tables
 from generator.catalogue.loading import load_catalogue
 from generator.site.plan import build_plan
-from generator.tables.seed import table_html
+from generator.tables.table import table_html
 
 SEED_SOURCE = os.path.join(ROOT, "content", "posts", "2024-09-03-how-much-vram-is-required-for-llm-inference.md")
 SEED_NAME = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"

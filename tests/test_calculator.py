@@ -18,7 +18,7 @@ import pytest
 
 from generator.render.i18n import page_word
 
-from generator import cli
+from generator import api, cli
 from generator.site import calculator
 from generator.catalogue import loading
 from generator.render import pages as render
@@ -78,7 +78,7 @@ def test_json_round_trips_the_catalogue(catalogue):
     assert tuple(profiles) == catalogue.frameworks
     assert {g["name"]: g["memory_bytes"] for g in data["gpus"]} == {n: g.memory_bytes for n, g in catalogue.gpus.items()}
     assert [g["name"] for g in data["gpus"]] == list(catalogue.gpus)
-    assert data["default_framework"] == cli.DEFAULT_FRAMEWORK
+    assert data["default_framework"] == api.DEFAULT_FRAMEWORK   # what `estimate` runs when no framework is named
     quant = data["quantization"]
     assert quant["valid_names"] == valid_quantization_names()
     for name in valid_quantization_names():

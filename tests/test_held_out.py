@@ -18,7 +18,7 @@ import os
 
 import pytest
 
-from generator.tables import seed as tables
+from generator.tables import seed
 from generator.catalogue.loading import load_content
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +32,7 @@ def content():
 
 @pytest.fixture(scope="module")
 def qwen25(content):
-    return tables.validate_benchmark(content, HELD_OUT)
+    return seed.validate_benchmark(content, HELD_OUT)
 
 
 def test_roles_say_which_data_tuned_the_estimator(content):
@@ -158,7 +158,7 @@ def test_awq_outliers_are_one_more_tied_embedding(content, qwen25):
 def llamacpp(content):
     held = [log for log in content.llamacpp_logs if log.role == "held-out"]
     assert len(held) == 15
-    return [row for row in tables.validate_llamacpp_logs(content).rows if row.log.role == "held-out"]
+    return [row for row in seed.validate_llamacpp_logs(content).rows if row.log.role == "held-out"]
 
 
 def test_llamacpp_held_out_kv_and_model_buffers(llamacpp):

@@ -36,7 +36,7 @@ from generator.core.yamlio import read_text_file
 from generator.tables.estimates import Estimator
 from generator.render.i18n import language
 from generator.catalogue.loading import PostSource, Site, load_content
-from generator.tables.seed import table_html, table_markdown
+from generator.tables.table import table_html, table_markdown
 
 PLUGIN_NAME = "vram-tables"
 OPT_OUT = "vram_tables"  # a page's meta `vram_tables: false` leaves the page as written

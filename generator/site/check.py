@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 from generator.core.errors import GeneratorError, program
 from generator.site.plan import MANIFEST, SitePlan
-from generator.tables.seed import Table
+from generator.tables.table import Table
 from generator.core.safeio import MAX_PUBLISHED_BYTES, read_bounded
 from generator.site.writer import output_lock, read_published, stale_paths
 

@@ -17,7 +17,7 @@ MANIFEST = ".generator-manifest"
 @dataclass(frozen=True)
 class SitePlan:
     files: dict[str, bytes]  # relative path ("/"-separated) -> bytes, sorted by path
-    tables: dict  # relative path -> the tables (tables.seed.Table) placed in that file, in order
+    tables: dict  # relative path -> the tables (tables.table.Table) placed in that file, in order
     posts: tuple  # the rendered posts (render.pages.RenderedPost)
 
     def post_for(self, filename: str):

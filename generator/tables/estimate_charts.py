@@ -12,7 +12,8 @@ from generator.calc.estimator import GIB, parse_quantization
 from generator.core.errors import GeneratorError
 from generator.render.formatting import format_number
 from generator.tables.estimates import Estimator, tokens_label
-from generator.tables.seed import Table, validate_benchmark
+from generator.tables.seed import validate_benchmark
+from generator.tables.table import Table
 
 # The phases of an estimate a stacked bar shows, bottom to top.
 BREAKDOWN = (("weights", "权重"), ("kv_cache", "KV cache"), ("activations", "激活与 logits"), ("overhead", "框架开销"))

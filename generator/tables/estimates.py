@@ -21,7 +21,7 @@ from generator.render.escape import path_slug
 from generator.render.formatting import format_number
 from generator.core.limits import MAX_TOKENS
 from generator.catalogue.loading import Content
-from generator.tables.seed import Cell, Column, Row, Table, _cell
+from generator.tables.table import Cell, Column, Row, Table, value_cell
 
 MIB = 2 ** 20
 MODEL, QUANT = Column("模型", "text"), Column("量化", "text")
@@ -193,12 +193,12 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
             first = estimator(model_id, quantization, contexts[0], framework)
             kv_per_1k = kv_cache_bytes_per_token(arch, 2) * 1024 / MIB
             cells = [self_link(model_id), Cell(parse_quantization(quantization).name),
-                     _cell(first.weights / GIB, columns[2]), _cell(kv_per_1k, columns[3])]
+                     value_cell(first.weights / GIB, columns[2]), value_cell(kv_per_1k, columns[3])]
             for tokens, column in zip(contexts, columns[4:]):
                 if tokens > estimator.max_context(model_id):
                     cells.append(Cell(NOT_APPLICABLE))  # past the model's maximum context
                 else:
-                    cells.append(_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
+                    cells.append(value_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
             rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     caption = caption or f"峰值显存（GiB），按模型、量化和上下文长度（{engines_caption(estimator, quantizations, framework)}，批大小 1）"
     return _without_model(Table(name, columns, tuple(rows), caption=caption,
@@ -228,8 +228,8 @@ def gpu_catalogue_table(name: str, content: Content) -> Table:
             origin = "Metal 工作集（" + ("按规则推算" if gpu.working_set_derived else "日志") + "）"
         else:
             origin = "CUDA 报告总量（" + ("推算" if gpu.cuda_derived else "公开报告") + "）"
-        rows.append(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1]),
-                                   _cell(gpu.usable_bytes / GIB, columns[2]), Cell(origin))))
+        rows.append(Row(gpu.name, (Cell(gpu.name), value_cell(gpu.memory_bytes / GIB, columns[1]),
+                                   value_cell(gpu.usable_bytes / GIB, columns[2]), Cell(origin))))
     return Table(name, columns, tuple(rows), caption="显卡：标称显存，和一次运行实际能用的部分")
 
 
@@ -351,7 +351,7 @@ def max_context_table(name: str, content: Content, estimator: Estimator, runs, g
                 continue
             longest = gpu_fit.longest_context(lambda t: estimator(model_id, quantization, t, framework),
                                               estimator.limit_bytes(gpu), estimator.max_context(model_id))
-            cells.append(_cell(longest // 1024, columns[len(cells)]))
+            cells.append(value_cell(longest // 1024, columns[len(cells)]))
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     engines = engines_caption(estimator, [run[1] for run in runs], framework)
     return Table(name, columns, tuple(rows),
@@ -378,7 +378,7 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
             counts = (Cell(NOT_APPLICABLE), Cell(NOT_APPLICABLE))
         else:
             capacity = result.kv_cache_capacity_tokens
-            counts = (_cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
+            counts = (value_cell(capacity, columns[3]), value_cell(capacity // request_tokens, columns[4]))
         cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu)) + counts
         rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
     label = engine_label(parse_framework(framework, content.frameworks), framework)
@@ -468,8 +468,8 @@ def vllm_start_table(name: str, content: Content, estimator: Estimator, model_id
             cells += [Cell(NOT_APPLICABLE)] * 4
         else:
             capacity = result.kv_cache_capacity_tokens
-            cells += [Cell(gpu), _cell(estimator.limit_bytes(gpu) / GIB, columns[2]), _cell(capacity, columns[3]),
-                      _cell(whole_requests(capacity, max_model_len), columns[4])]
+            cells += [Cell(gpu), value_cell(estimator.limit_bytes(gpu) / GIB, columns[2]), value_cell(capacity, columns[3]),
+                      value_cell(whole_requests(capacity, max_model_len), columns[4])]
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     label = engine_label(profile, framework)
     return Table(name, columns, tuple(rows),
@@ -565,7 +565,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
             if k:
                 rows.append(Row(f"{model_id} {quantization}", (self_link(model_id),
                                                                Cell(parse_quantization(quantization).name),
-                                                               _cell(k, longest_k))))
+                                                               value_cell(k, longest_k))))
     label = engines_caption(estimator, gguf, pages.framework) if gguf else "llama.cpp"
     tables.append(Table("fits-llama-cpp", (MODEL, QUANT, longest_k), tuple(rows),
                         caption=f"{gpu}（可用 {format_number(limit / GIB, 'f2')} GiB）上的 {label}：能跑的模型、GGUF "
@@ -590,7 +590,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
                 served = NOT_APPLICABLE if run.refusal else format_number(
                     whole_requests(run.kv_cache_capacity_tokens, length), "intc")
                 rows.append(Row(f"{model_id} {quantization}", (self_link(model_id), Cell(quant.name),
-                                                               _cell(tokens, columns[2]), Cell(served))))
+                                                               value_cell(tokens, columns[2]), Cell(served))))
         tables.append(Table("fits-vllm", columns, tuple(rows),
                             caption=f"{gpu} 上的 {engine_label(profile, pages.vllm)}（gpu_memory_utilization "
                                     f"{profile.gpu_memory_utilization:g}）：能启动的模型和格式、最长的 --max-model-len，"
@@ -601,7 +601,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
         for model_id in models:
             k = longest(model_id, "bf16", pages.framework)
             if k:
-                rows.append(Row(f"{model_id} bf16", (self_link(model_id), Cell("bf16"), _cell(k, longest_k))))
+                rows.append(Row(f"{model_id} bf16", (self_link(model_id), Cell("bf16"), value_cell(k, longest_k))))
         tables.append(Table("fits-transformers", (MODEL, QUANT, longest_k), tuple(rows),
                             caption=f"{gpu} 上的 {estimator.engine_label('bf16', pages.framework)}：bf16 能跑的模型"
                                     f"和最长上下文（峰值不超过可用显存）", row_header_columns=MODEL_AND_QUANT))

@@ -33,7 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from generator.core.errors import GeneratorError
 from generator.catalogue.loading import BenchmarkRow, Content
-from generator.tables.seed import Table
+from generator.tables.table import Table
 
 # The seed post's date: the document's created and modified time, so the same input gives the same bytes.
 SEED_DATE = datetime(2024, 9, 3, 8, 0, 0)
