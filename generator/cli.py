@@ -13,17 +13,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import sys
-
 import os
+import sys
 
 # Only what every verb needs is imported here: an up-to-date build (its files in the cache of rendered bytes, see
 # site/files.py) needs no estimator, no Jinja and no YAML reader, so each verb imports the rest where it runs.
 from generator.blog.names import CONFIG_NAME, config_path
+from generator.core import memo
 from generator.core.errors import GeneratorError, program, shown, terminal_safe
 from generator.site.files import site_inputs, stored_plan
 from generator.site.writer import published_reader, refuse_overlap, write_plan
-from generator.core import memo
 
 VERBS = ("init", "models", "build", "check", "estimate")
 

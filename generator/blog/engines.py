@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from generator.render.escape import front_matter_yaml
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import PostSource
+from generator.core.errors import GeneratorError
+from generator.render.escape import front_matter_yaml
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from generator.core.errors import GeneratorError
+from generator.calc import transformers_engine as tf_engine
+from generator.calc import vllm as vllm_engine
 from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
                                          state_bytes_per_sequence)
 from generator.calc.gguf_mix import gguf_layout
-from generator.calc import transformers_engine as tf_engine
 from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
-from generator.calc import vllm as vllm_engine
+from generator.core.errors import GeneratorError
 
 GIB = 2 ** 30
 GB = 10 ** 9

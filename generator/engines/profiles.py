@@ -5,8 +5,8 @@ Validation errors are GeneratorError with file and line.
 
 from __future__ import annotations
 
-from generator.core import limits
 from generator.calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
+from generator.core import limits
 from generator.core.errors import GeneratorError
 from generator.core.fields import FLAG, NAME, TEXT, URL, Choice, Field, Number, Whole, check_fields
 from generator.core.yamlio import read_yaml_file

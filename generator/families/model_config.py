@@ -9,13 +9,12 @@ import json
 import math
 import re
 
-from generator.core import limits
 from generator.calc.architecture import Architecture
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
-from generator.core.yamlio import read_text_file
-
-from generator.families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
 from generator.core.fields import MAPPING, NAME, NAMES, NULLABLE_FLAG, Choice, Whole
+from generator.core.yamlio import read_text_file
+from generator.families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
 
 _DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
 _OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)

@@ -7,8 +7,8 @@ published one (or not this family's), and the message says so.
 
 from __future__ import annotations
 
-from generator.core import limits
 from generator.calc.architecture import Architecture, params_total
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
 from generator.families import vision as vision_towers
 from generator.families.table import DEFAULT_NAMES, FAMILIES, supported_families

@@ -19,21 +19,21 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from generator.tables import svg as charts
-from generator.render import escape
-from generator.tables import estimate_charts
-from generator.tables import estimates
-from generator.render import i18n
-from generator.core import memo
-from generator.tables import seed
-from generator.tables.table import Table, table_html, table_markdown, without_links
-from generator.tables import vllm_validation
 from generator.calc.estimator import parse_framework, parse_quantization
+from generator.catalogue.loading import BenchmarkRow, Content, PostSource
+from generator.core import memo
 from generator.core import limits
 from generator.core.errors import GeneratorError, program, shown
+from generator.render import escape
+from generator.render import i18n
 from generator.render.formatting import format_number
-from generator.catalogue.loading import BenchmarkRow, Content, PostSource
 from generator.render.post_sandbox import PostSandbox
+from generator.tables import svg as charts
+from generator.tables import estimate_charts
+from generator.tables import estimates
+from generator.tables import seed
+from generator.tables import vllm_validation
+from generator.tables.table import Table, table_html, table_markdown, without_links
 
 
 @dataclass(frozen=True)

@@ -13,19 +13,19 @@ import dataclasses
 import json
 import os
 
-from generator.core import limits
-from generator.engines import glossary
-from generator.render import pages as render
 from generator.calc import estimator as est
 from generator.calc import gguf_mix, gpu_fit, llamacpp, vllm
 from generator.calc import transformers_engine
 from generator.calc.estimator import DEFAULT_FRAMEWORK
+from generator.core import limits
 from generator.core.errors import GeneratorError
-from generator.render.escape import script_json
+from generator.engines import glossary
 from generator.families import model_config
 from generator.families import reader as families_reader
 from generator.families import table as families_table
 from generator.families import vision as families_vision
+from generator.render import pages as render
+from generator.render.escape import script_json
 
 DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from generator.render import pages as render
 import os
 import re
 
 from markupsafe import Markup
 
+from generator.calc.estimator import DEFAULT_FRAMEWORK, GIB
+from generator.catalogue.loading import Content, contained, load_content, read_tree
+from generator.core import memo
+from generator.core.background import Done, in_background
+from generator.core.errors import GeneratorError
+from generator.core.safeio import MAX_TEXT_BYTES, read_bounded
+from generator.render import pages as render
+from generator.render import i18n
+from generator.render.escape import script_json
+from generator.site.calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
+from generator.site.files import (MANIFEST, SitePlan, manifest_bytes, site_inputs, store_plan,
+                                  stored_plan)
 from generator.tables import svg as charts
 from generator.tables import estimate_charts
 from generator.tables import estimates
-from generator.render import i18n
-from generator.core import memo
-from generator.core.errors import GeneratorError
-from generator.core.background import Done, in_background
-from generator.site.files import (MANIFEST, SitePlan, manifest_bytes, site_inputs, store_plan,
-                                  stored_plan)
-from generator.site.calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
-from generator.render.escape import script_json
-from generator.calc.estimator import DEFAULT_FRAMEWORK, GIB
 from generator.tables.estimates import Estimator
-from generator.catalogue.loading import Content, contained, load_content, read_tree
-from generator.core.safeio import MAX_TEXT_BYTES, read_bounded
 from generator.tables.table import Table, table_html
 
 JEKYLL_INDEX = "home.html"

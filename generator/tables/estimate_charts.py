@@ -5,12 +5,12 @@ The numbers come from the same estimator and tables as the published tables; gen
 
 from __future__ import annotations
 
-from generator.tables import svg as charts
-from generator.core import memo
-from generator.render.i18n import DEFAULT_LANGUAGE, text
 from generator.calc.estimator import GIB, parse_quantization
+from generator.core import memo
 from generator.core.errors import GeneratorError
 from generator.render.formatting import format_number
+from generator.render.i18n import DEFAULT_LANGUAGE, text
+from generator.tables import svg as charts
 from generator.tables.estimates import Estimator, tokens_label
 from generator.tables.seed import validate_benchmark
 from generator.tables.table import Table

@@ -11,16 +11,16 @@ import re
 from functools import lru_cache
 
 from generator.calc import gpu_fit
-from generator.calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from generator.calc import vllm as vllm_engine
+from generator.calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from generator.calc.estimator import (GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework,
                              vllm_no_start_budget, vllm_rules, weight_bytes)
 from generator.calc.vllm import VllmSettings
+from generator.catalogue.loading import Content
 from generator.core.errors import GeneratorError, shown
+from generator.core.limits import MAX_TOKENS
 from generator.render.escape import path_slug
 from generator.render.formatting import format_number
-from generator.core.limits import MAX_TOKENS
-from generator.catalogue.loading import Content
 from generator.tables.table import Cell, Column, Row, Table, value_cell
 
 MIB = 2 ** 20

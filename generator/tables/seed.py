@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from generator.calc import llamacpp_validation, seed_method, validation
 from generator.calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
 from generator.calc.estimator import parse_framework
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import BenchmarkRow, Content
+from generator.core.errors import GeneratorError
 from generator.tables.table import Cell, Column, Row, Table, number_cell, value_cell
 
 

@@ -31,8 +31,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.writer.excel import ExcelWriter
 
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import BenchmarkRow, Content
+from generator.core.errors import GeneratorError
 from generator.tables.table import Table
 
 # The seed post's date: the document's created and modified time, so the same input gives the same bytes.

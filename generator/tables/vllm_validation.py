@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from generator.calc.estimator import parse_framework, parse_quantization
 from generator.calc.vllm_validation import check_refusal, compare_log, validate_logs
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import Content
+from generator.core.errors import GeneratorError
 from generator.tables.table import Column, Row, Table, value_cell
 
 VALIDATION_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("显卡", "text"),
