@@ -187,7 +187,8 @@ def main() -> None:
         subprocess.run([PY, "-m", "compileall", "-q", os.path.join(ROOT, "generator")], check=True, env=ENV)
         imports = median_of(repeats, [PY, "-c", DEPENDENCIES])
         bare = median_of(repeats, [PY, "-c", "pass"])
-        ours = median_of(repeats, [PY, "-c", "import generator.cli"])
+        # The command line imports each verb's modules where it runs (an up-to-date build imports few): all of them.
+        ours = median_of(repeats, [PY, "-c", "import generator.cli, generator.site.plan, generator.site.check"])
         out = os.path.join(work, "site")
 
         def cold_start():
@@ -202,7 +203,7 @@ def main() -> None:
             ["python -c pass", f"{bare:.3f}"],
             [TEMPLATE_IMPORTS.removeprefix("import "), f"{template_imports:.3f}"],
             [f"{DEPENDENCIES.removeprefix('import ')}", f"{imports:.3f}"],
-            ["import generator.cli (all of the build's modules)", f"{ours:.3f}"],
+            ["import generator.cli, site.plan, site.check (all that a check imports)", f"{ours:.3f}"],
             ["build, cold (empty --out, empty cache)", f"{cold:.3f}"],
             ["build, nothing changed", f"{warm:.3f}"],
             ["check --site", f"{check:.3f}"],

@@ -1,11 +1,11 @@
 """MkDocs hooks of this documentation (``hooks:`` in mkdocs.yml): the reference sections are made from the code.
 
 A line ``<!-- generated: NAME -->`` in a page is replaced by the Markdown of ``GENERATED[NAME]``: the table calls
-from their signatures and docstrings (``render._TableCalls.CALLS``), the command line from its argument parser, the
-library from ``generator.estimate``'s signature and docstring and ``Estimate``'s fields, the limits from
-``generator/core/limits.py``, the families from ``generator/families/table.py`` and the layer order from
-``tests/test_layers.py``. One source each, so the
-documentation cannot drift from the code (tests/test_docs.py checks the pages use them).
+from their signatures and docstrings (``generator.render.pages._TableCalls.CALLS``), the command line from its
+argument parser, the library from ``generator.estimate``'s signature and docstring and ``Estimate``'s fields, the
+limits from ``generator/core/limits.py``, the families from ``generator/families/table.py`` and the layer order from
+``tests/test_layers.py``. One source each, so the documentation cannot drift from the code (tests/test_docs.py
+checks the pages use them).
 
 The hooks run after the ``vram-tables`` plugin has rendered the pages' live tables, so text made here (examples
 with ``{{ ... }}``) is never evaluated.

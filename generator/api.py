@@ -2,8 +2,8 @@
 
     >>> import generator
     >>> result = generator.estimate("Qwen2.5-7B-Instruct", quantization="bf16", context=8192)
-    >>> result.peak_gib, result.steady_gib                      # doctest: +SKIP
-    (15.5993, 14.7329)
+    >>> result.peak_gib, result.steady_gib     # doctest: +SKIP  (the numbers of the CLI's --json, as of 2026-12-07)
+    (15.7086, 14.7329)
     >>> generator.estimate("Qwen2.5-7B-Instruct", quantization="awq", context=32768, framework="vllm==0.6.3",
     ...                    gpu="A100-80GB").kv_cache_capacity_tokens  # doctest: +SKIP
 
@@ -24,20 +24,20 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
-from generator.engines import glossary
-from generator.core import limits
 from generator.calc.architecture import params_total
 from generator.calc.estimator import (DEFAULT_FRAMEWORK, GIB, estimate as _calc_estimate, parse_framework, parse_kv_dtype,
                              parse_quantization, runnable_framework)
 from generator.calc.gpu_fit import busiest_gpu_bytes, fits as _fits
 from generator.calc.transformers_engine import ATTN_IMPLEMENTATIONS, DEFAULT_ATTN
 from generator.calc.vllm import VllmSettings
+from generator.catalogue.loading import load_catalogue
+from generator.core import limits
 from generator.core.errors import GeneratorError, json_safe, program, shown
+from generator.engines import glossary
+from generator.engines.profiles import gpu_spec
 from generator.families.quant import quantization_from_config
 from generator.families.reader import architecture_from_config
 from generator.families.sources import ModelSource, read_model_source
-from generator.catalogue.loading import load_catalogue
-from generator.engines.profiles import gpu_spec
 
 __all__ = ["estimate", "Estimate", "VllmStart", "models", "ENGINE_SETTINGS", "GeneratorError"]
 

@@ -1,4 +1,5 @@
-"""Command line: ``build``, ``check`` and ``estimate``. The one place that turns errors into messages and exit codes.
+"""Command line: ``init``, ``models``, ``build``, ``check`` and ``estimate``. The one place that turns errors into
+messages and exit codes.
 
 Exit codes:
   0  all good
@@ -10,24 +11,20 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import os
 import sys
 
-import os
-
-from generator import api
-from generator.api import ENGINE_SETTINGS
-from generator.calc.estimator import DEFAULT_FRAMEWORK
-from generator.calc.transformers_engine import ATTN_IMPLEMENTATIONS
-from generator.blog.check import check_blog
-from generator.blog.config import CONFIG_NAME, blog_language, config_path, guess_engine, init_blog, load_blog
-from generator.blog.engines import ENGINES
-from generator.blog.plan import plan_blog
-from generator.blog.write import blog_lock, published_bytes, target, write_blog
-from generator.site.check import check_files, check_site
-from generator.core.errors import GeneratorError, program, shown, terminal_safe
-from generator.site.plan import build_plan, build_plan_for_writing
-from generator.site.writer import published_reader, refuse_overlap, write_plan
+# Only what every verb needs is imported here: an up-to-date build (its files in the cache of rendered bytes, see
+# site/files.py) needs no estimator, no Jinja and no YAML reader, so each verb imports the rest where it runs.
+from generator.blog.names import CONFIG_NAME, config_path
 from generator.core import memo
+from generator.core.errors import GeneratorError, program, shown, terminal_safe
+from generator.site.files import site_inputs, stored_plan
+from generator.site.writer import published_reader, refuse_overlap, write_plan
+
+VERBS = ("init", "models", "build", "check", "estimate")
 
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -49,7 +46,9 @@ def _whole_number(what: str):
     return parse
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. ``verb``: only that verb's options are set up (main passes the verb it is given,
+    so a build does not import what the estimate's and init's choices come from); None: every verb."""
     parser = _Parser(prog=program(), description="Build and verify the VRAM blog from content/, or the VRAM tables "
                                                  "of an existing blog (--blog DIR; see `init`).",
                      epilog="Exit codes: 0 all good; 1 check found a mismatch; 2 bad input or usage; 3 internal error.")
@@ -60,7 +59,40 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--templates", default="templates", help="templates folder (default: templates)")
         sub.add_argument("--blog", default=None, metavar="DIR", help=blog_help)
 
-    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} only",
+    if verb in (None, "init"):
+        _init_parser(verbs)
+    if verb in (None, "models"):
+        verbs.add_parser("models", help="list the model ids of the catalogue",
+                         description="List the catalogue's model ids (what --config and table calls accept).")
+    if verb in (None, "build"):
+        build = verbs.add_parser("build", help="render content/ into site/ (only changed files are written)",
+                                 description="Render every post, table and page; write the site only if all of it "
+                                             "succeeded, and only the files whose bytes changed.")
+        common(build, "a Jekyll, Hugo, MkDocs or Hexo blog set up with `init`: render its post sources into it, "
+                      "touching only the files the generator owns (default: the working folder when it has "
+                      "_generator/config.yml)")
+        build.add_argument("--out", default="site", help="output folder (default: site)")
+    if verb in (None, "check"):
+        check = verbs.add_parser("check", help="verify every published number and file; writes nothing",
+                                 description="Recompute every table cell from content/ and the formulas and compare "
+                                             "it with what is published; report files that differ from a fresh build.")
+        common(check, "a blog set up with `init`: recompute every table cell of the posts the build wrote there and "
+                      "compare them, and every file the generator owns, with a fresh build; an MkDocs site with the "
+                      "vram-tables plugin: check the pages `mkdocs build` wrote (default: the working folder when it "
+                      "has _generator/config.yml)")
+        check.add_argument("--site", default="site", help="published site folder (default: site)")
+        check.add_argument("files", nargs="*", metavar="FILE",
+                           help="published posts to check instead of --site (e.g. _posts/2024-09-03-slug.md in a "
+                                "Jekyll repo)")
+    if verb in (None, "estimate"):
+        _estimate_parser(verbs)
+    return parser
+
+
+def _init_parser(verbs) -> None:
+    from generator.blog.engines import ENGINES
+    init = verbs.add_parser("init", help=f"adopt the generator in an existing blog: writes DIR/{CONFIG_NAME} and "
+                            "makes its post sources folder, nothing else",
                             description=f"Write {CONFIG_NAME} (engine, post sources folder, language, assets folder) "
                                         "into the blog folder and create the post sources folder. Changes no other "
                                         "file; refuses when the blog has its settings already.")
@@ -72,27 +104,11 @@ def make_parser() -> argparse.ArgumentParser:
                            "config: Jekyll's lang, Hugo's languageCode, MkDocs' theme.language, Hexo's language; "
                            "else en)")
 
-    verbs.add_parser("models", help="list the model ids of the catalogue",
-                     description="List the catalogue's model ids (what --config and table calls accept).")
 
-    build = verbs.add_parser("build", help="render content/ into site/ (only changed files are written)",
-                             description="Render every post, table and page; write the site only if all of it "
-                                         "succeeded, and only the files whose bytes changed.")
-    common(build, "a Jekyll, Hugo, MkDocs or Hexo blog set up with `init`: render its post sources into it, touching "
-                  "only the files the generator owns (default: the working folder when it has _generator/config.yml)")
-    build.add_argument("--out", default="site", help="output folder (default: site)")
 
-    check = verbs.add_parser("check", help="verify every published number and file; writes nothing",
-                             description="Recompute every table cell from content/ and the formulas and compare it "
-                                         "with what is published; report files that differ from a fresh build.")
-    common(check, "a blog set up with `init`: recompute every table cell of the posts the build wrote there and "
-                  "compare them, and every file the generator owns, with a fresh build; an MkDocs site with the "
-                  "vram-tables plugin: check the pages `mkdocs build` wrote (default: the working folder when it has "
-                  "_generator/config.yml)")
-    check.add_argument("--site", default="site", help="published site folder (default: site)")
-    check.add_argument("files", nargs="*", metavar="FILE",
-                       help="published posts to check instead of --site (e.g. _posts/2024-09-03-slug.md in a Jekyll repo)")
-
+def _estimate_parser(verbs) -> None:
+    from generator.calc.estimator import DEFAULT_FRAMEWORK
+    from generator.calc.transformers_engine import ATTN_IMPLEMENTATIONS
     estimate_parser = verbs.add_parser(
         "estimate", help="estimate a model's GPU memory from its architecture",
         description="Estimate weights, KV cache, activations and overhead, the prefill peak and the decode steady "
@@ -151,7 +167,6 @@ def make_parser() -> argparse.ArgumentParser:
                       help="V1 samples top-k/top-p with FlashInfer, no sort (FlashInfer installed and "
                            "VLLM_USE_FLASHINFER_SAMPLER on: the log says \"Using FlashInfer for top-p & top-k sampling.\")")
     estimate_parser.add_argument("--json", action="store_true", help="print one JSON object")
-    return parser
 
 
 def _estimate_content(args) -> str | None:
@@ -162,6 +177,8 @@ def _estimate_content(args) -> str | None:
 
 
 def run_estimate(args, out, err=None) -> int:
+    from generator import api
+    from generator.api import ENGINE_SETTINGS
     err = sys.stderr if err is None else err
     settings = {name: getattr(args, name) for name in ENGINE_SETTINGS}
     result = api.estimate(args.config, quantization=args.quantization, context=args.context,
@@ -177,6 +194,8 @@ def run_estimate(args, out, err=None) -> int:
 
 
 def run_init(args, out) -> int:
+    from generator.blog.config import blog_language, guess_engine, init_blog, load_blog
+    from generator.blog.engines import ENGINES
     name = args.engine
     if name is None:
         name = guess_engine(args.blog) if os.path.isdir(args.blog) else None
@@ -199,6 +218,7 @@ def run_init(args, out) -> int:
 
 
 def run_models(args, out) -> int:
+    from generator import api
     for model_id in api.models("content" if os.path.isdir("content") else None):
         print(model_id, file=out)
     return EXIT_OK
@@ -214,12 +234,17 @@ def _blog_root(args) -> str | None:
     if args.content is None:
         # A blog that has not run init yet (a Hugo site has a content/ of its own, without our site.yaml).
         if not os.path.isfile(os.path.join("content", "site.yaml")) and \
-                (not os.path.isdir("content") or guess_engine(".") is not None):
+                (not os.path.isdir("content") or _guess_engine(".") is not None):
             raise GeneratorError(f"no blog settings ({CONFIG_NAME}) and no content/site.yaml here", os.getcwd(), None,
                                  f"in a blog, run `{program()} init --blog .` first; else pass --content DIR or "
                                  "--blog DIR")
         args.content = "content"
     return None
+
+
+def _guess_engine(root: str):
+    from generator.blog.config import guess_engine
+    return guess_engine(root)
 
 
 def _legacy_note(blog, out) -> None:
@@ -229,6 +254,9 @@ def _legacy_note(blog, out) -> None:
 
 
 def run_blog_build(root: str, out) -> int:
+    from generator.blog.config import load_blog
+    from generator.blog.plan import plan_blog
+    from generator.blog.write import blog_lock, write_blog
     blog = load_blog(root)
     _legacy_note(blog, out)
     with blog_lock(blog):
@@ -251,6 +279,7 @@ def _print_written(result, folder: str, out) -> int:
 
 def _blog_file(blog, relative: str) -> bytes | None:
     """A file's bytes in the blog (to reuse an unchanged chart), None where there is no plain file."""
+    from generator.blog.write import published_bytes, target
     current = published_bytes(target(blog, relative))
     return current if current is not None and not current.startswith(b"\0") else None
 
@@ -260,6 +289,10 @@ def run_blog_check(root: str, out) -> int:
     if config_path(root) is None and os.path.isfile(mkdocs_yml):
         from generator.blog.mkdocs_plugin import check_built_site  # a site that renders its pages with the MkDocs plugin
         return _report(check_built_site(mkdocs_yml), out, "mkdocs build")
+    from generator.blog.check import check_blog
+    from generator.blog.config import load_blog
+    from generator.blog.plan import plan_blog
+    from generator.blog.write import blog_lock
     blog = load_blog(root)
     with blog_lock(blog):
         report = check_blog(blog, plan_blog(blog, previous=lambda rel: _blog_file(blog, rel)))
@@ -271,15 +304,37 @@ def run_build(args, out) -> int:
         return run_blog_build(root, out)
     refuse_overlap(args.out, args.content, args.templates)
     memo.allow_writes(True)
-    plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
+    # Up to date: the files an earlier build made from these very bytes (nothing else is imported or rendered).
+    plan = stored_plan(site_inputs(args.content, args.templates))
+    if plan is None:
+        from generator.site.plan import build_plan_for_writing
+        with _planning():
+            plan = build_plan_for_writing(args.content, args.templates, previous=published_reader(args.out))
     return _print_written(write_plan(plan, args.out), args.out.rstrip("/"), out)
+
+
+@contextlib.contextmanager
+def _planning():
+    """Planning a site makes some 100,000 objects (estimates, tables, cells) that all live until the plan is written
+    or compared; the cyclic garbage collector would walk them over and over (about 5% of a check's time). Reference
+    counting still frees whatever is dropped; the collector runs again afterwards as it did before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def run_check(args, out) -> int:
     if (root := _blog_root(args)) is not None:
         return run_blog_check(root, out)
     memo.allow_writes(False)  # check writes nothing, not even to the cache
-    plan = build_plan(args.content, args.templates)
+    from generator.site.check import check_files, check_site
+    from generator.site.plan import build_plan
+    with _planning():
+        plan = build_plan(args.content, args.templates)
     report = check_files(plan, args.files) if args.files else check_site(plan, args.site)
     return _report(report, out, f"{program()} build")
 
@@ -304,9 +359,35 @@ class _TerminalSafe:
 
     def __init__(self, stream):
         self.stream = stream
+        self.reader_gone = False
 
     def write(self, text):
-        return self.stream.write(terminal_safe(text))
+        if self.reader_gone:
+            return len(text)
+        try:
+            return self.stream.write(terminal_safe(text))
+        except BrokenPipeError:
+            self._reader_left()
+            return len(text)
+
+    def flush(self):
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self):
+        # `generator models | head -1`: the reader stopped reading. What is left of the output has nowhere to go,
+        # but the command still finishes and its exit code stays its own (check's findings still exit 1). The
+        # descriptor is pointed at /dev/null so the interpreter's last flush does not raise again at exit.
+        self.reader_gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):
+            pass
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
@@ -323,7 +404,8 @@ def main(argv=None, out=None, err=None) -> int:
             pass
     out, err = _TerminalSafe(out), _TerminalSafe(err)
     try:
-        args = make_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = make_parser(argv[0] if argv and argv[0] in VERBS else None).parse_args(argv)
         if args.verb == "estimate":
             return run_estimate(args, out, err)
         return {"build": run_build, "check": run_check, "init": run_init, "models": run_models}[args.verb](args, out)

@@ -27,7 +27,7 @@
     }
     var text = String($("pick-vram").value).trim().replace(/^\+/, "");
     var typed = Number(text);
-    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || !(typed > 0) || typed > 4096) { return null; }
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || !(typed > 0) || typed > C.max_card_gb) { return null; }
     return { name: msg("pick.your-card", { gb: text }), bytes: Math.round(typed * GIB) };
   }
 
@@ -72,13 +72,15 @@
     }
     var cards = 0;
     for (var k = 2; k <= C.max_cards; k++) { if (calc.fits(at(context, k), gpu.bytes)) { cards = k; break; } }
-    // The longest context one card holds: memory grows with context, so a binary search in 1K steps (gpu_fit.py).
-    var low = 0, high = Math.floor((limit || context) / 1024);
+    // The longest context one card holds: memory grows with context, so a binary search in 1K steps (gpu_fit.py
+    // longest_context; the twin of this whole answer is gpu_fit.py picker_answer).
+    var step = C.context_step_tokens;
+    var low = 0, high = Math.floor((limit || context) / step);
     while (low < high) {
       var middle = Math.floor((low + high + 1) / 2);
-      if (calc.fits(at(middle * 1024, 1), gpu.bytes)) { low = middle; } else { high = middle - 1; }
+      if (calc.fits(at(middle * step, 1), gpu.bytes)) { low = middle; } else { high = middle - 1; }
     }
-    var longest = low * 1024;
+    var longest = low * step;
     var text = msg("pick.no-fit", Object.assign({ gib: gib(needs) }, run));
     var number;
     if (longest > 0) {

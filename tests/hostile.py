@@ -57,6 +57,12 @@ def tree(folder) -> dict:
     return found
 
 
+def entries(folder) -> set:
+    """The paths ``tree`` would list, without reading any file (one of 2 GiB took 8 s of CPU to read)."""
+    return {os.path.relpath(os.path.join(dirpath, name), folder)
+            for dirpath, dirs, names in os.walk(folder) for name in dirs + names}
+
+
 def one_error_line(result: Result, code: int = 2) -> str:
     assert result.code == code, (result.code, result.out, result.err)
     assert "Traceback" not in result.err and "internal error" not in result.err, result.err

@@ -37,32 +37,23 @@ _FIRST_SCREEN = """() => {
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 @pytest.mark.parametrize("path", ["models/qwen2-5-7b-instruct.html", "models/llama-3-1-70b.html", "fits/8gb.html"])
-def test_the_first_screen_states_the_answer(browser, server, screen, path):
+def test_the_first_screen_states_the_answer(tab, server, screen, path):
     if not os.path.exists(os.path.join(SITE, path)):
         pytest.skip(f"{path} is not built (run python -m generator build)")
     width, height = SCREENS[screen]
-    page = browser.new_page(viewport={"width": width, "height": height})
-    try:
-        page.goto(f"{server}/{path}")
-        seen = page.evaluate(_FIRST_SCREEN)
-    finally:
-        page.close()
+    seen = tab.open(f"{server}/{path}", width, height).evaluate(_FIRST_SCREEN)
     assert seen["bottom"] <= seen["height"], seen  # the whole answer is on the first screen
     assert re.search(r"\d+\.\d\d GiB", seen["text"]), seen["text"]
     assert seen["tableTop"] is None or seen["tableTop"] >= seen["bottom"]
 
 
-def test_the_picker_points_to_what_the_card_runs(browser, server):
+def test_the_picker_points_to_what_the_card_runs(tab, server):
     """The picker's "what can my card run" mode: the page of the largest memory size the card covers."""
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    try:
-        page.goto(f"{server}/index.html")
-        page.select_option("#pick-gpu", "RTX 4070 12GB")
-        assert page.get_attribute("#pick-fits", "href").endswith("fits/12gb.html")
-        assert page.is_visible("#pick-fits")
-        page.select_option("#pick-gpu", "")
-        page.fill("#pick-vram", "6")  # below every page's card: no link
-        page.dispatch_event("#pick-vram", "input")
-        assert not page.is_visible("#pick-fits")
-    finally:
-        page.close()
+    page = tab.open(f"{server}/index.html", 390, 844)
+    page.select_option("#pick-gpu", "RTX 4070 12GB")
+    assert page.get_attribute("#pick-fits", "href").endswith("fits/12gb.html")
+    assert page.is_visible("#pick-fits")
+    page.select_option("#pick-gpu", "")
+    page.fill("#pick-vram", "6")  # below every page's card: no link
+    page.dispatch_event("#pick-vram", "input")
+    assert not page.is_visible("#pick-fits")

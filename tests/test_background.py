@@ -17,9 +17,25 @@ from generator.core.background import in_background
 from generator.core.errors import GeneratorError
 
 
-def _children() -> list:
+def _all_children() -> set:
     with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
-        return handle.read().split()
+        return set(handle.read().split())
+
+
+@pytest.fixture(autouse=True)
+def _earlier_children():
+    """Children this test process had before the test (the session's Chromium driver, where a browser test ran
+    earlier in it) are not the test's."""
+    global _BEFORE
+    _BEFORE = _all_children()
+
+
+_BEFORE: set = set()
+
+
+def _children() -> list:
+    """The children the test left behind."""
+    return sorted(_all_children() - _BEFORE)
 
 
 def _bad_input():

@@ -23,7 +23,7 @@ from generator.families.model_ids import closest_model_ids, resolve_model_id
 from generator.site.check import html_tables, markdown_tables
 from generator.catalogue.loading import load_catalogue
 from generator.site.plan import build_plan
-from generator.tables.seed import table_html
+from generator.tables.table import table_html
 
 SEED_SOURCE = os.path.join(ROOT, "content", "posts", "2024-09-03-how-much-vram-is-required-for-llm-inference.md")
 SEED_NAME = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
@@ -792,26 +792,8 @@ def _assert_scrolls_inside(widths, where):
     assert widths["scrolls"] > widths["region"], (where, widths)  # its own region does
 
 
-@pytest.fixture
-def own_browser():
-    """A Chromium of this test's own, closed with it: the session's shared one would stay a child process of the
-    worker, and tests/test_build.py asserts that a failed build leaves no child process behind."""
-    from conftest import CHROMIUM_ARGS, chromium_path, unavailable
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    if chromium_path() is None:
-        unavailable("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as manager:
-        instance = manager.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
 @pytest.mark.e2e
-def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390px(tmp_path, own_browser):
-    browser = own_browser
+def test_wide_tables_scroll_inside_their_region_in_minima_hugo_and_mkdocs_at_390px(tmp_path, browser):
     # Jekyll with its default theme, minima.
     program = _engine("jekyll")
     blog = _jekyll_minima_blog(tmp_path)

@@ -18,7 +18,7 @@ import pytest
 
 from generator.render.i18n import page_word
 
-from generator import cli
+from generator import api, cli
 from generator.site import calculator
 from generator.catalogue import loading
 from generator.render import pages as render
@@ -78,7 +78,7 @@ def test_json_round_trips_the_catalogue(catalogue):
     assert tuple(profiles) == catalogue.frameworks
     assert {g["name"]: g["memory_bytes"] for g in data["gpus"]} == {n: g.memory_bytes for n, g in catalogue.gpus.items()}
     assert [g["name"] for g in data["gpus"]] == list(catalogue.gpus)
-    assert data["default_framework"] == cli.DEFAULT_FRAMEWORK
+    assert data["default_framework"] == api.DEFAULT_FRAMEWORK   # what `estimate` runs when no framework is named
     quant = data["quantization"]
     assert quant["valid_names"] == valid_quantization_names()
     for name in valid_quantization_names():
@@ -121,15 +121,21 @@ def site_dir(tmp_path_factory, catalogue):
 
 
 class Page:
-    """One open calculator page, with every request and script error recorded."""
+    """The calculator page freshly loaded for one test, with every request and script error of that load recorded.
 
-    def __init__(self, browser, site_dir, width=1280, height=900):
+    A module's tests share one page (conftest.calculator_tab; a new one costs Chromium a renderer process): each
+    loads the calculator again at its own size, with listeners of its own, removed when it closes."""
+
+    def __init__(self, shared, site_dir, width=1280, height=900):
         self.requests, self.errors = [], []
-        self.context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
-        self.page = self.context.new_page()
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page = shared
+        self._listeners = [("request", lambda request: self.requests.append(request.url)),
+                           ("pageerror", lambda error: self.errors.append(str(error))),
+                           ("console", lambda message: message.type == "error" and self.errors.append(message.text))]
+        self.page.goto("about:blank")
+        self.page.set_viewport_size({"width": width, "height": height})
+        for event, handler in self._listeners:
+            self.page.on(event, handler)
         self.page.goto((site_dir / "calculator" / "index.html").as_uri())
         self.page.wait_for_function("window.vramCalculator && window.vramCalculator.last !== undefined")
 
@@ -143,12 +149,13 @@ class Page:
         assert leaving == []
 
     def close(self):
-        self.context.close()
+        for event, handler in self._listeners:
+            self.page.remove_listener(event, handler)
 
 
 @pytest.fixture
-def page(browser, site_dir):
-    opened = Page(browser, site_dir)
+def page(calculator_tab, site_dir):
+    opened = Page(calculator_tab, site_dir)
     yield opened
     opened.close()
 
@@ -352,7 +359,7 @@ def _pasted_cases(seed, config_dir):
 def _extreme_cases(catalogue, seed):
     """The page's upper limits (context and new tokens 2^20, batch 1024, 64 GPUs): still exact."""
     rng = random.Random(seed)
-    limits = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
+    limits = calculator.PAGE_LIMITS
     cases = []
     for index, model in enumerate(m.id for m in catalogue.models.values() if m.architecture is not None):
         framework = EXTREME_FRAMEWORKS[index % len(EXTREME_FRAMEWORKS)]
@@ -491,9 +498,10 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
                  "vllm-max-num-batched-tokens": str(log.max_num_batched_tokens or ""), "vllm-engine": log.engine or "",
                  "vllm-enforce-eager": "1" if log.enforce_eager else "",
                  "vllm-flashinfer-sampler": "1" if log.flashinfer_sampler else ""}
-        # The page's context field stops at 1,048,576 tokens (LIMITS in calculator.js); the request does not change
+        # The page's context field stops at 1,048,576 tokens (calculator.py PAGE_LIMITS); the request does not change
         # the cache vLLM sizes, only whether it admits the request (fuhengwu-h200x8-llama-4-scout-5m: 5,242,880).
-        cases.append({"model": log.model, "quantization": log.quantization, "context": min(log.max_model_len, 2 ** 20),
+        cases.append({"model": log.model, "quantization": log.quantization,
+                      "context": min(log.max_model_len, calculator.PAGE_LIMITS["context"]),
                       "generate": 0, "batch": 1, "framework": log.framework, "engine": "vllm",
                       "version": log.version, "gpus": log.tensor_parallel,
                       "kv_dtype": "" if log.kv_cache_dtype == "auto" else log.kv_cache_dtype, "gpu": log.gpu,
@@ -656,8 +664,8 @@ def test_config_errors_match_the_cli(page, tmp_path):
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
-def test_screenshots_and_no_sideways_scroll(browser, site_dir, tmp_path, width, height):
-    opened = Page(browser, site_dir, width, height)
+def test_screenshots_and_no_sideways_scroll(calculator_tab, site_dir, tmp_path, width, height):
+    opened = Page(calculator_tab, site_dir, width, height)
     try:
         # A multi-GPU vLLM run shows every output row (per-GPU peaks, the GPU verdict, vLLM capacity).
         opened.run([{"model": "Qwen2.5-32B-Instruct", "config": "", "quantization": "awq", "context": "32768",

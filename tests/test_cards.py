@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import ROOT, repo_plan, run_cli
-from generator.tables import estimates as guide_tables
+from generator.tables import estimates
 from generator.site.check import compare_tables, html_tables
 from generator.core.errors import GeneratorError
 from generator.tables.estimates import Estimator
@@ -150,7 +150,7 @@ def test_the_page_answers_first_with_figures_from_its_tables():
 def test_vllm_starts_on_the_card_it_names_and_not_on_a_smaller_one(content, estimator):
     pages = content.site.model_pages
     vllm = _tables(PAGE)["vllm"]
-    length = guide_tables.page_max_model_len(estimator, "Qwen2.5-7B-Instruct", pages.vllm_max_model_len)
+    length = estimates.page_max_model_len(estimator, "Qwen2.5-7B-Instruct", pages.vllm_max_model_len)
     cuda = sorted((g for g in pages.gpus if not content.gpus[g].unified_memory), key=estimator.limit_bytes)
     for row in vllm.rows:
         quantization = row.label.split()[-1]
@@ -180,9 +180,9 @@ def test_a_page_per_memory_size_lists_per_engine_what_fits(size, content, estima
     for row in tables["fits-llama-cpp"].rows[:12]:
         model_id, quantization, k = row.label.rsplit(" ", 1)[0], row.label.rsplit(" ", 1)[1], row.cells[2].value
         limit = estimator.limit_bytes(gpu)
-        assert guide_tables.gpu_fit.fits(estimator(model_id, quantization, k * 1024, framework), limit)
+        assert estimates.gpu_fit.fits(estimator(model_id, quantization, k * 1024, framework), limit)
         if (k + 1) * 1024 <= estimator.max_context(model_id):
-            assert not guide_tables.gpu_fit.fits(estimator(model_id, quantization, (k + 1) * 1024, framework), limit)
+            assert not estimates.gpu_fit.fits(estimator(model_id, quantization, (k + 1) * 1024, framework), limit)
     html = plan.files[path].decode("utf-8")
     assert len(html_tables(html)) == 3 and f"{size} GB" in html
 

@@ -321,14 +321,15 @@ EAGER_BYTES_PER_SCORE = {"bf16": 2 + 4 + 4,          # scores, fp32 copy, fp32 s
 
 @pytest.mark.parametrize("dtype", ["bf16", "fp16", "fp32"])
 def test_eager_attention_peak_per_score_element(dtype):
-    """One layer's prefill peak: residual + normed input, Q/K/V, K/V repeated to every head, the batch x heads x
-    q x k scores at their peak, and the shared 4-D mask (batch x q x k in the model dtype)."""
+    """One layer's prefill peak: inputs_embeds, the layer input (the residual) and its normed copy, Q/K/V, K/V
+    repeated to every head, the batch x heads x q x k scores at their peak, and the shared 4-D mask (batch x q x k in
+    the model dtype)."""
     arch = ARCH["Llama-3.1-8B"]
     quant = parse_quantization(dtype)
     act = quant.compute_bytes
     for batch, context in ((1, 8192), (2, 4096)):
         tokens = batch * context
-        stream = 2 * tokens * arch.hidden_size * act
+        stream = 3 * tokens * arch.hidden_size * act  # inputs_embeds, the layer input (residual), its normed copy
         qkv = tokens * (arch.heads + 2 * arch.kv_heads) * arch.head_dim * act
         repeated = 2 * tokens * arch.heads * arch.head_dim * act   # repeat_kv, 4.46 (sdpa_repeats_kv)
         scores = batch * arch.heads * context * context * EAGER_BYTES_PER_SCORE[dtype]

@@ -154,18 +154,18 @@ def test_a_config_json_that_is_not_a_small_regular_file_is_never_read_whole(tmp_
 def test_a_content_file_that_is_a_fifo_or_huge_is_refused(tmp_path):
     import shutil
 
-    from hostile import ROOT, tree
+    from hostile import ROOT, entries
     for name in ("content", "templates"):
         shutil.copytree(os.path.join(ROOT, name), tmp_path / name)
     models = tmp_path / "content" / "gpus.yaml"
     models.unlink()
     with open(models, "wb") as handle:
         handle.truncate(2 * 2 ** 30)
-    before = tree(tmp_path)
+    before = entries(tmp_path)
     line = one_error_line(run_limited("check", cwd=tmp_path))
     assert "gpus.yaml" in line and "more than" in line
     models.unlink()
     os.mkfifo(models)
     line = one_error_line(run_limited("check", cwd=tmp_path))
     assert "gpus.yaml" in line
-    assert set(tree(tmp_path)) == set(before)
+    assert entries(tmp_path) == before

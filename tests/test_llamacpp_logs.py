@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator.tables import seed as tables
+from generator.tables import seed
 from generator.calc.llamacpp import LlamaCppRun, llamacpp_memory
 from generator.core.errors import GeneratorError
 from generator.catalogue.loading import load_catalogue, load_content
@@ -31,16 +31,16 @@ def test_at_least_fifteen_logs_each_with_its_source(content):
 
 def test_targets_on_the_collected_logs(content):
     """Issue 10: KV cache within 2% on average; model + KV + compute within 8% on average, no log worse than 15%."""
-    result = tables.validate_llamacpp_logs(content)
+    result = seed.validate_llamacpp_logs(content)
     assert result.kv_mape <= 2.0
     assert result.total_mape <= 8.0
     assert result.total_worst_pct <= 15.0
 
 
 def test_validation_tables_publish_every_log(content):
-    table = tables.llamacpp_validation_table("llamacpp", content)
+    table = seed.llamacpp_validation_table("llamacpp", content)
     assert [row.label for row in table.rows] == [log.id for log in content.llamacpp_logs]
-    summary = tables.llamacpp_validation_summary_table("llamacpp-summary", content)
+    summary = seed.llamacpp_validation_summary_table("llamacpp-summary", content)
     assert [row.label for row in summary.rows] == ["KV cache", "模型权重", "计算缓冲区", "合计"]
 
 

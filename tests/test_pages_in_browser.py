@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 SITE = os.path.join(ROOT, "site")
 WIDTHS = {"phone": 390, "desktop": 1280}
@@ -73,12 +73,12 @@ _CHART_TEXT = """async () => {
 
 
 @pytest.mark.parametrize("width_name,page_path", CASES)
-def test_page_is_readable_and_stays_local(browser, server, tmp_path, page_path, width_name):
-    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+def test_page_is_readable_and_stays_local(tab, server, tmp_path, page_path, width_name):
+    page = tab.reset(WIDTHS[width_name])
     requests, failures, errors = [], [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("requestfailed", lambda request: failures.append(request.url))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("request", lambda request: requests.append(request.url))
+    tab.on("requestfailed", lambda request: failures.append(request.url))
+    tab.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{server}/{page_path}", wait_until="load")
     screenshot = tmp_path / f"{page_path.replace('/', '_')}-{width_name}.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -101,12 +101,10 @@ def test_page_is_readable_and_stays_local(browser, server, tmp_path, page_path, 
         assert chart["px"] >= MIN_CHART_TEXT_PX, chart
         assert chart["max"] <= 20, chart  # not oversized on a desktop
         assert len(chart["alt"]) > 40 and "GiB" in chart["alt"] or "%" in chart["alt"], chart
-    page.close()
 
 
-def test_a_wide_table_keeps_its_first_column_in_view_when_scrolled(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/posts/llm-inference-vram-guide.html", wait_until="load")
+def test_a_wide_table_keeps_its_first_column_in_view_when_scrolled(tab, server):
+    page = tab.open(f"{server}/posts/llm-inference-vram-guide.html", 390)
     region = page.locator(".table-scroll").first
     before = region.evaluate("r => r.querySelector('tbody th').getBoundingClientRect().left")
     # From the keyboard: the region takes focus and the arrow keys scroll it.
@@ -116,16 +114,14 @@ def test_a_wide_table_keeps_its_first_column_in_view_when_scrolled(browser, serv
     assert region.evaluate("r => r.scrollLeft") > 0
     after = region.evaluate("r => r.querySelector('tbody th').getBoundingClientRect().left")
     assert after == pytest.approx(before, abs=1)
-    page.close()
 
 
 def _answer(page) -> tuple[str, str]:
     return page.locator("#pick-number").text_content(), page.locator("#pick-sentence").text_content()
 
 
-def test_picker_answers_a_12_gb_card_and_a_typed_vram(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/index.html", wait_until="load")
+def test_picker_answers_a_12_gb_card_and_a_typed_vram(tab, server):
+    page = tab.open(f"{server}/index.html", 390)
     page.select_option("#pick-model", "Qwen2.5-7B-Instruct")
     page.select_option("#pick-quantization", "awq")
     page.select_option("#pick-gpu", "")
@@ -149,24 +145,20 @@ def test_picker_answers_a_12_gb_card_and_a_typed_vram(browser, server):
     # The picker's link opens the calculator with the same setup.
     href = page.locator("#pick-calculator").get_attribute("href")
     assert "model=Qwen2.5-7B-Instruct" in href and "q=bf16" in href
-    page.close()
 
 
-def test_picker_says_at_most_this_context(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{server}/index.html", wait_until="load")
+def test_picker_says_at_most_this_context(tab, server):
+    page = tab.open(f"{server}/index.html", 1280)
     page.select_option("#pick-model", "Llama-3.1-8B")
     page.select_option("#pick-quantization", "bf16")
     page.select_option("#pick-context", "131072")
     page.select_option("#pick-gpu", "RTX 4090")
     number, sentence = _answer(page)
     assert number.startswith("最多 ") and "上下文" in number and "一张卡最长能跑" in sentence
-    page.close()
 
 
-def test_calculator_setup_round_trips_through_the_url(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/calculator/index.html", wait_until="load")
+def test_calculator_setup_round_trips_through_the_url(tab, browser, server):
+    page = tab.open(f"{server}/calculator/index.html", 390)
     page.select_option("#model", "Qwen3-8B")
     page.fill("#quantization", "q4_k_m")
     page.select_option("#framework", "llama.cpp")
@@ -185,23 +177,19 @@ def test_calculator_setup_round_trips_through_the_url(browser, server):
     assert other.locator("#out-peak").text_content() == shown
     assert other.locator("#out-fits").text_content() == fits
     other.close()
-    page.close()
 
 
-def test_model_pages_open_the_calculator_prefilled(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/models/qwen2-5-14b-instruct.html", wait_until="load")
+def test_model_pages_open_the_calculator_prefilled(tab, server):
+    page = tab.open(f"{server}/models/qwen2-5-14b-instruct.html", 390)
     page.locator(".calculator-cta a").first.click()
     page.wait_for_load_state("load")
     assert page.locator("#model").input_value() == "Qwen2.5-14B-Instruct"
     assert page.locator("#out-model").text_content() == "Qwen2.5-14B-Instruct"
-    page.close()
 
 
-def test_calculator_vllm_says_what_it_needs_to_start(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/calculator/index.html#model={quote('Qwen2.5-0.5B-Instruct')}&quantization=bf16"
-              "&framework=vllm&framework-version=0.6.3&gpu=RTX%204090", wait_until="load")
+def test_calculator_vllm_says_what_it_needs_to_start(tab, server):
+    page = tab.open(f"{server}/calculator/index.html#model={quote('Qwen2.5-0.5B-Instruct')}&quantization=bf16"
+                    "&framework=vllm&framework-version=0.6.3&gpu=RTX%204090", 390)
     summary = page.locator("#vllm-summary")
     assert summary.is_visible()
     minimum = float(page.locator("#out-vllm-minimum").text_content())
@@ -212,13 +200,11 @@ def test_calculator_vllm_says_what_it_needs_to_start(browser, server):
     assert bar.is_visible() and page.locator("#bar-peak").text_content() == page.locator("#out-peak").text_content()
     box = bar.bounding_box()
     assert box["y"] + box["height"] == pytest.approx(900, abs=2)
-    page.close()
 
 
-def test_calculator_warns_in_the_pages_language(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{server}/calculator/index.html#model=Qwen2.5-7B-Instruct&quantization=q4_k_m"
-              "&framework=llama.cpp&context=131072", wait_until="load")
+def test_calculator_warns_in_the_pages_language(tab, server):
+    page = tab.open(f"{server}/calculator/index.html#model=Qwen2.5-7B-Instruct&quantization=q4_k_m"
+                    "&framework=llama.cpp&context=131072", 1280)
     warnings = page.locator("#warnings").text_content()
     # Qwen2.5-7B-Instruct's config.json: max_position_embeddings 32768; 131072 + 512 generated tokens exceed it.
     assert "超过了模型的最大长度 32,768" in warnings
@@ -227,7 +213,6 @@ def test_calculator_warns_in_the_pages_language(browser, server):
     page.keyboard.press("Control+A")
     page.keyboard.type("8192")
     assert "超过了模型的最大长度" not in page.locator("#warnings").text_content()
-    page.close()
 
 
 # --- Issue 24: pages that never make a reader work ------------------------------------------------------------------
@@ -240,11 +225,10 @@ PAGE_KINDS = ["index.html", "posts/llm-inference-vram-guide.html", "models/qwen2
 
 
 @pytest.mark.parametrize("width_name", WIDTHS)
-def test_an_unknown_model_card_or_quantization_in_a_link_is_named_with_the_nearest(browser, server, width_name):
-    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+def test_an_unknown_model_card_or_quantization_in_a_link_is_named_with_the_nearest(tab, server, width_name):
     link = (f"{server}/calculator/index.html#model=Qwen2.5-7B-Instruc&quantization=gptq-int3&framework=transformers"
             "&framework-version=4.46.0&gpu=RTX%204099&context=4096")
-    page.goto(link, wait_until="load")
+    page = tab.open(link, WIDTHS[width_name])
     model, gpu, quant = (page.locator(f"#err-{f}").text_content() for f in ("model", "gpu", "quantization"))
     # Each names the value from the link, in the page's language (zh-CN), and offers the nearest ids first.
     assert model.startswith(page_word("url.unknown-model", "zh-CN", value="Qwen2.5-7B-Instruc")), model
@@ -272,24 +256,20 @@ def test_an_unknown_model_card_or_quantization_in_a_link_is_named_with_the_neare
     page.locator("#err-quantization .suggestion", has_text="gptq-int4").click()
     assert page.locator("#out-peak").text_content() not in ("—", "")
     assert "model=Qwen2.5-7B-Instruct&" in page.url and "gpu=RTX+4090" in page.url
-    page.close()
 
 
-def test_an_unknown_framework_and_kv_type_in_a_link_are_named(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/calculator/index.html#model=Qwen3-8B&framework=vlm&kv-dtype=fp9", wait_until="load")
+def test_an_unknown_framework_and_kv_type_in_a_link_are_named(tab, server):
+    page = tab.open(f"{server}/calculator/index.html#model=Qwen3-8B&framework=vlm&kv-dtype=fp9", 390)
     assert page.locator("#err-framework").text_content().startswith(
         page_word("url.unknown-framework", "zh-CN", value="vlm"))
     assert page.locator("#err-framework .suggestion").first.text_content() == "vllm"
     assert page.locator("#err-kv-dtype").text_content().startswith(
         page_word("url.unknown-kv-dtype", "zh-CN", value="fp9"))
     assert "framework=vlm" in page.url and "kv-dtype=fp9" in page.url
-    page.close()
 
 
-def test_vram_is_typed_one_way_in_picker_and_calculator(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/index.html", wait_until="load")
+def test_vram_is_typed_one_way_in_picker_and_calculator(tab, server):
+    page = tab.open(f"{server}/index.html", 390)
     page.select_option("#pick-model", "Qwen2.5-7B-Instruct")
     page.select_option("#pick-gpu", "")
     page.fill("#pick-vram", "12.5")
@@ -308,20 +288,16 @@ def test_vram_is_typed_one_way_in_picker_and_calculator(browser, server):
     assert page.locator("#gpu").input_value() == "RTX 4090" and "vram=" not in page.url and "gpu=RTX+4090" in page.url
     assert page.locator("#out-peak").text_content() not in ("—", "")
     assert page.locator(".share .copy-link").text_content() == page_word("link.copy", "zh-CN")
-    page.close()
 
 
-def test_picker_link_reopens_the_same_answer(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{server}/index.html#model=Qwen2.5-14B-Instruct&context=32768&q=bf16&gpu=RTX%204090",
-              wait_until="load")
+def test_picker_link_reopens_the_same_answer(tab, server):
+    page = tab.open(f"{server}/index.html#model=Qwen2.5-14B-Instruct&context=32768&q=bf16&gpu=RTX%204090", 1280)
     assert page.locator("#pick-model").input_value() == "Qwen2.5-14B-Instruct"
     assert page.locator("#pick-gpu").input_value() == "RTX 4090"
     assert _answer(page)[0] != "能装下"
     page.goto(f"{server}/index.html#model=Qwen9-7B&q=bf16", wait_until="load")
     page.reload(wait_until="load")
     assert _answer(page)[1].startswith(page_word("url.unknown-model", "zh-CN", value="Qwen9-7B"))
-    page.close()
 
 
 _HEADER = """(table) => {
@@ -335,9 +311,8 @@ _HEADER = """(table) => {
 
 
 @pytest.mark.parametrize("width_name", WIDTHS)
-def test_long_tables_keep_their_header_row_and_say_more_columns_above(browser, server, width_name):
-    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
-    page.goto(f"{server}/index.html", wait_until="load")
+def test_long_tables_keep_their_header_row_and_say_more_columns_above(tab, server, width_name):
+    page = tab.open(f"{server}/index.html", WIDTHS[width_name])
     table = page.locator("main table").first
     before = table.evaluate(_HEADER)
     assert before["rows"] > 50
@@ -355,12 +330,10 @@ def test_long_tables_keep_their_header_row_and_say_more_columns_above(browser, s
         assert not after["overflows"]
         box = page.locator(".table-wrap").first.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
-    page.close()
 
 
-def test_long_tables_filter_by_a_typed_name(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/index.html", wait_until="load")
+def test_long_tables_filter_by_a_typed_name(tab, server):
+    page = tab.open(f"{server}/index.html", 390)
     wrap = page.locator(".table-wrap").first
     total = wrap.locator("tbody tr").count()
     wrap.locator(".table-filter input").fill("qwen3")
@@ -369,14 +342,12 @@ def test_long_tables_filter_by_a_typed_name(browser, server):
     assert all("qwen3" in name.lower() for name in shown.locator("th").all_text_contents())
     wrap.locator(".table-filter input").fill("")
     assert wrap.locator("tbody tr:not([hidden])").count() == total
-    page.close()
 
 
 @pytest.mark.parametrize("width_name", WIDTHS)
 @pytest.mark.parametrize("page_path", PAGE_KINDS)
-def test_every_page_kind_has_the_nav_bar(browser, server, page_path, width_name):
-    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
-    page.goto(f"{server}/{page_path}", wait_until="load")
+def test_every_page_kind_has_the_nav_bar(tab, server, page_path, width_name):
+    page = tab.open(f"{server}/{page_path}", WIDTHS[width_name])
     nav = page.locator("header nav.site-nav")
     assert nav.is_visible()
     box = nav.bounding_box()
@@ -389,7 +360,6 @@ def test_every_page_kind_has_the_nav_bar(browser, server, page_path, width_name)
         nav.get_by_text(page_word("nav.posts", "zh-CN"), exact=True).click()
         top = page.locator("#posts").bounding_box()["y"]
         assert 0 <= top < 900
-    page.close()
 
 
 _STRAY_SPACES = """(cjk) => {
@@ -402,11 +372,9 @@ _STRAY_SPACES = """(cjk) => {
 
 
 @pytest.mark.parametrize("post", sorted(name for name in os.listdir(os.path.join(SITE, "posts"))))
-def test_no_stray_spaces_in_chinese_text(browser, server, post):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto(f"{server}/posts/{post}", wait_until="load")
+def test_no_stray_spaces_in_chinese_text(tab, server, post):
+    page = tab.open(f"{server}/posts/{post}", 390)
     assert page.evaluate(_STRAY_SPACES, CJK) == []
-    page.close()
 
 
 ENGLISH_POST = """---
@@ -428,8 +396,6 @@ Every number below comes from the build.
 def english_site(tmp_path_factory):
     """A blog with `lang: en` (site.yaml) and an English post: everything the build adds must be English too."""
     import shutil
-    import subprocess
-    import sys
     root = tmp_path_factory.mktemp("english")
     for name in ("content", "templates"):
         shutil.copytree(os.path.join(ROOT, name), root / name)
@@ -442,18 +408,20 @@ def english_site(tmp_path_factory):
     for post in (root / "content" / "posts").iterdir():
         post.unlink()
     (root / "content" / "posts" / "2026-12-01-english-post.md").write_text(ENGLISH_POST, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    with pytest.MonkeyPatch.context() as patch:  # in-process: the build's output is the point, not its process
+        patch.chdir(root)
+        result = run_cli("build")
+    assert result.code == 0, result.err
     return root / "site"
 
 
 @pytest.mark.parametrize("width_name", WIDTHS)
 @pytest.mark.parametrize("page_path", ["index.html", "posts/english-post.html", "models/qwen3-8b.html",
                                        "calculator/index.html"])
-def test_an_english_build_says_every_word_in_english(browser, english_site, page_path, width_name):
-    page = browser.new_page(viewport={"width": WIDTHS[width_name], "height": 900})
+def test_an_english_build_says_every_word_in_english(tab, english_site, page_path, width_name):
+    page = tab.reset(WIDTHS[width_name])
     errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("pageerror", lambda error: errors.append(str(error)))
     page.goto((english_site / page_path).as_uri(), wait_until="load")
     assert errors == []
     assert page.evaluate("document.documentElement.lang") == "en"
@@ -469,17 +437,14 @@ def test_an_english_build_says_every_word_in_english(browser, english_site, page
         if img.endswith(".svg"):
             svg = (english_site / page_path).parent.joinpath(img).resolve().read_text(encoding="utf-8")
             assert not re.search(f"[{CJK}]", svg), img
-    page.close()
 
 
-def test_an_english_calculator_link_names_an_unknown_model_in_english(browser, english_site):
-    page = browser.new_page(viewport={"width": 390, "height": 900})
-    page.goto((english_site / "calculator" / "index.html").as_uri() + "#model=Qwen3-9B&quantization=q4_k_mm",
-              wait_until="load")
+def test_an_english_calculator_link_names_an_unknown_model_in_english(tab, english_site):
+    page = tab.open((english_site / "calculator" / "index.html").as_uri() + "#model=Qwen3-9B&quantization=q4_k_mm",
+                    390)
     model = page.locator("#err-model").text_content()
     assert model.startswith(page_word("url.unknown-model", "en", value="Qwen3-9B")), model
     assert "Did you mean" in model and "Qwen3-8B" in page.locator("#err-model .suggestion").all_text_contents()
     quant = page.locator("#err-quantization").text_content()
     assert quant.startswith(page_word("err.unknown-quantization", "en", value="q4_k_mm")), quant
     assert not re.search(f"[{CJK}]", page.locator("#result-bar").inner_text() + page.locator("main").inner_text())
-    page.close()

@@ -1,11 +1,11 @@
-"""The index page's picker ("will it run on my card?", templates/picker.js) against a Python twin built from the
-estimator and generator/calc/gpu_fit.py (issue 23, item 5: the numbers only JavaScript computed get a Python twin).
+"""The index page's picker ("will it run on my card?", templates/picker.js) against its Python twin,
+generator/calc/gpu_fit.py ``picker_answer`` (issue 23, item 5: the numbers only JavaScript computed get a Python twin).
 
-The twin follows picker.js's rules as written there: a GGUF quantization runs on llama.cpp whatever engine is chosen;
-llama.cpp runs only GGUF; a Mac runs only llama.cpp; a context past the model's maximum is refused; otherwise one card
-of the chosen size either holds the run ("fits"), or the answer is the longest context one card holds (a multiple of
-1,024, gpu_fit.longest_context), else the fewest cards that hold it (gpu_fit.cards_needed, up to MAX_CARDS), else
-"does not fit". The numbers come from the Python estimator; the page must show the same answer for 200 seeded
+The twin follows picker.js's rules: a GGUF quantization runs on llama.cpp whatever engine is chosen; llama.cpp runs
+only GGUF; a Mac runs only llama.cpp; a context past the model's maximum is refused; otherwise one card of the chosen
+size either holds the run ("fits"), or the answer is the longest context one card holds (a multiple of 1,024,
+gpu_fit.longest_context), else the fewest cards that hold it (up to MAX_CARDS), else "does not fit". The numbers come
+from the Python estimator; the page must show the same answer, and the same figures in its sentence, for 200 seeded
 choices of model, context, quantization, engine and card."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import random
 import pytest
 
 from conftest import ROOT
-from generator.calc.estimator import estimate, parse_framework, parse_quantization
-from generator.calc.gpu_fit import MAX_CARDS, cards_needed, fits, longest_context
+from generator.calc.gpu_fit import busiest_gpu_bytes, picker_answer
 from generator.core.errors import GeneratorError
 from generator.render.i18n import page_word
 from generator.catalogue.loading import load_content
@@ -27,6 +26,7 @@ pytestmark = pytest.mark.e2e
 INDEX = os.path.join(ROOT, "site", "index.html")
 CONTENT = load_content(os.path.join(ROOT, "content"))
 LANG = CONTENT.site.lang
+GIB = 2 ** 30
 
 
 def _tokens(n):
@@ -34,37 +34,30 @@ def _tokens(n):
 
 
 def twin(model_id, context, quantization, spec, gpu_name):
-    """(verdict, the big number) as picker.js's answer() states them, computed in Python."""
+    """(verdict, the big number, figures the sentence must hold) as picker.js's answer() states them, from the
+    Python twin."""
     arch = CONTENT.models[model_id].require_architecture()
     gpu = CONTENT.gpus[gpu_name]
-    usable = gpu.usable_bytes
-    quant = parse_quantization(quantization)
-    engine = spec.split("==")[0]
-    if quant.format == "gguf" and engine != "llama.cpp":
-        spec = engine = "llama.cpp"
-    if quant.format != "gguf" and engine == "llama.cpp":
-        return "no", "—"
-    if gpu.unified_memory and engine != "llama.cpp":
-        return "no", "—"
-    limit = arch.max_position_embeddings
-    if limit and context > limit:
-        return "no", "—"
     try:
-        framework = parse_framework(spec, CONTENT.frameworks)
-
-        def at(tokens, cards):
-            return estimate(arch, quant, tokens, framework, gpus=cards, gpu_memory_bytes=usable)
-        if fits(at(context, 1), usable):
-            return "yes", page_word("pick.yes", LANG)
-        cards = cards_needed(lambda k: at(context, k), usable, MAX_CARDS)
-        longest = longest_context(lambda tokens: at(tokens, 1), usable, limit or context)
+        answer = picker_answer(arch, quantization, context, spec, gpu.usable_bytes, gpu.unified_memory,
+                               CONTENT.frameworks)
     except GeneratorError:
-        return "no", "—"      # the page says it cannot (pick.cannot), with the estimator's words
-    if longest > 0:
-        return "no", page_word("pick.at-most", LANG, context=_tokens(longest))
-    if cards:
-        return "no", page_word("pick.needs-cards", LANG, cards=cards)
-    return "no", page_word("pick.never", LANG)
+        return "no", "—", []      # the page says it cannot (pick.cannot), with the estimator's words
+    if answer.estimate is None:
+        return "no", "—", []
+    one = answer.estimate
+    needs = f"{busiest_gpu_bytes(one) / GIB:.2f}"
+    if answer.kind == "fits":
+        if one.kv_cache_capacity_tokens is not None:
+            figures = [f"{one.per_gpu_peak[0] / GIB:.2f}", f"{one.kv_cache_capacity_tokens:,}"]
+        else:
+            figures = [f"{one.peak / GIB:.2f}", needs]
+        return "yes", page_word("pick.yes", LANG), figures
+    if answer.kind == "at-most":
+        return "no", page_word("pick.at-most", LANG, context=_tokens(answer.longest)), [needs, f"{answer.longest:,}"]
+    if answer.kind == "needs-cards":
+        return "no", page_word("pick.needs-cards", LANG, cards=answer.cards), [needs]
+    return "no", page_word("pick.never", LANG), [needs]
 
 
 _ANSWERS = """(cases) => cases.map((c) => {
@@ -73,9 +66,9 @@ _ANSWERS = """(cases) => cases.map((c) => {
   set("pick-engine", c.engine); set("pick-gpu", c.gpu); set("pick-vram", "");
   try {
     const answer = window.vramPicker.answer();
-    return [answer.verdict, answer.number];
+    return [answer.verdict, answer.number, answer.sentence];
   } catch (error) {
-    return ["no", "—"];   // update() shows pick.cannot with the estimator's words
+    return ["no", "—", ""];   // update() shows pick.cannot with the estimator's words
   }
 })"""
 
@@ -83,29 +76,28 @@ _OPTIONS = """() => Object.fromEntries(["pick-model", "pick-context", "pick-quan
   .map((id) => [id, Array.from(document.getElementById(id).options).map((o) => o.value).filter(Boolean)]))"""
 
 
-def test_the_picker_answers_as_the_python_twin(browser, server):  # noqa: F811
+def test_the_picker_answers_as_the_python_twin(tab, server):  # noqa: F811
     if not os.path.exists(INDEX):
         pytest.skip("site/index.html is not built (run python -m generator build)")
-    page = browser.new_page()
-    try:
-        page.goto(f"{server}/index.html")
-        page.wait_for_function("window.vramPicker !== undefined")
-        options = page.evaluate(_OPTIONS)
-        rng = random.Random(20261207)
-        cases = []
-        for index in range(200):
-            pick = {key: (values[index % len(values)] if index < len(values) else rng.choice(values))
-                    for key, values in options.items()}
-            cases.append({"model": pick["pick-model"], "context": int(pick["pick-context"]),
-                          "quantization": pick["pick-quantization"], "engine": pick["pick-engine"],
-                          "gpu": pick["pick-gpu"]})
-        shown = page.evaluate(_ANSWERS, cases)
-    finally:
-        page.close()
+    page = tab.open(f"{server}/index.html", 1280, 720)  # what browser.new_page() opens
+    page.wait_for_function("window.vramPicker !== undefined")
+    options = page.evaluate(_OPTIONS)
+    rng = random.Random(20261207)
+    cases = []
+    for index in range(200):
+        pick = {key: (values[index % len(values)] if index < len(values) else rng.choice(values))
+                for key, values in options.items()}
+        cases.append({"model": pick["pick-model"], "context": int(pick["pick-context"]),
+                      "quantization": pick["pick-quantization"], "engine": pick["pick-engine"],
+                      "gpu": pick["pick-gpu"]})
+    shown = page.evaluate(_ANSWERS, cases)
     kinds = {}
-    for case, (verdict, number) in zip(cases, shown):
-        expected = twin(case["model"], case["context"], case["quantization"], case["engine"], case["gpu"])
-        assert (verdict, number) == expected, case
+    for case, (verdict, number, sentence) in zip(cases, shown):
+        expected_verdict, expected_number, figures = twin(case["model"], case["context"], case["quantization"],
+                                                          case["engine"], case["gpu"])
+        assert (verdict, number) == (expected_verdict, expected_number), case
+        for figure in figures:
+            assert figure in sentence, (case, figure, sentence)
         kind = "refused" if number == "—" else verdict if verdict == "yes" else number.split(" ")[0]
         kinds[kind] = kinds.get(kind, 0) + 1
     print(f"\npicker answers: {kinds}")

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from conftest import ROOT, SEED_HTML
-from generator.tables import estimates as guide_tables
+from conftest import ROOT, SEED_HTML, repo_plan
+from generator.tables import estimates
 from generator.site.check import html_tables
 from generator.render.formatting import format_number
 from generator.tables.estimates import Estimator, model_sort_key, sorted_models
 from generator.catalogue.loading import load_content
-from generator.site.plan import JEKYLL_INDEX, build_plan
-from generator.tables.seed import table_html
+from generator.site.plan import JEKYLL_INDEX
+from generator.tables.table import table_html
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def content():
 
 @pytest.fixture(scope="module")
 def plan():
-    return build_plan(f"{ROOT}/content", f"{ROOT}/templates")
+    return repo_plan()  # the process's one plan of the repository (read-only), not a second one
 
 
 def _text(plan, path):
@@ -86,10 +86,10 @@ def test_the_grid_names_the_smallest_card_and_colours_it_by_rank(plan, content):
         for row in grid.rows:
             model_id = row.cells[0].text
             for tokens, cell in zip(pages.contexts, row.cells[1:]):
-                want = guide_tables.smallest_fit(estimator, model_id, quantization, tokens, pages.framework,
+                want = estimates.smallest_fit(estimator, model_id, quantization, tokens, pages.framework,
                                                  list(pages.gpus), pages.multi_card)
                 assert cell.text == want
-                if want == guide_tables.NOT_APPLICABLE:
+                if want == estimates.NOT_APPLICABLE:
                     assert cell.hue is None
                 else:
                     rank = tiers.index(want) if want in tiers else len(tiers)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 
-from generator.site.check import CheckReport, chart_findings, compare_tables, count_tables, reader_equivalent, unified_diff
-from generator.core.errors import program
 from generator.blog.config import BlogConfig
 from generator.blog.plan import BlogPlan
 from generator.blog.write import _what, digest, owned_plan, published_bytes, read_manifest, target
+from generator.core.errors import program
+from generator.site.check import CheckReport, chart_findings, compare_tables, count_tables, reader_equivalent, unified_diff
 
 
 def check_blog(blog: BlogConfig, blog_plan: BlogPlan) -> CheckReport:

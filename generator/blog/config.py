@@ -13,24 +13,14 @@ import contextlib
 import os
 from dataclasses import dataclass
 
+from generator.blog.engines import ENGINES, Engine, engine
+from generator.blog.names import CONFIG_NAME, LEGACY_CONFIG_NAME, config_path  # noqa: F401 - also this module's
 from generator.core.errors import GeneratorError, program, shown
-from generator.render.i18n import language
 from generator.core.safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
 from generator.core.yamlio import read_yaml_file
-from generator.blog.engines import ENGINES, Engine, engine
+from generator.render.i18n import language
 
-CONFIG_NAME = "_generator/config.yml"
-LEGACY_CONFIG_NAME = "generator.yml"  # the name before: read still, published by Jekyll unless excluded
 _KEYS = ("engine", "posts", "language", "assets", "catalogue", "title", "section")
-
-
-def config_path(root: str) -> str | None:
-    """The blog's settings file: ``_generator/config.yml``, else a ``generator.yml`` from before; None if neither."""
-    for name in (CONFIG_NAME, LEGACY_CONFIG_NAME):
-        path = os.path.join(root, *name.split("/"))
-        if os.path.isfile(path):
-            return path
-    return None
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from generator.render.escape import front_matter_yaml
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import PostSource
+from generator.core.errors import GeneratorError
+from generator.render.escape import front_matter_yaml
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def _hugo_wrap(markdown: str, table) -> str:
 
 def _html_wrap(markdown: str, table) -> str:
     # Python-Markdown (MkDocs) keeps an HTML block as written and reads no Markdown inside it: the table as HTML.
-    from generator.tables.seed import table_html
+    from generator.tables.table import table_html
     return f"<div {SCROLL_STYLE}>\n{table_html(table)}\n</div>"
 
 
@@ -188,7 +188,7 @@ def body_for(engine_: Engine, body: str, post_path: str, assets_dir: str) -> str
 
 def wrap_tables(engine_: Engine, body: str, placed) -> str:
     """The post body with each placed table in its scrolling region (see :data:`SCROLL_STYLE`)."""
-    from generator.tables.seed import table_markdown
+    from generator.tables.table import table_markdown
     at = 0
     for table in placed:
         markdown = table_markdown(table)

@@ -28,15 +28,15 @@ from mkdocs.config import config_options
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from generator.render import pages as render
-from generator.site.check import CheckReport, compare_one_table, count_tables, tables_in
+from generator.catalogue.loading import PostSource, Site, load_content
 from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_PUBLISHED_BYTES, create_exclusive, read_bounded
 from generator.core.yamlio import read_text_file
-from generator.tables.estimates import Estimator
+from generator.render import pages as render
 from generator.render.i18n import language
-from generator.catalogue.loading import PostSource, Site, load_content
-from generator.tables.seed import table_html, table_markdown
+from generator.site.check import CheckReport, compare_one_table, count_tables, tables_in
+from generator.tables.estimates import Estimator
+from generator.tables.table import table_html, table_markdown
 
 PLUGIN_NAME = "vram-tables"
 OPT_OUT = "vram_tables"  # a page's meta `vram_tables: false` leaves the page as written

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from generator.render import pages as render
-from generator.tables.estimates import Estimator
-from generator.catalogue.loading import Site, load_content
-from generator.site.plan import SitePlan, seed_artifacts
-from generator.core.errors import GeneratorError
 from generator.blog.config import BlogConfig
 from generator.blog.engines import body_for, post_hrefs, wrap_tables
+from generator.catalogue.loading import Site, load_content
+from generator.core.errors import GeneratorError
+from generator.render import pages as render
+from generator.site.plan import SitePlan, seed_artifacts
+from generator.tables.estimates import Estimator
 
 MANIFEST = ".generator-manifest"
 

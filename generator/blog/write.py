@@ -29,11 +29,11 @@ import stat
 import time
 from dataclasses import dataclass
 
+from generator.blog.config import CONFIG_NAME, LEGACY_CONFIG_NAME, BlogConfig
+from generator.blog.plan import MANIFEST, BlogPlan
 from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_MANIFEST_BYTES, MAX_PUBLISHED_BYTES, TMP_SUFFIX, create_exclusive, read_bounded
 from generator.site.plan import SEED_HEADER_IMAGE, SEED_WORKBOOK, SitePlan
-from generator.blog.config import CONFIG_NAME, LEGACY_CONFIG_NAME, BlogConfig
-from generator.blog.plan import MANIFEST, BlogPlan
 
 _HEADER = ("# Files written by `python -m generator build --blog`, with the SHA-256 of the bytes written.\n"
            "# The build rewrites or deletes only these, and only while their bytes are unchanged.\n")

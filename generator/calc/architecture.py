@@ -21,6 +21,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def remembered_hash(cls):
+    """A frozen dataclass whose hash is worked out once per object: the same value as the dataclass's own hash (its
+    fields never change), kept beside the fields, outside them (so eq, repr, replace and asdict never see it), and
+    left out when the object is pickled (a string's hash differs from process to process). The estimate caches hash
+    an Architecture or a profile thousands of times a build."""
+    computed = cls.__hash__
+
+    def __hash__(self):
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = self.__dict__["_hash"] = computed(self)
+            return value
+
+    def __getstate__(self):
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    cls.__hash__ = __hash__
+    cls.__getstate__ = __getstate__
+    return cls
+
+
+@remembered_hash
 @dataclass(frozen=True)
 class Architecture:
     """The shape facts of a model that decide its weight count, KV cache and activations."""

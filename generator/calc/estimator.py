@@ -13,12 +13,13 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from generator.core.errors import GeneratorError
-from generator.calc.architecture import Architecture, kv_cache_bytes_per_token, param_breakdown, state_bytes_per_sequence
-from generator.calc.gguf_mix import gguf_layout
 from generator.calc import transformers_engine as tf_engine
-from generator.calc.llamacpp import LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
 from generator.calc import vllm as vllm_engine
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
+                                         state_bytes_per_sequence)
+from generator.calc.gguf_mix import gguf_layout
+from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
+from generator.core.errors import GeneratorError
 
 GIB = 2 ** 30
 GB = 10 ** 9
@@ -31,11 +32,16 @@ DEFAULT_FRAMEWORK = "transformers==4.46.0"
 
 # --- Fixed overheads (named, with where each comes from) -------------------------------------------------------
 # CUDA context + cuBLAS/cuDNN handles: resident in the process but NOT counted by torch.cuda.max_memory_allocated.
-# ~0.5 GiB on A100/H100 with PyTorch 2.x (nvidia-smi minus max_memory_reserved for an idle model; PyTorch docs,
-# "CUDA semantics / memory management"). Counted only in Estimate.reserved_bytes.
+# Counted only in Estimate.reserved_bytes. Published measurements of a bare context with lazy module loading (the
+# default since CUDA 11.7): "a flat 256 MiB" (InvokeAI issue #9413, torch 2.7.1, RTX 3090); "~300MB" (pytorch issue
+# #107667); "around 400MB if CUDA >= 11.7" (pytorch issue #109888); 426 MiB by nvidia-smi after mem_get_info (unsloth-zoo
+# PR #1053, torch 2.10.0+cu130, RTX 6000 Ada). The kernels a model's first forward loads come on top, so 512 MiB sits
+# above the largest bare figure. Not measured by us: no device run has isolated it yet.
 CUDA_CONTEXT_BYTES = 512 * 2 ** 20
-# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation);
-# 5% of allocated is a typical max_memory_reserved / max_memory_allocated ratio for generate() runs.
+# The caching allocator reserves more than it allocates (block rounding to 2 MiB segments, fragmentation). PyTorch's
+# out-of-memory message states both: "75.31 GiB is allocated by PyTorch, and 1.83 GiB is reserved" (2.4%,
+# compressed-tensors PR #587, Llama 3.3 70B, which then reserves 5% of model memory for it) and 13.81 GiB allocated
+# with 121.43 MiB reserved but unallocated (0.9%, vLLM issue #10637). 5% keeps above both: a fits answer errs safe.
 ALLOCATOR_SLACK_FRACTION = 0.05
 # GPTQ group size of the official Qwen GPTQ/AWQ checkpoints (quantization_config.group_size in their config.json).
 QUANT_GROUP_SIZE = 128
@@ -44,6 +50,12 @@ QUANT_GROUP_SIZE = 128
 # config.json). Applied to every GPTQ/AWQ checkpoint of that shape: the benchmark's Int4/AWQ rows move by
 # 0.12 GiB either way, within their scatter.
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
+# auto-gptq's exllama v2 kernel (4-bit GPTQ): one fp16 scratch the size of the largest dequantized matrix per GPU,
+# plus this many bytes (in the estimator since its first version, bfce02c; no source was recorded for the 128, which
+# is far below the GiB resolution of any table).
+GPTQ_SCRATCH_EXTRA_BYTES = 128
+# accelerate's balanced map (get_balanced_memory): each GPU but the last may hold total/gpus + 1.25 layers.
+BALANCED_MAP_HEADROOM_LAYERS = 1.25
 
 # --- Quantization formats ------------------------------------------------------------------------------------------
 # GGUF types the estimator knows: every ``llama-quantize`` preset (tools/quantize/quantize.cpp QUANT_OPTIONS) and the
@@ -63,6 +75,7 @@ GGUF_BITS_PER_WEIGHT = {
 }
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class Quantization:
     """How weights are stored. ``format``: float, fp8, gptq, awq, gguf, nf4, bnb-int8 or mxfp4.
@@ -108,7 +121,8 @@ _QUANT_ALIASES = {
     "bnb-nf4": "nf4", "bnb-4bit": "nf4", "bnb-8bit": "bnb-int8", "llm-int8": "bnb-int8",
 }
 # Formats whose packed matrices carry per-group or per-block scales; everything else in them stays 16-bit.
-_PACKED_FORMATS = ("gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4")
+PACKED_FORMATS = ("gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4")
+_PACKED_FORMATS = PACKED_FORMATS
 
 
 def valid_quantization_names() -> list:
@@ -165,6 +179,7 @@ def parse_kv_dtype(name) -> KvDtype:
 
 
 # --- Frameworks and GPUs (loaded from content/*.yaml by generator/engines/profiles.py) -------------------------------
+@remembered_hash
 @dataclass(frozen=True)
 class FrameworkProfile:
     engine: str
@@ -192,6 +207,8 @@ class FrameworkProfile:
     gemma2_hybrid_cache: bool = False
     sdpa_repeats_kv: bool = False
     rope_table_families: str = ""
+    # transformers: families whose own FlashAttention2 class calls repeat_kv (4.38-4.57; transformers_engine.py).
+    flash_repeats_kv_families: str = ""
     # vLLM by version (generator/calc/vllm.py VllmRules; content/frameworks.yaml says where each comes from).
     vllm_engines: str = ""
     vllm_default_engine: str = ""
@@ -291,7 +308,7 @@ def parse_framework(spec, profiles) -> FrameworkProfile:
                 raise GeneratorError(f"{engine} {version} is not modelled: {profile.unmodelled}",
                                      fix=f"use a release before {last}, e.g. --framework {engine}=={_before(last)}"
                                      if last else "use an earlier release")
-            return FrameworkProfile(**{**profile.__dict__, "version": version})
+            return replace(profile, version=version)
     raise GeneratorError(f"no {engine} profile covers version {version}", fix="add a range to content/frameworks.yaml")
 
 
@@ -415,16 +432,18 @@ def bytes_to_gib(value: float) -> float:
 
 
 def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, flash: bool,
-                               attention_extra: float = 0, eager_scores: float = 0) -> float:
+                               attention_extra: float = 0, eager_scores: float = 0, first_gpu: bool = True) -> float:
     """Largest transient set inside one decoder layer during prefill (besides weights and cache).
 
     ``attention_extra``: what the attention implementation adds (transformers' repeated K/V heads).
     ``eager_scores``: without flash attention, the score matrix at its peak and the mask
-    (transformers_engine.eager_attention_bytes).
+    (transformers_engine.eager_attention_bytes). ``first_gpu``: the GPU that holds inputs_embeds.
     """
     h = arch.hidden_size
-    # Residual stream plus the normed copy entering the block.
-    stream = 2 * tokens * h * act_bytes
+    # Whole hidden states held meanwhile: inputs_embeds, the layer's input, residual, the normed copy
+    # (transformers_engine.held_hidden_states).
+    at_mlp, at_attention = tf_engine.held_hidden_states(arch, first_gpu)
+    hidden = tokens * h * act_bytes
     if arch.is_moe:
         shared = arch.shared_expert_intermediate_size or arch.n_shared_experts * arch.moe_intermediate_size
         # Gated MLP keeps act(gate), up and their product: 3 intermediates. Routed experts see a slice of tokens;
@@ -441,7 +460,7 @@ def _prefill_layer_activations(arch: Architecture, tokens: int, act_bytes: int, 
         attention = 2 * qkv + tokens * q_width * act_bytes
     else:
         attention = qkv + eager_scores
-    return stream + max(mlp, attention + attention_extra)
+    return max(at_mlp * hidden + mlp, at_attention * hidden + attention + attention_extra)
 
 
 # Estimates already made in this process, by value: estimate() is a pure function of its (frozen) arguments, and a
@@ -569,7 +588,7 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
     # Overheads that live as long as the model does.
     rope = tf_engine.rope_table_bytes(arch, framework, act)
     # auto-gptq's exllama v2 kernel keeps one fp16 scratch the size of the largest dequantized matrix per GPU.
-    scratch_per_gpu = largest * 2 + 128 if quant.format == "gptq" and quant.bits == 4 else 0
+    scratch_per_gpu = largest * 2 + GPTQ_SCRATCH_EXTRA_BYTES if quant.format == "gptq" and quant.bits == 4 else 0
     flash = attn != "eager"
     # SDPA/eager before 4.54 repeat the grouped K/V heads: over the prompt in prefill, over the cache in decode.
     prefill_repeat = tf_engine.expanded_kv_bytes(arch, framework, attn, context * batch, act)
@@ -607,7 +626,9 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
         # The state is spread over the cards with its layers, as the K/V is.
         per_gpu = _layer_split_peaks(arch, quant, weights, rope, scratch_per_gpu, gpus, kv_prompt + state,
                                      kv_full + state, decode_kv + state, logits, logits_32, layer_peak, step_logits,
-                                     copies, decode_repeat)
+                                     copies, decode_repeat,
+                                     _prefill_layer_activations(arch, tokens, act, flash, prefill_repeat, eager,
+                                                                first_gpu=False))
         per_gpu = [int(p) for p in per_gpu]
         peak = sum(per_gpu)
     steady = weights + fixed + kv_full + state + step_logits + decode_repeat
@@ -619,14 +640,17 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
 
 def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_full, decode_kv, logits, logits_32,
-                       layer_peak, step_logits, copies, decode_repeat=0):
+                       layer_peak, step_logits, copies, decode_repeat=0, later_layer_peak=None):
     """device_map="auto": consecutive layers per GPU, embedding on the first, norm + lm_head on the last.
 
     Each GPU reaches its own peak at its own moment, and the benchmark sums the per-GPU peaks. The last GPU
     computes the logits; accelerate's top-level hook (io_same_device) copies the fp32 logits back to the first GPU,
     where generate() keeps them referenced through the first decoding step, while that step holds the first GPU's
-    cache ``copies`` times (legacy tuple + new DynamicCache).
+    cache ``copies`` times (legacy tuple + new DynamicCache). ``later_layer_peak``: the prefill layer peak on the
+    GPUs after the first, which do not hold inputs_embeds (default ``layer_peak``).
     """
+    if later_layer_peak is None:
+        later_layer_peak = layer_peak
     b = param_breakdown(arch)
     if quant.format in _PACKED_FORMATS:
         # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
@@ -644,7 +668,7 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     # the first GPU, and fills GPUs in module order until the next layer does not fit. accelerate sizes modules by
     # their parameters and buffers (compute_module_sizes), so a layer's rotary cos/sin tables count with it.
     layer_size = per_layer + rope / arch.layers
-    capacity = (weights + rope) / gpus + 1.25 * layer_size
+    capacity = (weights + rope) / gpus + BALANCED_MAP_HEADROOM_LAYERS * layer_size
     largest_module = max(layer_size, embed_w, head_w)
     counts = []
     left = arch.layers
@@ -658,8 +682,9 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     for index, count in enumerate(counts):
         fraction = count / arch.layers
         w = count * per_layer + (embed_w if index == 0 else 0) + (head_w if index == gpus - 1 else 0)
-        prefill = kv_prompt * fraction + layer_peak
-        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.54).
+        prefill = kv_prompt * fraction + (layer_peak if index == 0 else later_layer_peak)
+        # Each card repeats the grouped K/V heads of its own layers while decoding (SDPA/eager before 4.56, flash
+        # attention in the profile's flash_repeats_kv_families).
         decode = decode_kv * fraction + (decode_repeat if count else 0)
         if index == gpus - 1:
             prefill = max(prefill, kv_prompt * fraction + logits)
@@ -685,31 +710,51 @@ def vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
     return rules
 
 
+# What a profile that leaves a vLLM setting out (0 or empty) gets: VllmRules' own defaults (generator/calc/vllm.py).
+VLLM_RULE_DEFAULTS = vllm_engine.VllmRules()
+
+
 def _vllm_rules(framework: FrameworkProfile) -> vllm_engine.VllmRules:
-    engines = tuple(framework.vllm_engines.split()) or ("v0",)
+    d = VLLM_RULE_DEFAULTS
+    engines = tuple(framework.vllm_engines.split()) or d.engines
     return vllm_engine.VllmRules(
-        version=version_tuple(framework.version) if framework.version else (framework.min_version or (0, 0, 0)),
+        version=version_tuple(framework.version) if framework.version else (framework.min_version or d.version),
         engines=engines, default_engine=framework.vllm_default_engine or engines[0],
-        gpu_memory_utilization=framework.gpu_memory_utilization, max_num_seqs=framework.max_num_seqs or 256,
-        max_num_batched_tokens=framework.max_num_batched_tokens or 2048, large_card_rule=framework.large_card_rule,
-        large_card_max_num_batched_tokens=framework.large_card_max_num_batched_tokens or 8192,
-        large_card_max_num_seqs=framework.large_card_max_num_seqs or 256,
+        gpu_memory_utilization=framework.gpu_memory_utilization, max_num_seqs=framework.max_num_seqs or d.max_num_seqs,
+        max_num_batched_tokens=framework.max_num_batched_tokens or d.max_num_batched_tokens,
+        large_card_rule=framework.large_card_rule,
+        large_card_max_num_batched_tokens=framework.large_card_max_num_batched_tokens or
+        d.large_card_max_num_batched_tokens,
+        large_card_max_num_seqs=framework.large_card_max_num_seqs or d.large_card_max_num_seqs,
         huge_card_max_num_batched_tokens=framework.huge_card_max_num_batched_tokens,
-        v0_chunked_prefill_tokens=framework.v0_chunked_prefill_tokens or 512,
+        v0_chunked_prefill_tokens=framework.v0_chunked_prefill_tokens or d.v0_chunked_prefill_tokens,
         non_torch_context_engines=tuple(framework.non_torch_context_engines.split()),
         mla_compressed_cache=framework.mla_compressed_cache, hybrid_kv_cache=framework.vllm_hybrid_kv_cache,
         kv_report=framework.vllm_kv_report, cuda_graph_estimate=framework.vllm_cuda_graph_estimate,
         free_memory_check=framework.vllm_free_memory_check, sampler=framework.vllm_sampler)
 
 
-def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings, advise=True):
-    """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
-    note = ()
+def _vllm_quantization(quant: Quantization) -> tuple:
+    """(the format vLLM loads, a note when that is not the checkpoint's own)."""
     if quant.format == "float" and quant.bits > 16:
         # vLLM runs a float32 checkpoint in 16 bits unless --dtype float32 is given (ModelConfig
         # _get_and_verify_dtype: "auto" turns float32 into bfloat16 where the card has it, float16 before v0.7).
-        quant = _FLOAT_QUANTS["bf16"]
-        note = ("vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16",)
+        return _FLOAT_QUANTS["bf16"], ("vLLM loads a float32 checkpoint in 16 bits (--dtype auto): estimated as bf16",)
+    return quant, ()
+
+
+def vllm_no_start_budget(arch: Architecture, quant: Quantization, tensor_parallel: int = 1) -> int:
+    """A start-up budget (gpu_memory_utilization x the card's memory, bytes) at or below which vLLM cannot start this
+    run: the weights on one rank fill it, so the KV cache gets no block (vllm.plan: kv_budget = budget - weights per
+    rank (at least weights / tp) - activation - non-torch - CUDA graphs, none of them negative) and check() refuses.
+    A shortcut for the tables' scans over cards: the same answer as estimating on each card."""
+    quant, _ = _vllm_quantization(quant)
+    return int(weight_bytes(arch, quant)[0] / tensor_parallel)
+
+
+def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dtype, settings, advise=True):
+    """Tensor parallel over ``gpus``: vLLM's own start-up arithmetic (generator/calc/vllm.py)."""
+    quant, note = _vllm_quantization(quant)
     weights, _ = weight_bytes(arch, quant)
     act = quant.compute_bytes
     request = max(context + generate, 1)
@@ -785,6 +830,10 @@ def check_engine_formats(quant: Quantization, framework: FrameworkProfile, kv_dt
 
 # Float checkpoints run as f16/bf16/f32 GGUF files.
 LLAMA_CPP_FLOAT_MIX = {"fp16": "f16", "bf16": "bf16", "fp32": "f32"}
+# llama.cpp's cache without --cache-type-k/-v is f16; only these unquantized types run without flash attention
+# (llama-context.cpp: "V cache quantization requires flash_attn").
+LLAMA_CPP_DEFAULT_KV = "f16"
+LLAMA_CPP_UNQUANTIZED_KV = ("f16", "bf16", "f32")
 
 
 def _llama_cpp_mix(quant: Quantization) -> str:
@@ -799,12 +848,12 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
         raise GeneratorError(f"{framework.label} has no -fa auto (it arrived in b6327)",
                              fix="pass --flash-attn on or off, or a build from b6327")
     flash = framework.flash_attention if flash_attention in (None, "auto") else flash_attention
-    kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else "f16"
-    if kv_type not in ("f16", "bf16", "f32") and not flash:
+    kv_type = _LLAMA_CPP_KV[kv_dtype.name] if kv_dtype else LLAMA_CPP_DEFAULT_KV
+    if kv_type not in LLAMA_CPP_UNQUANTIZED_KV and not flash:
         raise GeneratorError(f"llama.cpp refuses a {kv_type} V cache without flash attention "
                              "(\"V cache quantization requires flash_attn\")",
                              fix="pass --flash-attn on, or use the 16-bit cache")
-    n_ubatch = ubatch or framework.ubatch_tokens or 512
+    n_ubatch = ubatch or framework.ubatch_tokens or DEFAULT_UBATCH
     if n_ubatch < 1:
         raise GeneratorError("--ubatch must be at least 1", fix="pass --ubatch 512")
     if n_gpu_layers is not None and n_gpu_layers < 0:

@@ -101,6 +101,20 @@ _FALLBACK = {"iq1_s": "iq4_nl", "iq1_m": "iq4_nl", "iq2_xxs": "iq4_nl", "iq2_xs"
 _EIGHT_EXPERT_O = ("q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s", "iq3_m",
                    "iq4_xs")
 _O_BUMP = {"q2_k": "q3_k", "iq3_xxs": "iq3_s", "q3_k_m": "q4_k", "q3_k_l": "q5_k", "iq3_m": "q4_k"}
+# attn_k (without eight experts) and attn_q: IQ3_XS -> IQ3_XXS; IQ3_XXS -> IQ2_S.
+_QK_BUMP = {"iq3_xs": "iq3_xxs", "iq3_xxs": "iq2_s"}
+# token_embd (untied) of the low-bit mixes, before the row fallback: IQ2_XXS/IQ2_XS/IQ1_S/IQ1_M -> Q2_K;
+# IQ2_S/IQ2_M/IQ3_XXS -> IQ3_S; TQ1_0/TQ2_0/Q2_0 -> Q4_K.
+_TOKEN_EMBD = {"iq2_xxs": "q2_k", "iq2_xs": "q2_k", "iq1_s": "q2_k", "iq1_m": "q2_k",
+               "iq2_s": "iq3_s", "iq2_m": "iq3_s", "iq3_xxs": "iq3_s", "tq1_0": "q4_k", "tq2_0": "q4_k", "q2_0": "q4_k"}
+# llama.cpp's LLM_TYPE_70B: the layer count of the 70B-class dense models (see is_70b_class).
+LAYERS_70B = 80
+# Norms, biases and routers stay f32 (4 bytes) in a GGUF file.
+F32_BYTES = 4
+
+# The tables above as the calculator page reads them (generator/site/calculator.py calculator_data).
+RULE_TABLES = {"float": _FLOAT, "low_iq": _LOW_IQ, "q5k_output": _Q5K_OUTPUT, "eight_expert_o": _EIGHT_EXPERT_O,
+               "o_bump": _O_BUMP, "qk_bump": _QK_BUMP, "token_embd": _TOKEN_EMBD}
 
 
 def type_bytes(ggml_type: str, count: int) -> float:
@@ -150,13 +164,7 @@ def token_embd_type(ctx: MixContext, row: int, tied: bool) -> str:
         return default
     if ctx.mix == "mxfp4_moe":
         return "q8_0"
-    if ctx.mix in ("iq2_xxs", "iq2_xs", "iq1_s", "iq1_m"):
-        return _fallback("q2_k", row)
-    if ctx.mix in ("iq2_s", "iq2_m", "iq3_xxs"):
-        return _fallback("iq3_s", row)
-    if ctx.mix in ("tq1_0", "tq2_0", "q2_0"):
-        return _fallback("q4_k", row)
-    return _fallback(default, row)
+    return _fallback(_TOKEN_EMBD.get(ctx.mix, default), row)
 
 
 def _attn_v_type(ctx: MixContext, i: int, default: str) -> str:
@@ -263,9 +271,9 @@ def _matrix_type(ctx: MixContext, category: str, i: int, row: int, expert: bool,
     elif category == "v":
         t = _attn_v_type(ctx, i, default)
     elif category == "k":
-        t = "q8_0" if ctx.n_expert == 8 else {"iq3_xs": "iq3_xxs", "iq3_xxs": "iq2_s"}.get(ctx.mix, default)
+        t = "q8_0" if ctx.n_expert == 8 else _QK_BUMP.get(ctx.mix, default)
     elif category == "q":
-        t = {"iq3_xs": "iq3_xxs", "iq3_xxs": "iq2_s"}.get(ctx.mix, default)
+        t = _QK_BUMP.get(ctx.mix, default)
     elif category == "down":
         t = _ffn_down_type(ctx, i, default)
     elif category == "o":
@@ -367,12 +375,12 @@ def _layer_small_bytes(arch: Architecture, i: int) -> float:
             count += 2 * arch.head_dim
     if is_moe_layer(arch, i):
         count += h * arch.num_experts + (h if arch.shared_expert_gate else 0)
-    return count * 4
+    return count * F32_BYTES
 
 
 def is_70b_class(arch: Architecture) -> bool:
     # llama.cpp sets LLM_TYPE_70B from the layer count (80) for Llama and Qwen2 (llama-model.cpp load_hparams).
-    return arch.layers == 80 and not arch.is_moe and not arch.is_mla
+    return arch.layers == LAYERS_70B and not arch.is_moe and not arch.is_mla
 
 
 def mix_context(arch: Architecture, mix: str) -> MixContext:
@@ -423,7 +431,7 @@ def gguf_layout(arch: Architecture, mix: str) -> GgufLayout:
     h, vocab = arch.hidden_size, arch.vocab_size
     if arch.tie_word_embeddings:
         output = type_bytes(output_type(mix_context(arch, mix), h), vocab * h)
-    result = GgufLayout(tuple(layers), embd, output, h * 4.0, arch.tie_word_embeddings)
+    result = GgufLayout(tuple(layers), embd, output, h * float(F32_BYTES), arch.tie_word_embeddings)
     _layout_cache[key] = result
     return result
 
@@ -445,7 +453,7 @@ def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
     # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
     extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
     total += type_bytes(extra_type, arch.extra_params)
-    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * 4
+    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * F32_BYTES
     return [total / arch.layers] * arch.layers
 
 

@@ -39,7 +39,6 @@ Sources (the build boundaries are in content/frameworks.yaml):
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 
 from generator.calc.architecture import Architecture

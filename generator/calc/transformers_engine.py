@@ -7,7 +7,16 @@ benchmarks/transformers_cache_measurements.json); the version boundaries are in
 content/frameworks.yaml.
 
 * Attention (``attn_implementation`` of ``from_pretrained``; its default is ``sdpa``):
-  - ``flash_attention_2`` reads the grouped K/V heads directly: no score matrix, no copies.
+  - ``flash_attention_2`` reads the grouped K/V heads directly (no score matrix, no copies), except in the families
+    whose own FlashAttention2 class, copied from Mistral's, calls ``repeat_kv`` on the K/V (the whole cache while
+    decoding) before ``_flash_attention_forward``: Qwen2FlashAttention2 in modeling_qwen2.py, v4.38.2 L430-L431,
+    v4.46.0 L402-L403, v4.47.1 L402-L403; from 4.48.0 Qwen2, Mistral, Mixtral, Phi-3 and Starcoder2 use
+    integrations/flash_attention.py (no repeat), Qwen2-VL and Qwen2.5-VL from 4.53, Qwen2-MoE, PhiMoE and Jamba from
+    5.0. The profile's ``flash_repeats_kv_families`` lists them, read off the wheels of 4.38.2, 4.40.2, 4.44.2,
+    4.46.0, 4.47.1, 4.48.0, 4.49.0, 4.51.3, 4.52.4, 4.53.3, 4.55.4, 4.56.0, 4.57.6 and 5.0.0 (every class named
+    ``*FlashAttention2`` whose forward calls ``repeat_kv(key_states``). Measured: the input-1 rows of both Qwen speed
+    benchmarks (flash attention 2, decoding is the peak) were low by about this copy (Qwen2.5-72B: 0.062 GiB of
+    0.061-0.067; content/benchmarks/qwen25-speed-benchmark.yaml).
   - ``sdpa``: the attention layer calls ``repeat_kv`` before ``scaled_dot_product_attention``, which
     materialises K and V expanded to every query head (expand + reshape copies). integrations/sdpa_attention.py
     has ``use_gqa_in_sdpa`` (grouped heads with ``enable_gqa=True``) from 4.54, but measured with torch 2.13 the
@@ -26,14 +35,15 @@ content/frameworks.yaml.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "flash_attention_2", "eager")
 DEFAULT_ATTN = "sdpa"
 
 
-def families(profile) -> tuple:
-    return tuple(name.strip() for name in profile.rope_table_families.split(",") if name.strip())
+def families(profile, field: str = "rope_table_families") -> tuple:
+    return tuple(name.strip() for name in getattr(profile, field).split(",") if name.strip())
 
 
 def cache_architecture(arch, profile):
@@ -42,6 +52,12 @@ def cache_architecture(arch, profile):
         return arch
     if profile.sliding_window_cache or (profile.gemma2_hybrid_cache and arch.family.startswith("Gemma2")):
         return arch
+    return _without_windows(arch)
+
+
+@functools.lru_cache(maxsize=256)
+def _without_windows(arch):
+    # One copy per architecture (frozen, so the same value each time): the estimates of every context share it.
     return replace(arch, sliding_window=0, sliding_window_layers=0)
 
 
@@ -54,6 +70,8 @@ def rope_table_bytes(arch, profile, act_bytes: int) -> int:
 def repeats_kv(arch, profile, attn: str) -> bool:
     if arch.kv_heads >= arch.heads:
         return False  # repeat_kv with one repeat returns its input
+    if attn == "flash_attention_2":
+        return arch.family in families(profile, "flash_repeats_kv_families")
     return attn == "eager" or (attn == "sdpa" and profile.sdpa_repeats_kv)
 
 
@@ -62,6 +80,59 @@ def expanded_kv_bytes(arch, profile, attn: str, tokens: int, act_bytes: int) -> 
     if not repeats_kv(arch, profile, attn):
         return 0
     return 2 * tokens * arch.heads * arch.head_dim * act_bytes
+
+
+# --- Hidden states alive during prefill --------------------------------------------------------------------------
+# Besides the layer's own intermediates, prefill holds whole tokens x hidden_size tensors (model dtype) through
+# Python references. transformers v4.46.0 src/transformers/models/qwen2/modeling_qwen2.py (the same lines in
+# 4.38.2 at L1003-L1067 and L768-L786):
+#     L854  inputs_embeds = self.embed_tokens(input_ids)      # referenced by Qwen2Model.forward until it returns
+#     L868  hidden_states = inputs_embeds
+#     L895  layer_outputs = decoder_layer(hidden_states, ...) # the loop variable holds the layer's input meanwhile
+#     L906  hidden_states = layer_outputs[0]
+# and inside Qwen2DecoderLayer.forward:
+#     L618  residual = hidden_states                           # the layer input (already held by the loop)
+#     L633  hidden_states = residual + hidden_states           # input + attention output: a new tensor
+#     L636  residual = hidden_states
+#     L637  hidden_states = self.post_attention_layernorm(hidden_states)   # the normed copy
+#     L638  hidden_states = self.mlp(hidden_states)           # 3 intermediates of intermediate_size (L223)
+# So while the MLP of any layer after the first runs: inputs_embeds, the layer's input, residual and the normed copy,
+# 4 hidden states; during attention 3 (the sum does not exist yet, the layer input is the residual). On a layer
+# split (device_map="auto") inputs_embeds stays on the first GPU; the other GPUs hold one fewer.
+# The same in every release measured (below), so it is a constant, not a profile field.
+# Also read for the Qwen2.5 gap (transformers v4.46.0; the benchmark script is QwenLM/Qwen2.5
+# examples/speed-benchmark/speed_benchmark_transformers.py: attn_implementation="flash_attention_2", device_map
+# "auto", the model's generation_config (sampling), max_memory_allocated summed over GPUs, never reset after
+# from_pretrained) and found already modelled or too small to matter:
+# * prefill logits: generate() sets num_logits_to_keep=1 (generation/utils.py L2062-L2066) and the model computes
+#   lm_head on the last position without upcasting (modeling_qwen2.py L1178-L1179); _sample takes
+#   ``outputs.logits.clone()[:, -1, :].float()`` (utils.py L3219): vocab x (2 + 4) bytes, the step logits here;
+# * the mask: with flash_attention_2 and no padding _update_causal_mask returns None (modeling_qwen2.py L942-L945),
+#   no 4-D mask; SDPA's and eager's masks are modelled (eager_attention_bytes);
+# * DynamicCache.update appends on the first call (cache_utils.py L441-L442, no copy in prefill) and torch.cat()s one
+#   layer at a time while decoding (L447): one layer held twice, kv_cache_copies_in_decode 1;
+# * the MLP: 3 intermediates (act(gate), up, their product), confirmed by the CPU measurement below;
+# * sampling (top-k, top-p, repetition penalty): vocab-sized tensors, under 5 MB.
+# Measured on CPU with a tiny random-weight Qwen2 (benchmarks/measure_prefill_hidden_states.py, figures in
+# benchmarks/prefill_hidden_states_measurements.json): the prefill peak minus the KV cache and the 3 MLP intermediates
+# is 4.008 x tokens x hidden in 4.38.2 and 4.133 x in 4.46.0 and 5.24.0 with 3 layers (3.008 / 3.133 with 1 layer):
+# 4 hidden states, 8 bytes a token of int64 positions and, from 4.45, the cos/sin position_embeddings shared by the
+# layers (2 x tokens x head_dim; not modelled: 0.14 of one hidden state for Qwen2.5-0.5B, 0.07 for 7B).
+# The Qwen2 benchmark (4.38.2) could not show the 2 hidden states the estimator lacked: its prefill peak is the fp32
+# logits of every position. On 4.46 (last position only) the peak is this layer's, and every Qwen2.5 row at inputs
+# 6144-30720 was low by about 2 x tokens x hidden x 2 bytes (content/benchmarks/qwen25-speed-benchmark.yaml).
+HIDDEN_STATES_AT_MLP = 4
+HIDDEN_STATES_AT_ATTENTION = 3
+
+
+def held_hidden_states(arch, first_gpu: bool = True) -> tuple:
+    """(at the MLP, during attention): whole hidden-state tensors alive in the peak layer of prefill (see above)."""
+    at_mlp, at_attention = HIDDEN_STATES_AT_MLP, HIDDEN_STATES_AT_ATTENTION
+    if arch.layers < 2:
+        at_mlp -= 1  # the only layer's input is inputs_embeds itself
+    if not first_gpu:
+        at_mlp, at_attention = at_mlp - 1, at_attention - 1  # inputs_embeds is on the first GPU
+    return at_mlp, at_attention
 
 
 # --- Eager attention's score matrix ---------------------------------------------------------------------------

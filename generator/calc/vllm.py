@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from generator.calc.architecture import Architecture, kv_cache_bytes_per_token, state_bytes_per_sequence
+from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, remembered_hash,
+                                         state_bytes_per_sequence)
 
 GIB = 2 ** 30
 BLOCK_TOKENS = 16  # CacheConfig.block_size default on CUDA
@@ -53,6 +54,7 @@ SAMPLER_SORT_BYTES_PER_LOGIT = 38
 # (2), the fp32 copy (4), the softmax probabilities (4), the exponential noise (torch.empty_like(probs), 4) and
 # probs.div(q) (4): 18 bytes (random_sample, vllm/v1/sample/ops/topk_topp_sampler.py at v0.20.0).
 SAMPLER_TRITON_BYTES_PER_LOGIT = 18
+SAMPLER_TRITON_MIN_SEQS = 8
 # V1 with FlashInfer installed and its sampler on (the log says "Using FlashInfer for top-p & top-k sampling.":
 # VLLM_USE_FLASHINFER_SAMPLER unset meant on from PR #11394 until PR #26859 made it opt-in in v0.11.1) samples
 # without a sort: flashinfer.sampling.top_k_top_p_sampling_from_logits (PR #18608) masks the top-k logits and
@@ -121,8 +123,36 @@ HUGE_CARD_BYTES = 160 * GIB
 CHUNKED_LOCAL_WITHOUT_HYBRID = ((0, 10, 1), (0, 13, 0))
 KV_DTYPES = {"auto": None, "16-bit": None, "fp8": 1.0, "fp8_e4m3": 1.0, "fp8_e5m2": 1.0}
 ENGINES = ("v0", "v1")
+# The KV cache types vLLM takes (--kv-cache-dtype auto | fp8 | fp8_e4m3 | fp8_e5m2, CacheConfig), as check() compares
+# them: lower case, "_" written "-", with the estimator's own name for the model's dtype ("16-bit").
+KV_CACHE_NAMES = ("16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2")
+# batch_defaults: a "large" card is at least 70 GiB ("device_memory >= 70 * GiB_bytes", EngineArgs v0.9.0 on) and
+# not an A100 (PR #17885); v0.8.x looked for "h100" or "h200" in the device name instead.
+LARGE_CARD_BYTES = 70 * GIB
+LARGE_CARD_NAMES = ("h100", "h200")
+LARGE_CARD_EXCLUDED = "a100"
+# cuda_graph_capture_sizes: VllmConfig's default sizes [1, 2, 4] + range(8, 256, 8) + range(256, max + 1, 16), where
+# max = min(2 x max_num_seqs, CUDA_GRAPH_MAX_SIZE) (vllm/config/vllm.py at v0.20.0).
+CUDA_GRAPH_MAX_SIZE = 512
+CUDA_GRAPH_CAPTURE_SIZES = tuple([1, 2, 4] + list(range(8, 256, 8)) + list(range(256, CUDA_GRAPH_MAX_SIZE + 1, 16)))
+# group_size: "max_num_layers < min_num_layers * 1.25" (kv_cache_utils._get_kv_cache_groups_uniform_page_size).
+GROUP_SIZE_TOLERANCE = 1.25
+# mxfp4_padding_bytes: cards with native FP4 (Blackwell) by name, the paddings and MXFP4's 4.25 bits per weight
+# (4-bit values plus one 8-bit scale per 32: 4 + 8/32), see that function's docstring for the sources.
+BLACKWELL_CARDS = ("b200", "b100", "gb200", "rtx 50", "5090", "5080", "rtx pro 6000")
+MXFP4_MARLIN_PAD = 128
+MXFP4_FLASHINFER_PAD = 256
+MXFP4_HIDDEN_PAD = 256
+MXFP4_BITS = 4.25
+# AMD Instinct cards (MI300X ...) run ROCm: their names start so in content/gpus.yaml.
+ROCM_NAME_PREFIX = "mi"
+# what_would_fit tries up to this many tensor-parallel ranks (a node of 16 GPUs), and longest_max_model_len searches
+# up to 2**20 tokens for a model that states no maximum.
+MAX_SUGGESTED_TENSOR_PARALLEL = 16
+LONGEST_SEARCH_TOKENS = 2 ** 20
 
 
+@remembered_hash
 @dataclass(frozen=True)
 class VllmRules:
     """What a vLLM version does (from content/frameworks.yaml): its engines and its card-dependent defaults."""
@@ -217,8 +247,9 @@ def batch_defaults(rules: VllmRules, engine: str, gpu_memory_bytes: int, gpu_nam
     V0 sizes the batch from max_model_len instead (see plan()).
     """
     name = gpu_name.lower()
-    large = (rules.large_card_rule == "h100-name" and ("h100" in name or "h200" in name)) or \
-        (rules.large_card_rule == "70gib-not-a100" and gpu_memory_bytes >= 70 * GIB and "a100" not in name)
+    large = (rules.large_card_rule == "h100-name" and any(tag in name for tag in LARGE_CARD_NAMES)) or \
+        (rules.large_card_rule == "70gib-not-a100" and gpu_memory_bytes >= LARGE_CARD_BYTES and
+         LARGE_CARD_EXCLUDED not in name)
     if engine == "v1" and rules.huge_card_max_num_batched_tokens and gpu_memory_bytes >= HUGE_CARD_BYTES:
         return rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs
     if engine == "v1" and large:
@@ -290,7 +321,7 @@ def sampler_peak(arch: Architecture, num_seqs: int, act_bytes: int, sampler: str
     """
     if sampler == "flashinfer":
         per_logit = SAMPLER_FLASHINFER_BYTES_PER_LOGIT
-    elif sampler == "triton" and num_seqs >= 8:
+    elif sampler == "triton" and num_seqs >= SAMPLER_TRITON_MIN_SEQS:
         per_logit = SAMPLER_TRITON_BYTES_PER_LOGIT
     else:
         per_logit = SAMPLER_SORT_BYTES_PER_LOGIT
@@ -318,9 +349,8 @@ def non_torch_bytes(rules: VllmRules, engine: str, tp: int, gpu_name: str = "") 
 def cuda_graph_capture_sizes(max_num_seqs: int, max_num_batched_tokens: int) -> list:
     """The batch sizes V1 captures by default (VllmConfig: [1, 2, 4] + range(8, 256, 8) + range(256, max + 1, 16)
     with max = min(2 x max_num_seqs, 512), none above max_num_batched_tokens; vllm/config/vllm.py at v0.20.0)."""
-    largest = min(max_num_seqs * 2, 512)
-    sizes = [1, 2, 4] + list(range(8, 256, 8)) + list(range(256, largest + 1, 16))
-    return [n for n in sizes if n <= min(largest, max_num_batched_tokens)]
+    largest = min(max_num_seqs * 2, CUDA_GRAPH_MAX_SIZE)
+    return [n for n in CUDA_GRAPH_CAPTURE_SIZES if n <= min(largest, max_num_batched_tokens)]
 
 
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int) -> int:
@@ -338,7 +368,7 @@ def group_size(counts) -> int:
     """Layers per KV cache group (kv_cache_utils._get_kv_cache_groups_uniform_page_size): the fewest layers of any
     type, or the most when the types are within 25% of each other ("max_num_layers < min_num_layers * 1.25")."""
     low, high = min(counts), max(counts)
-    return high if high < low * 1.25 else low
+    return high if high < low * GROUP_SIZE_TOLERANCE else low
 
 
 def state_page_bytes(arch: Architecture, tp: int, act_bytes: int) -> float:
@@ -468,13 +498,11 @@ def mxfp4_padding_bytes(arch: Architecture, tp: int, gpu_name: str) -> int:
     if not arch.is_moe:
         return 0
     name = gpu_name.lower()
-    blackwell = any(tag in name for tag in ("b200", "b100", "gb200", "rtx 50", "5090", "5080", "rtx pro 6000"))
+    blackwell = any(tag in name for tag in BLACKWELL_CARDS)
     inter = -(-arch.moe_intermediate_size // tp)
-    if blackwell:
-        padded_inter, padded_hidden = -(-inter // 256) * 256, -(-arch.hidden_size // 256) * 256
-    else:
-        padded_inter, padded_hidden = -(-inter // 128) * 128, -(-arch.hidden_size // 256) * 256
-    per_expert = 3 * (padded_inter * padded_hidden - inter * arch.hidden_size) * 4.25 / 8
+    pad = MXFP4_FLASHINFER_PAD if blackwell else MXFP4_MARLIN_PAD
+    padded_inter, padded_hidden = -(-inter // pad) * pad, -(-arch.hidden_size // MXFP4_HIDDEN_PAD) * MXFP4_HIDDEN_PAD
+    per_expert = 3 * (padded_inter * padded_hidden - inter * arch.hidden_size) * MXFP4_BITS / 8
     return int(arch.moe_layers * arch.num_experts * per_expert)
 
 
@@ -506,7 +534,7 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
     activation = int(max(layer, sampler))
     non_torch = non_torch_bytes(rules, engine, tp, s.gpu_name)
     # gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
-    rocm = s.gpu_name.lower().startswith("mi")
+    rocm = s.gpu_name.lower().startswith(ROCM_NAME_PREFIX)
     graphs = cuda_graph_count(seqs, batched) if rules.cuda_graph_estimate and engine == "v1" and \
         not s.enforce_eager and not rocm else 0
     graph_bytes = graphs * CUDA_GRAPH_BYTES
@@ -531,7 +559,7 @@ def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSetting
     if arch.heads % s.tensor_parallel:
         return (f"vLLM refuses tensor parallel size {s.tensor_parallel}: the model's {arch.heads} attention heads "
                 "do not divide evenly (ModelConfig.verify_with_parallel_config)")
-    if kv_dtype.lower().replace("_", "-") not in ("16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2"):
+    if kv_dtype.lower().replace("_", "-") not in KV_CACHE_NAMES:
         return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
     if not s.gpu_memory_bytes:
         return None
@@ -587,7 +615,7 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
     utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
     if result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
-    for tp in range(s.tensor_parallel + 1, 17):
+    for tp in range(s.tensor_parallel + 1, MAX_SUGGESTED_TENSOR_PARALLEL + 1):
         if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
                                                  request_tokens, kv_value, quant.format), request_tokens):
             options.append(f"--gpus {tp}")
@@ -602,9 +630,15 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
 
 def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
                           granularity: int = BLOCK_TOKENS, quant_format: str = "") -> int:
-    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows)."""
-    top = s.max_model_len or arch.max_position_embeddings or 2 ** 20
+    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows).
+
+    A bisection over multiples of ``granularity``. V1 sizes its budget without max_model_len, so there the answer is
+    found from the plan at the top length and checked at the edge (_longest_v1): the same number, from 2 or 3 plans
+    instead of some 15."""
+    top = s.max_model_len or arch.max_position_embeddings or LONGEST_SEARCH_TOKENS
     low, high = 0, top // granularity
+    if (s.engine or rules.default_engine) == "v1":
+        return _longest_v1(arch, weights, act_bytes, rules, s, kv_value, granularity, quant_format, high)
     while low < high:
         middle = (low + high + 1) // 2
         tokens = middle * granularity
@@ -613,6 +647,45 @@ def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, 
             low = middle
         else:
             high = middle - 1
+    return low * granularity
+
+
+def _longest_v1(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value, granularity: int,
+                quant_format: str, high: int) -> int:
+    """longest_max_model_len's bisection, for V1, in a few plans. In V1 nothing of a plan but the KV cache a request
+    needs depends on max_model_len: the scheduler's batch (_scheduler: the flag or the card's default), the
+    activation and sampler peaks, the CUDA graphs, the non-torch memory and so the KV budget and num_blocks are the
+    same at every length, and kv_layout's ``needed`` only grows with it (whole pages of every full layer, pages up to
+    the window of a sliding one, one page per state layer). So ``admits`` holds up to one length and never above it,
+    and the bisection returns the last multiple where it holds. Its first guess: the blocks the budget holds (exact
+    for one attention type); then the guess is checked against plan() at it and one step above, and where it is off
+    (grouped or hybrid layouts) a bisection between the guess and the right end finds the edge."""
+    if high <= 0:
+        return 0
+
+    def admits(m: int) -> bool:
+        tokens = m * granularity
+        return plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value,
+                    quant_format).admits
+
+    top = plan(arch, weights, act_bytes, rules, with_max_model_len(s, high * granularity), high * granularity,
+               kv_value, quant_format)
+    if top.admits:
+        return high * granularity
+    guess = min(high - 1, max(0, top.num_blocks) * BLOCK_TOKENS // granularity)
+    if guess == 0 or admits(guess):
+        low, upper = guess, high - 1  # admits(high) is False
+        if low == upper or not admits(low + 1):
+            return low * granularity
+        low += 1
+    else:
+        low, upper = 0, guess - 1  # admits(0) is never asked: the bisection takes it as its floor
+    while low < upper:
+        middle = (low + upper + 1) // 2
+        if admits(middle):
+            low = middle
+        else:
+            upper = middle - 1
     return low * granularity
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.core.errors import GeneratorError
 from generator.calc import vllm
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import GIB, FrameworkProfile, parse_kv_dtype, parse_quantization, vllm_rules, weight_bytes
+from generator.core.errors import GeneratorError
 
 # The targets the validation post states and tests/test_vllm.py holds the model to (issue 10).
 TARGET_MEAN_ERROR_PCT = 5.0

@@ -6,5 +6,6 @@ llamacpp_logs.py  content/benchmarks/llamacpp-load-logs.yaml
 vllm_logs.py      content/benchmarks/vllm-startup-logs.yaml
 
 May import: core, calc, families, engines, and render's text helpers (render.escape, render.i18n,
-render.formatting). Nothing else reads content files.
+render.formatting). Nothing else reads content files, except through it: the readers of frameworks.yaml and
+gpus.yaml in engines/profiles.py are called from loading.py.
 """

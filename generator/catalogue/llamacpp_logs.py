@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.core import limits
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import GGUF_BITS_PER_WEIGHT
 from generator.calc.llamacpp import KV_TYPE_BYTES
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
 from generator.core.fields import FLAG, Field, MAPPING, NAME, ROLE, TEXT, Choice, Number, Whole, check_fields
 from generator.core.fields import check_source as _source, mapping_fields as _fields
 from generator.core.fields import require_list as _list, require_mapping as _mapping
-from generator.families.model_config import CONFIG_FIELDS, architecture_from_config
 from generator.core.yamlio import read_yaml_file
+from generator.families.model_config import CONFIG_FIELDS, architecture_from_config
 
 LLAMACPP_LOGS_FILE = "llamacpp-load-logs.yaml"
 

@@ -1,6 +1,7 @@
 """Read everything under ``content/`` into typed records, each knowing its file and line.
 
-This is the only module that reads content files. Every problem becomes a :class:`GeneratorError` that
+Every content file is read from here: the engine logs through llamacpp_logs.py and vllm_logs.py, the framework
+profiles and GPUs through generator/engines/profiles.py. Every problem becomes a :class:`GeneratorError` that
 names the file, the line and the fix.
 """
 
@@ -11,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from generator.core import limits
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import FrameworkProfile, GpuSpec, parse_framework, parse_quantization
-from generator.render.escape import MAX_SLUG
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
 # The shared validators live in fields.py and the config.json fields in model_config.py (catalogue/llamacpp_logs.py and
 # vllm_logs.py use them too, and this module reads those: issue 19, no import circle); the names stay importable here.
@@ -22,10 +22,11 @@ from generator.core.fields import (LANG, MAPPING, NAME, NAMES, ROLE, SOURCE_FIEL
                      check_fields, check_value)
 from generator.core.fields import check_keys as _check_keys, check_source as _source, mapping_fields as _fields
 from generator.core.fields import require_list as _list, require_mapping as _mapping
-from generator.families.model_config import CONFIG_FIELDS, architecture_from_model_entry
-from generator.engines.profiles import load_frameworks, load_gpus
 from generator.core.safeio import MAX_TEXT_BYTES, read_bounded
 from generator.core.yamlio import LocatedDict, parse_yaml, read_text_file, read_yaml_file
+from generator.engines.profiles import load_frameworks, load_gpus
+from generator.families.model_config import CONFIG_FIELDS, architecture_from_model_entry
+from generator.render.escape import MAX_SLUG
 
 
 # The catalogue (models, GPUs, framework profiles, benchmarks) ships inside the package: an installed wheel carries

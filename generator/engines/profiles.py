@@ -5,8 +5,8 @@ Validation errors are GeneratorError with file and line.
 
 from __future__ import annotations
 
-from generator.core import limits
 from generator.calc.estimator import GB, GIB, FrameworkProfile, GpuSpec, parse_framework, version_tuple
+from generator.core import limits
 from generator.core.errors import GeneratorError
 from generator.core.fields import FLAG, NAME, TEXT, URL, Choice, Field, Number, Whole, check_fields
 from generator.core.yamlio import read_yaml_file
@@ -41,6 +41,7 @@ FRAMEWORK_FIELDS = {
     "gemma2_hybrid_cache": FLAG,
     "sdpa_repeats_kv": FLAG,
     "rope_table_families": TEXT,  # config.json "architectures" names, separated by commas
+    "flash_repeats_kv_families": TEXT,  # the same: families whose FlashAttention2 class repeats K/V heads
     # vLLM by version (generator/calc/vllm.py VllmRules): engines, and the defaults that depend on the card.
     "vllm_engines": NAME,  # "v0", "v1" or "v0 v1"
     "vllm_default_engine": Choice("v0", "v1"),

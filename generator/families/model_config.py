@@ -9,13 +9,12 @@ import json
 import math
 import re
 
-from generator.core import limits
 from generator.calc.architecture import Architecture
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
-from generator.core.yamlio import read_text_file
-
-from generator.families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
 from generator.core.fields import MAPPING, NAME, NAMES, NULLABLE_FLAG, Choice, Whole
+from generator.core.yamlio import read_text_file
+from generator.families.reader import MAX_FIELD, MAX_PARAMS, architecture_from_config  # noqa: F401  (re-exported)
 
 _DIMENSION = Whole(1, limits.MAX_FIELD, "dimensions")
 _OPTIONAL_DIMENSION = Whole(0, limits.MAX_FIELD, "dimensions", nullable=True)
@@ -69,6 +68,10 @@ CONFIG_FIELDS = {
 
 # config.json nests a level or two (rope_scaling, quantization_config); anything deeper is not a config.
 MAX_JSON_DEPTH = 64
+# A whole number of more digits than this is no size of a model (MAX_FIELD has 10); its message shows the first
+# NUMBER_SHOWN characters.
+MAX_NUMBER_DIGITS = 30
+NUMBER_SHOWN = 20
 
 
 def read_config_json(path: str, text_only: bool = False) -> Architecture:
@@ -146,8 +149,8 @@ def parse_config_json(text: str, path: str):
         raise _BadJson(f"{token} is not a number JSON allows", token, "write a finite number")
 
     def big_int(token):
-        if len(token.lstrip("-")) > 30:
-            raise _BadJson(f"the number {token[:20]}... has {len(token.lstrip('-'))} digits", token, "fix the number")
+        if len(token.lstrip("-")) > MAX_NUMBER_DIGITS:
+            raise _BadJson(f"the number {token[:NUMBER_SHOWN]}... has {len(token.lstrip('-'))} digits", token, "fix the number")
         return int(token)
 
     def finite_float(token):

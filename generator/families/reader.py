@@ -7,8 +7,8 @@ published one (or not this family's), and the message says so.
 
 from __future__ import annotations
 
-from generator.core import limits
 from generator.calc.architecture import Architecture, params_total
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
 from generator.families import vision as vision_towers
 from generator.families.table import DEFAULT_NAMES, FAMILIES, supported_families
@@ -137,7 +137,7 @@ def _sliding_layers(f: _Fields, layers: int, window: int) -> int:
         rope_layers = f.config.get("no_rope_layers")
         if isinstance(rope_layers, list) and rope_layers:
             return sum(1 for x in rope_layers if x)
-        interval = f.optional("no_rope_layer_interval", 4) or 4
+        interval = f.optional("no_rope_layer_interval", _D["no_rope_layer_interval"]) or _D["no_rope_layer_interval"]
         return sum(1 for i in range(layers) if (i + 1) % interval)
     return 0
 
@@ -167,7 +167,7 @@ def _kv_heads(f: _Fields, heads: int) -> int:
 def _norms_per_layer(f: _Fields) -> int:
     if f.family == "falcon":
         if f.config.get("new_decoder_architecture"):
-            return f.optional("num_ln_in_parallel_attn", 2) or 2
+            return f.optional("num_ln_in_parallel_attn", _D["num_ln_in_parallel_attn"]) or _D["num_ln_in_parallel_attn"]
         return 1 if f.config.get("parallel_attn", True) else 2
     return f.spec.get("norms_per_layer", 2)
 
@@ -212,9 +212,27 @@ def _mla_fields(f: _Fields) -> dict:
             "v_head_dim": f.need("v_head_dim")}
 
 
+# What a config.json that leaves a field out means: the default of the family's transformers configuration class
+# (Llama4TextConfig no_rope_layer_interval; FalconConfig num_ln_in_parallel_attn; Qwen3NextConfig
+# full_attention_interval; JambaConfig mamba_expand, mamba_d_state, mamba_d_conv, attn_layer_period/offset,
+# expert_layer_period/offset and mamba_dt_rank "auto" = ceil(hidden_size / 16); GraniteMoeHybridConfig mamba_n_groups;
+# Gemma4TextConfig global_head_dim, hidden_size_per_layer_input, vocab_size_per_layer_input and its layer_types of
+# five sliding layers then a full one; GlmMoeDsaConfig index_topk_freq and index_skip_topk_offset). The calculator
+# page reads the same table (generator/site/calculator.py).
+CONFIG_DEFAULTS = {
+    "no_rope_layer_interval": 4, "num_ln_in_parallel_attn": 2, "full_attention_interval": 4, "mamba_expand": 2,
+    "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_n_groups": 1, "mamba_dt_rank_divisor": 16,
+    "attn_layer_period": 8, "attn_layer_offset": 4, "expert_layer_period": 2, "expert_layer_offset": 1,
+    "global_head_dim": 512, "hidden_size_per_layer_input": 256, "vocab_size_per_layer_input": 262144,
+    "gemma4_full_attention_every": 6, "index_topk_freq": 1, "index_skip_topk_offset": 2,
+}
+# mamba_expand must lie in (0, MAX_MAMBA_EXPAND]: far above any published model (2), and a bound on the widths.
+MAX_MAMBA_EXPAND = 64
+_D = CONFIG_DEFAULTS
+
 # Layer kinds a config.json's layer_types / hybrid_override_pattern names: "A" attention (holds K/V), "S" a state
 # layer (linear attention, Mamba2), "F" a feed-forward-only block (Nemotron-H "-" MLP and "E" MoE blocks).
-_LAYER_KIND = {"full_attention": "A", "attention": "A", "sliding_attention": "A", "*": "A",
+LAYER_KIND = {"full_attention": "A", "attention": "A", "sliding_attention": "A", "*": "A",
                "linear_attention": "S", "mamba": "S", "M": "S",
                "mlp": "F", "moe": "F", "-": "F", "E": "F"}
 
@@ -226,17 +244,23 @@ def _layer_kinds(f: _Fields, layers: int, rule: str) -> str:
     if types is None and rule == "mamba2":
         key, types = "layers_block_type", f.config.get("layers_block_type")
     if types is None and rule == "gdn":
-        interval = f.optional("full_attention_interval", 4) or 4
+        interval = f.optional("full_attention_interval", _D["full_attention_interval"]) or \
+            _D["full_attention_interval"]
         return "".join("S" if (i + 1) % interval else "A" for i in range(layers))
     if isinstance(types, str):
         types = list(types)
-    if not isinstance(types, list) or not all(isinstance(t, str) and t in _LAYER_KIND for t in types):
-        raise GeneratorError(f"field {key!r} must list each layer's type ({', '.join(sorted(_LAYER_KIND))}), got "
+    if not isinstance(types, list) or not all(isinstance(t, str) and t in LAYER_KIND for t in types):
+        raise GeneratorError(f"field {key!r} must list each layer's type ({', '.join(sorted(LAYER_KIND))}), got "
                              f"{shown(types)}", f.path, f.where(key), "give the model's config.json as published")
     if len(types) != layers:
         raise GeneratorError(f"field {key!r} has {len(types)} entries for {layers} layers", f.path, f.where(key),
                              "give the model's config.json as published")
-    return "".join(_LAYER_KIND[t] for t in types)
+    return "".join(LAYER_KIND[t] for t in types)
+
+
+# layer_types / layers_block_type spelled as hybrid_override_pattern's letters (Nemotron-H, Granite 4.0-H).
+BLOCK_LETTERS = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "mlp": "-",
+                 "moe": "E"}
 
 
 def _block_pattern(f: _Fields) -> str:
@@ -244,10 +268,8 @@ def _block_pattern(f: _Fields) -> str:
     pattern = f.config.get("hybrid_override_pattern")
     if pattern is None:
         pattern = f.config.get("layer_types") or f.config.get("layers_block_type")
-    letters = {"linear_attention": "M", "mamba": "M", "full_attention": "*", "attention": "*", "mlp": "-",
-               "moe": "E"}
     if isinstance(pattern, list):
-        pattern = "".join(letters.get(t, "?") if isinstance(t, str) else "?" for t in pattern)
+        pattern = "".join(BLOCK_LETTERS.get(t, "?") if isinstance(t, str) else "?" for t in pattern)
     if not isinstance(pattern, str) or not pattern or set(pattern) - set("M*-E"):
         raise GeneratorError("field 'hybrid_override_pattern' must name each block (M, *, - or E), got "
                              f"{shown(pattern)}", f.path, f.where("hybrid_override_pattern"),
@@ -321,7 +343,7 @@ def _mamba_mixer(f, inner: int):
     """The Mamba2 mixer's sizes under the ``mamba_*`` names Granite 4 and Falcon-H1 share: heads, state size,
     groups, conv kernel, head size (``auto``: the inner width over the heads) and the two bias switches."""
     heads, d_state = f.need("mamba_n_heads"), f.need("mamba_d_state")
-    groups, kernel = f.optional("mamba_n_groups", 1) or 1, f.need("mamba_d_conv")
+    groups, kernel = f.optional("mamba_n_groups", _D["mamba_n_groups"]) or _D["mamba_n_groups"], f.need("mamba_d_conv")
     head_dim = f.config.get("mamba_d_head", "auto")
     head_dim = inner // heads if head_dim in ("auto", None) else f.integer("mamba_d_head", head_dim, False)
     return (heads, d_state, groups, kernel, head_dim, f.config.get("mamba_conv_bias", True),
@@ -329,9 +351,9 @@ def _mamba_mixer(f, inner: int):
 
 
 def _expand(f: _Fields):
-    expand = f.config.get("mamba_expand", 2)
-    if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= 64:
-        raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to 64, got {shown(expand)}",
+    expand = f.config.get("mamba_expand", _D["mamba_expand"])
+    if isinstance(expand, bool) or not isinstance(expand, (int, float)) or not 0 < expand <= MAX_MAMBA_EXPAND:
+        raise GeneratorError(f"field 'mamba_expand' must be a number from 0 to {MAX_MAMBA_EXPAND}, got {shown(expand)}",
                              f.path, f.where("mamba_expand"), "give the model's config.json as published")
     return expand
 
@@ -349,7 +371,8 @@ def _period(f: _Fields, period_key: str, offset_key: str, period: int, offset: i
 def _jamba_kinds(f: _Fields, layers: int) -> str:
     """Jamba's layers: attention where i % attn_layer_period == attn_layer_offset, Mamba elsewhere
     (JambaConfig.layers_block_type; defaults 8 and 4)."""
-    period, offset = _period(f, "attn_layer_period", "attn_layer_offset", 8, 4)
+    period, offset = _period(f, "attn_layer_period", "attn_layer_offset", _D["attn_layer_period"],
+                             _D["attn_layer_offset"])
     return "".join("A" if i % period == offset else "S" for i in range(layers))
 
 
@@ -358,10 +381,14 @@ def _jamba_mixer(f: _Fields, hidden: int, kinds: str, states: int) -> tuple:
     (hidden -> 2 x inner), x_proj (inner -> dt_rank + 2 x d_state), dt_proj (dt_rank -> inner, with bias), out_proj;
     conv1d over the inner channels, A_log (inner x d_state), D (inner), and RMSNorms over dt, B and C. Its state:
     conv over the inner channels, SSM state inner x d_state."""
-    d_state, kernel = f.optional("mamba_d_state", 16) or 16, f.optional("mamba_d_conv", 4) or 4
+    d_state = f.optional("mamba_d_state", _D["mamba_d_state"]) or _D["mamba_d_state"]
+    kernel = f.optional("mamba_d_conv", _D["mamba_d_conv"]) or _D["mamba_d_conv"]
     inner = int(_expand(f) * hidden)
     rank = f.config.get("mamba_dt_rank", "auto")
-    rank = -(-hidden // 16) if rank in ("auto", None) else f.integer("mamba_dt_rank", rank, False)
+    if rank in ("auto", None):
+        rank = -(-hidden // _D["mamba_dt_rank_divisor"])
+    else:
+        rank = f.integer("mamba_dt_rank", rank, False)
     conv_bias = f.config.get("mamba_conv_bias", True)
     proj_bias = bool(f.config.get("mamba_proj_bias", False))
     shapes = ((hidden, 2 * inner, states), (inner, rank + 2 * d_state, states), (rank, inner, states),
@@ -381,7 +408,8 @@ def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: i
     adds a per-layer token embedding and projections; enable_moe_block adds routed experts beside the MLP."""
     types = f.config.get("layer_types")
     if types is None:
-        types = ["sliding_attention" if (i + 1) % 6 else "full_attention" for i in range(layers)]
+        every = _D["gemma4_full_attention_every"]
+        types = ["sliding_attention" if (i + 1) % every else "full_attention" for i in range(layers)]
     if not isinstance(types, list) or len(types) != layers or \
             not all(t in ("sliding_attention", "full_attention") for t in types):
         raise GeneratorError(f"field 'layer_types' must list sliding_attention or full_attention for each of the "
@@ -390,7 +418,7 @@ def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: i
     types = list(types)
     types[-1] = "full_attention"  # Gemma4TextConfig forces the last layer global
     k_eq_v = bool(f.config.get("attention_k_eq_v", False))
-    global_dim = f.optional("global_head_dim", 512) or 512
+    global_dim = f.optional("global_head_dim", _D["global_head_dim"]) or _D["global_head_dim"]
     global_kv = f.optional("num_global_key_value_heads") if k_eq_v else 0
     global_kv = global_kv or kv_heads
     overrides = f.config.get("per_layer_config")
@@ -409,7 +437,7 @@ def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: i
     first_shared = layers - shared
     double_wide = bool(f.config.get("use_double_wide_mlp", False))
     intermediate = f.need("intermediate_size")
-    per_layer = f.optional("hidden_size_per_layer_input", 256)
+    per_layer = f.optional("hidden_size_per_layer_input", _D["hidden_size_per_layer_input"])
     shapes, extra, kinds = [], 0, ""
     for i, kind in enumerate(types):
         is_global = kind == "full_attention"
@@ -430,7 +458,8 @@ def _gemma4_fields(f: _Fields, hidden: int, layers: int, heads: int, head_dim: i
         kinds += "F" if reuse else "A"
     fields = {"attention_shapes_given": True, "layer_kinds": kinds}
     if per_layer:
-        vocab_per_layer = f.optional("vocab_size_per_layer_input", 262144) or f.need("vocab_size")
+        vocab_per_layer = f.optional("vocab_size_per_layer_input", _D["vocab_size_per_layer_input"]) or \
+            f.need("vocab_size")
         extra += vocab_per_layer * layers * per_layer + per_layer  # embed_tokens_per_layer, its projection norm
         shapes.append((hidden, layers * per_layer, 1))             # per_layer_model_projection
     if f.config.get("enable_moe_block"):
@@ -467,8 +496,8 @@ def _indexer_layers(f: _Fields, layers: int) -> int:
         key, pattern = "index_topk_pattern", f.config["index_topk_pattern"]
         types = [{"F": "full", "S": "shared"}.get(c, c) for c in pattern] if isinstance(pattern, str) else pattern
     if types is None:
-        freq = max(f.optional("index_topk_freq", 1), 1)
-        offset = f.optional("index_skip_topk_offset", 2)
+        freq = max(f.optional("index_topk_freq", _D["index_topk_freq"]), 1)
+        offset = f.optional("index_skip_topk_offset", _D["index_skip_topk_offset"])
         return sum(1 for i in range(layers) if max(i - offset + 1, 0) % freq == 0)
     if not isinstance(types, list) or len(types) != layers or not all(t in ("full", "shared") for t in types):
         raise GeneratorError(f"field {key!r} must give full or shared for each of the {layers} layers, got "
@@ -586,7 +615,8 @@ def architecture_from_config(config, path: str | None = None, line_of=None, text
     if spec.get("hybrid") == "mamba1" and moe:
         # Jamba: routed experts where i % expert_layer_period == expert_layer_offset (JambaConfig.layers_num_experts),
         # a dense MLP of the same intermediate size elsewhere.
-        period, offset = _period(f, "expert_layer_period", "expert_layer_offset", 2, 1)
+        period, offset = _period(f, "expert_layer_period", "expert_layer_offset", _D["expert_layer_period"],
+                                 _D["expert_layer_offset"])
         moe_count = sum(1 for i in range(layers) if i % period == offset) if moe["num_experts"] > 1 else 0
         hybrid["moe_layers_override"], hybrid["mlp_layers_override"] = moe_count, layers - moe_count
     mlp_types = f.config.get("mlp_layer_types")

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from generator.calc.architecture import Architecture
 from generator.calc.estimator import Quantization, parse_quantization
-from generator.families.model_ids import resolve_model_id, unknown_model_error
 from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_SAFETENSORS_HEADER, MAX_TEXT_BYTES, open_regular
 from generator.families.gguf_file import read_gguf_header, type_name
+from generator.families.model_ids import resolve_model_id, unknown_model_error
 from generator.families.quant import quantization_from_config
 from generator.families.reader import architecture_from_config
 from generator.families.safetensors_file import parse_safetensors_header

@@ -7,6 +7,7 @@ for keys a published config.json leaves out.
 
 from __future__ import annotations
 
+from generator.core import limits
 from generator.core.errors import GeneratorError, shown
 
 
@@ -15,7 +16,7 @@ def _getter(vc: dict, defaults: dict, path, line_of):
         for name in names:
             value = vc.get(name)
             if value is not None:
-                if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > 10**9:
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > limits.MAX_FIELD:
                     raise GeneratorError(f"vision_config field {name!r} must be a positive integer, got "
                                          f"{shown(value)}", path, line_of("vision_config") if line_of else None,
                                          "give the config.json as published")

@@ -2,11 +2,12 @@
 
 A post's body is a Jinja template whose globals are the table calls (``load_table``, ``context_table``,
 ``benchmark_table``) and ``benchmark_row``; each call returns a Markdown table and records the
-:class:`~generator.tables.seed.Table` it placed, so ``check`` knows every published table by name.
+:class:`~generator.tables.table.Table` it placed, so ``check`` knows every published table by name.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import marshal
 import os
@@ -18,27 +19,28 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from generator.tables import svg as charts
-from generator.render import escape
-from generator.tables import estimate_charts as guide_charts
-from generator.tables import estimates as guide_tables
-from generator.render import i18n
-from generator.core import memo
-from generator.tables import seed as tables
-from generator.tables import vllm_validation as vllm_tables
 from generator.calc.estimator import parse_framework, parse_quantization
+from generator.catalogue.loading import BenchmarkRow, Content, PostSource
+from generator.core import memo
 from generator.core import limits
 from generator.core.errors import GeneratorError, program, shown
+from generator.render import escape
+from generator.render import i18n
 from generator.render.formatting import format_number
-from generator.catalogue.loading import BenchmarkRow, Content, PostSource
 from generator.render.post_sandbox import PostSandbox
+from generator.tables import svg as charts
+from generator.tables import estimate_charts
+from generator.tables import estimates
+from generator.tables import seed
+from generator.tables import vllm_validation
+from generator.tables.table import Table, table_html, table_markdown, without_links
 
 
 @dataclass(frozen=True)
 class RenderedPost:
     source: PostSource
     markdown: str  # the whole published post, front matter included
-    tables: tuple[tables.Table, ...]
+    tables: tuple[Table, ...]
     charts: tuple[tuple[str, str], ...] = ()  # (site path, SVG text) of each chart the post placed
 
     @property
@@ -49,7 +51,7 @@ class RenderedPost:
 class _TableCalls:
     """The functions a post may call, bound to one post while it renders."""
 
-    def __init__(self, content: Content, estimator: guide_tables.Estimator, slug: str = "post",
+    def __init__(self, content: Content, estimator: estimates.Estimator, slug: str = "post",
                  lang: str = i18n.DEFAULT_LANGUAGE, link_models: bool = True, post_href=None):
         self.content = content
         self.post_href = post_href  # post id -> the link to it where this post is published; None: Jekyll's URL
@@ -57,7 +59,7 @@ class _TableCalls:
         self.link_models = link_models
         self.estimator = estimator
         self.slug = slug
-        self.placed: list[tables.Table] = []
+        self.placed: list[Table] = []
         self.charts: dict[str, str] = {}
 
     # The calls a post (or an MkDocs page) may make, by what they give. The documentation's table-call reference is
@@ -81,14 +83,14 @@ class _TableCalls:
         from generator.engines import glossary
         return escape.MarkdownSafe(glossary.markdown(self.lang))
 
-    def _place(self, table: tables.Table) -> str:
+    def _place(self, table: Table) -> str:
         if any(t.name == table.name for t in self.placed):
             raise GeneratorError(f"two tables in this post are named {table.name!r}", fix="pass name='...' to tell them apart")
         table = i18n.localized_table(table, self.lang)
         if not self.link_models:
-            table = tables.without_links(table)
+            table = without_links(table)
         self.placed.append(table)
-        return escape.MarkdownSafe(tables.table_markdown(table))
+        return escape.MarkdownSafe(table_markdown(table))
 
     def post_link(self, text, post_id) -> str:
         """A Markdown link to another post by its id ("2024-09-03-slug", the source's file name): this repository's
@@ -147,7 +149,7 @@ class _TableCalls:
     def load_table(self, models, bits, name="load") -> str:
         """Per model: parameters, bits, and the load memory the seed's method gives, parameters x bits / 8."""
         bits = _positive(bits, "bits", high=limits.MAX_BITS)
-        return self._place(tables.load_table(name, self.content, self._models(models), bits))
+        return self._place(seed.load_table(name, self.content, self._models(models), bits))
 
     def context_table(self, models, tokens, bits, name="context") -> str:
         """For each model and token count: the load memory (the formula, or the measured ``load_from`` row), the
@@ -170,15 +172,15 @@ class _TableCalls:
                 if key in spec and not isinstance(spec[key], BenchmarkRow):
                     raise GeneratorError(f"{key} must be a benchmark_row(...), not {spec[key]!r}",
                                          fix=f'write "{key}": benchmark_row("Qwen2-7B-Instruct", "BF16", 30720)')
-            rows.append(tables.ContextRow(self._model(spec["model"]), spec["rate_from"], spec.get("load_from")))
-        return self._place(tables.context_table(name, self.content, rows, tokens, bits))
+            rows.append(seed.ContextRow(self._model(spec["model"]), spec["rate_from"], spec.get("load_from")))
+        return self._place(seed.context_table(name, self.content, rows, tokens, bits))
 
     def benchmark_table(self, models, quantization, name="benchmark") -> str:
         """A benchmark's rows of each model at one ``quantization`` (a benchmark label such as ``"BF16"``), their
         growth over the shortest input and the per-token cost; each model's highest cost in bold."""
         if not isinstance(quantization, str):
             raise GeneratorError("quantization must be text such as 'BF16'", fix='write quantization="BF16"')
-        return self._place(tables.benchmark_table(name, self.content, self._models(models), quantization))
+        return self._place(seed.benchmark_table(name, self.content, self._models(models), quantization))
 
 
     # Numbers in a post's prose come from data too: these return values, ``number`` formats them.
@@ -207,15 +209,15 @@ class _TableCalls:
         if not isinstance(row, BenchmarkRow):
             raise GeneratorError(f"per_token_rate_mib needs a benchmark_row(...), not {row!r}",
                                  fix='write per_token_rate_mib(benchmark_row("Qwen2-7B-Instruct", "BF16", 30720))')
-        return tables.per_token_rate_mib(self.content, row)
+        return seed.per_token_rate_mib(self.content, row)
 
     def kv_cache_bytes_per_token(self, model_id, bytes_per_value=2) -> float:
         """KV cache bytes per token of a model (2 x layers x KV heads x head_dim x ``bytes_per_value``)."""
-        return tables.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
+        return seed.kv_cache_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def logits_bytes_per_token(self, model_id, bytes_per_value=6) -> float:
         """Logits bytes per prompt token of a model (vocabulary x ``bytes_per_value``: bf16 and fp32 copies)."""
-        return tables.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
+        return seed.logits_bytes_per_token(self.content, self._model(model_id), _positive(bytes_per_value, "bytes_per_value", high=limits.MAX_BITS))
 
     def number(self, value, format="g2") -> str:
         """A number printed in a column format: ``g2`` (up to two decimals), ``f2``, ``int``, ``intc`` (thousands
@@ -230,29 +232,29 @@ class _TableCalls:
     def memory_table(self, models, quantizations, contexts, framework, name="memory") -> str:
         """Per model and quantization: weights, KV cache per 1K tokens and the peak at each context length (up to
         the model's maximum), with ``framework``."""
-        return self._place(guide_tables.memory_table(name, self.content, self.estimator, self._model_list(models), quantizations,
+        return self._place(estimates.memory_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                      contexts, framework))
 
     def gpu_catalogue_table(self, name="gpus") -> str:
         """The cards of the catalogue (``gpus.yaml``): memory as sold, the total CUDA reports, and whether that
         total is reported or derived."""
-        return self._place(guide_tables.gpu_catalogue_table(name, self.content))
+        return self._place(estimates.gpu_catalogue_table(name, self.content))
 
     def gpu_fit_table(self, models, quantizations, contexts, framework, gpus, multi_card, name="gpu-fit") -> str:
         """The smallest of ``gpus`` that holds each run (model x quantization x context), else how many
         ``multi_card`` cards it takes."""
-        return self._place(guide_tables.gpu_fit_table(name, self.content, self.estimator, self._model_list(models), quantizations,
+        return self._place(estimates.gpu_fit_table(name, self.content, self.estimator, self._model_list(models), quantizations,
                                                       contexts, framework, gpus, multi_card))
 
     def max_context_table(self, runs, gpus, framework, name="max-context") -> str:
         """For ``[model, quantization]`` runs, the longest context each of ``gpus`` holds."""
-        return self._place(guide_tables.max_context_table(name, self.content, self.estimator, self._runs(runs), gpus,
+        return self._place(estimates.max_context_table(name, self.content, self.estimator, self._runs(runs), gpus,
                                                           framework))
 
     def vllm_capacity_table(self, runs, framework, request_tokens, name="vllm") -> str:
         """For ``[model, quantization, GPU]`` runs: vLLM's KV cache capacity in tokens and how many requests of
         ``request_tokens`` fit at once, with vLLM's defaults; "—" where vLLM would refuse to start."""
-        return self._place(guide_tables.vllm_capacity_table(name, self.content, self.estimator, self._runs(runs), framework,
+        return self._place(estimates.vllm_capacity_table(name, self.content, self.estimator, self._runs(runs), framework,
                                                             request_tokens))
 
     def _place_chart(self, name, title, svg: str) -> str:
@@ -272,39 +274,39 @@ class _TableCalls:
     def context_chart(self, name, title, runs, contexts, framework, gpus=()) -> str:
         """A chart of peak memory against context for ``runs`` (``[model, quantization]``), ``gpus`` as reference
         lines; written to ``images/charts/<page>-<name>.svg``."""
-        contexts = guide_tables._context_list(contexts)
-        return self._place_chart(name, title, guide_charts.context_chart(self.estimator, title, self._runs(runs), contexts,
+        contexts = estimates._context_list(contexts)
+        return self._place_chart(name, title, estimate_charts.context_chart(self.estimator, title, self._runs(runs), contexts,
                                                                         framework, gpus, lang=self.lang))
 
     def breakdown_chart(self, name, title, runs, context, framework) -> str:
         """A stacked bar per run: weights, KV cache, activations and overhead at one ``context``."""
         context = _positive(context, "context", whole=True)
-        return self._place_chart(name, title, guide_charts.breakdown_chart(self.estimator, title, self._runs(runs), context,
+        return self._place_chart(name, title, estimate_charts.breakdown_chart(self.estimator, title, self._runs(runs), context,
                                                                           framework, lang=self.lang))
 
     def validation_chart(self, name, title, benchmark) -> str:
         """Estimated against measured peak for every row of a benchmark, this estimator beside the seed's method
         (log axes)."""
-        return self._place_chart(name, title, guide_charts.validation_chart(self.content, title, benchmark,
+        return self._place_chart(name, title, estimate_charts.validation_chart(self.content, title, benchmark,
                                                                                   lang=self.lang))
 
     def validation_table(self, benchmark, name="validation") -> str:
         """Every row of a benchmark: the measured peak, this estimator's, the seed method's, and their errors."""
-        return self._place(tables.validation_table(name, self.content, benchmark))
+        return self._place(seed.validation_table(name, self.content, benchmark))
 
     def validation_summary_table(self, benchmark, name="validation-summary") -> str:
         """Per model and overall: the mean and worst absolute error of both methods over a benchmark."""
-        return self._place(tables.validation_summary_table(name, self.content, benchmark))
+        return self._place(seed.validation_summary_table(name, self.content, benchmark))
 
     def llamacpp_validation_table(self, name="llamacpp") -> str:
         """Every llama.cpp load log (``benchmarks/llamacpp-load-logs.yaml``): its KV buffer and model + KV +
         compute buffers as logged and as estimated, with the errors."""
-        return self._place(tables.llamacpp_validation_table(name, self.content))
+        return self._place(seed.llamacpp_validation_table(name, self.content))
 
     def llamacpp_validation_summary_table(self, name="llamacpp-summary") -> str:
         """Over all llama.cpp load logs: the mean and worst absolute error of the KV, model and compute
         buffers and their total."""
-        return self._place(tables.llamacpp_validation_summary_table(name, self.content))
+        return self._place(seed.llamacpp_validation_summary_table(name, self.content))
 
     def llamacpp_logs(self) -> tuple:
         """The llama.cpp load logs (for prose: how many, their sources)."""
@@ -312,19 +314,19 @@ class _TableCalls:
     def vllm_validation_table(self, name="vllm-validation") -> str:
         """Every vLLM start-up log (``benchmarks/vllm-startup-logs.yaml``): its settings, the KV cache capacity it
         reports, the estimate and the error."""
-        return self._place(vllm_tables.vllm_validation_table(name, self.content))
+        return self._place(vllm_validation.vllm_validation_table(name, self.content))
 
     def vllm_validation_summary_table(self, name="vllm-validation-summary") -> str:
         """The held-out vLLM logs' mean and worst absolute error, and the worst log."""
-        return self._place(vllm_tables.vllm_validation_summary_table(name, self.content))
+        return self._place(vllm_validation.vllm_validation_summary_table(name, self.content))
 
     def vllm_refusal_table(self, name="vllm-refusals") -> str:
         """Every log where vLLM refused to start, and whether the estimate refuses the same settings."""
-        return self._place(vllm_tables.vllm_refusal_table(name, self.content))
+        return self._place(vllm_validation.vllm_refusal_table(name, self.content))
 
     def vllm_logs(self):
         """The vLLM start-up logs (content/benchmarks/vllm-startup-logs.yaml): .logs, .excluded, .source."""
-        return vllm_tables.vllm_logs(self.content)
+        return vllm_validation.vllm_logs(self.content)
 
 
 def _positive(value, what: str, whole: bool = False, high: float = limits.MAX_TOKENS):
@@ -460,11 +462,11 @@ def post_environment() -> jinja2.Environment:
 
 
 def render_post(post: PostSource, content: Content, env: jinja2.Environment,
-                estimator: guide_tables.Estimator | None = None, link_models: bool = True,
+                estimator: estimates.Estimator | None = None, link_models: bool = True,
                 post_href=None) -> RenderedPost:
     """``link_models``: model names in tables link to their pages (our own site has them; a blog does not).
     ``post_href``: post id -> link for ``post_link`` in a blog (None: this repository's Jekyll URLs)."""
-    calls = _TableCalls(content, estimator or guide_tables.Estimator(content), post.slug, post_language(post, content),
+    calls = _TableCalls(content, estimator or estimates.Estimator(content), post.slug, post_language(post, content),
                         link_models, post_href)
     body = _render_located(post.body, post.path, post.body_first_line, env, calls.functions())
     return RenderedPost(post, post.front_matter_text + body, tuple(calls.placed), tuple(sorted(calls.charts.items())))
@@ -537,12 +539,12 @@ def markdown_to_html(text: str, placed: tuple = ()) -> str:
     conversion comes from the cache of rendered bytes (memo.py) when the same text was converted before, so an
     up-to-date build does not even import the markdown package. A line break between two CJK characters is
     joined without a space (:func:`join_cjk_lines`)."""
-    for index, table in enumerate(placed):
-        text = text.replace(tables.table_markdown(table), f"\n\n{_TABLE_MARK}{index}\n\n")
+    for index, placed_table in enumerate(placed):
+        text = text.replace(table_markdown(placed_table), f"\n\n{_TABLE_MARK}{index}\n\n")
     text = join_cjk_lines(text)
     converted = memo.cached("markdown", [text], lambda: _markdown(text)).decode("utf-8")
-    for index, table in enumerate(placed):
-        converted = converted.replace(f"<p>{_TABLE_MARK}{index}</p>", tables.table_html(table))
+    for index, placed_table in enumerate(placed):
+        converted = converted.replace(f"<p>{_TABLE_MARK}{index}</p>", table_html(placed_table))
     return converted
 
 
@@ -577,8 +579,14 @@ def _page_word(context, key: str, **values) -> str:
 @jinja2.pass_context
 def _page_words_json(context) -> Markup:
     """The page's words for its scripts, as JSON to place in ``<script type="application/json">``."""
+    return _words_json(_page_lang(context))
+
+
+@functools.lru_cache(maxsize=8)
+def _words_json(lang: str) -> Markup:
+    # The same text on every page of a language (i18n.PAGE_WORDS is fixed data): written once per process.
     import json
-    return escape.script_json(json.dumps(i18n.page_words(_page_lang(context)), sort_keys=True, ensure_ascii=False,
+    return escape.script_json(json.dumps(i18n.page_words(lang), sort_keys=True, ensure_ascii=False,
                                          separators=(",", ":")))
 
 

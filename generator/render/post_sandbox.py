@@ -33,8 +33,8 @@ import time
 import jinja2
 import jinja2.sandbox
 from jinja2 import nodes
-from markupsafe import Markup
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 from generator.core import limits
 from generator.core.errors import GeneratorError, shown

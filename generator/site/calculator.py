@@ -13,20 +13,29 @@ import dataclasses
 import json
 import os
 
-from generator.engines import glossary
-from generator.render import pages as render
 from generator.calc import estimator as est
 from generator.calc import gguf_mix, gpu_fit, llamacpp, vllm
 from generator.calc import transformers_engine
 from generator.calc.estimator import DEFAULT_FRAMEWORK
+from generator.core import limits
 from generator.core.errors import GeneratorError
-from generator.render.escape import script_json
+from generator.engines import glossary
 from generator.families import model_config
 from generator.families import reader as families_reader
 from generator.families import table as families_table
 from generator.families import vision as families_vision
+from generator.render import pages as render
+from generator.render.escape import script_json
 
 DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
+
+# The page's own input limits: beyond these, Python's exact integers would exceed 2^53 in the estimator's products,
+# where a JavaScript number is no longer exact (calculator.js says why). llama.cpp's --ubatch and --n-gpu-layers stop
+# at SETTING_MAX; vLLM's token flags at limits.MAX_TOKENS, as the CLI's.
+PAGE_LIMITS = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
+SETTING_MAX = 1_000_000
+# Python's str.strip() strips what str.isspace() calls whitespace (not JavaScript's trim() set): the page's pyStrip.
+PY_WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 
 DATA_PATH = "calculator/estimator-data.json"
 SCRIPT_PATH = "calculator/calculator.js"
@@ -91,14 +100,27 @@ def calculator_data(catalogue) -> dict:
             "mix_default": dict(gguf_mix.MIX_DEFAULT),
             "fallback": dict(gguf_mix._FALLBACK),
             "imatrix_mixes": list(gguf_mix.IMATRIX_MIXES),
+            # The named type lists of llama_tensor_get_type_impl (gguf_mix.py RULE_TABLES).
+            "rules": {name: (dict(table) if isinstance(table, dict) else list(table))
+                      for name, table in gguf_mix.RULE_TABLES.items()},
+            "layers_70b": gguf_mix.LAYERS_70B,
+            "f32_bytes": gguf_mix.F32_BYTES,
         },
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
             "swa_pad": llamacpp.SWA_PAD, "kv_type_bytes": dict(llamacpp.KV_TYPE_BYTES),
             "kv_types": dict(est._LLAMA_CPP_KV), "float_mix": dict(est.LLAMA_CPP_FLOAT_MIX),
+            "default_ubatch": llamacpp.DEFAULT_UBATCH, "default_kv": est.LLAMA_CPP_DEFAULT_KV,
+            "unquantized_kv": list(est.LLAMA_CPP_UNQUANTIZED_KV), "f32_bytes": llamacpp.F32,
         },
         "transformers": {"attn_implementations": list(transformers_engine.ATTN_IMPLEMENTATIONS),
-                         "default_attn": transformers_engine.DEFAULT_ATTN},
+                         "default_attn": transformers_engine.DEFAULT_ATTN,
+                         "fp32_bytes": transformers_engine.FP32_BYTES,
+                         "hidden_states_at_mlp": transformers_engine.HIDDEN_STATES_AT_MLP,
+                         "hidden_states_at_attention": transformers_engine.HIDDEN_STATES_AT_ATTENTION,
+                         "gptq_scratch_extra_bytes": est.GPTQ_SCRATCH_EXTRA_BYTES,
+                         "balanced_map_headroom_layers": est.BALANCED_MAP_HEADROOM_LAYERS,
+                         "packed_formats": list(est.PACKED_FORMATS)},
         "engine_kv_dtypes": {engine: list(names) for engine, names in est.ENGINE_KV_DTYPES.items()},
         "frameworks": [_framework_fields(p) for p in catalogue.frameworks],
         "default_framework": DEFAULT_FRAMEWORK,
@@ -113,6 +135,7 @@ def calculator_data(catalogue) -> dict:
             "fused_moe_chunk_tokens": vllm.FUSED_MOE_CHUNK_TOKENS,
             "sampler_sort_bytes_per_logit": vllm.SAMPLER_SORT_BYTES_PER_LOGIT,
             "sampler_triton_bytes_per_logit": vllm.SAMPLER_TRITON_BYTES_PER_LOGIT,
+            "sampler_triton_min_seqs": vllm.SAMPLER_TRITON_MIN_SEQS,
             "sampler_flashinfer_bytes_per_logit": vllm.SAMPLER_FLASHINFER_BYTES_PER_LOGIT,
             "cuda_graph_bytes": vllm.CUDA_GRAPH_BYTES,
             "huge_card_bytes": vllm.HUGE_CARD_BYTES,
@@ -127,15 +150,36 @@ def calculator_data(catalogue) -> dict:
             "chunked_local_without_hybrid": [list(v) for v in vllm.CHUNKED_LOCAL_WITHOUT_HYBRID],
             "cuda_context_in_non_torch_bytes": vllm.CUDA_CONTEXT_IN_NON_TORCH_BYTES,
             "smaller_quantizations": list(est._SMALLER),
+            "kv_cache_names": list(vllm.KV_CACHE_NAMES),
+            "large_card_bytes": vllm.LARGE_CARD_BYTES,
+            "large_card_names": list(vllm.LARGE_CARD_NAMES),
+            "large_card_excluded": vllm.LARGE_CARD_EXCLUDED,
+            "cuda_graph_max_size": vllm.CUDA_GRAPH_MAX_SIZE,
+            "cuda_graph_capture_sizes": list(vllm.CUDA_GRAPH_CAPTURE_SIZES),
+            "group_size_tolerance": vllm.GROUP_SIZE_TOLERANCE,
+            "blackwell_cards": list(vllm.BLACKWELL_CARDS),
+            "mxfp4_marlin_pad": vllm.MXFP4_MARLIN_PAD,
+            "mxfp4_flashinfer_pad": vllm.MXFP4_FLASHINFER_PAD,
+            "mxfp4_hidden_pad": vllm.MXFP4_HIDDEN_PAD,
+            "mxfp4_bits": vllm.MXFP4_BITS,
+            "rocm_name_prefix": vllm.ROCM_NAME_PREFIX,
+            "max_suggested_tensor_parallel": vllm.MAX_SUGGESTED_TENSOR_PARALLEL,
+            "longest_search_tokens": vllm.LONGEST_SEARCH_TOKENS,
+            # What a profile that leaves a setting out gets (estimator.py VLLM_RULE_DEFAULTS).
+            "rule_defaults": {key: getattr(est.VLLM_RULE_DEFAULTS, key) for key in (
+                "max_num_seqs", "max_num_batched_tokens", "large_card_max_num_batched_tokens",
+                "large_card_max_num_seqs", "v0_chunked_prefill_tokens")} | {
+                "engines": list(est.VLLM_RULE_DEFAULTS.engines), "version": list(est.VLLM_RULE_DEFAULTS.version)},
         },
         "constants": {
             "gib": est.GIB,
-            "gb": est.GB,
             "default_generate": est.DEFAULT_GENERATE,
             "cuda_context_bytes": est.CUDA_CONTEXT_BYTES,
             "allocator_slack_fraction": est.ALLOCATOR_SLACK_FRACTION,
-            "quant_group_size": est.QUANT_GROUP_SIZE,
             "max_cards": gpu_fit.MAX_CARDS,
+            "card_step_bytes": gpu_fit.CARD_STEP_BYTES,
+            "max_card_gb": gpu_fit.MAX_CARD_GB,
+            "context_step_tokens": gpu_fit.CONTEXT_STEP_TOKENS,
             # Hybrid-state models: the element size each engine keeps a state layer's recurrent state in.
             "transformers_recurrent_state_bytes": est.TRANSFORMERS_RECURRENT_STATE_BYTES,
             "llama_cpp_state_bytes": est.LLAMA_CPP_STATE_BYTES,
@@ -153,6 +197,21 @@ def calculator_data(catalogue) -> dict:
             "max_layers": families_reader.limits.MAX_LAYERS,
             "flags": list(families_reader._FLAGS),
             "max_json_depth": model_config.MAX_JSON_DEPTH,
+            "max_number_digits": model_config.MAX_NUMBER_DIGITS,
+            "number_shown": model_config.NUMBER_SHOWN,
+            # The reader's layer kinds, block letters and the configuration classes' defaults (families/reader.py).
+            "layer_kind": dict(families_reader.LAYER_KIND),
+            "block_letters": dict(families_reader.BLOCK_LETTERS),
+            "defaults": dict(families_reader.CONFIG_DEFAULTS),
+            "max_mamba_expand": families_reader.MAX_MAMBA_EXPAND,
+        },
+        # The page's own inputs and Python's semantics it ports.
+        "page": {
+            "limits": dict(PAGE_LIMITS),
+            "setting_max": SETTING_MAX,
+            "max_tokens": limits.MAX_TOKENS,
+            "py_whitespace": PY_WHITESPACE,
+            "framework_spec": est._FRAMEWORK_SPEC.pattern,
         },
     }
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from generator.core.errors import GeneratorError, program
-from generator.site.plan import MANIFEST, SitePlan
-from generator.tables.seed import Table
 from generator.core.safeio import MAX_PUBLISHED_BYTES, read_bounded
+from generator.site.plan import MANIFEST, SitePlan
 from generator.site.writer import output_lock, read_published, stale_paths
+from generator.tables.table import Table
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 

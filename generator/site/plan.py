@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from generator.render import pages as render
 import os
 import re
 
 from markupsafe import Markup
 
-from generator.tables import svg as charts
-from generator.tables import estimate_charts as guide_charts
-from generator.tables import estimates as guide_tables
-from generator.render import i18n
-from generator.core import memo
-from generator.core.errors import GeneratorError
-from generator.core.background import Done, in_background
-from generator.site.calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
-from generator.render.escape import script_json
 from generator.calc.estimator import DEFAULT_FRAMEWORK, GIB
-from generator.tables.estimates import Estimator
 from generator.catalogue.loading import Content, contained, load_content, read_tree
+from generator.core import memo
+from generator.core.background import Done, in_background
+from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_TEXT_BYTES, read_bounded
-from generator.tables.seed import Table, table_html
+from generator.render import pages as render
+from generator.render import i18n
+from generator.render.escape import script_json
+from generator.site.calculator import DEFAULT_MODEL, calculator_data, calculator_files, data_json
+from generator.site.files import (MANIFEST, SitePlan, manifest_bytes, site_inputs, store_plan,
+                                  stored_plan)
+from generator.tables import svg as charts
+from generator.tables import estimate_charts
+from generator.tables import estimates
+from generator.tables.estimates import Estimator
+from generator.tables.table import Table, table_html
 
-MANIFEST = ".generator-manifest"
 JEKYLL_INDEX = "home.html"
 # The seed post links a workbook of its tables; the build writes it where the link points.
 SEED_POST = "2024-09-03-how-much-vram-is-required-for-llm-inference.md"
 SEED_WORKBOOK = "images/2024/LLMInferenceVRAMCalculator/基于Qwen2效率评估计算大模型推理需要的显存.xlsx"
-
-
-@dataclass(frozen=True)
-class SitePlan:
-    files: dict[str, bytes]  # relative path ("/"-separated) -> bytes, sorted by path
-    tables: dict[str, tuple[Table, ...]]  # relative path -> the tables placed in that file, in order
-    posts: tuple[render.RenderedPost, ...]
-
-    def post_for(self, filename: str) -> render.RenderedPost | None:
-        return next((p for p in self.posts if p.source.post_filename == filename), None)
 
 
 def post_markdown_path(post: render.RenderedPost) -> str:
@@ -48,15 +37,6 @@ def post_markdown_path(post: render.RenderedPost) -> str:
 
 def post_html_path(post: render.RenderedPost) -> str:
     return f"posts/{post.source.slug}.html"
-
-
-def manifest_bytes(paths) -> bytes:
-    lines = ["# Files written by `python -m generator build`; a later build deletes those it no longer writes."]
-    return ("\n".join(lines + sorted(paths)) + "\n").encode("utf-8")
-
-
-def manifest_paths(data: bytes) -> list[str]:
-    return [line for line in data.decode("utf-8", "replace").splitlines() if line and not line.startswith("#")]
 
 
 _SITE_URL = re.compile(r'(href|src)="/(?!/)([^"]*)"')
@@ -72,6 +52,8 @@ def standalone_urls(body_html: str, root: str, slugs: set[str]) -> str:
         if post and post.group(1) in slugs:
             path = f"posts/{post.group(1)}.html"
         return f'{attribute}="{root}{path}"'
+    if '="/' not in body_html:
+        return body_html  # no site-absolute URL to rewrite (most tables): the pattern needs this text to match
     return _SITE_URL.sub(relative, body_html)
 
 
@@ -85,11 +67,11 @@ def read_template(templates_dir: str, name: str) -> bytes:
 
 
 def model_slug(model_id: str) -> str:
-    return guide_tables.model_href(model_id).removeprefix("/models/").removesuffix(".html")
+    return estimates.model_href(model_id).removeprefix("/models/").removesuffix(".html")
 
 
 def model_page_path(model_id: str) -> str:
-    return guide_tables.model_href(model_id).removeprefix("/")
+    return estimates.model_href(model_id).removeprefix("/")
 
 
 def model_contexts(estimator: Estimator, pages, model_id: str) -> list[int]:
@@ -101,36 +83,36 @@ def model_page_tables(content: Content, estimator: Estimator, model_id: str,
                       contexts: list[int]) -> list[tuple[str, str, Table]]:
     """(section title, note, table) for one model's page: llama.cpp (GGUF), vLLM, transformers, architecture."""
     pages = content.site.model_pages
-    gguf = [q for q in pages.quantizations if guide_tables.is_gguf(q)]
-    formats = [q for q in pages.quantizations if not guide_tables.is_gguf(q)]
+    gguf = [q for q in pages.quantizations if estimates.is_gguf(q)]
+    formats = [q for q in pages.quantizations if not estimates.is_gguf(q)]
     sections = []
     if gguf:
         sections += [
             ("llama.cpp：GGUF 的峰值显存", "Ollama 和 LM Studio 运行的就是 llama.cpp 和这些 GGUF 文件。" + PEAK_NOTE,
-             guide_tables.memory_table("gguf-memory", content, estimator, [model_id], gguf, contexts,
+             estimates.memory_table("gguf-memory", content, estimator, [model_id], gguf, contexts,
                                        pages.framework, show_model=False)),
             ("llama.cpp：能装下的最小显卡", "Mac 按 Metal 允许 GPU 使用的工作集（recommendedMaxWorkingSetSize）计算，"
              "不是全部统一内存；`sudo sysctl iogpu.wired_limit_mb=N` 可以把它提高到 N MiB（重启后恢复）。",
-             guide_tables.gpu_fit_table("gguf-fit", content, estimator, [model_id], gguf, contexts, pages.framework,
+             estimates.gpu_fit_table("gguf-fit", content, estimator, [model_id], gguf, contexts, pages.framework,
                                         list(pages.gpus), pages.multi_card, show_model=False))]
     if formats and pages.vllm:
-        length = guide_tables.page_max_model_len(estimator, model_id, pages.vllm_max_model_len)
+        length = estimates.page_max_model_len(estimator, model_id, pages.vllm_max_model_len)
         sections.append((
             "vLLM：在哪张卡上能启动，能同时服务多少请求",
             "vLLM 启动时按 gpu_memory_utilization 把显卡的大部分先占下（启动预留），其中放下权重和激活峰值之后剩下的"
             "都给 KV cache；所以问的不是峰值，而是 KV cache 能放多少 Token、能同时服务多少个完整请求。Mac 上没有 vLLM。",
-            guide_tables.vllm_start_table("vllm", content, estimator, model_id, formats, pages.vllm, length,
+            estimates.vllm_start_table("vllm", content, estimator, model_id, formats, pages.vllm, length,
                                           list(pages.gpus))))
     if formats:
         sections += [
             ("transformers：峰值显存", PEAK_NOTE,
-             guide_tables.memory_table("memory", content, estimator, [model_id], formats, contexts,
+             estimates.memory_table("memory", content, estimator, [model_id], formats, contexts,
                                        pages.framework, show_model=False)),
             ("transformers：能装下的最小显卡", f"一张卡装不下时：需要几张 {pages.multi_card}（按层切分）。",
-             guide_tables.gpu_fit_table("gpu-fit", content, estimator, [model_id], formats, contexts,
+             estimates.gpu_fit_table("gpu-fit", content, estimator, [model_id], formats, contexts,
                                         pages.framework, list(pages.gpus), pages.multi_card, show_model=False))]
     sections.append(("架构", "由 config.json 计算；参数量按架构逐项相加。",
-                     guide_tables.architecture_table("architecture", content, estimator, model_id)))
+                     estimates.architecture_table("architecture", content, estimator, model_id)))
     lang = site_language(content)
     words = i18n.english_page if lang == "en" else str
     return [(words(title), words(note), i18n.localized_table(table, lang)) for title, note, table in sections]
@@ -149,21 +131,21 @@ PEAK_NOTE = ("表中是峰值（任一时刻分配得最多的显存）；能装
 
 
 def fits_page_path(estimator: Estimator, gpu: str) -> str:
-    return f"fits/{guide_tables.fits_slug(estimator, gpu)}.html"
+    return f"fits/{estimates.fits_slug(estimator, gpu)}.html"
 
 
 def fits_links(content: Content, estimator: Estimator, root: str) -> list[dict]:
     pages = content.site.model_pages
     if pages is None:
         return []
-    return [{"label": guide_tables.card_size_label(estimator, g), "href": root + fits_page_path(estimator, g),
+    return [{"label": estimates.card_size_label(estimator, g), "href": root + fits_page_path(estimator, g),
              "usable_bytes": estimator.limit_bytes(g)} for g in pages.fit_pages]
 
 
 def fits_page_files(content: Content, estimator: Estimator, page_env, site: dict, gpu: str):
     """One "what can my card run" page: ({path: text}, path, its tables)."""
     pages = content.site.model_pages
-    tables = guide_tables.fits_tables(content, estimator, gpu, pages)
+    tables = estimates.fits_tables(content, estimator, gpu, pages)
     card = estimator.card(gpu)
     # The cards of this size that give a run at least as much: what this page lists fits them too.
     same_size = sorted(g.name for g in content.gpus.values()
@@ -173,7 +155,7 @@ def fits_page_files(content: Content, estimator: Estimator, page_env, site: dict
                   key=lambda g: g.usable_bytes)
     path = fits_page_path(estimator, gpu)
     page = render.render_page(page_env, "fits.html.j2", {
-        "site": site, "lang": content.site.lang, "root": "../", "size": guide_tables.card_size_label(estimator, gpu),
+        "site": site, "lang": content.site.lang, "root": "../", "size": estimates.card_size_label(estimator, gpu),
         "gpu": gpu, "limit_gib": f"{card.usable_bytes / GIB:.2f}", "same_size": same_size,
         "mac": macs[0].name if macs else None, "links": fits_links(content, estimator, "../"),
         "tables": [standalone_urls(table_html(t), "../", set()) for t in tables]})
@@ -191,13 +173,13 @@ def model_page_files(content: Content, estimator: Estimator, page_env, site: dic
     try:
         # Reference lines for CUDA cards only: the chart draws transformers' lines too, which Macs do not run.
         cuda_cards = [g for g in pages.gpus if not estimator.card(g).unified_memory]
-        chart = guide_charts.model_chart(estimator, model_id, pages.quantizations, contexts, cuda_cards,
+        chart = estimate_charts.model_chart(estimator, model_id, pages.quantizations, contexts, cuda_cards,
                                          pages.framework, lang=site_language(content))
     except GeneratorError as exc:
         # A model whose config gives no context the page can draw (a maximum context below every listed length):
         # the model's own entry is where to look.
         raise exc.located(model.path, model.line) from None
-    facts = guide_tables.answer_facts(content, estimator, model_id, pages, contexts)
+    facts = estimates.answer_facts(content, estimator, model_id, pages, contexts)
     chart_table = next((t.name for _, _, t in sections if t.name in ("memory", "gguf-memory")), None)
     alt = charts.chart_desc(chart)  # one chart per page: described once, not once per section
     page = render.render_page(page_env, "model.html.j2", {
@@ -222,7 +204,15 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
     pages = content.site.model_pages
     if pages is None:
         return None
-    models = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
+    # The same for every root (the index, Jekyll's picker, a post): worked out once per estimator (one content set).
+    common = estimator.kept("answer_first", lambda: _answer_common(content, estimator, pages))
+    grids = common["grids"]
+    return {**common, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
+            "fits": fits_links(content, estimator, root)}
+
+
+def _answer_common(content: Content, estimator: Estimator, pages) -> dict:
+    models = estimates.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
     engines, seen = [], set()
     for profile in content.frameworks:
         if profile.engine not in seen:
@@ -230,22 +220,21 @@ def answer_first(content: Content, estimator: Estimator, root: str) -> dict | No
             spec = DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK.startswith(profile.engine + "==") else profile.engine
             engines.append({"spec": spec, "label": spec})
     gpus = sorted(content.gpus.values(), key=lambda g: (g.memory_bytes, g.name))
-    grids = [i18n.localized_table(guide_tables.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q,
+    grids = [i18n.localized_table(estimates.fit_grid_table(f"fit-grid-{q}", content, estimator, models, q,
                                                               list(pages.contexts), pages.framework, list(pages.gpus),
                                                               pages.multi_card), site_language(content))
              for q in GRID_QUANTIZATIONS]
     embedded = script_json(data_json(calculator_data(content)).rstrip("\n"))
     return {
         "models": models, "default_model": DEFAULT_MODEL if DEFAULT_MODEL in models else models[0],
-        "contexts": [{"tokens": t, "label": guide_tables.tokens_label(t)} for t in pages.contexts],
+        "contexts": [{"tokens": t, "label": estimates.tokens_label(t)} for t in pages.contexts],
         "default_context": PICKER_DEFAULTS["context"],
         "quantizations": list(pages.quantizations), "default_quantization": PICKER_DEFAULTS["quantization"],
         "engines": engines,
         "gpus": [{"name": g.name, "gib": f"{g.memory_bytes / GIB:g}"} for g in gpus], "default_gpu": "",
         "default_vram": PICKER_DEFAULTS["vram"],
         "data_json": embedded,
-        "grids": grids, "grid_html": [Markup(standalone_urls(table_html(t), root, set())) for t in grids],
-        "fits": fits_links(content, estimator, root),
+        "grids": grids,
     }
 
 
@@ -259,8 +248,8 @@ def seed_header_image(load_table: Table, previous: bytes | None, cache_only: boo
     changed, or that an older drawing code made, is drawn again. A drawing is kept in the cache of rendered
     bytes (memo.py) under its data; ``cache_only``: None instead of drawing."""
     from generator.tables import svg as charts
-    from generator.tables import estimate_charts as guide_charts
-    data = guide_charts.seed_header_data(load_table)
+    from generator.tables import estimate_charts
+    data = estimate_charts.seed_header_data(load_table)
     if previous is not None and _fingerprint_holds(previous):
         try:
             if charts.png_chart_data(previous) == data:
@@ -270,7 +259,7 @@ def seed_header_image(load_table: Table, previous: bytes | None, cache_only: boo
     parts = [repr(data)]
     if cache_only:
         return memo.get("png", parts)
-    return memo.cached("png", parts, lambda: _with_fingerprint(guide_charts.seed_header_png(data)))
+    return memo.cached("png", parts, lambda: _with_fingerprint(estimate_charts.seed_header_png(data)))
 
 
 _FINGERPRINT_KEY = b"generator-sha256"
@@ -280,9 +269,9 @@ def _renderer_digest() -> bytes:
     """The drawing code's own bytes: a change to how the image is drawn invalidates every kept image."""
     import hashlib
     from generator.tables import svg as charts
-    from generator.tables import estimate_charts as guide_charts
+    from generator.tables import estimate_charts
     digest = hashlib.sha256()
-    for module in (charts, guide_charts):
+    for module in (charts, estimate_charts):
         with open(module.__file__, "rb") as handle:
             digest.update(handle.read())
     return digest.digest()
@@ -440,7 +429,7 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         files.update(post.charts)
     model_ids = []
     if content.site.model_pages is not None:
-        model_ids = guide_tables.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
+        model_ids = estimates.sorted_models(m.id for m in content.models.values() if m.architecture is not None)
         page_owner: dict[str, str] = {}
         for model_id in model_ids:
             if model_slug(model_id) in page_owner:
@@ -503,33 +492,12 @@ def build_plan_for_writing(content_dir: str, templates_dir: str, previous=lambda
     """The files ``build`` writes. The whole site is a pure function of the content and template folders, this
     package's code and the installed libraries, so an earlier build's files are taken from the cache of rendered
     bytes (memo.py) when every one of those bytes is the same (file kinds and symlinks included): an up-to-date
-    build renders nothing. ``check`` never uses this: it recomputes every number from the data."""
-    inputs = memo.folder_bytes(content_dir), memo.folder_bytes(templates_dir)
-    parts = None if None in inputs else [content_dir, templates_dir, *inputs[0], b"\0templates\0", *inputs[1]]
-    stored = memo.get("site", parts)
+    build renders nothing (files.py; the command line looks there before it imports this module). ``check`` never
+    uses this: it recomputes every number from the data."""
+    parts = site_inputs(content_dir, templates_dir)
+    stored = stored_plan(parts)
     if stored is not None:
-        return SitePlan(_unpacked(stored), {}, ())
+        return stored
     plan = build_plan(content_dir, templates_dir, previous)
-    memo.put("site", parts, _packed(plan.files))
-    memo.prune("site", keep=8)
+    store_plan(parts, plan)
     return plan
-
-
-def _packed(files: dict[str, bytes]) -> bytes:
-    out = []
-    for path, data in files.items():
-        name = path.encode("utf-8")
-        out += [len(name).to_bytes(4, "big"), name, len(data).to_bytes(8, "big"), data]
-    return b"".join(out)
-
-
-def _unpacked(data: bytes) -> dict[str, bytes]:
-    files, offset = {}, 0
-    while offset < len(data):
-        size = int.from_bytes(data[offset:offset + 4], "big")
-        name = data[offset + 4:offset + 4 + size].decode("utf-8")
-        offset += 4 + size
-        size = int.from_bytes(data[offset:offset + 8], "big")
-        files[name] = data[offset + 8:offset + 8 + size]
-        offset += 8 + size
-    return files

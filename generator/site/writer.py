@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_PUBLISHED_BYTES, write_exclusive
-from generator.site.plan import MANIFEST, SitePlan, manifest_paths
+from generator.site.files import MANIFEST, SitePlan, manifest_paths
 
 TMP_SUFFIX = ".generator-tmp"
 _TMP = TMP_SUFFIX.encode()

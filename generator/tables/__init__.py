@@ -1,7 +1,8 @@
 """Tables and charts: what each of the authors' table and chart calls shows, built from the catalogue through calc.
 A table knows each cell's number and the text a reader sees; ``check`` verifies cells by their names.
 
-seed.py               the Table type, the seed post's tables (load, context, benchmark) and validation tables
+table.py              the Table type: columns, cells (number and text), rows; the table as HTML and as Markdown
+seed.py               the seed post's tables (load, context, benchmark) and the benchmarks' validation tables
 estimates.py          the architecture-aware tables: memory, which GPU fits, longest context, vLLM capacity
 vllm_validation.py    each vLLM start-up log against the estimate
 estimate_charts.py    which numbers each chart shows

@@ -5,14 +5,15 @@ The numbers come from the same estimator and tables as the published tables; gen
 
 from __future__ import annotations
 
-from generator.tables import svg as charts
-from generator.core import memo
-from generator.render.i18n import DEFAULT_LANGUAGE, text
 from generator.calc.estimator import GIB, parse_quantization
+from generator.core import memo
 from generator.core.errors import GeneratorError
 from generator.render.formatting import format_number
+from generator.render.i18n import DEFAULT_LANGUAGE, text
+from generator.tables import svg as charts
 from generator.tables.estimates import Estimator, tokens_label
-from generator.tables.seed import Table, validate_benchmark
+from generator.tables.seed import validate_benchmark
+from generator.tables.table import Table
 
 # The phases of an estimate a stacked bar shows, bottom to top.
 BREAKDOWN = (("weights", "权重"), ("kv_cache", "KV cache"), ("activations", "激活与 logits"), ("overhead", "框架开销"))

@@ -6,21 +6,22 @@ generator/calc/gpu_fit.py; these functions only choose what to estimate and name
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
 from generator.calc import gpu_fit
-from generator.calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from generator.calc import vllm as vllm_engine
+from generator.calc.architecture import kv_cache_bytes_per_token, params_total, state_bytes_per_sequence
 from generator.calc.estimator import (GIB, Estimate, estimate, parse_framework, parse_quantization, runnable_framework,
-                             vllm_rules, weight_bytes)
+                             vllm_no_start_budget, vllm_rules, weight_bytes)
 from generator.calc.vllm import VllmSettings
+from generator.catalogue.loading import Content
 from generator.core.errors import GeneratorError, shown
+from generator.core.limits import MAX_TOKENS
 from generator.render.escape import path_slug
 from generator.render.formatting import format_number
-from generator.core.limits import MAX_TOKENS
-from generator.catalogue.loading import Content
-from generator.tables.seed import Cell, Column, Row, Table, _cell
+from generator.tables.table import Cell, Column, Row, Table, value_cell
 
 MIB = 2 ** 20
 MODEL, QUANT = Column("模型", "text"), Column("量化", "text")
@@ -62,7 +63,15 @@ class Estimator:
         self._gpus = {gpu.name.lower(): gpu for gpu in content.gpus.values()}
         self._frameworks: dict = {}
         self._smallest_first: dict = {}  # (cards, quantization, framework) -> cards smallest first
+        self._sizes: dict = {}  # id of such a list -> (the list, its sizes)
+        self._kept: dict = {}  # Estimator.kept
         self._runnable: dict = {}  # (model, quantization, framework) -> the profile its estimates run under
+
+    def kept(self, key, make):
+        """``make()``, once per estimator: what several pages show alike, from this content set."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     def framework_for(self, quantization: str, framework: str):
         # GGUF files are what llama.cpp runs; the other formats run in the framework the table names.
@@ -184,12 +193,12 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
             first = estimator(model_id, quantization, contexts[0], framework)
             kv_per_1k = kv_cache_bytes_per_token(arch, 2) * 1024 / MIB
             cells = [self_link(model_id), Cell(parse_quantization(quantization).name),
-                     _cell(first.weights / GIB, columns[2]), _cell(kv_per_1k, columns[3])]
+                     value_cell(first.weights / GIB, columns[2]), value_cell(kv_per_1k, columns[3])]
             for tokens, column in zip(contexts, columns[4:]):
                 if tokens > estimator.max_context(model_id):
                     cells.append(Cell(NOT_APPLICABLE))  # past the model's maximum context
                 else:
-                    cells.append(_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
+                    cells.append(value_cell(estimator(model_id, quantization, tokens, framework).peak / GIB, column))
             rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     caption = caption or f"峰值显存（GiB），按模型、量化和上下文长度（{engines_caption(estimator, quantizations, framework)}，批大小 1）"
     return _without_model(Table(name, columns, tuple(rows), caption=caption,
@@ -219,8 +228,8 @@ def gpu_catalogue_table(name: str, content: Content) -> Table:
             origin = "Metal 工作集（" + ("按规则推算" if gpu.working_set_derived else "日志") + "）"
         else:
             origin = "CUDA 报告总量（" + ("推算" if gpu.cuda_derived else "公开报告") + "）"
-        rows.append(Row(gpu.name, (Cell(gpu.name), _cell(gpu.memory_bytes / GIB, columns[1]),
-                                   _cell(gpu.usable_bytes / GIB, columns[2]), Cell(origin))))
+        rows.append(Row(gpu.name, (Cell(gpu.name), value_cell(gpu.memory_bytes / GIB, columns[1]),
+                                   value_cell(gpu.usable_bytes / GIB, columns[2]), Cell(origin))))
     return Table(name, columns, tuple(rows), caption="显卡：标称显存，和一次运行实际能用的部分")
 
 
@@ -230,12 +239,31 @@ def smallest_fit(estimator: Estimator, model_id: str, quantization: str, context
     if context > estimator.max_context(model_id):
         return NOT_APPLICABLE
     single = estimator(model_id, quantization, context, framework)
-    for gpu, card_bytes in _smallest_first(estimator, gpus, quantization, framework):
-        if gpu_fit.fits(single, card_bytes):
-            return gpu
-    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k),
-                                 estimator.limit_bytes(multi_card))
+    cards = _smallest_first(estimator, gpus, quantization, framework)
+    if single.kv_cache_capacity_tokens is None:
+        # fits() is "the busiest GPU's need <= the card's bytes": the first card (smallest first) of at least that.
+        index = bisect.bisect_left(_sizes(estimator, cards), gpu_fit.busiest_gpu_bytes(single))
+        if index < len(cards):
+            return cards[index][0]
+    else:
+        for gpu, card_bytes in cards:
+            if gpu_fit.fits(single, card_bytes):
+                return gpu
+    limit = estimator.limit_bytes(multi_card)
+    # Too few cards to hold even the weights are not asked (gpu_fit.fewest_cards_possible; vLLM asks its start-up).
+    start = gpu_fit.fewest_cards_possible(single.weights, limit) if single.kv_cache_capacity_tokens is None else 1
+    cards = gpu_fit.cards_needed(lambda k: estimator(model_id, quantization, context, framework, gpus=k), limit,
+                                 start=start)
     return f"{cards} × {multi_card}" if cards else f"> {gpu_fit.MAX_CARDS} × {multi_card}"
+
+
+def _sizes(estimator: Estimator, cards: list[tuple[str, int]]) -> list[int]:
+    """The bytes of _smallest_first's cards, in its order (ascending), for bisect; kept with that list."""
+    key = id(cards)
+    found = estimator._sizes.get(key)
+    if found is None or found[0] is not cards:
+        found = estimator._sizes[key] = (cards, [size for _, size in cards])
+    return found[1]
 
 
 def runs_on(estimator: Estimator, gpu: str, quantization: str, framework: str) -> bool:
@@ -323,7 +351,7 @@ def max_context_table(name: str, content: Content, estimator: Estimator, runs, g
                 continue
             longest = gpu_fit.longest_context(lambda t: estimator(model_id, quantization, t, framework),
                                               estimator.limit_bytes(gpu), estimator.max_context(model_id))
-            cells.append(_cell(longest // 1024, columns[len(cells)]))
+            cells.append(value_cell(longest // 1024, columns[len(cells)]))
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     engines = engines_caption(estimator, [run[1] for run in runs], framework)
     return Table(name, columns, tuple(rows),
@@ -350,7 +378,7 @@ def vllm_capacity_table(name: str, content: Content, estimator: Estimator, runs,
             counts = (Cell(NOT_APPLICABLE), Cell(NOT_APPLICABLE))
         else:
             capacity = result.kv_cache_capacity_tokens
-            counts = (_cell(capacity, columns[3]), _cell(capacity // request_tokens, columns[4]))
+            counts = (value_cell(capacity, columns[3]), value_cell(capacity // request_tokens, columns[4]))
         cells = (self_link(model_id), Cell(parse_quantization(quantization).name), Cell(gpu)) + counts
         rows.append(Row(f"{model_id} {quantization} {gpu}", cells))
     label = engine_label(parse_framework(framework, content.frameworks), framework)
@@ -404,7 +432,13 @@ def vllm_smallest_start(estimator: Estimator, model_id: str, quantization: str, 
                         gpus) -> tuple:
     """(card, estimate) of the smallest card on which vLLM starts with this --max-model-len (its KV cache holds
     one whole request of that length); (None, None) when no single card listed does."""
-    for gpu, _ in _smallest_first(estimator, list(gpus), quantization, framework):
+    profile = estimator.framework_for(quantization, framework)
+    # Cards whose whole start-up budget the weights fill cannot start it (estimator.vllm_no_start_budget): not asked.
+    floor = vllm_no_start_budget(estimator.architecture(model_id), parse_quantization(quantization)) \
+        if profile.engine == "vllm" else None
+    for gpu, usable in _smallest_first(estimator, list(gpus), quantization, framework):
+        if floor is not None and int(usable * profile.gpu_memory_utilization) <= floor:
+            continue
         result = estimator(model_id, quantization, max_model_len, framework, gpu=gpu, max_model_len=max_model_len)
         if result.refusal is None:
             return gpu, result
@@ -434,8 +468,8 @@ def vllm_start_table(name: str, content: Content, estimator: Estimator, model_id
             cells += [Cell(NOT_APPLICABLE)] * 4
         else:
             capacity = result.kv_cache_capacity_tokens
-            cells += [Cell(gpu), _cell(estimator.limit_bytes(gpu) / GIB, columns[2]), _cell(capacity, columns[3]),
-                      _cell(whole_requests(capacity, max_model_len), columns[4])]
+            cells += [Cell(gpu), value_cell(estimator.limit_bytes(gpu) / GIB, columns[2]), value_cell(capacity, columns[3]),
+                      value_cell(whole_requests(capacity, max_model_len), columns[4])]
         rows.append(Row(f"{model_id} {quantization}", tuple(cells)))
     label = engine_label(profile, framework)
     return Table(name, columns, tuple(rows),
@@ -531,7 +565,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
             if k:
                 rows.append(Row(f"{model_id} {quantization}", (self_link(model_id),
                                                                Cell(parse_quantization(quantization).name),
-                                                               _cell(k, longest_k))))
+                                                               value_cell(k, longest_k))))
     label = engines_caption(estimator, gguf, pages.framework) if gguf else "llama.cpp"
     tables.append(Table("fits-llama-cpp", (MODEL, QUANT, longest_k), tuple(rows),
                         caption=f"{gpu}（可用 {format_number(limit / GIB, 'f2')} GiB）上的 {label}：能跑的模型、GGUF "
@@ -542,11 +576,11 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
         columns = (MODEL, QUANT, Column("最长 --max-model-len（Token）", "intc"),
                    Column(f"--max-model-len {request} 时的完整请求（个）", "text"))
         rows = []
+        settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)  # frozen: one per card
         for model_id in models:
             arch = estimator.architecture(model_id)
             for quantization in formats:
                 quant = parse_quantization(quantization)
-                settings = VllmSettings(estimator.card(gpu).usable_bytes, estimator.card(gpu).name)
                 weights, _ = weight_bytes(arch, quant)
                 tokens = _longest_max_model_len(arch, weights, quant.compute_bytes, vllm_rules(profile), settings)
                 if not tokens:
@@ -556,7 +590,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
                 served = NOT_APPLICABLE if run.refusal else format_number(
                     whole_requests(run.kv_cache_capacity_tokens, length), "intc")
                 rows.append(Row(f"{model_id} {quantization}", (self_link(model_id), Cell(quant.name),
-                                                               _cell(tokens, columns[2]), Cell(served))))
+                                                               value_cell(tokens, columns[2]), Cell(served))))
         tables.append(Table("fits-vllm", columns, tuple(rows),
                             caption=f"{gpu} 上的 {engine_label(profile, pages.vllm)}（gpu_memory_utilization "
                                     f"{profile.gpu_memory_utilization:g}）：能启动的模型和格式、最长的 --max-model-len，"
@@ -567,7 +601,7 @@ def fits_tables(content: Content, estimator: Estimator, gpu: str, pages) -> list
         for model_id in models:
             k = longest(model_id, "bf16", pages.framework)
             if k:
-                rows.append(Row(f"{model_id} bf16", (self_link(model_id), Cell("bf16"), _cell(k, longest_k))))
+                rows.append(Row(f"{model_id} bf16", (self_link(model_id), Cell("bf16"), value_cell(k, longest_k))))
         tables.append(Table("fits-transformers", (MODEL, QUANT, longest_k), tuple(rows),
                             caption=f"{gpu} 上的 {estimator.engine_label('bf16', pages.framework)}：bf16 能跑的模型"
                                     f"和最长上下文（峰值不超过可用显存）", row_header_columns=MODEL_AND_QUANT))

@@ -1,92 +1,16 @@
-"""Tables: rows of cells built from content records through the calculation module.
-
-A table knows, for each cell, the number behind it and the text a reader sees; ``check`` uses the names
-(table, row label, column header) to say exactly which published cell is wrong.
-"""
+"""The seed post's tables (load, context, benchmark) and the validation tables of the measured benchmarks and the
+llama.cpp load logs, built from content records through the calculation module (the Table type is in table.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from generator.render import escape
 from generator.calc import llamacpp_validation, seed_method, validation
 from generator.calc.architecture import kv_cache_bytes_per_token as arch_kv_cache_bytes_per_token
 from generator.calc.estimator import parse_framework
-from generator.core.errors import GeneratorError
-from generator.render.formatting import format_number
 from generator.catalogue.loading import BenchmarkRow, Content
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    format: str
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    value: float | None = None
-    bold: bool = False
-    # The seed writes a cell that has no value ("no difference for the baseline row") as "| |", and a
-    # value it leaves out because it repeats the row above as "|  |"; both read as empty.
-    absent: bool = False
-    href: str | None = None  # a site-absolute link ("/models/x.html") the cell's text points to
-    # A colour for the cell in HTML, as a hue (0-360): the answer grid colours each cell by the smallest card.
-    hue: int | None = None
-
-    @property
-    def markdown(self) -> str:
-        text = escape.markdown_link(self.text, self.href) if self.href and self.text else \
-            escape.markdown_cell(self.text)
-        return f"**{text}**" if self.bold and text else text
-
-    @property
-    def html(self) -> str:
-        text = escape.html_text(self.text)
-        if self.href and text:
-            text = f'<a href="{escape.html_url(self.href)}">{text}</a>'
-        return f"<strong>{text}</strong>" if self.bold and text else text
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    cells: tuple[Cell, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
-    # Where the numbers came from, for whatever re-derives them (the spreadsheet): a context table keeps its
-    # ContextRow specs here.
-    sources: tuple = ()
-    # Say each column's alignment (text left, numbers right) in the Markdown. The seed's tables do not:
-    # the published seed must stay byte-identical to the original post.
-    aligned: bool = True
-    # What the table shows, in a sentence: the HTML caption and the name of its scroll region (not in the
-    # Markdown, so the seed's text is unchanged).
-    caption: str = ""
-    # How many leading columns name the row (model, quantization): row headers, pinned while the rest scroll.
-    row_header_columns: int = 1
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(column.header for column in self.columns)
-
-
-def without_links(table: Table) -> Table:
-    """The same table with plain names: for a blog that has no model pages to link to."""
-    rows = tuple(dataclasses.replace(row, cells=tuple(dataclasses.replace(c, href=None) if c.href else c
-                                                      for c in row.cells)) for row in table.rows)
-    return dataclasses.replace(table, rows=rows)
-
-
-def _number(value: float, column: Column, bold: bool = False) -> Cell:
-    return Cell(format_number(value, column.format), value, bold)
+from generator.core.errors import GeneratorError
+from generator.tables.table import Cell, Column, Row, Table, number_cell, value_cell
 
 
 REPEATED = Cell("")
@@ -111,7 +35,7 @@ def load_table(name: str, content: Content, models: list[str], bits: float) -> T
         model = content.models[model_id]
         load = seed_method.load_memory_gib(model.params_b, bits)
         values = (model.params_b, bits, load)
-        rows.append(Row(model_id, tuple(_number(v, c) for v, c in zip(values, LOAD_COLUMNS))))
+        rows.append(Row(model_id, tuple(number_cell(v, c) for v, c in zip(values, LOAD_COLUMNS))))
     return Table(name, LOAD_COLUMNS, tuple(rows), aligned=False, caption=f"按 {bits:g} 位加载模型权重需要的显存")
 
 
@@ -154,9 +78,9 @@ def context_table(name: str, content: Content, rows: list[ContextRow], tokens: l
             context = seed_method.context_memory_gib(count, rate)
             total = seed_method.total_memory_gib(load, context)
             first = index == 0
-            cells = (_number(model.params_b, params_c) if first else REPEATED,
-                     _number(load, load_c) if first else REPEATED,
-                     _number(count, tokens_c), _number(context, context_c), _number(total, total_c))
+            cells = (number_cell(model.params_b, params_c) if first else REPEATED,
+                     number_cell(load, load_c) if first else REPEATED,
+                     number_cell(count, tokens_c), number_cell(context, context_c), number_cell(total, total_c))
             table_rows.append(Row(f"{spec.model}, {count} tokens", cells))
     return Table(name, CONTEXT_COLUMNS, tuple(table_rows), tuple(rows), aligned=False,
                  caption=f"{bits:g} 位模型在不同上下文长度下需要的显存")
@@ -181,16 +105,16 @@ def benchmark_table(name: str, content: Content, models: list[str], quantization
         highest = max(rates.values())
         model = content.models[model_id]
         table_rows.append(Row(baseline.label, (
-            _number(model.params_b, params_c), _number(baseline.gpus, gpus_c), _number(baseline.input_length, length_c),
-            _number(baseline.memory_gib, memory_c), ABSENT, ABSENT, ABSENT)))
+            number_cell(model.params_b, params_c), number_cell(baseline.gpus, gpus_c), number_cell(baseline.input_length, length_c),
+            number_cell(baseline.memory_gib, memory_c), ABSENT, ABSENT, ABSENT)))
         for row in longer:
             rate = rates[row.key]
             table_rows.append(Row(row.label, (
-                REPEATED, _number(row.gpus, gpus_c), _number(row.input_length, length_c),
-                _number(row.memory_gib, memory_c),
-                _number(seed_method.token_difference(baseline.input_length, row.input_length), dlength_c),
-                _number(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
-                _number(rate, rate_c, bold=rate == highest))))
+                REPEATED, number_cell(row.gpus, gpus_c), number_cell(row.input_length, length_c),
+                number_cell(row.memory_gib, memory_c),
+                number_cell(seed_method.token_difference(baseline.input_length, row.input_length), dlength_c),
+                number_cell(seed_method.memory_difference_gib(baseline.memory_gib, row.memory_gib), dmemory_c),
+                number_cell(rate, rate_c, bold=rate == highest))))
     return Table(name, BENCHMARK_COLUMNS, tuple(table_rows), aligned=False,
                  caption=f"{quantization} 实测：显存随上下文长度的增长，以及每 Token 的显存")
 
@@ -254,7 +178,7 @@ def validation_table(name: str, content: Content, benchmark_id: str) -> Table:
         values = (row.model, row.quantization, row.input_length, row.gpus, row.measured_gib, item.estimate_gib,
                   item.error_pct, item.seed_gib, item.seed_error_pct)
         rows.append(Row(f"{row.model} {row.quantization} {row.input_length} tokens",
-                        tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
+                        tuple(value_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
     return Table(name, VALIDATION_COLUMNS, tuple(rows), caption=f"{benchmark_id} 的每一行：实测峰值与两种估算",
                  row_header_columns=2)
 
@@ -271,7 +195,7 @@ def validation_summary_table(name: str, content: Content, benchmark_id: str) -> 
         ours = [abs(i.error_pct) for i in items]
         seed = [abs(i.seed_error_pct) for i in items]
         values = (label, len(items), sum(ours) / len(ours), max(ours), sum(seed) / len(seed), max(seed))
-        rows.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
+        rows.append(Row(label, tuple(value_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))))
     role = content.benchmarks[benchmark_id].role
     caption = "估算误差汇总：按模型和全部行" + ("（校准数据：估算器的常数是对照这些行选定的）" if role == "calibration"
                                              else "（留出数据：没有常数是对照这些行选定的）")
@@ -304,7 +228,7 @@ def llamacpp_validation_table(name: str, content: Content) -> Table:
         log = item.log
         values = (log.id, log.model, log.quantization, log.n_ctx, "on" if log.flash_attn else "off", log.kv_mib,
                   item.kv_mib, item.kv_error_pct, log.total_mib, item.total_mib, item.total_error_pct)
-        rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, LLAMACPP_COLUMNS))))
+        rows.append(Row(log.id, tuple(value_cell(v, c) for v, c in zip(values, LLAMACPP_COLUMNS))))
     return Table(name, LLAMACPP_COLUMNS, tuple(rows), caption="llama.cpp 加载日志：KV 与合计缓冲区，实测与估算")
 
 
@@ -318,55 +242,6 @@ def llamacpp_validation_summary_table(name: str, content: Content) -> Table:
     for label, error in parts:
         errors = [abs(error(r)) for r in rows]
         values = (label, len(errors), sum(errors) / len(errors), max(errors))
-        out.append(Row(label, tuple(_cell(v, c) for v, c in zip(values, LLAMACPP_SUMMARY_COLUMNS))))
+        out.append(Row(label, tuple(value_cell(v, c) for v, c in zip(values, LLAMACPP_SUMMARY_COLUMNS))))
     caption = "llama.cpp 加载日志（留出数据）的估算误差汇总" if held_out else "llama.cpp 加载日志的估算误差汇总"
     return Table(name, LLAMACPP_SUMMARY_COLUMNS, tuple(out), caption=caption)
-
-
-def _cell(value, column: Column) -> Cell:
-    return Cell(str(value)) if column.format == "text" else _number(value, column)
-
-
-def table_html(table: Table) -> str:
-    """The table as HTML: a captioned table whose first column holds row headers, inside a scroll region.
-
-    On a narrow screen the region scrolls sideways while the first column (what each row is about) stays
-    pinned (style.css); site.js adds the hint that more columns follow. The cells are the ones
-    ``table_markdown(table)`` writes, so ``check`` reads the same text from either.
-    """
-    def align(column: Column, hue: int | None = None) -> str:
-        styles = [f"--hue: {hue};"] if hue is not None else []
-        if table.aligned:
-            styles.append("text-align: left;" if column.format == "text" else "text-align: right;")
-        tone = ' class="tone"' if hue is not None else ""
-        return tone + (f' style="{" ".join(styles)}"' if styles else "")
-
-    caption = escape.html_text(table.caption or table.name)
-    pinned = f' class="pin{table.row_header_columns}"' if table.row_header_columns > 1 else ""
-    lines = [f'<div class="table-wrap"><div class="table-scroll" tabindex="0" role="region" aria-label="{caption}">',
-             f"<table{pinned}>", f"<caption>{caption}</caption>", "<thead>", "<tr>"]
-    lines += [f'<th scope="col"{align(c)}>{escape.html_text(c.header)}</th>' for c in table.columns]
-    lines += ["</tr>", "</thead>", "<tbody>"]
-    for row in table.rows:
-        lines.append("<tr>")
-        for index, (column, cell) in enumerate(zip(table.columns, row.cells)):
-            tag = 'th scope="row"' if index < table.row_header_columns else "td"
-            lines.append(f"<{tag}{align(column, cell.hue)}>{cell.html}</{tag[:2]}>")
-        lines.append("</tr>")
-    lines += ["</tbody>", "</table>", "</div></div>"]
-    return "\n".join(lines)
-
-
-def table_markdown(table: Table) -> str:
-    """A GitHub-flavoured Markdown table, laid out exactly as the seed post lays its tables."""
-    def rule(column: Column) -> str:
-        if not table.aligned:
-            return "---"
-        return ":---" if column.format == "text" else "---:"
-
-    # Headers are data too (a GPU's name heads a column): escaped like the cells.
-    lines = ["| " + " | ".join(escape.markdown_cell(h) for h in table.headers) + " |",
-             "| " + " | ".join(rule(c) for c in table.columns) + " |"]
-    for row in table.rows:
-        lines.append("|" + "".join(" |" if cell.absent else f" {cell.markdown} |" for cell in row.cells))
-    return "\n".join(lines)

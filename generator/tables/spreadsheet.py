@@ -31,9 +31,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.writer.excel import ExcelWriter
 
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import BenchmarkRow, Content
-from generator.tables.seed import Table
+from generator.core.errors import GeneratorError
+from generator.tables.table import Table
 
 # The seed post's date: the document's created and modified time, so the same input gives the same bytes.
 SEED_DATE = datetime(2024, 9, 3, 8, 0, 0)

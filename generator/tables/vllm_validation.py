@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from generator.calc.estimator import parse_framework, parse_quantization
 from generator.calc.vllm_validation import check_refusal, compare_log, validate_logs
-from generator.core.errors import GeneratorError
 from generator.catalogue.loading import Content
-from generator.tables.seed import Cell, Column, Row, Table, _cell
+from generator.core.errors import GeneratorError
+from generator.tables.table import Column, Row, Table, value_cell
 
 VALIDATION_COLUMNS = (Column("日志", "text"), Column("模型", "text"), Column("量化", "text"), Column("显卡", "text"),
                       Column("卡数", "int"), Column("vLLM", "text"), Column("引擎", "text"),
@@ -51,7 +51,7 @@ def vllm_validation_table(name: str, content: Content) -> Table:
         values = (log.id, log.model, parse_quantization(log.quantization).name, _gpu_label(log), log.tensor_parallel,
                   log.version, item.plan.engine.upper(), log.gpu_memory_utilization, log.max_model_len,
                   item.observed_tokens, item.estimated_tokens, item.error_pct, "校准" if log.calibrated else "留出")
-        rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
+        rows.append(Row(log.id, tuple(value_cell(v, c) for v, c in zip(values, VALIDATION_COLUMNS))))
     return Table(name, VALIDATION_COLUMNS, tuple(rows), caption="vLLM 启动日志中的 KV cache 容量与本文估算")
 
 
@@ -76,12 +76,12 @@ def vllm_refusal_table(name: str, content: Content) -> Table:
         log = item.log
         values = (log.id, log.model, parse_quantization(log.quantization).name, _gpu_label(log), log.tensor_parallel,
                   log.version, log.gpu_memory_utilization, log.max_model_len, "拒绝" if item.agrees else "启动")
-        rows.append(Row(log.id, tuple(_cell(v, c) for v, c in zip(values, REFUSAL_COLUMNS))))
+        rows.append(Row(log.id, tuple(value_cell(v, c) for v, c in zip(values, REFUSAL_COLUMNS))))
     return Table(name, REFUSAL_COLUMNS, tuple(rows), caption="vLLM 拒绝启动的日志与本文估算")
 
 
 def vllm_validation_summary_table(name: str, content: Content) -> Table:
     result = validate(content, held_out=True)
     values = (len(result.rows), result.mean_abs_error_pct, result.worst_abs_error_pct, result.worst.log.id)
-    return Table(name, SUMMARY_COLUMNS, (Row("全部", tuple(_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))),),
+    return Table(name, SUMMARY_COLUMNS, (Row("全部", tuple(value_cell(v, c) for v, c in zip(values, SUMMARY_COLUMNS))),),
                  caption="vLLM 启动日志：估算误差汇总")

@@ -1,10 +1,16 @@
 /*
- * The VRAM calculator: a port of generator/calc/estimator.py, architecture.py, gpu_fit.py, model_config.py and
- * the report of `python -m generator estimate --json` (generator/cli.py), for the page calculator/index.html.
+ * The VRAM calculator: a port of generator/calc/ (estimator.py, architecture.py, transformers_engine.py, vllm.py,
+ * llamacpp.py, gguf_mix.py, gpu_fit.py), generator/families/ (reader.py, vision.py, model_config.py) and the report
+ * of `python -m generator estimate --json` (generator/api.py), for the page calculator/index.html.
  *
  * Plain JavaScript, no framework and no network: the estimator's data (models, quantization table, framework
  * profiles, GPUs, constants) is embedded in the page as <script type="application/json" id="estimator-data">,
  * written by generator/site/calculator.py from the Python modules, so the page works opened from disk.
+ *
+ * One source: everything here that is data (the family table, GGUF block sizes and the named type lists of the
+ * quantize rules, vLLM's and llama.cpp's constants and defaults, the configuration classes' defaults, the page's
+ * limits) is read from DATA, never typed in. tests/test_calculator_data.py lists every number still written here
+ * (formula coefficients, IEEE-754's layout, the page's own drawing) with its reason, and fails on any other.
  *
  * Exactness: every product and sum below is done in the same order as the Python code, so each IEEE double
  * operation is the same one Python performs; Python's integers stay below 2^53 for the inputs the page accepts
@@ -18,8 +24,9 @@
   var C = DATA.constants;
   var GIB = C.gib;
 
-  // Inputs beyond these would make Python's exact integers exceed 2^53 in the products below.
-  var LIMITS = { context: 1048576, generate: 1048576, batch: 1024, gpus: 64 };
+  // Inputs beyond these would make Python's exact integers exceed 2^53 in the products below (calculator.py PAGE_LIMITS).
+  var PAGE = DATA.page;
+  var LIMITS = PAGE.limits;
 
   function hasOwn(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
 
@@ -66,9 +73,8 @@
     return Object.keys(value).length > 0;
   }
 
-  // str.strip() with Python's whitespace (str.isspace), which differs from String.prototype.trim.
-  var PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" +
-    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+  // str.strip() with Python's whitespace (str.isspace, listed by calculator.py), which differs from String.prototype.trim.
+  var PY_SPACE = PAGE.py_whitespace;
   function pyStrip(text) {
     var start = 0, end = text.length;
     while (start < end && PY_SPACE.indexOf(text.charAt(start)) >= 0) { start++; }
@@ -344,7 +350,7 @@
     var key = name === null || name === undefined ? "" : pyStrip(String(name)).toLowerCase().replace(/_/g, "-");
     if (hasOwn(Q.aliases, key)) { key = Q.aliases[key]; }
     if (hasOwn(Q.formats, key)) { return Q.formats[key]; }
-    var gguf = (key.indexOf("gguf-") === 0 ? key.slice(5) : key).replace(/-/g, "_");
+    var gguf = (key.indexOf("gguf-") === 0 ? key.slice("gguf-".length) : key).replace(/-/g, "_");
     if (hasOwn(Q.gguf_bits_per_weight, gguf)) {
       return { name: gguf, format: "gguf", bits: Q.gguf_bits_per_weight[gguf], compute_bytes: 2 };
     }
@@ -377,8 +383,8 @@
     return x.length - y.length;
   }
 
-  // llama.cpp names its builds bNNNN; "b" is kept in the label (estimator.py _FRAMEWORK_SPEC).
-  var FRAMEWORK_SPEC = /^\s*([a-z][a-z0-9_.\-]*)\s*(?:==\s*(v?b?)([0-9][0-9a-z.\-+]*))?\s*$/i;
+  // llama.cpp names its builds bNNNN; "b" is kept in the label (estimator.py _FRAMEWORK_SPEC, its pattern).
+  var FRAMEWORK_SPEC = new RegExp(PAGE.framework_spec, "i");
 
   function frameworkLabel(profile) {
     return profile.version ? profile.engine + "==" + profile.version : profile.engine;
@@ -452,7 +458,8 @@
     return a;
   }
 
-  var PACKED_FORMATS = ["gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4"];
+  var T = DATA.transformers;
+  var PACKED_FORMATS = T.packed_formats;
 
   function packedMatrixBytes(quant, inF, outF) {
     var per = inF * outF * quant.bits / 8;
@@ -502,11 +509,21 @@
   }
 
   // --- The estimate -----------------------------------------------------------------------------------------------
-  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores) {
+  // transformers_engine.held_hidden_states: inputs_embeds, the layer's input, residual, the normed copy.
+  function heldHiddenStates(a, firstGpu) {
+    var atMlp = T.hidden_states_at_mlp, atAttention = T.hidden_states_at_attention;
+    if (a.layers < 2) { atMlp -= 1; }
+    if (!firstGpu) { atMlp -= 1; atAttention -= 1; }
+    return [atMlp, atAttention];
+  }
+
+  function prefillLayerActivations(a, tokens, actBytes, flash, attentionExtra, eagerScores, firstGpu) {
     if (attentionExtra === undefined) { attentionExtra = 0; }
     if (eagerScores === undefined) { eagerScores = 0; }
+    if (firstGpu === undefined) { firstGpu = true; }
     var h = a.hidden_size;
-    var stream = 2 * tokens * h * actBytes;
+    var held = heldHiddenStates(a, firstGpu);
+    var hidden = tokens * h * actBytes;
     var mlp;
     if (isMoe(a)) {
       var shared = a.shared_expert_intermediate_size || a.n_shared_experts * a.moe_intermediate_size;
@@ -524,7 +541,7 @@
     } else {
       attention = qkv + eagerScores;
     }
-    return stream + pyMax(mlp, attention + attentionExtra);
+    return pyMax(held[0] * hidden + mlp, held[1] * hidden + attention + attentionExtra);
   }
 
   function makeEstimate(fields) { return fields; }
@@ -560,7 +577,7 @@
   }
   function cacheArchitecture(a, profile) {
     if (!a.sliding_window_layers) { return a; }
-    if (profile.sliding_window_cache || (profile.gemma2_hybrid_cache && String(a.family).slice(0, 6) === "Gemma2")) { return a; }
+    if (profile.sliding_window_cache || (profile.gemma2_hybrid_cache && String(a.family).indexOf("Gemma2") === 0)) { return a; }
     var copy = Object.assign({}, a);
     copy.sliding_window = 0;
     copy.sliding_window_layers = 0;
@@ -570,8 +587,13 @@
     if (!profile.rope_table_per_layer || isMla(a) || ropeFamilies(profile).indexOf(a.family) < 0) { return 0; }
     return a.layers * 2 * a.max_position_embeddings * a.head_dim * actBytes;
   }
+  function flashRepeatFamilies(profile) {
+    return (profile.flash_repeats_kv_families || "").split(",").map(pyStrip)
+      .filter(function (n) { return n.length > 0; });
+  }
   function repeatsKv(a, profile, attn) {
     if (a.kv_heads >= a.heads) { return false; }
+    if (attn === "flash_attention_2") { return flashRepeatFamilies(profile).indexOf(a.family) >= 0; }
     return attn === "eager" || (attn === "sdpa" && profile.sdpa_repeats_kv);
   }
   function expandedKvBytes(a, profile, attn, tokens, actBytes) {
@@ -591,7 +613,7 @@
 
   // Eager attention's score matrix at its peak plus the shared 4-D mask (transformers_engine.py says why).
   function eagerBytesPerScore(actBytes, float16) {
-    var FP32 = 4;
+    var FP32 = T.fp32_bytes;
     if (actBytes >= FP32) { return 2 * FP32; }
     var softmax = FP32 + (float16 ? 0 : FP32), cast = FP32 + actBytes;
     return actBytes + pyMax(softmax, cast);
@@ -617,7 +639,7 @@
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
-    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + 128 : 0;
+    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.gptq_scratch_extra_bytes : 0;
     var flash = attn !== "eager";
     var prefillRepeat = expandedKvBytes(a, framework, attn, context * batch, act);
     var decodeRepeat = expandedKvBytes(a, framework, attn, totalTokens * batch, act);
@@ -655,7 +677,8 @@
     } else {
       var copies = pyMax(1, framework.kv_cache_copies_in_decode);
       perGpu = layerSplitPeaks(a, quant, weights, rope, scratchPerGpu, gpus, kvPrompt + state, kvFull + state,
-        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat).map(Math.trunc);
+        decodeKv + state, logits, logits32, layerPeak, stepLogits, copies, decodeRepeat,
+        prefillLayerActivations(a, tokens, act, flash, prefillRepeat, eager, false)).map(Math.trunc);
       peak = 0;
       perGpu.forEach(function (p) { peak += p; });
     }
@@ -670,7 +693,8 @@
 
   // device_map="auto": consecutive layers per GPU (see _layer_split_peaks in estimator.py for the reasoning).
   function layerSplitPeaks(a, quant, weights, rope, scratch, gpus, kvPrompt, kvFull, decodeKv, logits, logits32,
-                           layerPeak, stepLogits, copies, decodeRepeat) {
+                           layerPeak, stepLogits, copies, decodeRepeat, laterLayerPeak) {
+    if (laterLayerPeak === undefined) { laterLayerPeak = layerPeak; }
     var b = paramBreakdown(a);
     var embedW, headW;
     if (PACKED_FORMATS.indexOf(quant.format) >= 0) {
@@ -683,7 +707,7 @@
     }
     var perLayer = (weights - embedW - headW) / a.layers;
     var layerSize = perLayer + rope / a.layers;
-    var capacity = (weights + rope) / gpus + 1.25 * layerSize;
+    var capacity = (weights + rope) / gpus + T.balanced_map_headroom_layers * layerSize;
     var largestModule = pyMax(layerSize, embedW, headW);
     var counts = [];
     var left = a.layers;
@@ -698,7 +722,7 @@
     for (var i = 0; i < counts.length; i++) {
       var fraction = counts[i] / a.layers;
       var w = counts[i] * perLayer + (i === 0 ? embedW : 0) + (i === gpus - 1 ? headW : 0);
-      var prefill = kvPrompt * fraction + layerPeak;
+      var prefill = kvPrompt * fraction + (i === 0 ? layerPeak : laterLayerPeak);
       var decode = decodeKv * fraction + (counts[i] ? decodeRepeat : 0);
       if (i === gpus - 1) { prefill = pyMax(prefill, kvPrompt * fraction + logits); }
       if (i === 0) { decode = pyMax(decode + stepLogits, copies * kvPrompt * fraction + logits32); }
@@ -711,27 +735,31 @@
   var V = DATA.vllm;
 
   function vllmRules(framework) {
-    var engines = framework.vllm_engines ? framework.vllm_engines.split(" ") : ["v0"];
+    var d = V.rule_defaults;
+    var engines = framework.vllm_engines ? framework.vllm_engines.split(" ") : d.engines;
     return {
       engines: engines, default_engine: framework.vllm_default_engine || engines[0],
-      gpu_memory_utilization: framework.gpu_memory_utilization, max_num_seqs: framework.max_num_seqs || 256,
-      max_num_batched_tokens: framework.max_num_batched_tokens || 2048, large_card_rule: framework.large_card_rule,
-      large_card_max_num_batched_tokens: framework.large_card_max_num_batched_tokens || 8192,
-      large_card_max_num_seqs: framework.large_card_max_num_seqs || 256,
+      gpu_memory_utilization: framework.gpu_memory_utilization, max_num_seqs: framework.max_num_seqs || d.max_num_seqs,
+      max_num_batched_tokens: framework.max_num_batched_tokens || d.max_num_batched_tokens,
+      large_card_rule: framework.large_card_rule,
+      large_card_max_num_batched_tokens: framework.large_card_max_num_batched_tokens || d.large_card_max_num_batched_tokens,
+      large_card_max_num_seqs: framework.large_card_max_num_seqs || d.large_card_max_num_seqs,
       huge_card_max_num_batched_tokens: framework.huge_card_max_num_batched_tokens,
-      v0_chunked_prefill_tokens: framework.v0_chunked_prefill_tokens || 512,
+      v0_chunked_prefill_tokens: framework.v0_chunked_prefill_tokens || d.v0_chunked_prefill_tokens,
       non_torch_context_engines: framework.non_torch_context_engines ? framework.non_torch_context_engines.split(" ") : [],
       mla_compressed_cache: framework.mla_compressed_cache, hybrid_kv_cache: framework.vllm_hybrid_kv_cache,
       kv_report: framework.vllm_kv_report, cuda_graph_estimate: framework.vllm_cuda_graph_estimate,
       free_memory_check: framework.vllm_free_memory_check, sampler: framework.vllm_sampler,
-      version: framework.version ? versionTuple(framework.version) : (framework.min_version || [0, 0, 0]),
+      version: framework.version ? versionTuple(framework.version) : (framework.min_version || d.version),
     };
   }
 
   function vllmBatchDefaults(rules, engine, gpuMemoryBytes, gpuName) {
     var name = gpuName.toLowerCase();
-    var large = (rules.large_card_rule === "h100-name" && (name.indexOf("h100") >= 0 || name.indexOf("h200") >= 0)) ||
-      (rules.large_card_rule === "70gib-not-a100" && gpuMemoryBytes >= 70 * GIB && name.indexOf("a100") < 0);
+    var large = (rules.large_card_rule === "h100-name" && V.large_card_names.some(function (tag) {
+      return name.indexOf(tag) >= 0;
+    })) || (rules.large_card_rule === "70gib-not-a100" && gpuMemoryBytes >= V.large_card_bytes &&
+      name.indexOf(V.large_card_excluded) < 0);
     if (engine === "v1" && rules.huge_card_max_num_batched_tokens && gpuMemoryBytes >= V.huge_card_bytes) {
       return [rules.huge_card_max_num_batched_tokens, rules.large_card_max_num_seqs];
     }
@@ -780,15 +808,13 @@
 
   function vllmSamplerPeak(a, numSeqs, actBytes, sampler) {
     var perLogit = sampler === "flashinfer" ? V.sampler_flashinfer_bytes_per_logit :
-      sampler === "triton" && numSeqs >= 8 ? V.sampler_triton_bytes_per_logit : V.sampler_sort_bytes_per_logit;
+      sampler === "triton" && numSeqs >= V.sampler_triton_min_seqs ? V.sampler_triton_bytes_per_logit : V.sampler_sort_bytes_per_logit;
     return numSeqs * a.vocab_size * (perLogit - 2 + actBytes);
   }
 
   function cudaGraphCaptureSizes(maxNumSeqs, maxNumBatchedTokens) {
-    var largest = pyMin(maxNumSeqs * 2, 512), sizes = [1, 2, 4], n;
-    for (n = 8; n < 256; n += 8) { sizes.push(n); }
-    for (n = 256; n <= largest; n += 16) { sizes.push(n); }
-    return sizes.filter(function (x) { return x <= pyMin(largest, maxNumBatchedTokens); });
+    var largest = pyMin(maxNumSeqs * 2, V.cuda_graph_max_size);
+    return V.cuda_graph_capture_sizes.filter(function (x) { return x <= pyMin(largest, maxNumBatchedTokens); });
   }
 
   function cudaGraphCount(maxNumSeqs, maxNumBatchedTokens) {
@@ -802,7 +828,7 @@
   // vllm.py group_size: the fewest layers of any type, or the most when the types are within 25% of each other.
   function vllmGroupSize(counts) {
     var low = pyMin.apply(null, counts), high = pyMax.apply(null, counts);
-    return high < low * 1.25 ? high : low;
+    return high < low * V.group_size_tolerance ? high : low;
   }
 
   // vllm.py _state_layout: attention pages grown to hold one state layer's page (hybrid-state models, V1).
@@ -874,13 +900,12 @@
   function mxfp4PaddingBytes(a, tp, gpuName) {
     if (!isMoe(a)) { return 0; }
     var name = gpuName.toLowerCase();
-    var blackwell = ["b200", "b100", "gb200", "rtx 50", "5090", "5080", "rtx pro 6000"].some(function (t) {
-      return name.indexOf(t) >= 0;
-    });
+    var blackwell = V.blackwell_cards.some(function (t) { return name.indexOf(t) >= 0; });
     var inter = Math.ceil(a.moe_intermediate_size / tp);
-    var paddedInter = Math.ceil(inter / (blackwell ? 256 : 128)) * (blackwell ? 256 : 128);
-    var paddedHidden = Math.ceil(a.hidden_size / 256) * 256;
-    var perExpert = 3 * (paddedInter * paddedHidden - inter * a.hidden_size) * 4.25 / 8;
+    var pad = blackwell ? V.mxfp4_flashinfer_pad : V.mxfp4_marlin_pad;
+    var paddedInter = Math.ceil(inter / pad) * pad;
+    var paddedHidden = Math.ceil(a.hidden_size / V.mxfp4_hidden_pad) * V.mxfp4_hidden_pad;
+    var perExpert = 3 * (paddedInter * paddedHidden - inter * a.hidden_size) * V.mxfp4_bits / 8;
     return Math.trunc(moeLayers(a) * a.num_experts * perExpert);
   }
 
@@ -935,7 +960,7 @@
     var activation = Math.trunc(pyMax(layer, sampler));
     var nonTorch = vllmNonTorchBytes(rules, engine, tp, s.gpu_name || "");
     // gpu_worker.determine_available_memory skips the CUDA-graph profile on ROCm (AMD Instinct: MI300X ...).
-    var rocm = (s.gpu_name || "").toLowerCase().indexOf("mi") === 0;
+    var rocm = (s.gpu_name || "").toLowerCase().indexOf(V.rocm_name_prefix) === 0;
     var graphs = rules.cuda_graph_estimate && engine === "v1" && !s.enforce_eager && !rocm ?
       cudaGraphCount(seqs, batched) : 0;
     var graphBytes = graphs * V.cuda_graph_bytes;
@@ -966,7 +991,7 @@
         " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
     }
     var kvName = kvDtype.toLowerCase().replace(/_/g, "-");
-    if (["16-bit", "auto", "fp8", "fp8-e4m3", "fp8-e5m2"].indexOf(kvName) < 0) {
+    if (V.kv_cache_names.indexOf(kvName) < 0) {
       return "vLLM has no " + kvDtype + " KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8";
     }
     if (!s.gpu_memory_bytes) { return null; }
@@ -1018,7 +1043,7 @@
   function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
 
   function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quantFormat) {
-    var top = s.max_model_len || a.max_position_embeddings || 1048576;
+    var top = s.max_model_len || a.max_position_embeddings || V.longest_search_tokens;
     var low = 0, high = Math.floor(top / V.block_tokens);
     while (low < high) {
       var middle = Math.floor((low + high + 1) / 2);
@@ -1051,7 +1076,7 @@
     if (plan.gpu_memory_utilization < utilisation && utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
-    for (var tp = s.tensor_parallel + 1; tp < 17; tp++) {
+    for (var tp = s.tensor_parallel + 1; tp <= V.max_suggested_tensor_parallel; tp++) {
       if (a.heads % tp === 0 && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
           requestTokens, kvValue, quant.format), requestTokens)) {
         options.push("--gpus " + tp);
@@ -1116,13 +1141,14 @@
 
   // --- generator/calc/gguf_mix.py: per-tensor types of each GGUF mix -------------------------------------------
   var G = DATA.gguf;
-  var FLOAT_TYPES = ["f32", "f16", "bf16"];
-  var LOW_IQ = ["iq2_xxs", "iq2_xs", "iq1_s", "iq2_s", "iq2_m", "iq1_m"];
-  var Q5K_OUTPUT = LOW_IQ.concat(["iq3_xxs"]);
-  var EIGHT_EXPERT_O = ["q2_k", "iq3_xs", "iq3_xxs", "q3_k_s", "q3_k_m", "iq4_nl", "q4_k_s", "q4_k_m", "iq3_s", "iq3_m",
-    "iq4_xs"];
-  var O_BUMP = { q2_k: "q3_k", iq3_xxs: "iq3_s", q3_k_m: "q4_k", q3_k_l: "q5_k", iq3_m: "q4_k" };
-  var QK_BUMP = { iq3_xs: "iq3_xxs", iq3_xxs: "iq2_s" };
+  // The named type lists of llama_tensor_get_type_impl (gguf_mix.py RULE_TABLES).
+  var FLOAT_TYPES = G.rules["float"];
+  var LOW_IQ = G.rules.low_iq;
+  var Q5K_OUTPUT = G.rules.q5k_output;
+  var EIGHT_EXPERT_O = G.rules.eight_expert_o;
+  var O_BUMP = G.rules.o_bump;
+  var QK_BUMP = G.rules.qk_bump;
+  var TOKEN_EMBD = G.rules.token_embd;
   function among(value, list) { return list.indexOf(value) >= 0; }
   function pyFloorDiv(a, b) { return Math.floor(a / b); }  // ints of either sign, exact below 2^53
   function pyMod(a, b) { return ((a % b) + b) % b; }
@@ -1146,10 +1172,7 @@
     var d = G.mix_default[ctx.mix];
     if (among(d, FLOAT_TYPES)) { return d; }
     if (ctx.mix === "mxfp4_moe") { return "q8_0"; }
-    if (among(ctx.mix, ["iq2_xxs", "iq2_xs", "iq1_s", "iq1_m"])) { return fallbackType("q2_k", row); }
-    if (among(ctx.mix, ["iq2_s", "iq2_m", "iq3_xxs"])) { return fallbackType("iq3_s", row); }
-    if (among(ctx.mix, ["tq1_0", "tq2_0", "q2_0"])) { return fallbackType("q4_k", row); }
-    return fallbackType(d, row);
+    return fallbackType(hasOwn(TOKEN_EMBD, ctx.mix) ? TOKEN_EMBD[ctx.mix] : d, row);
   }
   function attnVType(ctx, i, d) {
     var mix = ctx.mix, gqa = ctx.gqa, t = d;
@@ -1274,12 +1297,12 @@
       if (a.qk_norm) { count += 2 * a.head_dim; }
     }
     if (isMoeLayer(a, i)) { count += h * a.num_experts + (a.shared_expert_gate ? h : 0); }
-    return count * 4;
+    return count * G.f32_bytes;
   }
   function mixContext(a, mix) {
     var classes = a.architectures || [];
     return { mix: mix, n_layer: a.layers, gqa: a.heads / pyMax(1, a.kv_heads), n_expert: a.num_experts,
-      is_70b: a.layers === 80 && !isMoe(a) && !isMla(a),
+      is_70b: a.layers === G.layers_70b && !isMoe(a) && !isMla(a),
       falcon: a.model_type === "falcon" || classes.indexOf("FalconForCausalLM") >= 0,
       imatrix: among(mix, G.imatrix_mixes) };
   }
@@ -1294,7 +1317,7 @@
     });
     var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
     total += typeBytes(extraType, a.extra_params || 0);
-    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * 4;
+    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * G.f32_bytes;
     var out = [];
     for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
     return out;
@@ -1320,7 +1343,7 @@
     }
     var h = a.hidden_size, vocab = a.vocab_size, tied = !!a.tie_word_embeddings;
     var result = { layer_bytes: layers, token_embd_bytes: typeBytes(tokenEmbdType(ctx, h, tied), vocab * h),
-      output_bytes: typeBytes(outputType(ctx, h), vocab * h), output_norm_bytes: h * 4.0, tied: tied };
+      output_bytes: typeBytes(outputType(ctx, h), vocab * h), output_norm_bytes: h * G.f32_bytes, tied: tied };
     var sum = 0;
     layers.forEach(function (x) { sum += x; });
     result.total = sum + result.token_embd_bytes + (tied ? 0 : result.output_bytes) + result.output_norm_bytes;
@@ -1372,7 +1395,7 @@
     return kvCells(a, layer, run) * values * size;
   }
   function stageBytes(a, run, holdsOutput) {
-    var F32 = 4, t = pyMin(run.n_ubatch, run.n_ctx), h = a.hidden_size, nKv = run.n_ctx, heads = a.heads;
+    var F32 = L.f32_bytes, t = pyMin(run.n_ubatch, run.n_ctx), h = a.hidden_size, nKv = run.n_ctx, heads = a.heads;
     var qWidth = heads * (isMla(a) ? a.qk_nope_head_dim + a.qk_rope_head_dim : a.head_dim);
     var outWidth = heads * (a.v_head_dim || a.head_dim);
     var residual = h * t * F32, mask = nKv * t * F32, attention;
@@ -1449,12 +1472,12 @@
         "pass --flash-attn on or off, or a build from b6327", "flash-attn");
     }
     var flash = wanted === null || wanted === "auto" ? framework.flash_attention : wanted;
-    var kvType = kvDtype ? L.kv_types[kvDtype.name] : "f16";
-    if (!among(kvType, ["f16", "bf16", "f32"]) && !flash) {
+    var kvType = kvDtype ? L.kv_types[kvDtype.name] : L.default_kv;
+    if (!among(kvType, L.unquantized_kv) && !flash) {
       throw new EstimateError("llama.cpp refuses a " + kvType + " V cache without flash attention " +
         "(\"V cache quantization requires flash_attn\")", "pass --flash-attn on, or use the 16-bit cache", "kv-dtype");
     }
-    var nUbatch = o.ubatch || framework.ubatch_tokens || 512;
+    var nUbatch = o.ubatch || framework.ubatch_tokens || L.default_ubatch;
     if (nUbatch < 1) { throw new EstimateError("--ubatch must be at least 1", "pass --ubatch 512", "ubatch"); }
     var ngl = o.n_gpu_layers === undefined ? null : o.n_gpu_layers;
     if (ngl !== null && ngl < 0) {
@@ -1515,6 +1538,7 @@
 
   // --- generator/families/reader.py and vision.py (the family table comes from generator/families/table.py) ------
   var CFG = DATA.config;
+  var CD = CFG.defaults;  // the configuration classes' defaults (reader.py CONFIG_DEFAULTS)
   var FAMILIES = CFG.families;
 
   function isMapping(value) {
@@ -1636,7 +1660,7 @@
     if (rule === "chunked") {
       var ropeLayers = getKey(f.config, "no_rope_layers");
       if (Array.isArray(ropeLayers) && ropeLayers.length) { return ropeLayers.filter(truthy).length; }
-      var interval = f.optional("no_rope_layer_interval", 4) || 4;
+      var interval = f.optional("no_rope_layer_interval", CD.no_rope_layer_interval) || CD.no_rope_layer_interval;
       var count = 0;
       for (var i = 0; i < layers; i++) { if ((i + 1) % interval) { count += 1; } }
       return count;
@@ -1664,7 +1688,9 @@
 
   function normsPerLayerOf(f) {
     if (f.family === "falcon") {
-      if (truthy(getKey(f.config, "new_decoder_architecture"))) { return f.optional("num_ln_in_parallel_attn", 2) || 2; }
+      if (truthy(getKey(f.config, "new_decoder_architecture"))) {
+        return f.optional("num_ln_in_parallel_attn", CD.num_ln_in_parallel_attn) || CD.num_ln_in_parallel_attn;
+      }
       return truthy(hasOwn(f.config, "parallel_attn") ? f.config.parallel_attn : true) ? 1 : 2;
     }
     return f.spec.norms_per_layer || 2;
@@ -1703,15 +1729,15 @@
   }
 
   // --- reader.py: hybrid-state layers (issue 21) -------------------------------------------------------------------
-  var LAYER_KIND = { full_attention: "A", attention: "A", sliding_attention: "A", "*": "A",
-    linear_attention: "S", mamba: "S", M: "S", mlp: "F", moe: "F", "-": "F", E: "F" };
+  var LAYER_KIND = CFG.layer_kind;
 
   function layerKindsOf(f, layers, rule) {
     var key = "layer_types", types = getKey(f.config, "layer_types");
     if (types === null && rule === "mamba2") { key = "layers_block_type"; types = getKey(f.config, key); }
     var i;
     if (types === null && rule === "gdn") {
-      var interval = f.optional("full_attention_interval", 4) || 4, out = "";
+      var interval = f.optional("full_attention_interval", CD.full_attention_interval) || CD.full_attention_interval;
+      var out = "";
       for (i = 0; i < layers; i++) { out += (i + 1) % interval ? "S" : "A"; }
       return out;
     }
@@ -1731,7 +1757,7 @@
   function blockPatternOf(f) {
     var pattern = getKey(f.config, "hybrid_override_pattern");
     if (pattern === null) { pattern = truthy(getKey(f.config, "layer_types")) ? f.config.layer_types : getKey(f.config, "layers_block_type"); }
-    var letters = { linear_attention: "M", mamba: "M", full_attention: "*", attention: "*", mlp: "-", moe: "E" };
+    var letters = CFG.block_letters;
     if (Array.isArray(pattern)) {
       pattern = pattern.map(function (t) { return typeof t === "string" && hasOwn(letters, t) ? letters[t] : "?"; }).join("");
     }
@@ -1743,10 +1769,11 @@
   }
 
   function expandOf(f) {
-    var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : 2;
+    var expand = hasOwn(f.config, "mamba_expand") ? f.config.mamba_expand : CD.mamba_expand;
     if (expand instanceof PyFloat) { expand = expand.value; }
-    if (typeof expand !== "number" || !(expand > 0 && expand <= 64)) {
-      throw new EstimateError("field 'mamba_expand' must be a number from 0 to 64, got " + pyRepr(expand),
+    if (typeof expand !== "number" || !(expand > 0 && expand <= CFG.max_mamba_expand)) {
+      throw new EstimateError("field 'mamba_expand' must be a number from 0 to " + CFG.max_mamba_expand + ", got " +
+        pyRepr(expand),
         "give the model's config.json as published", "config");
     }
     return expand;
@@ -1771,7 +1798,7 @@
       kinds = "";
       for (i = 0; i < layers; i++) { kinds += "B"; }
     } else if (rule === "mamba1") {
-      var ap = periodOf(f, "attn_layer_period", "attn_layer_offset", 8, 4);
+      var ap = periodOf(f, "attn_layer_period", "attn_layer_offset", CD.attn_layer_period, CD.attn_layer_offset);
       kinds = "";
       for (i = 0; i < layers; i++) { kinds += i % ap[0] === ap[1] ? "A" : "S"; }
     } else {
@@ -1781,10 +1808,12 @@
     var fields = {}, shapes, extra, recurrent, convDim, kernel;
     if (rule === "mamba1") {
       // reader.py _jamba_mixer (JambaMambaMixer).
-      var dS = f.optional("mamba_d_state", 16) || 16, inner1 = Math.trunc(expandOf(f) * hidden);
-      kernel = f.optional("mamba_d_conv", 4) || 4;
+      var dS = f.optional("mamba_d_state", CD.mamba_d_state) || CD.mamba_d_state;
+      var inner1 = Math.trunc(expandOf(f) * hidden);
+      kernel = f.optional("mamba_d_conv", CD.mamba_d_conv) || CD.mamba_d_conv;
       var rank = hasOwn(f.config, "mamba_dt_rank") ? f.config.mamba_dt_rank : "auto";
-      rank = rank === "auto" || rank === null ? Math.ceil(hidden / 16) : f.integer("mamba_dt_rank", rank, false);
+      rank = rank === "auto" || rank === null ? Math.ceil(hidden / CD.mamba_dt_rank_divisor) :
+        f.integer("mamba_dt_rank", rank, false);
       var cBias = hasOwn(f.config, "mamba_conv_bias") ? f.config.mamba_conv_bias : true;
       var pBias = truthy(hasOwn(f.config, "mamba_proj_bias") ? f.config.mamba_proj_bias : false);
       shapes = [[hidden, 2 * inner1, states], [inner1, rank + 2 * dS, states], [rank, inner1, states],
@@ -1811,7 +1840,7 @@
       if (rule === "falcon_h1") {
         // reader.py: FalconH1Mixer, mamba_d_ssm wide (else mamba_expand x hidden).
         heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
-        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        groups = f.optional("mamba_n_groups", CD.mamba_n_groups) || CD.mamba_n_groups; kernel = f.need("mamba_d_conv");
         inner = f.optional("mamba_d_ssm") || Math.trunc(expandOf(f) * hidden);
         headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
         headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
@@ -1827,7 +1856,7 @@
         projBias = truthy(hasOwn(f.config, "use_bias") ? f.config.use_bias : false);
       } else {
         heads = f.need("mamba_n_heads"); dState = f.need("mamba_d_state");
-        groups = f.optional("mamba_n_groups", 1) || 1; kernel = f.need("mamba_d_conv");
+        groups = f.optional("mamba_n_groups", CD.mamba_n_groups) || CD.mamba_n_groups; kernel = f.need("mamba_d_conv");
         inner = Math.trunc(expandOf(f) * hidden);
         headDim = hasOwn(f.config, "mamba_d_head") ? f.config.mamba_d_head : "auto";
         headDim = headDim === "auto" || headDim === null ? Math.floor(inner / heads) : f.integer("mamba_d_head", headDim, false);
@@ -1860,7 +1889,8 @@
         return c === "F" ? "full" : (c === "S" ? "shared" : c); }) : pattern;
     }
     if (types === null) {
-      var freq = pyMax(f.optional("index_topk_freq", 1), 1), offset = f.optional("index_skip_topk_offset", 2);
+      var freq = pyMax(f.optional("index_topk_freq", CD.index_topk_freq), 1);
+      var offset = f.optional("index_skip_topk_offset", CD.index_skip_topk_offset);
       for (i = 0; i < layers; i++) { if (pyMax(i - offset + 1, 0) % freq === 0) { n += 1; } }
       return n;
     }
@@ -1887,7 +1917,9 @@
     var types = getKey(f.config, "layer_types"), i;
     if (types === null) {
       types = [];
-      for (i = 0; i < layers; i++) { types.push((i + 1) % 6 ? "sliding_attention" : "full_attention"); }
+      for (i = 0; i < layers; i++) {
+        types.push((i + 1) % CD.gemma4_full_attention_every ? "sliding_attention" : "full_attention");
+      }
     }
     if (!Array.isArray(types) || types.length !== layers ||
         !types.every(function (t) { return t === "sliding_attention" || t === "full_attention"; })) {
@@ -1897,7 +1929,7 @@
     types = types.slice();
     types[types.length - 1] = "full_attention";
     var kEqV = truthy(hasOwn(f.config, "attention_k_eq_v") ? f.config.attention_k_eq_v : false);
-    var globalDim = f.optional("global_head_dim", 512) || 512;
+    var globalDim = f.optional("global_head_dim", CD.global_head_dim) || CD.global_head_dim;
     var globalKv = kEqV ? f.optional("num_global_key_value_heads") : 0;
     globalKv = globalKv || kvHeads;
     var overrides = getKey(f.config, "per_layer_config");
@@ -1922,7 +1954,7 @@
     var firstShared = layers - shared;
     var doubleWide = truthy(hasOwn(f.config, "use_double_wide_mlp") ? f.config.use_double_wide_mlp : false);
     var intermediate = f.need("intermediate_size");
-    var perLayer = f.optional("hidden_size_per_layer_input", 256);
+    var perLayer = f.optional("hidden_size_per_layer_input", CD.hidden_size_per_layer_input);
     var shapes = [], extra = 0, kinds = "";
     for (i = 0; i < layers; i++) {
       var isGlobal = types[i] === "full_attention";
@@ -1946,7 +1978,7 @@
     }
     var fields = { attention_shapes_given: true, layer_kinds: kinds };
     if (perLayer) {
-      var vocabPerLayer = f.optional("vocab_size_per_layer_input", 262144) || f.need("vocab_size");
+      var vocabPerLayer = f.optional("vocab_size_per_layer_input", CD.vocab_size_per_layer_input) || f.need("vocab_size");
       extra += vocabPerLayer * layers * perLayer + perLayer;
       shapes.push([hidden, layers * perLayer, 1]);
     }
@@ -2055,7 +2087,7 @@
         var name = arguments[i];
         var value = getKey(vc, name);
         if (value !== null) {
-          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > CFG.max_field) {
             throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
               pyRepr(value), "give the config.json as published", "config");
           }
@@ -2103,7 +2135,7 @@
         var name = arguments[i];
         var value = getKey(vc, name);
         if (value !== null) {
-          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > 1e9) {
+          if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > CFG.max_field) {
             throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
               pyRepr(value), "give the config.json as published", "config");
           }
@@ -2229,7 +2261,8 @@
     }
     if (spec.hybrid === "mamba1" && moe) {
       // Jamba: routed experts where i % expert_layer_period == expert_layer_offset, a dense MLP elsewhere.
-      var ep = periodOf(f, "expert_layer_period", "expert_layer_offset", 2, 1), moeCount = 0;
+      var ep = periodOf(f, "expert_layer_period", "expert_layer_offset", CD.expert_layer_period, CD.expert_layer_offset);
+      var moeCount = 0;
       if (moe.num_experts > 1) {
         for (var mi = 0; mi < layers; mi++) { if (mi % ep[0] === ep[1]) { moeCount += 1; } }
       }
@@ -2320,7 +2353,8 @@
         if (typeof value === "number" && context && typeof context.source === "string") {
           if (/[.eE]/.test(context.source)) { return new PyFloat(value); }
           var digits = context.source.replace(/^-/, "").length;
-          if (digits > 30) { throw new EstimateError("the number " + context.source.slice(0, 20) + "... has " + digits +
+          if (digits > CFG.max_number_digits) {
+            throw new EstimateError("the number " + context.source.slice(0, CFG.number_shown) + "... has " + digits +
             " digits", "fix the number", "config"); }
         }
         return value;
@@ -2359,7 +2393,7 @@
     parts = parts.filter(function (p) { return p[1]; });
     var difference = total - parts.reduce(function (a, p) { return a + p[1]; }, 0);
     if (Math.abs(difference) >= 0.005) { parts.push([notAtOnce, difference, "difference"]); }
-    var target = Math.round(total * 100);
+    var target = pyRound(total * 100, 0);  // Python's round(): half to even (5806.5 -> 5806), not Math.round
     var floors = parts.map(function (p) { return Math.floor(p[1] * 100); });
     var order = parts.map(function (p, i) { return i; }).sort(function (a, b) {
       var ra = parts[a][1] * 100 - floors[a], rb = parts[b][1] * 100 - floors[b];
@@ -2416,7 +2450,8 @@
     };
     if (framework.engine === "transformers") { out.attn = request.attn || DATA.transformers.default_attn; }
     if (result.host !== undefined && result.host !== null) { out.host_gib = gib(result.host); }
-    // As cli.py: a context beyond the model's maximum is a warning (vLLM refuses or warns through max_model_len).
+    // As api.py _context_warnings: a context beyond the model's maximum is a warning (vLLM refuses or warns
+    // through max_model_len).
     var warnings = [];
     var tokens = request.context + request.generate, limit = arch.max_position_embeddings;
     if (framework.engine !== "vllm" && limit && tokens > limit) {
@@ -2515,7 +2550,7 @@
     var m = error.message, match, field = error.field;
     function say(key, values, suggestions) { return { text: msg(key, values), suggestions: suggestions || [] }; }
     if (/^unknown quantization /.test(m)) {
-      var typed = $("quantization") ? $("quantization").value : unquote(m.slice(21));
+      var typed = $("quantization") ? $("quantization").value : unquote(m.slice("unknown quantization ".length));
       return say("err.unknown-quantization", { value: pyStrip(typed) }, nearest(typed, Q.valid_names));
     }
     if ((match = /^bad framework ([\s\S]*)$/.exec(m))) {
@@ -2560,7 +2595,7 @@
     "vllm-utilization": "err-vllm", "vllm-max-model-len": "err-vllm", "vllm-max-num-seqs": "err-vllm",
     "vllm-max-num-batched-tokens": "err-vllm",
   };
-  // vLLM's own flags (cli.py _vllm_settings): empty means the version's default.
+  // vLLM's own flags (api.py _vllm_settings): empty means the version's default.
   var VLLM_INTEGER_FLAGS = [["vllm-max-model-len", "max_model_len", "--max-model-len"],
     ["vllm-max-num-seqs", "max_num_seqs", "--max-num-seqs"],
     ["vllm-max-num-batched-tokens", "max_num_batched_tokens", "--max-num-batched-tokens"]];
@@ -2581,14 +2616,14 @@
     }
     VLLM_INTEGER_FLAGS.forEach(function (flag) {
       if (pyStrip($(flag[0]).value) !== "") {
-        flags[flag[1]] = attempt(function () { return readInteger(flag[0], flag[2], 1, 16777216); });
+        flags[flag[1]] = attempt(function () { return readInteger(flag[0], flag[2], 1, PAGE.max_tokens); });
       }
     });
     return flags;
   }
   // "My VRAM": a card given by its size in GB (as sold: a 12 GB card has 12 GiB, see content/gpus.yaml).
   var MY_VRAM = "__my_vram__";
-  var MAX_VRAM_GB = 4096;
+  var MAX_VRAM_GB = C.max_card_gb;
 
   // A whole number within [low, high]; the message says what is wrong, in the page's language.
   function readInteger(id, label, low, high) {
@@ -2733,9 +2768,9 @@
     if (engine === "llama.cpp") {
       request.flashAttn = $("flash-attn").value || null;
       request.ubatch = pyStrip($("ubatch").value) ? attempt(function () {
-        return readInteger("ubatch", msg("label.ubatch"), 1, 1000000); }) : null;
+        return readInteger("ubatch", msg("label.ubatch"), 1, PAGE.setting_max); }) : null;
       request.nGpuLayers = pyStrip($("n-gpu-layers").value) ? attempt(function () {
-        return readInteger("n-gpu-layers", msg("label.n-gpu-layers"), 0, 1000000); }) : null;
+        return readInteger("n-gpu-layers", msg("label.n-gpu-layers"), 0, PAGE.setting_max); }) : null;
     }
     if (engine === "vllm") { request.vllm = readVllmFlags(attempt); }
     attempt(function () { return parseQuantization(request.quantization); });
@@ -2756,24 +2791,26 @@
   }
 
   // vLLM: the smallest card it starts on with this request (fits, as gpu_fit.py decides), found by bisection in
-  // MiB; memory needed grows with the card only through the pre-allocation, which fits() accounts for.
+  // MiB; memory needed grows with the card only through the pre-allocation, which fits() accounts for. Its Python
+  // twin: gpu_fit.py vllm_minimum_card (smallest_card), compared in tests/test_calculator_twins.py.
   function vllmMinimumCard(request) {
     var arch = request.arch, quant = parseQuantization(request.quantization);
     var framework = parseFramework(request.framework);
     var kv = request.kvDtype ? parseKvDtype(request.kvDtype) : null;
-    function startsOn(mib) {
-      var bytes = mib * 1048576;
+    var step = C.card_step_bytes;
+    function startsOn(units) {
+      var bytes = units * step;
       var flags = request.vllm ? Object.assign({}, request.vllm, {gpu_memory_bytes: bytes, gpu_name: ""}) : undefined;
       return fits(estimate(arch, quant, request.context, framework, request.generate, request.batch, request.gpus,
         kv, bytes, undefined, flags), bytes);
     }
-    var low = 1, high = MAX_VRAM_GB * 1024;
+    var low = 1, high = Math.floor(MAX_VRAM_GB * GIB / step);
     if (!startsOn(high)) { return null; }
     while (low < high) {
       var middle = Math.floor((low + high) / 2);
       if (startsOn(middle)) { high = middle; } else { low = middle + 1; }
     }
-    return low * 1048576;
+    return low * step;
   }
 
   // Warnings the numbers alone do not say, in the page's language.
@@ -3225,7 +3262,7 @@
     weightBytes: weightBytes, kvCacheBytesPerToken: kvCacheBytesPerToken, busiestGpuBytes: busiestGpuBytes,
     fits: fits, pyRound: pyRound, formatFixed: formatFixed, floorDiv: floorDiv, update: update, limits: LIMITS,
     msg: msg, nearest: nearest, copyLink: copyLink, shareButtons: shareButtons,
-    usableBytes: usableBytes, drawnParts: drawnParts,
+    usableBytes: usableBytes, drawnParts: drawnParts, vllmMinimumCard: vllmMinimumCard,
   };
 
   // Pages other than the calculator (the picker on the index and the guide) use the estimator without the form.
