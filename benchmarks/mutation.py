@@ -214,6 +214,13 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
        "adding it to the cards in use changes nothing" for n in (53, 54, 55)},
     **{f"generator.calc.llamacpp.x_kv_block_size__mutmut_{n}":
        "equivalent: every cache type llama.cpp offers is in BLOCK; the default is never used" for n in (2, 4, 5, 6)},
+    # generator/families/safetensors_file.py
+    "generator.families.safetensors_file.x__no_constant__mutmut_1":
+        "equivalent: the ValueError is caught and becomes 'safetensors header is not JSON' whatever it carries",
+    "generator.families.safetensors_file.x_parse_safetensors_header__mutmut_4":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.families.safetensors_file.x_parse_safetensors_header__mutmut_63":
+        "killed since by test_tensors_after_the_metadata_are_checked_too (added after the run)",
     # generator/calc/transformers_engine.py
     "generator.calc.transformers_engine.x_eager_bytes_per_score__mutmut_8":
         "equivalent: with a fused fp16 softmax the cast (4 + act_bytes >= 5 bytes) is the larger term either way, so "

@@ -62,3 +62,9 @@ def test_a_tensor_without_a_dtype_and_offsets_within_the_data_is_refused(info):
 @pytest.mark.parametrize("offsets", [[0, 0], [0, 8], [8, 8], [3, 5]])
 def test_offsets_anywhere_within_the_data_are_accepted(offsets):
     assert parse_safetensors_header(_header(w={"dtype": "BF16", "data_offsets": offsets}), 8, PATH)
+
+
+def test_tensors_after_the_metadata_are_checked_too():
+    text = _header(__metadata__={"format": "pt"}, w={"dtype": "BF16", "data_offsets": [0, 9]})
+    with pytest.raises(GeneratorError, match="safetensors tensor 'w' has no valid dtype and data_offsets"):
+        parse_safetensors_header(text, 8, PATH)
