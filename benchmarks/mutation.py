@@ -34,15 +34,37 @@ How the runs see every mutant (both found on this run's first pass, which they h
 Results: benchmarks/mutation-results.yaml (per scope: mutants, killed, survived, timeouts, kill rate, minutes,
 date, machine, each survivor with its explanation; and the combined rate). Measured 2026-12-07, 16:29-17:40 UTC, on
 the shared 2-core machine (load average 10-16 from other sessions), nice 19, one worker:
-RESULTS_TABLE
+  calc.architecture           376 mutants  7.8 min: 338 killed, 0 timeouts, 38 survived: 89.9%
+  calc.llamacpp               278 mutants  1.7 min: 258 killed, 0 timeouts, 20 survived: 92.8%
+  calc.llamacpp_validation     69 mutants  0.5 min: 68 killed, 0 timeouts, 1 survived: 98.6%
+  calc.transformers_engine     93 mutants  1.7 min: 91 killed, 1 timeouts, 1 survived: 98.9%
+  calc.validation             168 mutants  3.3 min: 165 killed, 1 timeouts, 2 survived: 98.8%
+  calc.vllm_validation        209 mutants  1.5 min: 193 killed, 0 timeouts, 16 survived: 92.3%
+  families.quant              460 mutants  6.8 min: 240 killed, 0 timeouts, 220 survived: 52.2%
+  families.safetensors_file   101 mutants  0.9 min: 98 killed, 0 timeouts, 3 survived: 97.0%
+  gpu_fit                      47 mutants  1.1 min: 44 killed, 2 timeouts, 1 survived: 97.9%
+  seed_method                  15 mutants  0.7 min: 15 killed, 0 timeouts, 0 survived: 100.0%
+  write                       689 mutants  7.9 min: 654 killed, 4 timeouts, 31 survived: 95.5%
+  combined over these scopes: 2505 mutants, 2164 killed, 8 timeouts, 333 survived: 86.7%
+  (gpu_fit, seed_method and write: the earlier session's runs, before the two fixes above; check:
+  stopped after 75 of 916 mutants, see the data file's 'partial')
 Every survivor of the calc scopes above is explained in SURVIVORS_EXPLAINED ("equivalent": no input can tell;
 "equivalent on the catalogue": no model or log of content/ reaches the difference; "gap": a real difference no test
 pins yet, with why); the rest were killed by the tests/test_*_units.py files added with these runs. The families
-scopes' survivors are mostly refusal messages and modules_to_not_convert rules that the tests only matched by a word:
-FAMILIES_SURVIVORS_NOTE
+scopes' survivors were mostly refusal messages and modules_to_not_convert rules the tests matched only by a word:
+families.safetensors_file went from 28.7% to 97.0% with tests/test_safetensors_header_units.py (its 3 survivors
+explained), families.quant from 37.6% to 52.2% with tests/test_quant_config_units.py; quant's 220 survivors
+(211 in quantization_from_config: each quant_method's keys, defaults and notes) are NOT explained yet (listed in the
+data file as "NOT EXPLAINED"): the next tests to write.
 
 Not run yet (mutants as mutmut's generator counts them; about 0.5-3 s each here, more where a test builds the
-site): REMAINING_TABLE
+site):
+  calc.estimator 2,281, calc.gguf_mix 1,413, calc.vllm 1,265 (about 1.5-2 h together);
+  check: the 841 mutants after the first 75 (about 1.5 h: most of its tests build the site once per mutant);
+  families.reader 2,417, families.table 1,530, families.vision 925, families.sources 780, families.model_config
+  765, families.hub 552 (needs tests/test_hostile_hub.py, see FAMILIES_TESTS), families.gguf_file 488,
+  families.model_ids 122 (about 2-3 h);
+  in all about 5 to 6.5 hours with one worker here, under an hour with --children 8 on a machine of one's own.
 
 Scopes: the modules and the fast tests that exercise them (mutmut runs, for each mutant, only the tests of this
 selection that called the mutated function during its first, clean run, widened to their files as above). The
