@@ -487,22 +487,20 @@ def answer_facts(content: Content, estimator: Estimator, model_id: str, pages, c
     # Every engine's key is there (None when the page's settings leave it out): the page asks each of them.
     facts = {"context": context, "context_label": tokens_label(context), "gguf": None, "transformers": None,
              "vllm": None}
-    if gguf:
-        quantization = "q4_k_m" if "q4_k_m" in gguf else gguf[-1]
+
+    def answer(quantization: str) -> dict:
         run = estimator(model_id, quantization, context, pages.framework)
-        facts["gguf"] = {"quantization": parse_quantization(quantization).name,
-                         "engine": estimator.engine_label(quantization, pages.framework),
-                         "peak_gib": format_number(run.peak / GIB, "f2"),
-                         "card": smallest_fit(estimator, model_id, quantization, context, pages.framework,
-                                              list(pages.gpus), pages.multi_card)}
+        return {"quantization": parse_quantization(quantization).name,
+                "engine": estimator.engine_label(quantization, pages.framework),
+                "peak_gib": format_number(run.peak / GIB, "f2"),
+                "card": smallest_fit(estimator, model_id, quantization, context, pages.framework, list(pages.gpus),
+                                     pages.multi_card)}
+
+    if gguf:
+        facts["gguf"] = answer("q4_k_m" if "q4_k_m" in gguf else gguf[-1])
     if formats:
         quantization = "bf16" if "bf16" in formats else formats[0]
-        run = estimator(model_id, quantization, context, pages.framework)
-        facts["transformers"] = {"quantization": parse_quantization(quantization).name,
-                                 "engine": estimator.engine_label(quantization, pages.framework),
-                                 "peak_gib": format_number(run.peak / GIB, "f2"),
-                                 "card": smallest_fit(estimator, model_id, quantization, context, pages.framework,
-                                                      list(pages.gpus), pages.multi_card)}
+        facts["transformers"] = answer(quantization)
         if pages.vllm:
             length = page_max_model_len(estimator, model_id, pages.vllm_max_model_len)
             gpu, result = vllm_smallest_start(estimator, model_id, quantization, pages.vllm, length, pages.gpus)
