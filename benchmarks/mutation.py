@@ -104,7 +104,8 @@ SCOPES = {
                                             "tests/test_numbers_from_sources.py", "tests/test_architecture.py",
                                             "tests/test_sources.py", "tests/test_layers.py",
                                             "tests/test_hostile_files.py", "tests/test_safetensors_header_units.py",
-                                            "tests/test_quant_config_units.py"]),
+                                            "tests/test_quant_config_units.py",
+                                            "tests/test_quant_from_config_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py"]),
 }
