@@ -41,8 +41,10 @@ def _refusal(config):
 QWEN_AWQ = {"bits": 4, "group_size": 128, "modules_to_not_convert": None, "quant_method": "awq", "version": "gemm",
             "zero_point": True}
 
-# https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4/blob/main/config.json (optimum's GPTQ export; -Int8 is
-# the same block with "bits": 8).
+# The layout of https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4/blob/main/config.json (optimum's GPTQ
+# export; -Int8 is the same block with "bits": 8), written from optimum's GPTQConfig.to_dict() keys: the file itself
+# was not re-read for this test (not in our search index); the reader uses only quant_method, bits, group_size,
+# desc_act and modules_to_not_convert.
 QWEN_GPTQ_INT4 = {"batch_size": 1, "bits": 4, "block_name_to_quantize": None, "cache_block_outside_block": True,
                   "damp_percent": 0.01, "dataset": None, "desc_act": False, "exllama_config": {"version": 1},
                   "group_size": 128, "max_input_length": None, "model_seqlen": None,
@@ -62,7 +64,10 @@ AUTOFP8 = {"quant_method": "fp8", "activation_scheme": "static"}
 GPT_OSS_MXFP4 = {"modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router",
                                             "model.embed_tokens", "lm_head"], "quant_method": "mxfp4"}
 
-# https://huggingface.co/unsloth/llama-3-8b-bnb-4bit/blob/main/config.json (BitsAndBytesConfig.to_dict()).
+# The layout of https://huggingface.co/unsloth/llama-3-8b-bnb-4bit/blob/main/config.json, written from
+# transformers' BitsAndBytesConfig.to_dict() keys: the file itself was not re-read for this test (not in our search
+# index); the reader uses only quant_method, load_in_4bit/8bit, bnb_4bit_quant_type, bnb_4bit_use_double_quant and
+# llm_int8_skip_modules.
 UNSLOTH_NF4 = {"_load_in_4bit": True, "_load_in_8bit": False, "bnb_4bit_compute_dtype": "bfloat16",
                "bnb_4bit_quant_storage": "uint8", "bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True,
                "llm_int8_enable_fp32_cpu_offload": False, "llm_int8_has_fp16_weight": False,
