@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 
 from generator.blog.engines import ENGINES, Engine, engine
-from generator.blog.names import CONFIG_NAME, LEGACY_CONFIG_NAME, config_path  # noqa: F401 - also this module's
+from generator.blog.names import CONFIG_NAME, LEGACY_CONFIG_NAME, config_path
 from generator.core.errors import GeneratorError, program, shown
 from generator.core.safeio import MAX_TEXT_BYTES, read_bounded_or_none, write_exclusive
 from generator.core.yamlio import read_yaml_file

@@ -29,7 +29,8 @@ import stat
 import time
 from dataclasses import dataclass
 
-from generator.blog.config import CONFIG_NAME, LEGACY_CONFIG_NAME, BlogConfig
+from generator.blog.config import BlogConfig
+from generator.blog.names import CONFIG_NAME, LEGACY_CONFIG_NAME
 from generator.blog.plan import MANIFEST, BlogPlan
 from generator.core.errors import GeneratorError
 from generator.core.safeio import MAX_MANIFEST_BYTES, MAX_PUBLISHED_BYTES, TMP_SUFFIX, create_exclusive, read_bounded

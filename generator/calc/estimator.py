@@ -122,7 +122,6 @@ _QUANT_ALIASES = {
 }
 # Formats whose packed matrices carry per-group or per-block scales; everything else in them stays 16-bit.
 PACKED_FORMATS = ("gptq", "awq", "fp8", "nf4", "bnb-int8", "mxfp4")
-_PACKED_FORMATS = PACKED_FORMATS
 
 
 def valid_quantization_names() -> list:
@@ -652,7 +651,7 @@ def _layer_split_peaks(arch, quant, weights, rope, scratch, gpus, kv_prompt, kv_
     if later_layer_peak is None:
         later_layer_peak = layer_peak
     b = param_breakdown(arch)
-    if quant.format in _PACKED_FORMATS:
+    if quant.format in PACKED_FORMATS:
         # These checkpoints keep the embedding and lm_head at 16 bits (see weight_bytes): 2.3 GiB each for
         # Qwen2-72B, five times a 4-bit decoder layer, so they weigh far more in the split than their share of
         # parameters.
