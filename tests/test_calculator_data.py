@@ -382,7 +382,7 @@ def test_the_exports_are_the_estimators_own_constants(data):
     # The page's whitespace is str.isspace()'s: the 29 code points Python strips (the Unicode White_Space
     # characters plus the four ASCII separators U+001C..U+001F that str.split() also takes).
     assert len(data["page"]["py_whitespace"]) == 29
-    assert all(ch.isspace() for ch in data["page"]["py_whitespace"])
+    assert data["page"]["py_whitespace"] == "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 
 
 # Where a ggml type or GGUF mix name may be written as a string: the port of llama-quant.cpp's per-tensor if-chain
