@@ -123,7 +123,7 @@ def calculator_data(catalogue) -> dict:
                          "fp32_bytes": transformers_engine.FP32_BYTES,
                          "hidden_states_at_mlp": transformers_engine.HIDDEN_STATES_AT_MLP,
                          "hidden_states_at_attention": transformers_engine.HIDDEN_STATES_AT_ATTENTION,
-                         "gptq_scratch_extra_bytes": est.GPTQ_SCRATCH_EXTRA_BYTES,
+                         "exllama_temp_state_bytes": est.EXLLAMA_TEMP_STATE_BYTES,
                          "balanced_map_headroom_layers": est.BALANCED_MAP_HEADROOM_LAYERS,
                          "packed_formats": list(est.PACKED_FORMATS)},
         "engine_kv_dtypes": {engine: list(names) for engine, names in est.ENGINE_KV_DTYPES.items()},

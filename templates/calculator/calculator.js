@@ -639,7 +639,7 @@
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
-    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.gptq_scratch_extra_bytes : 0;
+    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.exllama_temp_state_bytes : 0;
     var flash = attn !== "eager";
     var prefillRepeat = expandedKvBytes(a, framework, attn, context * batch, act);
     var decodeRepeat = expandedKvBytes(a, framework, attn, totalTokens * batch, act);
