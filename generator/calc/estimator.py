@@ -18,7 +18,8 @@ from generator.calc import vllm as vllm_engine
 from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
                                          state_bytes_per_sequence)
 from generator.calc.gguf_mix import gguf_layout
-from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
+from generator.calc.llamacpp import (DEFAULT_UBATCH, LlamaCppRun, kv_block_refusal, kv_block_size, layer_devices,
+                                      llamacpp_memory, padded_ctx)
 from generator.core.errors import GeneratorError
 
 GIB = 2 ** 30
@@ -869,6 +870,14 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
     run = LlamaCppRun(n_ctx=n_ctx, n_ubatch=min(n_ubatch, n_ctx), flash_attention=flash, n_gpu_layers=n_gpu_layers,
                       gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
                       mla_latent_cache=framework.mla_compressed_cache, mla_v_cache=framework.mla_v_cache)
+    refusal = kv_block_refusal(arch, run)
+    if refusal:
+        # llama_init_from_model (src/llama-context.cpp) refuses the context; builds without the check (before -fa
+        # auto, or -fa on before PR #21586) read heads that start mid-block (generator/calc/llamacpp.py).
+        width, line = refusal
+        raise GeneratorError(f"llama.cpp refuses a {kv_type} cache for heads of {width} values, not a whole number "
+                             f"of its {kv_block_size(kv_type)}-value blocks (\"{line}\")",
+                             fix="use the 16-bit cache (--kv-dtype 16-bit)")
     memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
     state_cards, state_host = llamacpp_state_bytes(arch, batch, n_gpu_layers, gpus)
     per_gpu = tuple(int(p + s) for p, s in zip(memory.per_card, state_cards))

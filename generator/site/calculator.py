@@ -114,6 +114,7 @@ def calculator_data(catalogue) -> dict:
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
             "swa_pad": llamacpp.SWA_PAD, "kv_type_bytes": dict(llamacpp.KV_TYPE_BYTES),
+            "kv_type_block": {name: llamacpp.kv_block_size(name) for name in llamacpp.KV_TYPE_BYTES},
             "kv_types": dict(est._LLAMA_CPP_KV), "float_mix": dict(est.LLAMA_CPP_FLOAT_MIX),
             "default_ubatch": llamacpp.DEFAULT_UBATCH, "default_kv": est.LLAMA_CPP_DEFAULT_KV,
             "unquantized_kv": list(est.LLAMA_CPP_UNQUANTIZED_KV), "f32_bytes": llamacpp.F32,
