@@ -468,8 +468,8 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
             continue
         if "refused_kv" in expected:
             assert result["report"] is None, case
-            assert result["errors"]["err-kv-dtype"] == page_word("err.engine", "zh-CN", detail=expected["refused_kv"]), \
-                (case, result["errors"])
+            want = page_word("err.engine", "zh-CN", detail=expected["refused_kv"])
+            assert result["errors"]["err-kv-dtype"] == want, (case, result["errors"])
             continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
