@@ -113,9 +113,41 @@ def test_picker_on_the_index_and_the_guide_with_the_estimators_data(plan):
         text = _text(plan, path)
         assert text.index('id="picker"') < text.index('<div class="table-wrap">')  # the answer comes first
         assert f'<script src="{root}calculator/calculator.js"></script>' in text
+        assert f'<script src="{root}assets/picker.js"></script>' in text
         assert '<script type="application/json" id="estimator-data">' in text
         assert '<option value="">我的显存（手动填写）</option>' in text
     assert 'id="picker"' not in _text(plan, SEED_HTML)
+
+
+# A <script> element: its attributes and its text (the text ends at the first "</script", as the HTML parser has it).
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script", re.S | re.I)
+
+
+def test_pages_carry_their_data_and_load_the_shared_scripts(plan):
+    """The site's scripts are files every page shares (site/plan.py writes them to assets/ and calculator/): a page
+    carries only its own data, as JSON islands, and no executable inline script (the picker's ~200 lines and the
+    table script's ~160 were inlined into every page that ran them). Every script a page loads is a file of the
+    build, byte for byte the template it comes from."""
+    for name in ("site.js", "picker.js"):
+        with open(f"{ROOT}/templates/{name}", "rb") as handle:
+            assert plan.files[f"assets/{name}"] == handle.read(), name
+    pages = [path for path in plan.files if path.endswith(".html") and not path.startswith(("_layouts/", "_includes/"))]
+    assert len(pages) > 50 and "index.html" in pages and "fits/8gb.html" in pages
+    for path in pages + ["_includes/picker.html"]:
+        text = _text(plan, path)
+        folder = os.path.dirname(path)
+        for attrs, body in _SCRIPT.findall(text):
+            src = re.search(r'\bsrc="([^"]*)"', attrs)
+            if src:
+                assert body == "", (path, attrs)
+                target = src.group(1)
+                # Relative to the page, or to the site's root in Jekyll's include (root "/").
+                target = target[1:] if target.startswith("/") else os.path.normpath(os.path.join(folder, target))
+                assert target in plan.files, (path, src.group(1))
+            else:
+                assert re.fullmatch(r' type="application/json" id="[a-z-]+"', attrs), (path, attrs)
+    picker_pages = [path for path in pages if 'id="picker"' in _text(plan, path)]
+    assert {"index.html", JEKYLL_INDEX, "posts/llm-inference-vram-guide.html"} <= set(picker_pages)
 
 
 def test_the_2024_post_points_to_its_update_and_every_post_to_the_calculator(plan):

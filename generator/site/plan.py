@@ -462,8 +462,9 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
                                                                   "lang": content.site.lang, "picker_words": True})
         files["_includes/picker.html"] = "{% raw %}" + picker + "{% endraw %}\n"
     # Jekyll's layouts use the standalone pages' stylesheet as a file; the table script is one file for every page
-    # (base.html.j2 loads it rather than inlining ~160 lines into each); every page its icon.
-    for name in ("style.css", "site.js", "favicon.svg"):
+    # (base.html.j2 loads it rather than inlining ~160 lines into each), and so is the picker's (picker.html.j2:
+    # ~200 lines that the index, Jekyll's index, its include and every answer-first post inlined); every page its icon.
+    for name in ("style.css", "site.js", "picker.js", "favicon.svg"):
         files[f"assets/{name}"] = read_template(templates_dir, name)
     files.update(seed_files.result())
     files.update(calculator_files(content, page_env, site, content.site.lang))
