@@ -124,13 +124,15 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script", re.S | re.I)
 
 
 def test_pages_carry_their_data_and_load_the_shared_scripts(plan):
-    """The site's scripts are files every page shares (site/plan.py writes them to assets/ and calculator/): a page
-    carries only its own data, as JSON islands, and no executable inline script (the picker's ~200 lines and the
-    table script's ~160 were inlined into every page that ran them). Every script a page loads is a file of the
-    build, byte for byte the template it comes from."""
-    for name in ("site.js", "picker.js"):
+    """The site's scripts and stylesheet are files every page shares (site/plan.py writes them to assets/ and
+    calculator/): a page carries only its own data, as JSON islands, and no executable inline script (the picker's
+    ~200 lines and the table script's ~160 were inlined into every page that ran them, the stylesheet's ~120 into
+    every page). Every script a page loads is a file of the build, byte for byte the template it comes from."""
+    for name in ("site.js", "picker.js", "style.css"):
         with open(f"{ROOT}/templates/{name}", "rb") as handle:
             assert plan.files[f"assets/{name}"] == handle.read(), name
+    with open(f"{ROOT}/templates/style.css", encoding="utf-8") as handle:
+        stylesheet = [line for line in handle.read().splitlines() if len(line) > 40]
     pages = [path for path in plan.files if path.endswith(".html") and not path.startswith(("_layouts/", "_includes/"))]
     assert len(pages) > 50 and "index.html" in pages and "fits/8gb.html" in pages
     for path in pages + ["_includes/picker.html"]:
@@ -146,6 +148,10 @@ def test_pages_carry_their_data_and_load_the_shared_scripts(plan):
                 assert target in plan.files, (path, src.group(1))
             else:
                 assert re.fullmatch(r' type="application/json" id="[a-z-]+"', attrs), (path, attrs)
+        # The stylesheet likewise: linked, not inlined (the calculator keeps a <style> of its own widgets' rules).
+        if path != "_includes/picker.html":
+            assert f'<link rel="stylesheet" href="{"../" * path.count("/")}assets/style.css">' in text, path
+        assert not any(line in text for line in stylesheet), path
     picker_pages = [path for path in pages if 'id="picker"' in _text(plan, path)]
     assert {"index.html", JEKYLL_INDEX, "posts/llm-inference-vram-guide.html"} <= set(picker_pages)
 
