@@ -1,12 +1,15 @@
 """Readers first (issue 12), without a browser: what the build writes for phones, charts, navigation and the
 answer-first picker and grid. The browser checks are in tests/test_pages_in_browser.py."""
 
+import json
 import os
 import re
 
 import pytest
 
 from conftest import ROOT, SEED_HTML, repo_plan
+from generator.render import i18n
+from generator.render.pages import SCRIPT_WORDS
 from generator.tables import estimates
 from generator.site.check import html_tables
 from generator.render.formatting import format_number
@@ -148,6 +151,15 @@ def test_pages_carry_their_data_and_load_the_shared_scripts(plan):
                 assert target in plan.files, (path, src.group(1))
             else:
                 assert re.fullmatch(r' type="application/json" id="[a-z-]+"', attrs), (path, attrs)
+        # The words for its scripts: the few the table script reads, or every word where the calculator's estimator
+        # runs (the calculator, the picker); the page's language either way.
+        islands = re.findall(r'<script type="application/json" id="page-words">(.*?)</script>', text, re.S)
+        if path != "_includes/picker.html":
+            words = json.loads(islands[0])
+            want = i18n.page_words("zh-CN")
+            if "calculator.js" not in text:
+                want = {key: want[key] for key in SCRIPT_WORDS["site.js"]}
+            assert len(islands) == 1 and words == want, (path, sorted(words)[:8])
         # The stylesheet likewise: linked, not inlined (the calculator keeps a <style> of its own widgets' rules).
         if path != "_includes/picker.html":
             assert f'<link rel="stylesheet" href="{"../" * path.count("/")}assets/style.css">' in text, path
