@@ -114,9 +114,10 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    # The site's icon and table script, which every page loads (site/plan.py writes them beside the calculator).
+    # The site's icon, stylesheet and table script, which every page loads (site/plan.py writes them beside the
+    # calculator).
     (folder / "assets").mkdir(exist_ok=True)
-    for name in ("favicon.svg", "site.js"):
+    for name in ("favicon.svg", "style.css", "site.js"):
         (folder / "assets" / name).write_bytes((Path(TEMPLATES) / name).read_bytes())
     return folder
 
