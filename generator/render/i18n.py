@@ -366,6 +366,11 @@ PAGE_WORDS = {
     "result.activation-peak": {"zh-CN": "激活峰值", "en": "Activation peak"},
     "result.non-torch": {"zh-CN": "非 torch", "en": "Non-torch"},
     "result.kv-pool": {"zh-CN": "KV cache（预分配）", "en": "KV cache (pre-allocated)"},
+    # Hybrid-state models: the conv + recurrent state of the Mamba / linear-attention layers, for every sequence
+    # (vLLM keeps it in pages of the KV cache it pre-allocates).
+    "result.state": {"zh-CN": "state（固定状态）", "en": "State"},
+    "result.state-pool": {"zh-CN": "state（本批序列，占预分配的 KV cache）",
+                          "en": "State (this batch, in the pre-allocated KV cache)"},
     "result.fits": {"zh-CN": "能装下", "en": "Fits"},
     "result.no-fit": {"zh-CN": "装不下", "en": "Does not fit"},
     "result.weights": {"zh-CN": "权重", "en": "Weights"},
