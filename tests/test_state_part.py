@@ -120,3 +120,26 @@ def test_state_is_never_the_not_at_once_remainder():
     remainder = glossary.NOT_AT_ONCE["en"]
     assert with_state.get(remainder, 0) == pytest.approx(dict(without_state).get(remainder, 0) - report["state_gib"],
                                                          abs=0.011)
+
+
+def test_memory_table_lists_the_state_beside_the_weights_and_kv_cache():
+    """The model pages' (and posts') memory table: a hybrid model's state per sequence is a column of its own, in
+    MiB as the table's engine keeps it; a row of a pure-attention model beside it has none ("—"), and a table of
+    pure-attention models alone has no such column."""
+    from generator.catalogue.loading import load_content
+    from generator.tables.estimates import Estimator, memory_table
+    estimator = Estimator(load_content("content"))
+    header = "state（MiB / 序列）"
+    for framework, quantization, engine in (("transformers==5.3.0", "bf16", "transformers"),
+                                            ("llama.cpp", "q4_k_m", "llama.cpp")):
+        table = memory_table("m", estimator.content, estimator, [HYBRID, ATTENTION_ONLY], [quantization], [2048],
+                             framework)
+        headers = [c.header for c in table.columns]
+        assert headers[headers.index(header) - 2:headers.index(header)] == ["权重（GiB）", "KV cache（MiB / 1K Token）"]
+        column = headers.index(header)
+        hybrid_row, plain_row = table.rows
+        # One sequence (the tables' batch is 1): the derivation above, divided by the batch of its runs.
+        assert hybrid_row.cells[column].text == f"{_expected_state_bytes(engine) / BATCH / 2 ** 20:.1f}", engine
+        assert plain_row.cells[column].text == "—"
+        plain = memory_table("m", estimator.content, estimator, [ATTENTION_ONLY], [quantization], [2048], framework)
+        assert header not in [c.header for c in plain.columns]
