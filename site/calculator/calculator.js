@@ -2698,8 +2698,8 @@
   }
 
   var OUTPUTS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
-    "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
-    "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
+    "out-state", "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu",
+    "out-gpu-memory", "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
 
   function setOutput(id, text) { $(id).textContent = text; }
 
