@@ -235,8 +235,6 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     **{f"generator.calc.llamacpp.x_llamacpp_memory__mutmut_{n}":
        "equivalent: the card holding the output head (the split's last position) always holds layers too, so "
        "adding it to the cards in use changes nothing" for n in (53, 54, 55)},
-    **{f"generator.calc.llamacpp.x_kv_block_size__mutmut_{n}":
-       "equivalent: every cache type llama.cpp offers is in BLOCK; the default is never used" for n in (2, 4, 5, 6)},
     # generator/families/safetensors_file.py
     "generator.families.safetensors_file.x__no_constant__mutmut_1":
         "equivalent: the ValueError is caught and becomes 'safetensors header is not JSON' whatever it carries",

@@ -114,9 +114,10 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    # The site's icon and table script, which every page loads (site/plan.py writes them beside the calculator).
+    # The site's icon, stylesheet and table script, which every page loads (site/plan.py writes them beside the
+    # calculator).
     (folder / "assets").mkdir(exist_ok=True)
-    for name in ("favicon.svg", "site.js"):
+    for name in ("favicon.svg", "style.css", "site.js"):
         (folder / "assets" / name).write_bytes((Path(TEMPLATES) / name).read_bytes())
     return folder
 
@@ -405,6 +406,9 @@ def _python_report(case) -> dict:
     if code == 2 and case["engine"] == "vllm":
         # A run vLLM would refuse (it would not start, or not serve this request): the page must say the same.
         return {"refused": err.getvalue().strip().removeprefix("error: ")}
+    if code == 2 and case["engine"] == "llama.cpp" and "does not divide n_embd_head_k" in err.getvalue():
+        # A quantized cache of heads that are not whole blocks (a pasted config): the page refuses it the same.
+        return {"refused_kv": err.getvalue().strip().removeprefix("error: ")}
     if code == 2 and case["engine"] == "transformers" and "cannot run" in err.getvalue():
         # A release older than the family's first (estimator.check_family_release): the page refuses it the same.
         return {"refused_framework": err.getvalue().strip().removeprefix("error: ")}
@@ -464,6 +468,11 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
             assert result["errors"]["err-framework"] == page_word("err.engine", "zh-CN",
                                                                   detail=expected["refused_framework"]), \
                 (case, result["errors"])
+            continue
+        if "refused_kv" in expected:
+            assert result["report"] is None, case
+            want = page_word("err.engine", "zh-CN", detail=expected["refused_kv"])
+            assert result["errors"]["err-kv-dtype"] == want, (case, result["errors"])
             continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
@@ -647,6 +656,37 @@ def test_invalid_inputs_show_a_message_and_no_nan(page):
     assert not any(again["errors"].values())
     text = page.page.inner_text("body")
     assert "NaN" not in text and "undefined" not in text and "Infinity" not in text
+    page.check_clean()
+
+
+def test_a_quantized_cache_of_heads_that_are_not_whole_blocks_is_refused_as_the_cli_does(page, tmp_path):
+    """phi-2's heads (2560 / 32 = 80 values) are 2.5 blocks of 32: llama_init_from_model refuses a q8_0, q4_0,
+    q5_1 or iq4_nl cache for them ("K cache type q4_0 with block size 32 does not divide n_embd_head_k=80",
+    src/llama-context.cpp), with -fa auto (the default since b6327) and on; the 16-bit cache runs. The page says
+    what the CLI says, under the KV cache field, and computes the 16-bit run to the last bit."""
+    config = _FAMILY_FILES["phi-2"]["config"]
+    path = tmp_path / "config.json"
+    text = json.dumps(config)
+    path.write_text(text, encoding="utf-8")
+    cases = [{"model": "__config_json__", "config": text, "config_path": str(path), "quantization": "q4_k_m",
+              "context": 4096, "generate": 0, "batch": 1, "framework": framework, "engine": "llama.cpp",
+              "version": framework.partition("==")[2], "gpus": 1, "kv_dtype": kv, "gpu": "", "flash_attn": flash,
+              "touch": "config"}
+             for framework, kv, flash in (("llama.cpp", "q4_0", ""), ("llama.cpp", "q8_0", "on"),
+                                          ("llama.cpp==b7000", "iq4_nl", "auto"), ("llama.cpp==b4000", "q5_1", "on"),
+                                          ("llama.cpp", "16-bit", ""), ("llama.cpp", "fp32", "off"))]
+    refused = 0
+    for case, result in zip(cases, page.run(cases)):
+        expected = _python_report(case)
+        if "refused_kv" in expected:
+            assert "with block size 32 does not divide n_embd_head_k=80" in expected["refused_kv"]
+            assert result["report"] is None, case
+            assert result["errors"]["err-kv-dtype"] == page_word("err.engine", "zh-CN", detail=expected["refused_kv"])
+            refused += 1
+        else:
+            assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
+            assert result["report"] == expected, case
+    assert refused == 4
     page.check_clean()
 
 

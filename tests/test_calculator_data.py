@@ -370,6 +370,8 @@ def test_the_exports_are_the_estimators_own_constants(data):
         (data["transformers"]["fp32_bytes"], transformers_engine.FP32_BYTES),
         (data["llamacpp"]["default_ubatch"], llamacpp.DEFAULT_UBATCH),
         (data["llamacpp"]["unquantized_kv"], list(est.LLAMA_CPP_UNQUANTIZED_KV)),
+        (data["llamacpp"]["kv_type_block"], {name: llamacpp.kv_block_size(name) for name in llamacpp.KV_TYPE_BYTES}),
+        (data["transformers"]["exllama_temp_state_bytes"], est.EXLLAMA_TEMP_STATE_BYTES),
         (data["gguf"]["rules"]["qk_bump"], gguf_mix.RULE_TABLES["qk_bump"]),
         (data["gguf"]["layers_70b"], gguf_mix.LAYERS_70B),
         (data["config"]["defaults"], reader.CONFIG_DEFAULTS),

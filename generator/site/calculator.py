@@ -114,6 +114,7 @@ def calculator_data(catalogue) -> dict:
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
             "swa_pad": llamacpp.SWA_PAD, "kv_type_bytes": dict(llamacpp.KV_TYPE_BYTES),
+            "kv_type_block": {name: llamacpp.kv_block_size(name) for name in llamacpp.KV_TYPE_BYTES},
             "kv_types": dict(est._LLAMA_CPP_KV), "float_mix": dict(est.LLAMA_CPP_FLOAT_MIX),
             "default_ubatch": llamacpp.DEFAULT_UBATCH, "default_kv": est.LLAMA_CPP_DEFAULT_KV,
             "unquantized_kv": list(est.LLAMA_CPP_UNQUANTIZED_KV), "f32_bytes": llamacpp.F32,
@@ -123,7 +124,7 @@ def calculator_data(catalogue) -> dict:
                          "fp32_bytes": transformers_engine.FP32_BYTES,
                          "hidden_states_at_mlp": transformers_engine.HIDDEN_STATES_AT_MLP,
                          "hidden_states_at_attention": transformers_engine.HIDDEN_STATES_AT_ATTENTION,
-                         "gptq_scratch_extra_bytes": est.GPTQ_SCRATCH_EXTRA_BYTES,
+                         "exllama_temp_state_bytes": est.EXLLAMA_TEMP_STATE_BYTES,
                          "balanced_map_headroom_layers": est.BALANCED_MAP_HEADROOM_LAYERS,
                          "packed_formats": list(est.PACKED_FORMATS)},
         "engine_kv_dtypes": {engine: list(names) for engine, names in est.ENGINE_KV_DTYPES.items()},

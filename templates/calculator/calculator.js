@@ -639,7 +639,7 @@
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
-    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.gptq_scratch_extra_bytes : 0;
+    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.exllama_temp_state_bytes : 0;
     var flash = attn !== "eager";
     var prefillRepeat = expandedKvBytes(a, framework, attn, context * batch, act);
     var decodeRepeat = expandedKvBytes(a, framework, attn, totalTokens * batch, act);
@@ -1415,6 +1415,31 @@
     if (holdsOutput) { stages.push(residual + a.vocab_size * t * F32); }
     return pyMax.apply(null, stages);
   }
+  // llamacpp.py kv_head_widths / kv_block_refusal: a quantized cache needs heads of whole blocks; llama.cpp's
+  // llama_init_from_model refuses the rest ("K cache type q4_0 with block size 32 does not divide n_embd_head_k=80").
+  function kvHeadWidths(a, run) {
+    if (isMla(a)) {
+      if (run.mla_latent_cache) { return [[a.kv_lora_rank + a.qk_rope_head_dim], [a.kv_lora_rank]]; }
+      return [[a.qk_nope_head_dim + a.qk_rope_head_dim], [a.v_head_dim]];
+    }
+    var other = a.global_head_dim || a.head_dim;
+    var widths = other === a.head_dim ? [a.head_dim] : [pyMin(a.head_dim, other), pyMax(a.head_dim, other)];
+    return [widths, widths];
+  }
+
+  function kvBlockRefusal(a, run) {
+    var block = L.kv_type_block[run.kv_type], widths = kvHeadWidths(a, run), kinds = ["K", "V"];
+    for (var k = 0; k < 2; k++) {
+      for (var w = 0; w < widths[k].length; w++) {
+        if (widths[k][w] % block !== 0) {
+          return [widths[k][w], kinds[k] + " cache type " + run.kv_type + " with block size " + block +
+            " does not divide n_embd_head_k=" + widths[k][w]];
+        }
+      }
+    }
+    return null;
+  }
+
   function llamacppMemory(a, mix, run) {
     var layout = ggufLayout(a, mix);
     var devices = layerDevices(a.layers, run.n_gpu_layers, run.gpus), layers = devices[0], outputCard = devices[1];
@@ -1487,6 +1512,12 @@
     var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: ngl, gpus: gpus,
       kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache,
       mla_v_cache: framework.mla_v_cache };
+    var refusal = kvBlockRefusal(a, run);
+    if (refusal !== null) {
+      throw new EstimateError("llama.cpp refuses a " + kvType + " cache for heads of " + refusal[0] + " values, " +
+        "not a whole number of its " + L.kv_type_block[kvType] + "-value blocks (\"" + refusal[1] + "\")",
+        "use the 16-bit cache (--kv-dtype 16-bit)", "kv-dtype");
+    }
     var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
     var memory = llamacppMemory(a, mix, run);
     var st = llamacppStateBytes(a, batch, ngl, gpus), stateCards = st[0], stateTotal = 0;
