@@ -789,13 +789,16 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
             steady=int(weights + kv_needed + state + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus,
             gpus=gpus, context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal,
             warnings=plan.warnings, state=state)
+    # With a card, the state slots of this batch are pages of the KV cache vLLM pre-allocates (V1's hybrid
+    # manager, vllm.py _state_layout): inside the startup reserve, and held while decoding as in the branch above.
     per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
         weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
-        overhead=plan.non_torch * gpus, peak=per_gpu * gpus, steady=int(weights + kv_needed + plan.non_torch * gpus),
+        overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
+        steady=int(weights + kv_needed + state + plan.non_torch * gpus),
         per_gpu_peak=(per_gpu,) * gpus, gpus=gpus, context=context, generate=generate, batch=batch,
         kv_cache_capacity_tokens=plan.capacity_tokens, max_concurrency=plan.concurrency(request), vllm=plan,
-        refusal=refusal, warnings=plan.warnings,
+        refusal=refusal, warnings=plan.warnings, state=state,
     )
 
 

@@ -1118,12 +1118,12 @@
     }
     var kvNeeded = Math.trunc(plan.kv_bytes_per_token * request * batch * gpus);
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, act));
-    var perGpuPeak, capacity = null, concurrency = null, steadyState = 0;
+    var perGpuPeak, capacity = null, concurrency = null;
     if (!s.gpu_memory_bytes) {
       perGpuPeak = Math.trunc(plan.weights + plan.activation_peak + plan.non_torch +
         plan.kv_bytes_per_token * request * batch + state / gpus);
-      steadyState = state;
     } else {
+      // The batch's state slots are pages of the pre-allocated KV cache (vllm.py _state_layout).
       perGpuPeak = Math.trunc(pyMax(plan.budget, plan.weights + plan.activation_peak + plan.non_torch));
       capacity = plan.capacity_tokens;
       concurrency = plan.capacity_tokens / request;
@@ -1133,9 +1133,9 @@
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: kvNeeded, activations: plan.activation_peak * gpus,
       overhead: plan.non_torch * gpus, peak: perGpuPeak * gpus,
-      steady: Math.trunc(weights + kvNeeded + steadyState + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
+      steady: Math.trunc(weights + kvNeeded + state + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
       context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
-      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: steadyState,
+      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: state,
     });
   }
 
@@ -2729,8 +2729,8 @@
   }
 
   var OUTPUTS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
-    "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
-    "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
+    "out-state", "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu",
+    "out-gpu-memory", "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
 
   function setOutput(id, text) { $(id).textContent = text; }
 
@@ -2963,13 +2963,15 @@
     showEngineFields();
   }
 
-  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["activations", msg("result.activations")],
-    ["overhead", msg("result.overhead")]];
+  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["state", msg("result.state")],
+    ["activations", msg("result.activations")], ["overhead", msg("result.overhead")]];
   var NOT_AT_ONCE = msg("result.not-at-once");
 
-  // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, activations and overhead
-  // (a "not at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as
-  // what it holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates.
+  // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, state (hybrid-state
+  // models: the conv + recurrent state of their Mamba / linear-attention layers), activations and overhead (a "not
+  // at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as what it
+  // holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates, of which
+  // this batch's state slots are pages (vllm.py _state_layout). api.py _readable draws the same parts.
   function headlineParts(r) {
     if (r.vllm && r.kv_cache_capacity_tokens !== undefined) {
       var v = r.vllm, g = r.gpus;
@@ -2977,7 +2979,9 @@
         ["activations", msg("result.activation-peak"), v.activation_peak_gib * g],
         ["overhead", msg("result.non-torch"), v.non_torch_gib * g], ["overhead", "CUDA graph", (v.cuda_graph_gib || 0) * g]];
       var pool = r.peak_gib - others.reduce(function (a, p) { return a + p[2]; }, 0);
-      return drawnParts(r.peak_gib, others.concat([["kv_cache", msg("result.kv-pool"), pool]]).map(function (p) {
+      var state = pyMin(r.state_gib, pyMax(pool, 0));
+      return drawnParts(r.peak_gib, others.concat([["state", msg("result.state-pool"), state],
+        ["kv_cache", msg("result.kv-pool"), pool - state]]).map(function (p) {
         return [p[1], p[2], p[0]];
       }), NOT_AT_ONCE);
     }
