@@ -344,6 +344,50 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     "generator.blog.write.x__remove_leftover_staging__mutmut_20": "equivalent unless unlinking a staging file fails",
     "generator.blog.write.x__remove_emptied_folders__mutmut_2":
         "equivalent: os.path.dirname never gives '.' (assets or posts '.' are kept by name)",
+    # generator/calc/vllm.py, memory terms (mutmemory): tests/test_vllm_memory_units.py kills the rest.
+    **{f"generator.calc.vllm.x_kv_layout__mutmut_{n}":
+       "equivalent on the catalogue: the first return is for a model with no KV at all (per_token 0); every model "
+       "in content/models.yaml has attention layers" for n in (12, 13, 14, 15, 16)},
+    **{f"generator.calc.vllm.x_kv_layout__mutmut_{n}":
+       "equivalent on the catalogue: the changed 'uniform' differs only for an MLA, layer_kinds or global_head_dim "
+       "model without global_kv_heads, and none of those has a sliding window, so 'sliding' stays 0 either way"
+       for n in (42, 43)},
+    **{f"generator.calc.vllm.x_kv_layout__mutmut_{n}":
+       "gap: they lay gemma-4-E2B (the one sliding-window model with two head sizes: global_head_dim 512 against "
+       "256) out in groups as if its pages were uniform; kv_layout deliberately does not, and what vLLM does for it "
+       "(unify_kv_cache_spec_page_size first, then the groups) is modelled by neither branch nor shown by any log "
+       "here, so no outside value tells them apart" for n in (44, 51, 52)},
+    **{f"generator.calc.vllm.x_{name}":
+       "equivalent: int(a / b) differs from a // b only when a lies within one unit in the last place below a "
+       "multiple of b; pages are whole bytes and plan's budgets whole bytes below 2**53 (where a quotient of two "
+       "integers never rounds up to the next integer), and no log's GiB figure x 2**30 lands there "
+       "(tests/test_vllm.py's validation passes under them)"
+       for name in ("kv_layout__mutmut_67", "kv_layout__mutmut_116", "kv_layout__mutmut_138",
+                    "_state_layout__mutmut_40")},
+    "generator.calc.vllm.x_kv_layout__mutmut_161":
+        "gap: differs only at v0.13.0 itself, the release taken as the first with Llama 4's chunked local attention "
+        "back in the hybrid manager (PR #29627, opened after v0.12.0, whose log still warns); the tag was not read, "
+        "so no source says which side 0.13.0 is on",
+    "generator.calc.vllm.x_kv_heads_per_rank__mutmut_6":
+        "gap: kv_heads / tp differs from kv_heads // tp only where neither divides the other (phi-4 at TP 4 or 8, "
+        "Qwen2.5-14B at TP 5 or 10, Llama-3.2-3B at TP 3 ...); vLLM refuses those (QKVParallelLinear: "
+        "divide(self.total_num_kv_heads, tp_size) / divide(tp_size, self.total_num_kv_heads) assert), so neither "
+        "value is vLLM's; check() does not refuse them yet (reported to the lead)",
+    "generator.calc.vllm.x_mxfp4_padding_bytes__mutmut_10":
+        "gap: -(-I / tp) differs from -(-I // tp) only where tp does not divide moe_intermediate_size, a split vLLM's "
+        "MoE layers do not make (in the catalogue: Qwen2-57B-A14B at TP 7/14, Llama 4 at TP 5/10/20 and "
+        "Mixtral-8x22B at TP 3/6/12, which also fail the KV-head split, and TP 24 and above), so no vLLM value "
+        "exists there to test against",
+    "generator.calc.vllm.x_non_torch_bytes__mutmut_1":
+        "equivalent: the default card name 'XXXX' contains no NVLink card's tag, as '' does not",
+    **{f"generator.calc.vllm.x_weights_per_rank__mutmut_{n}":
+       "equivalent: a default quant_format 'XXXX' is not 'mxfp4', as '' is not; the gpu_name is only read for MXFP4 "
+       "padding, where 'XXXX' names no Blackwell card, as '' does not" for n in (1, 2)},
+    **{f"generator.calc.vllm.x_sampler_peak__mutmut_{n}":
+       "equivalent: every sampler name other than 'flashinfer' and 'triton' takes the sort path, as 'sort' does"
+       for n in (1, 2)},
+    "generator.calc.vllm.x_state_page_bytes__mutmut_2":
+        "equivalent: only _state_layout calls state_page_bytes, and only for models with state layers",
 }
 
 
