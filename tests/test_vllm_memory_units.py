@@ -267,8 +267,11 @@ def test_the_triton_top_k_top_p_starts_at_a_batch_of_eight():
 # input), one more with TP > 1 (the all-reduce writes out of place). A dense MLP adds gate_up (2 I/tp) and the
 # activation (I/tp); vLLM's fused_moe adds, per chunk of min(tokens, 65536) tokens (VLLM_FUSED_MOE_CHUNK_SIZE,
 # "M = min(num_tokens, CHUNK_SIZE)") and per top-k copy, intermediate_cache1 (M, top_k, N = 2 I/tp),
-# intermediate_cache2 (M x top_k, N // 2) and intermediate_cache3 (M, top_k, K = h); shared experts are a dense MLP of
-# their own width. Attention holds q, k, v of this rank (QKVParallelLinear: heads/tp + 2 x KV heads/tp, of head_dim)
+# intermediate_cache2 (M x top_k, N // 2) and intermediate_cache3 (M, top_k, K = h), three allocations as in the
+# fused_experts of v0.5-v0.6 ("intermediate_cache1 = torch.empty((M, topk_ids.shape[1], N), ...)" and so on). Later
+# releases let cache1 and cache3 share one buffer ("cache13 = torch.empty(M_sum * max(N, K), ...)", fused_moe.py
+# around v0.9): top_k x (max(2 I/tp, h) + I/tp) a token, less than this model counts; these tests pin the model as it
+# is and change with it. Shared experts are a dense MLP of their own width. Attention holds q, k, v of this rank (QKVParallelLinear: heads/tp + 2 x KV heads/tp, of head_dim)
 # and its output (heads/tp x v_head_dim, head_dim without MLA). The peak is the larger side, in the model's dtype.
 def test_moe_activation_is_the_stream_plus_the_fused_moe_caches():
     # Qwen3-30B-A3B: hidden 2048, 128 experts of 768, top-8, no shared expert; 2048 tokens at TP=2.
