@@ -1165,7 +1165,7 @@
     if (among(d, FLOAT_TYPES)) { return d; }
     if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
     if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
-    return d === "q8_0" ? d : "q6_k";
+    return fallbackType(d === "q8_0" ? d : "q6_k", row);  // tensor_type_fallback runs after the rules
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
