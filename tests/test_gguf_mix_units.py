@@ -571,3 +571,88 @@ def test_qwen_moe_shared_expert_width():
     counts = [(cat, n) for cat, _, n in _layer(arch, "q8_0", 0) if cat in ("down", "gate", "up")]
     assert counts == [("down", 1408 * 2048 * 60), ("down", 5632 * 2048), ("gate", 2048 * 1408 * 60),
                       ("gate", 2048 * 5632), ("up", 2048 * 1408 * 60), ("up", 2048 * 5632)]
+
+
+def test_low_iq_ffn_down_counter_runs_over_tensors_not_layers():
+    # The i-quant branch counts ffn_down tensors ("if (qs.i_ffn_down < qs.n_ffn_down/8) ... ++qs.i_ffn_down;", with
+    # n_ffn_down = n_layer_all = 27: the first 27/8 = 3 tensors), in the loader's order (weight_name_comparer: by layer,
+    # then by name, so ffn_down_exps before ffn_down_shexp). DeepSeek-V2-Lite IQ2_XXS: layer 0's dense ffn_down,
+    # layer 1's two take Q2_K; layer 2's two keep IQ2_XXS. Rows: 10944 and 1408 fall back (Q2_K -> Q4_0, IQ2_XXS ->
+    # IQ4_NL), 2816 = 11 x 256 does not.
+    downs = [t for layer, cat, t, _ in gguf_mix.tensor_types(V2_LITE, "iq2_xxs") if cat == "down" and layer < 3]
+    assert downs == ["q4_0", "q4_0", "q2_k", "iq4_nl", "iq2_xxs"]
+
+
+def test_moe_layers():
+    # deepseek2.cpp: "if (i < (int) hparams.n_layer_dense_lead) {" a dense FFN, else the experts; Llama 4
+    # (llama-model.cpp): "(i + 1) % hparams.n_moe_layer_step == 0" (transformers' Qwen2-MoE: "(layer_idx + 1) %
+    # config.decoder_sparse_step == 0").
+    assert [gguf_mix.is_moe_layer(V2_LITE, i) for i in (0, 1, 2, 26)] == [False, True, True, True]
+    assert [gguf_mix.is_moe_layer(V3_LIKE, i) for i in (0, 2, 3, 15)] == [False, False, True, True]
+    interleaved = Architecture(family="llama4", hidden_size=1024, layers=8, heads=8, kv_heads=2, head_dim=128,
+                               intermediate_size=4096, vocab_size=32000, num_experts=16, experts_per_token=1,
+                               moe_intermediate_size=1024, moe_layer_step=2)
+    assert [i for i in range(8) if gguf_mix.is_moe_layer(interleaved, i)] == [1, 3, 5, 7]
+    assert not any(gguf_mix.is_moe_layer(QWEN05, i) for i in range(24))
+
+
+def test_layer_without_a_gate():
+    # StarCoder2-3B (config.json: hidden 3072, 30 layers, 24 heads, 2 KV heads of 128, intermediate 12288; c_fc/c_proj,
+    # no gate): llama-model.cpp LLM_ARCH_STARCODER2 creates wq {n_embd, n_embd}, wk {n_embd, n_embd_gqa}, wv {n_embd,
+    # n_embd_gqa}, wo {n_embd, n_embd}, ffn_down {n_ff, n_embd}, ffn_up {n_embd, n_ff}. Q4_K_M, layer 4 (30 layers:
+    # 30/8 = 3, (4 - 3) % 3 = 1: not a more-bits layer; GQA 12 but no 8 experts).
+    arch = Architecture(family="starcoder2", hidden_size=3072, layers=30, heads=24, kv_heads=2, head_dim=128,
+                        intermediate_size=12288, vocab_size=49152, mlp_gated=False, qkv_bias=True)
+    assert _layer(arch, "q4_k_m", 4) == [("q", "q4_k", 3072 * 3072), ("k", "q4_k", 3072 * 256),
+                                          ("v", "q4_k", 3072 * 256), ("o", "q4_k", 3072 * 3072),
+                                          ("down", "q4_k", 12288 * 3072), ("up", "q4_k", 3072 * 12288)]
+
+
+def test_mix_context_reads_falcon_gqa_and_the_imatrix():
+    llama = Architecture(family="llama", hidden_size=4096, layers=32, heads=32, kv_heads=8, head_dim=128,
+                         intermediate_size=14336, vocab_size=128256, model_type="llama",
+                         architectures=("LlamaForCausalLM",))
+    ctx = gguf_mix.mix_context(llama, "q4_k_m")
+    assert (ctx.n_layer, ctx.gqa, ctx.n_expert, ctx.is_70b, ctx.falcon, ctx.imatrix) == (32, 4.0, 0, False, False, False)
+    # convert_hf_to_gguf.py registers FalconForCausalLM as MODEL_ARCH.FALCON (LLM_ARCH_FALCON in llama-quant.cpp).
+    falcon = Architecture(family="falcon", hidden_size=4544, layers=32, heads=71, kv_heads=1, head_dim=64,
+                          intermediate_size=18176, vocab_size=65024, mlp_gated=False, model_type="falcon",
+                          architectures=("FalconForCausalLM",))
+    assert gguf_mix.mix_context(falcon, "q4_k_m").falcon
+    by_name = Architecture(family="falcon", hidden_size=4544, layers=32, heads=71, kv_heads=1, head_dim=64,
+                           intermediate_size=18176, vocab_size=65024, architectures=("FalconForCausalLM",))
+    assert gguf_mix.mix_context(by_name, "q4_k_m").falcon
+    by_type = Architecture(family="falcon", hidden_size=4544, layers=32, heads=71, kv_heads=1, head_dim=64,
+                           intermediate_size=18176, vocab_size=65024, model_type="falcon")
+    assert gguf_mix.mix_context(by_type, "q4_k_m").falcon
+    # tensor_requires_imatrix: the mixes that write IQ1/IQ2/IQ3_XXS tensors (or Q2_K in a Q2_K_S file) need one.
+    assert [gguf_mix.mix_context(llama, m).imatrix for m in ("iq2_xxs", "iq3_xs", "q2_k_s", "q2_k", "iq4_nl")] == \
+        [True, True, True, False, False]
+    assert gguf_mix.mix_context(V2_LITE, "q4_k_m").n_expert == 64
+
+
+def test_70b_class():
+    # llama-model.cpp (LLM_ARCH_LLAMA): "case 80: type = hparams.n_head() == hparams.n_head_kv() ? LLM_TYPE_65B :
+    # LLM_TYPE_70B;" (Llama-3.1-70B: 80 layers, 64 heads, 8 KV heads); other layer counts are other types.
+    llama70 = Architecture(family="llama", hidden_size=8192, layers=80, heads=64, kv_heads=8, head_dim=128,
+                           intermediate_size=28672, vocab_size=128256)
+    assert gguf_mix.is_70b_class(llama70)
+    assert not gguf_mix.is_70b_class(Architecture(family="llama", hidden_size=8192, layers=79, heads=64, kv_heads=8,
+                                                  head_dim=128, intermediate_size=28672, vocab_size=128256))
+
+
+def test_qwen2_5_0_5b_q4_k_m_bytes():
+    """Bytes per type (ggml-common.h: q5_0 22 per 32, q8_0 34 per 32, q4_K 144 per 256, q6_K 210 per 256; f32 4):
+    the 12 more-bits layers (24/8 = 3: 0-2, 5, 8, ..., 20, 21-23) hold attn_v Q8_0 and ffn_down Q6_K, the others
+    attn_v Q5_0 and ffn_down Q4_K; q, k, o, gate, up Q5_0 everywhere; token_embd (tied) Q8_0; one output_norm."""
+    h, kv, f, vocab = 896, 128, 4864, 151936
+    small = (2 * h + h + 2 * kv) * 4                        # attn_norm, ffn_norm; q, k, v biases
+    q5_0 = (h * h + h * kv + h * h + 2 * h * f) / 32 * 22   # q, k, o, gate, up
+    more = small + q5_0 + h * kv / 32 * 34 + f * h / 256 * 210
+    other = small + q5_0 + h * kv / 32 * 22 + f * h / 256 * 144
+    layout = gguf_mix.gguf_layout(QWEN05, "q4_k_m")
+    more_bits = {0, 1, 2, 5, 8, 11, 14, 17, 20, 21, 22, 23}
+    assert layout.layer_bytes == tuple(more if i in more_bits else other for i in range(24))
+    assert layout.token_embd_bytes == vocab * h / 32 * 34
+    assert layout.output_norm_bytes == h * 4
+    assert layout.total == 12 * more + 12 * other + vocab * h / 32 * 34 + h * 4
