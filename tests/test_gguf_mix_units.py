@@ -273,6 +273,16 @@ FFN_DOWN = [
     ("q5_0", 0, dict(imatrix=True), "q5_1"),
     ("q4_0", 0, dict(), "q4_0"),
     ("q6_k", 0, dict(), "q6_k"),
+    ("iq4_xs", 3, dict(), "q5_k"),
+    # 36 layers: C++'s n_layer/8 = 4 and n_layer/16 = 2, so layer 4 (and layer 2 for the n/16 rules) is past them.
+    ("q2_k_s", 4, dict(n_layer=36, imatrix=True), "q2_k"),
+    ("iq3_xxs", 4, dict(n_layer=36), "q3_k"),
+    ("q3_k_m", 2, dict(n_layer=36), "q4_k"),
+    ("iq3_m", 4, dict(n_layer=36), "iq3_s"),
+    ("q4_k_m", 2, dict(n_layer=36, falcon=True), "q5_k"),
+    ("iq4_nl", 4, dict(n_layer=36), "iq4_nl"),
+    ("q4_k_s", 4, dict(n_layer=36), "q4_k"),
+    ("q4_0", 4, dict(n_layer=36, imatrix=True), "q4_0"),
 ]
 
 
