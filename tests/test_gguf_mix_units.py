@@ -324,7 +324,7 @@ def test_attn_output(mix, ctx, expected):
 #  n_layer/8 && i_layer < 7*n_layer/8)) { new_type = GGML_TYPE_IQ3_XXS; }" (FFN_UP the same). 36 layers: 4 .. 30.
 GATE_UP = [
     ("gate", 32, 3, "iq3_s"), ("gate", 32, 4, "iq3_xxs"), ("up", 32, 27, "iq3_xxs"), ("up", 32, 28, "iq3_s"),
-    ("gate", 36, 30, "iq3_xxs"), ("up", 36, 31, "iq3_s"),
+    ("gate", 36, 30, "iq3_xxs"), ("up", 36, 31, "iq3_s"), ("gate", 36, 4, "iq3_xxs"), ("up", 36, 3, "iq3_s"),
 ]
 
 
@@ -666,3 +666,63 @@ def test_qwen2_5_0_5b_q4_k_m_bytes():
     assert layout.token_embd_bytes == vocab * h / 32 * 34
     assert layout.output_norm_bytes == h * 4
     assert layout.total == 12 * more + 12 * other + vocab * h / 32 * 34 + h * 4
+
+
+LLAMA8 = Architecture(family="llama", hidden_size=4096, layers=32, heads=32, kv_heads=8, head_dim=128,
+                      intermediate_size=14336, vocab_size=128256)
+
+
+def test_dense_layer_iq3_xs():
+    # Llama-3.1-8B (config.json: hidden 4096, 32 layers, 32 heads, 8 KV heads, intermediate 14336), IQ3_XS (default
+    # IQ3_S), layer 10: attn_q and attn_k "IQ3_XS -> IQ3_XXS"; attn_v "(IQ3_XS || IQ3_S) && n_gqa() >= 4 -> Q4_K";
+    # attn_output and ffn_down no IQ3_XS rule; ffn_gate and ffn_up IQ3_XXS (4 <= 10 < 28). llama-model.cpp: wq {n_embd,
+    # n_embd_head_k * n_head}, wk/wv {n_embd, n_embd_k_gqa}, wo {n_embd_head_k * n_head, n_embd}, ffn_gate/ffn_up
+    # {n_embd, n_ff}, ffn_down {n_ff, n_embd}; the loader's order within a layer is by name.
+    h, kv, f = 4096, 1024, 14336
+    assert _layer(LLAMA8, "iq3_xs", 10) == [
+        ("q", "iq3_xxs", h * h), ("k", "iq3_xxs", h * kv), ("v", "q4_k", h * kv), ("o", "iq3_s", h * h),
+        ("down", "iq3_s", f * h), ("gate", "iq3_xxs", h * f), ("up", "iq3_xxs", h * f)]
+
+
+def test_mxfp4_moe_dense_and_mla_2d_tensors_are_q8_0():
+    # "if (tensor->ne[2] > 1 ...) MXFP4 else Q8_0": a dense model has no 3-D tensor; in DeepSeek-V2-Lite's MoE layer the
+    # 2-D attn_q, attn_kv_a_mqa, attn_output and shared expert are Q8_0, attn_k_b, attn_v_b and the *_exps MXFP4.
+    assert {t for layer, _, t, _ in gguf_mix.tensor_types(LLAMA8, "mxfp4_moe") if layer is not None} == {"q8_0"}
+    assert [t for _, t, _ in _layer(V2_LITE, "mxfp4_moe", 1)] == [
+        "q8_0", "q8_0", "mxfp4", "mxfp4", "q8_0", "mxfp4", "q8_0", "mxfp4", "q8_0", "mxfp4", "q8_0"]
+
+
+def test_moe_layer_eight_experts_no_shared():
+    # Mixtral-8x7B (config.json: hidden 4096, 32 layers, 32 heads, 8 KV heads, 8 experts of 14336), Q4_K_M, layer 4
+    # (not a more-bits layer): attn_k and attn_v "n_expert == 8 -> Q8_0", attn_output "n_expert == 8 ... Q4_K_M ->
+    # Q5_K", ffn_down_exps the default; no shared expert, so no *_shexp tensors. ffn_*_exps: {n_embd, n_ff_exp,
+    # n_expert}, ffn_down_exps {n_ff_exp, n_embd, n_expert}.
+    arch = Architecture(family="mixtral", hidden_size=4096, layers=32, heads=32, kv_heads=8, head_dim=128,
+                        intermediate_size=14336, vocab_size=32000, num_experts=8, experts_per_token=2,
+                        moe_intermediate_size=14336)
+    h, kv, f, e = 4096, 1024, 14336, 8
+    assert _layer(arch, "q4_k_m", 4) == [
+        ("q", "q4_k", h * h), ("k", "q8_0", h * kv), ("v", "q8_0", h * kv), ("o", "q5_k", h * h),
+        ("down", "q4_k", f * h * e), ("gate", "q4_k", h * f * e), ("up", "q4_k", h * f * e)]
+
+
+def test_moe_layer_without_gates():
+    # Experts and a shared expert without a gate projection (llama-model.cpp LLM_ARCH_NEMOTRON_H_MOE creates
+    # ffn_up_exps {n_embd, n_ff_exp, n_expert}, ffn_down_exps {n_ff_exp, n_embd, n_expert}, ffn_up_shexp {n_embd,
+    # n_ff_shexp}, ffn_down_shexp {n_ff_shexp, n_embd}, and no ffn_gate_*): down and up only.
+    arch = Architecture(family="moe", hidden_size=2048, layers=8, heads=16, kv_heads=2, head_dim=128,
+                        intermediate_size=4096, vocab_size=32000, num_experts=16, experts_per_token=2,
+                        moe_intermediate_size=1024, shared_expert_intermediate_size=2048, mlp_gated=False)
+    counts = [(cat, n) for cat, _, n in _layer(arch, "q8_0", 0) if cat in ("down", "gate", "up")]
+    assert counts == [("down", 1024 * 2048 * 16), ("down", 2048 * 2048), ("up", 2048 * 1024 * 16), ("up", 2048 * 2048)]
+
+
+def test_gqa_of_one_kv_head():
+    # Gemma-3-1B (config.json: 4 attention heads, 1 KV head): llama_hparams::n_gqa() = n_head / n_head_kv = 4, so
+    # Q2_K's attn_v is Q4_K ("n_gqa() >= 4 ? GGML_TYPE_Q4_K : GGML_TYPE_Q3_K"; on a 1024-long row here, as Gemma's own
+    # 1152 would then fall back to Q5_0).
+    arch = Architecture(family="gemma3", hidden_size=1152, layers=26, heads=4, kv_heads=1, head_dim=256,
+                        intermediate_size=6912, vocab_size=262144, tie_word_embeddings=True)
+    ctx = gguf_mix.mix_context(arch, "q2_k")
+    assert ctx.gqa == 4
+    assert gguf_mix._matrix_type(ctx, "v", 0, 1024, False, 0) == "q4_k"
