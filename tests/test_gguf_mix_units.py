@@ -663,8 +663,8 @@ def test_qwen2_5_0_5b_q4_k_m_bytes():
     layout = gguf_mix.gguf_layout(QWEN05, "q4_k_m")
     more_bits = {0, 1, 2, 5, 8, 11, 14, 17, 20, 21, 22, 23}
     assert layout.layer_bytes == tuple(more if i in more_bits else other for i in range(24))
-    assert layout.token_embd_bytes == vocab * h / 32 * 34
-    assert layout.output_norm_bytes == h * 4
+    assert layout.token_embd_bytes == layout.output_bytes == vocab * h / 32 * 34
+    assert layout.tied and layout.output_norm_bytes == h * 4
     assert layout.total == 12 * more + 12 * other + vocab * h / 32 * 34 + h * 4
 
 
@@ -726,3 +726,64 @@ def test_gqa_of_one_kv_head():
     ctx = gguf_mix.mix_context(arch, "q2_k")
     assert ctx.gqa == 4
     assert gguf_mix._matrix_type(ctx, "v", 0, 1024, False, 0) == "q4_k"
+
+
+# A hybrid model (layer kinds S, A, S, A: two attention layers, two state layers whose mixer matrices are given), four
+# experts in every layer, q/k/v biases, 5000 extra weights: its layers are sized as a whole (gguf_mix._uneven_layers)
+# at the mix's default type with the row fallback, the rest f32, spread evenly; output_norm is counted once, by
+# GgufLayout.output_norm_bytes.
+HYBRID = Architecture(family="hybrid", hidden_size=1024, layers=4, heads=8, kv_heads=2, head_dim=128,
+                      intermediate_size=2048, vocab_size=1000, qkv_bias=True, num_experts=4, experts_per_token=2,
+                      moe_intermediate_size=512, layer_kinds="SASA", mixer_shapes=((1024, 3000, 2), (1568, 1024, 2)),
+                      extra_params=5000)
+
+
+def _hybrid_layer_bytes(wide, narrow):
+    """``wide``/``narrow``: bytes per weight of the default type on rows that fill its blocks / its row fallback."""
+    attention = 2 * (1024 * 1024 + 1024 * 256 + 1024 * 256 + 1024 * 1024)   # q, k, v, o of the two A layers
+    mixer = 2 * 1024 * 3000                                                 # 1024-long rows
+    mixer_narrow = 2 * 1568 * 1024                                          # 1568 % 256 = 32: the fallback
+    experts = 4 * 4 * (1024 * 512 + 1024 * 512 + 512 * 1024)                # gate, up, down of 4 experts, 4 layers
+    f32 = 4 * 2 * 1024 + 2 * (8 + 2 * 2) * 128 + 4 * 1024 * 4               # 2 norms a layer, q/k/v biases, routers
+    return ((attention + mixer + experts + 5000) * wide + mixer_narrow * narrow + f32 * 4) / 4
+
+
+def test_uneven_layers_q4_k_m():
+    # Q4_K_M's default Q4_K: 144 bytes per 256 weights; its fallback Q5_0: 22 per 32 (tensor_type_fallback).
+    layout = gguf_mix.gguf_layout(HYBRID, "q4_k_m")
+    assert layout.layer_bytes == (_hybrid_layer_bytes(144 / 256, 22 / 32),) * 4
+    assert layout.output_norm_bytes == 1024 * 4
+
+
+def test_uneven_layers_float_and_no_fallback():
+    # F16 keeps every matrix at 2 bytes; Q8_0's 32-block fits 1568 (no fallback).
+    assert gguf_mix.gguf_layout(HYBRID, "f16").layer_bytes == (_hybrid_layer_bytes(2, 2),) * 4
+    assert gguf_mix.gguf_layout(HYBRID, "q8_0").layer_bytes == (_hybrid_layer_bytes(34 / 32, 34 / 32),) * 4
+
+
+def test_untied_head_and_bits_per_weight():
+    # Llama-3.1-8B Q4_K_M, untied: token_embd the default Q4_K (144 per 256), output Q6_K (210 per 256); llama.cpp's
+    # "quant size = ... (X BPW)" is total_size_new * 8.0 / ml.n_elements.
+    rows = gguf_mix.tensor_types(LLAMA8, "q4_k_m")
+    assert rows[0] == (None, "token_embd", "q4_k", 128256 * 4096)
+    assert rows[-1] == (None, "output", "q6_k", 128256 * 4096)
+    layout = gguf_mix.gguf_layout(LLAMA8, "q4_k_m")
+    assert layout.token_embd_bytes == 128256 * 4096 / 256 * 144
+    assert layout.output_bytes == 128256 * 4096 / 256 * 210
+    assert layout.total == sum(layout.layer_bytes) + layout.token_embd_bytes + layout.output_bytes + 4096 * 4
+    params = 8030261248  # Llama-3.1-8B's parameter count (llama.cpp "model params = 8.03 B")
+    assert gguf_mix.bits_per_weight(LLAMA8, "q4_k_m", params) == layout.total * 8 / params
+    with pytest.raises(KeyError, match="q9_k"):
+        gguf_mix.tensor_types(LLAMA8, "q9_k")
+
+
+def test_moe_model_layer_bytes_q8_0():
+    # DeepSeek-V2-Lite Q8_0 (no rule picks another type: attn_v absent, 64 experts, not 8): every matrix 34 bytes per
+    # 32 weights; f32: attn_norm, ffn_norm, attn_kv_a_norm {kv_lora_rank}, and on MoE layers ffn_gate_inp {n_embd,
+    # n_expert}.
+    attention = 2048 * 3072 + 2048 * 576 + 128 * 512 * 16 + 512 * 128 * 16 + 2048 * 2048
+    dense = 3 * 2048 * 10944
+    moe = 3 * 64 * 2048 * 1408 + 3 * 2048 * 2816
+    layers = gguf_mix.gguf_layout(V2_LITE, "q8_0").layer_bytes
+    assert layers[0] == (attention + dense) / 32 * 34 + (2 * 2048 + 512) * 4
+    assert layers[1] == layers[26] == (attention + moe) / 32 * 34 + (2 * 2048 + 512 + 2048 * 64) * 4

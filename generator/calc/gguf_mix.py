@@ -456,7 +456,9 @@ def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
     # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
     extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
     total += type_bytes(extra_type, arch.extra_params)
-    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * F32_BYTES
+    # b.norms holds the final norm too: GgufLayout counts that one (output_norm) on its own.
+    output_norm = arch.hidden_size if arch.final_norm else 0
+    total += (b.norms - arch.extra_params - output_norm + b.attention_bias + b.router) * F32_BYTES
     return [total / arch.layers] * arch.layers
 
 
