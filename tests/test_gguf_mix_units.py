@@ -738,13 +738,13 @@ HYBRID = Architecture(family="hybrid", hidden_size=1024, layers=4, heads=8, kv_h
                       extra_params=5000)
 
 
-def _hybrid_layer_bytes(wide, narrow):
+def _hybrid_layer_bytes(wide, narrow, attention_layers=2):
     """``wide``/``narrow``: bytes per weight of the default type on rows that fill its blocks / its row fallback."""
-    attention = 2 * (1024 * 1024 + 1024 * 256 + 1024 * 256 + 1024 * 1024)   # q, k, v, o of the two A layers
+    attention = attention_layers * (1024 * 1024 + 1024 * 256 + 1024 * 256 + 1024 * 1024)   # q, k, v, o
     mixer = 2 * 1024 * 3000                                                 # 1024-long rows
     mixer_narrow = 2 * 1568 * 1024                                          # 1568 % 256 = 32: the fallback
     experts = 4 * 4 * (1024 * 512 + 1024 * 512 + 512 * 1024)                # gate, up, down of 4 experts, 4 layers
-    f32 = 4 * 2 * 1024 + 2 * (8 + 2 * 2) * 128 + 4 * 1024 * 4               # 2 norms a layer, q/k/v biases, routers
+    f32 = 4 * 2 * 1024 + attention_layers * (8 + 2 * 2) * 128 + 4 * 1024 * 4  # 2 norms a layer, q/k/v biases, routers
     return ((attention + mixer + experts + 5000) * wide + mixer_narrow * narrow + f32 * 4) / 4
 
 
@@ -787,3 +787,12 @@ def test_moe_model_layer_bytes_q8_0():
     layers = gguf_mix.gguf_layout(V2_LITE, "q8_0").layer_bytes
     assert layers[0] == (attention + dense) / 32 * 34 + (2 * 2048 + 512) * 4
     assert layers[1] == layers[26] == (attention + moe) / 32 * 34 + (2 * 2048 + 512 + 2048 * 64) * 4
+
+
+def test_extra_mixer_matrices_on_attention_layers_are_in_the_file():
+    # GLM-5's case: every layer is attention (no layer kinds) but the checkpoint has more matrices per layer than the
+    # per-tensor rules know (its indexer): they are in the GGUF file, so the layers are sized as a whole.
+    arch = Architecture(family="hybrid", hidden_size=1024, layers=4, heads=8, kv_heads=2, head_dim=128,
+                        intermediate_size=2048, vocab_size=1000, qkv_bias=True, num_experts=4, experts_per_token=2,
+                        moe_intermediate_size=512, mixer_shapes=((1024, 3000, 2), (1568, 1024, 2)), extra_params=5000)
+    assert gguf_mix.gguf_layout(arch, "q4_k_m").layer_bytes == (_hybrid_layer_bytes(144 / 256, 22 / 32, 4),) * 4
