@@ -796,3 +796,13 @@ def test_extra_mixer_matrices_on_attention_layers_are_in_the_file():
                         intermediate_size=2048, vocab_size=1000, qkv_bias=True, num_experts=4, experts_per_token=2,
                         moe_intermediate_size=512, mixer_shapes=((1024, 3000, 2), (1568, 1024, 2)), extra_params=5000)
     assert gguf_mix.gguf_layout(arch, "q4_k_m").layer_bytes == (_hybrid_layer_bytes(144 / 256, 22 / 32, 4),) * 4
+
+
+def test_uneven_extra_weights_take_the_row_fallback():
+    # The extra weights (conv kernels, per-layer embeddings) are sized at the default type on rows of hidden_size: 896
+    # does not fill Q4_K's 256-blocks, so tensor_type_fallback's Q5_0 (22 bytes per 32); they replace no f32 value.
+    base = dict(family="hybrid", hidden_size=896, layers=4, heads=7, kv_heads=1, head_dim=128, intermediate_size=2048,
+                vocab_size=1000, layer_kinds="SASA", mixer_shapes=((896, 2048, 2),))
+    with_extra = gguf_mix.gguf_layout(Architecture(**base, extra_params=6400), "q4_k_m").layer_bytes[0]
+    without = gguf_mix.gguf_layout(Architecture(**base), "q4_k_m").layer_bytes[0]
+    assert with_extra - without == 6400 / 32 * 22 / 4
