@@ -13,6 +13,7 @@ Integer divisions are C++'s (``n_layer/8`` with n_layer = 36 is 4).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -753,6 +754,9 @@ def test_uneven_layers_q4_k_m():
     layout = gguf_mix.gguf_layout(HYBRID, "q4_k_m")
     assert layout.layer_bytes == (_hybrid_layer_bytes(144 / 256, 22 / 32),) * 4
     assert layout.output_norm_bytes == 1024 * 4
+    # Without a final norm (OPT-350m's do_layer_norm_before false) the layers' own values are the same.
+    no_final = gguf_mix.gguf_layout(dataclasses.replace(HYBRID, final_norm=False), "q4_k_m")
+    assert no_final.layer_bytes == layout.layer_bytes
 
 
 def test_uneven_layers_float_and_no_fallback():
