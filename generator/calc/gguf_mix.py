@@ -453,12 +453,12 @@ def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
     for in_features, out_features, count in b.linear_shapes:
         kind = default if default in _FLOAT else _fallback(default, in_features)
         total += type_bytes(kind, in_features * out_features * count)
-    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
+    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32, less the
+    # final norm: param_breakdown counts it in ``norms`` and gguf_layout adds it as output_norm_bytes.
     extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
     total += type_bytes(extra_type, arch.extra_params)
-    # b.norms holds the final norm too: GgufLayout counts that one (output_norm) on its own.
-    output_norm = arch.hidden_size if arch.final_norm else 0
-    total += (b.norms - arch.extra_params - output_norm + b.attention_bias + b.router) * F32_BYTES
+    final_norm = arch.hidden_size if arch.final_norm else 0
+    total += (b.norms - arch.extra_params - final_norm + b.attention_bias + b.router) * F32_BYTES
     return [total / arch.layers] * arch.layers
 
 
