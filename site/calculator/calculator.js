@@ -1317,9 +1317,9 @@
     });
     var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
     total += typeBytes(extraType, a.extra_params || 0);
-    // b.norms holds the final norm too: the layout counts that one (output_norm) on its own.
-    var outputNorm = a.final_norm === false ? 0 : a.hidden_size;
-    total += (b.norms - (a.extra_params || 0) - outputNorm + b.attention_bias + b.router) * G.f32_bytes;
+    // less the final norm: b.norms holds it and the layout adds output_norm_bytes (gguf_mix.py).
+    var finalNorm = a.final_norm === false ? 0 : a.hidden_size;
+    total += (b.norms - (a.extra_params || 0) - finalNorm + b.attention_bias + b.router) * G.f32_bytes;
     var out = [];
     for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
     return out;
