@@ -169,6 +169,25 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
+    # generator/calc/gguf_mix.py (mutgguf; tests/test_gguf_mix_units.py kills the rest)
+    **{f"generator.calc.gguf_mix.x__ffn_down_type__mutmut_{n}":
+       "equivalent: IQ3_XXS with an imatrix falls through to the later branches, none of which names IQ3_XXS, so it "
+       "ends on the same default" for n in (32, 33)},
+    "generator.calc.gguf_mix.x__mla_attention__mutmut_5":
+        "equivalent: parts is the empty list there, so parts = [...] and parts += [...] agree",
+    **{f"generator.calc.gguf_mix.x_is_moe_layer__mutmut_{n}":
+       "equivalent on the catalogue: (i - k - 1), (i + k + 1) and (i - k + 1) differ by a multiple of 2, and every "
+       "catalogue model's MoE step is 1 or 2 (DeepSeek's moe_layer_freq 1, Llama 4's interleave step 2 without dense "
+       "lead layers)" for n in (6, 7)},
+    **{f"generator.calc.gguf_mix.x_gguf_layout__mutmut_{n}":
+       "equivalent: the cache of a pure function of an immutable Architecture and a mix (a miss only recomputes)"
+       for n in (2, 3, 80)},
+    **{f"generator.calc.gguf_mix.x_gguf_layout__mutmut_{n}":
+       "equivalent: embd and output are always assigned after (tensor_types always yields token_embd; output comes "
+       "from its own row when untied and is recomputed when tied)" for n in (24, 25)},
+    **{f"generator.calc.gguf_mix.x__uneven_layers__mutmut_{n}":
+       "equivalent: _fallback returns a float type unchanged, so skipping the float test changes nothing"
+       for n in (10, 26)},
     # generator/calc/validation.py
     "generator.calc.validation.x_seed_rate_mib_per_token__mutmut_4":
         "equivalent: with no 7B model among the rows, model None and the default name both find no rows: the same "

@@ -1177,7 +1177,7 @@
     if (among(d, FLOAT_TYPES)) { return d; }
     if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
     if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
-    return d === "q8_0" ? d : "q6_k";
+    return fallbackType(d === "q8_0" ? d : "q6_k", row);  // tensor_type_fallback runs after the rules
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
@@ -1329,7 +1329,9 @@
     });
     var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
     total += typeBytes(extraType, a.extra_params || 0);
-    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * G.f32_bytes;
+    // less the final norm: b.norms holds it and the layout adds output_norm_bytes (gguf_mix.py).
+    var finalNorm = a.final_norm === false ? 0 : a.hidden_size;
+    total += (b.norms - (a.extra_params || 0) - finalNorm + b.attention_bias + b.router) * G.f32_bytes;
     var out = [];
     for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
     return out;
