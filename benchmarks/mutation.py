@@ -169,7 +169,7 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
-    # generator/calc/gguf_mix.py (mutgguf; tests/test_gguf_mix_units.py kills the rest)
+    # generator/calc/gguf_mix.py (tests/test_gguf_mix_units.py and tests/test_gguf_rules_units.py kill the rest)
     **{f"generator.calc.gguf_mix.x__ffn_down_type__mutmut_{n}":
        "equivalent: IQ3_XXS with an imatrix falls through to the later branches, none of which names IQ3_XXS, so it "
        "ends on the same default" for n in (32, 33)},
@@ -243,19 +243,8 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     **{f"generator.calc.architecture.x_params_active_per_token__mutmut_{n}":
        "gap: only Nemotron-H has ungated experts (2 matrices, not 3); its active parameter count is not pinned"
        for n in (8, 10)},
-    # generator/calc/gguf_mix.py, type rules (mutgguf2): tests/test_gguf_rules_units.py kills the rest.
-    **{f"generator.calc.gguf_mix.x__ffn_down_type__mutmut_{n}":
-       "equivalent: IQ3_XXS with an imatrix matches no later FFN_DOWN branch either, so falling through also "
-       "returns the default" for n in (32, 33)},
-    "generator.calc.gguf_mix.x__uneven_layers__mutmut_10":
-        "equivalent: _fallback returns a float type unchanged, so the float test before it is only a shortcut",
-    "generator.calc.gguf_mix.x__uneven_layers__mutmut_26":
-        "equivalent: _fallback returns a float type unchanged, so the float test before it is only a shortcut",
-    **{f"generator.calc.gguf_mix.x_gguf_layout__mutmut_{n}":
-       "equivalent: every layout has a token_embd row and an output (a row, or the tied head computed after), so "
-       "the initial value of embd/output is always overwritten" for n in (24, 25)},
-    "generator.calc.gguf_mix.x_gguf_layout__mutmut_80":
-        "equivalent: _layout_cache is a memo; storing None makes the next call recompute the same layout",
+    # generator/calc/gguf_mix.py, type rules: tests/test_gguf_rules_units.py kills the rest (its equivalents are
+    # the same seven as above).
     # generator/calc/llamacpp.py
     "generator.calc.llamacpp.x__is_swa_layer__mutmut_11":
         "gap: which layers slide only matters for a split across cards (the sum on one card is the same); no test "
