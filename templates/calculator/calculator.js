@@ -1042,17 +1042,26 @@
 
   function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
 
+  // generator/calc/vllm.py longest_max_model_len: the last multiple of 16 up to the cap whose plan admits. V0's
+  // budget shrinks with max_model_len up to 32K and grows back above it (chunked prefill), so it is a bisection on
+  // each side of V0_LONG_CONTEXT, the upper side first; V1's is one bisection (the same number as the Python shortcut).
   function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quantFormat) {
     var top = s.max_model_len || a.max_position_embeddings || V.longest_search_tokens;
-    var low = 0, high = Math.floor(top / V.block_tokens);
-    while (low < high) {
-      var middle = Math.floor((low + high + 1) / 2);
-      var tokens = middle * V.block_tokens;
-      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
-        quantFormat);
-      if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+    var high = Math.floor(top / V.block_tokens);
+    function lastAdmitted(low, high) {
+      while (low < high) {
+        var middle = Math.floor((low + high + 1) / 2);
+        var tokens = middle * V.block_tokens;
+        var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
+          quantFormat);
+        if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+      }
+      return low;
     }
-    return low * V.block_tokens;
+    if ((s.engine || rules.default_engine) === "v1") { return lastAdmitted(0, high) * V.block_tokens; }
+    var split = pyMin(high, Math.floor(V.v0_long_context / V.block_tokens));
+    var above = lastAdmitted(split, high);
+    return (above > split ? above : lastAdmitted(0, split)) * V.block_tokens;
   }
 
   function smallerQuantizations(quant) {
