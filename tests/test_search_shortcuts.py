@@ -61,7 +61,8 @@ def test_longest_max_model_len_in_v1_is_the_plain_bisection(version):
                 card = CONTENT.gpus[card_name]
                 extra = EXTRAS[turn % len(EXTRAS)]
                 kv_value, granularity = STEPS[turn % len(STEPS)]
-                s = vllm.VllmSettings(card.usable_bytes, card.name, **extra)
+                # The V1 engine also where the profile's default is V0 (0.7.x): V0 is the scan test's below.
+                s = vllm.VllmSettings(card.usable_bytes, card.name, **{"engine": "v1", **extra})
                 want = plain_longest(arch, weights, quant.compute_bytes, rules, s, kv_value, granularity,
                                      quant.format)
                 got = vllm.longest_max_model_len(arch, weights, quant.compute_bytes, rules, s, kv_value,
