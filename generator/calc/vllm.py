@@ -610,10 +610,14 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
     longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value, quant_format=quant.format)
     if 0 < longest < result.max_model_len:
         options.append(f"--max-model-len {longest} (the longest that fits)")
+    # The utilisation at which this plan admits its max_model_len request: the KV cache that request needs in this
+    # layout (check_enough_kv_cache_memory's sum: a sliding layer holds its window, not the whole request). None
+    # where the request is longer than max_model_len: no utilisation serves it.
     needed = result.weights + result.activation_peak + result.non_torch + result.cuda_graph_bytes + \
-        max(result.kv_needed_bytes, _blocks(request_tokens) * BLOCK_TOKENS * result.kv_bytes_per_token)
+        result.kv_needed_bytes
     utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
-    if result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
+    if result.max_model_len >= request_tokens and \
+            result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
     for tp in range(s.tensor_parallel + 1, MAX_SUGGESTED_TENSOR_PARALLEL + 1):
         if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),

@@ -1079,10 +1079,12 @@
     if (longest > 0 && longest < plan.max_model_len) {
       options.push("--max-model-len " + longest + " (the longest that fits)");
     }
-    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes +
-      pyMax(plan.kv_needed_bytes, cdivBlocks(requestTokens) * V.block_tokens * plan.kv_bytes_per_token);
+    // generator/calc/vllm.py what_would_fit: the utilisation at which this plan admits its max_model_len request
+    // (its layout's KV need), none where the request is longer than max_model_len.
+    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes + plan.kv_needed_bytes;
     var utilisation = Math.ceil(needed / s.gpu_memory_bytes * 100) / 100;
-    if (plan.gpu_memory_utilization < utilisation && utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
+    if (plan.max_model_len >= requestTokens && plan.gpu_memory_utilization < utilisation &&
+        utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
     for (var tp = s.tensor_parallel + 1; tp <= V.max_suggested_tensor_parallel; tp++) {
