@@ -213,6 +213,8 @@ SMALLER_THAN_BF16 = tuple(parse_quantization(n) for n in ("fp8", "gptq-int8", "a
 ADVICE_CASES = [
     # 131 GiB of weights on one H100: no length fits; two ranks leave no room either, four do.
     ("Llama-3.1-70B", "bf16", "0.11.0", "H100-80GB", 8192, {}, None, (), "; would fit: --gpus 4"),
+    # 756 GiB: eight H100s hold 94 GiB each, too much; sixteen (the most offered) hold it.
+    ("Llama-3.1-405B", "bf16", "0.11.0", "H100-80GB", 8192, {}, None, (), "; would fit: --gpus 16"),
     # 15 GiB on a 16 GB card: two ranks.
     ("Llama-3.1-8B", "bf16", "0.11.0", "RTX 4060 Ti 16GB", 8192, {"max_model_len": 8192}, None, (),
      "; would fit: --gpus 2"),
