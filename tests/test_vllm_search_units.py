@@ -228,6 +228,8 @@ ADVICE_CASES = [
     # Its sliding layers hold 128 tokens, not the request: 0.97 leaves room for the 4.79 GiB one request needs.
     ("gpt-oss-120b", "mxfp4", "0.21.0", "H100-80GB", 131072, {}, None, (),
      "; would fit: --max-model-len 20784 (the longest that fits), --gpu-memory-utilization 0.97, --gpus 2"),
+    # On 40 GB cards the padding decides the rank count: 2 hold the unpadded experts, not the padded ones.
+    ("gpt-oss-120b", "mxfp4", "0.11.0", "A100-40GB", 8192, {}, None, (), "; would fit: --gpus 4"),
     ("gpt-oss-120b", "bf16", "0.21.0", "H100-80GB", 131072, {}, None, (parse_quantization("mxfp4"),),
      "; would fit: --gpus 4"),
     # A higher utilisation (with the CUDA-graph estimate of v0.21 on) and a shorter length both help.
