@@ -137,8 +137,7 @@ def test_v0_finds_the_lengths_above_32k_that_start():
     assert admits(a, weights, 2, r, s, 26368, None, "") and not admits(a, weights, 2, r, s, 32768, None, "")
     longest = vllm.longest_max_model_len(a, weights, 2, r, s, None)
     assert longest > 32768 and admits(a, weights, 2, r, s, longest, None, "")
-    assert longest == scan_longest(a, weights, 2, r, s, None, 1024, "") // 1024 * 1024 + \
-        (longest % 1024)  # the step-16 answer lies in the last 1024-block the coarse scan admits
+    assert longest == scan_longest(a, weights, 2, r, s, None, vllm.BLOCK_TOKENS, "")
 
 
 def test_v1_ends_at_the_cap_when_the_last_step_below_it_is_the_answer():
