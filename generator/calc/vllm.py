@@ -547,6 +547,22 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
                     graph_bytes, concurrency)
 
 
+def tensor_parallel_refusal(arch: Architecture, tp: int) -> str | None:
+    """Why vLLM cannot split this model's attention over ``tp`` GPUs (None: it can). The query heads must divide
+    evenly (ModelConfig.verify_with_parallel_config); QKVParallelLinear (vllm/model_executor/layers/linear.py) then
+    splits the KV heads, ``divide(total_num_kv_heads, tp_size)``, or, with more GPUs than KV heads, copies them,
+    ``divide(tp_size, total_num_kv_heads)``, and ``divide`` asserts that the division is exact. MLA models project
+    K and V from a latent with their own layers, not QKVParallelLinear."""
+    if arch.heads % tp:
+        return (f"vLLM refuses tensor parallel size {tp}: the model's {arch.heads} attention heads "
+                "do not divide evenly (ModelConfig.verify_with_parallel_config)")
+    if not arch.is_mla and (arch.kv_heads % tp if tp < arch.kv_heads else tp % arch.kv_heads):
+        return (f"vLLM cannot split the model's {arch.kv_heads} KV heads over {tp} GPUs: QKVParallelLinear needs "
+                f"{'the KV heads to be a multiple of the GPUs' if tp < arch.kv_heads else 'the GPUs to be a multiple of the KV heads'} "
+                "(vllm/model_executor/layers/linear.py, divide)")
+    return None
+
+
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
           kv_dtype: str) -> str | None:
     """Why vLLM would refuse this run (None: it starts and serves the request). Without a card's size only the
@@ -556,9 +572,8 @@ def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSetting
                 f"{', '.join(e.upper() for e in rules.engines)}): V1 arrived in 0.7.0, V0 was removed in 0.11.0")
     if s.unified_memory:
         return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card"
-    if arch.heads % s.tensor_parallel:
-        return (f"vLLM refuses tensor parallel size {s.tensor_parallel}: the model's {arch.heads} attention heads "
-                "do not divide evenly (ModelConfig.verify_with_parallel_config)")
+    if (refusal := tensor_parallel_refusal(arch, s.tensor_parallel)) is not None:
+        return refusal
     if kv_dtype.lower().replace("_", "-") not in KV_CACHE_NAMES:
         return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
     if not s.gpu_memory_bytes:
@@ -603,7 +618,7 @@ def max_utilisation(rules: VllmRules, gpu_memory_bytes: int) -> float:
 def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int, kv_value,
                    act_bytes: int, weights_of, quant, smaller: tuple) -> str:
     """What would make vLLM start: the longest context, a higher utilisation, more cards, a smaller format."""
-    if s.unified_memory or arch.heads % s.tensor_parallel or result.num_blocks < 0:
+    if s.unified_memory or tensor_parallel_refusal(arch, s.tensor_parallel) or result.num_blocks < 0:
         return ""
     weights = weights_of(quant)
     options = []
@@ -620,7 +635,7 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
             result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
     for tp in range(s.tensor_parallel + 1, MAX_SUGGESTED_TENSOR_PARALLEL + 1):
-        if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
+        if tensor_parallel_refusal(arch, tp) is None and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
                                                  request_tokens, kv_value, quant.format), request_tokens):
             options.append(f"--gpus {tp}")
             break

@@ -977,6 +977,20 @@
     };
   }
 
+  // vllm.py tensor_parallel_refusal: the query heads divide evenly; QKVParallelLinear splits or copies the KV heads.
+  function vllmTensorParallelRefusal(a, tp) {
+    if (a.heads % tp) {
+      return "vLLM refuses tensor parallel size " + tp + ": the model's " + a.heads +
+        " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
+    }
+    if (!a.is_mla && (tp < a.kv_heads ? a.kv_heads % tp : tp % a.kv_heads)) {
+      return "vLLM cannot split the model's " + a.kv_heads + " KV heads over " + tp + " GPUs: QKVParallelLinear needs " +
+        (tp < a.kv_heads ? "the KV heads to be a multiple of the GPUs" : "the GPUs to be a multiple of the KV heads") +
+        " (vllm/model_executor/layers/linear.py, divide)";
+    }
+    return "";
+  }
+
   function vllmCheck(a, plan, rules, s, requestTokens, kvDtype) {
     if (rules.engines.indexOf(plan.engine) < 0) {
       return "this vLLM version has no " + plan.engine.toUpperCase() + " engine (it has " +
@@ -986,10 +1000,8 @@
     if (s.unified_memory) {
       return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card";
     }
-    if (a.heads % s.tensor_parallel) {
-      return "vLLM refuses tensor parallel size " + s.tensor_parallel + ": the model's " + a.heads +
-        " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
-    }
+    var tpRefusal = vllmTensorParallelRefusal(a, s.tensor_parallel);
+    if (tpRefusal) { return tpRefusal; }
     var kvName = kvDtype.toLowerCase().replace(/_/g, "-");
     if (V.kv_cache_names.indexOf(kvName) < 0) {
       return "vLLM has no " + kvDtype + " KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8";
@@ -1072,7 +1084,7 @@
   }
 
   function vllmWhatWouldFit(a, plan, rules, s, requestTokens, kvValue, actBytes, quant) {
-    if (s.unified_memory || a.heads % s.tensor_parallel || plan.num_blocks < 0) { return ""; }
+    if (s.unified_memory || vllmTensorParallelRefusal(a, s.tensor_parallel) || plan.num_blocks < 0) { return ""; }
     var weights = weightBytes(a, quant)[0];
     var options = [];
     var longest = vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quant.format);
@@ -1088,7 +1100,7 @@
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
     for (var tp = s.tensor_parallel + 1; tp <= V.max_suggested_tensor_parallel; tp++) {
-      if (a.heads % tp === 0 && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
+      if (!vllmTensorParallelRefusal(a, tp) && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
           requestTokens, kvValue, quant.format), requestTokens)) {
         options.push("--gpus " + tp);
         break;
@@ -1176,7 +1188,7 @@
     if (among(d, FLOAT_TYPES)) { return d; }
     if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
     if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
-    return d === "q8_0" ? d : "q6_k";
+    return fallbackType(d === "q8_0" ? d : "q6_k", row);  // tensor_type_fallback runs after the rules
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
@@ -1328,7 +1340,9 @@
     });
     var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
     total += typeBytes(extraType, a.extra_params || 0);
-    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * G.f32_bytes;
+    // less the final norm: b.norms holds it and the layout adds output_norm_bytes (gguf_mix.py).
+    var finalNorm = a.final_norm === false ? 0 : a.hidden_size;
+    total += (b.norms - (a.extra_params || 0) - finalNorm + b.attention_bias + b.router) * G.f32_bytes;
     var out = [];
     for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
     return out;
