@@ -203,12 +203,12 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # (every model, bf16 and GPTQ, five cards, vLLM 0.6.4 with and without the batch flag and a 50K cap, 0.9.0 V0).
     **{f"generator.calc.vllm.x_longest_max_model_len__mutmut_{n}":
        "equivalent: the engine test only picks which of two searches with the same answer runs" for n in (7, 8, 9, 10)},
-    "generator.calc.vllm.x_what_would_fit__mutmut_25":
+    "generator.calc.vllm.x_what_would_fit__mutmut_28":
         "equivalent: the longest length is a multiple of the 16-token step, never 1",
     # what_would_fit is only asked for refused runs: a plan that does not admit needs more than int(u x total), so the
     # utilisation rounded up is above u; a request above max_model_len gets no utilisation; the free-memory refusal
     # has u above the start-up bound, so no offer in (u, bound] equals it.
-    "generator.calc.vllm.x_what_would_fit__mutmut_43":
+    "generator.calc.vllm.x_what_would_fit__mutmut_46":
         "equivalent on refused runs: the utilisation that admits is never the one already set",
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":

@@ -189,7 +189,10 @@ def expected_advice(a, quant, r, s, request_tokens, kv_value, smaller) -> str:
             options.append(f"--gpu-memory-utilization {u:g}")
             break
     for tp in range(s.tensor_parallel + 1, 17):
-        if a.heads % tp == 0 and starts(vllm.plan(a, weights, act, r, replace(s, tensor_parallel=tp), request_tokens,
+        # vLLM splits the query heads evenly (ModelConfig.verify_with_parallel_config) and the KV heads too, or copies
+        # them when there are more GPUs (QKVParallelLinear: divide(kv_heads, tp) or divide(tp, kv_heads), exact).
+        kv_split = a.is_mla or (a.kv_heads % tp == 0 if tp < a.kv_heads else tp % a.kv_heads == 0)
+        if a.heads % tp == 0 and kv_split and starts(vllm.plan(a, weights, act, r, replace(s, tensor_parallel=tp), request_tokens,
                                                   kv_value, quant.format), request_tokens, s, r):
             options.append(f"--gpus {tp}")
             break
