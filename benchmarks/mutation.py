@@ -166,6 +166,50 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # (low + high + 1) // 2 is, except that it rounds up once more when low + high is even; either way the probe lies
     # in (low, high], so the search still ends on the last step that fits (it may take one probe more).
     "generator.calc.gpu_fit.x_longest_context__mutmut_10": "equivalent: the probe stays in (low, high]",
+    # generator/calc/vllm.py, searches (mutsearch). _longest_v1 returns the same answer for any first guess in
+    # [0, high - 1]: admits() holds from one step up to an edge below high and never above it (its docstring), a guess
+    # that admits is checked one step above and otherwise bisected up to high - 1, one that does not is bisected from 0.
+    "generator.calc.vllm.x__longest_v1__mutmut_48":
+        "equivalent: the top plan's request_tokens only matters when the settings have no max_model_len (they have "
+        "high x granularity) or as the warning's maximum when the config has none (then no warning is made)",
+    "generator.calc.vllm.x__longest_v1__mutmut_55":
+        "equivalent: a guess of high or high + 1 never admits (admits(high) is False), so the bisection runs over "
+        "[0, guess - 1], which holds the edge",
+    "generator.calc.vllm.x__longest_v1__mutmut_63":
+        "equivalent: max(1, num_blocks) only moves the first guess within [0, high - 1] (it is clipped to high - 1)",
+    "generator.calc.vllm.x__longest_v1__mutmut_69":
+        "equivalent: admits(high) is False, so admits(high + 1) is too: the bisection up to high + 1 ends on the "
+        "same step",
+    "generator.calc.vllm.x__longest_v1__mutmut_78":
+        "equivalent: admits(low + 1) holds, so admits(1) does: a bisection from 1 instead of low + 1 ends on the "
+        "same edge (more probes)",
+    "generator.calc.vllm.x__longest_v1__mutmut_83":
+        "equivalent: admits(guess) is False there, so admits(guess + 1) is too: the bisection up to guess ends on "
+        "the same step",
+    "generator.calc.vllm.x__longest_v1__mutmut_90": "equivalent: the probe stays in (low, upper]",
+    # V0 takes max_num_seqs from the rules on every card: batch_defaults gives the large-card figures to V1 only, so
+    # for V0 its default_seqs is rules.max_num_seqs too, whichever branch picks it.
+    **{f"generator.calc.vllm.x__scheduler__mutmut_{n}":
+       "equivalent: for V0 batch_defaults returns rules.max_num_seqs, the figure the condition picks" for n in (12, 15, 16)},
+    # quant_format only changes the weights when it is "mxfp4" (weights_per_rank's padding): "XXXX" and "" do not.
+    "generator.calc.vllm.x_plan__mutmut_1": "equivalent: the default format is neither \"mxfp4\" nor read otherwise",
+    "generator.calc.vllm.x_longest_max_model_len__mutmut_1":
+        "equivalent: the default format is neither \"mxfp4\" nor read otherwise",
+    "generator.calc.vllm.x_longest_max_model_len__mutmut_34": "equivalent: the probe stays in (low, high]",
+    # Which search runs for which engine: both end on the scan's answer for either engine. V1's admits() holds up to
+    # one edge (so the two-sided bisection finds it); in V0 the lengths above 32K that start are the ones the top
+    # plan's blocks reach, so _longest_v1's first guess lands on the right side of 32K (and where nothing above 32K
+    # starts, the bisection below it meets a monotone predicate). Checked against the scan on 1,304 catalogue runs
+    # (every model, bf16 and GPTQ, five cards, vLLM 0.6.4 with and without the batch flag and a 50K cap, 0.9.0 V0).
+    **{f"generator.calc.vllm.x_longest_max_model_len__mutmut_{n}":
+       "equivalent: the engine test only picks which of two searches with the same answer runs" for n in (7, 8, 9, 10)},
+    "generator.calc.vllm.x_what_would_fit__mutmut_28":
+        "equivalent: the longest length is a multiple of the 16-token step, never 1",
+    # what_would_fit is only asked for refused runs: a plan that does not admit needs more than int(u x total), so the
+    # utilisation rounded up is above u; a request above max_model_len gets no utilisation; the free-memory refusal
+    # has u above the start-up bound, so no offer in (u, bound] equals it.
+    "generator.calc.vllm.x_what_would_fit__mutmut_46":
+        "equivalent on refused runs: the utilisation that admits is never the one already set",
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",

@@ -625,10 +625,14 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
     longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value, quant_format=quant.format)
     if 0 < longest < result.max_model_len:
         options.append(f"--max-model-len {longest} (the longest that fits)")
+    # The utilisation at which this plan admits its max_model_len request: the KV cache that request needs in this
+    # layout (check_enough_kv_cache_memory's sum: a sliding layer holds its window, not the whole request). None
+    # where the request is longer than max_model_len: no utilisation serves it.
     needed = result.weights + result.activation_peak + result.non_torch + result.cuda_graph_bytes + \
-        max(result.kv_needed_bytes, _blocks(request_tokens) * BLOCK_TOKENS * result.kv_bytes_per_token)
+        result.kv_needed_bytes
     utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
-    if result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
+    if result.max_model_len >= request_tokens and \
+            result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
     for tp in range(s.tensor_parallel + 1, MAX_SUGGESTED_TENSOR_PARALLEL + 1):
         if tensor_parallel_refusal(arch, tp) is None and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
@@ -645,24 +649,37 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
 
 def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
                           granularity: int = BLOCK_TOKENS, quant_format: str = "") -> int:
-    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows).
+    """The longest max_model_len vLLM would start with: the last multiple of ``granularity`` up to the cap
+    (--max-model-len, else the model's maximum, else LONGEST_SEARCH_TOKENS) whose plan admits one request.
 
-    A bisection over multiples of ``granularity``. V1 sizes its budget without max_model_len, so there the answer is
-    found from the plan at the top length and checked at the edge (_longest_v1): the same number, from 2 or 3 plans
-    instead of some 15."""
+    V1 sizes its budget without max_model_len, so there the answer is found from the plan at the top length and
+    checked at the edge (_longest_v1): the same number, from 2 or 3 plans instead of some 15. V0 profiles
+    max(max_model_len, 2048) tokens up to V0_LONG_CONTEXT, so there the budget shrinks as the length grows, but above
+    it `vllm serve` turns chunked prefill on and profiles a fixed batch: the budget grows back, and a length above
+    32K can start where a shorter one does not (Llama-3.1-8B on an RTX 4090, vLLM 0.6.4: 26,368 tokens start, 32K do
+    not, 38,912 do). On each side of that line ``admits`` holds up to one length, so each side is a bisection, the
+    upper side first."""
     top = s.max_model_len or arch.max_position_embeddings or LONGEST_SEARCH_TOKENS
-    low, high = 0, top // granularity
+    high = top // granularity
     if (s.engine or rules.default_engine) == "v1":
         return _longest_v1(arch, weights, act_bytes, rules, s, kv_value, granularity, quant_format, high)
-    while low < high:
-        middle = (low + high + 1) // 2
-        tokens = middle * granularity
-        trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value, quant_format)
-        if trial.admits:
-            low = middle
-        else:
-            high = middle - 1
-    return low * granularity
+
+    def last_admitted(low: int, high: int) -> int:
+        """The last m in (low, high] whose plan admits, else low (never asked)."""
+        while low < high:
+            middle = (low + high + 1) // 2
+            tokens = middle * granularity
+            trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value,
+                         quant_format)
+            if trial.admits:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    split = min(high, V0_LONG_CONTEXT // granularity)   # m <= split: m x granularity <= V0_LONG_CONTEXT
+    above = last_admitted(split, high)
+    return (above if above > split else last_admitted(0, split)) * granularity
 
 
 def _longest_v1(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value, granularity: int,

@@ -1054,17 +1054,26 @@
 
   function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
 
+  // generator/calc/vllm.py longest_max_model_len: the last multiple of 16 up to the cap whose plan admits. V0's
+  // budget shrinks with max_model_len up to 32K and grows back above it (chunked prefill), so it is a bisection on
+  // each side of V0_LONG_CONTEXT, the upper side first; V1's is one bisection (the same number as the Python shortcut).
   function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quantFormat) {
     var top = s.max_model_len || a.max_position_embeddings || V.longest_search_tokens;
-    var low = 0, high = Math.floor(top / V.block_tokens);
-    while (low < high) {
-      var middle = Math.floor((low + high + 1) / 2);
-      var tokens = middle * V.block_tokens;
-      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
-        quantFormat);
-      if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+    var high = Math.floor(top / V.block_tokens);
+    function lastAdmitted(low, high) {
+      while (low < high) {
+        var middle = Math.floor((low + high + 1) / 2);
+        var tokens = middle * V.block_tokens;
+        var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
+          quantFormat);
+        if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+      }
+      return low;
     }
-    return low * V.block_tokens;
+    if ((s.engine || rules.default_engine) === "v1") { return lastAdmitted(0, high) * V.block_tokens; }
+    var split = pyMin(high, Math.floor(V.v0_long_context / V.block_tokens));
+    var above = lastAdmitted(split, high);
+    return (above > split ? above : lastAdmitted(0, split)) * V.block_tokens;
   }
 
   function smallerQuantizations(quant) {
@@ -1082,10 +1091,12 @@
     if (longest > 0 && longest < plan.max_model_len) {
       options.push("--max-model-len " + longest + " (the longest that fits)");
     }
-    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes +
-      pyMax(plan.kv_needed_bytes, cdivBlocks(requestTokens) * V.block_tokens * plan.kv_bytes_per_token);
+    // generator/calc/vllm.py what_would_fit: the utilisation at which this plan admits its max_model_len request
+    // (its layout's KV need), none where the request is longer than max_model_len.
+    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes + plan.kv_needed_bytes;
     var utilisation = Math.ceil(needed / s.gpu_memory_bytes * 100) / 100;
-    if (plan.gpu_memory_utilization < utilisation && utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
+    if (plan.max_model_len >= requestTokens && plan.gpu_memory_utilization < utilisation &&
+        utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
     for (var tp = s.tensor_parallel + 1; tp <= V.max_suggested_tensor_parallel; tp++) {
