@@ -117,7 +117,8 @@ SCOPES = {
                                             "tests/test_quant_config_units.py",
                                             "tests/test_quant_from_config_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
-                                            "tests/test_check_gaps.py", "tests/test_check.py"]),
+                                            "tests/test_check_gaps.py", "tests/test_check.py",
+                                            "tests/test_check_survivors_units.py"]),
 }
 
 FAMILIES_TESTS = SCOPES["families"][1]
