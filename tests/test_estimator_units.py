@@ -1,0 +1,149 @@
+"""Unit tests of generator/calc/estimator.py's parsers and packed-matrix bytes (issue 23: mutation survivors).
+
+Expected values come from outside the code under test: the CLI's documented refusals and names, content/frameworks.yaml's
+version ranges, the packed formats' layouts (AutoGPTQ/AutoAWQ QuantLinear buffers, bitsandbytes Int8Params, ggml's
+block structs), each derived in the test. Fast: pure functions, no build.
+"""
+
+import pytest
+
+from generator.calc.estimator import (FrameworkProfile, KvDtype, Quantization, check_engine_formats,
+                                      packed_matrix_bytes, parse_framework, parse_kv_dtype, parse_quantization,
+                                      valid_quantization_names)
+from generator.core.errors import GeneratorError
+from generator.engines.profiles import load_frameworks
+
+PROFILES = load_frameworks()
+
+
+def _refusal(fn, *args):
+    with pytest.raises(GeneratorError) as info:
+        fn(*args)
+    return info.value
+
+
+# --- parse_framework ------------------------------------------------------------------------------------------------
+def test_no_framework_is_a_bad_spec_naming_the_engines():
+    err = _refusal(parse_framework, None, PROFILES)
+    assert err.message == "bad framework None"  # not read as an engine called "none"
+    # content/frameworks.yaml has exactly these engines
+    assert err.fix == "write ENGINE==VERSION, ENGINE one of: llama.cpp, transformers, vllm"
+
+
+def test_unknown_engine_lists_the_known_ones():
+    err = _refusal(parse_framework, "tensorrt-llm==0.9.0", PROFILES)
+    assert err.message == "unknown framework 'tensorrt-llm'"
+    assert err.fix == "use one of: llama.cpp, transformers, vllm"
+
+
+def test_llama_cpp_build_keeps_its_b_label():
+    # llama.cpp's release tags are bNNNN (github.com/ggml-org/llama.cpp/releases, e.g. b5097); the label keeps the b.
+    profile = parse_framework("llama.cpp==b5097", PROFILES)
+    assert profile.engine == "llama.cpp" and profile.version == "b5097"
+    assert parse_framework("llama.cpp==5097", PROFILES).version == "5097"
+
+
+def test_unmodelled_vllm_names_the_last_modelled_release():
+    # content/frameworks.yaml: vllm >= 0.34.0 is unmodelled; the modelled ranges end at 0.34.0, so the advice is the
+    # release below it, 0.33.0.
+    err = _refusal(parse_framework, "vllm==0.34.0", PROFILES)
+    assert err.message.startswith("vllm 0.34.0 is not modelled: ")
+    assert err.fix == "use a release before 0.34.0, e.g. --framework vllm==0.33.0"
+
+
+def test_unmodelled_with_open_ended_or_no_modelled_profile_says_earlier_release():
+    new = FrameworkProfile(engine="eng", min_version=(2, 0, 0), max_version=None, unmodelled="new behaviour")
+    open_ended = FrameworkProfile(engine="eng", min_version=(1, 0, 0), max_version=None)
+    # the unmodelled range is listed first, so it is the one that matches 2.1.0
+    err = _refusal(parse_framework, "eng==2.1.0", (new, open_ended))
+    assert err.fix == "use an earlier release"
+    err = _refusal(parse_framework, "eng==2.1.0", (new,))
+    assert err.fix == "use an earlier release"
+
+
+def test_newest_modelled_profile_counts_a_missing_min_version_as_oldest():
+    # A profile without min_version starts at the beginning: older than one starting at 0.0.5.
+    oldest = FrameworkProfile(engine="eng", min_version=None, max_version=(0, 0, 5))
+    newer = FrameworkProfile(engine="eng", min_version=(0, 0, 5), max_version=(0, 3, 0))
+    new = FrameworkProfile(engine="eng", min_version=(0, 3, 0), max_version=None, unmodelled="new behaviour")
+    err = _refusal(parse_framework, "eng==0.4.0", (new, oldest, newer))
+    assert err.fix == "use a release before 0.3.0, e.g. --framework eng==0.2.0"
+
+
+# --- parse_kv_dtype -------------------------------------------------------------------------------------------------
+def test_kv_dtype_default_is_16_bit():
+    assert parse_kv_dtype(None) == KvDtype("16-bit", 2.0)
+
+
+def test_kv_dtype_vllm_spelling_with_underscore():
+    # vLLM's --kv-cache-dtype choices include fp8_e4m3 and fp8_e5m2 (vllm/config/cache.py CacheDType): one byte each.
+    assert parse_kv_dtype("fp8_e4m3") == KvDtype("fp8", 1.0)
+    assert parse_kv_dtype("FP8_E5M2") == KvDtype("fp8", 1.0)
+
+
+def test_kv_dtype_llama_cpp_types_by_ggml_block():
+    # ggml-common.h: block_q5_0 = fp16 d + 4 bytes qh + 16 bytes qs = 22 bytes per 32 values; block_iq4_nl = fp16 d +
+    # 16 bytes qs = 18 bytes per 32; block_q5_1 = fp16 d, m + 4 + 16 = 24 bytes per 32.
+    assert parse_kv_dtype("q5_0") == KvDtype("q5_0", 22 / 32)
+    assert parse_kv_dtype("iq4_nl") == KvDtype("iq4_nl", 18 / 32)
+    assert parse_kv_dtype("Q5-1") == KvDtype("q5_1", 24 / 32)
+
+
+# --- valid_quantization_names ---------------------------------------------------------------------------------------
+def test_quantization_names_offer_the_cli_spellings():
+    # README / --help: --quantization accepts awq and int8 as short names (awq-int4, bitsandbytes int8).
+    names = valid_quantization_names()
+    assert "awq" in names and "int8" in names
+    assert all(name == name.lower() for name in names)
+
+
+# --- check_engine_formats -------------------------------------------------------------------------------------------
+VLLM = FrameworkProfile(engine="vllm")
+LLAMA = FrameworkProfile(engine="llama.cpp")
+
+
+def test_gguf_outside_llama_cpp_is_refused():
+    err = _refusal(check_engine_formats, parse_quantization("q4_k_m"), VLLM, None)
+    assert err.message == "q4_k_m is a GGUF file type: only llama.cpp runs GGUF files"
+    assert err.fix == "use --framework llama.cpp, or a format this engine loads (bf16, gptq-int4, awq ...)"
+
+
+def test_gptq_in_llama_cpp_is_refused():
+    err = _refusal(check_engine_formats, parse_quantization("gptq-int4"), LLAMA, None)
+    assert err.message == "llama.cpp does not load gptq-int4 checkpoints (it runs GGUF files)"
+    assert err.fix == "use a GGUF type such as q4_k_m or q8_0, or --framework vllm / transformers"
+
+
+def test_kv_type_the_engine_lacks_lists_its_types():
+    # vLLM's cache dtypes are auto (the model's 16-bit) and fp8 variants; it has no q8_0 cache.
+    err = _refusal(check_engine_formats, parse_quantization("bf16"), VLLM, parse_kv_dtype("q8_0"))
+    assert err.message == "vllm has no q8_0 KV cache"
+    assert err.fix == "use one of: 16-bit, fp8"
+
+
+# --- packed_matrix_bytes --------------------------------------------------------------------------------------------
+def test_gptq_int4_matrix_bytes():
+    # AutoGPTQ QuantLinear buffers for in=4096, out=4096, bits=4, group 128: qweight int32 (in*4/32, out) = 8388608 B,
+    # qzeros int32 (in/128, out*4/32) = 32*4096/2 = 65536 B, scales fp16 (in/128, out) = 262144 B, g_idx int32 (in,)
+    # = 16384 B.
+    quant = Quantization("gptq-int4", "gptq", 4, group_size=128)
+    assert packed_matrix_bytes(quant, 4096, 4096) == 8388608 + 65536 + 262144 + 16384
+
+
+def test_gptq_symmetric_still_stores_qzeros():
+    # sym=True GPTQ checkpoints still carry the qzeros buffer (AutoGPTQ allocates it regardless of sym). 8-bit, in=256,
+    # out=512, group 128: qweight 131072, qzeros 2*512 = 1024, scales 2*512*2 = 2048, g_idx 256*4 = 1024.
+    quant = Quantization("gptq-int8", "gptq", 8, group_size=128, zero_point=False)
+    assert packed_matrix_bytes(quant, 256, 512) == 131072 + 1024 + 2048 + 1024
+
+
+def test_bnb_int8_matrix_bytes():
+    # bitsandbytes Int8Params: CB int8 (out, in) and SCB fp32 (out,): in=4096, out=11008.
+    quant = parse_quantization("bnb-int8")
+    assert packed_matrix_bytes(quant, 4096, 11008) == 4096 * 11008 + 11008 * 4
+
+
+def test_nf4_has_no_per_row_scale_term():
+    # nf4's absmax is already in its 4.127 bits per weight (QLoRA double quantization): no SCB added.
+    quant = parse_quantization("nf4")
+    assert packed_matrix_bytes(quant, 4096, 4096) == pytest.approx(4096 * 4096 * (4 + 8 / 64 + 32 / (64 * 256)) / 8)
