@@ -147,3 +147,59 @@ def test_nf4_has_no_per_row_scale_term():
     # nf4's absmax is already in its 4.127 bits per weight (QLoRA double quantization): no SCB added.
     quant = parse_quantization("nf4")
     assert packed_matrix_bytes(quant, 4096, 4096) == pytest.approx(4096 * 4096 * (4 + 8 / 64 + 32 / (64 * 256)) / 8)
+
+
+# --- the estimate's other entry points ------------------------------------------------------------------------------
+from dataclasses import replace as _replace  # noqa: E402
+
+from generator.calc.estimator import (_smaller_quantizations, _vllm_rules, check_family_release, estimate,  # noqa: E402
+                                      runnable_framework, weight_bytes)
+from generator.core.yamlio import read_yaml_file  # noqa: E402
+from generator.families.model_config import architecture_from_model_entry  # noqa: E402
+
+_MODELS = {m["id"]: m for m in read_yaml_file("content/models.yaml")["models"]}
+QWEN = architecture_from_model_entry(_MODELS["Qwen2-0.5B-Instruct"])
+
+
+def test_smaller_formats_of_a_16_bit_checkpoint():
+    # From bf16 (16 bits) the smaller stored formats vLLM loads are fp8 (8), gptq-int8 (8 + scales), awq-int4 (4).
+    assert [q.name for q in _smaller_quantizations(parse_quantization("fp16"))] == ["fp8", "gptq-int8", "awq-int4"]
+    assert [q.name for q in _smaller_quantizations(parse_quantization("gptq-int8"))] == ["awq-int4"]
+
+
+def test_family_without_a_first_release_is_never_refused():
+    tf = parse_framework("transformers==4.38.2", PROFILES)
+    unknown = _replace(QWEN, model_type="no_such_family")
+    assert check_family_release(unknown, tf) is None
+    assert runnable_framework(unknown, tf, PROFILES) is tf
+
+
+def test_release_after_the_family_keeps_the_table_release():
+    # families/table.py: qwen3_next's classes arrived in transformers 4.57.0 (its wheel's modeling_qwen3_next.py);
+    # 4.57.1 runs it as is, 4.46.0 is moved up to 4.57.0.
+    hybrid = _replace(QWEN, model_type="qwen3_next")
+    tf = parse_framework("transformers==4.57.1", PROFILES)
+    assert runnable_framework(hybrid, tf, PROFILES) is tf
+    assert runnable_framework(hybrid, parse_framework("transformers==4.46.0", PROFILES), PROFILES).version == "4.57.0"
+
+
+def test_exact_checkpoint_bytes_win():
+    # A checkpoint's own tensor bytes (safetensors header sum) are the weights, whatever the format would give.
+    quant = Quantization("gptq-int4", "gptq", 4, exact_weight_bytes=123_456_789)
+    assert weight_bytes(QWEN, quant)[0] == 123_456_789
+
+
+def test_vllm_rules_take_the_profile_values():
+    # content/frameworks.yaml: vllm 0.17.0-0.20.0 sets vllm_sampler: triton (apply_top_k_top_p_triton).
+    assert _vllm_rules(parse_framework("vllm==0.17.0", PROFILES)).sampler == "triton"
+    # A profile's own max_num_seqs (a --max-num-seqs of 128) is kept, not the EngineArgs default of 256.
+    profile = _replace(parse_framework("vllm==0.10.0", PROFILES), max_num_seqs=128)
+    assert _vllm_rules(profile).max_num_seqs == 128
+
+
+def test_unknown_attention_implementation_lists_the_choices():
+    # transformers' attn_implementation values the estimator models: sdpa, flash_attention_2, eager.
+    tf = parse_framework("transformers==4.45.0", PROFILES)
+    err = _refusal(lambda: estimate(QWEN, parse_quantization("bf16"), 1024, tf, attn="flex"))
+    assert err.message == "unknown attention implementation 'flex'"
+    assert err.fix == "use one of: sdpa, flash_attention_2, eager"
