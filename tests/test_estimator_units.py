@@ -203,3 +203,59 @@ def test_unknown_attention_implementation_lists_the_choices():
     err = _refusal(lambda: estimate(QWEN, parse_quantization("bf16"), 1024, tf, attn="flex"))
     assert err.message == "unknown attention implementation 'flex'"
     assert err.fix == "use one of: sdpa, flash_attention_2, eager"
+
+
+# --- engine terms ---------------------------------------------------------------------------------------------------
+from generator.calc import transformers_engine as _tf  # noqa: E402
+from generator.calc.estimator import _prefill_layer_activations, llamacpp_state_bytes  # noqa: E402
+
+QWEN3_NEXT = architecture_from_model_entry(_MODELS["Qwen3-Next-80B-A3B-Instruct"])
+DEEPSEEK_V3 = architecture_from_model_entry(_MODELS["DeepSeek-V3"])
+
+
+def test_llama_cpp_state_on_the_host_is_every_state_layer():
+    # The recurrent state does not change size with where it lives: with no layer offloaded (-ngl 0) the host holds
+    # what the card holds with every layer offloaded (36 Gated DeltaNet layers of Qwen3-Next, 2 sequences).
+    cards, host = llamacpp_state_bytes(QWEN3_NEXT, 2, 10**6, 1)
+    assert host == 0 and cards[0] > 0
+    cards_none, host_all = llamacpp_state_bytes(QWEN3_NEXT, 2, 0, 1)
+    assert cards_none == [0.0] and host_all == pytest.approx(cards[0])
+
+
+def _held(arch, tokens, act_bytes):
+    at_mlp, at_attention = _tf.held_hidden_states(arch, True)
+    return at_mlp * tokens * arch.hidden_size * act_bytes, at_attention * tokens * arch.hidden_size * act_bytes
+
+
+def test_moe_prefill_mlp_set():
+    # Qwen3-Next (config.json: hidden 2048, 16 heads, 2 KV heads, head_dim 256, 512 experts, 10 per token,
+    # moe_intermediate_size 512, shared_expert_intermediate_size 512), 1000 tokens in bf16, flash attention.
+    # transformers' sparse MoE block: act(gate), up and their product for the widest expert MLP, 3 * T * 512 * 2;
+    # the one-hot int64 expert mask T * 10 * 512 * 8; fp32 router probabilities T * 512 * 4.
+    t = 1000
+    mlp = 3 * t * 512 * 2 + t * 10 * 512 * 8 + t * 512 * 4
+    qkv = t * (16 + 2 * 2) * 256 * 2
+    attention = 2 * qkv + t * 16 * 256 * 2  # flash: q, k, v and their projections' outputs, plus the output
+    at_mlp, at_attention = _held(QWEN3_NEXT, t, 2)
+    assert at_mlp + mlp > at_attention + attention  # the MLP set is the peak here
+    assert _prefill_layer_activations(QWEN3_NEXT, t, 2, True) == at_mlp + mlp
+
+
+def test_moe_prefill_dense_layers_use_the_dense_mlp():
+    # DeepSeek-V3's first 3 layers are dense (first_k_dense_replace 3, intermediate_size 18432): 3 * T * 18432 * 2
+    # outweighs the MoE set (3 * T * 2048 * 2 + T * 8 * 256 * 8 + T * 256 * 4).
+    t = 100
+    dense = 3 * t * 18432 * 2
+    assert dense > 3 * t * 2048 * 2 + t * 8 * 256 * 8 + t * 256 * 4
+    at_mlp, _ = _held(DEEPSEEK_V3, t, 2)
+    assert _prefill_layer_activations(DEEPSEEK_V3, t, 2, True) == at_mlp + dense
+
+
+def test_flash_prefill_attention_set():
+    # With a large attention_extra the attention side is the peak: Qwen2-0.5B (14 heads, 2 KV heads, head_dim 64,
+    # hidden 896), 1000 tokens in bf16, flash: 2 * qkv + T * 14 * 64 * 2.
+    t, extra = 1000, 10**9
+    qkv = t * (14 + 2 * 2) * 64 * 2
+    _, at_attention = _held(QWEN, t, 2)
+    assert _prefill_layer_activations(QWEN, t, 2, True, attention_extra=extra) == \
+        at_attention + 2 * qkv + t * 14 * 64 * 2 + extra
