@@ -259,3 +259,52 @@ def test_flash_prefill_attention_set():
     _, at_attention = _held(QWEN, t, 2)
     assert _prefill_layer_activations(QWEN, t, 2, True, attention_extra=extra) == \
         at_attention + 2 * qkv + t * 14 * 64 * 2 + extra
+
+
+# --- _estimate_llama_cpp's refusals and sums -----------------------------------------------------------------------
+LLAMA_OLD = parse_framework("llama.cpp==b5000", PROFILES)   # before b6327: -fa on or off, no auto
+LLAMA_NEW = parse_framework("llama.cpp", PROFILES)
+Q4KM = parse_quantization("q4_k_m")
+
+
+def test_llama_cpp_fa_auto_before_b6327_is_refused():
+    # -fa auto arrived with llama.cpp PR #15434 (b6327).
+    err = _refusal(lambda: estimate(QWEN, Q4KM, 1024, LLAMA_OLD, flash_attention="auto"))
+    assert err.fix == "pass --flash-attn on or off, or a build from b6327"
+
+
+def test_llama_cpp_quantized_v_cache_needs_flash_attention():
+    # src/llama-context.cpp: "V cache quantization requires flash_attn".
+    err = _refusal(lambda: estimate(QWEN, Q4KM, 1024, LLAMA_OLD, kv_dtype=parse_kv_dtype("q8_0"), flash_attention=False))
+    assert err.message == ("llama.cpp refuses a q8_0 V cache without flash attention "
+                           "(\"V cache quantization requires flash_attn\")")
+
+
+def test_llama_cpp_bad_ubatch_and_layers():
+    err = _refusal(lambda: estimate(QWEN, Q4KM, 1024, LLAMA_NEW, ubatch=-1))
+    assert err.message == "--ubatch must be at least 1" and err.fix == "pass --ubatch 512"
+    err = _refusal(lambda: estimate(QWEN, Q4KM, 1024, LLAMA_NEW, n_gpu_layers=-1))
+    assert err.message == "--n-gpu-layers must be 0 or more"
+    assert err.fix == "pass --n-gpu-layers 99 for every layer"
+    # -ngl 0 is llama.cpp's CPU-only run: accepted, the layers' weights in host memory.
+    cpu = estimate(QWEN, Q4KM, 1024, LLAMA_NEW, n_gpu_layers=0)
+    assert cpu.host > 0 and cpu.context == 1024
+
+
+def test_llama_cpp_head_not_whole_blocks_is_refused():
+    # A head of 80 values is 2.5 q8_0 blocks of 32 (ggml block_q8_0, QK8_0 = 32): llama_init_from_model refuses it.
+    odd = _replace(QWEN, head_dim=80)
+    err = _refusal(lambda: estimate(odd, Q4KM, 1024, LLAMA_NEW, kv_dtype=parse_kv_dtype("q8_0"), flash_attention=True))
+    assert err.message.startswith("llama.cpp refuses a q8_0 cache for heads of 80 values, not a whole number of its "
+                                  "32-value blocks (\"K cache type q8_0 with block size 32 does not divide")
+    assert err.fix == "use the 16-bit cache (--kv-dtype 16-bit)"
+
+
+def test_llama_cpp_hybrid_state_follows_the_layers():
+    # llama.cpp puts a layer's recurrent state (the RS buffer) on the layer's device: with -ngl 0 none is on a card;
+    # with every layer offloaded the card's peak is its model + KV + compute + RS buffers.
+    cpu = estimate(QWEN3_NEXT, Q4KM, 4096, LLAMA_NEW, n_gpu_layers=0)
+    assert cpu.state == 0
+    gpu = estimate(QWEN3_NEXT, Q4KM, 4096, LLAMA_NEW)
+    assert gpu.state > 0
+    assert gpu.peak == pytest.approx(gpu.weights + gpu.kv_cache + gpu.activations + gpu.state, abs=8)
