@@ -308,3 +308,58 @@ def test_llama_cpp_hybrid_state_follows_the_layers():
     gpu = estimate(QWEN3_NEXT, Q4KM, 4096, LLAMA_NEW)
     assert gpu.state > 0
     assert gpu.peak == pytest.approx(gpu.weights + gpu.kv_cache + gpu.activations + gpu.state, abs=8)
+
+
+def test_llama_cpp_swa_cache_from_the_build():
+    # gemma-3-1b-it (config.json: 26 layers, 1 KV head, head_dim 256, sliding_window 512, five local layers in six).
+    # Builds before the SWA cache (PR #13194; content/frameworks.yaml swa_cache: false) keep the full context in every
+    # layer: 26 * 32768 cells * (K + V) * 256 * 2 bytes (f16). Later builds keep only the window in the local layers.
+    gemma = architecture_from_model_entry(_MODELS["gemma-3-1b-it"])
+    full = 26 * 32768 * 2 * 1 * 256 * 2
+    assert estimate(gemma, Q4KM, 32768, LLAMA_OLD, generate=0).kv_cache == full
+    assert estimate(gemma, Q4KM, 32768, LLAMA_NEW, generate=0).kv_cache < full / 3
+
+
+# --- _estimate_vllm's sums over tensor-parallel cards ---------------------------------------------------------------
+QWEN7 = architecture_from_model_entry(_MODELS["Qwen2-7B-Instruct"])
+VLLM10 = parse_framework("vllm==0.10.0", PROFILES)
+BF16 = parse_quantization("bf16")
+
+
+@pytest.mark.parametrize("card", [None, 80 * 2**30])
+def test_vllm_tensor_parallel_totals(card):
+    # Qwen2-7B (config.json: 28 layers, 4 KV heads, head_dim 128), bf16 K and V: 28 * 2 * 4 * 128 * 2 = 57344 bytes
+    # per token over the whole model (each of the 2 cards holds 2 KV heads' half).
+    e = estimate(QWEN7, BF16, 4096, VLLM10, gpus=2, generate=0, gpu_memory_bytes=card)
+    assert e.gpus == 2
+    assert e.kv_cache == 57344 * 4096
+    # Every TP rank runs the same profiling pass and holds the same budget: totals are twice one card's.
+    assert len(e.per_gpu_peak) == 2 and e.peak == 2 * e.per_gpu_peak[0]
+    assert e.activations == 2 * e.vllm.activation_peak
+    assert e.overhead == 2 * e.vllm.non_torch
+
+
+def test_vllm_card_too_small_is_refused_with_its_peak():
+    # Qwen2-7B in bf16 (14.19 GiB of weights) on one 16 GiB card: vLLM's budget 0.9 x 16 GiB leaves no KV room; the card
+    # still peaks at weights + activation peak + non-torch memory during the profiling pass.
+    e = estimate(QWEN7, BF16, 4096, VLLM10, gpus=1, generate=0, gpu_memory_bytes=16 * 2**30)
+    p = e.vllm
+    assert p.weights + p.activation_peak + p.non_torch > 0.9 * 16 * 2**30
+    assert e.per_gpu_peak == (int(p.weights + p.activation_peak + p.non_torch),)
+    assert e.refusal.startswith("vLLM would not start: ")
+
+
+@pytest.mark.parametrize("card", [None, 80 * 2**30])
+def test_vllm_warnings_reach_the_estimate(card):
+    # vllm/config: a max_model_len above max_position_embeddings (Qwen2-0.5B: 32768) needs
+    # VLLM_ALLOW_LONG_MAX_MODEL_LEN=1; the estimate passes that warning on.
+    e = estimate(QWEN, BF16, 40000, VLLM10, generate=0, gpu_memory_bytes=card)
+    assert len(e.warnings) == 1 and e.warnings[0].startswith("max_model_len 40000 is above the model's maximum")
+
+
+@pytest.mark.parametrize("card", [None, 80 * 2**30])
+def test_vllm_refusal_reaches_the_estimate(card):
+    # vLLM's ModelConfig.verify_with_parallel_config: the attention heads (Qwen2-0.5B: 14) must divide by the tensor
+    # parallel size; 4 does not.
+    e = estimate(QWEN, BF16, 4096, VLLM10, gpus=4, generate=0, gpu_memory_bytes=card)
+    assert e.refusal.startswith("vLLM refuses tensor parallel size 4: the model's 14 attention heads")
