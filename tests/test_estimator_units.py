@@ -363,3 +363,45 @@ def test_vllm_refusal_reaches_the_estimate(card):
     # parallel size; 4 does not.
     e = estimate(QWEN, BF16, 4096, VLLM10, gpus=4, generate=0, gpu_memory_bytes=card)
     assert e.refusal.startswith("vLLM refuses tensor parallel size 4: the model's 14 attention heads")
+
+
+# --- _estimate_transformers -----------------------------------------------------------------------------------------
+TF457 = parse_framework("transformers==4.57.0", PROFILES)
+TF438 = parse_framework("transformers==4.38.2", PROFILES)
+
+
+def test_transformers_fp32_cache():
+    # Qwen2-0.5B (config.json: 24 layers, 2 KV heads, head_dim 64); an fp32 cache holds K and V at 4 bytes:
+    # 24 * 2 * 2 * 64 * 4 = 24576 bytes per token.
+    e = estimate(QWEN, BF16, 1000, TF457, generate=24, kv_dtype=parse_kv_dtype("fp32"))
+    assert e.kv_cache == 24576 * 1024
+    assert e.generate == 24 and e.context == 1000
+
+
+def test_transformers_last_position_logits():
+    # content/frameworks.yaml: from 4.45 (logits_all_positions: false) generate() computes the logits of the last
+    # position only: bf16 logits batch * vocab * 2, their fp32 upcast batch * vocab * 4, plus the final hidden state
+    # tokens * hidden * 2. Qwen2-0.5B (vocab 151936, hidden 896), one token: the logits outweigh the layer's set.
+    e = estimate(QWEN, BF16, 1, TF457, generate=0)
+    assert e.activations == 151936 * 2 + 151936 * 4 + 1 * 896 * 2
+
+
+def test_transformers_sdpa_has_no_score_matrix():
+    # SDPA (the default attn) never materialises the T x T scores: Qwen2-0.5B, 1000 tokens in bf16 on 4.57 (no repeated
+    # K/V heads: grouped-query SDPA since 4.54), peak = the gated MLP set 3 * T * 4864 * 2 with the held hidden states,
+    # or the attention set 2 * qkv + T * 14 * 64 * 2 with them, whichever is larger.
+    t = 1000
+    at_mlp, at_attention = _held(QWEN, t, 2)
+    qkv = t * (14 + 2 * 2) * 64 * 2
+    expected = max(at_mlp + 3 * t * 4864 * 2, at_attention + 2 * qkv + t * 14 * 64 * 2)
+    assert estimate(QWEN, BF16, t, TF457, generate=0, attn="sdpa").activations == expected
+
+
+def test_transformers_decode_holds_two_cache_copies_before_4_42():
+    # content/frameworks.yaml: before 4.42 the first decoding step holds the cache twice (legacy tuple + DynamicCache),
+    # so with decode the peak, each 1024 more generated tokens add 2 x 1024 x 12288 bytes (bf16 K/V of Qwen2-0.5B:
+    # 24 * 2 * 2 * 64 * 2 = 12288 per token), plus one layer's K/V repeated to all 14 heads (modeling_qwen2.py's
+    # repeat_kv at 4.38, which its flash_attention_2 path calls too): 2 * 14 * 64 * 2 = 3584 bytes per token.
+    short = estimate(QWEN, BF16, 16, TF438, generate=1000, attn="flash_attention_2")
+    long = estimate(QWEN, BF16, 16, TF438, generate=2024, attn="flash_attention_2")
+    assert long.peak - short.peak == 2 * 1024 * 12288 + 1024 * 3584
