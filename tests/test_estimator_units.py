@@ -405,3 +405,12 @@ def test_transformers_decode_holds_two_cache_copies_before_4_42():
     short = estimate(QWEN, BF16, 16, TF438, generate=1000, attn="flash_attention_2")
     long = estimate(QWEN, BF16, 16, TF438, generate=2024, attn="flash_attention_2")
     assert long.peak - short.peak == 2 * 1024 * 12288 + 1024 * 3584
+
+
+def test_transformers_two_cards_each_repeat_their_own_layers_kv():
+    # device_map="auto" over 2 cards, 4.38, flash_attention_2: decoding, each card holds its layers' share of the
+    # two cache copies and repeats one of its own layers' K/V to 14 heads (3584 bytes per token, as above). 1024 more
+    # generated tokens add 2 x 1024 x 12288 (the cache twice, split over the cards) + 2 cards x 1024 x 3584.
+    short = estimate(QWEN, BF16, 16, TF438, generate=2024, gpus=2, attn="flash_attention_2")
+    long = estimate(QWEN, BF16, 16, TF438, generate=3048, gpus=2, attn="flash_attention_2")
+    assert sum(long.per_gpu_peak) - sum(short.per_gpu_peak) == pytest.approx(2 * 1024 * 12288 + 2 * 1024 * 3584, abs=4)
