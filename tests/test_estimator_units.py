@@ -414,3 +414,43 @@ def test_transformers_two_cards_each_repeat_their_own_layers_kv():
     short = estimate(QWEN, BF16, 16, TF438, generate=2024, gpus=2, attn="flash_attention_2")
     long = estimate(QWEN, BF16, 16, TF438, generate=3048, gpus=2, attn="flash_attention_2")
     assert sum(long.per_gpu_peak) - sum(short.per_gpu_peak) == pytest.approx(2 * 1024 * 12288 + 2 * 1024 * 3584, abs=4)
+
+
+def test_balanced_map_reserves_room_on_the_first_card_only():
+    # accelerate's device_map="auto" (get_balanced_memory, infer_auto_device_map): each card but the last may hold
+    # total/gpus + 1.25 layers; only the first keeps room for the largest module (here the tied embedding) beside the
+    # embedding it holds. Qwen2-0.5B in bf16: 494,032,768 parameters (its model card), embedding 151936 x 896, 24
+    # layers, no rotary buffer counted at 4.57 (overhead 0). Over 3 cards: first max(0, floor((cap - 2 emb) / layer)),
+    # second floor(cap / layer), the last the rest.
+    import math
+    weights, emb = 494_032_768 * 2, 151936 * 896 * 2
+    layer = (weights - emb) / 24
+    cap = weights / 3 + 1.25 * layer
+    first = max(0, math.floor((cap - 2 * emb) / layer))
+    second = min(24 - first, math.floor(cap / layer))
+    counts = [first, second, 24 - first - second]
+    # The layers per card, read off each card's decode slope: 1024 more tokens add the card's share of the cache and
+    # of the one layer's cache held again (4.57: cache + one layer, 12288 x 25/24 bytes per token over the model).
+    a = estimate(QWEN, BF16, 16, TF457, generate=4000, gpus=3)
+    b = estimate(QWEN, BF16, 16, TF457, generate=5024, gpus=3)
+    assert a.overhead == 0 and a.weights == weights
+    slopes = [(y - x) / 1024 / (12288 * 25 / 24) * 24 for x, y in zip(a.per_gpu_peak, b.per_gpu_peak)]
+    assert slopes == pytest.approx(counts)
+
+
+def test_balanced_map_counts_packed_lm_head_at_16_bits():
+    # GPTQ checkpoints keep embed_tokens and lm_head in fp16 (weight_bytes' docstring; AutoGPTQ quantizes only the
+    # decoder's linear layers): Qwen2-7B's untied lm_head (152064 x 3584) weighs 2 bytes a parameter in the split.
+    # 28 layers; K/V 28 * 2 * 4 * 128 * 2 = 57344 bytes per token; 4.57 holds the cache + one layer while decoding.
+    import math
+    gptq = parse_quantization("gptq-int4")
+    a = estimate(QWEN7, gptq, 16, TF457, generate=4000, gpus=2)
+    b = estimate(QWEN7, gptq, 16, TF457, generate=5024, gpus=2)
+    assert estimate(QWEN7, BF16, 16, TF457, generate=0).overhead == 0  # no rotary buffer counted at 4.57
+    weights, emb = a.weights, 152064 * 3584 * 2
+    head = emb
+    layer = (weights - emb - head) / 28
+    cap = weights / 2 + 1.25 * layer
+    first = max(0, min(28, math.floor((cap - max(layer, emb, head) - emb) / layer)))
+    slopes = [(y - x) / 1024 / (57344 * 29 / 28) * 28 for x, y in zip(a.per_gpu_peak, b.per_gpu_peak)]
+    assert slopes == pytest.approx([first, 28 - first])
