@@ -490,6 +490,24 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "gap (time): dropping prefill_repeat on the later cards changes a card's peak only where its attention set "
         "with the repeated K/V is the peak (Qwen3-0.6B on 8 cards at 4.38: 140523227 -> 136328923 bytes on card 7); "
         "testable, but the expected value needs that card's whole split derived, not done in the helper's time",
+    # generator/site/check.py (mutcheck)
+    **{f"generator.site.check.x_reader_equivalent__mutmut_{n}":
+       "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')" for n in (9, 14)},
+    "generator.site.check.x__differences__mutmut_10":
+        "equivalent on real pages: it only walks parsed JSON (json_findings; chart data read from an SVG's or PNG's "
+        "JSON), whose object keys are always str, so sorted(keys) orders them as sorted(keys, key=str) does",
+    "generator.site.check.x__unplanned_tables__mutmut_14":
+        "equivalent: follow is only tested for truth (safeio: os.stat if follow else os.lstat, 0 if follow else "
+        "O_NOFOLLOW); None is false as False is",
+    "generator.site.check.x__unplanned_tables__mutmut_19":
+        "equivalent: 'page' only words read_bounded's error message, and _unplanned_tables reports the error by its "
+        "type name alone (NotRegular/TooLarge), never its message",
+    "generator.site.check.x_check_site__mutmut_14":
+        "equivalent: writer._open_lock only tests required for truth ('... or required: raise'); None is false as "
+        "False is",
+    "generator.site.check.x_workbook_reader_view__mutmut_21":
+        "equivalent: the comprehension keeps only columns with a true d.width, so 'd.width or 1' is d.width as "
+        "'d.width or 0' is",
 }
 
 
