@@ -809,9 +809,29 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
     with open(results_path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     data["scopes"][name]["recheck"] = result
+    combine(data)
     with open(results_path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
     return result
+
+
+def combine(data: dict) -> None:
+    """The combined figures over the recorded scopes: the kill rate of the mutants run; the estimate for all their
+    mutants (a sampled scope's rate stands for its whole count); and the same after each --recheck, where one ran."""
+    scopes = data["scopes"]
+    totals = {key: sum(entry[key] for entry in scopes.values())
+              for key in ("mutants", "killed", "timeouts", "survived")}
+    totals["kill_rate_pct"] = round(100 * (totals["killed"] + totals["timeouts"]) / totals["mutants"], 1)
+    whole = {name: entry.get("sample", {}).get("of", entry["mutants"]) for name, entry in scopes.items()}
+    totals["mutants_in_scopes"] = sum(whole.values())
+    totals["estimated_kill_rate_pct_all_mutants"] = round(
+        sum(entry["kill_rate_pct"] * whole[name] for name, entry in scopes.items()) / sum(whole.values()), 1)
+    totals["estimated_kill_rate_pct_after_rechecks"] = round(
+        sum(entry.get("recheck", {}).get("kill_rate_pct_now", entry["kill_rate_pct"]) * whole[name]
+            for name, entry in scopes.items()) / sum(whole.values()), 1)
+    totals["sampled_scopes"] = sorted(name for name, entry in scopes.items() if "sample" in entry)
+    totals["rechecked_scopes"] = sorted(name for name, entry in scopes.items() if "recheck" in entry)
+    data["combined"] = {"scopes": sorted(scopes), **totals}
 
 
 def record(path: str, results: list, machine: str) -> None:
@@ -852,16 +872,7 @@ def record(path: str, results: list, machine: str) -> None:
     data["about"] = ("benchmarks/mutation.py: mutmut's results per scope (the latest run of each), and the combined "
                      "kill rate (killed + timeouts) / mutants over the scopes listed here; each survivor with why no "
                      "test kills it (SURVIVORS_EXPLAINED)")
-    totals = {key: sum(entry[key] for entry in scopes.values())
-              for key in ("mutants", "killed", "timeouts", "survived")}
-    totals["kill_rate_pct"] = round(100 * (totals["killed"] + totals["timeouts"]) / totals["mutants"], 1)
-    # A sampled scope's rate stands for all its mutants: the estimate weighs each scope's rate by its whole count.
-    whole = {name: entry.get("sample", {}).get("of", entry["mutants"]) for name, entry in scopes.items()}
-    totals["estimated_kill_rate_pct_all_mutants"] = round(
-        sum(entry["kill_rate_pct"] * whole[name] for name, entry in scopes.items()) / sum(whole.values()), 1)
-    totals["mutants_in_scopes"] = sum(whole.values())
-    totals["sampled_scopes"] = sorted(name for name, entry in scopes.items() if "sample" in entry)
-    data["combined"] = {"scopes": sorted(scopes), **totals}
+    combine(data)
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
 
