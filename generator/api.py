@@ -420,13 +420,17 @@ def _readable(report: dict) -> str:
         held = [("weights", v["weights_per_gpu_gib"]), ("activation peak", v["activation_peak_gib"]),
                 ("non-torch", v["non_torch_gib"]), ("CUDA graphs", v.get("cuda_graph_gib", 0))]
         pool = v["startup_reserve_gib"] - sum(value for _, value in held)
-        for label, value in glossary.drawn_parts(v["startup_reserve_gib"], held + [("KV cache", pool)], lang="en"):
+        # Hybrid-state models: this batch's state slots are pages of that KV cache (vllm.py _state_layout), drawn
+        # as a part of their own, as the calculator page draws them (calculator.js headlineParts).
+        state = min(report["state_gib"] / report["gpus"], max(pool, 0))
+        for label, value in glossary.drawn_parts(v["startup_reserve_gib"],
+                                                 held + [("state", state), ("KV cache", pool - state)], lang="en"):
             lines.append(f"    {label:<15}{value:>8.2f} GiB")
     else:
         lines.append(f"  {'peak':<13}{report['peak_gib']:>10.2f} GiB   {terms['peak']['text']}")
         for label, value in glossary.drawn_parts(report["peak_gib"], [
                 ("weights", report["weights_gib"]), ("KV cache", report["kv_cache_gib"]),
-                ("state", report.get("state_gib", 0)), ("activations", report["activations_gib"]),
+                ("state", report["state_gib"]), ("activations", report["activations_gib"]),
                 ("overhead", report["overhead_gib"])], lang="en"):
             lines.append(f"    {label:<11}{value:>10.2f} GiB")
     lines.append(f"  {'steady':<13}{report['steady_gib']:>10.2f} GiB   {terms['steady']['text']}")

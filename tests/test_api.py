@@ -112,6 +112,18 @@ def test_bad_input_raises_the_one_error_type(kwargs, words):
     assert words in str(caught.value)
 
 
+def test_a_quantized_cache_of_heads_that_are_not_whole_blocks_raises_the_one_error_type():
+    # Heads of 2560 / 32 = 80 values: 2.5 of q8_0's 32-value blocks, which llama_init_from_model refuses ("K cache
+    # type q8_0 with block size 32 does not divide n_embd_head_k=80", src/llama-context.cpp).
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2560,
+              "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32,
+              "intermediate_size": 10240, "vocab_size": 51200, "max_position_embeddings": 2048}
+    with pytest.raises(GeneratorError) as caught:
+        generator.estimate(config, quantization="q4_k_m", context=2048, kv_dtype="q8_0")
+    assert "does not divide n_embd_head_k=80" in str(caught.value)
+    assert generator.estimate(config, quantization="q4_k_m", context=2048).kv_cache_gib > 0
+
+
 def test_vllm_context_defaults_to_max_model_len():
     result = generator.estimate("Qwen2.5-7B-Instruct", quantization="bf16", framework="vllm==0.6.3",
                                 gpu="A100-80GB", max_model_len=8192, generate=100)

@@ -32,7 +32,7 @@ CONTENT = os.path.join(ROOT, "content")
 TEMPLATES = os.path.join(ROOT, "templates")
 SITE = {"title": "LLM 推理显存计算", "description": "大模型推理需要多少显存？"}
 OUTPUT_IDS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
-              "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
+              "out-state", "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
               "out-fits", "out-busiest", "out-capacity", "out-concurrency"]
 FITS_TEXT = {True: "能装下", False: "装不下"}
 DASH = "—"
@@ -114,9 +114,10 @@ def site_dir(tmp_path_factory, catalogue):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    # The site's icon and table script, which every page loads (site/plan.py writes them beside the calculator).
+    # The site's icon, stylesheet and table script, which every page loads (site/plan.py writes them beside the
+    # calculator).
     (folder / "assets").mkdir(exist_ok=True)
-    for name in ("favicon.svg", "site.js"):
+    for name in ("favicon.svg", "style.css", "site.js"):
         (folder / "assets" / name).write_bytes((Path(TEMPLATES) / name).read_bytes())
     return folder
 
@@ -192,8 +193,10 @@ _RUN_CASES = """(cases) => {
     for (const element of document.querySelectorAll(".error[id^=err-]")) {
       errors[element.id] = element.hidden ? "" : element.textContent;
     }
-    results.push({ outputs, errors, report: window.vramCalculator.last,
-                   bar: $("out-bar").children.length, invalid: document.querySelectorAll("[aria-invalid=true]").length });
+    // The bar's segments and the legend's items: [class, text].
+    const items = (id) => Array.from($(id).children).map((e) => [(e.firstElementChild || e).className, e.textContent]);
+    results.push({ outputs, errors, report: window.vramCalculator.last, legend: items("out-legend"),
+                   segments: items("out-bar"), bar: $("out-bar").children.length, invalid: document.querySelectorAll("[aria-invalid=true]").length });
   }
   return results;
 }""" % json.dumps(OUTPUT_IDS)
@@ -403,6 +406,9 @@ def _python_report(case) -> dict:
     if code == 2 and case["engine"] == "vllm":
         # A run vLLM would refuse (it would not start, or not serve this request): the page must say the same.
         return {"refused": err.getvalue().strip().removeprefix("error: ")}
+    if code == 2 and case["engine"] == "llama.cpp" and "does not divide n_embd_head_k" in err.getvalue():
+        # A quantized cache of heads that are not whole blocks (a pasted config): the page refuses it the same.
+        return {"refused_kv": err.getvalue().strip().removeprefix("error: ")}
     if code == 2 and case["engine"] == "transformers" and "cannot run" in err.getvalue():
         # A release older than the family's first (estimator.check_family_release): the page refuses it the same.
         return {"refused_framework": err.getvalue().strip().removeprefix("error: ")}
@@ -415,7 +421,7 @@ def _expected_text(report: dict) -> dict:
         "out-model": report["model"], "out-params": f"{report['params_total']:,}",
         "out-quantization": report["quantization"], "out-framework": report["framework"],
         "out-weights": f"{report['weights_gib']:.2f}", "out-kv-cache": f"{report['kv_cache_gib']:.2f}",
-        "out-activations": f"{report['activations_gib']:.2f}", "out-overhead": f"{report['overhead_gib']:.2f}",
+        "out-state": f"{report['state_gib']:.2f}", "out-activations": f"{report['activations_gib']:.2f}", "out-overhead": f"{report['overhead_gib']:.2f}",
         "out-peak": f"{report['peak_gib']:.2f}", "out-steady": f"{report['steady_gib']:.2f}",
         "out-per-gpu": ", ".join(f"{p:.2f}" for p in report["per_gpu_peak_gib"]),
         "out-gpu": DASH, "out-gpu-memory": DASH, "out-fits": DASH, "out-busiest": DASH,
@@ -446,7 +452,7 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
     started = time.perf_counter()
     results = page.run(cases)
     browser_seconds = time.perf_counter() - started
-    engines, quants, pasted, refused, too_large = set(), set(), 0, 0, 0
+    engines, quants, pasted, refused, too_large, states = set(), set(), 0, 0, 0, 0
     for case, result in zip(cases, results):
         expected = _python_report(case)
         pasted += bool(case["config"])
@@ -463,6 +469,11 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
                                                                   detail=expected["refused_framework"]), \
                 (case, result["errors"])
             continue
+        if "refused_kv" in expected:
+            assert result["report"] is None, case
+            want = page_word("err.engine", "zh-CN", detail=expected["refused_kv"])
+            assert result["errors"]["err-kv-dtype"] == want, (case, result["errors"])
+            continue
         if max(expected[k] for k in ("weights_gib", "kv_cache_gib", "activations_gib", "peak_gib", "steady_gib")) \
                 * 2 ** 30 > 2 ** 53:
             # Past 2^53 bytes (a 671B model at the page's limits) a JS number is no longer exact: the page says so.
@@ -474,11 +485,19 @@ def test_page_matches_the_python_estimator(page, catalogue, tmp_path, monkeypatc
         # The page's own report (before formatting) equals the CLI's JSON to the last bit.
         assert result["report"] == expected, case
         assert result["bar"] >= 1 or expected["peak_gib"] == 0, case  # -ngl 0: nothing on the card
+        # Hybrid-state models: the state is a part of the bar and the legend of its own (vLLM: when the request is
+        # served, its state pages come out of the pre-allocated KV cache); no state, no such part.
+        legend = [key for key, _ in result["legend"]]
+        if not expected["state_gib"]:
+            assert "key-state" not in legend, (case, legend)
+        elif "kv_cache_capacity_tokens" not in expected or expected.get("fits"):
+            assert "key-state" in legend, (case, legend)
+            states += 1
         engines.add(case["engine"])
         quants.add(parse_quantization(case["quantization"]).format)
     assert engines == {"transformers", "vllm", "llama.cpp"}
     assert {"float", "fp8", "gptq", "awq", "gguf"} <= quants
-    assert pasted >= 40 and too_large <= 10
+    assert pasted >= 40 and too_large <= 10 and states >= 10
     # Five of the eleven frameworks are vLLM releases, which refuse what does not fit the card: under a third.
     assert 0 < refused < len(cases) // 3, refused
     page.check_clean()
@@ -517,6 +536,38 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
             continue
         assert result["report"] == expected, (log.id, {k: v for k, v in result["errors"].items() if v})
     assert sum("refused" in _python_report(c) for c in cases) >= sum(log.observed_kind == "refused" for log in logs)
+    page.check_clean()
+
+
+_STATE_RUNS = [("transformers", "5.3.0", "bf16", ""), ("llama.cpp", "", "bf16", ""), ("llama.cpp", "", "q4_k_m", ""),
+               ("vllm", "0.11.0", "bf16", "H100-80GB")]
+
+
+@pytest.mark.parametrize("model", ["NVIDIA-Nemotron-Nano-9B-v2", "Qwen3-Next-80B-A3B-Instruct", "Qwen2.5-7B-Instruct"])
+def test_bar_and_legend_draw_the_state_of_a_hybrid_model(page, catalogue, monkeypatch, model):
+    """A hybrid-state model's state is a segment and a legend item of its own on every engine, labelled from the
+    page's words, its value the report's state_gib (vLLM: per the whole reserve, taken from the KV cache it
+    pre-allocates); a pure-attention model has none. Before, the page folded it into "not at once"."""
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)
+    cases = [{"model": model, "quantization": quantization, "context": 4096, "generate": 0, "batch": 4,
+              "framework": f"{engine}=={version}" if version else engine, "engine": engine, "version": version,
+              "gpus": 4 if model.startswith("Qwen3-Next") and engine != "llama.cpp" else 1, "kv_dtype": "",
+              "gpu": gpu, "config": "", "config_path": None} for engine, version, quantization, gpu in _STATE_RUNS]
+    hybrid = catalogue.models[model].architecture.is_hybrid
+    for case, result in zip(cases, page.run(cases)):
+        expected = _python_report(case)
+        assert result["report"] == expected, case
+        states = [text for key, text in result["legend"] if key == "key-state"]
+        if not hybrid:
+            assert expected["state_gib"] == 0 and states == [], (case, result["legend"])
+            assert all("seg-state" not in key for key, _ in result["segments"]), case
+            continue
+        label = page_word("result.state-pool" if case["engine"] == "vllm" else "result.state", "zh-CN")
+        assert len(states) == 1 and states[0].startswith(label + " "), (case, result["legend"])
+        shown = float(states[0][len(label):].split()[0])
+        # Shown to two decimals, the parts adding up to the headline (drawnParts: a part may be 0.01 off).
+        assert abs(shown - expected["state_gib"]) <= 0.011, (case, states, expected["state_gib"])
+        assert any(key == "seg seg-state" for key, _ in result["segments"]), (case, result["segments"])
     page.check_clean()
 
 
@@ -605,6 +656,37 @@ def test_invalid_inputs_show_a_message_and_no_nan(page):
     assert not any(again["errors"].values())
     text = page.page.inner_text("body")
     assert "NaN" not in text and "undefined" not in text and "Infinity" not in text
+    page.check_clean()
+
+
+def test_a_quantized_cache_of_heads_that_are_not_whole_blocks_is_refused_as_the_cli_does(page, tmp_path):
+    """phi-2's heads (2560 / 32 = 80 values) are 2.5 blocks of 32: llama_init_from_model refuses a q8_0, q4_0,
+    q5_1 or iq4_nl cache for them ("K cache type q4_0 with block size 32 does not divide n_embd_head_k=80",
+    src/llama-context.cpp), with -fa auto (the default since b6327) and on; the 16-bit cache runs. The page says
+    what the CLI says, under the KV cache field, and computes the 16-bit run to the last bit."""
+    config = _FAMILY_FILES["phi-2"]["config"]
+    path = tmp_path / "config.json"
+    text = json.dumps(config)
+    path.write_text(text, encoding="utf-8")
+    cases = [{"model": "__config_json__", "config": text, "config_path": str(path), "quantization": "q4_k_m",
+              "context": 4096, "generate": 0, "batch": 1, "framework": framework, "engine": "llama.cpp",
+              "version": framework.partition("==")[2], "gpus": 1, "kv_dtype": kv, "gpu": "", "flash_attn": flash,
+              "touch": "config"}
+             for framework, kv, flash in (("llama.cpp", "q4_0", ""), ("llama.cpp", "q8_0", "on"),
+                                          ("llama.cpp==b7000", "iq4_nl", "auto"), ("llama.cpp==b4000", "q5_1", "on"),
+                                          ("llama.cpp", "16-bit", ""), ("llama.cpp", "fp32", "off"))]
+    refused = 0
+    for case, result in zip(cases, page.run(cases)):
+        expected = _python_report(case)
+        if "refused_kv" in expected:
+            assert "with block size 32 does not divide n_embd_head_k=80" in expected["refused_kv"]
+            assert result["report"] is None, case
+            assert result["errors"]["err-kv-dtype"] == page_word("err.engine", "zh-CN", detail=expected["refused_kv"])
+            refused += 1
+        else:
+            assert result["errors"] == {k: "" for k in result["errors"]}, (case, result["errors"])
+            assert result["report"] == expected, case
+    assert refused == 4
     page.check_clean()
 
 

@@ -370,6 +370,8 @@ def test_the_exports_are_the_estimators_own_constants(data):
         (data["transformers"]["fp32_bytes"], transformers_engine.FP32_BYTES),
         (data["llamacpp"]["default_ubatch"], llamacpp.DEFAULT_UBATCH),
         (data["llamacpp"]["unquantized_kv"], list(est.LLAMA_CPP_UNQUANTIZED_KV)),
+        (data["llamacpp"]["kv_type_block"], {name: llamacpp.kv_block_size(name) for name in llamacpp.KV_TYPE_BYTES}),
+        (data["transformers"]["exllama_temp_state_bytes"], est.EXLLAMA_TEMP_STATE_BYTES),
         (data["gguf"]["rules"]["qk_bump"], gguf_mix.RULE_TABLES["qk_bump"]),
         (data["gguf"]["layers_70b"], gguf_mix.LAYERS_70B),
         (data["config"]["defaults"], reader.CONFIG_DEFAULTS),
@@ -382,7 +384,7 @@ def test_the_exports_are_the_estimators_own_constants(data):
     # The page's whitespace is str.isspace()'s: the 29 code points Python strips (the Unicode White_Space
     # characters plus the four ASCII separators U+001C..U+001F that str.split() also takes).
     assert len(data["page"]["py_whitespace"]) == 29
-    assert all(ch.isspace() for ch in data["page"]["py_whitespace"])
+    assert data["page"]["py_whitespace"] == "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 
 
 # Where a ggml type or GGUF mix name may be written as a string: the port of llama-quant.cpp's per-tensor if-chain

@@ -164,6 +164,30 @@ def test_impossible_runs_are_refused(monkeypatch, argv, message):
     assert result.code == 2 and message in result.err and result.err.count("\n") == 1 and result.out == ""
 
 
+# Phi-2's attention (config.json: hidden_size 2560, 32 heads, 32 KV heads: heads of 80) on a Llama body.
+HEADS_OF_80 = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2560,
+               "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32,
+               "intermediate_size": 10240, "vocab_size": 51200, "max_position_embeddings": 2048}
+
+
+@pytest.mark.parametrize("kv_dtype, flash", [("q4_0", ()), ("q8_0", ("--flash-attn", "on")),
+                                             ("iq4_nl", ("--flash-attn", "auto")), ("q5_1", ())])
+def test_a_quantized_cache_of_heads_that_are_not_whole_blocks_is_refused(tmp_path, kv_dtype, flash):
+    """llama_init_from_model (src/llama-context.cpp) refuses the context with "K cache type %s with block size %u
+    does not divide n_embd_head_k=%u": every cache type here has blocks of 32 (ggml's type table) and 80 is 2.5 of
+    them. The 16-bit cache (blocks of 1) runs; -fa off stops at the quantized V cache's own refusal first."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(HEADS_OF_80), encoding="utf-8")
+    argv = ("estimate", "--config", str(config), "--quantization", "q4_k_m", "--context", "2048")
+    result = run_cli(*argv, "--kv-dtype", kv_dtype, *flash)
+    line = f"K cache type {kv_dtype} with block size 32 does not divide n_embd_head_k=80"
+    assert result.code == 2 and result.out == "" and result.err.count("\n") == 1, result.err
+    assert f'("{line}")' in result.err and "--kv-dtype 16-bit" in result.err
+    assert run_cli(*argv, "--kv-dtype", "16-bit", *flash).code == 0
+    off = run_cli(*argv, "--kv-dtype", kv_dtype, "--flash-attn", "off")
+    assert off.code == 2 and "V cache quantization requires flash_attn" in off.err
+
+
 def test_context_above_the_maximum_is_warned(monkeypatch):
     monkeypatch.chdir(ROOT)
     report = _cpp("--context", "200000", "--framework", "llama.cpp")

@@ -173,3 +173,26 @@ def test_held_hidden_states_are_the_measured_count():
             count = 4 if row["layers"] >= 2 else 3
             assert count <= row["hidden_states_at_peak"] < count + 0.2, (run["transformers"], row)
             assert tf.held_hidden_states(type("A", (), {"layers": row["layers"]})())[0] == count
+
+
+def test_the_4bit_gptq_overhead_is_the_exllama_kernels_two_buffers():
+    """transformers' GPTQConfig.post_init sets exllama_config {"version": ExllamaVersion.ONE} when a checkpoint names
+    none (the Qwen GPTQ-Int4 files say {"version": 1}), and auto-gptq 0.7.1's autogptq_post_init
+    (auto_gptq/modeling/_utils.py) then allocates per GPU, for the exllama (v1) kernel without act-order:
+    temp_dq = torch.zeros((1, max_dq_buffer_size), float16), max_dq_buffer_size = max(qweight.numel() * 8), and
+    temp_state = torch.zeros((max_input_len, max_inner_outer_dim), float16) with both left at 1.
+    Qwen2-7B's largest quantized matrix is gate_proj/up_proj, hidden 3584 x intermediate 18944 (config.json); its
+    qweight is (3584 / 8, 18944) int32 words, 8 values each. 8-bit GPTQ runs another kernel with no such buffers,
+    and both formats have the same rotary tables, so the overheads differ by exactly the two buffers."""
+    arch = arch_of("Qwen2-7B-Instruct")
+    config = MODELS["Qwen2-7B-Instruct"]["config"]
+    hidden, intermediate = config["hidden_size"], config["intermediate_size"]
+    assert (hidden, intermediate) == (3584, 18944)
+    temp_dq = (hidden // 8) * intermediate * 8 * 2
+    temp_state = 1 * 1 * 2
+
+    def overhead(quant, gpus=1):
+        return estimate(arch, parse_quantization(quant), 1, TF446, generate=16, gpus=gpus).overhead
+
+    assert overhead("gptq-int4") - overhead("gptq-int8") == temp_dq + temp_state == 135_790_594
+    assert overhead("gptq-int4", 2) - overhead("gptq-int8", 2) == 2 * (temp_dq + temp_state)  # one pair per GPU

@@ -79,15 +79,37 @@ def test_cache_types_take_their_block_sizes_from_ggmls_type_table():
         assert kv_block_size(name) == block and bytes_per_value == size / block, name
 
 
-def test_a_quantized_cache_needs_rows_of_whole_blocks():
+def test_a_quantized_cache_needs_heads_of_whole_blocks():
+    """llama_init_from_model (src/llama-context.cpp, ggml-org/llama.cpp 4c7103b9) refuses the context with
+    ``"%s: K cache type %s with block size %u does not divide n_embd_head_k=%u\\n"``; a stories15M run (dim 288,
+    6 heads: heads of 48) logged "llama_init_from_model: K cache type q8_0 with block size 32 does not divide
+    n_embd_head_k=48". Heads of 128 (Llama-3.1-8B) are 4 blocks of 32; f16/bf16/f32 have blocks of 1."""
     from dataclasses import replace
 
-    from generator.calc.llamacpp import kv_fits_head
-    llama = MODELS["Llama-3.1-8B"].require_architecture()          # head_dim 128: 4 blocks of 32
-    assert kv_fits_head(llama, "q4_0") and kv_fits_head(llama, "q8_0") and kv_fits_head(llama, "f16")
-    eighty = replace(llama, head_dim=80)                             # 80 = 2.5 blocks of 32
-    assert not kv_fits_head(eighty, "q4_0") and not kv_fits_head(eighty, "q8_0") and kv_fits_head(eighty, "f16")
-    assert kv_fits_head(MODELS["DeepSeek-V3"].require_architecture(), "q4_0")  # MLA caches the latent, not heads
+    from generator.calc.llamacpp import kv_block_refusal, kv_head_widths
+    llama = MODELS["Llama-3.1-8B"].require_architecture()
+    for kv_type in ("q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", "f16", "bf16", "f32"):
+        assert kv_block_refusal(llama, LlamaCppRun(4096, kv_type=kv_type)) == ()
+    stories = replace(llama, hidden_size=288, heads=6, kv_heads=6, head_dim=48)
+    assert kv_block_refusal(stories, LlamaCppRun(4096, kv_type="q8_0")) == (
+        48, "K cache type q8_0 with block size 32 does not divide n_embd_head_k=48")
+    assert kv_block_refusal(stories, LlamaCppRun(4096, kv_type="f16")) == ()
+    # Phi-2's heads: 2560 / 32 = 80 values, 2.5 blocks of 32. The rows of all 32 KV heads (2560 values) would
+    # divide, but ggml views the cache head by head: ggml_row_size(type, n_embd_head_k) is the row stride.
+    eighty = replace(llama, head_dim=80)
+    assert kv_block_refusal(eighty, LlamaCppRun(4096, kv_type="q4_0"))[0] == 80
+    assert kv_block_refusal(eighty, LlamaCppRun(4096, kv_type="bf16")) == ()
+    # MLA: "n_embd_head_k = 576, n_embd_head_v = 512" with the latent cache (GLM-4.7-Flash's load log, ollama issue
+    # #15855); before it DeepSeek-V3's "n_embd_k_gqa = 24576, n_embd_v_gqa = 16384" over 128 heads (PR #11397's
+    # logs): 192 and 128. Every one of them is whole blocks of 32.
+    deepseek = MODELS["DeepSeek-V3"].require_architecture()
+    assert kv_head_widths(deepseek, LlamaCppRun(4096, mla_latent_cache=True)) == ((576,), (512,))
+    assert kv_head_widths(deepseek, LlamaCppRun(4096)) == ((24576 // 128,), (16384 // 128,))
+    assert kv_block_refusal(deepseek, LlamaCppRun(4096, kv_type="q4_0", mla_latent_cache=True)) == ()
+    # A V head that does not divide while K does: llama.cpp's V line, which prints n_embd_head_v as n_embd_head_k.
+    odd_v = replace(deepseek, kv_lora_rank=496, qk_rope_head_dim=80)   # K 576 = 18 blocks, V 496 = 15.5 blocks
+    assert kv_block_refusal(odd_v, LlamaCppRun(4096, kv_type="q8_0", mla_latent_cache=True)) == (
+        496, "V cache type q8_0 with block size 32 does not divide n_embd_head_k=496")
 
 
 def test_kv_layer_bytes_layer_by_layer():

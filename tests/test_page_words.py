@@ -64,6 +64,14 @@ def test_the_table_scripts_fallback_words_are_the_page_words():
         assert (zh, en) == (i18n.PAGE_WORDS[key]["zh-CN"], i18n.PAGE_WORDS[key]["en"]), key
 
 
+def test_a_page_that_runs_only_the_table_script_carries_the_words_it_reads():
+    # Model and "what fits" pages carry pages.SCRIPT_WORDS["site.js"], not every word: the list is what site.js reads.
+    from generator.render.pages import SCRIPT_WORDS
+    read = set(re.findall(r'\bword\("([a-z][a-z0-9.-]+)"', _read("site.js")))
+    assert len(read) == 5 and sorted(read) == sorted(SCRIPT_WORDS["site.js"])
+    assert set(SCRIPT_WORDS) == {"site.js"}
+
+
 def test_the_page_language_picks_the_words():
     assert i18n.page_word("url.unknown-model", "en", value="x") == "The link names a model “x” that is not in the list"
     assert i18n.page_word("url.unknown-model", "zh-CN", value="x") == "链接里的模型 “x” 不在列表中"

@@ -78,6 +78,8 @@ def test_page_is_readable_and_stays_local(tab, server, tmp_path, page_path, widt
     requests, failures, errors = [], [], []
     tab.on("request", lambda request: requests.append(request.url))
     tab.on("requestfailed", lambda request: failures.append(request.url))
+    # A shared file the page names but the build did not write (its stylesheet, scripts, icon) answers 404: a failure.
+    tab.on("response", lambda response: response.status >= 400 and failures.append(f"{response.status} {response.url}"))
     tab.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{server}/{page_path}", wait_until="load")
     screenshot = tmp_path / f"{page_path.replace('/', '_')}-{width_name}.png"

@@ -1,12 +1,15 @@
 """Readers first (issue 12), without a browser: what the build writes for phones, charts, navigation and the
 answer-first picker and grid. The browser checks are in tests/test_pages_in_browser.py."""
 
+import json
 import os
 import re
 
 import pytest
 
 from conftest import ROOT, SEED_HTML, repo_plan
+from generator.render import i18n
+from generator.render.pages import SCRIPT_WORDS
 from generator.tables import estimates
 from generator.site.check import html_tables
 from generator.render.formatting import format_number
@@ -113,9 +116,56 @@ def test_picker_on_the_index_and_the_guide_with_the_estimators_data(plan):
         text = _text(plan, path)
         assert text.index('id="picker"') < text.index('<div class="table-wrap">')  # the answer comes first
         assert f'<script src="{root}calculator/calculator.js"></script>' in text
+        assert f'<script src="{root}assets/picker.js"></script>' in text
         assert '<script type="application/json" id="estimator-data">' in text
         assert '<option value="">我的显存（手动填写）</option>' in text
     assert 'id="picker"' not in _text(plan, SEED_HTML)
+
+
+# A <script> element: its attributes and its text (the text ends at the first "</script", as the HTML parser has it).
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script", re.S | re.I)
+
+
+def test_pages_carry_their_data_and_load_the_shared_scripts(plan):
+    """The site's scripts and stylesheet are files every page shares (site/plan.py writes them to assets/ and
+    calculator/): a page carries only its own data, as JSON islands, and no executable inline script (the picker's
+    ~200 lines and the table script's ~160 were inlined into every page that ran them, the stylesheet's ~120 into
+    every page). Every script a page loads is a file of the build, byte for byte the template it comes from."""
+    for name in ("site.js", "picker.js", "style.css"):
+        with open(f"{ROOT}/templates/{name}", "rb") as handle:
+            assert plan.files[f"assets/{name}"] == handle.read(), name
+    with open(f"{ROOT}/templates/style.css", encoding="utf-8") as handle:
+        stylesheet = [line for line in handle.read().splitlines() if len(line) > 40]
+    pages = [path for path in plan.files if path.endswith(".html") and not path.startswith(("_layouts/", "_includes/"))]
+    assert len(pages) > 50 and "index.html" in pages and "fits/8gb.html" in pages
+    for path in pages + ["_includes/picker.html"]:
+        text = _text(plan, path)
+        folder = os.path.dirname(path)
+        for attrs, body in _SCRIPT.findall(text):
+            src = re.search(r'\bsrc="([^"]*)"', attrs)
+            if src:
+                assert body == "", (path, attrs)
+                target = src.group(1)
+                # Relative to the page, or to the site's root in Jekyll's include (root "/").
+                target = target[1:] if target.startswith("/") else os.path.normpath(os.path.join(folder, target))
+                assert target in plan.files, (path, src.group(1))
+            else:
+                assert re.fullmatch(r' type="application/json" id="[a-z-]+"', attrs), (path, attrs)
+        # The words for its scripts: the few the table script reads, or every word where the calculator's estimator
+        # runs (the calculator, the picker); the page's language either way.
+        islands = re.findall(r'<script type="application/json" id="page-words">(.*?)</script>', text, re.S)
+        if path != "_includes/picker.html":
+            words = json.loads(islands[0])
+            want = i18n.page_words("zh-CN")
+            if "calculator.js" not in text:
+                want = {key: want[key] for key in SCRIPT_WORDS["site.js"]}
+            assert len(islands) == 1 and words == want, (path, sorted(words)[:8])
+        # The stylesheet likewise: linked, not inlined (the calculator keeps a <style> of its own widgets' rules).
+        if path != "_includes/picker.html":
+            assert f'<link rel="stylesheet" href="{"../" * path.count("/")}assets/style.css">' in text, path
+        assert not any(line in text for line in stylesheet), path
+    picker_pages = [path for path in pages if 'id="picker"' in _text(plan, path)]
+    assert {"index.html", JEKYLL_INDEX, "posts/llm-inference-vram-guide.html"} <= set(picker_pages)
 
 
 def test_the_2024_post_points_to_its_update_and_every_post_to_the_calculator(plan):

@@ -18,7 +18,8 @@ from generator.calc import vllm as vllm_engine
 from generator.calc.architecture import (Architecture, kv_cache_bytes_per_token, param_breakdown, remembered_hash,
                                          state_bytes_per_sequence)
 from generator.calc.gguf_mix import gguf_layout
-from generator.calc.llamacpp import DEFAULT_UBATCH, LlamaCppRun, layer_devices, llamacpp_memory, padded_ctx
+from generator.calc.llamacpp import (DEFAULT_UBATCH, LlamaCppRun, kv_block_refusal, kv_block_size, layer_devices,
+                                      llamacpp_memory, padded_ctx)
 from generator.core.errors import GeneratorError
 
 GIB = 2 ** 30
@@ -50,10 +51,18 @@ QUANT_GROUP_SIZE = 128
 # config.json). Applied to every GPTQ/AWQ checkpoint of that shape: the benchmark's Int4/AWQ rows move by
 # 0.12 GiB either way, within their scatter.
 QUANT_PADDED_INTERMEDIATE = {29568: 29696}
-# auto-gptq's exllama v2 kernel (4-bit GPTQ): one fp16 scratch the size of the largest dequantized matrix per GPU,
-# plus this many bytes (in the estimator since its first version, bfce02c; no source was recorded for the 128, which
-# is far below the GiB resolution of any table).
-GPTQ_SCRATCH_EXTRA_BYTES = 128
+# The exllama kernel's buffers (4-bit GPTQ): transformers' GPTQConfig.post_init sets exllama_config to
+# {"version": ExllamaVersion.ONE} when the checkpoint names none (the Qwen GPTQ-Int4 config.json files say
+# {"version": 1}), so optimum loads auto-gptq's exllama (v1) QuantLinear and autogptq_post_init
+# (auto_gptq/modeling/_utils.py, auto-gptq 0.7.1) allocates on each GPU:
+#   temp_dq = torch.zeros((1, max_dq_buffer_size), dtype=torch.float16), max_dq_buffer_size = the largest
+#     qweight.numel() * 8 = in_features * out_features: the largest dequantized matrix, 2 bytes a value;
+#   temp_state = torch.zeros((max_input_len, max_inner_outer_dim), dtype=torch.float16), where without act-order
+#     (desc_act false, as in the Qwen checkpoints) max_input_len = 1 and max_inner_outer_dim stays 1: 2 bytes.
+# (The 128 this term once added has no source in that path: it is the "+ 128" of the exllama v2 kernel's
+# temp_dq_size, whose scratch_space_fixed also holds outfeatures x 2048 x 8 x 4 bytes of forward scratch: about
+# 1.2 GiB for Qwen2-7B, which the benchmark's 6.06 GiB at input 1 leaves no room for.)
+EXLLAMA_TEMP_STATE_BYTES = 1 * 1 * 2
 # accelerate's balanced map (get_balanced_memory): each GPU but the last may hold total/gpus + 1.25 layers.
 BALANCED_MAP_HEADROOM_LAYERS = 1.25
 
@@ -586,8 +595,8 @@ def _estimate_transformers(arch, quant, context, framework, generate, batch, gpu
 
     # Overheads that live as long as the model does.
     rope = tf_engine.rope_table_bytes(arch, framework, act)
-    # auto-gptq's exllama v2 kernel keeps one fp16 scratch the size of the largest dequantized matrix per GPU.
-    scratch_per_gpu = largest * 2 + GPTQ_SCRATCH_EXTRA_BYTES if quant.format == "gptq" and quant.bits == 4 else 0
+    # The exllama kernel's temp_dq (the largest dequantized matrix in fp16) and temp_state on each GPU.
+    scratch_per_gpu = largest * 2 + EXLLAMA_TEMP_STATE_BYTES if quant.format == "gptq" and quant.bits == 4 else 0
     flash = attn != "eager"
     # SDPA/eager before 4.54 repeat the grouped K/V heads: over the prompt in prefill, over the cache in decode.
     prefill_repeat = tf_engine.expanded_kv_bytes(arch, framework, attn, context * batch, act)
@@ -780,13 +789,16 @@ def _estimate_vllm(arch, quant, context, framework, generate, batch, gpus, kv_dt
             steady=int(weights + kv_needed + state + plan.non_torch * gpus), per_gpu_peak=(per_gpu,) * gpus,
             gpus=gpus, context=context, generate=generate, batch=batch, vllm=plan, refusal=refusal,
             warnings=plan.warnings, state=state)
+    # With a card, the state slots of this batch are pages of the KV cache vLLM pre-allocates (V1's hybrid
+    # manager, vllm.py _state_layout): inside the startup reserve, and held while decoding as in the branch above.
     per_gpu = int(max(plan.budget, plan.weights + plan.activation_peak + plan.non_torch))
     return Estimate(
         weights=int(weights), kv_cache=kv_needed, activations=plan.activation_peak * gpus,
-        overhead=plan.non_torch * gpus, peak=per_gpu * gpus, steady=int(weights + kv_needed + plan.non_torch * gpus),
+        overhead=plan.non_torch * gpus, peak=per_gpu * gpus,
+        steady=int(weights + kv_needed + state + plan.non_torch * gpus),
         per_gpu_peak=(per_gpu,) * gpus, gpus=gpus, context=context, generate=generate, batch=batch,
         kv_cache_capacity_tokens=plan.capacity_tokens, max_concurrency=plan.concurrency(request), vllm=plan,
-        refusal=refusal, warnings=plan.warnings,
+        refusal=refusal, warnings=plan.warnings, state=state,
     )
 
 
@@ -861,6 +873,14 @@ def _estimate_llama_cpp(arch, quant, context, framework, generate, batch, gpus, 
     run = LlamaCppRun(n_ctx=n_ctx, n_ubatch=min(n_ubatch, n_ctx), flash_attention=flash, n_gpu_layers=n_gpu_layers,
                       gpus=gpus, kv_type=kv_type, swa_cache=framework.swa_cache,
                       mla_latent_cache=framework.mla_compressed_cache, mla_v_cache=framework.mla_v_cache)
+    refusal = kv_block_refusal(arch, run)
+    if refusal:
+        # llama_init_from_model (src/llama-context.cpp) refuses the context; builds without the check (before -fa
+        # auto, or -fa on before PR #21586) read heads that start mid-block (generator/calc/llamacpp.py).
+        width, line = refusal
+        raise GeneratorError(f"llama.cpp refuses a {kv_type} cache for heads of {width} values, not a whole number "
+                             f"of its {kv_block_size(kv_type)}-value blocks (\"{line}\")",
+                             fix="use the 16-bit cache (--kv-dtype 16-bit)")
     memory = llamacpp_memory(arch, _llama_cpp_mix(quant), run)
     state_cards, state_host = llamacpp_state_bytes(arch, batch, n_gpu_layers, gpus)
     per_gpu = tuple(int(p + s) for p, s in zip(memory.per_card, state_cards))

@@ -24,7 +24,9 @@ Sources (the build boundaries are in content/frameworks.yaml):
   - since PR #19067 ("kv-cache : support V-less cache", 2026-01-24: "store combined latent data represented
     by the K cache ... almost x2 less memory"): the K latent only, 576 per layer.
 * A quantized V cache needs flash attention: llama_init_from_model refuses it otherwise ("V cache
-  quantization requires flash_attn").
+  quantization requires flash_attn"). A quantized cache needs heads of whole blocks (kv_block_refusal): "K cache
+  type q4_0 with block size 32 does not divide n_embd_head_k=80" (llama_init_from_model, -fa auto and, since
+  PR #21586, -fa on).
 * Compute buffer: ggml-alloc frees a tensor after its last use and reuses the memory; the reserve graph has
   n_ubatch tokens and all n_ctx cells, with every token an output. The stages (f32 activations):
   - attention without flash attention: the residual stream, the f32 KQ mask (n_kv x ubatch), Q, the KQ
@@ -216,13 +218,44 @@ def llamacpp_memory(arch: Architecture, mix: str, run: LlamaCppRun) -> LlamaCppM
 
 
 def kv_block_size(kv_type: str) -> int:
-    return BLOCK.get(kv_type, (1, 2))[0]
+    """Values in one block of a cache type (ggml's type table: 32 for q8_0, q4_0, q4_1, q5_0, q5_1 and iq4_nl;
+    1 for f16, bf16 and f32)."""
+    return BLOCK[kv_type][0]
 
 
-def kv_fits_head(arch: Architecture, kv_type: str) -> bool:
-    """Quantized cache rows must split into whole blocks (ggml refuses the type otherwise)."""
-    return arch.head_dim % kv_block_size(kv_type) == 0 if not arch.is_mla else True
+def kv_head_widths(arch: Architecture, run: LlamaCppRun) -> tuple:
+    """(n_embd_head_k, n_embd_head_v): one cached head's K and V widths as llama.cpp's hparams hold them. MLA with
+    the latent cache: K is the latent and the rope key (576), V the latent (512) ("n_embd_head_k = 576,
+    n_embd_head_v = 512" in GLM-4.7-Flash load logs); before it, one head's nope + rope key and its value. Gemma 4's
+    global layers cache heads of their own size: every size is checked."""
+    if arch.is_mla:
+        if run.mla_latent_cache:
+            return ((arch.kv_lora_rank + arch.qk_rope_head_dim,), (arch.kv_lora_rank,))
+        return ((arch.qk_nope_head_dim + arch.qk_rope_head_dim,), (arch.v_head_dim,))
+    widths = tuple(sorted({arch.head_dim, arch.global_head_dim or arch.head_dim}))
+    return widths, widths
+
+
+def kv_block_refusal(arch: Architecture, run: LlamaCppRun) -> tuple:
+    """llama.cpp's refusal of a quantized cache whose heads do not split into whole blocks: () when they do, else
+    (the head's width, llama.cpp's error line).
+
+    ggml stores one head's K (and V) row per cell as whole blocks: the cache view's row stride is
+    ggml_row_size(type, n_embd_head), and ggml.c's ``assert(ne % ggml_blck_size(type) == 0)`` there is a plain
+    assert, compiled out of release builds, so a head of 80 values in q4_0 (2.5 blocks) starts mid-block. Since -fa
+    auto, llama_init_from_model (src/llama-context.cpp) refuses such a context first; PR #21586 ("kv-cache : extend
+    cache quantization checks", 2026-04-07) made the same check cover -fa on. Without flash attention a quantized V
+    cache is refused anyway ("V cache quantization requires flash_attn"). The messages are llama.cpp's own, V's
+    included (it prints n_embd_head_v as n_embd_head_k)."""
+    block = kv_block_size(run.kv_type)
+    keys, values = kv_head_widths(arch, run)
+    for kind, widths in (("K", keys), ("V", values)):
+        for width in widths:
+            if width % block:
+                return width, (f"{kind} cache type {run.kv_type} with block size {block} does not divide "
+                               f"n_embd_head_k={width}")
+    return ()
 
 
 __all__ = ["LlamaCppRun", "LlamaCppMemory", "llamacpp_memory", "layer_devices", "padded_ctx", "kv_layer_bytes",
-           "KV_TYPE_BYTES", "DEFAULT_UBATCH"]
+           "KV_TYPE_BYTES", "DEFAULT_UBATCH", "kv_block_size", "kv_head_widths", "kv_block_refusal"]

@@ -17,9 +17,10 @@ TERMS = (
      "peak", "the most allocated at once (prefill or decode), as torch.cuda.max_memory_allocated counts it; per "
      "GPU, and summed over GPUs where not said otherwise"),
     ("steady", "稳态",
-     "解码时一直占着的显存：权重、整个请求的 KV cache 和一步的 logits（vLLM：权重、这次请求的 KV cache 和非 torch "
-     "显存）。",
-     "steady", "what stays allocated while decoding: weights, the whole request's KV cache and one step's logits"),
+     "解码时一直占着的显存：权重、整个请求的 KV cache、混合架构模型的循环状态和一步的 logits（vLLM：权重、这次请求的 "
+     "KV cache、循环状态和非 torch 显存）。",
+     "steady", "what stays allocated while decoding: weights, the whole request's KV cache, a hybrid model's "
+     "recurrent state and one step's logits"),
     ("needed", "所需显存",
      f"最忙那张卡的峰值，加上 PyTorch 分配器的余量（{ALLOCATOR_SLACK_FRACTION * 100:g}%）和 CUDA 上下文"
      f"（{CUDA_CONTEXT_BYTES // 2 ** 20} MiB）；不超过显卡的可用显存就装得下。",

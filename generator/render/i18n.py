@@ -52,6 +52,7 @@ _ENGLISH = {
     # The updated edition's tables.
     "权重（GiB）": "Weights (GiB)",
     "KV cache（MiB / 1K Token）": "KV cache (MiB per 1K tokens)",
+    "state（MiB / 序列）": "State (MiB per sequence)",
     "显卡": "GPU",
     "显存（GiB）": "Memory (GiB)",
     "KV cache 容量（Token）": "KV cache capacity (tokens)",
@@ -251,8 +252,8 @@ PAGE_WORDS = {
     "vllm.sum-3": {"zh-CN": "GiB，其中的 KV cache 可容纳", "en": "GiB, its KV cache holds"},
     "vllm.sum-4": {"zh-CN": "Token。", "en": "tokens."},
     "result.glossary-title": {"zh-CN": "各项的含义", "en": "What the words mean"},
-    "result.parts-note": {"zh-CN": "各项（权重、KV cache、激活、额外开销）画在数字旁边时加起来等于它；不同时占用的部分（例如预填充的激活和解码时完整的 KV cache）单列为“不同时占用”。为 0 的项不画。",
-                          "en": "The parts drawn beside a figure add up to it; what is not allocated at the same moment (prefill activations and the whole decode KV cache) is its own part, \"not at once\". Parts of zero are not drawn."},
+    "result.parts-note": {"zh-CN": "各项（权重、KV cache、state、激活、额外开销）画在数字旁边时加起来等于它；state 是混合模型（Mamba / 线性注意力层）每个序列的固定状态，与上下文长度无关；不同时占用的部分（例如预填充的激活和解码时完整的 KV cache）单列为“不同时占用”。为 0 的项不画。",
+                          "en": "The parts drawn beside a figure add up to it; the state is a hybrid model's fixed per-sequence state (its Mamba / linear-attention layers), whatever the context length; what is not allocated at the same moment (prefill activations and the whole decode KV cache) is its own part, \"not at once\". Parts of zero are not drawn."},
     # The navigation bar and the page furniture (base.html.j2, site.js).
     "nav.label": {"zh-CN": "网站导航", "en": "Site navigation"},
     "nav.posts": {"zh-CN": "文章", "en": "Posts"},
@@ -366,6 +367,11 @@ PAGE_WORDS = {
     "result.activation-peak": {"zh-CN": "激活峰值", "en": "Activation peak"},
     "result.non-torch": {"zh-CN": "非 torch", "en": "Non-torch"},
     "result.kv-pool": {"zh-CN": "KV cache（预分配）", "en": "KV cache (pre-allocated)"},
+    # Hybrid-state models: the conv + recurrent state of the Mamba / linear-attention layers, for every sequence
+    # (vLLM keeps it in pages of the KV cache it pre-allocates).
+    "result.state": {"zh-CN": "state（固定状态）", "en": "State"},
+    "result.state-pool": {"zh-CN": "state（本批序列，占预分配的 KV cache）",
+                          "en": "State (this batch, in the pre-allocated KV cache)"},
     "result.fits": {"zh-CN": "能装下", "en": "Fits"},
     "result.no-fit": {"zh-CN": "装不下", "en": "Does not fit"},
     "result.weights": {"zh-CN": "权重", "en": "Weights"},

@@ -576,18 +576,31 @@ def _page_word(context, key: str, **values) -> str:
     return i18n.page_word(key, _page_lang(context), **values)
 
 
+# The words the table script (templates/site.js) reads with word("..."): a page that runs no other script carries
+# these few, not all of i18n.PAGE_WORDS (~10 KB on each of the site's model and "what fits" pages).
+# tests/test_page_words.py reads the list from site.js.
+SCRIPT_WORDS = {"site.js": ("table.filter", "table.filter-placeholder", "table.more", "table.none", "table.shown")}
+
+
 @jinja2.pass_context
-def _page_words_json(context) -> Markup:
-    """The page's words for its scripts, as JSON to place in ``<script type="application/json">``."""
-    return _words_json(_page_lang(context))
+def _page_words_json(context, script: str = "") -> Markup:
+    """The page's words for its scripts, as JSON to place in ``<script type="application/json">``: every word (a page
+    that runs the calculator's estimator: the calculator, the picker), or the words one script reads
+    (``page_words_json("site.js")``, SCRIPT_WORDS)."""
+    return _words_json(_page_lang(context), script)
 
 
 @functools.lru_cache(maxsize=8)
-def _words_json(lang: str) -> Markup:
+def _words_json(lang: str, script: str) -> Markup:
     # The same text on every page of a language (i18n.PAGE_WORDS is fixed data): written once per process.
     import json
-    return escape.script_json(json.dumps(i18n.page_words(lang), sort_keys=True, ensure_ascii=False,
-                                         separators=(",", ":")))
+    words = i18n.page_words(lang)
+    if script:
+        if script not in SCRIPT_WORDS:
+            raise GeneratorError(f"page_words_json names the script {script!r}, whose words are not listed",
+                                 fix=f"use one of {sorted(SCRIPT_WORDS)}, or no name for every word")
+        words = {key: words[key] for key in SCRIPT_WORDS[script]}
+    return escape.script_json(json.dumps(words, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):

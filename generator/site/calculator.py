@@ -35,7 +35,12 @@ DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 PAGE_LIMITS = {"context": 1048576, "generate": 1048576, "batch": 1024, "gpus": 64}
 SETTING_MAX = 1_000_000
 # Python's str.strip() strips what str.isspace() calls whitespace (not JavaScript's trim() set): the page's pyStrip.
-PY_WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
+# Written out, not scanned: asking isspace() of all 1,114,112 code points cost every build and check 45 ms at import;
+# tests/test_calculator_data.py makes that scan and fails when an interpreter's Unicode tables differ from this list
+# (str.isspace: bidirectional class WS, B or S, or category Zs).
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+                 "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                 "\u2028\u2029\u202f\u205f\u3000")
 
 DATA_PATH = "calculator/estimator-data.json"
 SCRIPT_PATH = "calculator/calculator.js"
@@ -109,6 +114,7 @@ def calculator_data(catalogue) -> dict:
         "llamacpp": {
             "ctx_pad_flash": llamacpp.CTX_PAD_FLASH, "ctx_pad_plain": llamacpp.CTX_PAD_PLAIN,
             "swa_pad": llamacpp.SWA_PAD, "kv_type_bytes": dict(llamacpp.KV_TYPE_BYTES),
+            "kv_type_block": {name: llamacpp.kv_block_size(name) for name in llamacpp.KV_TYPE_BYTES},
             "kv_types": dict(est._LLAMA_CPP_KV), "float_mix": dict(est.LLAMA_CPP_FLOAT_MIX),
             "default_ubatch": llamacpp.DEFAULT_UBATCH, "default_kv": est.LLAMA_CPP_DEFAULT_KV,
             "unquantized_kv": list(est.LLAMA_CPP_UNQUANTIZED_KV), "f32_bytes": llamacpp.F32,
@@ -118,7 +124,7 @@ def calculator_data(catalogue) -> dict:
                          "fp32_bytes": transformers_engine.FP32_BYTES,
                          "hidden_states_at_mlp": transformers_engine.HIDDEN_STATES_AT_MLP,
                          "hidden_states_at_attention": transformers_engine.HIDDEN_STATES_AT_ATTENTION,
-                         "gptq_scratch_extra_bytes": est.GPTQ_SCRATCH_EXTRA_BYTES,
+                         "exllama_temp_state_bytes": est.EXLLAMA_TEMP_STATE_BYTES,
                          "balanced_map_headroom_layers": est.BALANCED_MAP_HEADROOM_LAYERS,
                          "packed_formats": list(est.PACKED_FORMATS)},
         "engine_kv_dtypes": {engine: list(names) for engine, names in est.ENGINE_KV_DTYPES.items()},

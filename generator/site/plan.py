@@ -461,9 +461,10 @@ def _plan_pages(content, templates_dir, page_env, site, estimator, posts, seed_f
         picker = render.render_page(page_env, "picker.html.j2", {"answer": jekyll_answer, "root": "/",
                                                                   "lang": content.site.lang, "picker_words": True})
         files["_includes/picker.html"] = "{% raw %}" + picker + "{% endraw %}\n"
-    # Jekyll's layouts use the standalone pages' stylesheet as a file; the table script is one file for every page
-    # (base.html.j2 loads it rather than inlining ~160 lines into each); every page its icon.
-    for name in ("style.css", "site.js", "favicon.svg"):
+    # The stylesheet and the table script are one file each for every page, standalone or Jekyll's (base.html.j2
+    # loads them rather than inlining ~120 and ~160 lines into each), and so is the picker's script (picker.html.j2:
+    # ~200 lines that the index, Jekyll's index, its include and every answer-first post inlined); every page its icon.
+    for name in ("style.css", "site.js", "picker.js", "favicon.svg"):
         files[f"assets/{name}"] = read_template(templates_dir, name)
     files.update(seed_files.result())
     files.update(calculator_files(content, page_env, site, content.site.lang))

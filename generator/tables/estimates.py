@@ -184,8 +184,14 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
     Models come in the order the call lists them. A model's own page leaves out the model column."""
     _check_lists(models=models, quantizations=quantizations)
     contexts = _context_list(contexts)
-    columns = (MODEL, QUANT, Column("权重（GiB）", "f2"), Column("KV cache（MiB / 1K Token）", "g2")) + tuple(
-        Column(f"峰值 @{tokens_label(t)}（GiB）", "f2") for t in contexts)
+    # Hybrid-state models (Mamba / linear-attention layers): their fixed state per sequence, as this engine keeps
+    # it (estimator.py: transformers_state_bytes, llamacpp_state_bytes, vLLM's state slots), is a part of its own
+    # beside the weights and the KV cache; a table without such a model has no such column.
+    hybrid = any(estimator.architecture(m).is_hybrid for m in models)
+    parts = (Column("权重（GiB）", "f2"), Column("KV cache（MiB / 1K Token）", "g2")) + \
+        ((Column("state（MiB / 序列）", "f1"),) if hybrid else ())
+    columns = (MODEL, QUANT) + parts + tuple(Column(f"峰值 @{tokens_label(t)}（GiB）", "f2") for t in contexts)
+    peaks = columns[2 + len(parts):]
     rows = []
     for model_id in models:
         arch = estimator.architecture(model_id)
@@ -194,7 +200,10 @@ def memory_table(name: str, content: Content, estimator: Estimator, models, quan
             kv_per_1k = kv_cache_bytes_per_token(arch, 2) * 1024 / MIB
             cells = [self_link(model_id), Cell(parse_quantization(quantization).name),
                      value_cell(first.weights / GIB, columns[2]), value_cell(kv_per_1k, columns[3])]
-            for tokens, column in zip(contexts, columns[4:]):
+            if hybrid:
+                # One sequence (the table's batch is 1); a model without state layers has none.
+                cells.append(value_cell(first.state / MIB, columns[4]) if arch.is_hybrid else Cell(NOT_APPLICABLE))
+            for tokens, column in zip(contexts, peaks):
                 if tokens > estimator.max_context(model_id):
                     cells.append(Cell(NOT_APPLICABLE))  # past the model's maximum context
                 else:

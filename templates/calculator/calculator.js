@@ -639,7 +639,7 @@
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, C.transformers_recurrent_state_bytes, a.conv_kernel));
 
     var rope = ropeTableBytes(a, framework, act);
-    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.gptq_scratch_extra_bytes : 0;
+    var scratchPerGpu = quant.format === "gptq" && quant.bits === 4 ? largest * 2 + T.exllama_temp_state_bytes : 0;
     var flash = attn !== "eager";
     var prefillRepeat = expandedKvBytes(a, framework, attn, context * batch, act);
     var decodeRepeat = expandedKvBytes(a, framework, attn, totalTokens * batch, act);
@@ -1118,12 +1118,12 @@
     }
     var kvNeeded = Math.trunc(plan.kv_bytes_per_token * request * batch * gpus);
     var state = Math.trunc(batch * stateBytesPerSequence(a, act, act));
-    var perGpuPeak, capacity = null, concurrency = null, steadyState = 0;
+    var perGpuPeak, capacity = null, concurrency = null;
     if (!s.gpu_memory_bytes) {
       perGpuPeak = Math.trunc(plan.weights + plan.activation_peak + plan.non_torch +
         plan.kv_bytes_per_token * request * batch + state / gpus);
-      steadyState = state;
     } else {
+      // The batch's state slots are pages of the pre-allocated KV cache (vllm.py _state_layout).
       perGpuPeak = Math.trunc(pyMax(plan.budget, plan.weights + plan.activation_peak + plan.non_torch));
       capacity = plan.capacity_tokens;
       concurrency = plan.capacity_tokens / request;
@@ -1133,9 +1133,9 @@
     return makeEstimate({
       weights: Math.trunc(weights), kv_cache: kvNeeded, activations: plan.activation_peak * gpus,
       overhead: plan.non_torch * gpus, peak: perGpuPeak * gpus,
-      steady: Math.trunc(weights + kvNeeded + steadyState + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
+      steady: Math.trunc(weights + kvNeeded + state + plan.non_torch * gpus), per_gpu_peak: perGpu, gpus: gpus,
       context: context, generate: generate, batch: batch, kv_cache_capacity_tokens: capacity,
-      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: steadyState,
+      max_concurrency: concurrency, vllm: plan, refusal: refusal, warnings: plan.warnings, state: state,
     });
   }
 
@@ -1415,6 +1415,31 @@
     if (holdsOutput) { stages.push(residual + a.vocab_size * t * F32); }
     return pyMax.apply(null, stages);
   }
+  // llamacpp.py kv_head_widths / kv_block_refusal: a quantized cache needs heads of whole blocks; llama.cpp's
+  // llama_init_from_model refuses the rest ("K cache type q4_0 with block size 32 does not divide n_embd_head_k=80").
+  function kvHeadWidths(a, run) {
+    if (isMla(a)) {
+      if (run.mla_latent_cache) { return [[a.kv_lora_rank + a.qk_rope_head_dim], [a.kv_lora_rank]]; }
+      return [[a.qk_nope_head_dim + a.qk_rope_head_dim], [a.v_head_dim]];
+    }
+    var other = a.global_head_dim || a.head_dim;
+    var widths = other === a.head_dim ? [a.head_dim] : [pyMin(a.head_dim, other), pyMax(a.head_dim, other)];
+    return [widths, widths];
+  }
+
+  function kvBlockRefusal(a, run) {
+    var block = L.kv_type_block[run.kv_type], widths = kvHeadWidths(a, run), kinds = ["K", "V"];
+    for (var k = 0; k < 2; k++) {
+      for (var w = 0; w < widths[k].length; w++) {
+        if (widths[k][w] % block !== 0) {
+          return [widths[k][w], kinds[k] + " cache type " + run.kv_type + " with block size " + block +
+            " does not divide n_embd_head_k=" + widths[k][w]];
+        }
+      }
+    }
+    return null;
+  }
+
   function llamacppMemory(a, mix, run) {
     var layout = ggufLayout(a, mix);
     var devices = layerDevices(a.layers, run.n_gpu_layers, run.gpus), layers = devices[0], outputCard = devices[1];
@@ -1487,6 +1512,12 @@
     var run = { n_ctx: nCtx, n_ubatch: pyMin(nUbatch, nCtx), flash_attention: flash, n_gpu_layers: ngl, gpus: gpus,
       kv_type: kvType, swa_cache: framework.swa_cache, mla_latent_cache: framework.mla_compressed_cache,
       mla_v_cache: framework.mla_v_cache };
+    var refusal = kvBlockRefusal(a, run);
+    if (refusal !== null) {
+      throw new EstimateError("llama.cpp refuses a " + kvType + " cache for heads of " + refusal[0] + " values, " +
+        "not a whole number of its " + L.kv_type_block[kvType] + "-value blocks (\"" + refusal[1] + "\")",
+        "use the 16-bit cache (--kv-dtype 16-bit)", "kv-dtype");
+    }
     var mix = hasOwn(L.float_mix, quant.name) ? L.float_mix[quant.name] : quant.name;
     var memory = llamacppMemory(a, mix, run);
     var st = llamacppStateBytes(a, batch, ngl, gpus), stateCards = st[0], stateTotal = 0;
@@ -2698,8 +2729,8 @@
   }
 
   var OUTPUTS = ["out-model", "out-params", "out-quantization", "out-framework", "out-weights", "out-kv-cache",
-    "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu", "out-gpu-memory",
-    "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
+    "out-state", "out-activations", "out-overhead", "out-peak", "out-steady", "out-per-gpu", "out-gpu",
+    "out-gpu-memory", "out-fits", "out-busiest", "out-capacity", "out-concurrency", "out-gpu-usable"];
 
   function setOutput(id, text) { $(id).textContent = text; }
 
@@ -2932,13 +2963,15 @@
     showEngineFields();
   }
 
-  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["activations", msg("result.activations")],
-    ["overhead", msg("result.overhead")]];
+  var SEGMENTS = [["weights", msg("result.weights")], ["kv_cache", "KV cache"], ["state", msg("result.state")],
+    ["activations", msg("result.activations")], ["overhead", msg("result.overhead")]];
   var NOT_AT_ONCE = msg("result.not-at-once");
 
-  // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, activations and overhead
-  // (a "not at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as
-  // what it holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates.
+  // The headline's parts: transformers and llama.cpp draw the peak as weights, KV cache, state (hybrid-state
+  // models: the conv + recurrent state of their Mamba / linear-attention layers), activations and overhead (a "not
+  // at once" part when those are not all allocated at the same moment); vLLM draws its startup reserve as what it
+  // holds: weights, the activation peak, non-torch memory, CUDA graphs and the KV cache it pre-allocates, of which
+  // this batch's state slots are pages (vllm.py _state_layout). api.py _readable draws the same parts.
   function headlineParts(r) {
     if (r.vllm && r.kv_cache_capacity_tokens !== undefined) {
       var v = r.vllm, g = r.gpus;
@@ -2946,7 +2979,9 @@
         ["activations", msg("result.activation-peak"), v.activation_peak_gib * g],
         ["overhead", msg("result.non-torch"), v.non_torch_gib * g], ["overhead", "CUDA graph", (v.cuda_graph_gib || 0) * g]];
       var pool = r.peak_gib - others.reduce(function (a, p) { return a + p[2]; }, 0);
-      return drawnParts(r.peak_gib, others.concat([["kv_cache", msg("result.kv-pool"), pool]]).map(function (p) {
+      var state = pyMin(r.state_gib, pyMax(pool, 0));
+      return drawnParts(r.peak_gib, others.concat([["state", msg("result.state-pool"), state],
+        ["kv_cache", msg("result.kv-pool"), pool - state]]).map(function (p) {
         return [p[1], p[2], p[0]];
       }), NOT_AT_ONCE);
     }
