@@ -16,6 +16,12 @@ Run one scope (the names of SCOPES below), or several; with no name, all of them
     .venv/bin/python benchmarks/mutation.py                       # everything: hours, see below
     .venv/bin/python benchmarks/mutation.py --children 8 calc     # more workers on a machine of your own
     .venv/bin/python benchmarks/mutation.py --issue-23            # issue 23's nine one-line changes, by hand
+    # a seeded random sample of 400 mutants (the kill rate with its 95% interval), mutmut's tree kept:
+    nice -n 19 .venv/bin/python benchmarks/mutation.py --sample 400 --keep-in /tmp/trees --record \
+        benchmarks/mutation-results.yaml calc.estimator
+    # the recorded survivors rerun one by one against the tests added since (seconds each, not the run's hours):
+    .venv/bin/python benchmarks/mutation.py --recheck /tmp/trees --record benchmarks/mutation-results.yaml \
+        --tests tests/test_vllm_memory_units.py calc.vllm
 
 Each scope runs in a scratch copy of the repository's tracked files (under the system's temporary folder, removed
 afterwards unless --keep), so the working tree and its `mutants/` never change. For each scope it prints the mutants
@@ -94,7 +100,7 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_validation_units.py", "tests/test_transformers_engine_units.py",
                    "tests/test_held_out.py", "tests/test_llamacpp_units.py", "tests/test_search_shortcuts.py",
                    "tests/test_state_part.py", "tests/test_vllm_search_units.py", "tests/test_vllm_memory_units.py",
-                   "tests/test_gguf_mix_units.py", "tests/test_estimator_units.py",
+                   "tests/test_gguf_mix_units.py", "tests/test_gguf_rules_units.py", "tests/test_estimator_units.py",
                    "tests/test_estimator_engines_units.py"]
 
 SCOPES = {
@@ -160,9 +166,72 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # (low + high + 1) // 2 is, except that it rounds up once more when low + high is even; either way the probe lies
     # in (low, high], so the search still ends on the last step that fits (it may take one probe more).
     "generator.calc.gpu_fit.x_longest_context__mutmut_10": "equivalent: the probe stays in (low, high]",
+    # generator/calc/vllm.py, searches (mutsearch). _longest_v1 returns the same answer for any first guess in
+    # [0, high - 1]: admits() holds from one step up to an edge below high and never above it (its docstring), a guess
+    # that admits is checked one step above and otherwise bisected up to high - 1, one that does not is bisected from 0.
+    "generator.calc.vllm.x__longest_v1__mutmut_48":
+        "equivalent: the top plan's request_tokens only matters when the settings have no max_model_len (they have "
+        "high x granularity) or as the warning's maximum when the config has none (then no warning is made)",
+    "generator.calc.vllm.x__longest_v1__mutmut_55":
+        "equivalent: a guess of high or high + 1 never admits (admits(high) is False), so the bisection runs over "
+        "[0, guess - 1], which holds the edge",
+    "generator.calc.vllm.x__longest_v1__mutmut_63":
+        "equivalent: max(1, num_blocks) only moves the first guess within [0, high - 1] (it is clipped to high - 1)",
+    "generator.calc.vllm.x__longest_v1__mutmut_69":
+        "equivalent: admits(high) is False, so admits(high + 1) is too: the bisection up to high + 1 ends on the "
+        "same step",
+    "generator.calc.vllm.x__longest_v1__mutmut_78":
+        "equivalent: admits(low + 1) holds, so admits(1) does: a bisection from 1 instead of low + 1 ends on the "
+        "same edge (more probes)",
+    "generator.calc.vllm.x__longest_v1__mutmut_83":
+        "equivalent: admits(guess) is False there, so admits(guess + 1) is too: the bisection up to guess ends on "
+        "the same step",
+    "generator.calc.vllm.x__longest_v1__mutmut_90": "equivalent: the probe stays in (low, upper]",
+    # V0 takes max_num_seqs from the rules on every card: batch_defaults gives the large-card figures to V1 only, so
+    # for V0 its default_seqs is rules.max_num_seqs too, whichever branch picks it.
+    **{f"generator.calc.vllm.x__scheduler__mutmut_{n}":
+       "equivalent: for V0 batch_defaults returns rules.max_num_seqs, the figure the condition picks" for n in (12, 15, 16)},
+    # quant_format only changes the weights when it is "mxfp4" (weights_per_rank's padding): "XXXX" and "" do not.
+    "generator.calc.vllm.x_plan__mutmut_1": "equivalent: the default format is neither \"mxfp4\" nor read otherwise",
+    "generator.calc.vllm.x_longest_max_model_len__mutmut_1":
+        "equivalent: the default format is neither \"mxfp4\" nor read otherwise",
+    "generator.calc.vllm.x_longest_max_model_len__mutmut_34": "equivalent: the probe stays in (low, high]",
+    # Which search runs for which engine: both end on the scan's answer for either engine. V1's admits() holds up to
+    # one edge (so the two-sided bisection finds it); in V0 the lengths above 32K that start are the ones the top
+    # plan's blocks reach, so _longest_v1's first guess lands on the right side of 32K (and where nothing above 32K
+    # starts, the bisection below it meets a monotone predicate). Checked against the scan on 1,304 catalogue runs
+    # (every model, bf16 and GPTQ, five cards, vLLM 0.6.4 with and without the batch flag and a 50K cap, 0.9.0 V0).
+    **{f"generator.calc.vllm.x_longest_max_model_len__mutmut_{n}":
+       "equivalent: the engine test only picks which of two searches with the same answer runs" for n in (7, 8, 9, 10)},
+    "generator.calc.vllm.x_what_would_fit__mutmut_28":
+        "equivalent: the longest length is a multiple of the 16-token step, never 1",
+    # what_would_fit is only asked for refused runs: a plan that does not admit needs more than int(u x total), so the
+    # utilisation rounded up is above u; a request above max_model_len gets no utilisation; the free-memory refusal
+    # has u above the start-up bound, so no offer in (u, bound] equals it.
+    "generator.calc.vllm.x_what_would_fit__mutmut_46":
+        "equivalent on refused runs: the utilisation that admits is never the one already set",
     # generator/calc/llamacpp_validation.py
     "generator.calc.llamacpp_validation.x_compare_log__mutmut_15":
         "equivalent: gpus=1 dropped leaves LlamaCppRun's default, 1",
+    # generator/calc/gguf_mix.py (tests/test_gguf_mix_units.py and tests/test_gguf_rules_units.py kill the rest)
+    **{f"generator.calc.gguf_mix.x__ffn_down_type__mutmut_{n}":
+       "equivalent: IQ3_XXS with an imatrix falls through to the later branches, none of which names IQ3_XXS, so it "
+       "ends on the same default" for n in (32, 33)},
+    "generator.calc.gguf_mix.x__mla_attention__mutmut_5":
+        "equivalent: parts is the empty list there, so parts = [...] and parts += [...] agree",
+    **{f"generator.calc.gguf_mix.x_is_moe_layer__mutmut_{n}":
+       "equivalent on the catalogue: (i - k - 1), (i + k + 1) and (i - k + 1) differ by a multiple of 2, and every "
+       "catalogue model's MoE step is 1 or 2 (DeepSeek's moe_layer_freq 1, Llama 4's interleave step 2 without dense "
+       "lead layers)" for n in (6, 7)},
+    **{f"generator.calc.gguf_mix.x_gguf_layout__mutmut_{n}":
+       "equivalent: the cache of a pure function of an immutable Architecture and a mix (a miss only recomputes)"
+       for n in (2, 3, 80)},
+    **{f"generator.calc.gguf_mix.x_gguf_layout__mutmut_{n}":
+       "equivalent: embd and output are always assigned after (tensor_types always yields token_embd; output comes "
+       "from its own row when untied and is recomputed when tied)" for n in (24, 25)},
+    **{f"generator.calc.gguf_mix.x__uneven_layers__mutmut_{n}":
+       "equivalent: _fallback returns a float type unchanged, so skipping the float test changes nothing"
+       for n in (10, 26)},
     # generator/calc/validation.py
     "generator.calc.validation.x_seed_rate_mib_per_token__mutmut_4":
         "equivalent: with no 7B model among the rows, model None and the default name both find no rows: the same "
@@ -218,6 +287,8 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     **{f"generator.calc.architecture.x_params_active_per_token__mutmut_{n}":
        "gap: only Nemotron-H has ungated experts (2 matrices, not 3); its active parameter count is not pinned"
        for n in (8, 10)},
+    # generator/calc/gguf_mix.py, type rules: tests/test_gguf_rules_units.py kills the rest (its equivalents are
+    # the same seven as above).
     # generator/calc/llamacpp.py
     "generator.calc.llamacpp.x__is_swa_layer__mutmut_11":
         "gap: which layers slide only matters for a split across cards (the sum on one card is the same); no test "
@@ -650,6 +721,51 @@ def run_scope(name: str, children: int, keep: bool, show: bool, sample: int = 0,
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
+    """Rerun the survivors recorded for scope ``name`` against the tests as they are now, one by one, in the mutmut
+    tree a run kept (--keep-in): each mutant is switched on with MUTANT_UNDER_TEST and ``tests`` (default: the
+    scope's selection) run in a fresh process; a failing run kills it. For the tests added after a run, without the
+    hours of a new one. The clean code must pass first."""
+    import yaml
+
+    with open(results_path, encoding="utf-8") as handle:
+        entry = (yaml.safe_load(handle) or {}).get("scopes", {}).get(name)
+    if not entry:
+        raise SystemExit(f"no recorded run of {name} in {results_path}")
+    mutants = os.path.join(tree, name, "mutants")
+    if not os.path.isdir(mutants):
+        raise SystemExit(f"no mutmut tree at {mutants}: run the scope with --keep-in {tree}")
+    shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(mutants, "tests"), dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "conftest.py"))
+    tests = [t for t in (tests or SCOPES[name][1]) if os.path.exists(os.path.join(mutants, t))]
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
+
+    def fails(mutant: str) -> bool:
+        env = dict(os.environ, MUTANT_UNDER_TEST=mutant)
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p", "no:xdist",
+                               *deselect, *tests], cwd=mutants, env=env, capture_output=True).returncode != 0
+
+    if fails(""):
+        raise SystemExit(f"the clean code fails {' '.join(tests)} in {mutants}")
+    survivors = sorted(entry.get("survivors", {}))
+    still = [m for m in survivors if not fails(m)]
+    result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "tests": tests,
+              "rerun": len(survivors), "killed_now": len(survivors) - len(still),
+              "still_surviving": {m: SURVIVORS_EXPLAINED.get(m, "NOT EXPLAINED") for m in still}}
+    detected = entry["killed"] + entry["timeouts"] + result["killed_now"]
+    result["kill_rate_pct_now"] = round(100 * detected / entry["mutants"], 1)
+    print(f"{name}: {result['killed_now']} of {len(survivors)} survivors killed by the tests as they are now -> "
+          f"{result['kill_rate_pct_now']}% of {entry['mutants']}; {len(still)} still survive")
+    for mutant, why in result["still_surviving"].items():
+        print(f"  survived {mutant}: {why}")
+    with open(results_path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    data["scopes"][name]["recheck"] = result
+    with open(results_path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
+    return result
+
+
 def record(path: str, results: list, machine: str) -> None:
     """Merge each scope's result into the YAML data file ``path`` (benchmarks/mutation-results.yaml): one entry per
     scope, the latest run replacing an earlier one, with the date, the machine and mutmut's version."""
@@ -717,6 +833,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument("--keep-in", default="", metavar="DIR",
                         help="copy each scope's mutmut tree to DIR/SCOPE, to rerun its survivors by hand")
+    parser.add_argument("--recheck", metavar="TREE",
+                        help="instead: rerun the survivors --record wrote for each SCOPE against today's tests, in the "
+                             "mutmut tree TREE/SCOPE a run kept with --keep-in TREE; the results go to --record's file")
+    parser.add_argument("--tests", action="append", default=[], metavar="FILE",
+                        help="with --recheck: only this test file (repeat for more)")
     parser.add_argument("--issue-23", action="store_true",
                         help="instead: apply each one-line change of issue 23's table and check a fast test fails")
     args = parser.parse_args(argv)
@@ -729,6 +850,12 @@ def main(argv=None) -> int:
     unknown = [name for name in args.scopes if name not in SCOPES]
     if unknown:
         parser.error(f"unknown scope {', '.join(unknown)}: use one of {', '.join(SCOPES)}")
+    if args.recheck:
+        if not args.record or not args.scopes:
+            parser.error("--recheck needs --record YAML and one or more SCOPE names")
+        for name in args.scopes:
+            recheck(name, args.recheck, args.record, args.tests)
+        return 0
     results = [run_scope(name, args.children, args.keep, args.show, args.sample, args.seed, args.keep_in)
                for name in (args.scopes or list(SCOPES))]
     if args.record:

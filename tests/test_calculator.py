@@ -539,6 +539,29 @@ def test_every_vllm_log_is_expressible_on_the_page(page, catalogue, monkeypatch)
     page.check_clean()
 
 
+def test_a_tensor_parallel_split_vllm_cannot_make_is_refused_as_the_cli_does(page, catalogue, monkeypatch):
+    """phi-4 (40 heads, 10 KV heads) at 4 GPUs: 40 % 4 is 0, but QKVParallelLinear's divide(10, 4) asserts
+    (vllm/model_executor/layers/linear.py); at 5 and 10 GPUs it splits. The page refuses and suggests as the CLI."""
+    monkeypatch.setattr(loading, "load_catalogue", lambda root: catalogue)
+    cases = [{"model": "phi-4", "quantization": "bf16", "context": 4096, "generate": 0, "batch": 1,
+              "framework": "vllm==0.11.0", "engine": "vllm", "version": "0.11.0", "gpus": gpus, "kv_dtype": "",
+              "gpu": gpu, "config": "", "config_path": None, "vllm": {}}
+             for gpus, gpu in ((4, "RTX 4090"), (8, "RTX 4090"), (5, "RTX 4090"), (10, "RTX 4090"), (1, "RTX 4090"))]
+    refused = 0
+    for case, result in zip(cases, page.run(cases)):
+        expected = _python_report(case)
+        if "refused" in expected:
+            assert result["errors"]["err-gpu"] == page_word("err.engine", "zh-CN", detail=expected["refused"]), \
+                (case["gpus"], result["errors"])
+            if case["gpus"] in (4, 8):
+                assert "10 KV heads" in expected["refused"]
+            refused += 1
+            continue
+        assert result["report"] == expected, case
+    assert refused >= 2
+    page.check_clean()
+
+
 _STATE_RUNS = [("transformers", "5.3.0", "bf16", ""), ("llama.cpp", "", "bf16", ""), ("llama.cpp", "", "q4_k_m", ""),
                ("vllm", "0.11.0", "bf16", "H100-80GB")]
 

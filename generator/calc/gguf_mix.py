@@ -12,7 +12,8 @@ Sources (ggml-org/llama.cpp):
 
   - ``output.weight`` (and ``token_embd`` when the model ties them): MXFP4_MOE -> Q8_0; Falcon, or a row length
     not divisible by the default type's block -> Q8_0; IQ2_XXS/IQ2_XS/IQ3_XXS/IQ1_S/IQ2_S/IQ2_M/IQ1_M -> Q5_K;
-    otherwise Q6_K unless the default is Q8_0.
+    otherwise Q6_K unless the default is Q8_0 (then the row fallback below: Q6_K on rows that are no multiple of
+    256 -> Q8_0).
   - MXFP4_MOE: 3-D tensors (the routed experts, and MLA's attn_k_b/attn_v_b) -> MXFP4, every other -> Q8_0.
   - ``token_embd`` (untied): IQ2_XXS/IQ2_XS/IQ1_S/IQ1_M -> Q2_K; IQ2_S/IQ2_M/IQ3_XXS -> IQ3_S; TQ1_0/TQ2_0/Q2_0
     -> Q4_K; otherwise the default.
@@ -153,7 +154,9 @@ def output_type(ctx: MixContext, row: int) -> str:
         return "q8_0"
     if ctx.mix in _Q5K_OUTPUT:
         return "q5_k"
-    return default if default == "q8_0" else "q6_k"
+    # llama_tensor_get_type runs tensor_type_fallback after these rules: a Q6_K head whose rows fill the default's
+    # smaller block but not Q6_K's 256 (Qwen2.5-0.5B's 896 under Q4_0) is written Q8_0.
+    return _fallback(default if default == "q8_0" else "q6_k", row)
 
 
 def token_embd_type(ctx: MixContext, row: int, tied: bool) -> str:
@@ -450,10 +453,12 @@ def _uneven_layers(arch: Architecture, ctx: MixContext) -> list | None:
     for in_features, out_features, count in b.linear_shapes:
         kind = default if default in _FLOAT else _fallback(default, in_features)
         total += type_bytes(kind, in_features * out_features * count)
-    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32.
+    # extra_params (conv weights, Gemma 4's per-layer embedding table) at the default type; the rest f32, less the
+    # final norm: param_breakdown counts it in ``norms`` and gguf_layout adds it as output_norm_bytes.
     extra_type = default if default in _FLOAT else _fallback(default, arch.hidden_size)
     total += type_bytes(extra_type, arch.extra_params)
-    total += (b.norms - arch.extra_params + b.attention_bias + b.router) * F32_BYTES
+    final_norm = arch.hidden_size if arch.final_norm else 0
+    total += (b.norms - arch.extra_params - final_norm + b.attention_bias + b.router) * F32_BYTES
     return [total / arch.layers] * arch.layers
 
 

@@ -547,6 +547,22 @@ def plan(arch: Architecture, weights: int, act_bytes: int, rules: VllmRules, s: 
                     graph_bytes, concurrency)
 
 
+def tensor_parallel_refusal(arch: Architecture, tp: int) -> str | None:
+    """Why vLLM cannot split this model's attention over ``tp`` GPUs (None: it can). The query heads must divide
+    evenly (ModelConfig.verify_with_parallel_config); QKVParallelLinear (vllm/model_executor/layers/linear.py) then
+    splits the KV heads, ``divide(total_num_kv_heads, tp_size)``, or, with more GPUs than KV heads, copies them,
+    ``divide(tp_size, total_num_kv_heads)``, and ``divide`` asserts that the division is exact. MLA models project
+    K and V from a latent with their own layers, not QKVParallelLinear."""
+    if arch.heads % tp:
+        return (f"vLLM refuses tensor parallel size {tp}: the model's {arch.heads} attention heads "
+                "do not divide evenly (ModelConfig.verify_with_parallel_config)")
+    if not arch.is_mla and (arch.kv_heads % tp if tp < arch.kv_heads else tp % arch.kv_heads):
+        return (f"vLLM cannot split the model's {arch.kv_heads} KV heads over {tp} GPUs: QKVParallelLinear needs "
+                f"{'the KV heads to be a multiple of the GPUs' if tp < arch.kv_heads else 'the GPUs to be a multiple of the KV heads'} "
+                "(vllm/model_executor/layers/linear.py, divide)")
+    return None
+
+
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
           kv_dtype: str) -> str | None:
     """Why vLLM would refuse this run (None: it starts and serves the request). Without a card's size only the
@@ -556,9 +572,8 @@ def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSetting
                 f"{', '.join(e.upper() for e in rules.engines)}): V1 arrived in 0.7.0, V0 was removed in 0.11.0")
     if s.unified_memory:
         return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card"
-    if arch.heads % s.tensor_parallel:
-        return (f"vLLM refuses tensor parallel size {s.tensor_parallel}: the model's {arch.heads} attention heads "
-                "do not divide evenly (ModelConfig.verify_with_parallel_config)")
+    if (refusal := tensor_parallel_refusal(arch, s.tensor_parallel)) is not None:
+        return refusal
     if kv_dtype.lower().replace("_", "-") not in KV_CACHE_NAMES:
         return f"vLLM has no {kv_dtype} KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8"
     if not s.gpu_memory_bytes:
@@ -603,20 +618,24 @@ def max_utilisation(rules: VllmRules, gpu_memory_bytes: int) -> float:
 def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int, kv_value,
                    act_bytes: int, weights_of, quant, smaller: tuple) -> str:
     """What would make vLLM start: the longest context, a higher utilisation, more cards, a smaller format."""
-    if s.unified_memory or arch.heads % s.tensor_parallel or result.num_blocks < 0:
+    if s.unified_memory or tensor_parallel_refusal(arch, s.tensor_parallel) or result.num_blocks < 0:
         return ""
     weights = weights_of(quant)
     options = []
     longest = longest_max_model_len(arch, weights, act_bytes, rules, s, kv_value, quant_format=quant.format)
     if 0 < longest < result.max_model_len:
         options.append(f"--max-model-len {longest} (the longest that fits)")
+    # The utilisation at which this plan admits its max_model_len request: the KV cache that request needs in this
+    # layout (check_enough_kv_cache_memory's sum: a sliding layer holds its window, not the whole request). None
+    # where the request is longer than max_model_len: no utilisation serves it.
     needed = result.weights + result.activation_peak + result.non_torch + result.cuda_graph_bytes + \
-        max(result.kv_needed_bytes, _blocks(request_tokens) * BLOCK_TOKENS * result.kv_bytes_per_token)
+        result.kv_needed_bytes
     utilisation = math.ceil(needed / s.gpu_memory_bytes * 100) / 100
-    if result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
+    if result.max_model_len >= request_tokens and \
+            result.gpu_memory_utilization < utilisation <= max_utilisation(rules, s.gpu_memory_bytes):
         options.append(f"--gpu-memory-utilization {utilisation:g}")
     for tp in range(s.tensor_parallel + 1, MAX_SUGGESTED_TENSOR_PARALLEL + 1):
-        if arch.heads % tp == 0 and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
+        if tensor_parallel_refusal(arch, tp) is None and _starts(plan(arch, weights, act_bytes, rules, replace(s, tensor_parallel=tp),
                                                  request_tokens, kv_value, quant.format), request_tokens):
             options.append(f"--gpus {tp}")
             break
@@ -630,24 +649,37 @@ def what_would_fit(arch, result: VllmPlan, rules: VllmRules, s: VllmSettings, re
 
 def longest_max_model_len(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value,
                           granularity: int = BLOCK_TOKENS, quant_format: str = "") -> int:
-    """The longest max_model_len vLLM would start with (V0 profiles it, so the budget shrinks as it grows).
+    """The longest max_model_len vLLM would start with: the last multiple of ``granularity`` up to the cap
+    (--max-model-len, else the model's maximum, else LONGEST_SEARCH_TOKENS) whose plan admits one request.
 
-    A bisection over multiples of ``granularity``. V1 sizes its budget without max_model_len, so there the answer is
-    found from the plan at the top length and checked at the edge (_longest_v1): the same number, from 2 or 3 plans
-    instead of some 15."""
+    V1 sizes its budget without max_model_len, so there the answer is found from the plan at the top length and
+    checked at the edge (_longest_v1): the same number, from 2 or 3 plans instead of some 15. V0 profiles
+    max(max_model_len, 2048) tokens up to V0_LONG_CONTEXT, so there the budget shrinks as the length grows, but above
+    it `vllm serve` turns chunked prefill on and profiles a fixed batch: the budget grows back, and a length above
+    32K can start where a shorter one does not (Llama-3.1-8B on an RTX 4090, vLLM 0.6.4: 26,368 tokens start, 32K do
+    not, 38,912 do). On each side of that line ``admits`` holds up to one length, so each side is a bisection, the
+    upper side first."""
     top = s.max_model_len or arch.max_position_embeddings or LONGEST_SEARCH_TOKENS
-    low, high = 0, top // granularity
+    high = top // granularity
     if (s.engine or rules.default_engine) == "v1":
         return _longest_v1(arch, weights, act_bytes, rules, s, kv_value, granularity, quant_format, high)
-    while low < high:
-        middle = (low + high + 1) // 2
-        tokens = middle * granularity
-        trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value, quant_format)
-        if trial.admits:
-            low = middle
-        else:
-            high = middle - 1
-    return low * granularity
+
+    def last_admitted(low: int, high: int) -> int:
+        """The last m in (low, high] whose plan admits, else low (never asked)."""
+        while low < high:
+            middle = (low + high + 1) // 2
+            tokens = middle * granularity
+            trial = plan(arch, weights, act_bytes, rules, with_max_model_len(s, tokens), tokens, kv_value,
+                         quant_format)
+            if trial.admits:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    split = min(high, V0_LONG_CONTEXT // granularity)   # m <= split: m x granularity <= V0_LONG_CONTEXT
+    above = last_admitted(split, high)
+    return (above if above > split else last_admitted(0, split)) * granularity
 
 
 def _longest_v1(arch, weights: int, act_bytes: int, rules: VllmRules, s: VllmSettings, kv_value, granularity: int,

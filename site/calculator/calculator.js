@@ -977,6 +977,20 @@
     };
   }
 
+  // vllm.py tensor_parallel_refusal: the query heads divide evenly; QKVParallelLinear splits or copies the KV heads.
+  function vllmTensorParallelRefusal(a, tp) {
+    if (a.heads % tp) {
+      return "vLLM refuses tensor parallel size " + tp + ": the model's " + a.heads +
+        " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
+    }
+    if (!a.is_mla && (tp < a.kv_heads ? a.kv_heads % tp : tp % a.kv_heads)) {
+      return "vLLM cannot split the model's " + a.kv_heads + " KV heads over " + tp + " GPUs: QKVParallelLinear needs " +
+        (tp < a.kv_heads ? "the KV heads to be a multiple of the GPUs" : "the GPUs to be a multiple of the KV heads") +
+        " (vllm/model_executor/layers/linear.py, divide)";
+    }
+    return "";
+  }
+
   function vllmCheck(a, plan, rules, s, requestTokens, kvDtype) {
     if (rules.engines.indexOf(plan.engine) < 0) {
       return "this vLLM version has no " + plan.engine.toUpperCase() + " engine (it has " +
@@ -986,10 +1000,8 @@
     if (s.unified_memory) {
       return "vLLM is not offered on Apple M-series (unified memory, no CUDA): pick a CUDA or ROCm card";
     }
-    if (a.heads % s.tensor_parallel) {
-      return "vLLM refuses tensor parallel size " + s.tensor_parallel + ": the model's " + a.heads +
-        " attention heads do not divide evenly (ModelConfig.verify_with_parallel_config)";
-    }
+    var tpRefusal = vllmTensorParallelRefusal(a, s.tensor_parallel);
+    if (tpRefusal) { return tpRefusal; }
     var kvName = kvDtype.toLowerCase().replace(/_/g, "-");
     if (V.kv_cache_names.indexOf(kvName) < 0) {
       return "vLLM has no " + kvDtype + " KV cache: its kv_cache_dtype is auto (the model's dtype) or fp8";
@@ -1042,17 +1054,26 @@
 
   function withSetting(s, key, value) { var copy = Object.assign({}, s); copy[key] = value; return copy; }
 
+  // generator/calc/vllm.py longest_max_model_len: the last multiple of 16 up to the cap whose plan admits. V0's
+  // budget shrinks with max_model_len up to 32K and grows back above it (chunked prefill), so it is a bisection on
+  // each side of V0_LONG_CONTEXT, the upper side first; V1's is one bisection (the same number as the Python shortcut).
   function vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quantFormat) {
     var top = s.max_model_len || a.max_position_embeddings || V.longest_search_tokens;
-    var low = 0, high = Math.floor(top / V.block_tokens);
-    while (low < high) {
-      var middle = Math.floor((low + high + 1) / 2);
-      var tokens = middle * V.block_tokens;
-      var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
-        quantFormat);
-      if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+    var high = Math.floor(top / V.block_tokens);
+    function lastAdmitted(low, high) {
+      while (low < high) {
+        var middle = Math.floor((low + high + 1) / 2);
+        var tokens = middle * V.block_tokens;
+        var trial = vllmPlan(a, weights, actBytes, rules, withSetting(s, "max_model_len", tokens), tokens, kvValue,
+          quantFormat);
+        if (vllmAdmits(trial)) { low = middle; } else { high = middle - 1; }
+      }
+      return low;
     }
-    return low * V.block_tokens;
+    if ((s.engine || rules.default_engine) === "v1") { return lastAdmitted(0, high) * V.block_tokens; }
+    var split = pyMin(high, Math.floor(V.v0_long_context / V.block_tokens));
+    var above = lastAdmitted(split, high);
+    return (above > split ? above : lastAdmitted(0, split)) * V.block_tokens;
   }
 
   function smallerQuantizations(quant) {
@@ -1063,21 +1084,23 @@
   }
 
   function vllmWhatWouldFit(a, plan, rules, s, requestTokens, kvValue, actBytes, quant) {
-    if (s.unified_memory || a.heads % s.tensor_parallel || plan.num_blocks < 0) { return ""; }
+    if (s.unified_memory || vllmTensorParallelRefusal(a, s.tensor_parallel) || plan.num_blocks < 0) { return ""; }
     var weights = weightBytes(a, quant)[0];
     var options = [];
     var longest = vllmLongestMaxModelLen(a, weights, actBytes, rules, s, kvValue, quant.format);
     if (longest > 0 && longest < plan.max_model_len) {
       options.push("--max-model-len " + longest + " (the longest that fits)");
     }
-    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes +
-      pyMax(plan.kv_needed_bytes, cdivBlocks(requestTokens) * V.block_tokens * plan.kv_bytes_per_token);
+    // generator/calc/vllm.py what_would_fit: the utilisation at which this plan admits its max_model_len request
+    // (its layout's KV need), none where the request is longer than max_model_len.
+    var needed = plan.weights + plan.activation_peak + plan.non_torch + plan.cuda_graph_bytes + plan.kv_needed_bytes;
     var utilisation = Math.ceil(needed / s.gpu_memory_bytes * 100) / 100;
-    if (plan.gpu_memory_utilization < utilisation && utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
+    if (plan.max_model_len >= requestTokens && plan.gpu_memory_utilization < utilisation &&
+        utilisation <= vllmMaxUtilisation(rules, s.gpu_memory_bytes)) {
       options.push("--gpu-memory-utilization " + formatG(utilisation));
     }
     for (var tp = s.tensor_parallel + 1; tp <= V.max_suggested_tensor_parallel; tp++) {
-      if (a.heads % tp === 0 && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
+      if (!vllmTensorParallelRefusal(a, tp) && vllmStarts(vllmPlan(a, weights, actBytes, rules, withSetting(s, "tensor_parallel", tp),
           requestTokens, kvValue, quant.format), requestTokens)) {
         options.push("--gpus " + tp);
         break;
@@ -1165,7 +1188,7 @@
     if (among(d, FLOAT_TYPES)) { return d; }
     if (ctx.mix === "mxfp4_moe" || ctx.falcon || row % G.block[d][0] !== 0) { return "q8_0"; }
     if (among(ctx.mix, Q5K_OUTPUT)) { return "q5_k"; }
-    return d === "q8_0" ? d : "q6_k";
+    return fallbackType(d === "q8_0" ? d : "q6_k", row);  // tensor_type_fallback runs after the rules
   }
   function tokenEmbdType(ctx, row, tied) {
     if (tied) { return outputType(ctx, row); }
@@ -1317,7 +1340,9 @@
     });
     var extraType = FLOAT_TYPES.indexOf(d) >= 0 ? d : fallbackType(d, a.hidden_size);
     total += typeBytes(extraType, a.extra_params || 0);
-    total += (b.norms - (a.extra_params || 0) + b.attention_bias + b.router) * G.f32_bytes;
+    // less the final norm: b.norms holds it and the layout adds output_norm_bytes (gguf_mix.py).
+    var finalNorm = a.final_norm === false ? 0 : a.hidden_size;
+    total += (b.norms - (a.extra_params || 0) - finalNorm + b.attention_bias + b.router) * G.f32_bytes;
     var out = [];
     for (var i = 0; i < a.layers; i++) { out.push(total / a.layers); }
     return out;
