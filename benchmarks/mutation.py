@@ -783,7 +783,8 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
     import yaml
 
     with open(results_path, encoding="utf-8") as handle:
-        entry = (yaml.safe_load(handle) or {}).get("scopes", {}).get(name)
+        data = yaml.safe_load(handle) or {}
+    entry = data.get("scopes", {}).get(name)
     if not entry:
         raise SystemExit(f"no recorded run of {name} in {results_path}")
     mutants = os.path.join(tree, name, "mutants")
@@ -812,9 +813,7 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
           f"{result['kill_rate_pct_now']}% of {entry['mutants']}; {len(still)} still survive")
     for mutant, why in result["still_surviving"].items():
         print(f"  survived {mutant}: {why}")
-    with open(results_path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    data["scopes"][name]["recheck"] = result
+    entry["recheck"] = result
     combine(data)
     with open(results_path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)

@@ -556,11 +556,14 @@ def tensor_parallel_refusal(arch: Architecture, tp: int) -> str | None:
     if arch.heads % tp:
         return (f"vLLM refuses tensor parallel size {tp}: the model's {arch.heads} attention heads "
                 "do not divide evenly (ModelConfig.verify_with_parallel_config)")
-    if not arch.is_mla and (arch.kv_heads % tp if tp < arch.kv_heads else tp % arch.kv_heads):
-        return (f"vLLM cannot split the model's {arch.kv_heads} KV heads over {tp} GPUs: QKVParallelLinear needs "
-                f"{'the KV heads to be a multiple of the GPUs' if tp < arch.kv_heads else 'the GPUs to be a multiple of the KV heads'} "
-                "(vllm/model_executor/layers/linear.py, divide)")
-    return None
+    if arch.is_mla:
+        return None
+    split = tp < arch.kv_heads  # split the KV heads over the GPUs, or copy each over several GPUs
+    if (arch.kv_heads % tp if split else tp % arch.kv_heads) == 0:
+        return None
+    need = "the KV heads to be a multiple of the GPUs" if split else "the GPUs to be a multiple of the KV heads"
+    return (f"vLLM cannot split the model's {arch.kv_heads} KV heads over {tp} GPUs: QKVParallelLinear needs {need} "
+            "(vllm/model_executor/layers/linear.py, divide)")
 
 
 def check(arch: Architecture, result: VllmPlan, rules: VllmRules, s: VllmSettings, request_tokens: int,
