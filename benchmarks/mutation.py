@@ -514,6 +514,18 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     "generator.site.check.x_workbook_reader_view__mutmut_21":
         "equivalent: the comprehension keeps only columns with a true d.width, so 'd.width or 1' is d.width as "
         "'d.width or 0' is",
+    # generator/families/model_ids.py and hub.py (mutids)
+    # end of mutids's block
+    # generator/families/gguf_file.py (mutgguffile)
+    # end of mutgguffile's block
+    # generator/families/sources.py (mutsources)
+    # end of mutsources's block
+    # generator/families/reader.py (mutreader)
+    # end of mutreader's block
+    # generator/families/model_config.py (mutmodelconfig)
+    # end of mutmodelconfig's block
+    # generator/families/vision.py (mutvision)
+    # end of mutvision's block
 }
 
 
