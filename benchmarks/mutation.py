@@ -515,6 +515,19 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "equivalent: the comprehension keeps only columns with a true d.width, so 'd.width or 1' is d.width as "
         "'d.width or 0' is",
     # generator/families/model_ids.py and hub.py (mutids)
+    "generator.families.model_ids.x__folded__mutmut_4":
+        "equivalent: rsplit('/') without a maxsplit splits at every '/', but [-1] is the part after the last '/' "
+        "either way",
+    "generator.families.model_ids.x__folded__mutmut_7":
+        "equivalent: rsplit('/', 2)[-1] is the part after the last '/' as rsplit('/', 1)[-1] is",
+    "generator.families.model_ids.x__family_key__mutmut_5":
+        "equivalent: changed is only tested for truth (while changed); None is false as False is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_19":
+        "equivalent: difflib.get_close_matches's cutoff defaults to 0.6, the value given",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_29":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_33":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
     # end of mutids's block
     # generator/families/gguf_file.py (mutgguffile)
     # end of mutgguffile's block
