@@ -375,6 +375,8 @@ def test_a_request_over_https_verifies_the_server_and_sends_what_it_should(monke
     assert UA_WORD in sent.headers["user-agent"] and sent.headers["accept-encoding"].lower() == "identity"
     assert connection.closed.is_set()
     assert connection.thread.name == "generator-hub" and connection.thread.daemon
+    assert hub.request("https://hub.example:8443/a/b", hub.Deadline(5), 100).body == b"hello"
+    assert (fake.connections[1].host, fake.connections[1].port) == ("hub.example", 8443)
 
 
 def test_a_request_over_http_to_a_port_with_a_query(monkeypatch):
@@ -422,6 +424,19 @@ def test_a_body_larger_than_cap_is_refused_after_cap_plus_one_bytes(monkeypatch,
     assert reason(lambda: hub.request("https://h/f", hub.Deadline(5), 8)) == \
         "the answer is larger than the 8 bytes this reads"
     assert fake.bytes_read == 9
+
+
+@pytest.mark.parametrize("read1", [True, False])
+def test_a_large_cap_is_read_in_pieces_and_never_past_cap_plus_one(monkeypatch, read1):
+    # More than one 64 KiB piece: the last piece asks only for what is left up to cap + 1.
+    fake = FakeHub({"/f": b"y" * 200_000}, read1=read1).install(monkeypatch)
+    assert reason(lambda: hub.request("https://h/f", hub.Deadline(5), 100_000)) == \
+        "the answer is larger than the 100,000 bytes this reads"
+    assert fake.bytes_read == 100_001
+    fake.files["/f"] = b"y" * 100_000
+    fake.bytes_read = 0
+    assert hub.request("https://h/f", hub.Deadline(5), 100_000).body == b"y" * 100_000
+    assert fake.bytes_read == 100_000
 
 
 @pytest.mark.parametrize("chunk", [1, 4, 65536])
@@ -507,7 +522,8 @@ def test_a_failed_connection_is_one_reason(monkeypatch, error, expected):
     assert (caught.value.reason, caught.value.status) == (expected, None)
 
 
-@pytest.mark.parametrize("left, expected", [(0.0, "no complete answer within 5 s"), (-1.0, "no complete answer within 5 s"),
+@pytest.mark.parametrize("left, expected", [(0.0, "no complete answer within 5 s"),
+                                            (-1.0, "no complete answer within 5 s"),
                                             (0.5, "cannot connect (Connection refused)")])
 def test_a_connection_error_after_the_deadline_is_a_timeout(monkeypatch, left, expected):
     FakeHub(fail=ConnectionRefusedError(111, "Connection refused")).install(monkeypatch)
