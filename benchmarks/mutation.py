@@ -165,6 +165,9 @@ for _package, _tests in (("calc", FAST_CALC_TESTS), ("families", FAMILIES_TESTS)
 # out on purpose (a mutant must fail a test that says why the number is right), and they could not pass there.
 NEEDS_THE_COMMITTED_SITE = ["tests/test_vllm.py::test_every_log_is_published_with_its_error",
                             "tests/test_check.py::test_check_passes_on_the_committed_site"]
+# Tests that run the CLI in a subprocess from another working directory: there mutmut's trampoline cannot find its
+# configuration ("internal error ... source_paths"), so the first pass fails on them whatever the mutant.
+RUNS_THE_CLI_ELSEWHERE = ["tests/test_hostile_files.py::test_a_content_file_that_is_a_fifo_or_huge_is_refused"]
 
 # Survivors seen in the runs above, each with why no test kills it. A mutant listed here that a later run kills can
 # be dropped; a new survivor not listed here is a gap to close with a test (or to explain here).
@@ -643,7 +646,7 @@ KEEPS_THE_PLAN = {"check"}
 def _config(modules: list[str], tests: list[str], children: int) -> str:
     def toml_list(items):
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
-    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE + RUNS_THE_CLI_ELSEWHERE for arg in ("--deselect", test)]
     return ("\n[tool.mutmut]\n"
             'source_paths = ["generator"]\n'
             f"only_mutate = {toml_list(modules)}\n"
@@ -805,7 +808,7 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
     shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(mutants, "tests"), dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "conftest.py"))
     tests = [t for t in (tests or SCOPES[name][1]) if os.path.exists(os.path.join(mutants, t))]
-    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE + RUNS_THE_CLI_ELSEWHERE for arg in ("--deselect", test)]
 
     def fails(mutant: str) -> bool:
         env = dict(os.environ, MUTANT_UNDER_TEST=mutant)
