@@ -526,6 +526,22 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/families/reader.py (mutreader)
     # end of mutreader's block
     # generator/families/model_config.py (mutmodelconfig)
+    "generator.families.model_config.xǁ_BadJsonǁ__init____mutmut_1":
+        "equivalent: _BadJson never leaves parse_config_json, which reads its .message, .token and .fix attributes, "
+        "never str(exc) or exc.args",
+    **{f"generator.families.model_config.x__line_of_token__mutmut_{n}":
+       "equivalent: returning 1 for a token found at offset 0 gives the line the count gives there (no newline "
+       "before offset 0); a second occurrence never starts at 0" for n in (14, 15)},
+    **{f"generator.families.model_config.x_{name}":
+       "equivalent: str.count(sub, None, end) counts from the start, as count(sub, 0, end) does"
+       for name in ("_line_of_token__mutmut_19", "parse_config_json__mutmut_139")},
+    **{f"generator.families.model_config.x__json_depth_line__mutmut_{n}":
+       "equivalent: escaped and in_string are only tested for truth; None is false as False is" for n in (11, 19)},
+    "generator.families.model_config.x__json_key_lines__mutmut_18":
+        "equivalent: stripped.find('\"', 1) is -1 or at least 1, never 0, so end >= 0 and end > 0 agree",
+    "generator.families.model_config.x_architecture_from_model_entry__mutmut_75":
+        "equivalent: architecture_from_config and the readers it calls (reader.py, vision.py) only test line_of for "
+        "truth ('... if line_of else None'); '' is false as None is",
     # end of mutmodelconfig's block
     # generator/families/vision.py (mutvision)
     # end of mutvision's block
