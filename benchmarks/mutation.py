@@ -718,6 +718,18 @@ def _mutant_names(workdir: str) -> list[str]:
     return sorted(names)
 
 
+def _unreached(mutants: str) -> list[str]:
+    """The mutants of a kept tree that no selected test reached in its run (mutmut's exit code 33, "no tests")."""
+    names = []
+    for folder, _, files in os.walk(os.path.join(mutants, "generator")):
+        for name in files:
+            if name.endswith(".meta"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    codes = json.load(handle).get("exit_code_by_key", {})
+                names += [mutant for mutant, code in codes.items() if code == 33]
+    return sorted(names)
+
+
 def wilson_interval(detected: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """95% interval of a kill rate measured on a simple random sample of n mutants (Wilson score interval)."""
     if n == 0:
@@ -806,11 +818,11 @@ def run_scope(name: str, children: int, keep: bool, show: bool, sample: int = 0,
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
+def recheck(name: str, tree: str, results_path: str, tests: list[str], children: int = 1) -> dict:
     """Rerun the survivors recorded for scope ``name`` against the tests as they are now, one by one, in the mutmut
     tree a run kept (--keep-in): each mutant is switched on with MUTANT_UNDER_TEST and ``tests`` (default: the
-    scope's selection) run in a fresh process; a failing run kills it. For the tests added after a run, without the
-    hours of a new one. The clean code must pass first."""
+    scope's selection) run in a fresh process (``children`` at once); a failing run kills it. For the tests added
+    after a run, without the hours of a new one. The clean code must pass first."""
     import yaml
 
     with open(results_path, encoding="utf-8") as handle:
@@ -833,10 +845,18 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
 
     if fails(""):
         raise SystemExit(f"the clean code fails {' '.join(tests)} in {mutants}")
-    survivors = sorted(entry.get("survivors", {}))
-    still = [m for m in survivors if not fails(m)]
+    # The mutants no selected test reached ("no tests") count as not killed in the run: a test added since may reach
+    # them, so they are rerun too (the tree's .meta files name them: mutmut's exit code 33).
+    unreached = _unreached(mutants)
+    survivors = sorted(set(entry.get("survivors", {})) | set(unreached))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max(1, children)) as pool:
+        verdicts = list(pool.map(fails, survivors))
+    still = [m for m, killed in zip(survivors, verdicts) if not killed]
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "tests": tests,
-              "rerun": len(survivors), "killed_now": len(survivors) - len(still),
+              "rerun": len(survivors), "of_them_no_tests_in_the_run": len(unreached),
+              "killed_now": len(survivors) - len(still),
               "still_surviving": {m: SURVIVORS_EXPLAINED.get(m, "NOT EXPLAINED") for m in still}}
     detected = entry["killed"] + entry["timeouts"] + result["killed_now"]
     result["kill_rate_pct_now"] = round(100 * detected / entry["mutants"], 1)
@@ -949,7 +969,7 @@ def main(argv=None) -> int:
         if not args.record or not args.scopes:
             parser.error("--recheck needs --record YAML and one or more SCOPE names")
         for name in args.scopes:
-            recheck(name, args.recheck, args.record, args.tests)
+            recheck(name, args.recheck, args.record, args.tests, args.children)
         return 0
     results = [run_scope(name, args.children, args.keep, args.show, args.sample, args.seed, args.keep_in)
                for name in (args.scopes or list(SCOPES))]
