@@ -155,6 +155,21 @@ REFUSALS = [
     ("duplicate key", '{"a": 1,\n "b": 2,\n "a": 3\n}', "duplicate key 'a'", 3, "remove one of the two entries"),
     ("duplicate nested key", '\n{"q": {"bits": 4,\n "bits": 8}}', "duplicate key 'bits'", 3,
      "remove one of the two entries"),
+    # The line of the repeated key itself (bug fixed here: the text was searched for json.dumps(key), ASCII-escaped,
+    # and for its 2nd appearance anywhere, string values and other objects included: these four were lines 1, 2, 2, 1).
+    ("duplicate non-ASCII key", '{\n "\u00e9t\u00e9": 1,\n "\u00e9t\u00e9": 2}', "duplicate key '\u00e9t\u00e9'", 3,
+     "remove one of the two entries"),
+    ("duplicate key named by a value before", '{"x": "a",\n "a": 1,\n "a": 2}', "duplicate key 'a'", 3,
+     "remove one of the two entries"),
+    ("same key in two objects, then repeated", '{"a": {"bits": 4},\n "b": {"bits": 4, "l": ["bits", {}],\n\n'
+     ' "bits" : 8}}', "duplicate key 'bits'", 4, "remove one of the two entries"),
+    ("a key written with an escape", '{"a": 1,\n "\\u0061": 2}', "duplicate key 'a'", 2,
+     "remove one of the two entries"),
+    ("escaped quote in a key", '{"s\\"": [1,\n 2], "t": "\\"s\\\\",\n "s\\"": 3}', "duplicate key 's\"'", 3,
+     "remove one of the two entries"),
+    # The inner object closes first, so the parser names its key; an earlier repeat of another key is passed over.
+    ("inner object's duplicate", '{"a": 1, "a": {"b": 1,\n "b": 2}}', "duplicate key 'b'", 2,
+     "remove one of the two entries"),
     ("lone high surrogate", '\n{"a": 1,\n "b": "x\\ud800",\n "c": 2\n}', "a string with a lone UTF-16 surrogate escape",
      3, "write the character itself"),
     ("lone low surrogate", '{\n "a": ["\\uDFFF"]\n}\n', "a string with a lone UTF-16 surrogate escape", 2,
@@ -205,18 +220,13 @@ def test_recursion_error_of_the_parser_is_located(monkeypatch):
     assert str(error) == "c.json:1: JSON nested too deeply; flatten the structure"
 
 
-# (text, token, occurrence, line): the line of the occurrence-th appearance, 1 where there is none.
-TOKEN_LINES = [("\nx\nx\n", "x", 1, 2), ("\nx\nx\n", "x", 2, 3), ("aa\na", "a", 2, 1), ("a\nb", "zz", 1, 1),
-               ("a\nb", "a", 2, 1), ('{"k": 1,\n"k": 2}', '"k"', 2, 2)]
+# (text, token, line): the line of the token's first appearance, 1 where there is none.
+TOKEN_LINES = [("\nx\nx\n", "x", 2), ("a\nb", "zz", 1), ("x\n", "x", 1), ("\n\n-Infinity\n", "-Infinity", 3)]
 
 
-@pytest.mark.parametrize("text, token, occurrence, line", TOKEN_LINES)
-def test_line_of_token(text, token, occurrence, line):
-    assert model_config._line_of_token(text, token, occurrence) == line
-
-
-def test_line_of_token_default_is_the_first_appearance():
-    assert model_config._line_of_token("\nx\nx\n", "x") == 2
+@pytest.mark.parametrize("text, token, line", TOKEN_LINES)
+def test_line_of_token(text, token, line):
+    assert model_config._line_of_token(text, token) == line
 
 
 # --- config.json errors of the architecture: located in the file ----------------------------------------------------
