@@ -122,7 +122,8 @@ SCOPES = {
                                             "tests/test_hostile_files.py", "tests/test_safetensors_header_units.py",
                                             "tests/test_quant_config_units.py",
                                             "tests/test_quant_from_config_units.py",
-                                            "tests/test_model_config_units.py"]),
+                                            "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
+                                            "tests/test_hub_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
@@ -130,8 +131,8 @@ SCOPES = {
 
 FAMILIES_TESTS = SCOPES["families"][1]
 # Not tests/test_hostile_hub.py: its server thread calls the code with the working directory in a temporary folder,
-# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); run it for hub.py by
-# hand (families.hub) once mutmut allows it.
+# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); hub.py's mutants are
+# judged by tests/test_hub_units.py instead (a fake Hub in-process).
 
 # Per-module scopes whose tests are narrowed to the files that reach the module (each scope's clean run and its
 # test-to-function mapping run the whole selection first: minutes on a shared machine, most of a small scope's time).
