@@ -348,7 +348,7 @@ FIELDS = [
     ("Qwen2.5-7B-Instruct", {}, dict(norms_per_layer=2, qkv_bias=True, o_bias=False, mlp_bias=False, qk_norm=False,
                                      final_norm=True, attention_sinks=False, position_embeddings=0,
                                      tie_word_embeddings=False)),
-    ("Qwen2.5-7B-Instruct", {"tie_word_embeddings": DROP}, dict(tie_word_embeddings=True)),
+    ("Qwen2.5-7B-Instruct", {"tie_word_embeddings": DROP}, dict(tie_word_embeddings=False)),  # Qwen2Config default
     # null: "not set" is falsy, and PreTrainedModel ties only when it is true (modeling_utils.py:2492-2493).
     ("Qwen2.5-7B-Instruct", {"tie_word_embeddings": None}, dict(tie_word_embeddings=False)),
     ("Qwen2.5-7B-Instruct", {"tie_word_embeddings": True}, dict(tie_word_embeddings=True)),
@@ -717,3 +717,38 @@ def test_gemma4_parameters_by_part():
     # 30 layers x (16 experts x 3 x hidden x 256 + router hidden x 16 + router scale hidden + per-expert scale 16 +
     # three RMSNorms of hidden).
     assert params_total(moe) - dense == 30 * (16 * 3 * hidden * 256 + hidden * 16 + hidden + 16 + 3 * hidden)
+
+
+# --- tie_word_embeddings left out: the family's transformers config class default ------------------------------------
+# (family, a published config of it, the default, where transformers 5.24.0 sets it: models/<type>/configuration_<type>.py)
+TIE_DEFAULTS = [
+    ("llama", "Llama-3.1-8B", False, "llama:78"), ("mistral", "Mistral-7B-v0.1", False, "mistral:77"),
+    ("mixtral", "Mixtral-8x7B-v0.1", False, "mixtral:81"), ("qwen2", "Qwen2.5-7B-Instruct", False, "qwen2:71"),
+    ("qwen2_moe", "Qwen1.5-MoE-A2.7B", False, "qwen2_moe:89"), ("qwen3", "Qwen3-8B", False, "qwen3:73"),
+    ("qwen3_moe", "Qwen3-30B-A3B", False, "qwen3_moe:91"), ("phi3", "Phi-3.5-mini-instruct", False, "phi3:75"),
+    ("phimoe", "Phi-3.5-MoE-instruct", False, "phimoe:75"), ("deepseek_v2", "DeepSeek-V2-Lite", False, "deepseek_v2:90"),
+    ("deepseek_v3", "DeepSeek-V3", False, "deepseek_v3:111"), ("glm", "glm-4-9b-chat-hf", False, "glm:68"),
+    ("glm4", "GLM-4-9B-0414", False, "glm4:68"), ("granitemoe", "granite-3.0-3b-a800m-instruct", False, "granitemoe:72"),
+    ("exaone4", "EXAONE-4.0-32B", False, "exaone4:92"), ("qwen3_next", "Qwen3-Next-80B-A3B-Instruct", False,
+                                                         "qwen3_next:102"),
+    ("qwen2_vl", "Qwen2-VL-7B-Instruct", False, "qwen2_vl:167"),
+    ("qwen2_5_vl", "Qwen2.5-VL-7B-Instruct", False, "qwen2_5_vl:190"),
+    ("gpt_oss", "gpt-oss-20b", False, "gpt_oss"), ("olmo2", "OLMo-2-1124-7B", False, "olmo2"),
+    ("gemma", "gemma-7b", True, "gemma:81"), ("gemma2", "gemma-2-2b", True, "gemma2:82"),
+    ("gemma3_text", "gemma-3-1b-it", True, "gemma3:88"), ("falcon", "falcon-7b", True, "falcon:88"),
+    ("gpt2", "gpt2", True, "gpt2:102"), ("opt", "opt-125m", True, "opt:73"), ("starcoder2", "starcoder2-3b", True,
+                                                                           "starcoder2:80"),
+    ("cohere2", "c4ai-command-r7b-12-2024", True, "cohere2:80"), ("smollm3", "SmolLM3-3B", True, "smollm3:94"),
+]
+
+
+@pytest.mark.parametrize("family,name,tied,where", TIE_DEFAULTS)
+def test_tie_word_embeddings_left_out_is_the_config_class_default(family, name, tied, where):
+    config = config_of(name, tie_word_embeddings=DROP)
+    if isinstance(config.get("text_config"), dict):
+        config["text_config"].pop("tie_word_embeddings", None)
+    arch = architecture_from_config(config)
+    assert arch.model_type == family and arch.tie_word_embeddings is tied
+    # A tied lm_head is not a parameter of its own: the count moves by vocab x hidden.
+    untied = architecture_from_config(dict(config, tie_word_embeddings=False))
+    assert params_total(untied) - params_total(arch) == (arch.vocab_size * arch.hidden_size if tied else 0)
