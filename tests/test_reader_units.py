@@ -104,6 +104,14 @@ def test_family_refusals_name_the_key_and_the_supported_list():
         assert refusal(config) == (PATH, line(config, "architectures"),
                                    f"field 'architectures' must be a list of class names, got {shown}",
                                    'write it as in config.json: ["Qwen2ForCausalLM"]')
+    # A line_of that tells "no key" (None: the config's own line, as generator/catalogue/llamacpp_logs.py gives)
+    # from a key that is absent: a refusal without model_type points at the config, not at a model_type line.
+    with pytest.raises(GeneratorError) as info:
+        family_of({"architectures": ["MambaForCausalLM"]}, PATH, lambda key: 3 if key is None else 9)
+    assert info.value.line == 3
+    with pytest.raises(GeneratorError) as info:
+        family_of({"model_type": "mamba"}, PATH, lambda key: 3 if key is None else 9)
+    assert info.value.line == 9
     # Without line_of the refusal still names the file.
     with pytest.raises(GeneratorError) as info:
         family_of({"model_type": "mamba"}, PATH)
@@ -304,7 +312,11 @@ FIELDS = [
                                        tie_word_embeddings=False)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layer_interval": 3}, dict(sliding_window_layers=32)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layer_interval": 0}, dict(sliding_window_layers=36)),
+    # 47 layers: NoPE layers at i = 3, 7, ... 43 (11 of them), chunked attention on the other 36.
+    ("Llama-4-Scout-17B-16E", {"num_hidden_layers": 47}, dict(sliding_window_layers=36)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layers": [1, 0] * 24}, dict(sliding_window_layers=24)),
+    # An empty list is "not set": Llama4TextConfig.__post_init__ takes the default list (configuration_llama4.py:172).
+    ("Llama-4-Scout-17B-16E", {"no_rope_layers": []}, dict(sliding_window_layers=36)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layers": [2, 0, 0] * 16}, dict(sliding_window_layers=16)),
     ("Phi-3.5-mini-instruct", {}, dict(sliding_window=262144, sliding_window_layers=32)),
     ("starcoder2-3b", {}, dict(sliding_window=4096, sliding_window_layers=30, norm_bias=True, mlp_gated=False)),
@@ -369,6 +381,8 @@ FIELDS = [
     ("Qwen1.5-MoE-A2.7B", {}, dict(shared_expert_intermediate_size=5632, shared_expert_gate=True, moe_layer_step=1,
                                    intermediate_size=5632, moe_intermediate_size=1408)),
     ("Qwen1.5-MoE-A2.7B", {"shared_expert_intermediate_size": 0}, dict(shared_expert_gate=False)),
+    # Qwen2MoeSparseMoeBlock: shared_expert_gate = nn.Linear(hidden_size, 1) beside any shared expert.
+    ("Qwen1.5-MoE-A2.7B", {"shared_expert_intermediate_size": 1}, dict(shared_expert_gate=True)),
     ("Qwen1.5-MoE-A2.7B", {"decoder_sparse_step": 2}, dict(moe_layer_step=2, intermediate_size=5632)),
     ("Qwen1.5-MoE-A2.7B", {"num_experts": 0}, dict(num_experts=0, experts_per_token=0, intermediate_size=5632)),
     ("Qwen1.5-MoE-A2.7B", {"num_experts": None}, dict(num_experts=0)),
@@ -464,6 +478,8 @@ def test_layer_types_refusals():
              AS_PUBLISHED, layer_types=5)
     _refused(name, "layer_types", f"field 'layer_types' must list each layer's type ({kinds}), got [1]",
              AS_PUBLISHED, layer_types=[1])
+    _refused(name, "layer_types", f"field 'layer_types' must list each layer's type ({kinds}), got "
+             "['linear_attention', 'wide_attention']", AS_PUBLISHED, layer_types=["linear_attention", "wide_attention"])
     _refused(name, "layer_types", "field 'layer_types' has 2 entries for 48 layers", AS_PUBLISHED,
              layer_types=["full_attention"] * 2)
     _refused("granite-4.0-h-tiny", "layers_block_type",
@@ -481,10 +497,14 @@ def test_nemotron_h_blocks():
     assert (arch.layer_kinds, arch.layers, arch.dense_layers, arch.moe_layers) == ("SFSAFS", 6, 1, 1)
     arch = read(base, layers_block_type=DROP, layer_types=["mamba", "attention", "mlp", "moe", "moe"])
     assert (arch.layer_kinds, arch.moe_layers) == ("SAFFF", 2)
-    for bad, shown in (("M*X", "'M*X'"), ("", "''"), (["mamba", 3], "'M?'"), (5, "5")):
+    for bad, shown in (("M*X", "'M*X'"), ("", "''"), (["mamba", 3], "'M?'"), (["mamba", [3]], "'M?'"),
+                       (["mamba", "wide"], "'M?'"), (5, "5")):
         _refused(base, "hybrid_override_pattern",
                  f"field 'hybrid_override_pattern' must name each block (M, *, - or E), got {shown}", AS_PUBLISHED,
                  layers_block_type=bad)
+    _refused(base, "hybrid_override_pattern",
+             "field 'hybrid_override_pattern' must name each block (M, *, - or E), got 'M*X'", AS_PUBLISHED,
+             layers_block_type=DROP, hybrid_override_pattern="M*X")
     # The dense blocks without routed experts: no MoE layers.
     arch = read(base, n_routed_experts=0)
     assert arch.moe_layers == 0 and arch.dense_layers == 1
