@@ -52,12 +52,12 @@ def config_of(name, nested=None, **changes):
 
 
 def lines_of(config):
-    """``line_of`` as the CLI builds it for a config.json file (generator/families/sources.py): the line of a
-    top-level key in the file's text, 1 for anything else."""
+    """``line_of`` as the CLI builds it for a config.json file (generator/families/model_config.py,
+    read_config_mapping): the line where a key first appears in the file's text (nested ones too), else 1."""
     lines = {}
     for number, line in enumerate(json.dumps(config, indent=1).splitlines(), 1):
-        if line.startswith(' "') and not line.startswith('  '):
-            lines.setdefault(json.loads(line.split('":')[0] + '"'), number)
+        if line.strip().startswith('"'):
+            lines.setdefault(line.strip()[1:].split('"', 1)[0], number)
     return lambda key: lines.get(key, 1)
 
 
@@ -471,6 +471,21 @@ def test_gated_deltanet_layers_and_sizes():
     assert arch.layer_kinds == "SA" * 24
 
 
+def test_gated_deltanet_mixer_sizes():
+    # Qwen3NextGatedDeltaNet (modeling_qwen3_next.py:591-625): key_dim = linear_key_head_dim x linear_num_key_heads,
+    # value_dim = linear_value_head_dim x linear_num_value_heads, conv_dim = 2 x key_dim + value_dim; conv1d
+    # conv_dim x kernel without bias; in_proj_qkvz hidden -> 2 x key_dim + 2 x value_dim, in_proj_ba hidden ->
+    # 2 x value heads, dt_bias and A_log (value heads each), the gated norm over one value head, out_proj
+    # value_dim -> hidden. Its recurrent state: value heads x key head size x value head size.
+    arch = read("Qwen3-Next-80B-A3B-Instruct", linear_key_head_dim=64, linear_value_head_dim=96,
+                linear_num_key_heads=16, linear_num_value_heads=32, linear_conv_kernel_dim=3)
+    key_dim, value_dim = 64 * 16, 96 * 32
+    conv = 2 * key_dim + value_dim
+    assert (arch.conv_dim, arch.conv_kernel, arch.recurrent_state_values) == (conv, 3, 32 * 64 * 96)
+    assert arch.mixer_shapes == ((2048, 2 * key_dim + 2 * value_dim, 36), (2048, 2 * 32, 36), (value_dim, 2048, 36))
+    assert arch.extra_params == 36 * (conv * 3 + 2 * 32 + 96)
+
+
 def test_layer_types_refusals():
     name = "Qwen3-Next-80B-A3B-Instruct"
     kinds = "*, -, E, M, attention, full_attention, linear_attention, mamba, mlp, moe, sliding_attention"
@@ -691,16 +706,19 @@ def test_gemma4_layers_and_sizes():
     arch = read(base, nested="text_config", per_layer_config={"29": {}})
     assert (arch.global_head_dim, arch.global_kv_heads) == (512, 4)
     config = config_of(base, nested="text_config", per_layer_config={"5": {"head_dim": 0}})
-    assert refusal(config)[2] == "field 'per_layer_config' must be a positive integer, got 0"
+    assert refusal(config) == (PATH, line(config, "per_layer_config"),
+                               "field 'per_layer_config' must be a positive integer, got 0", "fix 'per_layer_config'")
     config = config_of(base, nested="text_config", per_layer_config={"5": {"num_key_value_heads": "2"}})
-    assert refusal(config)[2] == "field 'per_layer_config' must be a positive integer, got '2'"
+    assert refusal(config) == (PATH, line(config, "per_layer_config"),
+                               "field 'per_layer_config' must be a positive integer, got '2'", "fix 'per_layer_config'")
     for bad in (["sliding_attention"] * 29, ["x"] * 30, "sliding_attention"):
         config = config_of(base, nested="text_config", layer_types=bad)
         assert refusal(config)[1:] == (
-            1, "field 'layer_types' must list sliding_attention or full_attention for each of the 30 layers, got "
+            line(config, "layer_types"), "field 'layer_types' must list sliding_attention or full_attention for each of the 30 layers, got "
             + repr(bad)[:57] + ("..." if len(repr(bad)) > 60 else repr(bad)[57:]), AS_PUBLISHED)
     config = config_of(base, nested="text_config", num_kv_shared_layers=31)
-    assert refusal(config)[1:] == (1, "field 'num_kv_shared_layers' (31) exceeds the 30 layers", AS_PUBLISHED)
+    assert refusal(config)[1:] == (line(config, "num_kv_shared_layers"),
+                                   "field 'num_kv_shared_layers' (31) exceeds the 30 layers", AS_PUBLISHED)
     assert read(base, nested="text_config", num_kv_shared_layers=30).layer_kinds == "F" * 30
 
 
