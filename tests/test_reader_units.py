@@ -537,6 +537,10 @@ def test_mamba2_sizes_of_nemotron_h():
     plain = params_total(arch)
     assert params_total(read(base, use_conv_bias=False)) == plain - conv
     assert params_total(read(base, use_bias=True)) == plain + (inner + conv + heads) + hidden
+    # NemotronHConfig defaults (configuration_nemotron_h.py:128, 146): use_conv_bias True, use_bias False.
+    assert params_total(read(base, use_conv_bias=DROP, use_bias=DROP)) == plain
+    # One Mamba2 block's extras: conv weight and bias, dt_bias, A_log, D, the gated norm over inner.
+    assert arch.extra_params == conv * 4 + conv + 3 * heads + inner
 
 
 def test_granite_4_mamba2_sizes():
@@ -548,6 +552,7 @@ def test_granite_4_mamba2_sizes():
     assert (arch.conv_dim, arch.conv_kernel, arch.recurrent_state_values) == (conv, 4, 48 * 64 * 128)
     assert arch.mixer_shapes == ((hidden, inner + conv + heads, 36), (inner, hidden, 36))
     assert read(base, mamba_d_head="auto").recurrent_state_values == 48 * (inner // 48) * 128
+    assert read(base, mamba_d_head=DROP).recurrent_state_values == 48 * (inner // 48) * 128
     assert read(base, mamba_d_head=None).recurrent_state_values == 48 * (inner // 48) * 128
     assert read(base, mamba_d_head=32).recurrent_state_values == 48 * 32 * 128
     assert read(base, mamba_n_groups=DROP).conv_dim == conv
@@ -557,8 +562,11 @@ def test_granite_4_mamba2_sizes():
     assert read(base, mamba_expand=1.5).conv_dim == int(1.5 * 1536) + 256
     assert read(base, mamba_expand=64).conv_dim == 64 * 1536 + 256
     plain = params_total(arch)
+    assert arch.extra_params == 36 * (conv * 4 + conv + 3 * heads + inner)
     assert params_total(read(base, mamba_conv_bias=False)) == plain - 36 * conv
     assert params_total(read(base, mamba_proj_bias=True)) == plain + 36 * ((inner + conv + heads) + hidden)
+    # GraniteMoeHybridConfig defaults (configuration_granitemoehybrid.py:102-103): conv bias on, projection bias off.
+    assert params_total(read(base, mamba_conv_bias=DROP, mamba_proj_bias=DROP)) == plain
     for bad, shown in (("2", "'2'"), (True, "True"), (0, "0"), (65, "65"), (-1, "-1")):
         _refused(base, "mamba_expand", f"field 'mamba_expand' must be a number from 0 to 64, got {shown}",
                  AS_PUBLISHED, mamba_expand=bad)
@@ -582,6 +590,13 @@ def test_falcon_h1_mixer_sizes():
     assert params_total(read(base, mamba_proj_bias=True)) == plain + 36 * (inner + conv + heads)
     assert params_total(read(base, mamba_rms_norm=True)) == plain + 36 * inner
     assert params_total(read(base, projectors_bias=True)) == plain + 36 * hidden
+    # conv weight + bias, dt_bias, A_log, D per state layer (no norm, no projection biases in this file).
+    assert arch.extra_params == 36 * (conv * 4 + conv + 3 * heads)
+    # FalconH1Config defaults (configuration_falcon_h1.py:80-90): mamba_conv_bias True, mamba_proj_bias,
+    # mamba_rms_norm and projectors_bias False.
+    assert params_total(read(base, mamba_conv_bias=DROP, mamba_proj_bias=DROP, mamba_rms_norm=DROP,
+                             projectors_bias=DROP)) == plain
+    assert read(base, mamba_n_groups=2).conv_dim == 1536 + 2 * 2 * 128
     arch = read(base, mamba_d_ssm=DROP, mamba_d_head="auto")
     assert arch.conv_dim == 2 * 1024 + 256 and arch.recurrent_state_values == 24 * (2048 // 24) * 128
 
@@ -604,6 +619,11 @@ def test_jamba_mamba_sizes():
     assert read(base, mamba_dt_rank=None, hidden_size=4100, num_attention_heads=41,
                 num_key_value_heads=41).mixer_shapes[2][0] == 257   # ceil(4100 / 16)
     assert read(base, mamba_dt_rank=100).mixer_shapes[2][0] == 100
+    assert read(base, mamba_dt_rank=DROP).mixer_shapes[2][0] == 256
+    _refused(base, "mamba_dt_rank", "field 'mamba_dt_rank' must be a positive integer, got 0", "fix 'mamba_dt_rank'",
+             mamba_dt_rank=0)
+    # JambaConfig defaults (configuration_jamba.py:95-96): mamba_conv_bias True, mamba_proj_bias False.
+    assert params_total(read(base, mamba_conv_bias=DROP, mamba_proj_bias=DROP)) == plain
     other = read(base, mamba_d_state=DROP, mamba_d_conv=DROP, mamba_expand=DROP)
     assert (other.conv_kernel, other.recurrent_state_values) == (4, inner * 16)
     other = read(base, mamba_d_state=8, mamba_d_conv=2, mamba_expand=1)
@@ -695,10 +715,11 @@ def test_gemma4_layers_and_sizes():
     assert arch.global_kv_heads == 4
     arch = read(base, nested="text_config", attention_k_eq_v=True)
     assert arch.global_kv_heads == 4
+    assert params_total(read(base, nested="text_config", attention_k_eq_v=DROP)) == params_total(read(base))
     # transformers 5.x writes per_layer_config with the global layers' sizes.
     arch = read(base, nested="text_config", per_layer_config={"5": {"head_dim": 384, "num_key_value_heads": 2}})
     assert (arch.global_head_dim, arch.global_kv_heads) == (384, 2)
-    arch = read(base, nested="text_config", per_layer_config={"0": {"head_dim": 384}, "x": {}, "99": {"head_dim": 7},
+    arch = read(base, nested="text_config", per_layer_config={"0": {"head_dim": 384}, "x": {}, "99": {"head_dim": 7}, "30": {"head_dim": 7},
                                                               "11": 5})
     assert (arch.global_head_dim, arch.global_kv_heads) == (512, 4)
     arch = read(base, nested="text_config", per_layer_config={"11": {"head_dim": 384}, "5": {"head_dim": 128}})
@@ -713,11 +734,11 @@ def test_gemma4_layers_and_sizes():
                                "field 'per_layer_config' must be a positive integer, got '2'", "fix 'per_layer_config'")
     for bad in (["sliding_attention"] * 29, ["x"] * 30, "sliding_attention"):
         config = config_of(base, nested="text_config", layer_types=bad)
-        assert refusal(config)[1:] == (
-            line(config, "layer_types"), "field 'layer_types' must list sliding_attention or full_attention for each of the 30 layers, got "
+        assert refusal(config) == (
+            PATH, line(config, "layer_types"), "field 'layer_types' must list sliding_attention or full_attention for each of the 30 layers, got "
             + repr(bad)[:57] + ("..." if len(repr(bad)) > 60 else repr(bad)[57:]), AS_PUBLISHED)
     config = config_of(base, nested="text_config", num_kv_shared_layers=31)
-    assert refusal(config)[1:] == (line(config, "num_kv_shared_layers"),
+    assert refusal(config) == (PATH, line(config, "num_kv_shared_layers"),
                                    "field 'num_kv_shared_layers' (31) exceeds the 30 layers", AS_PUBLISHED)
     assert read(base, nested="text_config", num_kv_shared_layers=30).layer_kinds == "F" * 30
 
