@@ -418,6 +418,21 @@ def test_llama4_chunk_size_null_is_no_chunking():
     assert (arch.sliding_window, arch.sliding_window_layers) == (0, 0)
 
 
+def test_mla_ignores_num_key_value_heads():
+    # DeepseekV3Attention (modeling_deepseek_v3.py): kv_b_proj gives every one of num_attention_heads its own K and
+    # V, so num_key_value_heads sizes no weight and is not checked against the heads.
+    arch = read("DeepSeek-V3", num_key_value_heads=3)
+    assert arch.kv_heads == 128 and params_total(arch) == COUNTS["DeepSeek-V3"]
+
+
+@pytest.mark.parametrize("name", ["gemma-4-E2B-it-text", "gemma4-towers-k-eq-v", "gemma4-moe", "GLM-5.1",
+                                  "Falcon-H1-0.5B", "AI21-Jamba-1.5-Mini", "Nemotron-H-8B-Base-8K",
+                                  "granite-4.0-h-tiny", "Qwen3.5-4B-text", "opt-350m", "Phi-3.5-MoE-instruct"])
+def test_hybrid_and_odd_families_count_as_transformers(name):
+    # transformers 5.24.0's own count (benchmarks/transformers_param_counts.py, tests/data).
+    assert params_total(read(name)) == COUNTS[name]
+
+
 def test_text_config_is_read_over_the_top_level_and_towers_are_dropped():
     # Gemma3ForConditionalGeneration: text sizes in text_config; a top-level key the text_config lacks still counts.
     arch = read("gemma-3-4b-it", max_position_embeddings=4096, vision_config={"hidden_size": 1})
@@ -676,6 +691,10 @@ def test_glm5_indexer_layers():
     assert read(base, indexer_types=DROP, index_topk_freq=0).indexer_layers == 78
     _refused(base, "indexer_types", "field 'indexer_types' must give full or shared for each of the 78 layers, got 5",
              AS_PUBLISHED, indexer_types=5)
+    _refused(base, "indexer_types", "field 'indexer_types' must give full or shared for each of the 78 layers, got "
+             "['full', 'full']", AS_PUBLISHED, indexer_types=["full", "full"])
+    _refused(base, "index_topk_pattern", "field 'index_topk_pattern' must give full or shared for each of the 78 "
+             "layers, got [['full']]", AS_PUBLISHED, indexer_types=DROP, index_topk_pattern=[["full"]])
     _refused(base, "index_topk_pattern",
              "field 'index_topk_pattern' must give full or shared for each of the 78 layers, got ['full', 'X']",
              AS_PUBLISHED, indexer_types=DROP, index_topk_pattern="FX")
