@@ -786,6 +786,10 @@ def test_gemma4_parameters_by_part():
     small_vocab = params_total(read(base, nested="text_config", vocab_size_per_layer_input=1000))
     assert plain - small_vocab == (262144 - 1000) * 30 * 256
     assert params_total(read(base, nested="text_config", vocab_size_per_layer_input=DROP)) == plain
+    # Left out, the per-layer vocabulary is Gemma4TextConfig's 262144 (configuration_gemma4.py:173), not vocab_size.
+    small = read(base, nested="text_config", vocab_size=1000)
+    assert params_total(read(base, nested="text_config", vocab_size=1000, vocab_size_per_layer_input=DROP)) == \
+        params_total(small)
     default_width = params_total(read(base, nested="text_config", hidden_size_per_layer_input=DROP))
     assert default_width == plain
     moe = read("gemma4-moe")
