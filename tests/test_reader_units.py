@@ -433,6 +433,41 @@ def test_hybrid_and_odd_families_count_as_transformers(name):
     assert params_total(read(name)) == COUNTS[name]
 
 
+def test_an_all_moe_model_needs_no_dense_width():
+    # Qwen3MoeDecoderLayer (modeling_qwen3_moe.py): with decoder_sparse_step 1 and no mlp_only_layers every layer is
+    # a Qwen3MoeSparseMoeBlock, so intermediate_size sizes no weight; a config.json without it reads the same.
+    arch = read("Qwen3-30B-A3B", intermediate_size=DROP)
+    assert arch.intermediate_size == 0 and params_total(arch) == COUNTS["Qwen3-30B-A3B"]
+    # With a dense layer (DeepSeek's first_k_dense_replace, Qwen2-MoE's decoder_sparse_step 2) it is needed.
+    for name, changes in (("DeepSeek-V2-Lite", {}), ("Qwen1.5-MoE-A2.7B", {"decoder_sparse_step": 2})):
+        config = config_of(name, intermediate_size=DROP, **changes)
+        family = family_of(config)
+        assert refusal(config)[2] == f"missing field 'intermediate_size' in a {family} config.json"
+
+
+INT_FIELDS = ("hidden_size", "layers", "heads", "kv_heads", "head_dim", "intermediate_size", "vocab_size",
+              "norms_per_layer", "max_position_embeddings", "sliding_window", "sliding_window_layers", "extra_params",
+              "conv_dim", "recurrent_state_values", "global_head_dim", "global_kv_heads", "indexer_layers")
+
+
+@pytest.mark.parametrize("name", ["Qwen2.5-7B-Instruct", "gpt2", "Falcon-H1-0.5B", "granite-4.0-h-tiny",
+                                  "AI21-Jamba-1.5-Mini", "gemma4-towers-k-eq-v", "GLM-5.1", "opt-350m",
+                                  "Qwen3-Next-80B-A3B-Instruct", "Llama-4-Scout-17B-16E", "gemma-2-2b"])
+def test_sizes_are_whole_numbers(name):
+    # A size is a count of values: int, never a float that only compares equal (128.0) and prints as one.
+    arch = read(name)
+    assert all(type(getattr(arch, key)) is int for key in INT_FIELDS)
+    assert all(type(v) is int for shape in arch.mixer_shapes for v in shape)
+
+
+def test_text_config_null_tie_falls_back_to_the_top_level():
+    # PreTrainedModel ties lm_head by its own config's key (modeling_utils.py:2492): a composite model's top-level
+    # tie_word_embeddings, which a null in text_config ("not set") does not override.
+    arch = read("gemma-3-4b-it", tie_word_embeddings=False, text_config=dict(
+        config_of("gemma-3-4b-it")["text_config"], tie_word_embeddings=None))
+    assert arch.tie_word_embeddings is False
+
+
 def test_text_config_is_read_over_the_top_level_and_towers_are_dropped():
     # Gemma3ForConditionalGeneration: text sizes in text_config; a top-level key the text_config lacks still counts.
     arch = read("gemma-3-4b-it", max_position_embeddings=4096, vision_config={"hidden_size": 1})
