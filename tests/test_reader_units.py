@@ -696,6 +696,9 @@ def test_jamba_layer_periods():
     assert read(base, attn_layer_period=0).layer_kinds == read(base).layer_kinds
     arch = read(base, num_experts=1)
     assert (arch.moe_layers, arch.dense_layers) == (0, 32)
+    # JambaDecoderLayer: a JambaSparseMoeBlock wherever layers_num_experts[i] > 1, so two experts are MoE layers.
+    arch = read(base, num_experts=2)
+    assert (arch.moe_layers, arch.dense_layers) == (16, 16)
     _refused(base, "attn_layer_offset", "field 'attn_layer_offset' (8) must be smaller than 'attn_layer_period' (8)",
              AS_PUBLISHED, attn_layer_offset=8)
     _refused(base, "expert_layer_offset",
