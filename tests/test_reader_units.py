@@ -312,8 +312,6 @@ FIELDS = [
                                        tie_word_embeddings=False)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layer_interval": 3}, dict(sliding_window_layers=32)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layer_interval": 0}, dict(sliding_window_layers=36)),
-    # 47 layers: NoPE layers at i = 3, 7, ... 43 (11 of them), chunked attention on the other 36.
-    ("Llama-4-Scout-17B-16E", {"num_hidden_layers": 47}, dict(sliding_window_layers=36)),
     ("Llama-4-Scout-17B-16E", {"no_rope_layers": [1, 0] * 24}, dict(sliding_window_layers=24)),
     # An empty list is "not set": Llama4TextConfig.__post_init__ takes the default list (configuration_llama4.py:172).
     ("Llama-4-Scout-17B-16E", {"no_rope_layers": []}, dict(sliding_window_layers=36)),
@@ -416,6 +414,9 @@ def test_llama4_chunk_size_null_is_no_chunking():
     # Llama4TextConfig.attention_chunk_size: null in config.json means no chunked attention (a plain causal mask).
     arch = read("Llama-4-Scout-17B-16E", nested="text_config", attention_chunk_size=None)
     assert (arch.sliding_window, arch.sliding_window_layers) == (0, 0)
+    # 47 layers: NoPE layers at i = 3, 7, ... 43 ((i + 1) % 4 == 0: 11 of them), chunked attention on the other 36.
+    arch = read("Llama-4-Scout-17B-16E", nested="text_config", num_hidden_layers=47)
+    assert (arch.sliding_window, arch.sliding_window_layers) == (8192, 36)
 
 
 def test_mla_ignores_num_key_value_heads():
@@ -815,6 +816,8 @@ def test_gemma4_parameters_by_part():
     assert plain - shared == lost
     wide = params_total(read(base, nested="text_config", num_kv_shared_layers=10, use_double_wide_mlp=True))
     assert wide - shared == 10 * 3 * hidden * inter
+    # Gemma4TextConfig: use_double_wide_mlp defaults to False.
+    assert params_total(read(base, nested="text_config", num_kv_shared_layers=10, use_double_wide_mlp=DROP)) == shared
     k_eq_v = params_total(read(base, nested="text_config", attention_k_eq_v=True))
     assert plain - k_eq_v == 5 * hidden * 4 * 512          # the 5 global layers lose v_proj
     no_per_layer = params_total(read(base, nested="text_config", hidden_size_per_layer_input=0))
