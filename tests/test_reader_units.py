@@ -3,7 +3,9 @@ family's config.json means, read off transformers 5.24.0 (the release tests/data
 names; files under src/transformers/models/), and every refusal's message, file and line.
 
 Expected values are written out here from the config.json keys and the cited transformers lines, or are
-transformers' recorded parameter counts; none comes from the reader. In-process calls only (no CLI, no chdir), so
+transformers' recorded parameter counts; none comes from the reader. One rule is the reader's own: a 0 where
+transformers needs a positive count (num_key_value_heads, head_dim, num_ln_in_parallel_attn, a layer interval or
+period, moe_layer_freq) is read as "not set", the config class default, not refused; the rows with a 0 pin it. In-process calls only (no CLI, no chdir), so
 the whole file runs in about a second.
 """
 
