@@ -1,8 +1,11 @@
 """Parameter counts of the vision towers and projectors that multimodal checkpoints carry beside the text model.
 
 Pure. Each layout was read off the family's modeling file in transformers and is checked against transformers'
-own count (tests/data/transformers_param_counts.yaml). The defaults are those of the family's vision config class,
-for keys a published config.json leaves out.
+own count: of whole models (tests/data/transformers_param_counts.yaml) and of the towers alone, on published configs
+and on configs with keys left out or off the published values (tests/data/transformers_vision_counts.yaml, written by
+benchmarks/transformers_vision_counts.py). The defaults are those of the family's vision config class, for keys a
+published config.json leaves out; only the keys that config class reads count (Qwen's published ``in_chans`` is
+not one: transformers reads ``in_channels``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ def _getter(vc: dict, defaults: dict, path, line_of, section: str = "vision_conf
     return get
 
 
-def _linear(fan_in: int, fan_out: int, bias: bool = True) -> int:
-    return fan_in * fan_out + (fan_out if bias else 0)
+def _linear(fan_in: int, fan_out: int) -> int:
+    """A linear layer with its bias (the bias-free ones are written as the product alone)."""
+    return fan_in * fan_out + fan_out
 
 
 def _qwen2_vl(get, text_hidden: int) -> int:
