@@ -122,7 +122,8 @@ SCOPES = {
                                             "tests/test_hostile_files.py", "tests/test_safetensors_header_units.py",
                                             "tests/test_quant_config_units.py",
                                             "tests/test_quant_from_config_units.py",
-                                            "tests/test_model_config_units.py"]),
+                                            "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
+                                            "tests/test_hub_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
@@ -130,8 +131,8 @@ SCOPES = {
 
 FAMILIES_TESTS = SCOPES["families"][1]
 # Not tests/test_hostile_hub.py: its server thread calls the code with the working directory in a temporary folder,
-# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); run it for hub.py by
-# hand (families.hub) once mutmut allows it.
+# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); hub.py's mutants are
+# judged by tests/test_hub_units.py instead (a fake Hub in-process).
 
 # Per-module scopes whose tests are narrowed to the files that reach the module (each scope's clean run and its
 # test-to-function mapping run the whole selection first: minutes on a shared machine, most of a small scope's time).
@@ -519,6 +520,80 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "equivalent: the comprehension keeps only columns with a true d.width, so 'd.width or 1' is d.width as "
         "'d.width or 0' is",
     # generator/families/model_ids.py and hub.py (mutids)
+    "generator.families.model_ids.x__folded__mutmut_4":
+        "equivalent: rsplit('/') without a maxsplit splits at every '/', but [-1] is the part after the last '/' "
+        "either way",
+    "generator.families.model_ids.x__folded__mutmut_7":
+        "equivalent: rsplit('/', 2)[-1] is the part after the last '/' as rsplit('/', 1)[-1] is",
+    "generator.families.model_ids.x__family_key__mutmut_5":
+        "equivalent: changed is only tested for truth (while changed); None is false as False is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_19":
+        "equivalent: difflib.get_close_matches's cutoff defaults to 0.6, the value given",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_29":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_33":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
+    # hub.py: the 41 of 527 mutants that tests/test_hub_units.py (a fake Hub behind http.client) leaves alive
+    "generator.families.hub.x_deadline_seconds__mutmut_11":
+        "equivalent: float('NAN') is NaN as float('nan') is (float() ignores the case of 'nan')",
+    "generator.families.hub.x_cache_path__mutmut_7":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    **{f"generator.families.hub.x_read_cache__mutmut_{n}":
+       "equivalent: read_bounded's 'what' (here None, another text or its default 'file') only words its error "
+       "messages, and read_cache turns every GeneratorError into None without showing it" for n in (4, 8, 10, 11)},
+    "generator.families.hub.x_read_cache__mutmut_5":
+        "equivalent: follow is only tested for truth (safeio.open_regular: O_NOFOLLOW unless follow); None is false "
+        "as False is",
+    **{f"generator.families.hub.x_write_cache__mutmut_{n}":
+       "equivalent: create_exclusive's name_hint only names the temporary file (.HINT.RANDOM.generator-tmp), which "
+       "os.replace then renames to the cache path" for n in (25, 26)},
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: HTTP field names are case-insensitive (RFC 9110 section 5.1) and no caller passes a User-Agent "
+       "or Accept-Encoding of its own, so the server gets the same request" for n in (45, 46, 48, 49)},
+    "generator.families.hub.x__request_once__mutmut_51":
+        "equivalent: content-coding names are case-insensitive (RFC 9110 section 8.4.1): IDENTITY is identity",
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: the body is read with read(n) instead of read1(n) (HTTPResponse has both; read waits for n bytes "
+       "where read1 returns what has come); on a slow server the worker then notices the deadline later, but "
+       "request's join(deadline.left()) ends the wait at the same deadline with the same error either way "
+       "(test_a_server_that_drips_bytes_is_cut_off_by_the_deadline)" for n in (68, 79, 83, 84)},
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: 65537 instead of 65536 only changes the size of each piece asked for; the loop still stops at "
+       "cap + 1 bytes in all (test_a_large_cap_is_read_in_pieces_and_never_past_cap_plus_one)" for n in (75, 90)},
+    "generator.families.hub.x_request__mutmut_37":
+        "equivalent: work() appends its one outcome as its last act, so after join the worker is alive exactly when "
+        "outcome is empty, but for the instant between that append and the thread's end (when the outcome is whole "
+        "and reading it is right)",
+    **{f"generator.families.hub.x_request__mutmut_{n}":
+       "equivalent: with no Location the default is joined to the URL, and urljoin(url, None) returns url as "
+       "urljoin(url, '') does (its 'if not url: return base')" for n in (68, 70)},
+    **{f"generator.families.hub.x__total_size__mutmut_{n}":
+       "equivalent: the default for a missing header, 'XXXX' instead of '', neither matches the Content-Range "
+       "pattern nor is digits, so the answer is the same" for n in (8, 28)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: the length request asks for bytes 0-7 with a cap of 9 instead of 8: a server that honours the "
+       "Range sends 8 bytes, and of one that ignores it only body[:8] is read (one more byte taken off the "
+       "socket)" for n in (20, 95)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent on a server that honours Range: the server reads 'range' or 'RANGE' as Range (field names are "
+       "case-insensitive, RFC 9110 section 5.1); only _request_once's headers.get('Range') misses it, which matters "
+       "on a server that ignores Range, where the headers cannot be read either way (the header range then gets "
+       "the file's first bytes: 'not JSON' instead of 'larger than'; see mutids's report)"
+       for n in (22, 23, 97, 98, 134, 135)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: range units are case-insensitive (RFC 9110 section 14.1: BYTES=0-7 is bytes=0-7), and a server "
+       "that ignored it would send the file from byte 0, whose first 8 bytes are the ones asked for"
+       for n in (25, 100)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: parse_config_json's path only locates its GeneratorError, which safetensors_headers replaces "
+       "by its own reason ('... is not a JSON object')" for n in (46, 52, 53)},
+    "generator.families.hub.x_safetensors_headers__mutmut_51":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.families.hub.x_safetensors_headers__mutmut_115":
+        "equivalent: first.body has at most 8 bytes (request's cap 8, with a Range), so body[:9] is body[:8]",
+    "generator.families.hub.x_safetensors_headers__mutmut_146":
+        "equivalent: parse_safetensors_header's path only locates its GeneratorError, and safetensors_headers keeps "
+        "only the message (HubError(exc.message))",
     # end of mutids's block
     # generator/families/gguf_file.py (mutgguffile)
     # end of mutgguffile's block
