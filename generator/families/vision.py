@@ -15,16 +15,15 @@ from generator.core.errors import GeneratorError, shown
 
 
 def _getter(vc: dict, defaults: dict, path, line_of, section: str = "vision_config"):
-    def get(*names):
-        for name in names:
-            value = vc.get(name)
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > limits.MAX_FIELD:
-                    raise GeneratorError(f"{section} field {name!r} must be a positive integer, got "
-                                         f"{shown(value)}", path, line_of(section) if line_of else None,
-                                         "give the config.json as published")
-                return value
-        return defaults[names[0]]
+    """get(name): the sub-config's whole-number field, or the tower's default; get.flag(name): its true/false one."""
+    def get(name):
+        value = vc.get(name)
+        if value is None:
+            return defaults[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > limits.MAX_FIELD:
+            raise GeneratorError(f"{section} field {name!r} must be a positive integer, got {shown(value)}", path,
+                                 line_of(section) if line_of else None, "give the config.json as published")
+        return value
 
     def flag(name):
         value = vc.get(name)
