@@ -627,7 +627,7 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "truth ('... if line_of else None'); '' is false as None is",
     # end of mutmodelconfig's block
     # generator/families/vision.py (mutvision)
-    # No survivor to explain: tests/test_vision_units.py alone kills all 765 mutants (2026-12-07 22:32 UTC, mutmut
+    # No survivor to explain: tests/test_vision_units.py alone kills all 764 mutants (2026-12-07 22:39 UTC, mutmut
     # 3.8.1 over the whole module, --tests tests/test_vision_units.py; tree kept in /work/mut/h-mutvision/run1).
     # end of mutvision's block
 }
