@@ -124,7 +124,7 @@ SCOPES = {
                                             "tests/test_quant_from_config_units.py",
                                             "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
                                             "tests/test_hub_units.py", "tests/test_gguf_file_units.py",
-                                            "tests/test_reader_units.py"]),
+                                            "tests/test_reader_units.py", "tests/test_vision_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
