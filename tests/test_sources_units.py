@@ -150,9 +150,10 @@ def test_text_only_reaches_every_reader(tmp_path, monkeypatch):
 
 
 # transformers' count of Gemma3ForConditionalGeneration for gemma-3-4b-it (tests/data/transformers_param_counts.yaml),
-# and without its vision tower: SiglipVisionModel (transformers modeling_siglip.py, vision_config of content/models.yaml:
-# hidden 1152, intermediate 4304, 27 layers, patch 14, image 896, no head) plus Gemma3MultiModalProjector
-# (modeling_gemma3.py: mm_input_projection_weight [1152, 2560] and mm_soft_emb_norm [1152]):
+# and without its vision tower: SiglipVisionModel (transformers modeling_siglip.py; vision_config of
+# content/models.yaml: hidden 1152, intermediate 4304, 27 layers, patch 14, image 896, no head: per layer q/k/v/o
+# with biases, fc1 and fc2 with biases, two LayerNorms; patch conv with bias, position table, post LayerNorm) plus
+# Gemma3MultiModalProjector (modeling_gemma3.py: mm_input_projection_weight [1152, 2560], mm_soft_emb_norm [1152]):
 _SIGLIP_LAYER = 4 * (1152 * 1152 + 1152) + (1152 * 4304 + 4304) + (4304 * 1152 + 1152) + 2 * 2 * 1152
 _SIGLIP = 27 * _SIGLIP_LAYER + (3 * 14 * 14 * 1152 + 1152) + (896 // 14) ** 2 * 1152 + 2 * 1152
 GEMMA3_4B = TRANSFORMERS["gemma-3-4b-it"]
@@ -639,11 +640,11 @@ def test_gguf_of_a_real_models_metadata(tmp_path):
     fields = _metadata("qwen2", _catalogue_config("Qwen2.5-0.5B-Instruct"))
     fields[Keys.Tokenizer.LIST] = ("strings", len(fields[Keys.Tokenizer.LIST]))
     fields["general.file_type"] = 7
-    _gguf(path, fields, [("token_embd.weight", (896, 151936), T.Q8_0)])
+    _gguf(path, fields, [("blk.0.attn_q.weight", (896, 896), T.Q8_0)])  # one tensor of the table: 0.8 MB
     source = read_model_source(str(path), CATALOGUE)
     assert params_total(source.architecture) == TRANSFORMERS["Qwen2.5-0.5B-Instruct"]
     assert source.architecture.tie_word_embeddings and source.declared.bits == 8.5
-    assert source.exact_weight_bytes == 896 * 151936 // 32 * 34
+    assert source.exact_weight_bytes == 896 * 896 // 32 * 34
 
 
 # --- A Hub id (hub.py's requests replaced: no network) ----------------------------------------------------------
@@ -682,10 +683,8 @@ def _fake_hub(monkeypatch, tmp_path, configs: dict, headers: dict | None = None,
 
 def _st_header(tensors, metadata=True) -> dict:
     header = {"__metadata__": {"format": "pt"}} if metadata else {}
-    at = 0
     for name, size, begin in tensors:
         header[name] = {"dtype": "BF16", "shape": [size // 2], "data_offsets": [begin, begin + size]}
-        at = begin + size
     return header
 
 
@@ -782,3 +781,75 @@ def test_hub_config_errors_name_the_repo_file_and_line(tmp_path, monkeypatch):
             read_hub_model(repo)
         assert (info.value.path, info.value.line) == (f"{repo}/config.json", line)
     assert cases[0][1] > 1 and cases[1][1] > 1
+
+
+def test_hub_config_not_json_is_refused_naming_the_repo_file(tmp_path, monkeypatch):
+    _fake_hub(monkeypatch, tmp_path, {"o/html": b"<!doctype html>\n<p>sign in</p>"})
+    with pytest.raises(GeneratorError) as info:
+        read_hub_model("o/html")
+    assert info.value.path == "o/html/config.json" and info.value.fix
+
+
+def test_hub_unknown_dtype_is_refused_at_its_line(tmp_path, monkeypatch):
+    config = dict({k: v for k, v in TINY.items() if k != "torch_dtype"}, dtype="float7")
+    _fake_hub(monkeypatch, tmp_path, {"o/dtype": _config_text(config).encode()})
+    with pytest.raises(GeneratorError) as info:
+        read_hub_model("o/dtype")
+    line = _config_text(config).splitlines().index('  "dtype": "float7"') + 1
+    assert (info.value.path, info.value.line) == ("o/dtype/config.json", line) and line > 2
+    assert info.value.message == "dtype 'float7' is not a storage type the estimator knows"
+
+
+def test_config_file_counts_the_towers_unless_asked_not_to(tmp_path):
+    config = {k: v for k, v in CATALOGUE.models["gemma-3-4b-it"].config.items() if k != "params_total"}
+    path = tmp_path / "config.json"
+    path.write_text(_config_text(config))
+    assert params_total(read_config_file(str(path)).architecture) == GEMMA3_4B
+    assert params_total(read_config_file(str(path), text_only=True).architecture) == GEMMA3_4B_TEXT
+
+
+class _Entry:
+    """A catalogue entry as read_model_source uses it (generator/catalogue/loading.py's Model): id, config, path,
+    require_architecture()."""
+
+    def __init__(self, model_id, config, architecture):
+        self.id, self.config, self.path, self._architecture = model_id, config, "catalogue/models.yaml", architecture
+
+    def require_architecture(self):
+        return self._architecture
+
+
+class _Catalogue:
+    def __init__(self, *entries):
+        self.models = {entry.id: entry for entry in entries}
+
+
+def test_errors_of_a_catalogue_entry_name_the_catalogue_file():
+    """A catalogue of the user's own (--content DIR) whose entry reads as a whole but not as text only, or declares a
+    dtype the estimator does not know: the refusal names the catalogue's file."""
+    from generator.families.reader import architecture_from_config
+    gemma = {k: v for k, v in CATALOGUE.models["gemma-3-4b-it"].config.items() if k != "params_total"}
+    broken_text = dict(gemma, text_config=dict(gemma["text_config"], hidden_size="x"))
+    entry = _Entry("Vision-4B", broken_text, architecture_from_config(gemma))
+    assert read_model_source("Vision-4B", _Catalogue(entry)).name == "Vision-4B"
+    with pytest.raises(GeneratorError) as info:
+        read_model_source("Vision-4B", _Catalogue(entry), text_only=True)
+    assert (info.value.path, info.value.line) == ("catalogue/models.yaml", None)
+    assert "'hidden_size'" in info.value.message
+    entry = _Entry("Float7-1B", dict(TINY, torch_dtype="float7"), architecture_from_config(TINY))
+    with pytest.raises(GeneratorError) as info:
+        read_model_source("Float7-1B", _Catalogue(entry))
+    assert (info.value.path, info.value.line) == ("catalogue/models.yaml", None)
+    assert info.value.message == "torch_dtype 'float7' is not a storage type the estimator knows"
+
+
+def test_hub_config_on_one_line_locates_errors_at_line_1(tmp_path, monkeypatch):
+    """A config.json written without indentation (json.dumps' default: the whole object on line 1): every error is on
+    line 1."""
+    quant = dict(TINY, quantization_config={"quant_method": "zzz"})
+    _fake_hub(monkeypatch, tmp_path, {"o/flat": json.dumps(quant).encode(),
+                                      "o/flat-bad": json.dumps(dict(TINY, hidden_size="x")).encode()})
+    for repo in ("o/flat", "o/flat-bad"):
+        with pytest.raises(GeneratorError) as info:
+            read_hub_model(repo)
+        assert (info.value.path, info.value.line) == (f"{repo}/config.json", 1)
