@@ -121,7 +121,9 @@ SCOPES = {
                                             "tests/test_sources.py", "tests/test_layers.py",
                                             "tests/test_hostile_files.py", "tests/test_safetensors_header_units.py",
                                             "tests/test_quant_config_units.py",
-                                            "tests/test_quant_from_config_units.py"]),
+                                            "tests/test_quant_from_config_units.py",
+                                            "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
+                                            "tests/test_hub_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
@@ -129,8 +131,8 @@ SCOPES = {
 
 FAMILIES_TESTS = SCOPES["families"][1]
 # Not tests/test_hostile_hub.py: its server thread calls the code with the working directory in a temporary folder,
-# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); run it for hub.py by
-# hand (families.hub) once mutmut allows it.
+# where mutmut's trampoline cannot find its configuration ("internal error ... source_paths"); hub.py's mutants are
+# judged by tests/test_hub_units.py instead (a fake Hub in-process).
 
 # Per-module scopes whose tests are narrowed to the files that reach the module (each scope's clean run and its
 # test-to-function mapping run the whole selection first: minutes on a shared machine, most of a small scope's time).
@@ -165,6 +167,9 @@ for _package, _tests in (("calc", FAST_CALC_TESTS), ("families", FAMILIES_TESTS)
 # out on purpose (a mutant must fail a test that says why the number is right), and they could not pass there.
 NEEDS_THE_COMMITTED_SITE = ["tests/test_vllm.py::test_every_log_is_published_with_its_error",
                             "tests/test_check.py::test_check_passes_on_the_committed_site"]
+# Tests that run the CLI in a subprocess from another working directory: there mutmut's trampoline cannot find its
+# configuration ("internal error ... source_paths"), so the first pass fails on them whatever the mutant.
+RUNS_THE_CLI_ELSEWHERE = ["tests/test_hostile_files.py::test_a_content_file_that_is_a_fifo_or_huge_is_refused"]
 
 # Survivors seen in the runs above, each with why no test kills it. A mutant listed here that a later run kills can
 # be dropped; a new survivor not listed here is a gap to close with a test (or to explain here).
@@ -515,6 +520,80 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "equivalent: the comprehension keeps only columns with a true d.width, so 'd.width or 1' is d.width as "
         "'d.width or 0' is",
     # generator/families/model_ids.py and hub.py (mutids)
+    "generator.families.model_ids.x__folded__mutmut_4":
+        "equivalent: rsplit('/') without a maxsplit splits at every '/', but [-1] is the part after the last '/' "
+        "either way",
+    "generator.families.model_ids.x__folded__mutmut_7":
+        "equivalent: rsplit('/', 2)[-1] is the part after the last '/' as rsplit('/', 1)[-1] is",
+    "generator.families.model_ids.x__family_key__mutmut_5":
+        "equivalent: changed is only tested for truth (while changed); None is false as False is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_19":
+        "equivalent: difflib.get_close_matches's cutoff defaults to 0.6, the value given",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_29":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
+    "generator.families.model_ids.x_closest_model_ids__mutmut_33":
+        "equivalent: only [0] of the split is used, the part before the first match, whatever maxsplit is",
+    # hub.py: the 41 of 527 mutants that tests/test_hub_units.py (a fake Hub behind http.client) leaves alive
+    "generator.families.hub.x_deadline_seconds__mutmut_11":
+        "equivalent: float('NAN') is NaN as float('nan') is (float() ignores the case of 'nan')",
+    "generator.families.hub.x_cache_path__mutmut_7":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    **{f"generator.families.hub.x_read_cache__mutmut_{n}":
+       "equivalent: read_bounded's 'what' (here None, another text or its default 'file') only words its error "
+       "messages, and read_cache turns every GeneratorError into None without showing it" for n in (4, 8, 10, 11)},
+    "generator.families.hub.x_read_cache__mutmut_5":
+        "equivalent: follow is only tested for truth (safeio.open_regular: O_NOFOLLOW unless follow); None is false "
+        "as False is",
+    **{f"generator.families.hub.x_write_cache__mutmut_{n}":
+       "equivalent: create_exclusive's name_hint only names the temporary file (.HINT.RANDOM.generator-tmp), which "
+       "os.replace then renames to the cache path" for n in (25, 26)},
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: HTTP field names are case-insensitive (RFC 9110 section 5.1) and no caller passes a User-Agent "
+       "or Accept-Encoding of its own, so the server gets the same request" for n in (45, 46, 48, 49)},
+    "generator.families.hub.x__request_once__mutmut_51":
+        "equivalent: content-coding names are case-insensitive (RFC 9110 section 8.4.1): IDENTITY is identity",
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: the body is read with read(n) instead of read1(n) (HTTPResponse has both; read waits for n bytes "
+       "where read1 returns what has come); on a slow server the worker then notices the deadline later, but "
+       "request's join(deadline.left()) ends the wait at the same deadline with the same error either way "
+       "(test_a_server_that_drips_bytes_is_cut_off_by_the_deadline)" for n in (68, 79, 83, 84)},
+    **{f"generator.families.hub.x__request_once__mutmut_{n}":
+       "equivalent: 65537 instead of 65536 only changes the size of each piece asked for; the loop still stops at "
+       "cap + 1 bytes in all (test_a_large_cap_is_read_in_pieces_and_never_past_cap_plus_one)" for n in (75, 90)},
+    "generator.families.hub.x_request__mutmut_37":
+        "equivalent: work() appends its one outcome as its last act, so after join the worker is alive exactly when "
+        "outcome is empty, but for the instant between that append and the thread's end (when the outcome is whole "
+        "and reading it is right)",
+    **{f"generator.families.hub.x_request__mutmut_{n}":
+       "equivalent: with no Location the default is joined to the URL, and urljoin(url, None) returns url as "
+       "urljoin(url, '') does (its 'if not url: return base')" for n in (68, 70)},
+    **{f"generator.families.hub.x__total_size__mutmut_{n}":
+       "equivalent: the default for a missing header, 'XXXX' instead of '', neither matches the Content-Range "
+       "pattern nor is digits, so the answer is the same" for n in (8, 28)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: the length request asks for bytes 0-7 with a cap of 9 instead of 8: a server that honours the "
+       "Range sends 8 bytes, and of one that ignores it only body[:8] is read (one more byte taken off the "
+       "socket)" for n in (20, 95)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent on a server that honours Range: the server reads 'range' or 'RANGE' as Range (field names are "
+       "case-insensitive, RFC 9110 section 5.1); only _request_once's headers.get('Range') misses it, which matters "
+       "on a server that ignores Range, where the headers cannot be read either way (the header range then gets "
+       "the file's first bytes: 'not JSON' instead of 'larger than'; see mutids's report)"
+       for n in (22, 23, 97, 98, 134, 135)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: range units are case-insensitive (RFC 9110 section 14.1: BYTES=0-7 is bytes=0-7), and a server "
+       "that ignored it would send the file from byte 0, whose first 8 bytes are the ones asked for"
+       for n in (25, 100)},
+    **{f"generator.families.hub.x_safetensors_headers__mutmut_{n}":
+       "equivalent: parse_config_json's path only locates its GeneratorError, which safetensors_headers replaces "
+       "by its own reason ('... is not a JSON object')" for n in (46, 52, 53)},
+    "generator.families.hub.x_safetensors_headers__mutmut_51":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    "generator.families.hub.x_safetensors_headers__mutmut_115":
+        "equivalent: first.body has at most 8 bytes (request's cap 8, with a Range), so body[:9] is body[:8]",
+    "generator.families.hub.x_safetensors_headers__mutmut_146":
+        "equivalent: parse_safetensors_header's path only locates its GeneratorError, and safetensors_headers keeps "
+        "only the message (HubError(exc.message))",
     # end of mutids's block
     # generator/families/gguf_file.py (mutgguffile)
     # end of mutgguffile's block
@@ -541,6 +620,29 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     # generator/families/reader.py (mutreader)
     # end of mutreader's block
     # generator/families/model_config.py (mutmodelconfig)
+    "generator.families.model_config.xǁ_BadJsonǁ__init____mutmut_1":
+        "equivalent: _BadJson never leaves parse_config_json, which reads its .message, .token and .fix attributes, "
+        "never str(exc) or exc.args",
+    **{f"generator.families.model_config.x__line_of_token__mutmut_{n}":
+       "equivalent: returning 1 for a token found at offset 0 gives the line the count gives there (no newline "
+       "before offset 0)" for n in (7, 8)},
+    **{f"generator.families.model_config.x_{name}":
+       "equivalent: str.count(sub, None, end) counts from the start, as count(sub, 0, end) does"
+       for name in ("_line_of_token__mutmut_11", "parse_config_json__mutmut_138")},
+    **{f"generator.families.model_config.x__duplicate_key_line__mutmut_{n}":
+       "equivalent: parse_config_json calls it only after the parser read `key` twice in one object, so the scan "
+       "returns at that key before the text ends (the loop's last test and the fall-back line are never reached)"
+       for n in (4, 44)},
+    **{f"generator.families.model_config.x__duplicate_key_line__mutmut_{n}":
+       "equivalent: the text it scans is valid JSON up to the repeated key, where an X only occurs inside strings "
+       "(which the scan skips whole), so counting X as a bracket changes nothing" for n in (12, 15)},
+    **{f"generator.families.model_config.x__json_depth_line__mutmut_{n}":
+       "equivalent: escaped and in_string are only tested for truth; None is false as False is" for n in (11, 19)},
+    "generator.families.model_config.x__json_key_lines__mutmut_18":
+        "equivalent: stripped.find('\"', 1) is -1 or at least 1, never 0, so end >= 0 and end > 0 agree",
+    "generator.families.model_config.x_architecture_from_model_entry__mutmut_75":
+        "equivalent: architecture_from_config and the readers it calls (reader.py, vision.py) only test line_of for "
+        "truth ('... if line_of else None'); '' is false as None is",
     # end of mutmodelconfig's block
     # generator/families/vision.py (mutvision)
     # end of mutvision's block
@@ -661,7 +763,7 @@ KEEPS_THE_PLAN = {"check"}
 def _config(modules: list[str], tests: list[str], children: int) -> str:
     def toml_list(items):
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
-    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE + RUNS_THE_CLI_ELSEWHERE for arg in ("--deselect", test)]
     return ("\n[tool.mutmut]\n"
             'source_paths = ["generator"]\n'
             f"only_mutate = {toml_list(modules)}\n"
@@ -714,6 +816,18 @@ def _mutant_names(workdir: str) -> list[str]:
             if name.endswith(".meta"):
                 with open(os.path.join(folder, name), encoding="utf-8") as handle:
                     names += json.load(handle).get("exit_code_by_key", {})
+    return sorted(names)
+
+
+def _unreached(mutants: str) -> list[str]:
+    """The mutants of a kept tree that no selected test reached in its run (mutmut's exit code 33, "no tests")."""
+    names = []
+    for folder, _, files in os.walk(os.path.join(mutants, "generator")):
+        for name in files:
+            if name.endswith(".meta"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    codes = json.load(handle).get("exit_code_by_key", {})
+                names += [mutant for mutant, code in codes.items() if code == 33]
     return sorted(names)
 
 
@@ -805,11 +919,11 @@ def run_scope(name: str, children: int, keep: bool, show: bool, sample: int = 0,
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
+def recheck(name: str, tree: str, results_path: str, tests: list[str], children: int = 1) -> dict:
     """Rerun the survivors recorded for scope ``name`` against the tests as they are now, one by one, in the mutmut
     tree a run kept (--keep-in): each mutant is switched on with MUTANT_UNDER_TEST and ``tests`` (default: the
-    scope's selection) run in a fresh process; a failing run kills it. For the tests added after a run, without the
-    hours of a new one. The clean code must pass first."""
+    scope's selection) run in a fresh process (``children`` at once); a failing run kills it. For the tests added
+    after a run, without the hours of a new one. The clean code must pass first."""
     import yaml
 
     with open(results_path, encoding="utf-8") as handle:
@@ -823,7 +937,7 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
     shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(mutants, "tests"), dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "conftest.py"))
     tests = [t for t in (tests or SCOPES[name][1]) if os.path.exists(os.path.join(mutants, t))]
-    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE for arg in ("--deselect", test)]
+    deselect = [arg for test in NEEDS_THE_COMMITTED_SITE + RUNS_THE_CLI_ELSEWHERE for arg in ("--deselect", test)]
 
     def fails(mutant: str) -> bool:
         env = dict(os.environ, MUTANT_UNDER_TEST=mutant)
@@ -832,10 +946,18 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str]) -> dict:
 
     if fails(""):
         raise SystemExit(f"the clean code fails {' '.join(tests)} in {mutants}")
-    survivors = sorted(entry.get("survivors", {}))
-    still = [m for m in survivors if not fails(m)]
+    # The mutants no selected test reached ("no tests") count as not killed in the run: a test added since may reach
+    # them, so they are rerun too (the tree's .meta files name them: mutmut's exit code 33).
+    unreached = _unreached(mutants)
+    survivors = sorted(set(entry.get("survivors", {})) | set(unreached))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max(1, children)) as pool:
+        verdicts = list(pool.map(fails, survivors))
+    still = [m for m, killed in zip(survivors, verdicts) if not killed]
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "tests": tests,
-              "rerun": len(survivors), "killed_now": len(survivors) - len(still),
+              "rerun": len(survivors), "of_them_no_tests_in_the_run": len(unreached),
+              "killed_now": len(survivors) - len(still),
               "still_surviving": {m: SURVIVORS_EXPLAINED.get(m, "NOT EXPLAINED") for m in still}}
     detected = entry["killed"] + entry["timeouts"] + result["killed_now"]
     result["kill_rate_pct_now"] = round(100 * detected / entry["mutants"], 1)
@@ -948,7 +1070,7 @@ def main(argv=None) -> int:
         if not args.record or not args.scopes:
             parser.error("--recheck needs --record YAML and one or more SCOPE names")
         for name in args.scopes:
-            recheck(name, args.recheck, args.record, args.tests)
+            recheck(name, args.recheck, args.record, args.tests, args.children)
         return 0
     results = [run_scope(name, args.children, args.keep, args.show, args.sample, args.seed, args.keep_in)
                for name in (args.scopes or list(SCOPES))]

@@ -94,14 +94,41 @@ class _BadJson(Exception):
         self.message, self.token, self.fix = message, token, fix
 
 
-def _line_of_token(text: str, token: str, occurrence: int = 1) -> int:
-    """Line of the ``occurrence``-th appearance of ``token`` in ``text`` (1 when not found)."""
-    start = -1
-    for _ in range(occurrence):
-        start = text.find(token, start + 1)
-        if start < 0:
-            return 1
-    return text.count("\n", 0, start) + 1
+def _line_of_token(text: str, token: str) -> int:
+    """Line of the first appearance of ``token`` in ``text`` (1 when not found)."""
+    start = text.find(token)
+    return 1 if start < 0 else text.count("\n", 0, start) + 1
+
+
+# The rest of a JSON string after its opening quote (through the closing quote), and a key's colon after it.
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"')
+_COLON = re.compile(r"\s*:")
+
+
+def _duplicate_key_line(text: str, key: str) -> int:
+    """Line where ``key`` first repeats a key of its own object (keys compared as JSON reads them: "\\u00e9" is
+    "é"), 1 when not found. The parser reached that key, so the text up to it is valid JSON: every string is closed,
+    brackets pair, and a string followed by a colon is a key of the innermost open object."""
+    keys, line, at = [], 1, 0  # keys: per open bracket, the keys read so far (a list's set stays empty)
+    while at < len(text):
+        char = text[at]
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            keys.append(set())
+        elif char in "]}":
+            keys.pop()
+        elif char == '"':
+            end = _STRING_REST.match(text, at + 1).end()
+            if _COLON.match(text, end):
+                name = json.loads(text[at:end])
+                if name == key and name in keys[-1]:
+                    return line
+                keys[-1].add(name)
+            at = end
+            continue
+        at += 1
+    return 1
 
 
 def _json_depth_line(text: str) -> int | None:
@@ -163,7 +190,7 @@ def parse_config_json(text: str, path: str):
         seen = {}
         for key, value in pairs:
             if key in seen:
-                raise _BadJson(f"duplicate key {shown(key)}", json.dumps(key), "remove one of the two entries")
+                raise _BadJson(f"duplicate key {shown(key)}", key, "remove one of the two entries")
             seen[key] = value
         return seen
 
@@ -173,8 +200,9 @@ def parse_config_json(text: str, path: str):
     except json.JSONDecodeError as exc:
         raise GeneratorError(f"invalid JSON: {exc.msg}", path, exc.lineno, "fix the JSON at that line") from None
     except _BadJson as exc:
-        occurrence = 2 if exc.message.startswith("duplicate key") else 1
-        raise GeneratorError(exc.message, path, _line_of_token(text, exc.token, occurrence), exc.fix) from None
+        line = _duplicate_key_line(text, exc.token) if exc.message.startswith("duplicate key") else \
+            _line_of_token(text, exc.token)
+        raise GeneratorError(exc.message, path, line, exc.fix) from None
     except RecursionError:
         raise GeneratorError("JSON nested too deeply", path, 1, "flatten the structure") from None
     surrogate = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", text)
