@@ -124,7 +124,8 @@ SCOPES = {
                                             "tests/test_quant_from_config_units.py",
                                             "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
                                             "tests/test_hub_units.py", "tests/test_gguf_file_units.py",
-                                            "tests/test_reader_units.py", "tests/test_vision_units.py"]),
+                                            "tests/test_reader_units.py", "tests/test_vision_units.py",
+                                            "tests/test_sources_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
@@ -621,7 +622,25 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
     "generator.families.gguf_file.xǁ_Cursorǁskip_strings__mutmut_43":
         "equivalent: the branch only calls need(length), which passes when the string ends at the end of the file",
     # end of mutgguffile's block
-    # generator/families/sources.py (mutsources)
+    # generator/families/sources.py (mutsources). Every other mutant of the module is killed by
+    # tests/test_sources_units.py (checked one by one with MUTANT_UNDER_TEST against the full run's tree).
+    **{f"generator.families.sources.x__is_gguf__mutmut_{n}":
+       "equivalent: the 'what' given to open_regular only words its refusals, which _is_gguf swallows (False)"
+       for n in (3, 6, 7, 8)},
+    **{f"generator.families.sources.x_read_gguf__mutmut_{n}":
+       "equivalent: read_gguf re-raises any GeneratorError of architecture_from_config with the GGUF's path, and "
+       "that path is used only in its refusals" for n in (12, 14)},
+    "generator.families.sources.x_read_gguf__mutmut_48":
+        "equivalent: a label of None is falsy as '' is: no parse, name 'gguf', note 'unknown' alike",
+    **{f"generator.families.sources.x_read_gguf__mutmut_{n}":
+       "equivalent: parse_quantization(label).name is the label itself for every llama_ftype name it knows (checked "
+       "for each LlamaFileType of gguf 0.19: f16 ... q1_0; all_f32 and guessed are unknown, as '' and None are), "
+       "so the name is the label with or without the parse" for n in (50, 51, 52, 53, 75)},
+    "generator.families.sources.x_read_gguf__mutmut_54": "equivalent: base '' is falsy as None is",
+    "generator.families.sources.x_read_hub_model__mutmut_48": "equivalent: fetched None is falsy as False is (only 'if fetched' reads it)",
+    "generator.families.sources.x_read_hub_model__mutmut_57": "equivalent: 'UTF-8' and 'utf-8' name the same codec",
+    "generator.families.sources.x_read_model_source__mutmut_32":
+        "equivalent: dropping the positional None leaves line_of at its default, None: the same call",
     # end of mutsources's block
     # generator/families/reader.py (mutreader)
     # every mutant of the module (2,359) rerun one by one against tests/test_reader_units.py; these are the ones
