@@ -773,12 +773,17 @@ def test_a_header_of_the_largest_size_from_a_server_that_ignores_range(monkeypat
     assert fake.bytes_read == 8 + 1 + len(data)
 
 
-def test_a_partial_answer_for_another_part_of_the_file_is_refused(monkeypatch):
+@pytest.mark.parametrize("part_from, ranges", [
     # A broken server that answers every Range with the file's first bytes, as 206 with a true Content-Range: the
     # length (bytes 0-7) is right, the header (asked from byte 8) is not.
-    fake, call = _served(monkeypatch, ONE_FILE, part_from=0)
+    (0, [(0, 7), (8, 8 + HEADER_LEN - 1)]),
+    # One that answers from byte 3: already the length is the wrong bytes.
+    (3, [(0, 7)]),
+])
+def test_a_partial_answer_for_another_part_of_the_file_is_refused(monkeypatch, part_from, ranges):
+    fake, call = _served(monkeypatch, ONE_FILE, part_from=part_from)
     assert reason(call) == "model.safetensors: a part of the file other than the bytes asked for"
-    assert [r.range for r in fake.requests] == [(0, 7), (8, 8 + HEADER_LEN - 1)]
+    assert [r.range for r in fake.requests] == ranges
 
 
 def test_a_partial_answer_without_content_range_is_refused(monkeypatch):
