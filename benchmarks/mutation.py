@@ -123,7 +123,7 @@ SCOPES = {
                                             "tests/test_quant_config_units.py",
                                             "tests/test_quant_from_config_units.py",
                                             "tests/test_model_config_units.py", "tests/test_model_ids_units.py",
-                                            "tests/test_hub_units.py"]),
+                                            "tests/test_hub_units.py", "tests/test_gguf_file_units.py"]),
     "check": (["generator/site/check.py"], ["tests/test_check_units.py", "tests/test_check_mutations_data.py",
                                             "tests/test_check_gaps.py", "tests/test_check.py",
                                             "tests/test_check_survivors_units.py"]),
@@ -595,7 +595,30 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "equivalent: parse_safetensors_header's path only locates its GeneratorError, and safetensors_headers keeps "
         "only the message (HubError(exc.message))",
     # end of mutids's block
-    # generator/families/gguf_file.py (mutgguffile)
+    # generator/families/gguf_file.py (mutgguffile): tests/test_gguf_file_units.py kills the rest. The reader's
+    # window: a read (os.pread) happens when a field is not all inside the window already read; these change the test
+    # only where it can never be true, or turn a "check, then need()" into a check that need() then decides alike.
+    "generator.families.gguf_file.xǁ_Cursorǁ__init____mutmut_6":
+        "equivalent: the first window is empty, so the first take (the 4-byte magic) reads whatever window_at is",
+    **{f"generator.families.gguf_file.xǁ_Cursorǁtake__mutmut_{n}":
+       "equivalent: offset is 0 only at the first take (empty window, read anyway): every later take follows a "
+       "take or skip_strings that moved pos past window_at (an empty string's take follows its 8-byte length)"
+       for n in (8, 9)},
+    "generator.families.gguf_file.xǁ_Cursorǁskip__mutmut_2":
+        "equivalent: skip's only caller (_value) has just checked need() for the same byte count, so this need() "
+        "never fails and its 'what' is never shown",
+    "generator.families.gguf_file.x__value__mutmut_37":
+        "equivalent: the same need() as the line before it (count * size) runs first, so skip's 'what' is never shown",
+    "generator.families.gguf_file.xǁ_Cursorǁstring__mutmut_21":
+        "equivalent: Python's codec names are case-insensitive ('UTF-8' is 'utf-8')",
+    **{f"generator.families.gguf_file.xǁ_Cursorǁskip_strings__mutmut_{n}":
+       "equivalent: the branch only calls need(8), which passes when exactly 8 bytes are left, as without it"
+       for n in (8, 9)},
+    **{f"generator.families.gguf_file.xǁ_Cursorǁskip_strings__mutmut_{n}":
+       "equivalent: offset is never 0 there: skip_strings starts after the array's count was taken from the window, "
+       "and after a new read at a length it moves 8 bytes on before the next check" for n in (19, 20)},
+    "generator.families.gguf_file.xǁ_Cursorǁskip_strings__mutmut_43":
+        "equivalent: the branch only calls need(length), which passes when the string ends at the end of the file",
     # end of mutgguffile's block
     # generator/families/sources.py (mutsources)
     # end of mutsources's block

@@ -28,6 +28,9 @@ _SCALARS = {0: ("<B", 1), 1: ("<b", 1), 2: ("<H", 2), 3: ("<h", 2), 4: ("<I", 4)
 _STRING, _ARRAY = 8, 9
 MAX_DIMS = 4  # GGML_MAX_DIMS
 MAX_NAME = 64  # GGML_MAX_NAME: a tensor name of 64 bytes or more is refused by llama.cpp
+# A key "must be at most 2^16-1/65535 bytes long. Any keys that do not follow these rules are invalid." (ggml's
+# docs/gguf.md, gguf_metadata_kv_t); this read 65,536 until the mutation tests (tests/test_gguf_file_units.py).
+MAX_KEY = 65535
 # Far above real files, low enough that walking the header stays within a few seconds: real GGUF files have
 # 20-60 metadata keys, up to a few thousand tensors (a 671B MoE with stacked experts: ~1,100; 256 experts stored
 # one tensor each over 61 layers would be ~47,000) and string arrays of at most ~300,000 items (Gemma 3's 262,144
@@ -209,7 +212,7 @@ def _parse(cursor: _Cursor) -> GGUFHeader:
                     f"{MAX_KEYS:,} and {MAX_TENSORS:,}")
     fields: dict = {}
     for _ in range(n_keys):
-        key = cursor.string("key", limit=65536)
+        key = cursor.string("key", limit=MAX_KEY)
         if key in fields:
             cursor.fail(f"duplicate key {key!r}")
         fields[key] = _value(cursor, cursor.u32(f"type of {key!r}"), key)
