@@ -625,6 +625,11 @@ def test_a_sharded_checkpoint_is_read_from_its_index(monkeypatch, ignore_range):
         ("model.safetensors", (0, 7)), ("model.safetensors.index.json", None),
         (names[0], (0, 7)), (names[0], (8, 8 + len(one) - 8 - 4 - 1)),
         (names[1], (0, 7)), (names[1], (8, 8 + len_two - 1))]
+    # The index whole; of each file its 8 + N bytes in two ranges, or from a server that ignores Range (200, the
+    # whole file) its first 8 (+1), then its first 8 + N (+1): request() reads at most cap + 1 bytes.
+    index_len, len_one = len(fake.files[BASE + "model.safetensors.index.json"]), len(one) - 8 - 4
+    per_file = [(8 + 1) + (8 + n + 1) if ignore_range else 8 + n for n in (len_one, len_two)]
+    assert fake.bytes_read == index_len + sum(per_file)
 
 
 def test_an_error_other_than_not_found_is_not_a_sharded_checkpoint(monkeypatch):
