@@ -339,6 +339,24 @@ PASTED_CONFIGS += [_FAMILY_FILES[name]["config"] for name in (
     "Nemotron-H-8B-Base-8K", "granite-4.0-h-tiny", "granite-4.0-h-1b", "Qwen3.5-4B-text", "Falcon-H1-7B")]
 PASTED_CONFIGS += [dict(_FAMILY_FILES["EXAONE-4.0-32B"]["config"], sliding_window_pattern="LLLG")]
 PASTED_CONFIGS += [_CATALOGUE_FILES[name] for name in ("gemma-4-E2B-it", "Mistral-Small-3.1-24B-Instruct-2503")]
+# Vision towers off the published values (tests/test_vision_units.py has transformers' counts of these): class
+# defaults, keys transformers does not read, a left-out vision_config, SigLIP's pooling head, a head count that does
+# not divide Gemma 4's audio width, Mistral 3's merge only at the top level.
+_NO_VISION = ("vision_config",)
+PASTED_CONFIGS += [
+    dict(_CATALOGUE_FILES["Qwen2.5-VL-7B-Instruct"], vision_config={}),
+    dict(_FAMILY_FILES["Qwen2-VL-7B-Instruct"]["config"],
+         vision_config=dict(_FAMILY_FILES["Qwen2-VL-7B-Instruct"]["config"]["vision_config"], in_chans=1)),
+    {k: v for k, v in _CATALOGUE_FILES["gemma-3-4b-it"].items() if k not in _NO_VISION},
+    dict(_CATALOGUE_FILES["Llama-4-Maverick-17B-128E"], vision_config={}),
+    dict(_CATALOGUE_FILES["gemma-4-E2B-it"],
+         audio_config=dict(_CATALOGUE_FILES["gemma-4-E2B-it"]["audio_config"], num_attention_heads=3)),
+    {k: v for k, v in _CATALOGUE_FILES["Mistral-Small-3.1-24B-Instruct-2503"].items() if k not in _NO_VISION},
+    dict({k: v for k, v in _CATALOGUE_FILES["Mistral-Small-3.1-24B-Instruct-2503"].items()
+          if k != "spatial_merge_size"},
+         vision_config=dict(_CATALOGUE_FILES["Mistral-Small-3.1-24B-Instruct-2503"]["vision_config"],
+                            spatial_merge_size=1)),
+]
 
 
 def _pasted_cases(seed, config_dir):
@@ -737,6 +755,10 @@ BAD_CONFIGS = [
     {"model_type": "gemma3", "text_config": [1], "vision_config": {}},
     {"model_type": "gemma3", "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34},
      "vision_config": {"hidden_size": 1.5}},
+    dict(_CATALOGUE_FILES["gemma-3-4b-it"],
+         vision_config=dict(_CATALOGUE_FILES["gemma-3-4b-it"]["vision_config"], vision_use_head=1)),
+    dict(_CATALOGUE_FILES["gemma-4-E2B-it"],
+         audio_config=dict(_CATALOGUE_FILES["gemma-4-E2B-it"]["audio_config"], conv_kernel_size=0)),
     {"model_type": "gpt_oss", "hidden_size": 2880, "num_hidden_layers": 2, "num_attention_heads": 64,
      "head_dim": 64, "intermediate_size": 2880, "num_local_experts": 4, "num_experts_per_tok": 2,
      "vocab_size": 1000, "sliding_window": 128, "layer_types": ["sliding_attention"]},

@@ -235,8 +235,8 @@ NUMBERS = {
     "matrixType": {7: _QUANTIZE_RULE, 8: _QUANTIZE_RULE},
     "hybridFieldsOf": {3: "a Mamba2 mixer's three per-head parameters (A_log, D, dt_bias: reader.py)"},
     "gemma4FieldsOf": {3: "Gemma 4's router and expert norms (reader.py _gemma4_fields)"},
-    "qwen2_vl": {3: _TOWER}, "qwen2_5_vl": {3: _TOWER}, "qwen3_5": {3: _TOWER}, "siglip": {4: _TOWER},
-    "llama4": {4: _TOWER}, "gemma4": {3: _TOWER, 4: _TOWER}, "gemma4_audio": {4: _TOWER, 9: _TOWER, 24: _TOWER},
+    "qwen2_vl": {3: _TOWER}, "qwen2_5_vl": {3: _TOWER}, "qwen3_5": {3: _TOWER}, "siglip": {3: _TOWER, 4: _TOWER},
+    "llama4": {4: _TOWER}, "gemma4": {3: _TOWER, 4: _TOWER}, "gemma4_audio": {4: _TOWER, 9: _TOWER, 20: _TOWER},
     "pixtral": {3: _TOWER, 4: _TOWER},
     # The page itself: drawing and suggestions, no estimator number.
     "drawnParts": {0.005: "a difference that shows at two decimals", 100: "hundredths (two decimals)"},

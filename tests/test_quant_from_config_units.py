@@ -17,7 +17,7 @@ from generator.families.quant import SUPPORTED_METHODS, quantization_from_config
 
 PATH = "config.json"
 # Each key on its own line of config.json, so a message located at the wrong key shows the wrong line.
-LINES = {"quantization_config": 31, "torch_dtype": 44}
+LINES = {"quantization_config": 31, "torch_dtype": 44, "dtype": 47, "text_config": 52}
 
 
 def _line_of(key):
@@ -365,6 +365,21 @@ def test_an_unknown_torch_dtype_is_refused_at_its_line(dtype, shown):
     error = _refusal({"torch_dtype": dtype})
     assert (error.message, error.path, error.line, error.fix) == (
         f"torch_dtype {shown} is not a storage type the estimator knows", PATH, 44, "pass --quantization")
+
+
+def test_an_unknown_dtype_is_refused_naming_the_key_it_was_read_from():
+    # transformers 5 writes "dtype" (test_transformers_5_writes_dtype), multimodal configs nest torch_dtype under
+    # text_config: the refusal names that key and its line, not a torch_dtype the file does not have (the bug:
+    # "config.json:1: torch_dtype 'float7' ..." for a file whose line 47 says "dtype": "float7").
+    error = _refusal({"dtype": "float7"})
+    assert (error.message, error.line) == ("dtype 'float7' is not a storage type the estimator knows", 47)
+    error = _refusal({"text_config": {"torch_dtype": "float7"}})
+    assert (error.message, error.line) == ("text_config.torch_dtype 'float7' is not a storage type the estimator "
+                                           "knows", 52)
+    error = _refusal({"torch_dtype": "float7", "dtype": "bfloat16"})  # torch_dtype first, as it is read
+    assert (error.message, error.line) == ("torch_dtype 'float7' is not a storage type the estimator knows", 44)
+    error = _refusal({"torch_dtype": None, "dtype": "float7"})
+    assert (error.message, error.line) == ("dtype 'float7' is not a storage type the estimator knows", 47)
 
 
 def test_an_unknown_torch_dtype_without_line_of():

@@ -52,8 +52,11 @@ def quantization_from_config(config, path=None, line_of=None) -> Quantization | 
             return None
         key = _DTYPES.get(str(dtype).lower())
         if key is None:
-            raise GeneratorError(f"torch_dtype {shown(dtype)} is not a storage type the estimator knows", path,
-                                 line_of("torch_dtype") if line_of else None, "pass --quantization")
+            # Named and located where it was read: transformers 5 writes "dtype", multimodal configs nest it.
+            field = "torch_dtype" if config.get("torch_dtype") else "dtype" if config.get("dtype") else "text_config"
+            raise GeneratorError(f"{'text_config.torch_dtype' if field == 'text_config' else field} {shown(dtype)} "
+                                 "is not a storage type the estimator knows", path,
+                                 line_of(field) if line_of else None, "pass --quantization")
         return replace(parse_quantization(key), note=f"torch_dtype {dtype} in config.json")
     if not isinstance(qc, dict):
         raise GeneratorError("'quantization_config' must be a mapping", path, line, "give the config.json as published")

@@ -197,6 +197,7 @@ def calculator_data(catalogue) -> dict:
             "supported": families_table.supported_families(),
             "how_to_add": families_reader.HOW_TO_ADD,
             "vision_defaults": families_vision.tower_defaults(),
+            "vision_when_absent": families_vision.towers_when_absent(),
             # Plausibility bounds of a pasted config.json, where the reader and model_config.py define them.
             "max_field": families_reader.MAX_FIELD,
             "max_params": families_reader.MAX_PARAMS,

@@ -2062,7 +2062,7 @@
   var TOWERS = {
     qwen2_vl: function (get) {
       var d = get("embed_dim"), depth = get("depth"), ratio = get("mlp_ratio");
-      var channels = get("in_chans", "in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+      var channels = get("in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
         merge = get("spatial_merge_size");
       var out = get("hidden_size");
       var mlp = d * ratio;
@@ -2073,7 +2073,7 @@
     },
     qwen2_5_vl: function (get) {
       var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
-      var channels = get("in_chans", "in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+      var channels = get("in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
         merge = get("spatial_merge_size");
       var out = get("out_hidden_size");
       var block = 2 * d + linear(d, 3 * d) + linear(d, d) + 2 * linear(d, inter) + linear(inter, d);
@@ -2087,8 +2087,10 @@
       var side = Math.floor(image / patch);
       var embeddings = channels * patch * patch * d + d + side * side * d;
       var layer = 2 * 2 * d + 4 * linear(d, d) + linear(d, inter) + linear(inter, d);
+      var head = get.flag("vision_use_head") ?
+        d + linear(d, 3 * d) + linear(d, d) + 2 * d + linear(d, inter) + linear(inter, d) : 0;
       var projector = d * textHidden + d;
-      return embeddings + layers * layer + 2 * d + projector;
+      return embeddings + layers * layer + 2 * d + head + projector;
     },
     llama4: function (get, textHidden) {
       var d = get("hidden_size"), inter = get("intermediate_size"), layers = get("num_hidden_layers");
@@ -2104,7 +2106,7 @@
 
   TOWERS.qwen3_5 = function (get) {
     var d = get("hidden_size"), depth = get("depth"), inter = get("intermediate_size");
-    var channels = get("in_channels", "in_chans"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
+    var channels = get("in_channels"), patch = get("patch_size"), temporal = get("temporal_patch_size"),
       merge = get("spatial_merge_size");
     var out = get("out_hidden_size"), positions = get("num_position_embeddings");
     var block = 2 * 2 * d + linear(d, 3 * d) + linear(d, d) + linear(d, inter) + linear(inter, d);
@@ -2124,7 +2126,7 @@
       kernel = get("conv_kernel_size");
     var c0 = get("subsampling_channels_0"), c1 = get("subsampling_channels_1"), out = get("output_proj_dims");
     var headDim = Math.floor(h / heads);
-    var layer = 24 * h * h + 9 * h + h * kernel + headDim;
+    var layer = 20 * h * h + 4 * h * heads * headDim + 9 * h + h * kernel + headDim;
     var subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + Math.floor(c0 / 4) * c1 * h;
     return subsample + layers * layer + h * out + out + out * textHidden;
   };
@@ -2136,7 +2138,7 @@
     return channels * patch * patch * d + d + layers * layer + projector;
   };
 
-  function towerParams(kind, vc, textHidden) {
+  function towerParams(kind, vc, textHidden, section) {
     var defaults = CFG.vision_defaults[kind];
     function get() {
       for (var i = 0; i < arguments.length; i++) {
@@ -2144,7 +2146,7 @@
         var value = getKey(vc, name);
         if (value !== null) {
           if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > CFG.max_field) {
-            throw new EstimateError("vision_config field " + pyRepr(name) + " must be a positive integer, got " +
+            throw new EstimateError(section + " field " + pyRepr(name) + " must be a positive integer, got " +
               pyRepr(value), "give the config.json as published", "config");
           }
           return value;
@@ -2152,6 +2154,15 @@
       }
       return defaults[arguments[0]];
     }
+    get.flag = function (name) {
+      var value = getKey(vc, name);
+      if (value === null) { return defaults[name]; }
+      if (typeof value !== "boolean") {
+        throw new EstimateError(section + " field " + pyRepr(name) + " must be true or false, got " +
+          pyRepr(value), "give the config.json as published", "config");
+      }
+      return value;
+    };
     return TOWERS[kind](get, textHidden);
   }
 
@@ -2173,18 +2184,18 @@
           }
           sub = Object.assign({}, sub, { subsampling_channels_0: channels[0], subsampling_channels_1: channels[1] });
         }
-        total += towerParams(pair[1], sub, textHidden);
+        total += towerParams(pair[1], sub, textHidden, pair[0]);
       });
       return total;
     }
     var vc = getKey(config, "vision_config");
-    if (vc === null) { vc = {}; }
+    if (vc === null) { vc = Object.assign({}, CFG.vision_when_absent[kind] || {}); }
     if (!isMapping(vc)) {
       throw new EstimateError("'vision_config' must be a mapping", "give the config.json as published", "config");
     }
     var defaults = CFG.vision_defaults[kind];
-    if (kind === "pixtral" && hasOwn(config, "spatial_merge_size")) {
-      vc = Object.assign({}, vc, { spatial_merge_size: config.spatial_merge_size });
+    if (kind === "pixtral") {
+      vc = Object.assign({}, vc, { spatial_merge_size: getKey(config, "spatial_merge_size") });
     }
     function get() {
       for (var i = 0; i < arguments.length; i++) {
@@ -2200,6 +2211,15 @@
       }
       return defaults[arguments[0]];
     }
+    get.flag = function (name) {
+      var value = getKey(vc, name);
+      if (value === null) { return defaults[name]; }
+      if (typeof value !== "boolean") {
+        throw new EstimateError("vision_config field " + pyRepr(name) + " must be true or false, got " +
+          pyRepr(value), "give the config.json as published", "config");
+      }
+      return value;
+    };
     return TOWERS[kind](get, textHidden);
   }
 
