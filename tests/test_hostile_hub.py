@@ -63,7 +63,7 @@ class _Server(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         status, start, end = 200, 0, len(data)
-        if self.headers.get("Range"):
+        if self.headers.get("Range") and self.mode != "no-range":  # no-range: ignores Range, RFC 9110 section 14.2
             first, _, last = self.headers["Range"].removeprefix("bytes=").partition("-")
             status, start, end = 206, int(first), min(len(data), int(last) + 1)
         self.send_response(status)
@@ -81,7 +81,10 @@ class _Server(http.server.BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up on the drip, as it should
             return
-        self.wfile.write(data[start:end])
+        try:
+            self.wfile.write(data[start:end])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client read what it needed of a whole file (no-range) and closed
 
 
 @pytest.fixture
@@ -115,6 +118,20 @@ def test_a_good_server_gives_config_and_safetensors_headers(tmp_path, server):
     assert "weights: 32,768 bytes from the Hub's safetensors headers" in result.err
     assert json.loads(result.out)["model"] == REPO
     # Only config.json and the safetensors header's two byte ranges were asked for.
+    assert sorted(p.split("/resolve/main/")[1] for p in handler.requests) == \
+        ["config.json", "model.safetensors", "model.safetensors"]
+
+
+def test_a_server_that_ignores_range_still_gives_the_safetensors_headers(tmp_path, server):
+    # It answers each Range with 200 and the whole file (RFC 9110 section 14.2: a server MAY ignore Range): the
+    # header is bytes 8 to 8 + N of it, and the weights still come from it, not from config.json.
+    handler, endpoint = server
+    handler.mode = "no-range"
+    # The good server's file, then 32 MiB that no tensor uses: a file much larger than the bytes needed.
+    handler.files = {**handler.files, "model.safetensors": _safetensors() + b"\0" * (32 * 1024 * 1024)}
+    result, _ = _estimate(tmp_path, endpoint)
+    assert result.code == 0, result.err
+    assert "weights: 32,768 bytes from the Hub's safetensors headers" in result.err  # 256 x 64 BF16
     assert sorted(p.split("/resolve/main/")[1] for p in handler.requests) == \
         ["config.json", "model.safetensors", "model.safetensors"]
 

@@ -152,9 +152,13 @@ _real_create_default_context = ssl.create_default_context
 
 class FakeHub:
     def __init__(self, files=None, *, routes=None, ignore_range=False, chunk=65536, read1=True,
-                 content_range=True, fail=None, close_raises=False):
+                 content_range=True, part_from=None, fail=None, close_raises=False):
         self.files = dict(files or {})    # URL path -> bytes, or (first bytes, complete length) for a broken server
         self.routes = dict(routes or {})  # URL path -> (status, [(name, value)], body): fixed answers
+        # ignore_range / content_range: True or False for every Range, or the set of FIRST bytes they apply to (a
+        # server that ignores some ranges and not others, or omits Content-Range from some 206 answers).
+        # part_from: a broken server that answers 206 with the bytes from there on (and says so in Content-Range).
+        self.part_from = part_from
         self.ignore_range, self.chunk, self.read1 = ignore_range, chunk, read1
         self.content_range, self.fail, self.close_raises = content_range, fail, close_raises
         self.requests, self.connections, self.bytes_read = [], [], 0
@@ -177,14 +181,20 @@ class FakeHub:
         if data is None:
             return self._response(404, [("Content-Length", "0")], b"")
         data, size = data if isinstance(data, tuple) else (data, len(data))
-        wanted = None if self.ignore_range else request.range
-        if not isinstance(wanted, tuple) or wanted[0] > wanted[1]:  # none, or one this server ignores
-            return self._response(200, [("Content-Length", str(size)), ("ETag", '"x"')], data)
+        wanted = request.range
+        if not isinstance(wanted, tuple) or wanted[0] > wanted[1] or _applies(self.ignore_range, wanted[0]):
+            return self._response(200, [("Content-Length", str(size)), ("ETag", '"x"')], data)  # the whole file
         first, last = wanted[0], min(wanted[1], size - 1)
+        if self.part_from is not None:
+            first, last = self.part_from, self.part_from + last - first
         headers = [("Content-Length", str(last + 1 - first))]
-        if self.content_range:
+        if _applies(self.content_range, wanted[0]):
             headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
         return self._response(206, headers, data[first:last + 1])
+
+
+def _applies(option, first):
+    return option is True or (not isinstance(option, bool) and first in option)
 
 
 def safetensors(tensors: dict, data: bytes, pad: int = 0) -> bytes:
@@ -598,14 +608,15 @@ def _index(weight_map) -> bytes:
     return json.dumps({"metadata": {"total_size": 16}, "weight_map": weight_map}).encode()
 
 
-def test_a_sharded_checkpoint_is_read_from_its_index(monkeypatch):
+@pytest.mark.parametrize("ignore_range", [False, True])
+def test_a_sharded_checkpoint_is_read_from_its_index(monkeypatch, ignore_range):
     one = safetensors({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4)
     two = safetensors({"b": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                        "c": {"dtype": "F16", "shape": [0], "data_offsets": [8, 8]}}, b"\0" * 8, pad=3)
     names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
     fake = FakeHub({BASE + "model.safetensors.index.json": _index({"b": names[1], "a": names[0], "c": names[1],
                                                                   "odd": 7}),
-                    BASE + names[0]: one, BASE + names[1]: two}).install(monkeypatch)
+                    BASE + names[0]: one, BASE + names[1]: two}, ignore_range=ignore_range).install(monkeypatch)
     headers = hub.safetensors_headers(SERVER, REPO, hub.Deadline(5))
     assert [name for name, _ in headers] == names  # each file once, in name order
     assert headers[0][1] == json.loads(one[8:-4]) and headers[1][1] == json.loads(two[8:-8])
@@ -614,6 +625,11 @@ def test_a_sharded_checkpoint_is_read_from_its_index(monkeypatch):
         ("model.safetensors", (0, 7)), ("model.safetensors.index.json", None),
         (names[0], (0, 7)), (names[0], (8, 8 + len(one) - 8 - 4 - 1)),
         (names[1], (0, 7)), (names[1], (8, 8 + len_two - 1))]
+    # The index whole; of each file its 8 + N bytes in two ranges, or from a server that ignores Range (200, the
+    # whole file) its first 8 (+1), then its first 8 + N (+1): request() reads at most cap + 1 bytes.
+    index_len, len_one = len(fake.files[BASE + "model.safetensors.index.json"]), len(one) - 8 - 4
+    per_file = [(8 + 1) + (8 + n + 1) if ignore_range else 8 + n for n in (len_one, len_two)]
+    assert fake.bytes_read == index_len + sum(per_file)
 
 
 def test_an_error_other_than_not_found_is_not_a_sharded_checkpoint(monkeypatch):
@@ -710,8 +726,9 @@ def test_an_answer_without_the_files_size_is_refused(monkeypatch):
     assert reason(call) == "model.safetensors: no length or size in the answer"
 
 
-def test_a_header_cut_short_is_refused(monkeypatch):
-    _, call = _served(monkeypatch, (ONE_FILE[:20], len(ONE_FILE)))
+@pytest.mark.parametrize("ignore_range", [False, True])
+def test_a_header_cut_short_is_refused(monkeypatch, ignore_range):
+    _, call = _served(monkeypatch, (ONE_FILE[:20], len(ONE_FILE)), ignore_range=ignore_range)
     assert reason(call) == "model.safetensors: the header is cut short"
 
 
@@ -723,3 +740,89 @@ def test_tensor_data_beyond_the_file_is_refused(monkeypatch):
     # ... and a file with one byte more is fine.
     _, call = _served(monkeypatch, safetensors(beyond, b"\0" * 9))
     assert call() == [("model.safetensors", beyond)]
+
+
+# -- servers that ignore Range ---------------------------------------------------------------------------------------
+# RFC 9110 section 14.2: "A server MAY ignore the Range header field"; it then answers 200 with the whole file, from
+# byte 0 (section 15.3.1). A 206 (Partial Content) answer to one range carries Content-Range: bytes FIRST-LAST/LENGTH
+# (sections 14.4 and 15.3.7: "the server generating the 206 response MUST generate a Content-Range header field")
+# naming the part it holds. From a 200 answer only the bytes up to the end of the range asked for may be read (and
+# one more, by which request() tells an answer larger than asked for, as in
+# test_a_server_that_ignores_the_range_gives_the_first_bytes): never the rest of a file of many GB.
+
+# A file of 8 GiB of which the fake holds the first MiB: the length, the header, the data's first bytes.
+BIG_FILE = (ONE_FILE + b"\0" * 2 ** 20, 2 ** 33)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 65536])
+@pytest.mark.parametrize("ignored, bytes_read", [
+    (False, 8 + HEADER_LEN),                      # 206, 206: just the two ranges
+    (True, (8 + 1) + (8 + HEADER_LEN + 1)),       # 200, 200: the file's first 8 (+1), then its first 8 + N (+1)
+    ({0}, (8 + 1) + HEADER_LEN),                  # 200 for the length only
+    ({8}, 8 + (8 + HEADER_LEN + 1)),              # 200 for the header only
+])
+def test_a_server_that_ignores_range_gives_the_header_from_the_files_first_bytes(monkeypatch, chunk, ignored,
+                                                                                  bytes_read):
+    fake, call = _served(monkeypatch, BIG_FILE, ignore_range=ignored, chunk=chunk)
+    assert call() == [("model.safetensors", TENSORS)]
+    assert [r.range for r in fake.requests] == [(0, 7), (8, 8 + HEADER_LEN - 1)]
+    assert fake.bytes_read == bytes_read
+
+
+def test_a_header_of_the_largest_size_from_a_server_that_ignores_range(monkeypatch):
+    biggest = hub.MAX_SAFETENSORS_HEADER
+    data = struct.pack("<Q", biggest) + b"{}"
+    fake, call = _served(monkeypatch, (data, 2 ** 30), ignore_range=True)
+    assert reason(call) == "model.safetensors: the header is cut short"  # the 200 answer ends after b"{}"
+    assert [r.range for r in fake.requests] == [(0, 7), (8, 8 + biggest - 1)]
+    assert fake.bytes_read == 8 + 1 + len(data)
+
+
+@pytest.mark.parametrize("part_from, ranges", [
+    # A broken server that answers every Range with the file's first bytes, as 206 with a true Content-Range: the
+    # length (bytes 0-7) is right, the header (asked from byte 8) is not.
+    (0, [(0, 7), (8, 8 + HEADER_LEN - 1)]),
+    # One that answers from byte 3: already the length is the wrong bytes.
+    (3, [(0, 7)]),
+])
+def test_a_partial_answer_for_another_part_of_the_file_is_refused(monkeypatch, part_from, ranges):
+    fake, call = _served(monkeypatch, ONE_FILE, part_from=part_from)
+    assert reason(call) == "model.safetensors: a part of the file other than the bytes asked for"
+    assert [r.range for r in fake.requests] == ranges
+
+
+def test_a_partial_answer_without_content_range_is_refused(monkeypatch):
+    _, call = _served(monkeypatch, ONE_FILE, content_range={0})  # the header's 206 comes without Content-Range
+    assert reason(call) == "model.safetensors: a part of the file other than the bytes asked for"
+
+
+def _answer(status, body, content_range=None):
+    return hub.Response(status, {} if content_range is None else {"content-range": content_range}, body)
+
+
+@pytest.mark.parametrize("response, first, length, part", [
+    (_answer(200, b"0123456789"), 8, 2, b"89"),               # the whole file from byte 0
+    (_answer(200, b"0123456789"), 0, 8, b"01234567"),
+    (_answer(200, b"012345678"), 8, 2, b"8"),                 # a file that ends early: what there is
+    (_answer(206, b"89", "bytes 8-9/10"), 8, 2, b"89"),
+    (_answer(206, b"89", " bytes 8-9/10 "), 8, 2, b"89"),
+    (_answer(206, b"89ab", "bytes 8-11/12"), 8, 2, b"89"),   # more than asked for: the bytes asked for
+    (_answer(206, b"01234567", "bytes 0-7/10"), 0, 8, b"01234567"),
+    (_answer(206, b"0123", "bytes 0-3/4"), 0, 8, b"0123"),
+])
+def test_a_part_is_the_bytes_asked_for_whole_file_or_partial(response, first, length, part):
+    assert hub._part(response, first, length, "f.safetensors") == part
+
+
+@pytest.mark.parametrize("response, expected", [
+    (_answer(206, b"01", "bytes 0-1/10"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(206, b"9", "bytes 9-9/10"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(206, b"89", "bytes 18-19/20"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(206, b"89", "bytes */10"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(206, b"89", "items 8-9/10"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(206, b"89"), "f.safetensors: a part of the file other than the bytes asked for"),
+    (_answer(203, b"0123456789"), "f.safetensors: HTTP 203 to a request for bytes"),
+    (_answer(204, b""), "f.safetensors: HTTP 204 to a request for bytes"),
+])
+def test_any_other_answer_to_a_range_is_refused(response, expected):
+    assert reason(lambda: hub._part(response, 8, 2, "f.safetensors")) == expected

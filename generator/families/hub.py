@@ -1,7 +1,8 @@
 """A Hub id (``org/name``): its config.json and its safetensors headers, fetched over HTTP(S) within one deadline.
 
 Only two kinds of file are ever asked for: ``config.json`` (at most safeio.MAX_TEXT_BYTES) and the JSON headers of
-the safetensors files (byte ranges: the 8-byte length, then the header, at most safeio.MAX_SAFETENSORS_HEADER),
+the safetensors files (byte ranges: the 8-byte length, then the header, at most safeio.MAX_SAFETENSORS_HEADER;
+from a server that ignores Range, only the whole file's bytes up to the end of the range asked for are read),
 from ``$HF_ENDPOINT`` (default https://huggingface.co, the Hub's own ``/{repo}/resolve/{revision}/{file}`` URLs).
 Every request of one ``--config`` shares one overall deadline, ``$GENERATOR_HUB_TIMEOUT`` seconds (default 20):
 a server that answers slowly, drips bytes or never answers costs at most that, and any failure is one line.
@@ -153,7 +154,7 @@ def _request_once(url: str, headers: dict, cap: int, deadline: Deadline, holder:
         if size > cap:
             if not headers.get("Range"):
                 raise HubError(f"the answer is larger than the {cap:,} bytes this reads")
-            body = body[:cap]  # a server that ignores Range: the bytes asked for are the first ones
+            body = body[:cap]  # a server that ignores Range sends the whole file: its first cap bytes (see _part)
     result = Response(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
     connection.close()
     return result
@@ -221,6 +222,22 @@ def _total_size(response: Response) -> int | None:
     return None
 
 
+def _part(response: Response, first: int, length: int, name: str) -> bytes:
+    """Bytes ``first`` to ``first + length - 1`` of the file ``name``, out of the answer to request() for them
+    (``Range: bytes=first-(first + length - 1)``, cap ``first + length``). RFC 9110: a server may ignore Range
+    (section 14.2) and answer 200 with the whole file from byte 0, of which request() read only the first
+    ``first + length`` bytes; a 206 (Partial Content) carries the range its Content-Range names (sections 14.4,
+    15.3.7), which must be the one asked for."""
+    if response.status == 200:
+        return response.body[first:first + length]
+    if response.status == 206:
+        match = re.match(r"^bytes (\d+)-", response.headers.get("content-range", "").strip())
+        if match and int(match.group(1)) == first:
+            return response.body[:length]
+        raise HubError(f"{name}: a part of the file other than the bytes asked for")
+    raise HubError(f"{name}: HTTP {response.status} to a request for bytes")
+
+
 def safetensors_headers(server: str, repo_id: str, deadline: Deadline) -> list[tuple[str, dict]]:
     """[(file name, parsed header)] of the checkpoint's safetensors files, each checked against its real size."""
     from generator.families.safetensors_file import parse_safetensors_header
@@ -251,10 +268,11 @@ def safetensors_headers(server: str, repo_id: str, deadline: Deadline) -> list[t
         total = _total_size(first)
         if len(first.body) < 8 or total is None:
             raise HubError(f"{name}: no length or size in the answer")
-        (length,) = struct.unpack("<Q", first.body[:8])
+        (length,) = struct.unpack("<Q", _part(first, 0, 8, name))
         if length > total - 8 or length > MAX_SAFETENSORS_HEADER:
             raise HubError(f"{name}: a header of {length:,} bytes in a file of {total:,}")
-        text = request(url, deadline, length, {"Range": f"bytes=8-{8 + length - 1}"}).body if length else b""
+        text = _part(request(url, deadline, 8 + length, {"Range": f"bytes=8-{8 + length - 1}"}), 8, length,
+                     name) if length else b""
         if len(text) != length:
             raise HubError(f"{name}: the header is cut short")
         try:
