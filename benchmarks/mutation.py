@@ -370,10 +370,10 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "names are lower case",
     **{f"generator.families.quant.x_quantization_from_config__mutmut_{n}":
        "equivalent: parse_quantization is case-insensitive ('AWQ' is 'awq'), and the bnb quant type is lower-cased"
-       for n in (224, 275, 289, 315, 340, 356)},
+       for n in (248, 299, 313, 339, 364, 380)},
     **{f"generator.families.quant.x_quantization_from_config__mutmut_{n}":
        "equivalent: a missing quant_method read as 'none' or 'xxxx' instead of '' matches no method either, and the "
-       "refusal quotes the raw value (None)" for n in (74, 76, 79)},
+       "refusal quotes the raw value (None)" for n in (98, 100, 103)},
     # generator/calc/transformers_engine.py
     "generator.calc.transformers_engine.x_eager_bytes_per_score__mutmut_8":
         "equivalent: with a fused fp16 softmax the cast (4 + act_bytes >= 5 bytes) is the larger term either way, so "
