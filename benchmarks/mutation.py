@@ -131,7 +131,7 @@ FAST_CALC_TESTS = ["tests/test_estimator_terms.py", "tests/test_numbers_from_sou
                    "tests/test_held_out.py", "tests/test_llamacpp_units.py", "tests/test_search_shortcuts.py",
                    "tests/test_state_part.py", "tests/test_vllm_search_units.py", "tests/test_vllm_memory_units.py",
                    "tests/test_gguf_mix_units.py", "tests/test_gguf_rules_units.py", "tests/test_estimator_units.py",
-                   "tests/test_estimator_engines_units.py"]
+                   "tests/test_estimator_engines_units.py", "tests/test_vllm_tensor_parallel.py"]
 
 SCOPES = {
     "gpu_fit": (["generator/calc/gpu_fit.py"],
