@@ -53,6 +53,11 @@ def test_vllm_splits_attention_only_where_its_divisions_are_exact(model_id, head
     if not splits:
         assert str(tp) in refusal
         assert ("attention heads" in refusal) == (heads % tp != 0)
+        if heads % tp == 0:  # the refusal names the division that asserts: vLLM's branch on tp_size >= KV heads
+            assert f"{kv_heads} KV heads over {tp} GPUs" in refusal
+            needs = ("the GPUs to be a multiple of the KV heads" if tp >= kv_heads
+                     else "the KV heads to be a multiple of the GPUs")
+            assert f"QKVParallelLinear needs {needs} (vllm/model_executor/layers/linear.py" in refusal, refusal
 
 
 def test_an_mla_model_is_split_by_its_query_heads_only():
