@@ -482,7 +482,7 @@ SURVIVORS_EXPLAINED: dict[str, str] = {
         "gap: kv_heads / tp differs from kv_heads // tp only where neither divides the other (phi-4 at TP 4 or 8, "
         "Qwen2.5-14B at TP 5 or 10, Llama-3.2-3B at TP 3 ...); vLLM refuses those (QKVParallelLinear: "
         "divide(self.total_num_kv_heads, tp_size) / divide(tp_size, self.total_num_kv_heads) assert), so neither "
-        "value is vLLM's; check() does not refuse them yet (reported to the lead)",
+        "value is vLLM's; check() refuses them (tensor_parallel_refusal), so such an estimate carries vLLM's refusal",
     "generator.calc.vllm.x_mxfp4_padding_bytes__mutmut_10":
         "gap: -(-I / tp) differs from -(-I // tp) only where tp does not divide moe_intermediate_size, a split vLLM's "
         "MoE layers do not make (in the catalogue: Qwen2-57B-A14B at TP 7/14, Llama 4 at TP 5/10/20 and "
