@@ -106,6 +106,12 @@ def test_a_quantized_cache_needs_heads_of_whole_blocks():
     assert kv_head_widths(deepseek, LlamaCppRun(4096, mla_latent_cache=True)) == ((576,), (512,))
     assert kv_head_widths(deepseek, LlamaCppRun(4096)) == ((24576 // 128,), (16384 // 128,))
     assert kv_block_refusal(deepseek, LlamaCppRun(4096, kv_type="q4_0", mla_latent_cache=True)) == ()
+    # Gemma 4: sliding layers cache heads of head_dim, global layers of global_head_dim (gemma-4-E2B-it's config.json:
+    # "head_dim": 256, "global_head_dim": 512); both sizes are checked, each 8 and 16 blocks of 32.
+    gemma4 = MODELS["gemma-4-E2B-it"].require_architecture()
+    assert kv_head_widths(gemma4, LlamaCppRun(4096)) == ((256, 512), (256, 512))
+    assert kv_head_widths(llama, LlamaCppRun(4096)) == ((128,), (128,))
+    assert kv_block_refusal(gemma4, LlamaCppRun(4096, kv_type="q8_0")) == ()
     # A V head that does not divide while K does: llama.cpp's V line, which prints n_embd_head_v as n_embd_head_k.
     odd_v = replace(deepseek, kv_lora_rank=496, qk_rope_head_dim=80)   # K 576 = 18 blocks, V 496 = 15.5 blocks
     assert kv_block_refusal(odd_v, LlamaCppRun(4096, kv_type="q8_0", mla_latent_cache=True)) == (
