@@ -19,6 +19,8 @@ Run one scope (the names of SCOPES below), or several; with no name, all of them
     # a seeded random sample of 400 mutants (the kill rate with its 95% interval), mutmut's tree kept:
     nice -n 19 .venv/bin/python benchmarks/mutation.py --sample 400 --keep-in /tmp/trees --record \
         benchmarks/mutation-results.yaml calc.estimator
+    # after explaining survivors in SURVIVORS_EXPLAINED (or a rerun that renumbered them), the data file follows:
+    .venv/bin/python benchmarks/mutation.py --relabel --record benchmarks/mutation-results.yaml
     # the recorded survivors rerun one by one against the tests added since (seconds each, not the run's hours):
     .venv/bin/python benchmarks/mutation.py --recheck /tmp/trees --record benchmarks/mutation-results.yaml \
         --tests tests/test_vllm_memory_units.py calc.vllm
@@ -1188,6 +1190,33 @@ def recheck(name: str, tree: str, results_path: str, tests: list[str], children:
     return result
 
 
+def relabel(results_path: str) -> list[str]:
+    """Refresh the recorded survivors' explanations from SURVIVORS_EXPLAINED as it is now (after a survivor was
+    explained, or a rerun renumbered it); a survivor a --recheck killed says so. Returns those still unexplained."""
+    import yaml
+
+    with open(results_path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    unexplained = []
+    for entry in data.get("scopes", {}).values():
+        recheck = entry.get("recheck")
+        still = recheck.get("still_surviving", {}) if recheck else None
+        for mutant in entry.get("survivors", {}):
+            if still is not None and mutant not in still:
+                why = f"killed since: --recheck {recheck['date']} with {', '.join(recheck['tests'])}"
+            else:
+                why = SURVIVORS_EXPLAINED.get(mutant, "NOT EXPLAINED")
+            entry["survivors"][mutant] = why
+        for mutant in still or {}:
+            still[mutant] = SURVIVORS_EXPLAINED.get(mutant, "NOT EXPLAINED")
+        listed = {**entry.get("survivors", {}), **(still or {})}
+        unexplained += [mutant for mutant, why in listed.items() if why == "NOT EXPLAINED"]
+    combine(data)
+    with open(results_path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=True, allow_unicode=True, width=120)
+    return sorted(set(unexplained))
+
+
 def combine(data: dict) -> None:
     """The combined figures over the recorded scopes: the kill rate of the mutants run; the estimate for all their
     mutants (a sampled scope's rate stands for its whole count); and the same after each --recheck, where one ran."""
@@ -1270,6 +1299,8 @@ def main(argv=None) -> int:
                              "mutmut tree TREE/SCOPE a run kept with --keep-in TREE; the results go to --record's file")
     parser.add_argument("--tests", action="append", default=[], metavar="FILE",
                         help="with --recheck: only this test file (repeat for more)")
+    parser.add_argument("--relabel", action="store_true",
+                        help="with --record: refresh the recorded survivors' explanations from SURVIVORS_EXPLAINED")
     parser.add_argument("--issue-23", action="store_true",
                         help="instead: apply each one-line change of issue 23's table and check a fast test fails")
     args = parser.parse_args(argv)
@@ -1282,6 +1313,14 @@ def main(argv=None) -> int:
     unknown = [name for name in args.scopes if name not in SCOPES]
     if unknown:
         parser.error(f"unknown scope {', '.join(unknown)}: use one of {', '.join(SCOPES)}")
+    if args.relabel:
+        if not args.record:
+            parser.error("--relabel needs --record YAML")
+        unexplained = relabel(args.record)
+        for mutant in unexplained:
+            print(f"NOT EXPLAINED: {mutant}")
+        print(f"{args.record}: explanations refreshed, {len(unexplained)} survivors not explained")
+        return 1 if unexplained else 0
     if args.recheck:
         if not args.record or not args.scopes:
             parser.error("--recheck needs --record YAML and one or more SCOPE names")
