@@ -180,3 +180,37 @@ def test_check_holds_the_output_lock_under_its_own_name(tmp_path, monkeypatch):
     site.mkdir()
     check.check_site(None, str(site))
     assert seen and seen[0].startswith(f"check pid {os.getpid()} since "), seen
+
+
+# The fresh-seed sample of 2026-12-07 23:32 (seed 20261208): its survivors that a plain input tells apart.
+
+def test_a_pipe_row_without_padding_keeps_its_last_cell():
+    # GitHub Flavored Markdown: the leading and trailing pipes are optional delimiters, cells need no spaces.
+    table = markdown_tables("|model|GB|\n|---|---|\n|7B|14|\n")[0]
+    assert [row.cells for row in table.rows] == [["model", "GB"], ["7B", "14"]]
+
+
+def test_the_diff_of_bytes_that_are_not_utf8_shows_them_replaced():
+    # A published file with a stray byte must still get its diff (U+FFFD for the byte), not a UnicodeDecodeError.
+    shown = unified_diff("post.md", b"GB \xff 14\n", b"GB 14\n")
+    assert "-GB \ufffd 14" in shown and "+GB 14" in shown
+    assert "\ufffd" in unified_diff("post.md", b"GB 14\n", b"GB \xfe\n")
+
+
+def test_a_blog_post_read_as_html_is_compared_as_html():
+    # A blog engine that reads tables as HTML (blog/check.py passes html=True for a .md post): the wrong cell of its
+    # HTML table is named; read as Markdown the post would have no table at all.
+    def page(gb):
+        return f"<table><tr><th>model</th><th>GB</th></tr><tr><td>7B</td><td>{gb}</td></tr></table>\n"
+    meta = (Table("load", (Column("model", "{}"), Column("GB", "{}")), (Row("7B", (Cell("x"), Cell("x"))),)),)
+    findings = check.compare_tables("post.md", page("15"), page("14"), meta, html=True)
+    assert len(findings) == 1 and "15" in findings[0] and "14" in findings[0], findings
+
+
+def test_a_missing_row_is_named_with_the_path_once():
+    # "post.md:LINE: table load, row 72B: missing": the row finding carries its own path and line, others get it.
+    meta = (_meta(),)
+    published = "| model | bits | GB |\n| --- | --- | --- |\n| 7 | 16 | 14 |\n"
+    expected = published + "| 72 | 16 | 144 |\n"
+    findings = check.compare_tables("post.md", published, expected, meta)
+    assert findings == ["post.md:3: table load, row 72B: missing, formulas give | 72 | 16 | 144 |"], findings
