@@ -1045,27 +1045,25 @@ def _widen_test_selection(workdir: str) -> None:
         json.dump(stats, handle)
 
 
-def _mutant_names(workdir: str) -> list[str]:
-    """Every mutant of the scope, from the .meta files mutmut's first pass wrote."""
-    names = []
-    for folder, _, files in os.walk(os.path.join(workdir, "mutants")):
+def _exit_codes(folder: str) -> dict[str, int | None]:
+    """Each mutant's exit code as mutmut's .meta files under ``folder`` hold it (None: not run yet)."""
+    codes: dict[str, int | None] = {}
+    for parent, _, files in os.walk(folder):
         for name in files:
             if name.endswith(".meta"):
-                with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                    names += json.load(handle).get("exit_code_by_key", {})
-    return sorted(names)
+                with open(os.path.join(parent, name), encoding="utf-8") as handle:
+                    codes.update(json.load(handle).get("exit_code_by_key", {}))
+    return codes
+
+
+def _mutant_names(workdir: str) -> list[str]:
+    """Every mutant of the scope, from the .meta files mutmut's first pass wrote."""
+    return sorted(_exit_codes(os.path.join(workdir, "mutants")))
 
 
 def _unreached(mutants: str) -> list[str]:
     """The mutants of a kept tree that no selected test reached in its run (mutmut's exit code 33, "no tests")."""
-    names = []
-    for folder, _, files in os.walk(os.path.join(mutants, "generator")):
-        for name in files:
-            if name.endswith(".meta"):
-                with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                    codes = json.load(handle).get("exit_code_by_key", {})
-                names += [mutant for mutant, code in codes.items() if code == 33]
-    return sorted(names)
+    return sorted(mutant for mutant, code in _exit_codes(os.path.join(mutants, "generator")).items() if code == 33)
 
 
 def wilson_interval(detected: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -1085,19 +1083,13 @@ def _results(workdir: str) -> dict[str, object]:
 
     counts: Counter = Counter()
     survivors = []
-    for folder, _, names in os.walk(os.path.join(workdir, "mutants")):
-        for name in names:
-            if not name.endswith(".meta"):
-                continue
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                meta = json.load(handle)
-            for mutant, code in meta.get("exit_code_by_key", {}).items():
-                status = status_by_exit_code[code]
-                if status == "not checked":  # outside a --sample
-                    continue
-                counts[status] += 1
-                if status == "survived":
-                    survivors.append(mutant)
+    for mutant, code in _exit_codes(os.path.join(workdir, "mutants")).items():
+        status = status_by_exit_code[code]
+        if status == "not checked":  # outside a --sample
+            continue
+        counts[status] += 1
+        if status == "survived":
+            survivors.append(mutant)
     return {"counts": dict(counts), "survivors": sorted(survivors)}
 
 
